@@ -1,0 +1,83 @@
+package io.pushengine.codec.stream;
+
+import io.aeron.Publication;
+import io.pushengine.codec.sbe.CatalogRequestEncoder;
+import io.pushengine.codec.sbe.MessageHeaderEncoder;
+import io.pushengine.codec.sbe.PayloadType;
+import io.pushengine.codec.sbe.PublishRequestEncoder;
+import org.agrona.DirectBuffer;
+import org.agrona.ExpandableDirectByteBuffer;
+
+/**
+ * Sends requests to the engine's ingress stream: {@code PublishRequest} and {@code CatalogRequest}.
+ * <p>
+ * Each send is one {@link Publication#offer} with a bounded number of retries on {@code BACK_PRESSURED} and
+ * {@code ADMIN_ACTION}; the Aeron result (new position, or a negative code) is returned for the caller to act on.
+ * Not thread-safe: one proxy per thread, or guard it.
+ */
+public final class IngressProxy
+{
+    private static final int MAX_RETRIES = 3;
+
+    private final ExpandableDirectByteBuffer buffer = new ExpandableDirectByteBuffer(1024);
+    private final MessageHeaderEncoder headerEncoder = new MessageHeaderEncoder();
+    private final PublishRequestEncoder publishRequestEncoder = new PublishRequestEncoder();
+    private final CatalogRequestEncoder catalogRequestEncoder = new CatalogRequestEncoder();
+    private final Publication publication;
+
+    public IngressProxy(final Publication publication)
+    {
+        this.publication = publication;
+    }
+
+    /**
+     * @return the Aeron result of the offer: a positive position, or a negative {@link Publication} code.
+     */
+    public long publish(
+        final long correlationId,
+        final String topicName,
+        final PayloadType payloadType,
+        final long timestampNs,
+        final DirectBuffer payload,
+        final int payloadOffset,
+        final int payloadLength)
+    {
+        publishRequestEncoder.wrapAndApplyHeader(buffer, 0, headerEncoder)
+            .correlationId(correlationId)
+            .timestampNs(timestampNs)
+            .payloadType(payloadType)
+            .topicName(topicName)
+            .putPayload(payload, payloadOffset, payloadLength);
+
+        return offer(MessageHeaderEncoder.ENCODED_LENGTH + publishRequestEncoder.encodedLength());
+    }
+
+    /**
+     * Ask the engine to re-announce every topic on the event stream.
+     */
+    public long requestCatalog(final long correlationId)
+    {
+        catalogRequestEncoder.wrapAndApplyHeader(buffer, 0, headerEncoder).correlationId(correlationId);
+        return offer(MessageHeaderEncoder.ENCODED_LENGTH + catalogRequestEncoder.encodedLength());
+    }
+
+    public boolean isConnected()
+    {
+        return publication.isConnected();
+    }
+
+    private long offer(final int length)
+    {
+        long result = 0;
+        for (int i = 0; i <= MAX_RETRIES; i++)
+        {
+            result = publication.offer(buffer, 0, length);
+            if (result > 0 || (result != Publication.BACK_PRESSURED && result != Publication.ADMIN_ACTION))
+            {
+                return result;
+            }
+            Thread.onSpinWait();
+        }
+        return result;
+    }
+}

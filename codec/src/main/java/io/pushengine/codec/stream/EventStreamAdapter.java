@@ -4,6 +4,7 @@ import io.aeron.Subscription;
 import io.aeron.logbuffer.FragmentHandler;
 import io.aeron.logbuffer.Header;
 import io.pushengine.codec.FrameCheck;
+import io.pushengine.codec.sbe.CatalogCompleteDecoder;
 import io.pushengine.codec.sbe.EventDecoder;
 import io.pushengine.codec.sbe.MessageHeaderDecoder;
 import io.pushengine.codec.sbe.PublishAckDecoder;
@@ -24,6 +25,7 @@ public final class EventStreamAdapter implements FragmentHandler
     private final EventDecoder eventDecoder = new EventDecoder();
     private final TopicDeclaredDecoder topicDeclaredDecoder = new TopicDeclaredDecoder();
     private final PublishAckDecoder publishAckDecoder = new PublishAckDecoder();
+    private final CatalogCompleteDecoder catalogCompleteDecoder = new CatalogCompleteDecoder();
     private final Int2ObjectHashMap<String> topicNameByNumber = new Int2ObjectHashMap<>();
     private final FragmentAssembler fragmentAssembler = new FragmentAssembler(this);
     private final Subscription subscription;
@@ -107,6 +109,12 @@ public final class EventStreamAdapter implements FragmentHandler
                     publishAckDecoder.globalSequence(),
                     publishAckDecoder.topic(),
                     publishAckDecoder.topicSequence());
+                break;
+
+            case CatalogCompleteDecoder.TEMPLATE_ID:
+                catalogCompleteDecoder.wrap(buffer, bodyOffset, headerDecoder.blockLength(), headerDecoder.version());
+                listener.onCatalogComplete(
+                    catalogCompleteDecoder.correlationId(), catalogCompleteDecoder.lastGlobalSequence());
                 break;
 
             default:

@@ -27,6 +27,13 @@ public interface EventStreamListener
     }
 
     /**
+     * The engine has answered a {@code CatalogRequest}: every topic it knows was announced before this.
+     */
+    default void onCatalogComplete(final long correlationId, final long lastGlobalSequence)
+    {
+    }
+
+    /**
      * A fragment that is not a valid message of this protocol. Counted by the caller; never thrown.
      */
     default void onMalformedMessage(final int frameCheckResult, final int templateId)

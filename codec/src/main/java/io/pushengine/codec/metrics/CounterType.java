@@ -1,0 +1,110 @@
+package io.pushengine.codec.metrics;
+
+import org.agrona.collections.Int2ObjectHashMap;
+
+/**
+ * Every counter the engine and edges keep. Counters live in the Aeron CnC file ({@code Aeron#addCounter}), so any
+ * process attached to the same media driver can read them (AeronStat shows them too), and an edge's
+ * {@code /metrics} exports every one it can see, its own and, when sharing a driver, the engine's.
+ */
+public enum CounterType
+{
+    ENGINE_EVENTS_SEQUENCED(1101, "push_engine_events_sequenced_total", false,
+        "Events given a global sequence and journaled"),
+    ENGINE_LAST_SEQUENCE(1102, "push_engine_last_sequence", true,
+        "Highest global sequence journaled"),
+    ENGINE_TOPICS(1103, "push_engine_topics", true,
+        "Topics declared"),
+    ENGINE_PUBLISH_REJECTED(1104, "push_engine_publish_rejected_total", false,
+        "Publish requests refused: invalid topic, payload too large, malformed ingress message"),
+    ENGINE_AERON_BACK_PRESSURED(1105, "push_engine_aeron_back_pressured_total", false,
+        "Event stream offers back-pressured by the slowest edge (retried, never dropped)"),
+    ENGINE_EVENTS_WITHOUT_SUBSCRIBER(1106, "push_engine_events_without_subscriber_total", false,
+        "Events journaled while no edge was connected to the event stream"),
+    ENGINE_ERRORS(1107, "push_engine_errors_total", false,
+        "Errors caught by the sequencer's agent runner"),
+
+    EDGE_CONNECTIONS(1201, "push_edge_connections", true,
+        "Open client connections, all transports"),
+    EDGE_WEBSOCKET_CONNECTIONS(1202, "push_edge_websocket_connections", true,
+        "Open WebSocket connections"),
+    EDGE_SSE_CONNECTIONS(1203, "push_edge_sse_connections", true,
+        "Open Server-Sent Events connections"),
+    EDGE_CONNECTIONS_OPENED(1204, "push_edge_connections_opened_total", false,
+        "Client connections accepted"),
+    EDGE_CONNECTIONS_CLOSED(1205, "push_edge_connections_closed_total", false,
+        "Client connections closed, for any reason"),
+    EDGE_EVENTS_IN(1206, "push_edge_events_in_total", false,
+        "Events received from the engine over Aeron"),
+    EDGE_EVENTS_OUT(1207, "push_edge_events_out_total", false,
+        "Event deliveries handed to client connections (one per event per subscriber)"),
+    EDGE_FRAMES_OUT(1208, "push_edge_frames_out_total", false,
+        "WebSocket frames and SSE writes sent (a frame carries a batch of events)"),
+    EDGE_BYTES_OUT(1209, "push_edge_bytes_out_total", false,
+        "Bytes of frames handed to Undertow"),
+    EDGE_SLOW_CONSUMER_DISCONNECTS(1210, "push_edge_slow_consumer_disconnects_total", false,
+        "Connections closed because their ring filled (policy DISCONNECT, 1013)"),
+    EDGE_PROTOCOL_ERRORS(1211, "push_edge_protocol_errors_total", false,
+        "Malformed or unsupported client frames (connection closed 1002/1003)"),
+    EDGE_HTTP_REJECTED(1212, "push_edge_http_rejected_total", false,
+        "HTTP requests answered 4xx/5xx"),
+    EDGE_PUBLISH_REQUESTS(1213, "push_edge_publish_requests_total", false,
+        "HTTP publish requests forwarded to the engine"),
+    EDGE_MALFORMED_STREAM_MESSAGES(1214, "push_edge_malformed_stream_messages_total", false,
+        "Messages on the event stream this edge could not decode"),
+    EDGE_ERRORS(1215, "push_edge_errors_total", false,
+        "Errors caught by the edge's agents and IO callbacks"),
+    EDGE_HEARTBEATS_SENT(1216, "push_edge_heartbeats_sent_total", false,
+        "Heartbeats queued to idle connections");
+
+    private static final Int2ObjectHashMap<CounterType> BY_TYPE_ID = new Int2ObjectHashMap<>();
+
+    static
+    {
+        for (final CounterType type : values())
+        {
+            BY_TYPE_ID.put(type.typeId, type);
+        }
+    }
+
+    private final int typeId;
+    private final String metricName;
+    private final boolean gauge;
+    private final String help;
+
+    CounterType(final int typeId, final String metricName, final boolean gauge, final String help)
+    {
+        this.typeId = typeId;
+        this.metricName = metricName;
+        this.gauge = gauge;
+        this.help = help;
+    }
+
+    public int typeId()
+    {
+        return typeId;
+    }
+
+    public String metricName()
+    {
+        return metricName;
+    }
+
+    public boolean isGauge()
+    {
+        return gauge;
+    }
+
+    public String help()
+    {
+        return help;
+    }
+
+    /**
+     * @return the type for an Aeron counter type id, or null if it is not one of ours.
+     */
+    public static CounterType get(final int typeId)
+    {
+        return BY_TYPE_ID.get(typeId);
+    }
+}

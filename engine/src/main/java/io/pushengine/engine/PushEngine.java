@@ -1,0 +1,599 @@
+package io.pushengine.engine;
+
+import io.aeron.Aeron;
+import io.aeron.CommonContext;
+import io.aeron.Publication;
+import io.aeron.Subscription;
+import io.aeron.driver.MediaDriver;
+import io.aeron.driver.ThreadingMode;
+import io.pushengine.codec.ProtocolDefaults;
+import io.pushengine.codec.TopicNames;
+import io.pushengine.codec.metrics.CounterType;
+import io.pushengine.codec.sbe.PayloadType;
+import io.pushengine.engine.sequencer.AckTable;
+import io.pushengine.engine.sequencer.PublishRingDescriptor;
+import io.pushengine.engine.sequencer.Sequencer;
+import io.pushengine.journal.EventJournal;
+import io.pushengine.journal.TopicRegistryStore;
+import org.agrona.CloseHelper;
+import org.agrona.DirectBuffer;
+import org.agrona.ErrorHandler;
+import org.agrona.IoUtil;
+import org.agrona.concurrent.AgentRunner;
+import org.agrona.concurrent.BackoffIdleStrategy;
+import org.agrona.concurrent.EpochNanoClock;
+import org.agrona.concurrent.IdleStrategy;
+import org.agrona.concurrent.SystemEpochNanoClock;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.agrona.concurrent.ringbuffer.ManyToOneRingBuffer;
+import org.agrona.concurrent.ringbuffer.RingBufferDescriptor;
+import org.agrona.concurrent.status.AtomicCounter;
+
+import java.io.File;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.Collections;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
+
+/**
+ * The embeddable engine: an Aeron media driver (embedded by default), the journal, and the single-writer
+ * {@link Sequencer} on its own thread. Publish from any thread; subscribe in-process with {@link #subscribe}, or run
+ * edges against the same Aeron directory and channels.
+ * <pre>{@code
+ * try (PushEngine engine = PushEngine.launch(new PushEngine.Context().journalDir(new File("data/journal"))))
+ * {
+ *     Topic eurusd = engine.topic("prices.EURUSD");
+ *     long sequence = engine.publish(eurusd, PayloadType.JSON, buffer, 0, length); // waits until journaled
+ * }
+ * }</pre>
+ * Thread-safe: {@link #offer}, {@link #publish} and {@link #topic} may be called from any number of threads.
+ */
+public final class PushEngine implements AutoCloseable
+{
+    /**
+     * Configuration of an engine. Defaults come from {@link EngineConfiguration}; {@link #conclude()} fills and
+     * validates them once. Single use: the engine owns its context.
+     */
+    public static final class Context
+    {
+        private Boolean embeddedMediaDriver;
+        private String aeronDirectoryName;
+        private String eventsChannel;
+        private String ingressChannel;
+        private int eventsStreamId = ProtocolDefaults.EVENTS_STREAM_ID;
+        private int ingressStreamId = ProtocolDefaults.INGRESS_STREAM_ID;
+        private int termBufferLength;
+        private int publishRingCapacity;
+        private int maxPayloadLength;
+        private long publishTimeoutNs;
+        private File journalDir;
+        private String journalRollCycle;
+        private Supplier<IdleStrategy> idleStrategySupplier;
+        private ErrorHandler errorHandler;
+        private EpochNanoClock epochNanoClock;
+        private boolean concluded;
+
+        public Context conclude()
+        {
+            if (concluded)
+            {
+                throw new IllegalStateException("context already concluded: a context is single use");
+            }
+            concluded = true;
+            if (null == embeddedMediaDriver)
+            {
+                embeddedMediaDriver = EngineConfiguration.embeddedDriver();
+            }
+            if (null == aeronDirectoryName)
+            {
+                aeronDirectoryName = EngineConfiguration.aeronDir();
+            }
+            if (null == aeronDirectoryName)
+            {
+                aeronDirectoryName = embeddedMediaDriver ?
+                    CommonContext.getAeronDirectoryName() + "-push-" + UUID.randomUUID() :
+                    CommonContext.getAeronDirectoryName();
+            }
+            eventsChannel = null != eventsChannel ? eventsChannel : EngineConfiguration.eventsChannel();
+            ingressChannel = null != ingressChannel ? ingressChannel : EngineConfiguration.ingressChannel();
+            termBufferLength = 0 != termBufferLength ? termBufferLength : EngineConfiguration.termBufferLength();
+            publishRingCapacity = 0 != publishRingCapacity ?
+                publishRingCapacity : EngineConfiguration.publishRingCapacity();
+            maxPayloadLength = 0 != maxPayloadLength ? maxPayloadLength : EngineConfiguration.maxPayloadLength();
+            publishTimeoutNs = 0 != publishTimeoutNs ?
+                publishTimeoutNs : TimeUnit.MILLISECONDS.toNanos(EngineConfiguration.publishTimeoutMs());
+            if (null == idleStrategySupplier)
+            {
+                idleStrategySupplier = () -> new BackoffIdleStrategy(
+                    100, 10, TimeUnit.MICROSECONDS.toNanos(1), TimeUnit.MILLISECONDS.toNanos(1));
+            }
+            if (null == errorHandler)
+            {
+                errorHandler = Throwable::printStackTrace;
+            }
+            if (null == epochNanoClock)
+            {
+                epochNanoClock = new SystemEpochNanoClock();
+            }
+            if (Integer.bitCount(publishRingCapacity) != 1)
+            {
+                throw new IllegalArgumentException(EngineConfiguration.PUBLISH_RING_CAPACITY_PROP_NAME +
+                    " must be a power of two: " + publishRingCapacity);
+            }
+            if (maxPayloadLength <= 0 || maxPayloadLength > publishRingCapacity / 8 - 64)
+            {
+                throw new IllegalArgumentException(EngineConfiguration.MAX_PAYLOAD_LENGTH_PROP_NAME +
+                    " must be in 1.." + (publishRingCapacity / 8 - 64) + ": " + maxPayloadLength);
+            }
+            return this;
+        }
+
+        public Context embeddedMediaDriver(final boolean embeddedMediaDriver)
+        {
+            this.embeddedMediaDriver = embeddedMediaDriver;
+            return this;
+        }
+
+        public boolean embeddedMediaDriver()
+        {
+            return embeddedMediaDriver;
+        }
+
+        public Context aeronDirectoryName(final String aeronDirectoryName)
+        {
+            this.aeronDirectoryName = aeronDirectoryName;
+            return this;
+        }
+
+        public String aeronDirectoryName()
+        {
+            return aeronDirectoryName;
+        }
+
+        public Context eventsChannel(final String eventsChannel)
+        {
+            this.eventsChannel = eventsChannel;
+            return this;
+        }
+
+        public String eventsChannel()
+        {
+            return eventsChannel;
+        }
+
+        public Context ingressChannel(final String ingressChannel)
+        {
+            this.ingressChannel = ingressChannel;
+            return this;
+        }
+
+        public String ingressChannel()
+        {
+            return ingressChannel;
+        }
+
+        public Context eventsStreamId(final int eventsStreamId)
+        {
+            this.eventsStreamId = eventsStreamId;
+            return this;
+        }
+
+        public int eventsStreamId()
+        {
+            return eventsStreamId;
+        }
+
+        public Context ingressStreamId(final int ingressStreamId)
+        {
+            this.ingressStreamId = ingressStreamId;
+            return this;
+        }
+
+        public int ingressStreamId()
+        {
+            return ingressStreamId;
+        }
+
+        public Context termBufferLength(final int termBufferLength)
+        {
+            this.termBufferLength = termBufferLength;
+            return this;
+        }
+
+        public Context publishRingCapacity(final int publishRingCapacity)
+        {
+            this.publishRingCapacity = publishRingCapacity;
+            return this;
+        }
+
+        public Context maxPayloadLength(final int maxPayloadLength)
+        {
+            this.maxPayloadLength = maxPayloadLength;
+            return this;
+        }
+
+        public int maxPayloadLength()
+        {
+            return maxPayloadLength;
+        }
+
+        public Context publishTimeoutNs(final long publishTimeoutNs)
+        {
+            this.publishTimeoutNs = publishTimeoutNs;
+            return this;
+        }
+
+        public Context journalDir(final File journalDir)
+        {
+            this.journalDir = journalDir;
+            return this;
+        }
+
+        public File journalDir()
+        {
+            return journalDir;
+        }
+
+        public Context journalRollCycle(final String journalRollCycle)
+        {
+            this.journalRollCycle = journalRollCycle;
+            return this;
+        }
+
+        public Context idleStrategySupplier(final Supplier<IdleStrategy> idleStrategySupplier)
+        {
+            this.idleStrategySupplier = idleStrategySupplier;
+            return this;
+        }
+
+        public Supplier<IdleStrategy> idleStrategySupplier()
+        {
+            return idleStrategySupplier;
+        }
+
+        public Context errorHandler(final ErrorHandler errorHandler)
+        {
+            this.errorHandler = errorHandler;
+            return this;
+        }
+
+        public ErrorHandler errorHandler()
+        {
+            return errorHandler;
+        }
+
+        public Context epochNanoClock(final EpochNanoClock epochNanoClock)
+        {
+            this.epochNanoClock = epochNanoClock;
+            return this;
+        }
+    }
+
+    private final Context ctx;
+    private final Map<String, Topic> topicsByName = new ConcurrentHashMap<>();
+    private final AtomicLong nextCorrelationId = new AtomicLong(1);
+    private final ManyToOneRingBuffer publishRing;
+    private final AckTable ackTable = new AckTable(4096);
+    private final MediaDriver mediaDriver;
+    private final Aeron aeron;
+    private final EventJournal journal;
+    private final TopicRegistryStore topicRegistry;
+    private final AgentRunner sequencerRunner;
+    private final AtomicCounter lastSequenceCounter;
+    private final AtomicCounter errorCounter;
+    private volatile boolean closed;
+
+    private PushEngine(final Context ctx)
+    {
+        this.ctx = ctx;
+        MediaDriver driver = null;
+        Aeron aeronClient = null;
+        EventJournal eventJournal = null;
+        TopicRegistryStore registry = null;
+        try
+        {
+            if (ctx.embeddedMediaDriver())
+            {
+                driver = MediaDriver.launch(new MediaDriver.Context()
+                    .aeronDirectoryName(ctx.aeronDirectoryName())
+                    .dirDeleteOnStart(true)
+                    .dirDeleteOnShutdown(true)
+                    .threadingMode(ThreadingMode.SHARED)
+                    .ipcTermBufferLength(ctx.termBufferLength)
+                    .publicationTermBufferLength(ctx.termBufferLength)
+                    .errorHandler(ctx.errorHandler()));
+            }
+            aeronClient = Aeron.connect(new Aeron.Context()
+                .aeronDirectoryName(ctx.aeronDirectoryName())
+                .errorHandler(ctx.errorHandler())
+                .clientName("push-engine"));
+
+            eventJournal = new EventJournal(new EventJournal.Context()
+                .dir(ctx.journalDir())
+                .rollCycle(ctx.journalRollCycle));
+            registry = new TopicRegistryStore(eventJournal.context().dir());
+
+            this.mediaDriver = driver;
+            this.aeron = aeronClient;
+            this.journal = eventJournal;
+            this.topicRegistry = registry;
+            this.publishRing = new ManyToOneRingBuffer(new UnsafeBuffer(
+                ByteBuffer.allocateDirect(ctx.publishRingCapacity + RingBufferDescriptor.TRAILER_LENGTH)));
+
+            final Publication eventPublication = aeronClient.addExclusivePublication(
+                ctx.eventsChannel(), ctx.eventsStreamId());
+            final Subscription ingressSubscription = aeronClient.addSubscription(
+                ctx.ingressChannel(), ctx.ingressStreamId());
+
+            lastSequenceCounter = counter(CounterType.ENGINE_LAST_SEQUENCE);
+            errorCounter = counter(CounterType.ENGINE_ERRORS);
+            final Sequencer.Counters counters = new Sequencer.Counters(
+                counter(CounterType.ENGINE_EVENTS_SEQUENCED),
+                lastSequenceCounter,
+                counter(CounterType.ENGINE_TOPICS),
+                counter(CounterType.ENGINE_PUBLISH_REJECTED),
+                counter(CounterType.ENGINE_AERON_BACK_PRESSURED),
+                counter(CounterType.ENGINE_EVENTS_WITHOUT_SUBSCRIBER));
+
+            final Sequencer sequencer = new Sequencer(
+                eventJournal,
+                registry,
+                publishRing,
+                eventPublication,
+                ingressSubscription,
+                ackTable,
+                (name, number) -> topicsByName.put(name, new Topic(name, number)),
+                ctx.epochNanoClock,
+                counters,
+                ctx.maxPayloadLength(),
+                256);
+
+            sequencerRunner = new AgentRunner(
+                ctx.idleStrategySupplier().get(), ctx.errorHandler(), errorCounter, sequencer);
+            AgentRunner.startOnThread(sequencerRunner);
+        }
+        catch (final RuntimeException ex)
+        {
+            CloseHelper.quietCloseAll(registry, eventJournal, aeronClient, driver);
+            throw ex;
+        }
+    }
+
+    /**
+     * Start an engine: media driver (if embedded), journal recovery, sequencer thread.
+     */
+    public static PushEngine launch(final Context ctx)
+    {
+        return new PushEngine(ctx.conclude());
+    }
+
+    public Context context()
+    {
+        return ctx;
+    }
+
+    public String aeronDirectoryName()
+    {
+        return ctx.aeronDirectoryName();
+    }
+
+    /**
+     * The Aeron client of the engine, for counters and diagnostics. Do not close it.
+     */
+    public Aeron aeron()
+    {
+        return aeron;
+    }
+
+    /**
+     * @return highest global sequence journaled so far.
+     */
+    public long lastGlobalSequence()
+    {
+        return lastSequenceCounter.get();
+    }
+
+    /**
+     * Topics declared so far, by name.
+     */
+    public Map<String, Topic> topics()
+    {
+        return Collections.unmodifiableMap(topicsByName);
+    }
+
+    /**
+     * The handle of a topic, declaring it if new (durably, with a number that survives restarts). Waits for the
+     * sequencer on first use of a name; afterwards a map lookup.
+     *
+     * @throws IllegalArgumentException for an invalid name.
+     * @throws IllegalStateException    if the engine is closed or the sequencer does not answer in time.
+     */
+    public Topic topic(final String name)
+    {
+        final Topic existing = topicsByName.get(name);
+        if (null != existing)
+        {
+            return existing;
+        }
+        final String invalid = TopicNames.validate(name);
+        if (null != invalid)
+        {
+            throw new IllegalArgumentException(invalid);
+        }
+
+        final byte[] nameBytes = name.getBytes(StandardCharsets.US_ASCII);
+        final long deadlineNs = System.nanoTime() + ctx.publishTimeoutNs;
+        boolean requested = false;
+        while (true)
+        {
+            ensureOpen();
+            final Topic topic = topicsByName.get(name);
+            if (null != topic)
+            {
+                return topic;
+            }
+            if (!requested)
+            {
+                final int length = PublishRingDescriptor.TOPIC_NAME_OFFSET + nameBytes.length;
+                final int index = publishRing.tryClaim(PublishRingDescriptor.DECLARE_TOPIC_MSG_TYPE_ID, length);
+                if (index > 0)
+                {
+                    publishRing.buffer().putLong(index + PublishRingDescriptor.CORRELATION_ID_OFFSET, 0);
+                    publishRing.buffer().putBytes(
+                        index + PublishRingDescriptor.TOPIC_NAME_OFFSET, nameBytes, 0, nameBytes.length);
+                    publishRing.commit(index);
+                    requested = true;
+                }
+            }
+            if (System.nanoTime() - deadlineNs > 0)
+            {
+                throw new IllegalStateException("sequencer did not declare topic '" + name + "' in time");
+            }
+            Thread.yield();
+        }
+    }
+
+    /**
+     * Hand an event to the sequencer without waiting. Allocation free.
+     *
+     * @return a positive correlation id when accepted, else a negative {@link PublishResult}.
+     */
+    public long offer(
+        final Topic topic, final PayloadType payloadType, final DirectBuffer payload, final int offset, final int length)
+    {
+        return offer(topic, payloadType, payload, offset, length, ctx.epochNanoClock.nanoTime());
+    }
+
+    /**
+     * As {@link #offer(Topic, PayloadType, DirectBuffer, int, int)} with the publisher's own timestamp (epoch ns).
+     */
+    public long offer(
+        final Topic topic,
+        final PayloadType payloadType,
+        final DirectBuffer payload,
+        final int offset,
+        final int length,
+        final long timestampNs)
+    {
+        if (closed)
+        {
+            return PublishResult.CLOSED;
+        }
+        if (length > ctx.maxPayloadLength())
+        {
+            return PublishResult.PAYLOAD_TOO_LARGE;
+        }
+        final int index = publishRing.tryClaim(
+            PublishRingDescriptor.PUBLISH_MSG_TYPE_ID, PublishRingDescriptor.PAYLOAD_OFFSET + length);
+        if (index <= 0)
+        {
+            return PublishResult.BACK_PRESSURED;
+        }
+
+        final long correlationId = nextCorrelationId.getAndIncrement();
+        final UnsafeBuffer buffer = (UnsafeBuffer)publishRing.buffer();
+        buffer.putLong(index + PublishRingDescriptor.CORRELATION_ID_OFFSET, correlationId);
+        buffer.putLong(index + PublishRingDescriptor.TIMESTAMP_OFFSET, timestampNs);
+        buffer.putInt(index + PublishRingDescriptor.TOPIC_OFFSET, topic.number());
+        buffer.putByte(index + PublishRingDescriptor.PAYLOAD_TYPE_OFFSET, (byte)payloadType.value());
+        buffer.putBytes(index + PublishRingDescriptor.PAYLOAD_OFFSET, payload, offset, length);
+        publishRing.commit(index);
+        return correlationId;
+    }
+
+    /**
+     * Publish and wait until the event is journaled (the acknowledgement: journaled means it will be delivered and
+     * replayed, and survives a crash of this process).
+     *
+     * @return the event's global sequence, or a negative {@link PublishResult}.
+     */
+    public long publish(
+        final Topic topic, final PayloadType payloadType, final DirectBuffer payload, final int offset, final int length)
+    {
+        final long correlationId = offer(topic, payloadType, payload, offset, length);
+        if (correlationId < 0)
+        {
+            return correlationId;
+        }
+        final long deadlineNs = System.nanoTime() + ctx.publishTimeoutNs;
+        while (true)
+        {
+            final long sequence = ackTable.sequenceOf(correlationId);
+            if (sequence > 0)
+            {
+                return sequence;
+            }
+            if (sequence == AckTable.REJECTED)
+            {
+                return PublishResult.REJECTED;
+            }
+            if (closed)
+            {
+                return PublishResult.CLOSED;
+            }
+            if (System.nanoTime() - deadlineNs > 0)
+            {
+                return PublishResult.TIMED_OUT;
+            }
+            Thread.onSpinWait();
+        }
+    }
+
+    /**
+     * Convenience: declare (if needed) and publish a byte array, waiting until journaled.
+     */
+    public long publish(final String topicName, final PayloadType payloadType, final byte[] payload)
+    {
+        return publish(topic(topicName), payloadType, new UnsafeBuffer(payload), 0, payload.length);
+    }
+
+    /**
+     * Subscribe in-process to the event stream from now on; {@code handler} runs on a new thread.
+     */
+    public EventSubscription subscribe(final EventHandler handler)
+    {
+        ensureOpen();
+        final EventSubscription subscription = new EventSubscription(
+            aeron, ctx.eventsChannel(), ctx.eventsStreamId(), ctx.ingressChannel(), ctx.ingressStreamId(), handler);
+        final AgentRunner runner = new AgentRunner(
+            ctx.idleStrategySupplier().get(), ctx.errorHandler(), null, subscription);
+        subscription.closeAction(runner::close);
+        AgentRunner.startOnThread(runner);
+        return subscription;
+    }
+
+    private AtomicCounter counter(final CounterType type)
+    {
+        return aeron.addCounter(type.typeId(), "engine");
+    }
+
+    private void ensureOpen()
+    {
+        if (closed)
+        {
+            throw new IllegalStateException("engine is closed");
+        }
+    }
+
+    /**
+     * Stop the sequencer (after its current duty cycle), then close the journal, Aeron and the driver, in order.
+     */
+    public void close()
+    {
+        if (closed)
+        {
+            return;
+        }
+        closed = true;
+        CloseHelper.closeAll(sequencerRunner, topicRegistry, journal, aeron, mediaDriver);
+        if (null != mediaDriver)
+        {
+            IoUtil.delete(new File(ctx.aeronDirectoryName()), true);
+        }
+    }
+}

@@ -1,0 +1,378 @@
+package io.pushengine.engine.sequencer;
+
+import io.aeron.ControlledFragmentAssembler;
+import io.aeron.Subscription;
+import io.aeron.logbuffer.ControlledFragmentHandler;
+import io.aeron.logbuffer.Header;
+import io.pushengine.codec.FrameCheck;
+import io.pushengine.codec.TopicNames;
+import io.pushengine.codec.sbe.CatalogCompleteEncoder;
+import io.pushengine.codec.sbe.CatalogRequestDecoder;
+import io.pushengine.codec.sbe.EventDecoder;
+import io.pushengine.codec.sbe.EventEncoder;
+import io.pushengine.codec.sbe.MessageHeaderDecoder;
+import io.pushengine.codec.sbe.MessageHeaderEncoder;
+import io.pushengine.codec.sbe.PayloadType;
+import io.pushengine.codec.sbe.PublishAckEncoder;
+import io.pushengine.codec.sbe.PublishRequestDecoder;
+import io.pushengine.codec.sbe.TopicDeclaredEncoder;
+import io.pushengine.journal.EventJournal;
+import io.pushengine.journal.JournalReader;
+import io.pushengine.journal.TopicRegistryStore;
+import org.agrona.DirectBuffer;
+import org.agrona.concurrent.Agent;
+import org.agrona.concurrent.EpochNanoClock;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.agrona.concurrent.ControlledMessageHandler;
+import org.agrona.concurrent.ringbuffer.RingBuffer;
+import org.agrona.concurrent.status.AtomicCounter;
+
+import java.util.function.BiConsumer;
+
+/**
+ * The single writer. Takes publish requests from in-process publishers (a many-to-one ring buffer) and from the
+ * Aeron ingress stream (edges, remote publishers), and for each: assigns the next global sequence and the next
+ * sequence of its topic, appends the event to the journal, and only then offers it on the event stream.
+ * <p>
+ * Everything it owns (sequences, topic table, journal appender, publication) is touched by this agent's thread
+ * only. When the event stream is back-pressured it stops taking requests (publishers then see their own back
+ * pressure) until the pending messages are sent: nothing journaled is ever skipped on the stream.
+ */
+public final class Sequencer implements Agent, ControlledMessageHandler, ControlledFragmentHandler
+{
+    /**
+     * Counters the sequencer updates (single writer: release increments).
+     */
+    public record Counters(
+        AtomicCounter eventsSequenced,
+        AtomicCounter lastSequence,
+        AtomicCounter topics,
+        AtomicCounter publishRejected,
+        AtomicCounter backPressured,
+        AtomicCounter withoutSubscriber)
+    {
+    }
+
+    private final MessageHeaderEncoder headerEncoder = new MessageHeaderEncoder();
+    private final MessageHeaderDecoder headerDecoder = new MessageHeaderDecoder();
+    private final EventEncoder eventEncoder = new EventEncoder();
+    private final EventDecoder eventDecoder = new EventDecoder();
+    private final TopicDeclaredEncoder topicDeclaredEncoder = new TopicDeclaredEncoder();
+    private final PublishAckEncoder publishAckEncoder = new PublishAckEncoder();
+    private final PublishRequestDecoder publishRequestDecoder = new PublishRequestDecoder();
+    private final CatalogRequestDecoder catalogRequestDecoder = new CatalogRequestDecoder();
+    private final CatalogCompleteEncoder catalogCompleteEncoder = new CatalogCompleteEncoder();
+    private final UnsafeBuffer eventBuffer;
+    private final UnsafeBuffer controlBuffer = new UnsafeBuffer(new byte[512]);
+    private final UnsafeBuffer payloadView = new UnsafeBuffer(0, 0);
+    private final TopicTable topicTable = new TopicTable();
+    private final ControlledFragmentAssembler ingressAssembler = new ControlledFragmentAssembler(this);
+
+    private final EventJournal journal;
+    private final TopicRegistryStore topicRegistry;
+    private final RingBuffer publishRing;
+    private final Subscription ingressSubscription;
+    private final EventStreamPublisher eventStream;
+    private final AckTable ackTable;
+    private final BiConsumer<String, Integer> topicPublisher;
+    private final EpochNanoClock clock;
+    private final Counters counters;
+    private final int maxPayloadLength;
+    private final int drainLimit;
+    private long lastGlobalSequence;
+
+    /**
+     * @param topicPublisher told (name, number) of every topic, recovered or declared, so publishers can look them
+     *                       up without asking the sequencer.
+     */
+    public Sequencer(
+        final EventJournal journal,
+        final TopicRegistryStore topicRegistry,
+        final RingBuffer publishRing,
+        final io.aeron.Publication eventPublication,
+        final Subscription ingressSubscription,
+        final AckTable ackTable,
+        final BiConsumer<String, Integer> topicPublisher,
+        final EpochNanoClock clock,
+        final Counters counters,
+        final int maxPayloadLength,
+        final int drainLimit)
+    {
+        this.journal = journal;
+        this.topicRegistry = topicRegistry;
+        this.publishRing = publishRing;
+        this.ingressSubscription = ingressSubscription;
+        this.ackTable = ackTable;
+        this.topicPublisher = topicPublisher;
+        this.clock = clock;
+        this.counters = counters;
+        this.maxPayloadLength = maxPayloadLength;
+        this.drainLimit = drainLimit;
+        this.eventBuffer = new UnsafeBuffer(new byte[MessageHeaderEncoder.ENCODED_LENGTH + EventEncoder.BLOCK_LENGTH +
+            EventEncoder.payloadHeaderLength() + maxPayloadLength]);
+        this.eventStream = new EventStreamPublisher(
+            eventPublication, counters.backPressured(), counters.withoutSubscriber());
+        recover();
+    }
+
+    public String roleName()
+    {
+        return "sequencer";
+    }
+
+    /**
+     * @return highest global sequence journaled. Sequencer thread, or before the agent starts.
+     */
+    public long lastGlobalSequence()
+    {
+        return lastGlobalSequence;
+    }
+
+    public int doWork()
+    {
+        int work = 0;
+        if (eventStream.hasPending())
+        {
+            work += eventStream.retryPending();
+            if (eventStream.hasPending())
+            {
+                return work;
+            }
+        }
+
+        work += publishRing.controlledRead(this, drainLimit);
+        if (!eventStream.hasPending())
+        {
+            work += ingressSubscription.controlledPoll(ingressAssembler, drainLimit);
+        }
+        return work;
+    }
+
+    // ---------------------------------------------------------------- in-process publishers (ring buffer)
+
+    public ControlledMessageHandler.Action onMessage(
+        final int msgTypeId, final org.agrona.MutableDirectBuffer buffer, final int index, final int length)
+    {
+        final long correlationId = buffer.getLong(index + PublishRingDescriptor.CORRELATION_ID_OFFSET);
+        if (PublishRingDescriptor.PUBLISH_MSG_TYPE_ID == msgTypeId)
+        {
+            final int topic = buffer.getInt(index + PublishRingDescriptor.TOPIC_OFFSET);
+            final int payloadLength = length - PublishRingDescriptor.PAYLOAD_OFFSET;
+            if (!topicTable.isDeclared(topic) || payloadLength > maxPayloadLength)
+            {
+                counters.publishRejected().incrementRelease();
+                ackTable.acknowledge(correlationId, AckTable.REJECTED);
+            }
+            else
+            {
+                final PayloadType payloadType = PayloadType.get(
+                    (short)(buffer.getByte(index + PublishRingDescriptor.PAYLOAD_TYPE_OFFSET) & 0xFF));
+                sequence(
+                    topic,
+                    buffer.getLong(index + PublishRingDescriptor.TIMESTAMP_OFFSET),
+                    payloadType,
+                    buffer,
+                    index + PublishRingDescriptor.PAYLOAD_OFFSET,
+                    payloadLength,
+                    correlationId,
+                    false);
+            }
+        }
+        else if (PublishRingDescriptor.DECLARE_TOPIC_MSG_TYPE_ID == msgTypeId)
+        {
+            final String name = buffer.getStringWithoutLengthAscii(
+                index + PublishRingDescriptor.TOPIC_NAME_OFFSET, length - PublishRingDescriptor.TOPIC_NAME_OFFSET);
+            if (null == TopicNames.validate(name))
+            {
+                declare(name);
+            }
+            else
+            {
+                counters.publishRejected().incrementRelease();
+            }
+        }
+
+        return eventStream.hasPending() ? ControlledMessageHandler.Action.BREAK : ControlledMessageHandler.Action.CONTINUE;
+    }
+
+    // ---------------------------------------------------------------- Aeron ingress (edges, remote publishers)
+
+    public ControlledFragmentHandler.Action onFragment(
+        final DirectBuffer buffer, final int offset, final int length, final Header header)
+    {
+        if (FrameCheck.OK != FrameCheck.check(headerDecoder, buffer, offset, length))
+        {
+            counters.publishRejected().incrementRelease();
+            return ControlledFragmentHandler.Action.CONTINUE;
+        }
+
+        final int bodyOffset = offset + MessageHeaderDecoder.ENCODED_LENGTH;
+        switch (headerDecoder.templateId())
+        {
+            case PublishRequestDecoder.TEMPLATE_ID:
+                onPublishRequest(buffer, bodyOffset);
+                break;
+
+            case CatalogRequestDecoder.TEMPLATE_ID:
+                catalogRequestDecoder.wrap(buffer, bodyOffset, headerDecoder.blockLength(), headerDecoder.version());
+                for (int topic = 1; topic <= topicTable.size(); topic++)
+                {
+                    announce(topic, topicTable.name(topic));
+                }
+                catalogCompleteEncoder.wrapAndApplyHeader(controlBuffer, 0, headerEncoder)
+                    .correlationId(catalogRequestDecoder.correlationId())
+                    .lastGlobalSequence(lastGlobalSequence)
+                    .topicCount(topicTable.size());
+                eventStream.send(
+                    controlBuffer, 0, MessageHeaderEncoder.ENCODED_LENGTH + catalogCompleteEncoder.encodedLength());
+                break;
+
+            default:
+                counters.publishRejected().incrementRelease();
+                break;
+        }
+
+        return eventStream.hasPending() ? ControlledFragmentHandler.Action.BREAK : ControlledFragmentHandler.Action.CONTINUE;
+    }
+
+    private void onPublishRequest(final DirectBuffer buffer, final int bodyOffset)
+    {
+        final PublishRequestDecoder request = publishRequestDecoder.wrap(
+            buffer, bodyOffset, headerDecoder.blockLength(), headerDecoder.version());
+        final long correlationId = request.correlationId();
+        final long timestampNs = request.timestampNs();
+        final PayloadType payloadType = request.payloadType();
+        // Allocates the name: ingress by name is the remote/HTTP path; in-process publishers use topic numbers.
+        final String name = request.topicName();
+        final int payloadLength = request.payloadLength();
+        if (null != TopicNames.validate(name) || payloadLength > maxPayloadLength ||
+            payloadType == PayloadType.NULL_VAL)
+        {
+            counters.publishRejected().incrementRelease();
+            return;
+        }
+
+        int topic = topicTable.number(name);
+        if (0 == topic)
+        {
+            topic = declare(name);
+        }
+
+        final int payloadOffset = request.limit() + PublishRequestDecoder.payloadHeaderLength();
+        payloadView.wrap(buffer, payloadOffset, payloadLength);
+        sequence(topic, timestampNs, payloadType, payloadView, 0, payloadLength, correlationId, true);
+    }
+
+    // ---------------------------------------------------------------- sequencing
+
+    private void sequence(
+        final int topic,
+        final long timestampNs,
+        final PayloadType payloadType,
+        final DirectBuffer payload,
+        final int payloadOffset,
+        final int payloadLength,
+        final long correlationId,
+        final boolean ackOnStream)
+    {
+        final long globalSequence = ++lastGlobalSequence;
+        final long topicSequence = topicTable.nextTopicSequence(topic);
+
+        eventEncoder.wrapAndApplyHeader(eventBuffer, 0, headerEncoder)
+            .globalSequence(globalSequence)
+            .topic(topic)
+            .topicSequence(topicSequence)
+            .timestampNs(0 != timestampNs ? timestampNs : clock.nanoTime())
+            .payloadType(payloadType)
+            .putPayload(payload, payloadOffset, payloadLength);
+        final int length = MessageHeaderEncoder.ENCODED_LENGTH + eventEncoder.encodedLength();
+
+        journal.append(eventBuffer, 0, length);
+        counters.eventsSequenced().incrementRelease();
+        counters.lastSequence().setRelease(globalSequence);
+
+        if (0 != correlationId)
+        {
+            if (ackOnStream)
+            {
+                publishAckEncoder.wrapAndApplyHeader(controlBuffer, 0, headerEncoder)
+                    .correlationId(correlationId)
+                    .globalSequence(globalSequence)
+                    .topic(topic)
+                    .topicSequence(topicSequence);
+                // the ack follows the event on the same stream, so a requester sees the event first
+                eventStream.send(eventBuffer, 0, length);
+                eventStream.send(
+                    controlBuffer, 0, MessageHeaderEncoder.ENCODED_LENGTH + publishAckEncoder.encodedLength());
+                return;
+            }
+            ackTable.acknowledge(correlationId, globalSequence);
+        }
+
+        eventStream.send(eventBuffer, 0, length);
+    }
+
+    private int declare(final String name)
+    {
+        final int existing = topicTable.number(name);
+        if (0 != existing)
+        {
+            return existing;
+        }
+        final int topic = topicTable.nextNumber();
+        topicRegistry.append(topic, name);
+        topicTable.put(topic, name);
+        counters.topics().setRelease(topicTable.size());
+        topicPublisher.accept(name, topic);
+        announce(topic, name);
+        return topic;
+    }
+
+    private void announce(final int topic, final String name)
+    {
+        topicDeclaredEncoder.wrapAndApplyHeader(controlBuffer, 0, headerEncoder).topic(topic).topicName(name);
+        eventStream.send(controlBuffer, 0, MessageHeaderEncoder.ENCODED_LENGTH + topicDeclaredEncoder.encodedLength());
+    }
+
+    // ---------------------------------------------------------------- recovery
+
+    /**
+     * Rebuild state from disk: topic numbers from the registry, then the last global sequence and each topic's last
+     * sequence from a scan of the journal. The scan is linear in the retained journal (see README: recovery).
+     */
+    private void recover()
+    {
+        topicRegistry.readAll((number, name) ->
+        {
+            topicTable.put(number, name);
+            topicPublisher.accept(name, number);
+        });
+        counters.topics().setRelease(topicTable.size());
+
+        try (JournalReader reader = journal.newReader())
+        {
+            reader.toStart();
+            final MessageHandlerAdapter adapter = new MessageHandlerAdapter();
+            while (reader.read(adapter, 4096) > 0)
+            {
+                // scan until the end
+            }
+        }
+        counters.lastSequence().setRelease(lastGlobalSequence);
+    }
+
+    private final class MessageHandlerAdapter implements io.pushengine.journal.JournalEventHandler
+    {
+        public boolean onJournaledEvent(final DirectBuffer buffer, final int offset, final int length)
+        {
+            eventDecoder.wrapAndApplyHeader(buffer, offset, headerDecoder);
+            lastGlobalSequence = eventDecoder.globalSequence();
+            final int topic = eventDecoder.topic();
+            if (topicTable.isDeclared(topic))
+            {
+                topicTable.lastTopicSequence(topic, eventDecoder.topicSequence());
+            }
+            return true;
+        }
+    }
+}

@@ -1,0 +1,97 @@
+package io.pushengine.edge;
+
+import io.pushengine.codec.ProtocolDefaults;
+
+/**
+ * The edge's system properties and their defaults, in one place; read once by {@link EdgeServer.Context#conclude()}.
+ */
+public final class EdgeConfiguration
+{
+    /** Interface to bind. */
+    public static final String HOST_PROP_NAME = "push.edge.host";
+    public static final String HOST_DEFAULT = "127.0.0.1";
+    /** HTTP port; 0 picks a free one. */
+    public static final String PORT_PROP_NAME = "push.edge.port";
+    public static final int PORT_DEFAULT = 8080;
+    /** Aeron directory of the media driver to attach to (required when not embedded with an engine). */
+    public static final String AERON_DIR_PROP_NAME = "push.aeron.dir";
+    /** Channels, shared with the engine's properties. */
+    public static final String EVENTS_CHANNEL_PROP_NAME = "push.events.channel";
+    public static final String INGRESS_CHANNEL_PROP_NAME = "push.ingress.channel";
+    /** Bytes of outbound ring per connection (power of two): the most a slow client may fall behind. */
+    public static final String RING_CAPACITY_PROP_NAME = "push.edge.ring.capacity";
+    public static final int RING_CAPACITY_DEFAULT = 64 * 1024;
+    /** Idle time after which a connection gets a heartbeat (SSE comment, WebSocket Heartbeat message). */
+    public static final String HEARTBEAT_INTERVAL_MS_PROP_NAME = "push.edge.heartbeat.interval.ms";
+    public static final long HEARTBEAT_INTERVAL_MS_DEFAULT = 15_000;
+    /** Largest HTTP publish body. */
+    public static final String MAX_PAYLOAD_LENGTH_PROP_NAME = "push.max.payload.length";
+    /** Undertow IO threads. */
+    public static final String IO_THREADS_PROP_NAME = "push.edge.io.threads";
+    public static final int IO_THREADS_DEFAULT = 2;
+    /** Undertow buffer size: also the largest WebSocket frame (batch) the edge builds. */
+    public static final String BUFFER_SIZE_PROP_NAME = "push.edge.buffer.size";
+    public static final int BUFFER_SIZE_DEFAULT = 16 * 1024;
+    /** How long {@code POST /publish} waits for the engine's acknowledgement. */
+    public static final String PUBLISH_TIMEOUT_MS_PROP_NAME = "push.publish.timeout.ms";
+    public static final long PUBLISH_TIMEOUT_MS_DEFAULT = 5_000;
+
+    private EdgeConfiguration()
+    {
+    }
+
+    public static String host()
+    {
+        return System.getProperty(HOST_PROP_NAME, HOST_DEFAULT);
+    }
+
+    public static int port()
+    {
+        return Integer.getInteger(PORT_PROP_NAME, PORT_DEFAULT);
+    }
+
+    public static String aeronDir()
+    {
+        return System.getProperty(AERON_DIR_PROP_NAME);
+    }
+
+    public static String eventsChannel()
+    {
+        return System.getProperty(EVENTS_CHANNEL_PROP_NAME, ProtocolDefaults.DEFAULT_CHANNEL);
+    }
+
+    public static String ingressChannel()
+    {
+        return System.getProperty(INGRESS_CHANNEL_PROP_NAME, ProtocolDefaults.DEFAULT_CHANNEL);
+    }
+
+    public static int ringCapacity()
+    {
+        return Integer.getInteger(RING_CAPACITY_PROP_NAME, RING_CAPACITY_DEFAULT);
+    }
+
+    public static long heartbeatIntervalMs()
+    {
+        return Long.getLong(HEARTBEAT_INTERVAL_MS_PROP_NAME, HEARTBEAT_INTERVAL_MS_DEFAULT);
+    }
+
+    public static int maxPayloadLength()
+    {
+        return Integer.getInteger(MAX_PAYLOAD_LENGTH_PROP_NAME, ProtocolDefaults.DEFAULT_MAX_PAYLOAD_LENGTH);
+    }
+
+    public static int ioThreads()
+    {
+        return Integer.getInteger(IO_THREADS_PROP_NAME, IO_THREADS_DEFAULT);
+    }
+
+    public static int bufferSize()
+    {
+        return Integer.getInteger(BUFFER_SIZE_PROP_NAME, BUFFER_SIZE_DEFAULT);
+    }
+
+    public static long publishTimeoutMs()
+    {
+        return Long.getLong(PUBLISH_TIMEOUT_MS_PROP_NAME, PUBLISH_TIMEOUT_MS_DEFAULT);
+    }
+}

@@ -1,0 +1,121 @@
+package io.pushengine.edge;
+
+import io.aeron.Aeron;
+import io.pushengine.codec.metrics.CounterType;
+import io.pushengine.edge.fanout.FanOutCounters;
+import org.agrona.CloseHelper;
+import org.agrona.concurrent.status.AtomicCounter;
+
+/**
+ * The edge's counters, allocated in the Aeron CnC file so {@code /metrics} and AeronStat can read them.
+ * Connection gauges and IO-side totals are updated from many IO threads (atomic increments); fan-out counters from
+ * the fan-out thread only.
+ */
+public final class EdgeCounters implements AutoCloseable
+{
+    private final AtomicCounter connections;
+    private final AtomicCounter webSocketConnections;
+    private final AtomicCounter sseConnections;
+    private final AtomicCounter connectionsOpened;
+    private final AtomicCounter connectionsClosed;
+    private final AtomicCounter framesOut;
+    private final AtomicCounter bytesOut;
+    private final AtomicCounter protocolErrors;
+    private final AtomicCounter httpRejected;
+    private final AtomicCounter publishRequests;
+    private final AtomicCounter errors;
+    private final FanOutCounters fanOut;
+
+    EdgeCounters(final Aeron aeron, final String label)
+    {
+        connections = aeron.addCounter(CounterType.EDGE_CONNECTIONS.typeId(), label);
+        webSocketConnections = aeron.addCounter(CounterType.EDGE_WEBSOCKET_CONNECTIONS.typeId(), label);
+        sseConnections = aeron.addCounter(CounterType.EDGE_SSE_CONNECTIONS.typeId(), label);
+        connectionsOpened = aeron.addCounter(CounterType.EDGE_CONNECTIONS_OPENED.typeId(), label);
+        connectionsClosed = aeron.addCounter(CounterType.EDGE_CONNECTIONS_CLOSED.typeId(), label);
+        framesOut = aeron.addCounter(CounterType.EDGE_FRAMES_OUT.typeId(), label);
+        bytesOut = aeron.addCounter(CounterType.EDGE_BYTES_OUT.typeId(), label);
+        protocolErrors = aeron.addCounter(CounterType.EDGE_PROTOCOL_ERRORS.typeId(), label);
+        httpRejected = aeron.addCounter(CounterType.EDGE_HTTP_REJECTED.typeId(), label);
+        publishRequests = aeron.addCounter(CounterType.EDGE_PUBLISH_REQUESTS.typeId(), label);
+        errors = aeron.addCounter(CounterType.EDGE_ERRORS.typeId(), label);
+        fanOut = new FanOutCounters(
+            aeron.addCounter(CounterType.EDGE_EVENTS_IN.typeId(), label),
+            aeron.addCounter(CounterType.EDGE_EVENTS_OUT.typeId(), label),
+            aeron.addCounter(CounterType.EDGE_SLOW_CONSUMER_DISCONNECTS.typeId(), label),
+            aeron.addCounter(CounterType.EDGE_MALFORMED_STREAM_MESSAGES.typeId(), label),
+            aeron.addCounter(CounterType.EDGE_HEARTBEATS_SENT.typeId(), label));
+    }
+
+    public void connectionOpened(final AtomicCounter transportGauge)
+    {
+        connections.increment();
+        transportGauge.increment();
+        connectionsOpened.increment();
+    }
+
+    public void connectionClosed(final AtomicCounter transportGauge)
+    {
+        connections.getAndAdd(-1);
+        transportGauge.getAndAdd(-1);
+        connectionsClosed.increment();
+    }
+
+    public AtomicCounter connections()
+    {
+        return connections;
+    }
+
+    public AtomicCounter webSocketConnections()
+    {
+        return webSocketConnections;
+    }
+
+    public AtomicCounter sseConnections()
+    {
+        return sseConnections;
+    }
+
+    public AtomicCounter framesOut()
+    {
+        return framesOut;
+    }
+
+    public AtomicCounter bytesOut()
+    {
+        return bytesOut;
+    }
+
+    public AtomicCounter protocolErrors()
+    {
+        return protocolErrors;
+    }
+
+    public AtomicCounter httpRejected()
+    {
+        return httpRejected;
+    }
+
+    public AtomicCounter publishRequests()
+    {
+        return publishRequests;
+    }
+
+    public AtomicCounter errors()
+    {
+        return errors;
+    }
+
+    public FanOutCounters fanOut()
+    {
+        return fanOut;
+    }
+
+    public void close()
+    {
+        CloseHelper.closeAll(connections, webSocketConnections, sseConnections, connectionsOpened, connectionsClosed,
+            framesOut, bytesOut, protocolErrors, httpRejected, publishRequests, errors,
+            fanOut.eventsIn(), fanOut.eventsOut(), fanOut.slowConsumerDisconnects(),
+            fanOut.malformedStreamMessages(), fanOut.heartbeatsSent());
+    }
+}

@@ -1,0 +1,349 @@
+package io.pushengine.edge;
+
+import io.aeron.Aeron;
+import io.aeron.Publication;
+import io.aeron.Subscription;
+import io.pushengine.codec.BatchFrameBuilder;
+import io.pushengine.codec.ProtocolDefaults;
+import io.pushengine.codec.stream.IngressProxy;
+import io.pushengine.edge.fanout.FanOutAgent;
+import io.pushengine.edge.http.HealthHandler;
+import io.pushengine.edge.http.HttpResponses;
+import io.pushengine.edge.http.MetricsHandler;
+import io.pushengine.edge.http.PublishHandler;
+import io.pushengine.edge.http.TopicsHandler;
+import io.pushengine.edge.sse.SseEndpoint;
+import io.pushengine.edge.websocket.WebSocketEndpoint;
+import io.undertow.Undertow;
+import io.undertow.UndertowOptions;
+import io.undertow.server.HttpHandler;
+import io.undertow.server.handlers.PathHandler;
+import io.undertow.server.handlers.resource.ClassPathResourceManager;
+import io.undertow.server.handlers.resource.ResourceHandler;
+import org.agrona.CloseHelper;
+import org.agrona.ErrorHandler;
+import org.agrona.concurrent.AgentRunner;
+import org.agrona.concurrent.BackoffIdleStrategy;
+import org.agrona.concurrent.IdleStrategy;
+import org.agrona.concurrent.SystemEpochNanoClock;
+import org.agrona.concurrent.SystemNanoClock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.xnio.Options;
+
+import java.net.InetSocketAddress;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
+
+/**
+ * An edge: the only part that holds client connections. Attached to an Aeron media driver, it subscribes to the
+ * engine's event stream and publishes to its ingress stream, and knows the engine through nothing else, so the same
+ * edge runs in the engine's JVM or on another host.
+ * <pre>
+ *   GET  /ws?topics=a,b     WebSocket, binary SBE Batch frames, SBE control messages
+ *   GET  /sse?topics=a,b    Server-Sent Events, JSON data
+ *   POST /publish/{topic}   HTTP ingress, answers once journaled
+ *   GET  /topics            known topics and their last sequence
+ *   GET  /health            200 when attached to the event stream, else 503
+ *   GET  /metrics           Prometheus text
+ *   GET  /                  the demo page
+ * </pre>
+ */
+public final class EdgeServer implements AutoCloseable
+{
+    private static final Logger LOG = LoggerFactory.getLogger(EdgeServer.class);
+
+    /**
+     * Configuration of an edge. Defaults from {@link EdgeConfiguration}; single use.
+     */
+    public static final class Context
+    {
+        private String host;
+        private Integer port;
+        private String aeronDirectoryName;
+        private String eventsChannel;
+        private String ingressChannel;
+        private int eventsStreamId = ProtocolDefaults.EVENTS_STREAM_ID;
+        private int ingressStreamId = ProtocolDefaults.INGRESS_STREAM_ID;
+        private int ringCapacity;
+        private long heartbeatIntervalMs;
+        private int maxPayloadLength;
+        private int ioThreads;
+        private int bufferSize;
+        private long publishTimeoutMs;
+        private Supplier<IdleStrategy> idleStrategySupplier;
+        private ErrorHandler errorHandler;
+        private boolean concluded;
+
+        public Context conclude()
+        {
+            if (concluded)
+            {
+                throw new IllegalStateException("context already concluded: a context is single use");
+            }
+            concluded = true;
+            host = null != host ? host : EdgeConfiguration.host();
+            port = null != port ? port : EdgeConfiguration.port();
+            aeronDirectoryName = null != aeronDirectoryName ? aeronDirectoryName : EdgeConfiguration.aeronDir();
+            if (null == aeronDirectoryName)
+            {
+                aeronDirectoryName = io.aeron.CommonContext.getAeronDirectoryName();
+            }
+            eventsChannel = null != eventsChannel ? eventsChannel : EdgeConfiguration.eventsChannel();
+            ingressChannel = null != ingressChannel ? ingressChannel : EdgeConfiguration.ingressChannel();
+            ringCapacity = 0 != ringCapacity ? ringCapacity : EdgeConfiguration.ringCapacity();
+            heartbeatIntervalMs = 0 != heartbeatIntervalMs ?
+                heartbeatIntervalMs : EdgeConfiguration.heartbeatIntervalMs();
+            maxPayloadLength = 0 != maxPayloadLength ? maxPayloadLength : EdgeConfiguration.maxPayloadLength();
+            ioThreads = 0 != ioThreads ? ioThreads : EdgeConfiguration.ioThreads();
+            bufferSize = 0 != bufferSize ? bufferSize : EdgeConfiguration.bufferSize();
+            publishTimeoutMs = 0 != publishTimeoutMs ? publishTimeoutMs : EdgeConfiguration.publishTimeoutMs();
+            if (null == idleStrategySupplier)
+            {
+                idleStrategySupplier = () -> new BackoffIdleStrategy(
+                    100, 10, TimeUnit.MICROSECONDS.toNanos(1), TimeUnit.MILLISECONDS.toNanos(1));
+            }
+            if (null == errorHandler)
+            {
+                errorHandler = Throwable::printStackTrace;
+            }
+            if (Integer.bitCount(ringCapacity) != 1)
+            {
+                throw new IllegalArgumentException(
+                    EdgeConfiguration.RING_CAPACITY_PROP_NAME + " must be a power of two: " + ringCapacity);
+            }
+            final int largestEvent = maxPayloadLength + 64;
+            if (!BatchFrameBuilder.fitsEmptyFrame(largestEvent, bufferSize) || largestEvent > ringCapacity / 8)
+            {
+                throw new IllegalArgumentException("an event of " + EdgeConfiguration.MAX_PAYLOAD_LENGTH_PROP_NAME +
+                    "=" + maxPayloadLength + " must fit one frame (" + EdgeConfiguration.BUFFER_SIZE_PROP_NAME + "=" +
+                    bufferSize + ") and an eighth of the ring (" + EdgeConfiguration.RING_CAPACITY_PROP_NAME + "=" +
+                    ringCapacity + ")");
+            }
+            return this;
+        }
+
+        public Context host(final String host)
+        {
+            this.host = host;
+            return this;
+        }
+
+        public Context port(final int port)
+        {
+            this.port = port;
+            return this;
+        }
+
+        public Context aeronDirectoryName(final String aeronDirectoryName)
+        {
+            this.aeronDirectoryName = aeronDirectoryName;
+            return this;
+        }
+
+        public Context eventsChannel(final String eventsChannel)
+        {
+            this.eventsChannel = eventsChannel;
+            return this;
+        }
+
+        public Context ingressChannel(final String ingressChannel)
+        {
+            this.ingressChannel = ingressChannel;
+            return this;
+        }
+
+        public Context eventsStreamId(final int eventsStreamId)
+        {
+            this.eventsStreamId = eventsStreamId;
+            return this;
+        }
+
+        public Context ingressStreamId(final int ingressStreamId)
+        {
+            this.ingressStreamId = ingressStreamId;
+            return this;
+        }
+
+        public Context ringCapacity(final int ringCapacity)
+        {
+            this.ringCapacity = ringCapacity;
+            return this;
+        }
+
+        public Context heartbeatIntervalMs(final long heartbeatIntervalMs)
+        {
+            this.heartbeatIntervalMs = heartbeatIntervalMs;
+            return this;
+        }
+
+        public Context maxPayloadLength(final int maxPayloadLength)
+        {
+            this.maxPayloadLength = maxPayloadLength;
+            return this;
+        }
+
+        public Context ioThreads(final int ioThreads)
+        {
+            this.ioThreads = ioThreads;
+            return this;
+        }
+
+        public Context bufferSize(final int bufferSize)
+        {
+            this.bufferSize = bufferSize;
+            return this;
+        }
+
+        public Context publishTimeoutMs(final long publishTimeoutMs)
+        {
+            this.publishTimeoutMs = publishTimeoutMs;
+            return this;
+        }
+
+        public Context idleStrategySupplier(final Supplier<IdleStrategy> idleStrategySupplier)
+        {
+            this.idleStrategySupplier = idleStrategySupplier;
+            return this;
+        }
+
+        public Context errorHandler(final ErrorHandler errorHandler)
+        {
+            this.errorHandler = errorHandler;
+            return this;
+        }
+    }
+
+    private final Context ctx;
+    private final Aeron aeron;
+    private final EdgeCounters counters;
+    private final FanOutAgent fanOut;
+    private final AgentRunner fanOutRunner;
+    private final Undertow undertow;
+    private final int port;
+
+    private EdgeServer(final Context ctx)
+    {
+        this.ctx = ctx;
+        Aeron aeronClient = null;
+        EdgeCounters edgeCounters = null;
+        AgentRunner runner = null;
+        Undertow server = null;
+        try
+        {
+            aeronClient = Aeron.connect(new Aeron.Context()
+                .aeronDirectoryName(ctx.aeronDirectoryName)
+                .errorHandler(ctx.errorHandler)
+                .clientName("push-edge"));
+            final String label = "edge:" + ctx.host + ":" + ctx.port + ":" + ProcessHandle.current().pid();
+            edgeCounters = new EdgeCounters(aeronClient, label);
+            final Subscription eventSubscription = aeronClient.addSubscription(
+                ctx.eventsChannel, ctx.eventsStreamId);
+            final Publication ingressPublication = aeronClient.addPublication(
+                ctx.ingressChannel, ctx.ingressStreamId);
+
+            final SystemEpochNanoClock epochClock = new SystemEpochNanoClock();
+            final PublishHandler publishHandler = new PublishHandler(
+                new IngressProxy(ingressPublication), edgeCounters, epochClock, ctx.maxPayloadLength,
+                ctx.publishTimeoutMs);
+            final FanOutAgent agent = new FanOutAgent(
+                eventSubscription,
+                new IngressProxy(ingressPublication),
+                publishHandler,
+                edgeCounters.fanOut(),
+                new SystemNanoClock(),
+                epochClock,
+                TimeUnit.MILLISECONDS.toNanos(ctx.heartbeatIntervalMs),
+                64 * 1024);
+            runner = new AgentRunner(ctx.idleStrategySupplier.get(), ctx.errorHandler, edgeCounters.errors(), agent);
+            AgentRunner.startOnThread(runner);
+
+            final AtomicLong sessionIds = new AtomicLong();
+            final EdgeCounters c = edgeCounters;
+            final HttpHandler notFound = exchange -> HttpResponses.reject(
+                exchange, 404, "no such endpoint: " + exchange.getRequestPath(), c);
+            final PathHandler routes = new PathHandler(new ResourceHandler(
+                new ClassPathResourceManager(EdgeServer.class.getClassLoader(), "web"), notFound))
+                .addExactPath("/ws", new WebSocketEndpoint(
+                    agent.commandQueue(), edgeCounters, epochClock, sessionIds, ctx.ringCapacity))
+                .addExactPath("/sse", new SseEndpoint(agent.commandQueue(), edgeCounters, sessionIds, ctx.ringCapacity))
+                .addPrefixPath("/publish", publishHandler)
+                .addExactPath("/topics", new TopicsHandler(agent::declaredTopics))
+                .addExactPath("/health", new HealthHandler(
+                    agent::isEventStreamConnected, agent::isCatalogComplete, c.connections()::get))
+                .addExactPath("/metrics", new MetricsHandler(aeronClient.countersReader()));
+
+            server = Undertow.builder()
+                .addHttpListener(ctx.port, ctx.host)
+                .setIoThreads(ctx.ioThreads)
+                .setWorkerThreads(2)
+                .setBufferSize(ctx.bufferSize)
+                .setDirectBuffers(true)
+                .setServerOption(UndertowOptions.MAX_HEADER_SIZE, 16 * 1024)
+                .setServerOption(UndertowOptions.MAX_ENTITY_SIZE, (long)ctx.maxPayloadLength)
+                .setSocketOption(Options.TCP_NODELAY, true)
+                .setHandler(routes)
+                .build();
+            server.start();
+
+            this.aeron = aeronClient;
+            this.counters = edgeCounters;
+            this.fanOut = agent;
+            this.fanOutRunner = runner;
+            this.undertow = server;
+            this.port = ((InetSocketAddress)server.getListenerInfo().get(0).getAddress()).getPort();
+        }
+        catch (final RuntimeException ex)
+        {
+            if (null != server)
+            {
+                server.stop();
+            }
+            CloseHelper.quietCloseAll(runner, edgeCounters, aeronClient);
+            throw ex;
+        }
+        LOG.info("edge listening on http://{}:{}/ (aeron dir {}, events {})",
+            ctx.host, port, ctx.aeronDirectoryName, ctx.eventsChannel);
+    }
+
+    public static EdgeServer launch(final Context ctx)
+    {
+        return new EdgeServer(ctx.conclude());
+    }
+
+    /**
+     * The bound port (useful with port 0).
+     */
+    public int port()
+    {
+        return port;
+    }
+
+    public String host()
+    {
+        return ctx.host;
+    }
+
+    /**
+     * @return true once attached to the event stream with a complete topic catalog (what {@code /health} reports).
+     */
+    public boolean isReady()
+    {
+        return fanOut.isEventStreamConnected() && fanOut.isCatalogComplete();
+    }
+
+    public EdgeCounters counters()
+    {
+        return counters;
+    }
+
+    /**
+     * Stop accepting and close every connection, then stop the fan-out and detach from Aeron.
+     */
+    public void close()
+    {
+        undertow.stop();
+        CloseHelper.closeAll(fanOutRunner, counters, aeron);
+    }
+}

@@ -1,0 +1,87 @@
+package io.pushengine.edge.fanout;
+
+import io.pushengine.edge.session.ClientSession;
+
+import java.util.Arrays;
+import java.util.concurrent.atomic.AtomicLongFieldUpdater;
+
+/**
+ * The connections subscribed to one topic, as a plain array for a tight fan-out loop. A topic may be known by name
+ * before the engine has declared it (number 0): its subscribers are then bound when the declaration arrives.
+ * Fan-out thread only, except {@link #lastTopicSequence()} which HTTP threads may read.
+ */
+public final class TopicSubscribers
+{
+    private static final AtomicLongFieldUpdater<TopicSubscribers> LAST_TOPIC_SEQUENCE =
+        AtomicLongFieldUpdater.newUpdater(TopicSubscribers.class, "lastTopicSequence");
+    private static final ClientSession[] EMPTY = new ClientSession[0];
+
+    private final String name;
+    private int number;
+    private volatile long lastTopicSequence;
+    private ClientSession[] sessions = EMPTY;
+    private int size;
+
+    TopicSubscribers(final String name)
+    {
+        this.name = name;
+    }
+
+    public String name()
+    {
+        return name;
+    }
+
+    public int number()
+    {
+        return number;
+    }
+
+    void number(final int number)
+    {
+        this.number = number;
+    }
+
+    public long lastTopicSequence()
+    {
+        return lastTopicSequence;
+    }
+
+    void lastTopicSequence(final long sequence)
+    {
+        LAST_TOPIC_SEQUENCE.lazySet(this, sequence);
+    }
+
+    ClientSession[] sessions()
+    {
+        return sessions;
+    }
+
+    int size()
+    {
+        return size;
+    }
+
+    void add(final ClientSession session)
+    {
+        if (size == sessions.length)
+        {
+            sessions = Arrays.copyOf(sessions, Math.max(4, size * 2));
+        }
+        sessions[size++] = session;
+    }
+
+    boolean remove(final ClientSession session)
+    {
+        for (int i = 0; i < size; i++)
+        {
+            if (sessions[i] == session)
+            {
+                sessions[i] = sessions[--size];
+                sessions[size] = null;
+                return true;
+            }
+        }
+        return false;
+    }
+}

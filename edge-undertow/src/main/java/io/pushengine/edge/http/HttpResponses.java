@@ -1,0 +1,35 @@
+package io.pushengine.edge.http;
+
+import io.pushengine.edge.EdgeCounters;
+import io.undertow.server.HttpServerExchange;
+import io.undertow.util.Headers;
+
+/**
+ * Plain responses with a reason a person can read. Every rejection is counted.
+ */
+public final class HttpResponses
+{
+    private HttpResponses()
+    {
+    }
+
+    /**
+     * Answer {@code status} with a JSON body {@code {"status":..,"error":".."}} and count it.
+     */
+    public static void reject(
+        final HttpServerExchange exchange, final int status, final String reason, final EdgeCounters counters)
+    {
+        counters.httpRejected().increment();
+        exchange.setStatusCode(status);
+        exchange.getResponseHeaders().put(Headers.CONTENT_TYPE, "application/json");
+        exchange.getResponseSender().send("{\"status\":" + status + ",\"error\":\"" + Json.escape(reason) + "\"}\n");
+    }
+
+    public static void json(final HttpServerExchange exchange, final int status, final String body)
+    {
+        exchange.setStatusCode(status);
+        exchange.getResponseHeaders().put(Headers.CONTENT_TYPE, "application/json");
+        exchange.getResponseHeaders().put(Headers.CACHE_CONTROL, "no-cache");
+        exchange.getResponseSender().send(body);
+    }
+}

@@ -1,0 +1,73 @@
+package io.pushengine.edge.http;
+
+import io.pushengine.codec.TopicNames;
+import io.undertow.server.HttpServerExchange;
+
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.List;
+
+/**
+ * The {@code topics=a,b,c} query parameter shared by the streaming endpoints.
+ */
+public final class TopicsParameter
+{
+    public static final int MAX_TOPICS_PER_REQUEST = 1000;
+
+    private TopicsParameter()
+    {
+    }
+
+    /**
+     * @return null if valid, else the reason for a 400.
+     */
+    public static String validate(final HttpServerExchange exchange, final boolean required)
+    {
+        final Deque<String> values = exchange.getQueryParameters().get("topics");
+        if (null == values || values.isEmpty() || values.getFirst().isEmpty())
+        {
+            return required ? "query parameter 'topics' is required, e.g. ?topics=prices.EURUSD,prices.GBPUSD" : null;
+        }
+        if (values.size() > 1)
+        {
+            return "give 'topics' once, comma separated";
+        }
+        final List<String> topics = parse(values.getFirst());
+        if (topics.size() > MAX_TOPICS_PER_REQUEST)
+        {
+            return "at most " + MAX_TOPICS_PER_REQUEST + " topics per request";
+        }
+        for (final String topic : topics)
+        {
+            final String invalid = TopicNames.validate(topic);
+            if (null != invalid)
+            {
+                return invalid;
+            }
+        }
+        return null;
+    }
+
+    public static List<String> parse(final String value)
+    {
+        final List<String> topics = new ArrayList<>();
+        if (null == value || value.isEmpty())
+        {
+            return topics;
+        }
+        for (final String topic : value.split(",", -1))
+        {
+            if (!topics.contains(topic))
+            {
+                topics.add(topic);
+            }
+        }
+        return topics;
+    }
+
+    public static List<String> parse(final HttpServerExchange exchange)
+    {
+        final Deque<String> values = exchange.getQueryParameters().get("topics");
+        return parse(null == values ? null : values.getFirst());
+    }
+}

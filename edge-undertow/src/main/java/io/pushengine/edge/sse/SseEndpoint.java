@@ -1,0 +1,98 @@
+package io.pushengine.edge.sse;
+
+import io.pushengine.edge.EdgeCounters;
+import io.pushengine.edge.fanout.SessionCommand;
+import io.pushengine.edge.http.HttpResponses;
+import io.pushengine.edge.http.TopicsParameter;
+import io.undertow.server.HttpHandler;
+import io.undertow.server.HttpServerExchange;
+import io.undertow.util.Headers;
+import io.undertow.util.HttpString;
+import io.undertow.util.Methods;
+import org.agrona.concurrent.ManyToOneConcurrentArrayQueue;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.xnio.channels.StreamSinkChannel;
+
+import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * {@code GET /sse?topics=a,b}: a {@code text/event-stream} of {@code id:} (global sequence), {@code event:} (topic)
+ * and {@code data:} (the event as JSON), with comment heartbeats while idle.
+ */
+public final class SseEndpoint implements HttpHandler
+{
+    private static final Logger LOG = LoggerFactory.getLogger(SseEndpoint.class);
+    private static final HttpString X_ACCEL_BUFFERING = new HttpString("X-Accel-Buffering");
+
+    private final ManyToOneConcurrentArrayQueue<SessionCommand> commands;
+    private final EdgeCounters counters;
+    private final AtomicLong sessionIds;
+    private final int ringCapacity;
+
+    public SseEndpoint(
+        final ManyToOneConcurrentArrayQueue<SessionCommand> commands,
+        final EdgeCounters counters,
+        final AtomicLong sessionIds,
+        final int ringCapacity)
+    {
+        this.commands = commands;
+        this.counters = counters;
+        this.sessionIds = sessionIds;
+        this.ringCapacity = ringCapacity;
+    }
+
+    public void handleRequest(final HttpServerExchange exchange)
+    {
+        if (!Methods.GET.equals(exchange.getRequestMethod()))
+        {
+            HttpResponses.reject(exchange, 405, "use GET for /sse", counters);
+            return;
+        }
+        final String invalid = TopicsParameter.validate(exchange, true);
+        if (null != invalid)
+        {
+            HttpResponses.reject(exchange, 400, invalid, counters);
+            return;
+        }
+        final List<String> topics = TopicsParameter.parse(exchange);
+
+        exchange.setPersistent(false);
+        exchange.getResponseHeaders()
+            .put(Headers.CONTENT_TYPE, "text/event-stream; charset=utf-8")
+            .put(Headers.CACHE_CONTROL, "no-cache")
+            .put(X_ACCEL_BUFFERING, "no");
+        final StreamSinkChannel sink = exchange.getResponseChannel();
+        final SseSession session = new SseSession(sessionIds.incrementAndGet(), exchange, sink, ringCapacity, counters);
+
+        if (!commands.offer(SessionCommand.register(session)))
+        {
+            session.closeConnection();
+            return;
+        }
+        counters.connectionOpened(counters.sseConnections());
+        exchange.getConnection().addCloseListener(connection ->
+        {
+            session.onConnectionClosed();
+            counters.connectionClosed(counters.sseConnections());
+            offerOrRetry(SessionCommand.remove(session));
+        });
+        for (final String topic : topics)
+        {
+            offerOrRetry(SessionCommand.subscribe(session, topic, 0));
+        }
+        LOG.info("sse open id={} remote={} topics={}", session.sessionId(), session.remoteAddress(), topics.size());
+
+        // send the headers now so the client sees the stream open before the first event
+        session.open();
+    }
+
+    private void offerOrRetry(final SessionCommand command)
+    {
+        while (!commands.offer(command))
+        {
+            Thread.yield();
+        }
+    }
+}

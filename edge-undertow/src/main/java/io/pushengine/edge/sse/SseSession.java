@@ -1,0 +1,201 @@
+package io.pushengine.edge.sse;
+
+import io.pushengine.edge.EdgeCounters;
+import io.pushengine.edge.session.ClientSession;
+import io.pushengine.edge.session.EncodedEvent;
+import io.pushengine.edge.session.OutboundRingDescriptor;
+import io.undertow.connector.PooledByteBuffer;
+import io.undertow.server.HttpServerExchange;
+import org.agrona.MutableDirectBuffer;
+import org.agrona.concurrent.ControlledMessageHandler;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.xnio.ChannelListener;
+import org.xnio.IoUtils;
+import org.xnio.channels.StreamSinkChannel;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * A Server-Sent Events connection. The fan-out queues pre-rendered text blocks (rendered once per event per edge);
+ * the IO thread concatenates what is waiting into one write and starts the next only when the socket has taken it.
+ */
+final class SseSession extends ClientSession implements ControlledMessageHandler
+{
+    private static final Logger LOG = LoggerFactory.getLogger(SseSession.class);
+    private static final UnsafeBuffer HEARTBEAT = new UnsafeBuffer(": heartbeat\n\n".getBytes(StandardCharsets.US_ASCII));
+
+    private static final byte[] PREAMBLE = "retry: 1000\n: connected\n\n".getBytes(StandardCharsets.US_ASCII);
+
+    private final UnsafeBuffer writeBuffer = new UnsafeBuffer(0, 0);
+    private final ChannelListener<StreamSinkChannel> writeListener = channel -> writeOut();
+    private final HttpServerExchange exchange;
+    private final StreamSinkChannel sink;
+    private final EdgeCounters counters;
+
+    // IO thread state
+    private PooledByteBuffer pending;
+    private int writeLength;
+    private int writeEvents;
+    private long writes;
+    private long eventsSent;
+
+    SseSession(
+        final long sessionId,
+        final HttpServerExchange exchange,
+        final StreamSinkChannel sink,
+        final int ringCapacity,
+        final EdgeCounters counters)
+    {
+        super(sessionId, "sse", String.valueOf(exchange.getSourceAddress()), exchange.getIoThread(), ringCapacity);
+        this.exchange = exchange;
+        this.sink = sink;
+        this.counters = counters;
+    }
+
+    // ---------------------------------------------------------------- fan-out thread
+
+    public boolean offerEvent(final EncodedEvent event)
+    {
+        return ring.write(OutboundRingDescriptor.EVENT_MSG_TYPE_ID, event.sseBuffer(), 0, event.sseLength());
+    }
+
+    public boolean offerHeartbeat(final long timestampNs, final long lastGlobalSequence)
+    {
+        return ring.write(OutboundRingDescriptor.CONTROL_MSG_TYPE_ID, HEARTBEAT, 0, HEARTBEAT.capacity());
+    }
+
+    public boolean offerSubscribed(
+        final long correlationId, final int topic, final long topicSequence, final String topicName)
+    {
+        return false; // SSE names topics in every event: nothing to announce
+    }
+
+    public void closeAsSlowConsumer(final long lastQueuedSequence)
+    {
+        ioThread.execute(() ->
+        {
+            LOG.info("sse slow-consumer id={} remote={} buffered={} lastSequence={}",
+                sessionId(), remoteAddress(), bufferedBytes(), lastQueuedSequence);
+            closeConnection();
+        });
+    }
+
+    // ---------------------------------------------------------------- IO thread
+
+    /**
+     * Write the stream preamble (reconnect delay hint and a comment) so headers reach the client at once.
+     */
+    void open()
+    {
+        final PooledByteBuffer pooled = exchange.getConnection().getByteBufferPool().allocate();
+        final ByteBuffer byteBuffer = pooled.getBuffer();
+        byteBuffer.clear();
+        byteBuffer.put(PREAMBLE).flip();
+        writeLength = PREAMBLE.length;
+        writeEvents = 0;
+        pending = pooled;
+        writeOut();
+    }
+
+    protected void drain()
+    {
+        if (null != pending || closed)
+        {
+            return;
+        }
+        final PooledByteBuffer pooled = exchange.getConnection().getByteBufferPool().allocate();
+        final ByteBuffer byteBuffer = pooled.getBuffer();
+        byteBuffer.clear();
+        writeBuffer.wrap(byteBuffer);
+        writeLength = 0;
+        writeEvents = 0;
+
+        ring.controlledRead(this);
+
+        if (0 == writeLength)
+        {
+            pooled.close();
+            return;
+        }
+        byteBuffer.limit(writeLength).position(0);
+        pending = pooled;
+        writeOut();
+    }
+
+    public ControlledMessageHandler.Action onMessage(
+        final int msgTypeId, final MutableDirectBuffer buffer, final int index, final int length)
+    {
+        if (writeLength + length > writeBuffer.capacity())
+        {
+            return Action.ABORT;
+        }
+        writeBuffer.putBytes(writeLength, buffer, index, length);
+        writeLength += length;
+        if (OutboundRingDescriptor.EVENT_MSG_TYPE_ID == msgTypeId)
+        {
+            writeEvents++;
+        }
+        return Action.CONTINUE;
+    }
+
+    private void writeOut()
+    {
+        try
+        {
+            final ByteBuffer byteBuffer = pending.getBuffer();
+            while (byteBuffer.hasRemaining())
+            {
+                if (sink.write(byteBuffer) == 0)
+                {
+                    awaitWritable();
+                    return;
+                }
+            }
+            if (!sink.flush())
+            {
+                awaitWritable();
+                return;
+            }
+            sink.suspendWrites();
+            pending.close();
+            pending = null;
+            writes++;
+            eventsSent += writeEvents;
+            counters.framesOut().increment();
+            counters.bytesOut().getAndAdd(writeLength);
+            drain();
+        }
+        catch (final IOException ex)
+        {
+            closeConnection();
+        }
+    }
+
+    private void awaitWritable()
+    {
+        sink.getWriteSetter().set(writeListener);
+        sink.resumeWrites();
+    }
+
+    void closeConnection()
+    {
+        closed = true;
+        IoUtils.safeClose(exchange.getConnection());
+    }
+
+    void onConnectionClosed()
+    {
+        closed = true;
+        if (null != pending)
+        {
+            pending.close();
+            pending = null;
+        }
+        LOG.info("sse closed id={} remote={} writes={} events={} lastSequence={}",
+            sessionId(), remoteAddress(), writes, eventsSent, lastOfferedSequence());
+    }
+}

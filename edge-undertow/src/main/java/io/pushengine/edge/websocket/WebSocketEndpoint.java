@@ -1,0 +1,260 @@
+package io.pushengine.edge.websocket;
+
+import io.pushengine.codec.FrameCheck;
+import io.pushengine.codec.TopicNames;
+import io.pushengine.codec.sbe.ErrorCode;
+import io.pushengine.codec.sbe.HeartbeatDecoder;
+import io.pushengine.codec.sbe.MessageHeaderDecoder;
+import io.pushengine.codec.sbe.SubscribeDecoder;
+import io.pushengine.codec.sbe.UnsubscribeDecoder;
+import io.pushengine.edge.EdgeCounters;
+import io.pushengine.edge.fanout.SessionCommand;
+import io.pushengine.edge.http.HttpResponses;
+import io.pushengine.edge.http.TopicsParameter;
+import io.undertow.server.HttpHandler;
+import io.undertow.server.HttpServerExchange;
+import io.undertow.websockets.WebSocketConnectionCallback;
+import io.undertow.websockets.WebSocketProtocolHandshakeHandler;
+import io.undertow.websockets.core.AbstractReceiveListener;
+import io.undertow.websockets.core.BufferedBinaryMessage;
+import io.undertow.websockets.core.BufferedTextMessage;
+import io.undertow.websockets.core.WebSocketChannel;
+import io.undertow.websockets.spi.WebSocketHttpExchange;
+import org.agrona.concurrent.EpochNanoClock;
+import org.agrona.concurrent.ManyToOneConcurrentArrayQueue;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.xnio.Pooled;
+
+import java.nio.ByteBuffer;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * {@code GET /ws?topics=a,b}: validates the request, upgrades, and runs the client side of the protocol. Clients
+ * send binary SBE {@code Subscribe}, {@code Unsubscribe} and {@code Heartbeat}; anything else closes the connection
+ * with 1002 (not our protocol) or 1003 (a text frame, or a message a client may not send), with a reason.
+ */
+public final class WebSocketEndpoint implements HttpHandler, WebSocketConnectionCallback
+{
+    private static final Logger LOG = LoggerFactory.getLogger(WebSocketEndpoint.class);
+    private static final int MAX_CONTROL_MESSAGE_LENGTH = 4096;
+
+    private final WebSocketProtocolHandshakeHandler handshakeHandler;
+    private final ManyToOneConcurrentArrayQueue<SessionCommand> commands;
+    private final EdgeCounters counters;
+    private final EpochNanoClock epochClock;
+    private final AtomicLong sessionIds;
+    private final int ringCapacity;
+
+    public WebSocketEndpoint(
+        final ManyToOneConcurrentArrayQueue<SessionCommand> commands,
+        final EdgeCounters counters,
+        final EpochNanoClock epochClock,
+        final AtomicLong sessionIds,
+        final int ringCapacity)
+    {
+        this.commands = commands;
+        this.counters = counters;
+        this.epochClock = epochClock;
+        this.sessionIds = sessionIds;
+        this.ringCapacity = ringCapacity;
+        this.handshakeHandler = new WebSocketProtocolHandshakeHandler(this, exchange -> HttpResponses.reject(
+            exchange, 400, "this endpoint speaks WebSocket: send an Upgrade: websocket request", counters));
+    }
+
+    public void handleRequest(final HttpServerExchange exchange) throws Exception
+    {
+        final String invalid = TopicsParameter.validate(exchange, false);
+        if (null != invalid)
+        {
+            HttpResponses.reject(exchange, 400, invalid, counters);
+            return;
+        }
+        handshakeHandler.handleRequest(exchange);
+    }
+
+    public void onConnect(final WebSocketHttpExchange exchange, final WebSocketChannel channel)
+    {
+        final WebSocketSession session = new WebSocketSession(
+            sessionIds.incrementAndGet(), channel, ringCapacity, counters, epochClock);
+        final List<String> topics = TopicsParameter.parse(firstParameter(exchange.getRequestParameters(), "topics"));
+
+        if (!commands.offer(SessionCommand.register(session)))
+        {
+            session.close(WebSocketCloseCodes.TRY_AGAIN_LATER, "edge overloaded: try again later");
+            return;
+        }
+        counters.connectionOpened(counters.webSocketConnections());
+        channel.addCloseTask(ch ->
+        {
+            session.onChannelClosed();
+            counters.connectionClosed(counters.webSocketConnections());
+            offerOrRetry(SessionCommand.remove(session));
+        });
+        for (final String topic : topics)
+        {
+            offerOrRetry(SessionCommand.subscribe(session, topic, 0));
+        }
+
+        LOG.info("ws open id={} remote={} topics={}", session.sessionId(), session.remoteAddress(), topics.size());
+        channel.getReceiveSetter().set(new ControlMessageListener(session));
+        channel.resumeReceives();
+    }
+
+    private void offerOrRetry(final SessionCommand command)
+    {
+        while (!commands.offer(command))
+        {
+            Thread.yield();
+        }
+    }
+
+    private static String firstParameter(final Map<String, List<String>> parameters, final String name)
+    {
+        final List<String> values = parameters.get(name);
+        return null == values || values.isEmpty() ? null : values.get(0);
+    }
+
+    /**
+     * Decodes what a client sends. IO thread of the connection.
+     */
+    private final class ControlMessageListener extends AbstractReceiveListener
+    {
+        private final MessageHeaderDecoder headerDecoder = new MessageHeaderDecoder();
+        private final SubscribeDecoder subscribeDecoder = new SubscribeDecoder();
+        private final UnsubscribeDecoder unsubscribeDecoder = new UnsubscribeDecoder();
+        private final HeartbeatDecoder heartbeatDecoder = new HeartbeatDecoder();
+        private final UnsafeBuffer buffer = new UnsafeBuffer(0, 0);
+        private final WebSocketSession session;
+
+        ControlMessageListener(final WebSocketSession session)
+        {
+            this.session = session;
+        }
+
+        protected long getMaxBinaryBufferSize()
+        {
+            return MAX_CONTROL_MESSAGE_LENGTH;
+        }
+
+        protected long getMaxTextBufferSize()
+        {
+            return MAX_CONTROL_MESSAGE_LENGTH;
+        }
+
+        protected void onFullTextMessage(final WebSocketChannel channel, final BufferedTextMessage message)
+        {
+            protocolError(WebSocketCloseCodes.UNSUPPORTED_DATA,
+                "text frames are not part of the protocol: send binary SBE control messages");
+        }
+
+        protected void onFullBinaryMessage(final WebSocketChannel channel, final BufferedBinaryMessage message)
+        {
+            final Pooled<ByteBuffer[]> data = message.getData();
+            try
+            {
+                final ByteBuffer[] buffers = data.getResource();
+                final ByteBuffer frame = buffers.length == 1 ? buffers[0] : concatenate(buffers);
+                buffer.wrap(frame, frame.position(), frame.remaining());
+                onControlMessage(buffer.capacity());
+            }
+            finally
+            {
+                data.free();
+            }
+        }
+
+        private void onControlMessage(final int length)
+        {
+            final int check = FrameCheck.check(headerDecoder, buffer, 0, length);
+            if (FrameCheck.OK != check)
+            {
+                protocolError(WebSocketCloseCodes.PROTOCOL_ERROR, FrameCheck.describe(check, headerDecoder, length));
+                return;
+            }
+
+            final int templateId = headerDecoder.templateId();
+            final int blockLength = headerDecoder.blockLength();
+            final int version = headerDecoder.version();
+            try
+            {
+                switch (templateId)
+                {
+                    case SubscribeDecoder.TEMPLATE_ID:
+                    {
+                        subscribeDecoder.wrap(buffer, MessageHeaderDecoder.ENCODED_LENGTH, blockLength, version);
+                        final long correlationId = subscribeDecoder.correlationId();
+                        final String topic = subscribeDecoder.topicName();
+                        checkConsumed(subscribeDecoder.limit(), length);
+                        final String invalid = TopicNames.validate(topic);
+                        if (null != invalid)
+                        {
+                            session.sendError(ErrorCode.INVALID_TOPIC, correlationId, invalid);
+                            return;
+                        }
+                        offerOrRetry(SessionCommand.subscribe(session, topic, correlationId));
+                        break;
+                    }
+
+                    case UnsubscribeDecoder.TEMPLATE_ID:
+                    {
+                        unsubscribeDecoder.wrap(buffer, MessageHeaderDecoder.ENCODED_LENGTH, blockLength, version);
+                        final long correlationId = unsubscribeDecoder.correlationId();
+                        final String topic = unsubscribeDecoder.topicName();
+                        checkConsumed(unsubscribeDecoder.limit(), length);
+                        offerOrRetry(SessionCommand.unsubscribe(session, topic, correlationId));
+                        break;
+                    }
+
+                    case HeartbeatDecoder.TEMPLATE_ID:
+                        heartbeatDecoder.wrap(buffer, MessageHeaderDecoder.ENCODED_LENGTH, blockLength, version);
+                        break;
+
+                    default:
+                        protocolError(WebSocketCloseCodes.UNSUPPORTED_DATA,
+                            "template " + templateId + " is not a message a client may send " +
+                            "(Subscribe=10, Unsubscribe=11, Heartbeat=13)");
+                        break;
+                }
+            }
+            catch (final IndexOutOfBoundsException | IllegalArgumentException | IllegalStateException ex)
+            {
+                protocolError(WebSocketCloseCodes.PROTOCOL_ERROR,
+                    "malformed template " + templateId + ": variable-length field runs past the frame");
+            }
+        }
+
+        private void checkConsumed(final int limit, final int length)
+        {
+            if (limit > length)
+            {
+                throw new IndexOutOfBoundsException("limit " + limit + " > frame length " + length);
+            }
+        }
+
+        private void protocolError(final int code, final String reason)
+        {
+            counters.protocolErrors().increment();
+            session.close(code, reason);
+        }
+
+        private ByteBuffer concatenate(final ByteBuffer[] buffers)
+        {
+            int total = 0;
+            for (final ByteBuffer b : buffers)
+            {
+                total += b.remaining();
+            }
+            final ByteBuffer joined = ByteBuffer.allocate(total);
+            for (final ByteBuffer b : buffers)
+            {
+                joined.put(b);
+            }
+            joined.flip();
+            return joined;
+        }
+    }
+}

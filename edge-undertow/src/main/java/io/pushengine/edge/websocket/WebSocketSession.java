@@ -1,0 +1,246 @@
+package io.pushengine.edge.websocket;
+
+import io.pushengine.codec.BatchFrameBuilder;
+import io.pushengine.codec.sbe.ErrorCode;
+import io.pushengine.codec.sbe.EventDecoder;
+import io.pushengine.codec.sbe.HeartbeatEncoder;
+import io.pushengine.codec.sbe.MessageHeaderEncoder;
+import io.pushengine.codec.sbe.SubscribedEncoder;
+import io.pushengine.edge.EdgeCounters;
+import io.pushengine.edge.session.ClientSession;
+import io.pushengine.edge.session.EncodedEvent;
+import io.pushengine.edge.session.OutboundRingDescriptor;
+import io.undertow.connector.PooledByteBuffer;
+import io.undertow.websockets.core.WebSocketCallback;
+import io.undertow.websockets.core.WebSocketChannel;
+import io.undertow.websockets.core.WebSockets;
+import org.agrona.MutableDirectBuffer;
+import org.agrona.concurrent.ControlledMessageHandler;
+import org.agrona.concurrent.EpochNanoClock;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.xnio.IoUtils;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.nio.ByteBuffer;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A WebSocket connection. Outbound: the IO thread drains the ring into one binary frame at a time, a {@code Batch}
+ * of every event waiting (up to the frame size), or a control message on its own; the next frame is built only
+ * when Undertow reports the previous one written, so nothing queues inside Undertow.
+ */
+final class WebSocketSession extends ClientSession implements ControlledMessageHandler, WebSocketCallback<Void>
+{
+    private static final Logger LOG = LoggerFactory.getLogger(WebSocketSession.class);
+    private static final int SEQUENCE_OFFSET = EventDecoder.globalSequenceEncodingOffset();
+    private static final long CLOSE_GRACE_MS = 5_000;
+
+    private final MessageHeaderEncoder fanOutHeaderEncoder = new MessageHeaderEncoder();
+    private final HeartbeatEncoder heartbeatEncoder = new HeartbeatEncoder();
+    private final SubscribedEncoder subscribedEncoder = new SubscribedEncoder();
+    private final BatchFrameBuilder batchBuilder = new BatchFrameBuilder();
+    private final UnsafeBuffer frameBuffer = new UnsafeBuffer(0, 0);
+    private final WebSocketChannel channel;
+    private final EdgeCounters counters;
+    private final EpochNanoClock epochClock;
+
+    // IO thread state
+    private boolean inFlight;
+    private boolean closing;
+    private boolean batching;
+    private int controlLength;
+    private int frameLength;
+    private int eventsInFrame;
+    private long framesSent;
+    private long eventsSent;
+    private long lastSentSequence;
+
+    WebSocketSession(
+        final long sessionId,
+        final WebSocketChannel channel,
+        final int ringCapacity,
+        final EdgeCounters counters,
+        final EpochNanoClock epochClock)
+    {
+        super(sessionId, "websocket", String.valueOf(channel.getSourceAddress()), channel.getIoThread(), ringCapacity);
+        this.channel = channel;
+        this.counters = counters;
+        this.epochClock = epochClock;
+    }
+
+    WebSocketChannel channel()
+    {
+        return channel;
+    }
+
+    // ---------------------------------------------------------------- fan-out thread
+
+    public boolean offerEvent(final EncodedEvent event)
+    {
+        return ring.write(OutboundRingDescriptor.EVENT_MSG_TYPE_ID, event.body(), 0, event.body().capacity());
+    }
+
+    public boolean offerHeartbeat(final long timestampNs, final long lastGlobalSequence)
+    {
+        final int length = MessageHeaderEncoder.ENCODED_LENGTH + HeartbeatEncoder.BLOCK_LENGTH;
+        final int index = ring.tryClaim(OutboundRingDescriptor.CONTROL_MSG_TYPE_ID, length);
+        if (index <= 0)
+        {
+            return false;
+        }
+        heartbeatEncoder.wrapAndApplyHeader(ring.buffer(), index, fanOutHeaderEncoder)
+            .timestampNs(timestampNs)
+            .lastGlobalSequence(lastGlobalSequence);
+        ring.commit(index);
+        return true;
+    }
+
+    public boolean offerSubscribed(
+        final long correlationId, final int topic, final long topicSequence, final String topicName)
+    {
+        final int length = MessageHeaderEncoder.ENCODED_LENGTH + SubscribedEncoder.BLOCK_LENGTH +
+            SubscribedEncoder.topicNameHeaderLength() + topicName.length();
+        final int index = ring.tryClaim(OutboundRingDescriptor.CONTROL_MSG_TYPE_ID, length);
+        if (index <= 0)
+        {
+            return false;
+        }
+        subscribedEncoder.wrapAndApplyHeader(ring.buffer(), index, fanOutHeaderEncoder)
+            .correlationId(correlationId)
+            .topic(topic)
+            .topicSequence(topicSequence)
+            .topicName(topicName);
+        ring.commit(index);
+        return true;
+    }
+
+    public void closeAsSlowConsumer(final long lastQueuedSequence)
+    {
+        ioThread.execute(() -> close(
+            WebSocketCloseCodes.TRY_AGAIN_LATER,
+            "slow consumer: fell " + bufferedBytes() + " bytes behind; reconnect with from=" + lastQueuedSequence));
+    }
+
+    // ---------------------------------------------------------------- IO thread
+
+    protected void drain()
+    {
+        if (inFlight || closing)
+        {
+            return;
+        }
+
+        final PooledByteBuffer pooled = channel.getBufferPool().allocate();
+        final ByteBuffer byteBuffer = pooled.getBuffer();
+        byteBuffer.clear();
+        frameBuffer.wrap(byteBuffer);
+        batching = false;
+        controlLength = 0;
+        eventsInFrame = 0;
+
+        ring.controlledRead(this);
+
+        frameLength = batching ? batchBuilder.finish() : controlLength;
+        if (0 == frameLength)
+        {
+            pooled.close();
+            return;
+        }
+
+        byteBuffer.limit(frameLength).position(0);
+        inFlight = true;
+        WebSockets.sendBinary(pooled, channel, this);
+    }
+
+    public ControlledMessageHandler.Action onMessage(
+        final int msgTypeId, final MutableDirectBuffer buffer, final int index, final int length)
+    {
+        if (OutboundRingDescriptor.EVENT_MSG_TYPE_ID == msgTypeId)
+        {
+            if (controlLength > 0)
+            {
+                return Action.ABORT;
+            }
+            if (!batching)
+            {
+                batchBuilder.begin(frameBuffer, 0, frameBuffer.capacity(), epochClock.nanoTime());
+                batching = true;
+            }
+            if (!batchBuilder.tryAppendEventBody(buffer, index, length))
+            {
+                return Action.ABORT;
+            }
+            eventsInFrame++;
+            lastSentSequence = buffer.getLong(index + SEQUENCE_OFFSET);
+            return Action.CONTINUE;
+        }
+
+        if (batching)
+        {
+            return Action.ABORT;
+        }
+        frameBuffer.putBytes(0, buffer, index, length);
+        controlLength = length;
+        return Action.BREAK;
+    }
+
+    public void complete(final WebSocketChannel channel, final Void context)
+    {
+        inFlight = false;
+        framesSent++;
+        eventsSent += eventsInFrame;
+        counters.framesOut().increment();
+        counters.bytesOut().getAndAdd(frameLength);
+        drain();
+    }
+
+    public void onError(final WebSocketChannel channel, final Void context, final Throwable throwable)
+    {
+        inFlight = false;
+        IoUtils.safeClose(channel);
+    }
+
+    /**
+     * Send a close frame with a reason and stop sending events; force the TCP close if the peer does not answer.
+     */
+    void close(final int code, final String reason)
+    {
+        if (closing)
+        {
+            return;
+        }
+        closing = true;
+        LOG.info("ws close-sent id={} remote={} code={} reason=\"{}\"", sessionId(), remoteAddress(), code, reason);
+        WebSockets.sendClose(code, reason, channel, null);
+        channel.getIoThread().executeAfter(() -> IoUtils.safeClose(channel), CLOSE_GRACE_MS, TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * Refuse one request with an {@code Error} message; the connection stays open.
+     */
+    void sendError(final ErrorCode code, final long correlationId, final String reason)
+    {
+        final UnsafeBuffer buffer = new UnsafeBuffer(new byte[MessageHeaderEncoder.ENCODED_LENGTH + 64 +
+            reason.length() * 3]);
+        final io.pushengine.codec.sbe.ErrorEncoder encoder = new io.pushengine.codec.sbe.ErrorEncoder()
+            .wrapAndApplyHeader(buffer, 0, new MessageHeaderEncoder())
+            .code(code)
+            .correlationId(correlationId)
+            .reason(reason);
+        WebSockets.sendBinary(
+            ByteBuffer.wrap(buffer.byteArray(), 0, MessageHeaderEncoder.ENCODED_LENGTH + encoder.encodedLength()),
+            channel,
+            null);
+    }
+
+    /**
+     * The channel closed (either side). Counted and logged once.
+     */
+    void onChannelClosed()
+    {
+        closed = true;
+        LOG.info("ws closed id={} remote={} code={} frames={} events={} lastSequence={}",
+            sessionId(), remoteAddress(), channel.getCloseCode(), framesSent, eventsSent, lastSentSequence);
+    }
+}

@@ -16,7 +16,7 @@ public final class ProtocolDefaults
     public static final String DEFAULT_CHANNEL = "aeron:ipc";
 
     /** Largest payload accepted by default, in bytes. */
-    public static final int DEFAULT_MAX_PAYLOAD_LENGTH = 8 * 1024;
+    public static final int DEFAULT_MAX_PAYLOAD_LENGTH = 4 * 1024;
 
     private ProtocolDefaults()
     {

@@ -113,7 +113,7 @@ public final class EdgeServer implements AutoCloseable
                 throw new IllegalArgumentException(
                     EdgeConfiguration.RING_CAPACITY_PROP_NAME + " must be a power of two: " + ringCapacity);
             }
-            final int largestEvent = maxPayloadLength + 64;
+            final int largestEvent = maxPayloadLength + 48;
             if (!BatchFrameBuilder.fitsEmptyFrame(largestEvent, bufferSize) || largestEvent > ringCapacity / 8)
             {
                 throw new IllegalArgumentException("an event of " + EdgeConfiguration.MAX_PAYLOAD_LENGTH_PROP_NAME +

@@ -14,6 +14,7 @@ import io.pushengine.engine.sequencer.AckTable;
 import io.pushengine.engine.sequencer.PublishRingDescriptor;
 import io.pushengine.engine.sequencer.Sequencer;
 import io.pushengine.journal.EventJournal;
+import io.pushengine.journal.JournalConfiguration;
 import io.pushengine.journal.TopicRegistryStore;
 import org.agrona.CloseHelper;
 import org.agrona.DirectBuffer;
@@ -99,6 +100,8 @@ public final class PushEngine implements AutoCloseable
                     CommonContext.getAeronDirectoryName() + "-push-" + UUID.randomUUID() :
                     CommonContext.getAeronDirectoryName();
             }
+            journalDir = null != journalDir ? journalDir : new File(JournalConfiguration.dir());
+            journalRollCycle = null != journalRollCycle ? journalRollCycle : JournalConfiguration.rollCycle();
             eventsChannel = null != eventsChannel ? eventsChannel : EngineConfiguration.eventsChannel();
             ingressChannel = null != ingressChannel ? ingressChannel : EngineConfiguration.ingressChannel();
             termBufferLength = 0 != termBufferLength ? termBufferLength : EngineConfiguration.termBufferLength();

@@ -9,6 +9,7 @@ import io.undertow.server.HttpServerExchange;
 import io.undertow.util.Headers;
 import io.undertow.util.HttpString;
 import io.undertow.util.Methods;
+import io.undertow.util.SameThreadExecutor;
 import org.agrona.concurrent.ManyToOneConcurrentArrayQueue;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -57,7 +58,12 @@ public final class SseEndpoint implements HttpHandler
             return;
         }
         final List<String> topics = TopicsParameter.parse(exchange);
+        // dispatched so that Undertow does not end the exchange when this handler returns: the stream stays open
+        exchange.dispatch(SameThreadExecutor.INSTANCE, () -> open(exchange, topics));
+    }
 
+    private void open(final HttpServerExchange exchange, final List<String> topics)
+    {
         exchange.setPersistent(false);
         exchange.getResponseHeaders()
             .put(Headers.CONTENT_TYPE, "text/event-stream; charset=utf-8")

@@ -1,0 +1,119 @@
+package io.pushengine.app;
+
+import io.pushengine.codec.sbe.MessageHeaderEncoder;
+import io.pushengine.codec.sbe.PayloadType;
+import io.pushengine.codec.sbe.PriceTickEncoder;
+import io.pushengine.engine.PublishResult;
+import io.pushengine.engine.PushEngine;
+import io.pushengine.engine.Topic;
+import org.agrona.concurrent.Agent;
+import org.agrona.concurrent.EpochNanoClock;
+import org.agrona.concurrent.UnsafeBuffer;
+
+import java.nio.charset.StandardCharsets;
+import java.util.SplittableRandom;
+
+/**
+ * A simulated market: random-walk best bid/offer for a set of instruments, published as {@code PriceTick} events
+ * on topics {@code prices.<SYMBOL>} at a steady rate through the engine's in-process API.
+ */
+public final class DemoPriceFeed implements Agent
+{
+    static final String[] SYMBOLS = {
+        "EURUSD", "GBPUSD", "USDJPY", "USDCHF", "AUDUSD", "USDCAD", "NZDUSD", "EURGBP", "EURJPY", "GBPJPY",
+        "EURCHF", "AUDJPY", "CADJPY", "CHFJPY", "EURAUD", "EURCAD", "GBPCHF", "GBPAUD", "AUDNZD", "NZDJPY",
+        "XAUUSD", "XAGUSD", "BTCUSD", "ETHUSD", "SOLUSD", "AAPL", "MSFT", "NVDA", "AMZN", "GOOGL",
+        "META", "TSLA", "AVGO", "JPM", "V", "MA", "UNH", "XOM", "LLY", "COST",
+        "ASML", "SAP", "NESN", "NOVN", "ROG", "SIE", "MC", "OR", "TTE", "AIR"
+    };
+
+    private static final byte PRICE_EXPONENT = -5;
+
+    private final UnsafeBuffer buffer = new UnsafeBuffer(new byte[128]);
+    private final MessageHeaderEncoder headerEncoder = new MessageHeaderEncoder();
+    private final PriceTickEncoder tickEncoder = new PriceTickEncoder();
+    private final SplittableRandom random = new SplittableRandom(42);
+    private final PushEngine engine;
+    private final EpochNanoClock clock;
+    private final long ticksPerSecond;
+    private final Topic[] topics;
+    private final byte[][] symbols;
+    private final long[] mid;
+    private long startNs;
+    private long ticksPublished;
+    private long backPressured;
+
+    public DemoPriceFeed(
+        final PushEngine engine, final EpochNanoClock clock, final int instruments, final long ticksPerSecond)
+    {
+        this.engine = engine;
+        this.clock = clock;
+        this.ticksPerSecond = ticksPerSecond;
+        final int count = Math.min(instruments, SYMBOLS.length);
+        topics = new Topic[count];
+        symbols = new byte[count][];
+        mid = new long[count];
+        for (int i = 0; i < count; i++)
+        {
+            topics[i] = engine.topic("prices." + SYMBOLS[i]);
+            symbols[i] = java.util.Arrays.copyOf(
+                SYMBOLS[i].getBytes(StandardCharsets.US_ASCII), PriceTickEncoder.instrumentLength());
+            mid[i] = 100_000L + random.nextLong(10_000_000L);
+        }
+    }
+
+    public String roleName()
+    {
+        return "demo-price-feed";
+    }
+
+    public void onStart()
+    {
+        startNs = System.nanoTime();
+    }
+
+    public int doWork()
+    {
+        final long due = (System.nanoTime() - startNs) * ticksPerSecond / 1_000_000_000L;
+        int work = 0;
+        while (ticksPublished < due && work < 1000)
+        {
+            final int i = random.nextInt(topics.length);
+            final long step = mid[i] / 10_000 + 1;
+            mid[i] = Math.max(step * 10, mid[i] + random.nextLong(-step, step + 1));
+            final long spread = Math.max(1, mid[i] / 50_000);
+            final int length = encodeTick(i, mid[i] - spread, mid[i] + spread);
+            final long result = engine.offer(topics[i], PayloadType.PRICE_TICK, buffer, 0, length);
+            if (result == PublishResult.BACK_PRESSURED)
+            {
+                backPressured++;
+                break;
+            }
+            ticksPublished++;
+            work++;
+        }
+        return work;
+    }
+
+    private int encodeTick(final int instrument, final long bid, final long ask)
+    {
+        tickEncoder.wrapAndApplyHeader(buffer, 0, headerEncoder)
+            .timestampNs(clock.nanoTime())
+            .bidSize(1_000_000L + random.nextInt(9) * 500_000L)
+            .askSize(1_000_000L + random.nextInt(9) * 500_000L);
+        tickEncoder.bid().mantissa(bid).exponent(PRICE_EXPONENT);
+        tickEncoder.ask().mantissa(ask).exponent(PRICE_EXPONENT);
+        tickEncoder.putInstrument(symbols[instrument], 0);
+        return MessageHeaderEncoder.ENCODED_LENGTH + tickEncoder.encodedLength();
+    }
+
+    public long ticksPublished()
+    {
+        return ticksPublished;
+    }
+
+    public long backPressured()
+    {
+        return backPressured;
+    }
+}

@@ -1,0 +1,45 @@
+package io.pushengine.edge;
+
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
+
+import static org.junit.jupiter.api.Assertions.fail;
+
+/**
+ * Bounded waiting for tests: poll a condition instead of sleeping a guessed time.
+ */
+final class Await
+{
+    static final long TIMEOUT_S = 20;
+
+    private Await()
+    {
+    }
+
+    static void await(final BooleanSupplier condition)
+    {
+        await(condition, () -> "condition not met");
+    }
+
+    static void await(final BooleanSupplier condition, final Supplier<String> message)
+    {
+        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(TIMEOUT_S);
+        while (!condition.getAsBoolean())
+        {
+            if (System.nanoTime() - deadline > 0)
+            {
+                fail(message.get() + " within " + TIMEOUT_S + " s");
+            }
+            try
+            {
+                Thread.sleep(2);
+            }
+            catch (final InterruptedException ex)
+            {
+                Thread.currentThread().interrupt();
+                fail("interrupted");
+            }
+        }
+    }
+}

@@ -1,0 +1,81 @@
+package io.pushengine.edge;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+/**
+ * A real SSE client over the JDK HTTP client: parses the stream into events (id, event, data) and comments.
+ */
+final class SseTestClient implements AutoCloseable
+{
+    record Event(long id, String event, String data)
+    {
+    }
+
+    final List<Event> events = new CopyOnWriteArrayList<>();
+    final List<String> comments = new CopyOnWriteArrayList<>();
+    final HttpResponse<Stream<String>> response;
+    private final Thread reader;
+
+    SseTestClient(final URI uri) throws Exception
+    {
+        response = HttpClient.newHttpClient()
+            .sendAsync(HttpRequest.newBuilder(uri).header("Accept", "text/event-stream").build(),
+                HttpResponse.BodyHandlers.ofLines())
+            .get(10, TimeUnit.SECONDS);
+        reader = new Thread(this::read, "sse-test-client");
+        reader.setDaemon(true);
+        reader.start();
+    }
+
+    private void read()
+    {
+        final String[] fields = new String[3];
+        try
+        {
+            response.body().forEach(line ->
+            {
+                if (line.isEmpty())
+                {
+                    if (null != fields[2])
+                    {
+                        events.add(new Event(Long.parseLong(fields[0]), fields[1], fields[2]));
+                    }
+                    fields[0] = fields[1] = fields[2] = null;
+                }
+                else if (line.startsWith(":"))
+                {
+                    comments.add(line);
+                }
+                else if (line.startsWith("id: "))
+                {
+                    fields[0] = line.substring(4);
+                }
+                else if (line.startsWith("event: "))
+                {
+                    fields[1] = line.substring(7);
+                }
+                else if (line.startsWith("data: "))
+                {
+                    fields[2] = line.substring(6);
+                }
+            });
+        }
+        catch (final RuntimeException ex)
+        {
+            // stream closed
+        }
+    }
+
+    public void close()
+    {
+        response.body().close();
+        reader.interrupt();
+    }
+}

@@ -1,0 +1,114 @@
+package io.pushengine.edge;
+
+import io.pushengine.codec.sbe.BatchDecoder;
+import io.pushengine.codec.sbe.MessageHeaderDecoder;
+import io.pushengine.codec.sbe.SubscribedDecoder;
+import org.agrona.concurrent.UnsafeBuffer;
+
+import java.io.ByteArrayOutputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.WebSocket;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A real WebSocket client (the JDK's) that decodes the edge's frames with the generated SBE decoders.
+ */
+final class WebSocketTestClient implements WebSocket.Listener, AutoCloseable
+{
+    record Event(long globalSequence, String topic, long topicSequence, long timestampNs, String payload)
+    {
+    }
+
+    final List<Event> events = new CopyOnWriteArrayList<>();
+    final List<byte[]> frames = new CopyOnWriteArrayList<>();
+    final Map<Integer, String> topicNames = new ConcurrentHashMap<>();
+    final CompletableFuture<Integer> closeCode = new CompletableFuture<>();
+    volatile String closeReason;
+    private final ByteArrayOutputStream partial = new ByteArrayOutputStream();
+    private final WebSocket webSocket;
+
+    WebSocketTestClient(final URI uri) throws Exception
+    {
+        webSocket = HttpClient.newHttpClient().newWebSocketBuilder()
+            .buildAsync(uri, this)
+            .get(10, TimeUnit.SECONDS);
+    }
+
+    void sendBinary(final byte[] bytes) throws Exception
+    {
+        webSocket.sendBinary(ByteBuffer.wrap(bytes), true).get(10, TimeUnit.SECONDS);
+    }
+
+    void sendText(final String text) throws Exception
+    {
+        webSocket.sendText(text, true).get(10, TimeUnit.SECONDS);
+    }
+
+    public CompletionStage<?> onBinary(final WebSocket webSocket, final ByteBuffer data, final boolean last)
+    {
+        final byte[] chunk = new byte[data.remaining()];
+        data.get(chunk);
+        partial.write(chunk, 0, chunk.length);
+        if (last)
+        {
+            final byte[] frame = partial.toByteArray();
+            partial.reset();
+            frames.add(frame);
+            decode(frame);
+        }
+        webSocket.request(1);
+        return null;
+    }
+
+    public CompletionStage<?> onClose(final WebSocket webSocket, final int statusCode, final String reason)
+    {
+        closeReason = reason;
+        closeCode.complete(statusCode);
+        return null;
+    }
+
+    public void onError(final WebSocket webSocket, final Throwable error)
+    {
+        closeCode.completeExceptionally(error);
+    }
+
+    private void decode(final byte[] frame)
+    {
+        final UnsafeBuffer buffer = new UnsafeBuffer(frame);
+        final MessageHeaderDecoder header = new MessageHeaderDecoder().wrap(buffer, 0);
+        if (header.templateId() == SubscribedDecoder.TEMPLATE_ID)
+        {
+            final SubscribedDecoder subscribed = new SubscribedDecoder().wrapAndApplyHeader(buffer, 0, header);
+            topicNames.put(subscribed.topic(), subscribed.topicName());
+        }
+        else if (header.templateId() == BatchDecoder.TEMPLATE_ID)
+        {
+            final BatchDecoder batch = new BatchDecoder().wrapAndApplyHeader(buffer, 0, header);
+            for (final BatchDecoder.EventsDecoder event : batch.events())
+            {
+                final long globalSequence = event.globalSequence();
+                final int topic = event.topic();
+                final long topicSequence = event.topicSequence();
+                final long timestampNs = event.timestampNs();
+                final byte[] payload = new byte[event.payloadLength()];
+                event.getPayload(payload, 0, payload.length);
+                events.add(new Event(globalSequence, topicNames.get(topic), topicSequence, timestampNs,
+                    new String(payload, StandardCharsets.UTF_8)));
+            }
+        }
+    }
+
+    public void close()
+    {
+        webSocket.abort();
+    }
+}

@@ -281,7 +281,7 @@ public final class EdgeServer implements AutoCloseable
                 .setBufferSize(ctx.bufferSize)
                 .setDirectBuffers(true)
                 .setServerOption(UndertowOptions.MAX_HEADER_SIZE, 16 * 1024)
-                .setServerOption(UndertowOptions.MAX_ENTITY_SIZE, (long)ctx.maxPayloadLength)
+                .setServerOption(UndertowOptions.MAX_ENTITY_SIZE, 1024L * 1024L)
                 .setSocketOption(Options.TCP_NODELAY, true)
                 .setHandler(routes)
                 .build();

@@ -1,0 +1,188 @@
+package io.pushengine.edge;
+
+import io.pushengine.codec.sbe.MessageHeaderEncoder;
+import io.pushengine.codec.sbe.PayloadType;
+import io.pushengine.codec.sbe.SubscribeEncoder;
+import io.pushengine.codec.sbe.TopicDeclaredEncoder;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.File;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.TimeUnit;
+
+import static io.pushengine.edge.Await.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Bad input gets a clear error, is counted, and does not disturb other clients.
+ */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class BadInputTest
+{
+    @TempDir
+    File journalDir;
+
+    EmbeddedPush push;
+    final HttpClient http = HttpClient.newHttpClient();
+
+    @BeforeEach
+    void start()
+    {
+        push = new EmbeddedPush(journalDir, null, null, new EdgeServer.Context().maxPayloadLength(1024));
+    }
+
+    @AfterEach
+    void stop()
+    {
+        push.close();
+    }
+
+    @Test
+    void unknownRouteIs404WithAReason() throws Exception
+    {
+        final HttpResponse<String> response = send(HttpRequest.newBuilder(push.http("/prices")).build());
+        assertEquals(404, response.statusCode());
+        assertEquals("{\"status\":404,\"error\":\"no such endpoint: /prices\"}\n", response.body());
+        assertTrue(push.edge.counters().httpRejected().get() >= 1);
+    }
+
+    @Test
+    void emptyPublishIs400() throws Exception
+    {
+        final HttpResponse<String> response = post("/publish/news", "");
+        assertEquals(400, response.statusCode());
+        assertTrue(response.body().contains("empty body"), response.body());
+    }
+
+    @Test
+    void oversizedPublishIs413AndNothingIsJournaled() throws Exception
+    {
+        final HttpResponse<String> response = post("/publish/news", "x".repeat(1025));
+        assertEquals(413, response.statusCode());
+        assertTrue(response.body().contains("1024-byte maximum"), response.body());
+        assertEquals(0, push.engine.lastGlobalSequence());
+        assertEquals(200, post("/publish/news", "x".repeat(1024)).statusCode(), "at the limit is fine");
+    }
+
+    @Test
+    void invalidTopicOrMethodOrEncodingIsRefused() throws Exception
+    {
+        assertEquals(400, post("/publish/bad%20topic", "x").statusCode());
+        assertEquals(405, send(HttpRequest.newBuilder(push.http("/publish/news")).build()).statusCode());
+        assertEquals(400, send(HttpRequest.newBuilder(push.http("/publish/news?type=NOPE"))
+            .POST(HttpRequest.BodyPublishers.ofString("x")).build()).statusCode());
+        final HttpResponse<String> badUtf8 = send(HttpRequest.newBuilder(push.http("/publish/news"))
+            .header("Content-Type", "text/plain")
+            .POST(HttpRequest.BodyPublishers.ofByteArray(new byte[]{ (byte)0xC3, (byte)0x28 })).build());
+        assertEquals(400, badUtf8.statusCode());
+        assertTrue(badUtf8.body().contains("UTF-8"), badUtf8.body());
+        assertEquals(400, send(HttpRequest.newBuilder(push.http("/sse")).build()).statusCode(), "sse needs topics");
+        assertEquals(400, send(HttpRequest.newBuilder(push.http("/sse?topics=a,b%20c")).build()).statusCode());
+        assertEquals(400, send(HttpRequest.newBuilder(push.http("/ws?topics=x")).build()).statusCode(),
+            "plain GET on /ws is told to upgrade");
+    }
+
+    @Test
+    void malformedControlFrameClosesOnlyThatWebSocketWith1002() throws Exception
+    {
+        try (WebSocketTestClient good = new WebSocketTestClient(push.ws("/ws?topics=news"));
+            WebSocketTestClient bad = new WebSocketTestClient(push.ws("/ws")))
+        {
+            bad.sendBinary(new byte[]{ 1, 2, 3 });
+            assertEquals(1002, bad.closeCode.get(10, TimeUnit.SECONDS));
+            assertTrue(bad.closeReason.contains("shorter than the 8-byte SBE message header"), bad.closeReason);
+
+            assertEquals(1, push.edge.counters().protocolErrors().get());
+            push.engine.publish("news", PayloadType.TEXT, "still flowing".getBytes(StandardCharsets.UTF_8));
+            await(() -> good.events.size() == 1);
+            assertEquals("still flowing", good.events.get(0).payload());
+        }
+    }
+
+    @Test
+    void wrongSchemaIs1002AndTruncatedTopicIs1002() throws Exception
+    {
+        try (WebSocketTestClient client = new WebSocketTestClient(push.ws("/ws")))
+        {
+            final byte[] frame = subscribe("news");
+            frame[4] = 9; // schema id low byte
+            client.sendBinary(frame);
+            assertEquals(1002, client.closeCode.get(10, TimeUnit.SECONDS));
+            assertTrue(client.closeReason.contains("unknown SBE schema id"), client.closeReason);
+        }
+        try (WebSocketTestClient client = new WebSocketTestClient(push.ws("/ws")))
+        {
+            final byte[] frame = subscribe("news");
+            final byte[] truncated = java.util.Arrays.copyOf(frame, frame.length - 2);
+            client.sendBinary(truncated);
+            assertEquals(1002, client.closeCode.get(10, TimeUnit.SECONDS));
+            assertTrue(client.closeReason.contains("runs past the frame"), client.closeReason);
+        }
+    }
+
+    @Test
+    void textFramesAndServerOnlyMessagesAre1003() throws Exception
+    {
+        try (WebSocketTestClient client = new WebSocketTestClient(push.ws("/ws")))
+        {
+            client.sendText("{\"subscribe\":\"news\"}");
+            assertEquals(1003, client.closeCode.get(10, TimeUnit.SECONDS));
+            assertTrue(client.closeReason.contains("text frames"), client.closeReason);
+        }
+        try (WebSocketTestClient client = new WebSocketTestClient(push.ws("/ws")))
+        {
+            final UnsafeBuffer buffer = new UnsafeBuffer(new byte[64]);
+            final TopicDeclaredEncoder encoder = new TopicDeclaredEncoder()
+                .wrapAndApplyHeader(buffer, 0, new MessageHeaderEncoder()).topic(1).topicName("x");
+            client.sendBinary(java.util.Arrays.copyOf(buffer.byteArray(),
+                MessageHeaderEncoder.ENCODED_LENGTH + encoder.encodedLength()));
+            assertEquals(1003, client.closeCode.get(10, TimeUnit.SECONDS));
+            assertTrue(client.closeReason.contains("not a message a client may send"), client.closeReason);
+        }
+    }
+
+    @Test
+    void subscribeByControlMessageAfterOpen() throws Exception
+    {
+        try (WebSocketTestClient client = new WebSocketTestClient(push.ws("/ws")))
+        {
+            client.sendBinary(subscribe("late"));
+            await(() -> client.topicNames.containsValue("late") || push.engine.topics().isEmpty());
+            push.engine.publish("late", PayloadType.TEXT, "hello".getBytes(StandardCharsets.UTF_8));
+            await(() -> client.events.size() == 1);
+            assertEquals("late", client.events.get(0).topic());
+        }
+    }
+
+    private static byte[] subscribe(final String topic)
+    {
+        final UnsafeBuffer buffer = new UnsafeBuffer(new byte[256]);
+        final SubscribeEncoder encoder = new SubscribeEncoder()
+            .wrapAndApplyHeader(buffer, 0, new MessageHeaderEncoder())
+            .correlationId(7)
+            .fromSequence(SubscribeEncoder.fromSequenceNullValue())
+            .topicName(topic);
+        return java.util.Arrays.copyOf(buffer.byteArray(), MessageHeaderEncoder.ENCODED_LENGTH + encoder.encodedLength());
+    }
+
+    private HttpResponse<String> post(final String path, final String body) throws Exception
+    {
+        return send(HttpRequest.newBuilder(push.http(path))
+            .header("Content-Type", "text/plain")
+            .POST(HttpRequest.BodyPublishers.ofString(body)).build());
+    }
+
+    private HttpResponse<String> send(final HttpRequest request) throws Exception
+    {
+        return http.send(request, HttpResponse.BodyHandlers.ofString());
+    }
+}

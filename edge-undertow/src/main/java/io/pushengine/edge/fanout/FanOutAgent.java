@@ -307,12 +307,4 @@ public final class FanOutAgent implements Agent, EventStreamListener
         }
         slow.clear();
     }
-
-    /**
-     * Connections the fan-out holds, for tests and diagnostics. Fan-out thread (or after it has stopped).
-     */
-    int sessionCount()
-    {
-        return sessions.size();
-    }
 }

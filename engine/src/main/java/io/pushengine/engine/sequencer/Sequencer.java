@@ -352,7 +352,7 @@ public final class Sequencer implements Agent, ControlledMessageHandler, Control
         try (JournalReader reader = journal.newReader())
         {
             reader.toStart();
-            final MessageHandlerAdapter adapter = new MessageHandlerAdapter();
+            final RecoveryScan adapter = new RecoveryScan();
             while (reader.read(adapter, 4096) > 0)
             {
                 // scan until the end
@@ -361,7 +361,7 @@ public final class Sequencer implements Agent, ControlledMessageHandler, Control
         counters.lastSequence().setRelease(lastGlobalSequence);
     }
 
-    private final class MessageHandlerAdapter implements io.pushengine.journal.JournalEventHandler
+    private final class RecoveryScan implements io.pushengine.journal.JournalEventHandler
     {
         public boolean onJournaledEvent(final DirectBuffer buffer, final int offset, final int length)
         {

@@ -24,6 +24,12 @@ public final class EdgeConfiguration
     /** Idle time after which a connection gets a heartbeat (SSE comment, WebSocket Heartbeat message). */
     public static final String HEARTBEAT_INTERVAL_MS_PROP_NAME = "push.edge.heartbeat.interval.ms";
     public static final long HEARTBEAT_INTERVAL_MS_DEFAULT = 15_000;
+    /** WebSocket ping interval. */
+    public static final String PING_INTERVAL_MS_PROP_NAME = "push.edge.ping.interval.ms";
+    public static final long PING_INTERVAL_MS_DEFAULT = 30_000;
+    /** A WebSocket peer silent (no pong, no frame) for ping interval + this long is closed as dead. */
+    public static final String PONG_TIMEOUT_MS_PROP_NAME = "push.edge.pong.timeout.ms";
+    public static final long PONG_TIMEOUT_MS_DEFAULT = 10_000;
     /** Largest HTTP publish body. */
     public static final String MAX_PAYLOAD_LENGTH_PROP_NAME = "push.max.payload.length";
     /** Undertow IO threads. */
@@ -73,6 +79,16 @@ public final class EdgeConfiguration
     public static long heartbeatIntervalMs()
     {
         return Long.getLong(HEARTBEAT_INTERVAL_MS_PROP_NAME, HEARTBEAT_INTERVAL_MS_DEFAULT);
+    }
+
+    public static long pingIntervalMs()
+    {
+        return Long.getLong(PING_INTERVAL_MS_PROP_NAME, PING_INTERVAL_MS_DEFAULT);
+    }
+
+    public static long pongTimeoutMs()
+    {
+        return Long.getLong(PONG_TIMEOUT_MS_PROP_NAME, PONG_TIMEOUT_MS_DEFAULT);
     }
 
     public static int maxPayloadLength()

@@ -24,6 +24,8 @@ public final class EdgeCounters implements AutoCloseable
     private final AtomicCounter httpRejected;
     private final AtomicCounter publishRequests;
     private final AtomicCounter errors;
+    private final AtomicCounter pingsSent;
+    private final AtomicCounter pongTimeouts;
     private final FanOutCounters fanOut;
 
     EdgeCounters(final Aeron aeron, final String label)
@@ -39,6 +41,8 @@ public final class EdgeCounters implements AutoCloseable
         httpRejected = aeron.addCounter(CounterType.EDGE_HTTP_REJECTED.typeId(), label);
         publishRequests = aeron.addCounter(CounterType.EDGE_PUBLISH_REQUESTS.typeId(), label);
         errors = aeron.addCounter(CounterType.EDGE_ERRORS.typeId(), label);
+        pingsSent = aeron.addCounter(CounterType.EDGE_PINGS_SENT.typeId(), label);
+        pongTimeouts = aeron.addCounter(CounterType.EDGE_PONG_TIMEOUTS.typeId(), label);
         fanOut = new FanOutCounters(
             aeron.addCounter(CounterType.EDGE_EVENTS_IN.typeId(), label),
             aeron.addCounter(CounterType.EDGE_EVENTS_OUT.typeId(), label),
@@ -106,6 +110,16 @@ public final class EdgeCounters implements AutoCloseable
         return errors;
     }
 
+    public AtomicCounter pingsSent()
+    {
+        return pingsSent;
+    }
+
+    public AtomicCounter pongTimeouts()
+    {
+        return pongTimeouts;
+    }
+
     public FanOutCounters fanOut()
     {
         return fanOut;
@@ -114,7 +128,7 @@ public final class EdgeCounters implements AutoCloseable
     public void close()
     {
         CloseHelper.closeAll(connections, webSocketConnections, sseConnections, connectionsOpened, connectionsClosed,
-            framesOut, bytesOut, protocolErrors, httpRejected, publishRequests, errors,
+            framesOut, bytesOut, protocolErrors, httpRejected, publishRequests, errors, pingsSent, pongTimeouts,
             fanOut.eventsIn(), fanOut.eventsOut(), fanOut.slowConsumerDisconnects(),
             fanOut.malformedStreamMessages(), fanOut.heartbeatsSent());
     }

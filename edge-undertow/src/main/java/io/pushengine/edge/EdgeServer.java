@@ -68,6 +68,8 @@ public final class EdgeServer implements AutoCloseable
         private int ingressStreamId = ProtocolDefaults.INGRESS_STREAM_ID;
         private int ringCapacity;
         private long heartbeatIntervalMs;
+        private long pingIntervalMs;
+        private long pongTimeoutMs;
         private int maxPayloadLength;
         private int ioThreads;
         private int bufferSize;
@@ -95,6 +97,8 @@ public final class EdgeServer implements AutoCloseable
             ringCapacity = 0 != ringCapacity ? ringCapacity : EdgeConfiguration.ringCapacity();
             heartbeatIntervalMs = 0 != heartbeatIntervalMs ?
                 heartbeatIntervalMs : EdgeConfiguration.heartbeatIntervalMs();
+            pingIntervalMs = 0 != pingIntervalMs ? pingIntervalMs : EdgeConfiguration.pingIntervalMs();
+            pongTimeoutMs = 0 != pongTimeoutMs ? pongTimeoutMs : EdgeConfiguration.pongTimeoutMs();
             maxPayloadLength = 0 != maxPayloadLength ? maxPayloadLength : EdgeConfiguration.maxPayloadLength();
             ioThreads = 0 != ioThreads ? ioThreads : EdgeConfiguration.ioThreads();
             bufferSize = 0 != bufferSize ? bufferSize : EdgeConfiguration.bufferSize();
@@ -175,6 +179,18 @@ public final class EdgeServer implements AutoCloseable
         public Context heartbeatIntervalMs(final long heartbeatIntervalMs)
         {
             this.heartbeatIntervalMs = heartbeatIntervalMs;
+            return this;
+        }
+
+        public Context pingIntervalMs(final long pingIntervalMs)
+        {
+            this.pingIntervalMs = pingIntervalMs;
+            return this;
+        }
+
+        public Context pongTimeoutMs(final long pongTimeoutMs)
+        {
+            this.pongTimeoutMs = pongTimeoutMs;
             return this;
         }
 
@@ -266,7 +282,8 @@ public final class EdgeServer implements AutoCloseable
             final PathHandler routes = new PathHandler(new ResourceHandler(
                 new ClassPathResourceManager(EdgeServer.class.getClassLoader(), "web"), notFound))
                 .addExactPath("/ws", new WebSocketEndpoint(
-                    agent.commandQueue(), edgeCounters, epochClock, sessionIds, ctx.ringCapacity))
+                    agent.commandQueue(), edgeCounters, epochClock, sessionIds, ctx.ringCapacity,
+                    ctx.pingIntervalMs, ctx.pongTimeoutMs))
                 .addExactPath("/sse", new SseEndpoint(agent.commandQueue(), edgeCounters, sessionIds, ctx.ringCapacity))
                 .addPrefixPath("/publish", publishHandler)
                 .addExactPath("/topics", new TopicsHandler(agent::declaredTopics))

@@ -80,7 +80,7 @@ class SlowConsumerTest
     /**
      * A WebSocket client that completes the handshake and then never reads, with a tiny receive buffer.
      */
-    private static Socket stalledWebSocket(final int port, final String topic) throws Exception
+    static Socket stalledWebSocket(final int port, final String topic) throws Exception
     {
         final Socket socket = new Socket();
         socket.setReceiveBufferSize(4096);

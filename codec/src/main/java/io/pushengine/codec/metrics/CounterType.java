@@ -55,7 +55,11 @@ public enum CounterType
     EDGE_ERRORS(1215, "push_edge_errors_total", false,
         "Errors caught by the edge's agents and IO callbacks"),
     EDGE_HEARTBEATS_SENT(1216, "push_edge_heartbeats_sent_total", false,
-        "Heartbeats queued to idle connections");
+        "Heartbeats queued to idle connections"),
+    EDGE_PINGS_SENT(1217, "push_edge_websocket_pings_sent_total", false,
+        "WebSocket pings sent"),
+    EDGE_PONG_TIMEOUTS(1218, "push_edge_websocket_pong_timeouts_total", false,
+        "WebSocket connections closed because no pong (or any frame) arrived in time");
 
     private static final Int2ObjectHashMap<CounterType> BY_TYPE_ID = new Int2ObjectHashMap<>();
 

@@ -48,14 +48,20 @@ public final class WebSocketEndpoint implements HttpHandler, WebSocketConnection
     private final EpochNanoClock epochClock;
     private final AtomicLong sessionIds;
     private final int ringCapacity;
+    private final long pingIntervalMs;
+    private final long pongTimeoutMs;
 
     public WebSocketEndpoint(
         final ManyToOneConcurrentArrayQueue<SessionCommand> commands,
         final EdgeCounters counters,
         final EpochNanoClock epochClock,
         final AtomicLong sessionIds,
-        final int ringCapacity)
+        final int ringCapacity,
+        final long pingIntervalMs,
+        final long pongTimeoutMs)
     {
+        this.pingIntervalMs = pingIntervalMs;
+        this.pongTimeoutMs = pongTimeoutMs;
         this.commands = commands;
         this.counters = counters;
         this.epochClock = epochClock;
@@ -88,6 +94,7 @@ public final class WebSocketEndpoint implements HttpHandler, WebSocketConnection
             return;
         }
         counters.connectionOpened(counters.webSocketConnections());
+        session.startPinging(pingIntervalMs, pongTimeoutMs);
         channel.addCloseTask(ch ->
         {
             session.onChannelClosed();
@@ -145,6 +152,12 @@ public final class WebSocketEndpoint implements HttpHandler, WebSocketConnection
             return MAX_CONTROL_MESSAGE_LENGTH;
         }
 
+        protected void onFullPongMessage(final WebSocketChannel channel, final BufferedBinaryMessage message)
+        {
+            message.getData().free();
+            session.onPeerActivity();
+        }
+
         protected void onFullTextMessage(final WebSocketChannel channel, final BufferedTextMessage message)
         {
             protocolError(WebSocketCloseCodes.UNSUPPORTED_DATA,
@@ -169,6 +182,7 @@ public final class WebSocketEndpoint implements HttpHandler, WebSocketConnection
 
         private void onControlMessage(final int length)
         {
+            session.onPeerActivity();
             final int check = FrameCheck.check(headerDecoder, buffer, 0, length);
             if (FrameCheck.OK != check)
             {

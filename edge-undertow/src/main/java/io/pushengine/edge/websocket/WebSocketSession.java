@@ -19,6 +19,7 @@ import org.agrona.concurrent.ControlledMessageHandler;
 import org.agrona.concurrent.EpochNanoClock;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.xnio.IoUtils;
+import org.xnio.XnioExecutor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -46,6 +47,9 @@ final class WebSocketSession extends ClientSession implements ControlledMessageH
     private final EpochNanoClock epochClock;
 
     // IO thread state
+    private XnioExecutor.Key pingTimer;
+    private long lastPeerActivityNs = System.nanoTime();
+    private long silenceLimitNs;
     private boolean inFlight;
     private boolean closing;
     private boolean batching;
@@ -202,6 +206,39 @@ final class WebSocketSession extends ClientSession implements ControlledMessageH
     }
 
     /**
+     * Ping every {@code intervalMs}; a peer silent for {@code intervalMs + timeoutMs} (no pong, no frame) is dead:
+     * its connection is closed at once (1001) and counted. IO thread.
+     */
+    void startPinging(final long intervalMs, final long timeoutMs)
+    {
+        silenceLimitNs = TimeUnit.MILLISECONDS.toNanos(intervalMs + timeoutMs);
+        pingTimer = ioThread.executeAtInterval(this::onPingTimer, intervalMs, TimeUnit.MILLISECONDS);
+    }
+
+    void onPeerActivity()
+    {
+        lastPeerActivityNs = System.nanoTime();
+    }
+
+    private void onPingTimer()
+    {
+        if (closing || closed)
+        {
+            return;
+        }
+        if (System.nanoTime() - lastPeerActivityNs > silenceLimitNs)
+        {
+            counters.pongTimeouts().increment();
+            close(WebSocketCloseCodes.GOING_AWAY, "no pong within " +
+                TimeUnit.NANOSECONDS.toMillis(silenceLimitNs) + " ms: connection presumed dead");
+            IoUtils.safeClose(channel);
+            return;
+        }
+        counters.pingsSent().increment();
+        WebSockets.sendPing(ByteBuffer.allocate(0), channel, null);
+    }
+
+    /**
      * Send a close frame with a reason and stop sending events; force the TCP close if the peer does not answer.
      */
     void close(final int code, final String reason)
@@ -240,6 +277,10 @@ final class WebSocketSession extends ClientSession implements ControlledMessageH
     void onChannelClosed()
     {
         closed = true;
+        if (null != pingTimer)
+        {
+            pingTimer.remove();
+        }
         LOG.info("ws closed id={} remote={} code={} frames={} events={} lastSequence={}",
             sessionId(), remoteAddress(), channel.getCloseCode(), framesSent, eventsSent, lastSentSequence);
     }

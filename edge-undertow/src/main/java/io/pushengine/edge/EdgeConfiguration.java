@@ -24,6 +24,12 @@ public final class EdgeConfiguration
     /** Idle time after which a connection gets a heartbeat (SSE comment, WebSocket Heartbeat message). */
     public static final String HEARTBEAT_INTERVAL_MS_PROP_NAME = "push.edge.heartbeat.interval.ms";
     public static final long HEARTBEAT_INTERVAL_MS_DEFAULT = 15_000;
+    /** Default batching window per connection (0: send as soon as the socket takes it). */
+    public static final String BATCH_WINDOW_MS_PROP_NAME = "push.edge.batch.window.ms";
+    public static final long BATCH_WINDOW_MS_DEFAULT = 0;
+    /** Largest batching window a client may ask for with {@code window=}. */
+    public static final String MAX_BATCH_WINDOW_MS_PROP_NAME = "push.edge.batch.window.max.ms";
+    public static final long MAX_BATCH_WINDOW_MS_DEFAULT = 1000;
     /** WebSocket ping interval. */
     public static final String PING_INTERVAL_MS_PROP_NAME = "push.edge.ping.interval.ms";
     public static final long PING_INTERVAL_MS_DEFAULT = 30_000;
@@ -79,6 +85,16 @@ public final class EdgeConfiguration
     public static long heartbeatIntervalMs()
     {
         return Long.getLong(HEARTBEAT_INTERVAL_MS_PROP_NAME, HEARTBEAT_INTERVAL_MS_DEFAULT);
+    }
+
+    public static long batchWindowMs()
+    {
+        return Long.getLong(BATCH_WINDOW_MS_PROP_NAME, BATCH_WINDOW_MS_DEFAULT);
+    }
+
+    public static long maxBatchWindowMs()
+    {
+        return Long.getLong(MAX_BATCH_WINDOW_MS_PROP_NAME, MAX_BATCH_WINDOW_MS_DEFAULT);
     }
 
     public static long pingIntervalMs()

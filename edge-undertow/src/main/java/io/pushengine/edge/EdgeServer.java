@@ -68,6 +68,8 @@ public final class EdgeServer implements AutoCloseable
         private int ingressStreamId = ProtocolDefaults.INGRESS_STREAM_ID;
         private int ringCapacity;
         private long heartbeatIntervalMs;
+        private Long batchWindowMs;
+        private long maxBatchWindowMs;
         private long pingIntervalMs;
         private long pongTimeoutMs;
         private int maxPayloadLength;
@@ -97,6 +99,13 @@ public final class EdgeServer implements AutoCloseable
             ringCapacity = 0 != ringCapacity ? ringCapacity : EdgeConfiguration.ringCapacity();
             heartbeatIntervalMs = 0 != heartbeatIntervalMs ?
                 heartbeatIntervalMs : EdgeConfiguration.heartbeatIntervalMs();
+            batchWindowMs = null != batchWindowMs ? batchWindowMs : EdgeConfiguration.batchWindowMs();
+            maxBatchWindowMs = 0 != maxBatchWindowMs ? maxBatchWindowMs : EdgeConfiguration.maxBatchWindowMs();
+            if (batchWindowMs < 0 || batchWindowMs > maxBatchWindowMs)
+            {
+                throw new IllegalArgumentException(EdgeConfiguration.BATCH_WINDOW_MS_PROP_NAME + " must be in 0.." +
+                    maxBatchWindowMs + ": " + batchWindowMs);
+            }
             pingIntervalMs = 0 != pingIntervalMs ? pingIntervalMs : EdgeConfiguration.pingIntervalMs();
             pongTimeoutMs = 0 != pongTimeoutMs ? pongTimeoutMs : EdgeConfiguration.pongTimeoutMs();
             maxPayloadLength = 0 != maxPayloadLength ? maxPayloadLength : EdgeConfiguration.maxPayloadLength();
@@ -179,6 +188,18 @@ public final class EdgeServer implements AutoCloseable
         public Context heartbeatIntervalMs(final long heartbeatIntervalMs)
         {
             this.heartbeatIntervalMs = heartbeatIntervalMs;
+            return this;
+        }
+
+        public Context batchWindowMs(final long batchWindowMs)
+        {
+            this.batchWindowMs = batchWindowMs;
+            return this;
+        }
+
+        public Context maxBatchWindowMs(final long maxBatchWindowMs)
+        {
+            this.maxBatchWindowMs = maxBatchWindowMs;
             return this;
         }
 
@@ -283,8 +304,9 @@ public final class EdgeServer implements AutoCloseable
                 new ClassPathResourceManager(EdgeServer.class.getClassLoader(), "web"), notFound))
                 .addExactPath("/ws", new WebSocketEndpoint(
                     agent.commandQueue(), edgeCounters, epochClock, sessionIds, ctx.ringCapacity,
-                    ctx.pingIntervalMs, ctx.pongTimeoutMs))
-                .addExactPath("/sse", new SseEndpoint(agent.commandQueue(), edgeCounters, sessionIds, ctx.ringCapacity))
+                    ctx.batchWindowMs, ctx.maxBatchWindowMs, ctx.pingIntervalMs, ctx.pongTimeoutMs))
+                .addExactPath("/sse", new SseEndpoint(agent.commandQueue(), edgeCounters, sessionIds, ctx.ringCapacity,
+                    ctx.batchWindowMs, ctx.maxBatchWindowMs))
                 .addPrefixPath("/publish", publishHandler)
                 .addExactPath("/topics", new TopicsHandler(agent::declaredTopics))
                 .addExactPath("/health", new HealthHandler(

@@ -9,6 +9,7 @@ import org.xnio.XnioIoThread;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -32,6 +33,9 @@ public abstract class ClientSession
     protected final XnioIoThread ioThread;
     private final AtomicBoolean flushScheduled = new AtomicBoolean();
     private final Runnable flushTask = this::runFlush;
+    private final Runnable windowTask = this::onBatchWindowEnd;
+    private final long batchWindowMs;
+    private boolean batchWindowOpen;
     protected volatile boolean closed;
 
     // fan-out thread state
@@ -45,8 +49,10 @@ public abstract class ClientSession
         final String transport,
         final String remoteAddress,
         final XnioIoThread ioThread,
-        final int ringCapacity)
+        final int ringCapacity,
+        final long batchWindowMs)
     {
+        this.batchWindowMs = batchWindowMs;
         this.sessionId = sessionId;
         this.transport = transport;
         this.remoteAddress = remoteAddress;
@@ -156,13 +162,41 @@ public abstract class ClientSession
 
     // ---------------------------------------------------------------- IO thread
 
+    /**
+     * With a batching window, the first signal opens the window and events arriving until it ends go out together
+     * (up to a frame); without one, drain at once. A backlog is drained without waiting for further windows.
+     */
     private void runFlush()
     {
         flushScheduled.set(false);
+        if (closed)
+        {
+            return;
+        }
+        if (batchWindowMs > 0)
+        {
+            if (!batchWindowOpen)
+            {
+                batchWindowOpen = true;
+                ioThread.executeAfter(windowTask, batchWindowMs, TimeUnit.MILLISECONDS);
+            }
+            return;
+        }
+        drain();
+    }
+
+    private void onBatchWindowEnd()
+    {
+        batchWindowOpen = false;
         if (!closed)
         {
             drain();
         }
+    }
+
+    public long batchWindowMs()
+    {
+        return batchWindowMs;
     }
 
     /**

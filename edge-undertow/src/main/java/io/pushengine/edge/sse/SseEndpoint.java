@@ -2,6 +2,7 @@ package io.pushengine.edge.sse;
 
 import io.pushengine.edge.EdgeCounters;
 import io.pushengine.edge.fanout.SessionCommand;
+import io.pushengine.edge.http.BatchWindowParameter;
 import io.pushengine.edge.http.HttpResponses;
 import io.pushengine.edge.http.TopicsParameter;
 import io.undertow.server.HttpHandler;
@@ -31,13 +32,19 @@ public final class SseEndpoint implements HttpHandler
     private final EdgeCounters counters;
     private final AtomicLong sessionIds;
     private final int ringCapacity;
+    private final long batchWindowMs;
+    private final long maxBatchWindowMs;
 
     public SseEndpoint(
         final ManyToOneConcurrentArrayQueue<SessionCommand> commands,
         final EdgeCounters counters,
         final AtomicLong sessionIds,
-        final int ringCapacity)
+        final int ringCapacity,
+        final long batchWindowMs,
+        final long maxBatchWindowMs)
     {
+        this.batchWindowMs = batchWindowMs;
+        this.maxBatchWindowMs = maxBatchWindowMs;
         this.commands = commands;
         this.counters = counters;
         this.sessionIds = sessionIds;
@@ -57,12 +64,18 @@ public final class SseEndpoint implements HttpHandler
             HttpResponses.reject(exchange, 400, invalid, counters);
             return;
         }
+        final long windowMs = BatchWindowParameter.parse(exchange, batchWindowMs, maxBatchWindowMs);
+        if (windowMs == BatchWindowParameter.INVALID)
+        {
+            HttpResponses.reject(exchange, 400, BatchWindowParameter.describeInvalid(maxBatchWindowMs), counters);
+            return;
+        }
         final List<String> topics = TopicsParameter.parse(exchange);
         // dispatched so that Undertow does not end the exchange when this handler returns: the stream stays open
-        exchange.dispatch(SameThreadExecutor.INSTANCE, () -> open(exchange, topics));
+        exchange.dispatch(SameThreadExecutor.INSTANCE, () -> open(exchange, topics, windowMs));
     }
 
-    private void open(final HttpServerExchange exchange, final List<String> topics)
+    private void open(final HttpServerExchange exchange, final List<String> topics, final long windowMs)
     {
         exchange.setPersistent(false);
         exchange.getResponseHeaders()
@@ -70,7 +83,8 @@ public final class SseEndpoint implements HttpHandler
             .put(Headers.CACHE_CONTROL, "no-cache")
             .put(X_ACCEL_BUFFERING, "no");
         final StreamSinkChannel sink = exchange.getResponseChannel();
-        final SseSession session = new SseSession(sessionIds.incrementAndGet(), exchange, sink, ringCapacity, counters);
+        final SseSession session = new SseSession(
+            sessionIds.incrementAndGet(), exchange, sink, ringCapacity, windowMs, counters);
 
         if (!commands.offer(SessionCommand.register(session)))
         {

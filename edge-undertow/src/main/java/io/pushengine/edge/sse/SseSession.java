@@ -48,9 +48,11 @@ final class SseSession extends ClientSession implements ControlledMessageHandler
         final HttpServerExchange exchange,
         final StreamSinkChannel sink,
         final int ringCapacity,
+        final long batchWindowMs,
         final EdgeCounters counters)
     {
-        super(sessionId, "sse", String.valueOf(exchange.getSourceAddress()), exchange.getIoThread(), ringCapacity);
+        super(sessionId, "sse", String.valueOf(exchange.getSourceAddress()), exchange.getIoThread(), ringCapacity,
+            batchWindowMs);
         this.exchange = exchange;
         this.sink = sink;
         this.counters = counters;

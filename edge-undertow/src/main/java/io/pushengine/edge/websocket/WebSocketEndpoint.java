@@ -9,6 +9,7 @@ import io.pushengine.codec.sbe.SubscribeDecoder;
 import io.pushengine.codec.sbe.UnsubscribeDecoder;
 import io.pushengine.edge.EdgeCounters;
 import io.pushengine.edge.fanout.SessionCommand;
+import io.pushengine.edge.http.BatchWindowParameter;
 import io.pushengine.edge.http.HttpResponses;
 import io.pushengine.edge.http.TopicsParameter;
 import io.undertow.server.HttpHandler;
@@ -48,6 +49,8 @@ public final class WebSocketEndpoint implements HttpHandler, WebSocketConnection
     private final EpochNanoClock epochClock;
     private final AtomicLong sessionIds;
     private final int ringCapacity;
+    private final long batchWindowMs;
+    private final long maxBatchWindowMs;
     private final long pingIntervalMs;
     private final long pongTimeoutMs;
 
@@ -57,9 +60,13 @@ public final class WebSocketEndpoint implements HttpHandler, WebSocketConnection
         final EpochNanoClock epochClock,
         final AtomicLong sessionIds,
         final int ringCapacity,
+        final long batchWindowMs,
+        final long maxBatchWindowMs,
         final long pingIntervalMs,
         final long pongTimeoutMs)
     {
+        this.batchWindowMs = batchWindowMs;
+        this.maxBatchWindowMs = maxBatchWindowMs;
         this.pingIntervalMs = pingIntervalMs;
         this.pongTimeoutMs = pongTimeoutMs;
         this.commands = commands;
@@ -79,13 +86,19 @@ public final class WebSocketEndpoint implements HttpHandler, WebSocketConnection
             HttpResponses.reject(exchange, 400, invalid, counters);
             return;
         }
+        if (BatchWindowParameter.parse(exchange, batchWindowMs, maxBatchWindowMs) == BatchWindowParameter.INVALID)
+        {
+            HttpResponses.reject(exchange, 400, BatchWindowParameter.describeInvalid(maxBatchWindowMs), counters);
+            return;
+        }
         handshakeHandler.handleRequest(exchange);
     }
 
     public void onConnect(final WebSocketHttpExchange exchange, final WebSocketChannel channel)
     {
-        final WebSocketSession session = new WebSocketSession(
-            sessionIds.incrementAndGet(), channel, ringCapacity, counters, epochClock);
+        final String window = firstParameter(exchange.getRequestParameters(), "window");
+        final WebSocketSession session = new WebSocketSession(sessionIds.incrementAndGet(), channel, ringCapacity,
+            null == window ? batchWindowMs : Long.parseLong(window), counters, epochClock);
         final List<String> topics = TopicsParameter.parse(firstParameter(exchange.getRequestParameters(), "topics"));
 
         if (!commands.offer(SessionCommand.register(session)))

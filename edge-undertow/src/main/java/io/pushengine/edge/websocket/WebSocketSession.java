@@ -64,10 +64,12 @@ final class WebSocketSession extends ClientSession implements ControlledMessageH
         final long sessionId,
         final WebSocketChannel channel,
         final int ringCapacity,
+        final long batchWindowMs,
         final EdgeCounters counters,
         final EpochNanoClock epochClock)
     {
-        super(sessionId, "websocket", String.valueOf(channel.getSourceAddress()), channel.getIoThread(), ringCapacity);
+        super(sessionId, "websocket", String.valueOf(channel.getSourceAddress()), channel.getIoThread(), ringCapacity,
+            batchWindowMs);
         this.channel = channel;
         this.counters = counters;
         this.epochClock = epochClock;

@@ -1,5 +1,8 @@
 package io.pushengine.edge;
 
+import io.pushengine.codec.sbe.ErrorCode;
+import io.pushengine.codec.sbe.ErrorDecoder;
+import io.pushengine.codec.sbe.MessageHeaderDecoder;
 import io.pushengine.codec.sbe.MessageHeaderEncoder;
 import io.pushengine.codec.sbe.PayloadType;
 import io.pushengine.codec.sbe.SubscribeEncoder;
@@ -160,6 +163,28 @@ class BadInputTest
             push.engine.publish("late", PayloadType.TEXT, "hello".getBytes(StandardCharsets.UTF_8));
             await(() -> client.events.size() == 1);
             assertEquals("late", client.events.get(0).topic());
+        }
+    }
+
+    @Test
+    void invalidTopicInSubscribeIsRefusedWithAnErrorAndTheConnectionStaysOpen() throws Exception
+    {
+        try (WebSocketTestClient client = new WebSocketTestClient(push.ws("/ws?topics=news")))
+        {
+            client.sendBinary(subscribe("no spaces allowed"));
+            await(() -> client.frames.stream().anyMatch(f -> new UnsafeBuffer(f).getShort(2) == ErrorDecoder.TEMPLATE_ID));
+            final byte[] frame = client.frames.stream()
+                .filter(f -> new UnsafeBuffer(f).getShort(2) == ErrorDecoder.TEMPLATE_ID).findFirst().orElseThrow();
+            final ErrorDecoder error = new ErrorDecoder().wrapAndApplyHeader(
+                new UnsafeBuffer(frame), 0, new MessageHeaderDecoder());
+            assertEquals(ErrorCode.INVALID_TOPIC, error.code());
+            assertEquals(7, error.correlationId());
+            final String reason = error.reason();
+            assertTrue(reason.contains("may only contain"), reason);
+
+            push.engine.publish("news", PayloadType.TEXT, "after".getBytes(StandardCharsets.UTF_8));
+            await(() -> client.events.size() == 1);
+            assertTrue(!client.closeCode.isDone(), "still open");
         }
     }
 

@@ -2,7 +2,6 @@ package io.pushengine.journal;
 
 import net.openhft.chronicle.bytes.Bytes;
 import net.openhft.chronicle.queue.ExcerptAppender;
-import net.openhft.chronicle.queue.RollCycle;
 import net.openhft.chronicle.queue.RollCycles;
 import net.openhft.chronicle.queue.impl.single.SingleChronicleQueue;
 import net.openhft.chronicle.queue.impl.single.SingleChronicleQueueBuilder;
@@ -136,11 +135,6 @@ public final class EventJournal implements AutoCloseable
     public JournalReader newReader()
     {
         return new JournalReader(eventQueue);
-    }
-
-    RollCycle rollCycle()
-    {
-        return eventQueue.rollCycle();
     }
 
     /**

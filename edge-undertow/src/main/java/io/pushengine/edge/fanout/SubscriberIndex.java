@@ -114,9 +114,4 @@ public final class SubscriberIndex
             byName.remove(topic.name());
         }
     }
-
-    int topicCount()
-    {
-        return byName.size();
-    }
 }

@@ -194,11 +194,6 @@ public abstract class ClientSession
         }
     }
 
-    public long batchWindowMs()
-    {
-        return batchWindowMs;
-    }
-
     /**
      * Drain the ring into the transport, as far as the socket allows. IO thread only.
      */

@@ -75,11 +75,6 @@ final class WebSocketSession extends ClientSession implements ControlledMessageH
         this.epochClock = epochClock;
     }
 
-    WebSocketChannel channel()
-    {
-        return channel;
-    }
-
     // ---------------------------------------------------------------- fan-out thread
 
     public boolean offerEvent(final EncodedEvent event)

@@ -72,11 +72,6 @@ final class TopicTable
         return ++lastTopicSequence[number];
     }
 
-    long lastTopicSequence(final int number)
-    {
-        return lastTopicSequence[number];
-    }
-
     void lastTopicSequence(final int number, final long sequence)
     {
         lastTopicSequence[number] = sequence;

@@ -41,7 +41,10 @@ class EdgeServerTest
     @BeforeEach
     void start()
     {
-        push = new EmbeddedPush(journalDir);
+        // These tests publish 1,000 events in one burst and check completeness and order, not backpressure: give
+        // each connection a ring that holds the whole burst (the default 64 KiB holds ~400 SSE events, and a
+        // connection whose ring fills is closed as a slow consumer; see SlowConsumerTest).
+        push = new EmbeddedPush(journalDir, null, null, new EdgeServer.Context().ringCapacity(1024 * 1024));
     }
 
     @AfterEach

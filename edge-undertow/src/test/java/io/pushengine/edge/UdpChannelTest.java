@@ -38,7 +38,8 @@ class UdpChannelTest
         final int count = 2_000;
         final String events = "aeron:udp?endpoint=127.0.0.1:" + freeUdpPort();
         final String ingress = "aeron:udp?endpoint=127.0.0.1:" + freeUdpPort();
-        try (EmbeddedPush push = new EmbeddedPush(journalDir, events, ingress, new EdgeServer.Context());
+        try (EmbeddedPush push = new EmbeddedPush(journalDir, events, ingress,
+                new EdgeServer.Context().ringCapacity(1024 * 1024));
             WebSocketTestClient client = new WebSocketTestClient(push.ws("/ws?topics=udp")))
         {
             final Topic topic = push.engine.topic("udp");

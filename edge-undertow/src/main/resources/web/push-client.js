@@ -93,7 +93,8 @@ export function decodeFrame(buffer, topicNames) {
 
 /**
  * Connects to /ws, delivers events, reconnects with exponential backoff and jitter.
- * Options: topics, onEvent(event), onState(state, detail), baseDelayMs (1000), maxDelayMs (30000), jitter (0.3).
+ * Options: topics, policy ('conflate' | 'disconnect'), onEvent(event), onState(state, detail), baseDelayMs (1000),
+ * maxDelayMs (30000), jitter (0.3).
  */
 export class PushClient {
   constructor(url, options) {
@@ -107,7 +108,8 @@ export class PushClient {
 
   connect() {
     const topics = encodeURIComponent(this.options.topics.join(','));
-    const ws = new WebSocket(`${this.url}?topics=${topics}`);
+    const policy = this.options.policy ? `&policy=${this.options.policy}` : '';
+    const ws = new WebSocket(`${this.url}?topics=${topics}${policy}`);
     ws.binaryType = 'arraybuffer';
     this.ws = ws;
     this.state('connecting');

@@ -30,6 +30,9 @@ public final class EdgeConfiguration
     /** Largest batching window a client may ask for with {@code window=}. */
     public static final String MAX_BATCH_WINDOW_MS_PROP_NAME = "push.edge.batch.window.max.ms";
     public static final long MAX_BATCH_WINDOW_MS_DEFAULT = 1000;
+    /** What to do with a connection whose ring is full, unless it asks with {@code policy=}: DISCONNECT, CONFLATE. */
+    public static final String BACKPRESSURE_POLICY_PROP_NAME = "push.edge.backpressure.policy";
+    public static final String BACKPRESSURE_POLICY_DEFAULT = "DISCONNECT";
     /** WebSocket ping interval. */
     public static final String PING_INTERVAL_MS_PROP_NAME = "push.edge.ping.interval.ms";
     public static final long PING_INTERVAL_MS_DEFAULT = 30_000;
@@ -95,6 +98,11 @@ public final class EdgeConfiguration
     public static long maxBatchWindowMs()
     {
         return Long.getLong(MAX_BATCH_WINDOW_MS_PROP_NAME, MAX_BATCH_WINDOW_MS_DEFAULT);
+    }
+
+    public static String backpressurePolicy()
+    {
+        return System.getProperty(BACKPRESSURE_POLICY_PROP_NAME, BACKPRESSURE_POLICY_DEFAULT);
     }
 
     public static long pingIntervalMs()

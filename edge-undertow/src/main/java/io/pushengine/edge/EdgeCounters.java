@@ -48,7 +48,8 @@ public final class EdgeCounters implements AutoCloseable
             aeron.addCounter(CounterType.EDGE_EVENTS_OUT.typeId(), label),
             aeron.addCounter(CounterType.EDGE_SLOW_CONSUMER_DISCONNECTS.typeId(), label),
             aeron.addCounter(CounterType.EDGE_MALFORMED_STREAM_MESSAGES.typeId(), label),
-            aeron.addCounter(CounterType.EDGE_HEARTBEATS_SENT.typeId(), label));
+            aeron.addCounter(CounterType.EDGE_HEARTBEATS_SENT.typeId(), label),
+            aeron.addCounter(CounterType.EDGE_CONFLATED.typeId(), label));
     }
 
     public void connectionOpened(final AtomicCounter transportGauge)
@@ -130,6 +131,6 @@ public final class EdgeCounters implements AutoCloseable
         CloseHelper.closeAll(connections, webSocketConnections, sseConnections, connectionsOpened, connectionsClosed,
             framesOut, bytesOut, protocolErrors, httpRejected, publishRequests, errors, pingsSent, pongTimeouts,
             fanOut.eventsIn(), fanOut.eventsOut(), fanOut.slowConsumerDisconnects(),
-            fanOut.malformedStreamMessages(), fanOut.heartbeatsSent());
+            fanOut.malformedStreamMessages(), fanOut.heartbeatsSent(), fanOut.conflated());
     }
 }

@@ -6,6 +6,7 @@ import io.aeron.Subscription;
 import io.pushengine.codec.BatchFrameBuilder;
 import io.pushengine.codec.ProtocolDefaults;
 import io.pushengine.codec.stream.IngressProxy;
+import io.pushengine.edge.backpressure.BackpressurePolicy;
 import io.pushengine.edge.fanout.FanOutAgent;
 import io.pushengine.edge.http.HealthHandler;
 import io.pushengine.edge.http.HttpResponses;
@@ -70,6 +71,7 @@ public final class EdgeServer implements AutoCloseable
         private long heartbeatIntervalMs;
         private Long batchWindowMs;
         private long maxBatchWindowMs;
+        private BackpressurePolicy backpressurePolicy;
         private long pingIntervalMs;
         private long pongTimeoutMs;
         private int maxPayloadLength;
@@ -105,6 +107,15 @@ public final class EdgeServer implements AutoCloseable
             {
                 throw new IllegalArgumentException(EdgeConfiguration.BATCH_WINDOW_MS_PROP_NAME + " must be in 0.." +
                     maxBatchWindowMs + ": " + batchWindowMs);
+            }
+            if (null == backpressurePolicy)
+            {
+                backpressurePolicy = BackpressurePolicy.parse(EdgeConfiguration.backpressurePolicy());
+                if (null == backpressurePolicy)
+                {
+                    throw new IllegalArgumentException(EdgeConfiguration.BACKPRESSURE_POLICY_PROP_NAME +
+                        " must be DISCONNECT or CONFLATE: " + EdgeConfiguration.backpressurePolicy());
+                }
             }
             pingIntervalMs = 0 != pingIntervalMs ? pingIntervalMs : EdgeConfiguration.pingIntervalMs();
             pongTimeoutMs = 0 != pongTimeoutMs ? pongTimeoutMs : EdgeConfiguration.pongTimeoutMs();
@@ -200,6 +211,12 @@ public final class EdgeServer implements AutoCloseable
         public Context maxBatchWindowMs(final long maxBatchWindowMs)
         {
             this.maxBatchWindowMs = maxBatchWindowMs;
+            return this;
+        }
+
+        public Context backpressurePolicy(final BackpressurePolicy backpressurePolicy)
+        {
+            this.backpressurePolicy = backpressurePolicy;
             return this;
         }
 
@@ -304,9 +321,10 @@ public final class EdgeServer implements AutoCloseable
                 new ClassPathResourceManager(EdgeServer.class.getClassLoader(), "web"), notFound))
                 .addExactPath("/ws", new WebSocketEndpoint(
                     agent.commandQueue(), edgeCounters, epochClock, sessionIds, ctx.ringCapacity,
-                    ctx.batchWindowMs, ctx.maxBatchWindowMs, ctx.pingIntervalMs, ctx.pongTimeoutMs))
+                    ctx.batchWindowMs, ctx.maxBatchWindowMs, ctx.backpressurePolicy, ctx.pingIntervalMs,
+                    ctx.pongTimeoutMs))
                 .addExactPath("/sse", new SseEndpoint(agent.commandQueue(), edgeCounters, sessionIds, ctx.ringCapacity,
-                    ctx.batchWindowMs, ctx.maxBatchWindowMs))
+                    ctx.batchWindowMs, ctx.maxBatchWindowMs, ctx.backpressurePolicy))
                 .addPrefixPath("/publish", publishHandler)
                 .addExactPath("/topics", new TopicsHandler(agent::declaredTopics))
                 .addExactPath("/health", new HealthHandler(

@@ -59,7 +59,9 @@ public enum CounterType
     EDGE_PINGS_SENT(1217, "push_edge_websocket_pings_sent_total", false,
         "WebSocket pings sent"),
     EDGE_PONG_TIMEOUTS(1218, "push_edge_websocket_pong_timeouts_total", false,
-        "WebSocket connections closed because no pong (or any frame) arrived in time");
+        "WebSocket connections closed because no pong (or any frame) arrived in time"),
+    EDGE_CONFLATED(1219, "push_edge_conflated_total", false,
+        "Events replaced by a newer value of their topic for a lagging CONFLATE connection");
 
     private static final Int2ObjectHashMap<CounterType> BY_TYPE_ID = new Int2ObjectHashMap<>();
 

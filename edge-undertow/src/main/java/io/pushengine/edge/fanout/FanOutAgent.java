@@ -2,6 +2,9 @@ package io.pushengine.edge.fanout;
 
 import io.aeron.Subscription;
 import io.pushengine.codec.sbe.EventDecoder;
+import io.pushengine.codec.sbe.MessageHeaderDecoder;
+import io.pushengine.edge.backpressure.BackpressurePolicy;
+import org.agrona.collections.IntHashSet;
 import io.pushengine.codec.stream.EventStreamAdapter;
 import io.pushengine.codec.stream.EventStreamListener;
 import io.pushengine.codec.stream.IngressProxy;
@@ -36,6 +39,10 @@ public final class FanOutAgent implements Agent, EventStreamListener
     private final List<ClientSession> sessions = new ArrayList<>();
     private final List<ClientSession> dirty = new ArrayList<>();
     private final List<ClientSession> slow = new ArrayList<>();
+    private final List<ClientSession> lagging = new ArrayList<>();
+    private final LastValueCache lastValues = new LastValueCache();
+    private final MessageHeaderDecoder lastValueHeaderDecoder = new MessageHeaderDecoder();
+    private final EventDecoder lastValueDecoder = new EventDecoder();
     private final EncodedEvent encodedEvent = new EncodedEvent();
     private final Consumer<SessionCommand> commandHandler = this::onCommand;
     private final EventStreamAdapter adapter;
@@ -113,6 +120,7 @@ public final class FanOutAgent implements Agent, EventStreamListener
         nowNs = nanoClock.nanoTime();
         int work = commands.drain(commandHandler, COMMAND_LIMIT);
         work += adapter.poll(FRAGMENT_LIMIT);
+        work += catchUpLagging();
         work += syncCatalog();
         work += heartbeats();
         work += flushDirty();
@@ -132,6 +140,7 @@ public final class FanOutAgent implements Agent, EventStreamListener
         }
         final long topicSequence = event.topicSequence();
         topic.lastTopicSequence(topicSequence);
+        lastValues.put(topic.number(), buffer, offset, length);
         final int size = topic.size();
         if (0 == size)
         {
@@ -145,12 +154,23 @@ public final class FanOutAgent implements Agent, EventStreamListener
         for (int i = 0; i < size; i++)
         {
             final ClientSession session = subscribers[i];
-            if (session.offerEvent(encoded))
+            if (session.isLagging())
+            {
+                session.conflate(topic.number());
+                counters.conflated().incrementRelease();
+            }
+            else if (session.offerEvent(encoded))
             {
                 session.lastOfferedSequence(globalSequence);
                 session.lastOfferNs(nowNs);
                 markDirty(session);
                 delivered++;
+            }
+            else if (session.policy() == BackpressurePolicy.CONFLATE)
+            {
+                session.conflate(topic.number());
+                lagging.add(session);
+                counters.conflated().incrementRelease();
             }
             else
             {
@@ -234,8 +254,49 @@ public final class FanOutAgent implements Agent, EventStreamListener
                 index.removeSession(session);
                 sessions.remove(session);
                 dirty.remove(session);
+                lagging.remove(session);
                 break;
         }
+    }
+
+    /**
+     * Send lagging CONFLATE connections the latest value of each topic they missed, as far as their rings allow.
+     */
+    private int catchUpLagging()
+    {
+        int work = 0;
+        for (int i = lagging.size() - 1; i >= 0; i--)
+        {
+            final ClientSession session = lagging.get(i);
+            final IntHashSet.IntIterator topics = session.conflatedTopics().iterator();
+            while (topics.hasNext())
+            {
+                final int number = topics.nextValue();
+                final LastValueCache.Entry lastValue = lastValues.get(number);
+                final TopicSubscribers topic = index.byNumber(number);
+                if (null != lastValue && null != topic)
+                {
+                    lastValueDecoder.wrapAndApplyHeader(lastValue.buffer, 0, lastValueHeaderDecoder);
+                    final EncodedEvent encoded = encodedEvent.wrap(
+                        lastValueDecoder, topic.name(), lastValue.buffer, 0, lastValue.length);
+                    if (!session.offerEvent(encoded))
+                    {
+                        break;
+                    }
+                    session.lastOfferedSequence(Math.max(session.lastOfferedSequence(), encoded.globalSequence()));
+                    session.lastOfferNs(nowNs);
+                    markDirty(session);
+                    work++;
+                }
+                topics.remove();
+            }
+            if (session.conflatedTopics().isEmpty())
+            {
+                session.caughtUp();
+                lagging.remove(i);
+            }
+        }
+        return work;
     }
 
     private int syncCatalog()
@@ -302,6 +363,7 @@ public final class FanOutAgent implements Agent, EventStreamListener
             index.removeSession(session);
             sessions.remove(session);
             dirty.remove(session);
+            lagging.remove(session);
             counters.slowConsumerDisconnects().incrementRelease();
             session.closeAsSlowConsumer(session.lastOfferedSequence());
         }

@@ -10,6 +10,7 @@ public record FanOutCounters(
     AtomicCounter eventsOut,
     AtomicCounter slowConsumerDisconnects,
     AtomicCounter malformedStreamMessages,
-    AtomicCounter heartbeatsSent)
+    AtomicCounter heartbeatsSent,
+    AtomicCounter conflated)
 {
 }

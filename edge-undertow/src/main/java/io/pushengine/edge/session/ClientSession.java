@@ -1,6 +1,8 @@
 package io.pushengine.edge.session;
 
+import io.pushengine.edge.backpressure.BackpressurePolicy;
 import io.pushengine.edge.fanout.TopicSubscribers;
+import org.agrona.collections.IntHashSet;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.agrona.concurrent.ringbuffer.OneToOneRingBuffer;
 import org.agrona.concurrent.ringbuffer.RingBufferDescriptor;
@@ -35,6 +37,7 @@ public abstract class ClientSession
     private final Runnable flushTask = this::runFlush;
     private final Runnable windowTask = this::onBatchWindowEnd;
     private final long batchWindowMs;
+    private final BackpressurePolicy policy;
     private boolean batchWindowOpen;
     protected volatile boolean closed;
 
@@ -43,6 +46,8 @@ public abstract class ClientSession
     private boolean pendingFlush;
     private long lastOfferNs;
     private long lastOfferedSequence;
+    private IntHashSet conflatedTopics;
+    private boolean lagging;
 
     protected ClientSession(
         final long sessionId,
@@ -50,9 +55,11 @@ public abstract class ClientSession
         final String remoteAddress,
         final XnioIoThread ioThread,
         final int ringCapacity,
-        final long batchWindowMs)
+        final long batchWindowMs,
+        final BackpressurePolicy policy)
     {
         this.batchWindowMs = batchWindowMs;
+        this.policy = policy;
         this.sessionId = sessionId;
         this.transport = transport;
         this.remoteAddress = remoteAddress;
@@ -105,6 +112,45 @@ public abstract class ClientSession
      */
     public abstract void closeAsSlowConsumer(long lastQueuedSequence);
 
+
+    public BackpressurePolicy policy()
+    {
+        return policy;
+    }
+
+    /**
+     * True while the ring was full and newer events are being conflated instead of queued. Fan-out thread.
+     */
+    public boolean isLagging()
+    {
+        return lagging;
+    }
+
+    /**
+     * Remember that {@code topic} has a newer value to send when the ring has room. Fan-out thread.
+     */
+    public void conflate(final int topic)
+    {
+        if (null == conflatedTopics)
+        {
+            conflatedTopics = new IntHashSet();
+        }
+        conflatedTopics.add(topic);
+        lagging = true;
+    }
+
+    /**
+     * Topics with a pending latest value; iterate and remove as they are sent. Fan-out thread.
+     */
+    public IntHashSet conflatedTopics()
+    {
+        return conflatedTopics;
+    }
+
+    public void caughtUp()
+    {
+        lagging = false;
+    }
 
     public List<TopicSubscribers> subscriptions()
     {

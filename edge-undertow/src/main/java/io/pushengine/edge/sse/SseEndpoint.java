@@ -4,6 +4,8 @@ import io.pushengine.edge.EdgeCounters;
 import io.pushengine.edge.fanout.SessionCommand;
 import io.pushengine.edge.http.BatchWindowParameter;
 import io.pushengine.edge.http.HttpResponses;
+import io.pushengine.edge.http.PolicyParameter;
+import io.pushengine.edge.backpressure.BackpressurePolicy;
 import io.pushengine.edge.http.TopicsParameter;
 import io.undertow.server.HttpHandler;
 import io.undertow.server.HttpServerExchange;
@@ -34,6 +36,7 @@ public final class SseEndpoint implements HttpHandler
     private final int ringCapacity;
     private final long batchWindowMs;
     private final long maxBatchWindowMs;
+    private final BackpressurePolicy defaultPolicy;
 
     public SseEndpoint(
         final ManyToOneConcurrentArrayQueue<SessionCommand> commands,
@@ -41,8 +44,10 @@ public final class SseEndpoint implements HttpHandler
         final AtomicLong sessionIds,
         final int ringCapacity,
         final long batchWindowMs,
-        final long maxBatchWindowMs)
+        final long maxBatchWindowMs,
+        final BackpressurePolicy defaultPolicy)
     {
+        this.defaultPolicy = defaultPolicy;
         this.batchWindowMs = batchWindowMs;
         this.maxBatchWindowMs = maxBatchWindowMs;
         this.commands = commands;
@@ -70,12 +75,19 @@ public final class SseEndpoint implements HttpHandler
             HttpResponses.reject(exchange, 400, BatchWindowParameter.describeInvalid(maxBatchWindowMs), counters);
             return;
         }
+        final BackpressurePolicy policy = PolicyParameter.parse(exchange, defaultPolicy);
+        if (null == policy)
+        {
+            HttpResponses.reject(exchange, 400, PolicyParameter.INVALID_REASON, counters);
+            return;
+        }
         final List<String> topics = TopicsParameter.parse(exchange);
         // dispatched so that Undertow does not end the exchange when this handler returns: the stream stays open
-        exchange.dispatch(SameThreadExecutor.INSTANCE, () -> open(exchange, topics, windowMs));
+        exchange.dispatch(SameThreadExecutor.INSTANCE, () -> open(exchange, topics, windowMs, policy));
     }
 
-    private void open(final HttpServerExchange exchange, final List<String> topics, final long windowMs)
+    private void open(final HttpServerExchange exchange, final List<String> topics, final long windowMs,
+        final BackpressurePolicy policy)
     {
         exchange.setPersistent(false);
         exchange.getResponseHeaders()
@@ -84,7 +96,7 @@ public final class SseEndpoint implements HttpHandler
             .put(X_ACCEL_BUFFERING, "no");
         final StreamSinkChannel sink = exchange.getResponseChannel();
         final SseSession session = new SseSession(
-            sessionIds.incrementAndGet(), exchange, sink, ringCapacity, windowMs, counters);
+            sessionIds.incrementAndGet(), exchange, sink, ringCapacity, windowMs, policy, counters);
 
         if (!commands.offer(SessionCommand.register(session)))
         {

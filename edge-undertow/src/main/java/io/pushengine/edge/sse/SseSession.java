@@ -1,6 +1,7 @@
 package io.pushengine.edge.sse;
 
 import io.pushengine.edge.EdgeCounters;
+import io.pushengine.edge.backpressure.BackpressurePolicy;
 import io.pushengine.edge.session.ClientSession;
 import io.pushengine.edge.session.EncodedEvent;
 import io.pushengine.edge.session.OutboundRingDescriptor;
@@ -49,10 +50,11 @@ final class SseSession extends ClientSession implements ControlledMessageHandler
         final StreamSinkChannel sink,
         final int ringCapacity,
         final long batchWindowMs,
+        final BackpressurePolicy policy,
         final EdgeCounters counters)
     {
         super(sessionId, "sse", String.valueOf(exchange.getSourceAddress()), exchange.getIoThread(), ringCapacity,
-            batchWindowMs);
+            batchWindowMs, policy);
         this.exchange = exchange;
         this.sink = sink;
         this.counters = counters;

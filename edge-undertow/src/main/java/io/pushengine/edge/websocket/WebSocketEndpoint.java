@@ -11,6 +11,8 @@ import io.pushengine.edge.EdgeCounters;
 import io.pushengine.edge.fanout.SessionCommand;
 import io.pushengine.edge.http.BatchWindowParameter;
 import io.pushengine.edge.http.HttpResponses;
+import io.pushengine.edge.http.PolicyParameter;
+import io.pushengine.edge.backpressure.BackpressurePolicy;
 import io.pushengine.edge.http.TopicsParameter;
 import io.undertow.server.HttpHandler;
 import io.undertow.server.HttpServerExchange;
@@ -51,6 +53,7 @@ public final class WebSocketEndpoint implements HttpHandler, WebSocketConnection
     private final int ringCapacity;
     private final long batchWindowMs;
     private final long maxBatchWindowMs;
+    private final BackpressurePolicy defaultPolicy;
     private final long pingIntervalMs;
     private final long pongTimeoutMs;
 
@@ -62,10 +65,12 @@ public final class WebSocketEndpoint implements HttpHandler, WebSocketConnection
         final int ringCapacity,
         final long batchWindowMs,
         final long maxBatchWindowMs,
+        final BackpressurePolicy defaultPolicy,
         final long pingIntervalMs,
         final long pongTimeoutMs)
     {
         this.batchWindowMs = batchWindowMs;
+        this.defaultPolicy = defaultPolicy;
         this.maxBatchWindowMs = maxBatchWindowMs;
         this.pingIntervalMs = pingIntervalMs;
         this.pongTimeoutMs = pongTimeoutMs;
@@ -91,14 +96,21 @@ public final class WebSocketEndpoint implements HttpHandler, WebSocketConnection
             HttpResponses.reject(exchange, 400, BatchWindowParameter.describeInvalid(maxBatchWindowMs), counters);
             return;
         }
+        if (null == PolicyParameter.parse(exchange, defaultPolicy))
+        {
+            HttpResponses.reject(exchange, 400, PolicyParameter.INVALID_REASON, counters);
+            return;
+        }
         handshakeHandler.handleRequest(exchange);
     }
 
     public void onConnect(final WebSocketHttpExchange exchange, final WebSocketChannel channel)
     {
         final String window = firstParameter(exchange.getRequestParameters(), "window");
+        final String policy = firstParameter(exchange.getRequestParameters(), "policy");
         final WebSocketSession session = new WebSocketSession(sessionIds.incrementAndGet(), channel, ringCapacity,
-            null == window ? batchWindowMs : Long.parseLong(window), counters, epochClock);
+            null == window ? batchWindowMs : Long.parseLong(window),
+            null == policy ? defaultPolicy : BackpressurePolicy.parse(policy), counters, epochClock);
         final List<String> topics = TopicsParameter.parse(firstParameter(exchange.getRequestParameters(), "topics"));
 
         if (!commands.offer(SessionCommand.register(session)))

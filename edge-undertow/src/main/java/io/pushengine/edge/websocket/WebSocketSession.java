@@ -7,6 +7,7 @@ import io.pushengine.codec.sbe.HeartbeatEncoder;
 import io.pushengine.codec.sbe.MessageHeaderEncoder;
 import io.pushengine.codec.sbe.SubscribedEncoder;
 import io.pushengine.edge.EdgeCounters;
+import io.pushengine.edge.backpressure.BackpressurePolicy;
 import io.pushengine.edge.session.ClientSession;
 import io.pushengine.edge.session.EncodedEvent;
 import io.pushengine.edge.session.OutboundRingDescriptor;
@@ -65,11 +66,12 @@ final class WebSocketSession extends ClientSession implements ControlledMessageH
         final WebSocketChannel channel,
         final int ringCapacity,
         final long batchWindowMs,
+        final BackpressurePolicy policy,
         final EdgeCounters counters,
         final EpochNanoClock epochClock)
     {
         super(sessionId, "websocket", String.valueOf(channel.getSourceAddress()), channel.getIoThread(), ringCapacity,
-            batchWindowMs);
+            batchWindowMs, policy);
         this.channel = channel;
         this.counters = counters;
         this.epochClock = epochClock;

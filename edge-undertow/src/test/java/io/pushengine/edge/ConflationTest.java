@@ -1,0 +1,145 @@
+package io.pushengine.edge;
+
+import io.pushengine.codec.sbe.BatchDecoder;
+import io.pushengine.codec.sbe.MessageHeaderDecoder;
+import io.pushengine.codec.sbe.PayloadType;
+import io.pushengine.codec.sbe.SubscribedDecoder;
+import io.pushengine.engine.Topic;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.DataInputStream;
+import java.io.File;
+import java.net.Socket;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import static io.pushengine.edge.Await.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * A CONFLATE client that stops reading is not disconnected: while it is behind, only the latest event of each
+ * topic is kept, and when it reads again it gets the current value of every topic, never the stale backlog.
+ */
+@Timeout(value = 90, unit = TimeUnit.SECONDS)
+class ConflationTest
+{
+    @TempDir
+    File journalDir;
+
+    @Test
+    void stalledConflatingClientCatchesUpWithTheLatestValues() throws Exception
+    {
+        final String[] names = { "px.A", "px.B", "px.C" };
+        final int perTopic = 10_000;
+        final int payloadLength = 200;
+        try (EmbeddedPush push = new EmbeddedPush(journalDir, null, null, new EdgeServer.Context()
+            .ringCapacity(16 * 1024)
+            .maxPayloadLength(1024));
+            Socket stalled = SlowConsumerTest.stalledWebSocket(
+                push.edge.port(), String.join(",", names) + "&policy=conflate"))
+        {
+            final Topic[] topics = new Topic[names.length];
+            for (int t = 0; t < names.length; t++)
+            {
+                topics[t] = push.engine.topic(names[t]);
+            }
+            await(() -> push.edge.counters().connections().get() == 1);
+
+            final UnsafeBuffer payload = new UnsafeBuffer(new byte[payloadLength]);
+            for (int i = 0; i < perTopic; i++)
+            {
+                for (final Topic topic : topics)
+                {
+                    payload.putInt(0, i);
+                    while (push.engine.offer(topic, PayloadType.OPAQUE, payload, 0, payloadLength) < 0)
+                    {
+                        Thread.yield();
+                    }
+                }
+            }
+            await(() -> push.edge.counters().fanOut().eventsIn().get() == (long)perTopic * names.length);
+            assertTrue(push.edge.counters().fanOut().conflated().get() > 0, "the stalled client was conflated");
+
+            // now read everything the edge sends until every topic's final value has arrived
+            final Map<Integer, String> topicNames = new HashMap<>();
+            final Map<String, Long> lastSequence = new HashMap<>();
+            int received = 0;
+            stalled.setSoTimeout(20_000);
+            final DataInputStream in = new DataInputStream(stalled.getInputStream());
+            while (!allFinal(lastSequence, names, perTopic))
+            {
+                final byte[] frame = readWebSocketFrame(in);
+                if (null == frame)
+                {
+                    continue;
+                }
+                final UnsafeBuffer buffer = new UnsafeBuffer(frame);
+                final MessageHeaderDecoder header = new MessageHeaderDecoder().wrap(buffer, 0);
+                if (header.templateId() == SubscribedDecoder.TEMPLATE_ID)
+                {
+                    final SubscribedDecoder subscribed = new SubscribedDecoder().wrapAndApplyHeader(buffer, 0, header);
+                    topicNames.put(subscribed.topic(), subscribed.topicName());
+                }
+                else if (header.templateId() == BatchDecoder.TEMPLATE_ID)
+                {
+                    for (final BatchDecoder.EventsDecoder event :
+                        new BatchDecoder().wrapAndApplyHeader(buffer, 0, header).events())
+                    {
+                        final String name = topicNames.get(event.topic());
+                        final long topicSequence = event.topicSequence();
+                        final Long previous = lastSequence.put(name, topicSequence);
+                        assertTrue(null == previous || topicSequence > previous,
+                            name + " went from " + previous + " to " + topicSequence);
+                        event.skipPayload();
+                        received++;
+                    }
+                }
+            }
+
+            assertTrue(received < perTopic * names.length,
+                "conflation sent fewer events than published: " + received);
+            assertEquals(0, push.edge.counters().fanOut().slowConsumerDisconnects().get());
+            assertEquals(1, push.edge.counters().connections().get(), "still connected");
+        }
+    }
+
+    private static boolean allFinal(final Map<String, Long> lastSequence, final String[] names, final long last)
+    {
+        for (final String name : names)
+        {
+            if (lastSequence.getOrDefault(name, 0L) != last)
+            {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * One unmasked server frame; null for control frames (ping, pong).
+     */
+    private static byte[] readWebSocketFrame(final DataInputStream in) throws Exception
+    {
+        final int b0 = in.readUnsignedByte();
+        final int b1 = in.readUnsignedByte();
+        long length = b1 & 0x7F;
+        if (length == 126)
+        {
+            length = in.readUnsignedShort();
+        }
+        else if (length == 127)
+        {
+            length = in.readLong();
+        }
+        final byte[] payload = new byte[(int)length];
+        in.readFully(payload);
+        final int opcode = b0 & 0x0F;
+        assertTrue(opcode != 0x8, "unexpected close frame");
+        return opcode == 0x2 ? payload : null;
+    }
+}

@@ -1,9 +1,8 @@
 package io.pushengine.edge;
 
-import io.pushengine.codec.ProtocolDefaults;
-
 /**
- * The edge's system properties and their defaults, in one place; read once by {@link EdgeServer.Context#conclude()}.
+ * The edge's own system properties and their defaults (those shared with the engine are in
+ * {@link io.pushengine.codec.StreamConfiguration}); read once by {@link EdgeServer.Context#conclude()}.
  */
 public final class EdgeConfiguration
 {
@@ -13,11 +12,6 @@ public final class EdgeConfiguration
     /** HTTP port; 0 picks a free one. */
     public static final String PORT_PROP_NAME = "push.edge.port";
     public static final int PORT_DEFAULT = 8080;
-    /** Aeron directory of the media driver to attach to (required when not embedded with an engine). */
-    public static final String AERON_DIR_PROP_NAME = "push.aeron.dir";
-    /** Channels, shared with the engine's properties. */
-    public static final String EVENTS_CHANNEL_PROP_NAME = "push.events.channel";
-    public static final String INGRESS_CHANNEL_PROP_NAME = "push.ingress.channel";
     /** Bytes of outbound ring per connection (power of two): the most a slow client may fall behind. */
     public static final String RING_CAPACITY_PROP_NAME = "push.edge.ring.capacity";
     public static final int RING_CAPACITY_DEFAULT = 64 * 1024;
@@ -39,17 +33,12 @@ public final class EdgeConfiguration
     /** A WebSocket peer silent (no pong, no frame) for ping interval + this long is closed as dead. */
     public static final String PONG_TIMEOUT_MS_PROP_NAME = "push.edge.pong.timeout.ms";
     public static final long PONG_TIMEOUT_MS_DEFAULT = 10_000;
-    /** Largest HTTP publish body. */
-    public static final String MAX_PAYLOAD_LENGTH_PROP_NAME = "push.max.payload.length";
     /** Undertow IO threads. */
     public static final String IO_THREADS_PROP_NAME = "push.edge.io.threads";
     public static final int IO_THREADS_DEFAULT = 2;
     /** Undertow buffer size: also the largest WebSocket frame (batch) the edge builds. */
     public static final String BUFFER_SIZE_PROP_NAME = "push.edge.buffer.size";
     public static final int BUFFER_SIZE_DEFAULT = 16 * 1024;
-    /** How long {@code POST /publish} waits for the engine's acknowledgement. */
-    public static final String PUBLISH_TIMEOUT_MS_PROP_NAME = "push.publish.timeout.ms";
-    public static final long PUBLISH_TIMEOUT_MS_DEFAULT = 5_000;
 
     private EdgeConfiguration()
     {
@@ -63,21 +52,6 @@ public final class EdgeConfiguration
     public static int port()
     {
         return Integer.getInteger(PORT_PROP_NAME, PORT_DEFAULT);
-    }
-
-    public static String aeronDir()
-    {
-        return System.getProperty(AERON_DIR_PROP_NAME);
-    }
-
-    public static String eventsChannel()
-    {
-        return System.getProperty(EVENTS_CHANNEL_PROP_NAME, ProtocolDefaults.DEFAULT_CHANNEL);
-    }
-
-    public static String ingressChannel()
-    {
-        return System.getProperty(INGRESS_CHANNEL_PROP_NAME, ProtocolDefaults.DEFAULT_CHANNEL);
     }
 
     public static int ringCapacity()
@@ -115,11 +89,6 @@ public final class EdgeConfiguration
         return Long.getLong(PONG_TIMEOUT_MS_PROP_NAME, PONG_TIMEOUT_MS_DEFAULT);
     }
 
-    public static int maxPayloadLength()
-    {
-        return Integer.getInteger(MAX_PAYLOAD_LENGTH_PROP_NAME, ProtocolDefaults.DEFAULT_MAX_PAYLOAD_LENGTH);
-    }
-
     public static int ioThreads()
     {
         return Integer.getInteger(IO_THREADS_PROP_NAME, IO_THREADS_DEFAULT);
@@ -130,8 +99,4 @@ public final class EdgeConfiguration
         return Integer.getInteger(BUFFER_SIZE_PROP_NAME, BUFFER_SIZE_DEFAULT);
     }
 
-    public static long publishTimeoutMs()
-    {
-        return Long.getLong(PUBLISH_TIMEOUT_MS_PROP_NAME, PUBLISH_TIMEOUT_MS_DEFAULT);
-    }
 }

@@ -5,6 +5,7 @@ import io.aeron.Publication;
 import io.aeron.Subscription;
 import io.pushengine.codec.BatchFrameBuilder;
 import io.pushengine.codec.ProtocolDefaults;
+import io.pushengine.codec.StreamConfiguration;
 import io.pushengine.codec.stream.IngressProxy;
 import io.pushengine.edge.backpressure.BackpressurePolicy;
 import io.pushengine.edge.fanout.FanOutAgent;
@@ -91,13 +92,13 @@ public final class EdgeServer implements AutoCloseable
             concluded = true;
             host = null != host ? host : EdgeConfiguration.host();
             port = null != port ? port : EdgeConfiguration.port();
-            aeronDirectoryName = null != aeronDirectoryName ? aeronDirectoryName : EdgeConfiguration.aeronDir();
+            aeronDirectoryName = null != aeronDirectoryName ? aeronDirectoryName : StreamConfiguration.aeronDir();
             if (null == aeronDirectoryName)
             {
                 aeronDirectoryName = io.aeron.CommonContext.getAeronDirectoryName();
             }
-            eventsChannel = null != eventsChannel ? eventsChannel : EdgeConfiguration.eventsChannel();
-            ingressChannel = null != ingressChannel ? ingressChannel : EdgeConfiguration.ingressChannel();
+            eventsChannel = null != eventsChannel ? eventsChannel : StreamConfiguration.eventsChannel();
+            ingressChannel = null != ingressChannel ? ingressChannel : StreamConfiguration.ingressChannel();
             ringCapacity = 0 != ringCapacity ? ringCapacity : EdgeConfiguration.ringCapacity();
             heartbeatIntervalMs = 0 != heartbeatIntervalMs ?
                 heartbeatIntervalMs : EdgeConfiguration.heartbeatIntervalMs();
@@ -119,10 +120,10 @@ public final class EdgeServer implements AutoCloseable
             }
             pingIntervalMs = 0 != pingIntervalMs ? pingIntervalMs : EdgeConfiguration.pingIntervalMs();
             pongTimeoutMs = 0 != pongTimeoutMs ? pongTimeoutMs : EdgeConfiguration.pongTimeoutMs();
-            maxPayloadLength = 0 != maxPayloadLength ? maxPayloadLength : EdgeConfiguration.maxPayloadLength();
+            maxPayloadLength = 0 != maxPayloadLength ? maxPayloadLength : StreamConfiguration.maxPayloadLength();
             ioThreads = 0 != ioThreads ? ioThreads : EdgeConfiguration.ioThreads();
             bufferSize = 0 != bufferSize ? bufferSize : EdgeConfiguration.bufferSize();
-            publishTimeoutMs = 0 != publishTimeoutMs ? publishTimeoutMs : EdgeConfiguration.publishTimeoutMs();
+            publishTimeoutMs = 0 != publishTimeoutMs ? publishTimeoutMs : StreamConfiguration.publishTimeoutMs();
             if (null == idleStrategySupplier)
             {
                 idleStrategySupplier = () -> new BackoffIdleStrategy(
@@ -140,7 +141,7 @@ public final class EdgeServer implements AutoCloseable
             final int largestEvent = maxPayloadLength + 48;
             if (!BatchFrameBuilder.fitsEmptyFrame(largestEvent, bufferSize) || largestEvent > ringCapacity / 8)
             {
-                throw new IllegalArgumentException("an event of " + EdgeConfiguration.MAX_PAYLOAD_LENGTH_PROP_NAME +
+                throw new IllegalArgumentException("an event of " + StreamConfiguration.MAX_PAYLOAD_LENGTH_PROP_NAME +
                     "=" + maxPayloadLength + " must fit one frame (" + EdgeConfiguration.BUFFER_SIZE_PROP_NAME + "=" +
                     bufferSize + ") and an eighth of the ring (" + EdgeConfiguration.RING_CAPACITY_PROP_NAME + "=" +
                     ringCapacity + ")");

@@ -4,6 +4,7 @@ import io.aeron.Aeron;
 import io.aeron.Publication;
 import io.aeron.Subscription;
 import io.pushengine.codec.sbe.EventDecoder;
+import io.pushengine.codec.stream.CatalogSync;
 import io.pushengine.codec.stream.EventStreamAdapter;
 import io.pushengine.codec.stream.EventStreamListener;
 import io.pushengine.codec.stream.IngressProxy;
@@ -20,18 +21,13 @@ import org.agrona.concurrent.UnsafeBuffer;
 public final class EventSubscription implements Agent, EventStreamListener, AutoCloseable
 {
     private static final int FRAGMENT_LIMIT = 256;
-    private static final long CATALOG_RETRY_NS = 250_000_000L;
 
     private final UnsafeBuffer payloadView = new UnsafeBuffer(0, 0);
     private final Subscription subscription;
     private final Publication ingressPublication;
-    private final IngressProxy ingressProxy;
     private final EventStreamAdapter adapter;
     private final EventHandler handler;
-    private final long catalogCorrelationId = System.nanoTime() | 1;
-    private boolean catalogRequested;
-    private volatile boolean catalogComplete;
-    private long lastCatalogRequestNs;
+    private final CatalogSync catalogSync;
     private Runnable closeAction;
 
     EventSubscription(
@@ -45,7 +41,7 @@ public final class EventSubscription implements Agent, EventStreamListener, Auto
         this.handler = handler;
         this.subscription = aeron.addSubscription(eventsChannel, eventsStreamId);
         this.ingressPublication = aeron.addPublication(ingressChannel, ingressStreamId);
-        this.ingressProxy = new IngressProxy(ingressPublication);
+        this.catalogSync = new CatalogSync(new IngressProxy(ingressPublication), System.nanoTime());
         this.adapter = new EventStreamAdapter(subscription, this);
     }
 
@@ -61,18 +57,7 @@ public final class EventSubscription implements Agent, EventStreamListener, Auto
 
     public int doWork()
     {
-        int work = 0;
-        if (!catalogRequested && subscription.isConnected() && ingressProxy.isConnected())
-        {
-            final long nowNs = System.nanoTime();
-            if (nowNs - lastCatalogRequestNs - CATALOG_RETRY_NS >= 0)
-            {
-                lastCatalogRequestNs = nowNs;
-                catalogRequested = ingressProxy.requestCatalog(catalogCorrelationId) > 0;
-                work++;
-            }
-        }
-        return work + adapter.poll(FRAGMENT_LIMIT);
+        return catalogSync.doWork(System.nanoTime(), subscription.isConnected()) + adapter.poll(FRAGMENT_LIMIT);
     }
 
     /**
@@ -80,15 +65,12 @@ public final class EventSubscription implements Agent, EventStreamListener, Auto
      */
     public boolean isConnected()
     {
-        return catalogComplete && subscription.isConnected();
+        return catalogSync.isComplete() && subscription.isConnected();
     }
 
     public void onCatalogComplete(final long correlationId, final long lastGlobalSequence)
     {
-        if (correlationId == catalogCorrelationId)
-        {
-            catalogComplete = true;
-        }
+        catalogSync.onCatalogComplete(correlationId);
     }
 
     public void onEvent(final EventDecoder event, final DirectBuffer buffer, final int offset, final int length)

@@ -7,6 +7,7 @@ import io.aeron.Subscription;
 import io.aeron.driver.MediaDriver;
 import io.aeron.driver.ThreadingMode;
 import io.pushengine.codec.ProtocolDefaults;
+import io.pushengine.codec.StreamConfiguration;
 import io.pushengine.codec.TopicNames;
 import io.pushengine.codec.metrics.CounterType;
 import io.pushengine.codec.sbe.PayloadType;
@@ -92,7 +93,7 @@ public final class PushEngine implements AutoCloseable
             }
             if (null == aeronDirectoryName)
             {
-                aeronDirectoryName = EngineConfiguration.aeronDir();
+                aeronDirectoryName = StreamConfiguration.aeronDir();
             }
             if (null == aeronDirectoryName)
             {
@@ -102,14 +103,14 @@ public final class PushEngine implements AutoCloseable
             }
             journalDir = null != journalDir ? journalDir : new File(JournalConfiguration.dir());
             journalRollCycle = null != journalRollCycle ? journalRollCycle : JournalConfiguration.rollCycle();
-            eventsChannel = null != eventsChannel ? eventsChannel : EngineConfiguration.eventsChannel();
-            ingressChannel = null != ingressChannel ? ingressChannel : EngineConfiguration.ingressChannel();
+            eventsChannel = null != eventsChannel ? eventsChannel : StreamConfiguration.eventsChannel();
+            ingressChannel = null != ingressChannel ? ingressChannel : StreamConfiguration.ingressChannel();
             termBufferLength = 0 != termBufferLength ? termBufferLength : EngineConfiguration.termBufferLength();
             publishRingCapacity = 0 != publishRingCapacity ?
                 publishRingCapacity : EngineConfiguration.publishRingCapacity();
-            maxPayloadLength = 0 != maxPayloadLength ? maxPayloadLength : EngineConfiguration.maxPayloadLength();
+            maxPayloadLength = 0 != maxPayloadLength ? maxPayloadLength : StreamConfiguration.maxPayloadLength();
             publishTimeoutNs = 0 != publishTimeoutNs ?
-                publishTimeoutNs : TimeUnit.MILLISECONDS.toNanos(EngineConfiguration.publishTimeoutMs());
+                publishTimeoutNs : TimeUnit.MILLISECONDS.toNanos(StreamConfiguration.publishTimeoutMs());
             if (null == idleStrategySupplier)
             {
                 idleStrategySupplier = () -> new BackoffIdleStrategy(
@@ -130,7 +131,7 @@ public final class PushEngine implements AutoCloseable
             }
             if (maxPayloadLength <= 0 || maxPayloadLength > publishRingCapacity / 8 - 64)
             {
-                throw new IllegalArgumentException(EngineConfiguration.MAX_PAYLOAD_LENGTH_PROP_NAME +
+                throw new IllegalArgumentException(StreamConfiguration.MAX_PAYLOAD_LENGTH_PROP_NAME +
                     " must be in 1.." + (publishRingCapacity / 8 - 64) + ": " + maxPayloadLength);
             }
             return this;

@@ -5,6 +5,7 @@ import io.pushengine.codec.sbe.EventDecoder;
 import io.pushengine.codec.sbe.MessageHeaderDecoder;
 import io.pushengine.edge.backpressure.BackpressurePolicy;
 import org.agrona.collections.IntHashSet;
+import io.pushengine.codec.stream.CatalogSync;
 import io.pushengine.codec.stream.EventStreamAdapter;
 import io.pushengine.codec.stream.EventStreamListener;
 import io.pushengine.codec.stream.IngressProxy;
@@ -32,7 +33,6 @@ public final class FanOutAgent implements Agent, EventStreamListener
 {
     private static final int FRAGMENT_LIMIT = 256;
     private static final int COMMAND_LIMIT = 1024;
-    private static final long CATALOG_RETRY_NS = 500_000_000L;
 
     private final ManyToOneConcurrentArrayQueue<SessionCommand> commands;
     private final SubscriberIndex index = new SubscriberIndex();
@@ -46,16 +46,12 @@ public final class FanOutAgent implements Agent, EventStreamListener
     private final EncodedEvent encodedEvent = new EncodedEvent();
     private final Consumer<SessionCommand> commandHandler = this::onCommand;
     private final EventStreamAdapter adapter;
-    private final IngressProxy ingressProxy;
     private final PublishAckListener publishAckListener;
     private final FanOutCounters counters;
     private final NanoClock nanoClock;
     private final EpochNanoClock epochClock;
     private final long heartbeatIntervalNs;
-    private final long catalogCorrelationId = System.nanoTime() | 1;
-    private volatile boolean catalogComplete;
-    private boolean catalogWanted = true;
-    private long lastCatalogRequestNs;
+    private final CatalogSync catalogSync;
     private long nextHeartbeatCheckNs;
     private long nowNs;
 
@@ -70,7 +66,6 @@ public final class FanOutAgent implements Agent, EventStreamListener
         final int commandQueueCapacity)
     {
         this.adapter = new EventStreamAdapter(eventSubscription, this);
-        this.ingressProxy = ingressProxy;
         this.publishAckListener = publishAckListener;
         this.counters = counters;
         this.nanoClock = nanoClock;
@@ -78,7 +73,7 @@ public final class FanOutAgent implements Agent, EventStreamListener
         this.heartbeatIntervalNs = heartbeatIntervalNs;
         this.commands = new ManyToOneConcurrentArrayQueue<>(commandQueueCapacity);
         this.nowNs = nanoClock.nanoTime();
-        this.lastCatalogRequestNs = nowNs - CATALOG_RETRY_NS;
+        this.catalogSync = new CatalogSync(ingressProxy, nowNs);
     }
 
     public String roleName()
@@ -107,7 +102,7 @@ public final class FanOutAgent implements Agent, EventStreamListener
      */
     public boolean isCatalogComplete()
     {
-        return catalogComplete;
+        return catalogSync.isComplete();
     }
 
     public boolean isEventStreamConnected()
@@ -121,7 +116,7 @@ public final class FanOutAgent implements Agent, EventStreamListener
         int work = commands.drain(commandHandler, COMMAND_LIMIT);
         work += adapter.poll(FRAGMENT_LIMIT);
         work += catchUpLagging();
-        work += syncCatalog();
+        work += catalogSync.doWork(nowNs, adapter.subscription().isConnected());
         work += heartbeats();
         work += flushDirty();
         return work;
@@ -135,7 +130,7 @@ public final class FanOutAgent implements Agent, EventStreamListener
         final TopicSubscribers topic = index.byNumber(event.topic());
         if (null == topic)
         {
-            catalogWanted = true;
+            catalogSync.requestAgain();
             return;
         }
         final long topicSequence = event.topicSequence();
@@ -201,11 +196,7 @@ public final class FanOutAgent implements Agent, EventStreamListener
 
     public void onCatalogComplete(final long correlationId, final long lastGlobalSequence)
     {
-        if (correlationId == catalogCorrelationId)
-        {
-            catalogComplete = true;
-            catalogWanted = false;
-        }
+        catalogSync.onCatalogComplete(correlationId);
     }
 
     public void onPublishAck(final long correlationId, final long globalSequence, final int topic, final long topicSequence)
@@ -297,17 +288,6 @@ public final class FanOutAgent implements Agent, EventStreamListener
             }
         }
         return work;
-    }
-
-    private int syncCatalog()
-    {
-        if (!catalogWanted || nowNs - lastCatalogRequestNs < CATALOG_RETRY_NS || !adapter.subscription().isConnected())
-        {
-            return 0;
-        }
-        lastCatalogRequestNs = nowNs;
-        ingressProxy.requestCatalog(catalogCorrelationId);
-        return 1;
     }
 
     private int heartbeats()

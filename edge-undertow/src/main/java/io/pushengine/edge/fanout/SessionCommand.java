@@ -1,6 +1,7 @@
 package io.pushengine.edge.fanout;
 
 import io.pushengine.edge.session.ClientSession;
+import org.agrona.concurrent.ManyToOneConcurrentArrayQueue;
 
 /**
  * A change to the subscriber index, sent from an IO thread to the fan-out agent (which alone owns the index).
@@ -11,6 +12,18 @@ public record SessionCommand(Type type, ClientSession session, String topicName,
     public enum Type
     {
         REGISTER, SUBSCRIBE, UNSUBSCRIBE, REMOVE
+    }
+
+    /**
+     * Offer a command that must not be lost (subscribe, remove), yielding while the fan-out's queue is full.
+     * The queue is sized so that this only waits under overload.
+     */
+    public static void offer(final ManyToOneConcurrentArrayQueue<SessionCommand> queue, final SessionCommand command)
+    {
+        while (!queue.offer(command))
+        {
+            Thread.yield();
+        }
     }
 
     public static SessionCommand register(final ClientSession session)

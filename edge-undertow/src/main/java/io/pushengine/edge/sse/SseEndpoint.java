@@ -108,23 +108,15 @@ public final class SseEndpoint implements HttpHandler
         {
             session.onConnectionClosed();
             counters.connectionClosed(counters.sseConnections());
-            offerOrRetry(SessionCommand.remove(session));
+            SessionCommand.offer(commands, SessionCommand.remove(session));
         });
         for (final String topic : topics)
         {
-            offerOrRetry(SessionCommand.subscribe(session, topic, 0));
+            SessionCommand.offer(commands, SessionCommand.subscribe(session, topic, 0));
         }
         LOG.info("sse open id={} remote={} topics={}", session.sessionId(), session.remoteAddress(), topics.size());
 
         // send the headers now so the client sees the stream open before the first event
         session.open();
-    }
-
-    private void offerOrRetry(final SessionCommand command)
-    {
-        while (!commands.offer(command))
-        {
-            Thread.yield();
-        }
     }
 }

@@ -124,24 +124,16 @@ public final class WebSocketEndpoint implements HttpHandler, WebSocketConnection
         {
             session.onChannelClosed();
             counters.connectionClosed(counters.webSocketConnections());
-            offerOrRetry(SessionCommand.remove(session));
+            SessionCommand.offer(commands, SessionCommand.remove(session));
         });
         for (final String topic : topics)
         {
-            offerOrRetry(SessionCommand.subscribe(session, topic, 0));
+            SessionCommand.offer(commands, SessionCommand.subscribe(session, topic, 0));
         }
 
         LOG.info("ws open id={} remote={} topics={}", session.sessionId(), session.remoteAddress(), topics.size());
         channel.getReceiveSetter().set(new ControlMessageListener(session));
         channel.resumeReceives();
-    }
-
-    private void offerOrRetry(final SessionCommand command)
-    {
-        while (!commands.offer(command))
-        {
-            Thread.yield();
-        }
     }
 
     private static String firstParameter(final Map<String, List<String>> parameters, final String name)
@@ -234,7 +226,7 @@ public final class WebSocketEndpoint implements HttpHandler, WebSocketConnection
                             session.sendError(ErrorCode.INVALID_TOPIC, correlationId, invalid);
                             return;
                         }
-                        offerOrRetry(SessionCommand.subscribe(session, topic, correlationId));
+                        SessionCommand.offer(commands, SessionCommand.subscribe(session, topic, correlationId));
                         break;
                     }
 
@@ -244,7 +236,7 @@ public final class WebSocketEndpoint implements HttpHandler, WebSocketConnection
                         final long correlationId = unsubscribeDecoder.correlationId();
                         final String topic = unsubscribeDecoder.topicName();
                         checkConsumed(unsubscribeDecoder.limit(), length);
-                        offerOrRetry(SessionCommand.unsubscribe(session, topic, correlationId));
+                        SessionCommand.offer(commands, SessionCommand.unsubscribe(session, topic, correlationId));
                         break;
                     }
 

@@ -1,7 +1,6 @@
 package io.pushengine.engine.sequencer;
 
 import io.aeron.Publication;
-import io.pushengine.codec.metrics.CounterType;
 import org.agrona.DirectBuffer;
 import org.agrona.ExpandableArrayBuffer;
 import org.agrona.concurrent.status.AtomicCounter;
@@ -98,7 +97,6 @@ final class EventStreamPublisher
         {
             return true;
         }
-        throw new IllegalStateException("event stream offer failed: " + Publication.errorString(result) +
-            " (" + CounterType.ENGINE_EVENTS_SEQUENCED.metricName() + " keeps the journaled count)");
+        throw new IllegalStateException("event stream offer failed: " + Publication.errorString(result));
     }
 }

@@ -24,9 +24,32 @@ public final class EdgeConfiguration
     /** Largest batching window a client may ask for with {@code window=}. */
     public static final String MAX_BATCH_WINDOW_MS_PROP_NAME = "push.edge.batch.window.max.ms";
     public static final long MAX_BATCH_WINDOW_MS_DEFAULT = 1000;
-    /** What to do with a connection whose ring is full, unless it asks with {@code policy=}: DISCONNECT, CONFLATE. */
+    /**
+     * Policy for topics no rule matches: disconnect, conflate, drop or throttle:N (N events/s per subscription).
+     */
     public static final String BACKPRESSURE_POLICY_PROP_NAME = "push.edge.backpressure.policy";
-    public static final String BACKPRESSURE_POLICY_DEFAULT = "DISCONNECT";
+    public static final String BACKPRESSURE_POLICY_DEFAULT = "disconnect";
+    /** Policy per topic pattern, first match wins: e.g. {@code px.*=conflate,orders.*=drop,news.*=throttle:5}. */
+    public static final String BACKPRESSURE_RULES_PROP_NAME = "push.edge.backpressure.rules";
+    public static final String BACKPRESSURE_RULES_DEFAULT = "";
+    /** Policies a client may ask for with {@code policy=} (comma separated; empty: none). */
+    public static final String CLIENT_POLICIES_PROP_NAME = "push.edge.backpressure.client.policies";
+    public static final String CLIENT_POLICIES_DEFAULT = "disconnect,conflate,drop,throttle";
+    /** Events/s per subscription for a client asking {@code policy=throttle} without {@code rate=}. */
+    public static final String THROTTLE_RATE_PROP_NAME = "push.edge.throttle.rate";
+    public static final int THROTTLE_RATE_DEFAULT = 10;
+    /** Largest {@code rate=} a client may ask for. */
+    public static final String MAX_THROTTLE_RATE_PROP_NAME = "push.edge.throttle.max.rate";
+    public static final int MAX_THROTTLE_RATE_DEFAULT = 1000;
+    /** A DISCONNECT connection with events waiting that takes nothing for this long is closed (1013). */
+    public static final String MAX_LAG_MS_PROP_NAME = "push.edge.max.lag.ms";
+    public static final long MAX_LAG_MS_DEFAULT = 10_000;
+    /** A connection without any subscription for this long is closed (WebSocket 1000); 0 for never. */
+    public static final String IDLE_TIMEOUT_MS_PROP_NAME = "push.edge.idle.timeout.ms";
+    public static final long IDLE_TIMEOUT_MS_DEFAULT = 60_000;
+    /** A connection's ring, once empty and unwritten this long, is released (an idle connection holds none). */
+    public static final String RING_RELEASE_MS_PROP_NAME = "push.edge.ring.release.ms";
+    public static final long RING_RELEASE_MS_DEFAULT = 5_000;
     /** WebSocket ping interval. */
     public static final String PING_INTERVAL_MS_PROP_NAME = "push.edge.ping.interval.ms";
     public static final long PING_INTERVAL_MS_DEFAULT = 30_000;
@@ -77,6 +100,41 @@ public final class EdgeConfiguration
     public static String backpressurePolicy()
     {
         return System.getProperty(BACKPRESSURE_POLICY_PROP_NAME, BACKPRESSURE_POLICY_DEFAULT);
+    }
+
+    public static String backpressureRules()
+    {
+        return System.getProperty(BACKPRESSURE_RULES_PROP_NAME, BACKPRESSURE_RULES_DEFAULT);
+    }
+
+    public static String clientPolicies()
+    {
+        return System.getProperty(CLIENT_POLICIES_PROP_NAME, CLIENT_POLICIES_DEFAULT);
+    }
+
+    public static int throttleRate()
+    {
+        return Integer.getInteger(THROTTLE_RATE_PROP_NAME, THROTTLE_RATE_DEFAULT);
+    }
+
+    public static int maxThrottleRate()
+    {
+        return Integer.getInteger(MAX_THROTTLE_RATE_PROP_NAME, MAX_THROTTLE_RATE_DEFAULT);
+    }
+
+    public static long maxLagMs()
+    {
+        return Long.getLong(MAX_LAG_MS_PROP_NAME, MAX_LAG_MS_DEFAULT);
+    }
+
+    public static long idleTimeoutMs()
+    {
+        return Long.getLong(IDLE_TIMEOUT_MS_PROP_NAME, IDLE_TIMEOUT_MS_DEFAULT);
+    }
+
+    public static long ringReleaseMs()
+    {
+        return Long.getLong(RING_RELEASE_MS_PROP_NAME, RING_RELEASE_MS_DEFAULT);
     }
 
     public static long pingIntervalMs()

@@ -47,9 +47,17 @@ public final class EdgeCounters implements AutoCloseable
             aeron.addCounter(CounterType.EDGE_EVENTS_IN.typeId(), label),
             aeron.addCounter(CounterType.EDGE_EVENTS_OUT.typeId(), label),
             aeron.addCounter(CounterType.EDGE_SLOW_CONSUMER_DISCONNECTS.typeId(), label),
+            aeron.addCounter(CounterType.EDGE_LAG_DISCONNECTS.typeId(), label),
             aeron.addCounter(CounterType.EDGE_MALFORMED_STREAM_MESSAGES.typeId(), label),
             aeron.addCounter(CounterType.EDGE_HEARTBEATS_SENT.typeId(), label),
-            aeron.addCounter(CounterType.EDGE_CONFLATED.typeId(), label));
+            aeron.addCounter(CounterType.EDGE_CONFLATED.typeId(), label),
+            aeron.addCounter(CounterType.EDGE_DROPPED.typeId(), label),
+            aeron.addCounter(CounterType.EDGE_GAP_NOTICES.typeId(), label),
+            aeron.addCounter(CounterType.EDGE_THROTTLED.typeId(), label),
+            aeron.addCounter(CounterType.EDGE_IDLE_CLOSES.typeId(), label),
+            aeron.addCounter(CounterType.EDGE_SESSIONS.typeId(), label),
+            aeron.addCounter(CounterType.EDGE_SUBSCRIPTIONS.typeId(), label),
+            aeron.addCounter(CounterType.EDGE_RING_BYTES.typeId(), label));
     }
 
     public void connectionOpened(final AtomicCounter transportGauge)
@@ -130,7 +138,9 @@ public final class EdgeCounters implements AutoCloseable
     {
         CloseHelper.closeAll(connections, webSocketConnections, sseConnections, connectionsOpened, connectionsClosed,
             framesOut, bytesOut, protocolErrors, httpRejected, publishRequests, errors, pingsSent, pongTimeouts,
-            fanOut.eventsIn(), fanOut.eventsOut(), fanOut.slowConsumerDisconnects(),
-            fanOut.malformedStreamMessages(), fanOut.heartbeatsSent(), fanOut.conflated());
+            fanOut.eventsIn(), fanOut.eventsOut(), fanOut.slowConsumerDisconnects(), fanOut.lagDisconnects(),
+            fanOut.malformedStreamMessages(), fanOut.heartbeatsSent(), fanOut.conflated(), fanOut.dropped(),
+            fanOut.gapNotices(), fanOut.throttled(), fanOut.idleCloses(), fanOut.sessions(), fanOut.subscriptions(),
+            fanOut.ringBytes());
     }
 }

@@ -8,6 +8,8 @@ import io.pushengine.codec.ProtocolDefaults;
 import io.pushengine.codec.StreamConfiguration;
 import io.pushengine.codec.stream.IngressProxy;
 import io.pushengine.edge.backpressure.BackpressurePolicy;
+import io.pushengine.edge.backpressure.BackpressureRules;
+import io.pushengine.edge.http.StreamParameters;
 import io.pushengine.edge.fanout.FanOutAgent;
 import io.pushengine.edge.http.HealthHandler;
 import io.pushengine.edge.http.HttpResponses;
@@ -34,6 +36,7 @@ import org.slf4j.LoggerFactory;
 import org.xnio.Options;
 
 import java.net.InetSocketAddress;
+import java.util.EnumSet;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
@@ -72,7 +75,16 @@ public final class EdgeServer implements AutoCloseable
         private long heartbeatIntervalMs;
         private Long batchWindowMs;
         private long maxBatchWindowMs;
-        private BackpressurePolicy backpressurePolicy;
+        private String backpressurePolicy;
+        private String backpressureRules;
+        private String clientPolicies;
+        private int throttleRate;
+        private int maxThrottleRate;
+        private long maxLagMs;
+        private Long idleTimeoutMs;
+        private long ringReleaseMs;
+        private BackpressureRules rules;
+        private StreamParameters streamParameters;
         private long pingIntervalMs;
         private long pongTimeoutMs;
         private int maxPayloadLength;
@@ -109,15 +121,37 @@ public final class EdgeServer implements AutoCloseable
                 throw new IllegalArgumentException(EdgeConfiguration.BATCH_WINDOW_MS_PROP_NAME + " must be in 0.." +
                     maxBatchWindowMs + ": " + batchWindowMs);
             }
-            if (null == backpressurePolicy)
+            backpressurePolicy = null != backpressurePolicy ? backpressurePolicy : EdgeConfiguration.backpressurePolicy();
+            backpressureRules = null != backpressureRules ? backpressureRules : EdgeConfiguration.backpressureRules();
+            rules = BackpressureRules.parse(backpressureRules,
+                BackpressureRules.parsePolicy(backpressurePolicy, EdgeConfiguration.BACKPRESSURE_POLICY_PROP_NAME));
+            clientPolicies = null != clientPolicies ? clientPolicies : EdgeConfiguration.clientPolicies();
+            final EnumSet<BackpressurePolicy> allowed = EnumSet.noneOf(BackpressurePolicy.class);
+            for (final String name : clientPolicies.split(","))
             {
-                backpressurePolicy = BackpressurePolicy.parse(EdgeConfiguration.backpressurePolicy());
-                if (null == backpressurePolicy)
+                if (!name.isBlank())
                 {
-                    throw new IllegalArgumentException(EdgeConfiguration.BACKPRESSURE_POLICY_PROP_NAME +
-                        " must be DISCONNECT or CONFLATE: " + EdgeConfiguration.backpressurePolicy());
+                    final BackpressurePolicy policy = BackpressurePolicy.parse(name.trim());
+                    if (null == policy)
+                    {
+                        throw new IllegalArgumentException(EdgeConfiguration.CLIENT_POLICIES_PROP_NAME +
+                            " lists an unknown policy '" + name + "'; known: " + BackpressurePolicy.names());
+                    }
+                    allowed.add(policy);
                 }
             }
+            throttleRate = 0 != throttleRate ? throttleRate : EdgeConfiguration.throttleRate();
+            maxThrottleRate = 0 != maxThrottleRate ? maxThrottleRate : EdgeConfiguration.maxThrottleRate();
+            if (throttleRate < 1 || throttleRate > maxThrottleRate)
+            {
+                throw new IllegalArgumentException(EdgeConfiguration.THROTTLE_RATE_PROP_NAME + " must be in 1.." +
+                    maxThrottleRate + ": " + throttleRate);
+            }
+            streamParameters = new StreamParameters(
+                batchWindowMs, maxBatchWindowMs, allowed, throttleRate, maxThrottleRate);
+            maxLagMs = 0 != maxLagMs ? maxLagMs : EdgeConfiguration.maxLagMs();
+            idleTimeoutMs = null != idleTimeoutMs ? idleTimeoutMs : EdgeConfiguration.idleTimeoutMs();
+            ringReleaseMs = 0 != ringReleaseMs ? ringReleaseMs : EdgeConfiguration.ringReleaseMs();
             pingIntervalMs = 0 != pingIntervalMs ? pingIntervalMs : EdgeConfiguration.pingIntervalMs();
             pongTimeoutMs = 0 != pongTimeoutMs ? pongTimeoutMs : EdgeConfiguration.pongTimeoutMs();
             maxPayloadLength = 0 != maxPayloadLength ? maxPayloadLength : StreamConfiguration.maxPayloadLength();
@@ -215,9 +249,60 @@ public final class EdgeServer implements AutoCloseable
             return this;
         }
 
-        public Context backpressurePolicy(final BackpressurePolicy backpressurePolicy)
+        /**
+         * @param backpressurePolicy for topics no rule matches: disconnect, conflate, drop or throttle:N.
+         */
+        public Context backpressurePolicy(final String backpressurePolicy)
         {
             this.backpressurePolicy = backpressurePolicy;
+            return this;
+        }
+
+        /**
+         * @param backpressureRules e.g. {@code px.*=conflate,orders.*=drop,news.*=throttle:5}.
+         */
+        public Context backpressureRules(final String backpressureRules)
+        {
+            this.backpressureRules = backpressureRules;
+            return this;
+        }
+
+        /**
+         * @param clientPolicies policies a client may ask for, comma separated.
+         */
+        public Context clientPolicies(final String clientPolicies)
+        {
+            this.clientPolicies = clientPolicies;
+            return this;
+        }
+
+        public Context throttleRate(final int throttleRate)
+        {
+            this.throttleRate = throttleRate;
+            return this;
+        }
+
+        public Context maxThrottleRate(final int maxThrottleRate)
+        {
+            this.maxThrottleRate = maxThrottleRate;
+            return this;
+        }
+
+        public Context maxLagMs(final long maxLagMs)
+        {
+            this.maxLagMs = maxLagMs;
+            return this;
+        }
+
+        public Context idleTimeoutMs(final long idleTimeoutMs)
+        {
+            this.idleTimeoutMs = idleTimeoutMs;
+            return this;
+        }
+
+        public Context ringReleaseMs(final long ringReleaseMs)
+        {
+            this.ringReleaseMs = ringReleaseMs;
             return this;
         }
 
@@ -307,9 +392,14 @@ public final class EdgeServer implements AutoCloseable
                 new IngressProxy(ingressPublication),
                 publishHandler,
                 edgeCounters.fanOut(),
+                ctx.rules,
                 new SystemNanoClock(),
                 epochClock,
-                TimeUnit.MILLISECONDS.toNanos(ctx.heartbeatIntervalMs),
+                new FanOutAgent.Timeouts(
+                    TimeUnit.MILLISECONDS.toNanos(ctx.heartbeatIntervalMs),
+                    TimeUnit.MILLISECONDS.toNanos(ctx.idleTimeoutMs),
+                    TimeUnit.MILLISECONDS.toNanos(ctx.maxLagMs),
+                    TimeUnit.MILLISECONDS.toNanos(ctx.ringReleaseMs)),
                 64 * 1024);
             runner = new AgentRunner(ctx.idleStrategySupplier.get(), ctx.errorHandler, edgeCounters.errors(), agent);
             AgentRunner.startOnThread(runner);
@@ -322,10 +412,9 @@ public final class EdgeServer implements AutoCloseable
                 new ClassPathResourceManager(EdgeServer.class.getClassLoader(), "web"), notFound))
                 .addExactPath("/ws", new WebSocketEndpoint(
                     agent.commandQueue(), edgeCounters, epochClock, sessionIds, ctx.ringCapacity,
-                    ctx.batchWindowMs, ctx.maxBatchWindowMs, ctx.backpressurePolicy, ctx.pingIntervalMs,
-                    ctx.pongTimeoutMs))
-                .addExactPath("/sse", new SseEndpoint(agent.commandQueue(), edgeCounters, sessionIds, ctx.ringCapacity,
-                    ctx.batchWindowMs, ctx.maxBatchWindowMs, ctx.backpressurePolicy))
+                    ctx.streamParameters, ctx.pingIntervalMs, ctx.pongTimeoutMs))
+                .addExactPath("/sse", new SseEndpoint(
+                    agent.commandQueue(), edgeCounters, sessionIds, ctx.ringCapacity, ctx.streamParameters))
                 .addPrefixPath("/publish", publishHandler)
                 .addExactPath("/topics", new TopicsHandler(agent::declaredTopics))
                 .addExactPath("/health", new HealthHandler(

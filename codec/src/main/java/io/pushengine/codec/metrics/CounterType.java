@@ -55,13 +55,29 @@ public enum CounterType
     EDGE_ERRORS(1215, "push_edge_errors_total", false,
         "Errors caught by the edge's agents and IO callbacks"),
     EDGE_HEARTBEATS_SENT(1216, "push_edge_heartbeats_sent_total", false,
-        "Heartbeats queued to idle connections"),
+        "Heartbeats asked of idle connections (sent unless a write was in flight)"),
     EDGE_PINGS_SENT(1217, "push_edge_websocket_pings_sent_total", false,
         "WebSocket pings sent"),
     EDGE_PONG_TIMEOUTS(1218, "push_edge_websocket_pong_timeouts_total", false,
         "WebSocket connections closed because no pong (or any frame) arrived in time"),
     EDGE_CONFLATED(1219, "push_edge_conflated_total", false,
-        "Events replaced by a newer value of their topic for a lagging CONFLATE connection");
+        "Events held back for a lagging CONFLATE subscription (only the latest value of the topic is sent)"),
+    EDGE_DROPPED(1220, "push_edge_dropped_total", false,
+        "Events dropped for a DROP subscription whose ring was full (reported to the client in a Gap notice)"),
+    EDGE_GAP_NOTICES(1221, "push_edge_gap_notices_total", false,
+        "Gap notices sent to DROP subscriptions"),
+    EDGE_THROTTLED(1222, "push_edge_throttled_total", false,
+        "Events held back by a THROTTLE subscription's rate (only the latest value is sent when due)"),
+    EDGE_LAG_DISCONNECTS(1223, "push_edge_lag_disconnects_total", false,
+        "DISCONNECT connections closed (1013) for taking nothing for the lag bound with events waiting"),
+    EDGE_IDLE_CLOSES(1224, "push_edge_idle_closes_total", false,
+        "Connections closed for having no subscription for the idle timeout"),
+    EDGE_SESSIONS(1225, "push_edge_fanout_sessions", true,
+        "Connections registered with the fan-out (should equal push_edge_connections)"),
+    EDGE_SUBSCRIPTIONS(1226, "push_edge_subscriptions", true,
+        "Topic subscriptions held by the fan-out"),
+    EDGE_RING_BYTES(1227, "push_edge_ring_bytes", true,
+        "Bytes of outbound rings allocated (idle connections hold none)");
 
     private static final Int2ObjectHashMap<CounterType> BY_TYPE_ID = new Int2ObjectHashMap<>();
 

@@ -3,14 +3,16 @@ package io.pushengine.edge.fanout;
 import io.aeron.Subscription;
 import io.pushengine.codec.sbe.EventDecoder;
 import io.pushengine.codec.sbe.MessageHeaderDecoder;
-import io.pushengine.edge.backpressure.BackpressurePolicy;
-import org.agrona.collections.IntHashSet;
 import io.pushengine.codec.stream.CatalogSync;
 import io.pushengine.codec.stream.EventStreamAdapter;
 import io.pushengine.codec.stream.EventStreamListener;
 import io.pushengine.codec.stream.IngressProxy;
+import io.pushengine.edge.backpressure.BackpressurePolicy;
+import io.pushengine.edge.backpressure.BackpressureRules;
+import io.pushengine.edge.backpressure.DeliveryPolicy;
 import io.pushengine.edge.session.ClientSession;
 import io.pushengine.edge.session.EncodedEvent;
+import io.pushengine.edge.websocket.WebSocketCloseCodes;
 import org.agrona.DirectBuffer;
 import org.agrona.concurrent.Agent;
 import org.agrona.concurrent.EpochNanoClock;
@@ -18,7 +20,9 @@ import org.agrona.concurrent.ManyToOneConcurrentArrayQueue;
 import org.agrona.concurrent.NanoClock;
 
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
 /**
@@ -26,20 +30,43 @@ import java.util.function.Consumer;
  * ring of every connection subscribed to its topic, then signals each touched connection's IO thread once per duty
  * cycle. Owns the subscriber index; IO threads change it only through {@link #commandQueue()}.
  * <p>
- * Also: keeps the topic catalog in sync with the engine (asks for it on start and when an unknown topic appears),
- * queues heartbeats to idle connections, and passes publish acknowledgements to the HTTP ingress.
+ * When a ring is full, each subscription's {@link DeliveryPolicy} decides: DISCONNECT closes the connection (1013),
+ * CONFLATE keeps the latest value per topic, DROP reports exactly what was missed in a {@code Gap} notice, THROTTLE
+ * (also when the ring has room) holds events back to the subscription's rate and sends the latest when due.
+ * <p>
+ * Also: keeps the topic catalog in sync with the engine, heartbeats idle connections, closes connections without a
+ * subscription past the idle timeout and DISCONNECT connections that take nothing for the lag bound, releases the
+ * rings of quiet connections, and passes publish acknowledgements to the HTTP ingress.
  */
 public final class FanOutAgent implements Agent, EventStreamListener
 {
     private static final int FRAGMENT_LIMIT = 256;
     private static final int COMMAND_LIMIT = 1024;
+    private static final long HOUSEKEEPING_INTERVAL_MAX_NS = TimeUnit.MILLISECONDS.toNanos(250);
+
+    private enum PendingOutcome
+    {
+        DONE, NOT_DUE, BLOCKED
+    }
+
+    /**
+     * Settings of the agent's duties other than the event stream.
+     *
+     * @param heartbeatIntervalNs idle time before a connection gets a heartbeat.
+     * @param idleTimeoutNs       a connection with no subscription this long is closed; 0 for never.
+     * @param maxLagNs            a DISCONNECT connection with events waiting and nothing taken this long is closed.
+     * @param ringReleaseNs       an empty ring not written this long is released.
+     */
+    public record Timeouts(long heartbeatIntervalNs, long idleTimeoutNs, long maxLagNs, long ringReleaseNs)
+    {
+    }
 
     private final ManyToOneConcurrentArrayQueue<SessionCommand> commands;
     private final SubscriberIndex index = new SubscriberIndex();
     private final List<ClientSession> sessions = new ArrayList<>();
     private final List<ClientSession> dirty = new ArrayList<>();
     private final List<ClientSession> slow = new ArrayList<>();
-    private final List<ClientSession> lagging = new ArrayList<>();
+    private final List<ClientSession> withPending = new ArrayList<>();
     private final LastValueCache lastValues = new LastValueCache();
     private final MessageHeaderDecoder lastValueHeaderDecoder = new MessageHeaderDecoder();
     private final EventDecoder lastValueDecoder = new EventDecoder();
@@ -48,11 +75,13 @@ public final class FanOutAgent implements Agent, EventStreamListener
     private final EventStreamAdapter adapter;
     private final PublishAckListener publishAckListener;
     private final FanOutCounters counters;
+    private final BackpressureRules rules;
     private final NanoClock nanoClock;
     private final EpochNanoClock epochClock;
-    private final long heartbeatIntervalNs;
+    private final Timeouts timeouts;
+    private final long housekeepingIntervalNs;
     private final CatalogSync catalogSync;
-    private long nextHeartbeatCheckNs;
+    private long nextHousekeepingNs;
     private long nowNs;
 
     public FanOutAgent(
@@ -60,17 +89,21 @@ public final class FanOutAgent implements Agent, EventStreamListener
         final IngressProxy ingressProxy,
         final PublishAckListener publishAckListener,
         final FanOutCounters counters,
+        final BackpressureRules rules,
         final NanoClock nanoClock,
         final EpochNanoClock epochClock,
-        final long heartbeatIntervalNs,
+        final Timeouts timeouts,
         final int commandQueueCapacity)
     {
         this.adapter = new EventStreamAdapter(eventSubscription, this);
         this.publishAckListener = publishAckListener;
         this.counters = counters;
+        this.rules = rules;
         this.nanoClock = nanoClock;
         this.epochClock = epochClock;
-        this.heartbeatIntervalNs = heartbeatIntervalNs;
+        this.timeouts = timeouts;
+        this.housekeepingIntervalNs = Math.max(TimeUnit.MILLISECONDS.toNanos(1),
+            Math.min(HOUSEKEEPING_INTERVAL_MAX_NS, timeouts.heartbeatIntervalNs() / 4));
         this.commands = new ManyToOneConcurrentArrayQueue<>(commandQueueCapacity);
         this.nowNs = nanoClock.nanoTime();
         this.catalogSync = new CatalogSync(ingressProxy, nowNs);
@@ -92,7 +125,7 @@ public final class FanOutAgent implements Agent, EventStreamListener
     /**
      * Declared topics with their last topic sequence seen. Safe from any thread.
      */
-    public java.util.Collection<TopicSubscribers> declaredTopics()
+    public Collection<TopicSubscribers> declaredTopics()
     {
         return index.declaredTopics();
     }
@@ -113,13 +146,38 @@ public final class FanOutAgent implements Agent, EventStreamListener
     public int doWork()
     {
         nowNs = nanoClock.nanoTime();
-        int work = commands.drain(commandHandler, COMMAND_LIMIT);
+        int work = processCommands();
         work += adapter.poll(FRAGMENT_LIMIT);
-        work += catchUpLagging();
+        work += sendPending();
         work += catalogSync.doWork(nowNs, adapter.subscription().isConnected());
-        work += heartbeats();
+        work += housekeeping();
         work += flushDirty();
         return work;
+    }
+
+    /**
+     * Apply queued subscription changes. Part of {@link #doWork()}; public for benchmarks that drive the agent
+     * without an event stream.
+     */
+    public int processCommands()
+    {
+        return commands.drain(commandHandler, COMMAND_LIMIT);
+    }
+
+    /**
+     * Signal every connection given something since the last call. Part of {@link #doWork()}; public for benchmarks.
+     */
+    public int flushDirty()
+    {
+        final int count = dirty.size();
+        for (int i = 0; i < count; i++)
+        {
+            final ClientSession session = dirty.get(i);
+            session.clearPendingFlush();
+            session.requestFlush();
+        }
+        dirty.clear();
+        return count;
     }
 
     // ---------------------------------------------------------------- event stream
@@ -133,8 +191,7 @@ public final class FanOutAgent implements Agent, EventStreamListener
             catalogSync.requestAgain();
             return;
         }
-        final long topicSequence = event.topicSequence();
-        topic.lastTopicSequence(topicSequence);
+        topic.lastTopicSequence(event.topicSequence());
         lastValues.put(topic.number(), buffer, offset, length);
         final int size = topic.size();
         if (0 == size)
@@ -143,33 +200,63 @@ public final class FanOutAgent implements Agent, EventStreamListener
         }
 
         final EncodedEvent encoded = encodedEvent.wrap(event, topic.name(), buffer, offset, length);
-        final long globalSequence = encoded.globalSequence();
-        final ClientSession[] subscribers = topic.sessions();
+        final TopicSubscription[] subscriptions = topic.subscriptions();
         int delivered = 0;
         for (int i = 0; i < size; i++)
         {
-            final ClientSession session = subscribers[i];
-            if (session.isLagging())
+            final TopicSubscription subscription = subscriptions[i];
+            switch (subscription.kind())
             {
-                session.conflate(topic.number());
-                counters.conflated().incrementRelease();
-            }
-            else if (session.offerEvent(encoded))
-            {
-                session.lastOfferedSequence(globalSequence);
-                session.lastOfferNs(nowNs);
-                markDirty(session);
-                delivered++;
-            }
-            else if (session.policy() == BackpressurePolicy.CONFLATE)
-            {
-                session.conflate(topic.number());
-                lagging.add(session);
-                counters.conflated().incrementRelease();
-            }
-            else
-            {
-                slow.add(session);
+                case DISCONNECT:
+                    if (offer(subscription, encoded))
+                    {
+                        delivered++;
+                    }
+                    else
+                    {
+                        slow.add(subscription.session());
+                    }
+                    break;
+
+                case CONFLATE:
+                {
+                    final ClientSession session = subscription.session();
+                    if (!session.isLagging() && offer(subscription, encoded))
+                    {
+                        delivered++;
+                    }
+                    else
+                    {
+                        session.lagging(true);
+                        markPending(subscription);
+                        counters.conflated().incrementRelease();
+                    }
+                    break;
+                }
+
+                case DROP:
+                    if (deliverOrDrop(subscription, encoded))
+                    {
+                        delivered++;
+                    }
+                    break;
+
+                case THROTTLE:
+                {
+                    final ClientSession session = subscription.session();
+                    if (nowNs - subscription.nextDueNs >= 0 && !session.isLagging() &&
+                        session.tryChargeBytes(length, nowNs) && offer(subscription, encoded))
+                    {
+                        subscription.nextDueNs = nowNs + subscription.minIntervalNs();
+                        delivered++;
+                    }
+                    else
+                    {
+                        markPending(subscription);
+                        counters.throttled().incrementRelease();
+                    }
+                    break;
+                }
             }
         }
         counters.eventsOut().getAndAddRelease(delivered);
@@ -183,12 +270,13 @@ public final class FanOutAgent implements Agent, EventStreamListener
     public void onTopicDeclared(final int number, final String topicName)
     {
         final TopicSubscribers topic = index.declare(number, topicName);
-        final ClientSession[] subscribers = topic.sessions();
+        final TopicSubscription[] subscriptions = topic.subscriptions();
         for (int i = 0, size = topic.size(); i < size; i++)
         {
-            final ClientSession session = subscribers[i];
+            final ClientSession session = subscriptions[i].session();
             if (session.offerSubscribed(0, number, topic.lastTopicSequence(), topicName))
             {
+                session.offered(nowNs);
                 markDirty(session);
             }
         }
@@ -209,7 +297,158 @@ public final class FanOutAgent implements Agent, EventStreamListener
         counters.malformedStreamMessages().incrementRelease();
     }
 
-    // ---------------------------------------------------------------- duties
+    // ---------------------------------------------------------------- delivery
+
+    private boolean offer(final TopicSubscription subscription, final EncodedEvent encoded)
+    {
+        final ClientSession session = subscription.session();
+        if (!session.offerEvent(encoded))
+        {
+            return false;
+        }
+        final long globalSequence = encoded.globalSequence();
+        subscription.lastSentSequence = globalSequence;
+        subscription.pending = false;
+        if (globalSequence > session.lastOfferedSequence())
+        {
+            session.lastOfferedSequence(globalSequence);
+        }
+        session.offered(nowNs);
+        markDirty(session);
+        return true;
+    }
+
+    /**
+     * DROP: a gap not yet reported goes first (the client must learn of it before the next event of the topic);
+     * while neither fits, the event joins the gap.
+     */
+    private boolean deliverOrDrop(final TopicSubscription subscription, final EncodedEvent encoded)
+    {
+        if ((!subscription.hasGap() || offerGap(subscription)) && offer(subscription, encoded))
+        {
+            return true;
+        }
+        subscription.addToGap(encoded.globalSequence(), encoded.topicSequence());
+        markPending(subscription);
+        counters.dropped().incrementRelease();
+        return false;
+    }
+
+    private boolean offerGap(final TopicSubscription subscription)
+    {
+        final ClientSession session = subscription.session();
+        final TopicSubscribers topic = subscription.topic();
+        if (!session.offerGap(topic.number(), topic.name(), subscription.gapFromSequence,
+            subscription.gapToSequence, subscription.gapFromTopicSequence, subscription.gapToTopicSequence))
+        {
+            return false;
+        }
+        subscription.clearGap();
+        session.offered(nowNs);
+        markDirty(session);
+        counters.gapNotices().incrementRelease();
+        return true;
+    }
+
+    private void markPending(final TopicSubscription subscription)
+    {
+        if (!subscription.pending)
+        {
+            subscription.pending = true;
+            final ClientSession session = subscription.session();
+            session.pendingSubscriptions().add(subscription);
+            if (session.markInPendingList())
+            {
+                withPending.add(session);
+            }
+        }
+    }
+
+    /**
+     * Give connections what their policies held back: latest values (CONFLATE, THROTTLE when due) and gap notices
+     * (DROP), as far as their rings allow.
+     */
+    private int sendPending()
+    {
+        int work = 0;
+        for (int i = withPending.size() - 1; i >= 0; i--)
+        {
+            final ClientSession session = withPending.get(i);
+            final List<TopicSubscription> pending = session.pendingSubscriptions();
+            int j = 0;
+            while (j < pending.size())
+            {
+                final TopicSubscription subscription = pending.get(j);
+                final PendingOutcome outcome = sendPending(subscription);
+                if (PendingOutcome.DONE == outcome)
+                {
+                    subscription.pending = false;
+                    final int last = pending.size() - 1;
+                    pending.set(j, pending.get(last));
+                    pending.remove(last);
+                    work++;
+                }
+                else if (PendingOutcome.NOT_DUE == outcome)
+                {
+                    j++;
+                }
+                else
+                {
+                    break;
+                }
+            }
+            if (pending.isEmpty())
+            {
+                session.lagging(false);
+                session.clearInPendingList();
+                withPending.remove(i);
+            }
+        }
+        return work;
+    }
+
+    private PendingOutcome sendPending(final TopicSubscription subscription)
+    {
+        if (!subscription.pending || !subscription.isActive())
+        {
+            return PendingOutcome.DONE;
+        }
+        if (BackpressurePolicy.DROP == subscription.kind())
+        {
+            return !subscription.hasGap() || offerGap(subscription) ? PendingOutcome.DONE : PendingOutcome.BLOCKED;
+        }
+
+        final TopicSubscribers topic = subscription.topic();
+        final LastValueCache.Entry lastValue = lastValues.get(topic.number());
+        if (null == lastValue)
+        {
+            return PendingOutcome.DONE;
+        }
+        lastValueDecoder.wrapAndApplyHeader(lastValue.buffer, 0, lastValueHeaderDecoder);
+        if (lastValueDecoder.globalSequence() <= subscription.lastSentSequence)
+        {
+            return PendingOutcome.DONE;
+        }
+        final ClientSession session = subscription.session();
+        if (BackpressurePolicy.THROTTLE == subscription.kind())
+        {
+            if (nowNs - subscription.nextDueNs < 0 || !session.tryChargeBytes(lastValue.length, nowNs))
+            {
+                return PendingOutcome.NOT_DUE;
+            }
+        }
+        final EncodedEvent encoded = encodedEvent.wrap(
+            lastValueDecoder, topic.name(), lastValue.buffer, 0, lastValue.length);
+        if (!offer(subscription, encoded))
+        {
+            return PendingOutcome.BLOCKED;
+        }
+        subscription.nextDueNs = nowNs + subscription.minIntervalNs();
+        counters.eventsOut().incrementRelease();
+        return PendingOutcome.DONE;
+    }
+
+    // ---------------------------------------------------------------- commands
 
     private void onCommand(final SessionCommand command)
     {
@@ -217,8 +456,11 @@ public final class FanOutAgent implements Agent, EventStreamListener
         switch (command.type())
         {
             case REGISTER:
+                session.fanOutIndex(sessions.size());
                 sessions.add(session);
-                session.lastOfferNs(nowNs);
+                session.offered(nowNs);
+                session.idleSinceNs(nowNs);
+                counters.sessions().setRelease(sessions.size());
                 break;
 
             case SUBSCRIBE:
@@ -227,91 +469,137 @@ public final class FanOutAgent implements Agent, EventStreamListener
                 {
                     break;
                 }
-                index.subscribe(session, command.topicName());
-                final TopicSubscribers topic = index.byName(command.topicName());
-                if (topic.number() != 0 && session.offerSubscribed(
-                    command.correlationId(), topic.number(), topic.lastTopicSequence(), topic.name()))
+                final DeliveryPolicy policy = DeliveryPolicy.resolve(
+                    rules.policyFor(command.topicName()), session.requestedPolicy());
+                final TopicSubscription subscription = index.subscribe(session, command.topicName(), policy);
+                if (null != subscription)
                 {
-                    markDirty(session);
+                    counters.subscriptions().incrementRelease();
+                    session.idleSinceNs(0);
+                    final TopicSubscribers topic = subscription.topic();
+                    if (topic.number() != 0 && session.offerSubscribed(
+                        command.correlationId(), topic.number(), topic.lastTopicSequence(), topic.name()))
+                    {
+                        session.offered(nowNs);
+                        markDirty(session);
+                    }
                 }
                 break;
             }
 
             case UNSUBSCRIBE:
-                index.unsubscribe(session, command.topicName());
+                if (index.unsubscribe(session, command.topicName()))
+                {
+                    counters.subscriptions().getAndAddRelease(-1);
+                    if (session.subscriptions().isEmpty())
+                    {
+                        session.idleSinceNs(nowNs);
+                    }
+                }
                 break;
 
             case REMOVE:
-                index.removeSession(session);
-                sessions.remove(session);
-                dirty.remove(session);
-                lagging.remove(session);
+                forget(session);
                 break;
         }
     }
 
     /**
-     * Send lagging CONFLATE connections the latest value of each topic they missed, as far as their rings allow.
+     * Drop every trace of a session: its subscriptions, pending work and ring.
      */
-    private int catchUpLagging()
+    private void forget(final ClientSession session)
     {
-        int work = 0;
-        for (int i = lagging.size() - 1; i >= 0; i--)
+        final int position = session.fanOutIndex();
+        if (position < 0)
         {
-            final ClientSession session = lagging.get(i);
-            final IntHashSet.IntIterator topics = session.conflatedTopics().iterator();
-            while (topics.hasNext())
+            return;
+        }
+        final int last = sessions.size() - 1;
+        final ClientSession moved = sessions.get(last);
+        sessions.set(position, moved);
+        moved.fanOutIndex(position);
+        sessions.remove(last);
+        session.fanOutIndex(-1);
+        counters.subscriptions().getAndAddRelease(-session.subscriptions().size());
+        index.removeSession(session);
+        dirty.remove(session);
+        if (withPending.remove(session))
+        {
+            session.clearInPendingList();
+        }
+        session.pendingSubscriptions().clear();
+        session.releaseRing();
+        counters.sessions().setRelease(sessions.size());
+    }
+
+    // ---------------------------------------------------------------- housekeeping
+
+    /**
+     * Every quarter heartbeat interval (at most 250 ms): heartbeats to quiet connections, idle timeout, lag bound,
+     * ring release.
+     */
+    private int housekeeping()
+    {
+        if (nowNs - nextHousekeepingNs < 0)
+        {
+            return 0;
+        }
+        nextHousekeepingNs = nowNs + housekeepingIntervalNs;
+        final long epochNs = epochClock.nanoTime();
+        int work = 0;
+        for (int i = sessions.size() - 1; i >= 0; i--)
+        {
+            final ClientSession session = sessions.get(i);
+            if (nowNs - session.lastOfferNs() >= timeouts.heartbeatIntervalNs())
             {
-                final int number = topics.nextValue();
-                final LastValueCache.Entry lastValue = lastValues.get(number);
-                final TopicSubscribers topic = index.byNumber(number);
-                if (null != lastValue && null != topic)
-                {
-                    lastValueDecoder.wrapAndApplyHeader(lastValue.buffer, 0, lastValueHeaderDecoder);
-                    final EncodedEvent encoded = encodedEvent.wrap(
-                        lastValueDecoder, topic.name(), lastValue.buffer, 0, lastValue.length);
-                    if (!session.offerEvent(encoded))
-                    {
-                        break;
-                    }
-                    session.lastOfferedSequence(Math.max(session.lastOfferedSequence(), encoded.globalSequence()));
-                    session.lastOfferNs(nowNs);
-                    markDirty(session);
-                    work++;
-                }
-                topics.remove();
+                session.requestHeartbeat(epochNs, adapter.lastGlobalSequence());
+                session.offered(nowNs);
+                counters.heartbeatsSent().incrementRelease();
+                work++;
             }
-            if (session.conflatedTopics().isEmpty())
+
+            final long idleSinceNs = session.idleSinceNs();
+            if (0 != idleSinceNs && timeouts.idleTimeoutNs() > 0 && nowNs - idleSinceNs > timeouts.idleTimeoutNs())
             {
-                session.caughtUp();
-                lagging.remove(i);
+                counters.idleCloses().incrementRelease();
+                session.requestClose(WebSocketCloseCodes.NORMAL, "idle: no subscription for " +
+                    TimeUnit.NANOSECONDS.toMillis(timeouts.idleTimeoutNs()) + " ms");
+                forget(session);
+                work++;
+                continue;
+            }
+
+            if (session.bufferedBytes() > 0 && nowNs - session.lastProgressNs() > timeouts.maxLagNs() &&
+                hasDisconnectSubscription(session))
+            {
+                counters.lagDisconnects().incrementRelease();
+                session.requestClose(WebSocketCloseCodes.TRY_AGAIN_LATER, "slow consumer: took nothing for " +
+                    TimeUnit.NANOSECONDS.toMillis(nowNs - session.lastProgressNs()) + " ms; reconnect with from=" +
+                    session.lastOfferedSequence());
+                forget(session);
+                work++;
+                continue;
+            }
+
+            if (session.releaseRingIfIdle(nowNs, timeouts.ringReleaseNs()))
+            {
+                work++;
             }
         }
         return work;
     }
 
-    private int heartbeats()
+    private static boolean hasDisconnectSubscription(final ClientSession session)
     {
-        if (nowNs - nextHeartbeatCheckNs < 0)
+        final List<TopicSubscription> subscriptions = session.subscriptions();
+        for (int i = 0, size = subscriptions.size(); i < size; i++)
         {
-            return 0;
-        }
-        nextHeartbeatCheckNs = nowNs + Math.max(1_000_000L, heartbeatIntervalNs / 4);
-        final long epochNs = epochClock.nanoTime();
-        int work = 0;
-        for (int i = 0, size = sessions.size(); i < size; i++)
-        {
-            final ClientSession session = sessions.get(i);
-            if (nowNs - session.lastOfferNs() >= heartbeatIntervalNs &&
-                session.offerHeartbeat(epochNs, adapter.lastGlobalSequence()))
+            if (BackpressurePolicy.DISCONNECT == subscriptions.get(i).kind())
             {
-                session.lastOfferNs(nowNs);
-                markDirty(session);
-                counters.heartbeatsSent().incrementRelease();
-                work++;
+                return true;
             }
         }
-        return work;
+        return false;
     }
 
     private void markDirty(final ClientSession session)
@@ -322,30 +610,20 @@ public final class FanOutAgent implements Agent, EventStreamListener
         }
     }
 
-    private int flushDirty()
-    {
-        final int count = dirty.size();
-        for (int i = 0; i < count; i++)
-        {
-            final ClientSession session = dirty.get(i);
-            session.clearPendingFlush();
-            session.requestFlush();
-        }
-        dirty.clear();
-        return count;
-    }
-
     private void disconnectSlowConsumers()
     {
         for (int i = 0, size = slow.size(); i < size; i++)
         {
             final ClientSession session = slow.get(i);
-            index.removeSession(session);
-            sessions.remove(session);
-            dirty.remove(session);
-            lagging.remove(session);
-            counters.slowConsumerDisconnects().incrementRelease();
-            session.closeAsSlowConsumer(session.lastOfferedSequence());
+            if (session.fanOutIndex() >= 0)
+            {
+                final int buffered = session.bufferedBytes();
+                final long lastSequence = session.lastOfferedSequence();
+                forget(session);
+                counters.slowConsumerDisconnects().incrementRelease();
+                session.requestClose(WebSocketCloseCodes.TRY_AGAIN_LATER,
+                    "slow consumer: fell " + buffered + " bytes behind; reconnect with from=" + lastSequence);
+            }
         }
         slow.clear();
     }

@@ -3,14 +3,22 @@ package io.pushengine.edge.fanout;
 import org.agrona.concurrent.status.AtomicCounter;
 
 /**
- * Counters the fan-out agent updates (single writer).
+ * Counters the fan-out agent updates (single writer), one per outcome of every backpressure policy.
  */
 public record FanOutCounters(
     AtomicCounter eventsIn,
     AtomicCounter eventsOut,
     AtomicCounter slowConsumerDisconnects,
+    AtomicCounter lagDisconnects,
     AtomicCounter malformedStreamMessages,
     AtomicCounter heartbeatsSent,
-    AtomicCounter conflated)
+    AtomicCounter conflated,
+    AtomicCounter dropped,
+    AtomicCounter gapNotices,
+    AtomicCounter throttled,
+    AtomicCounter idleCloses,
+    AtomicCounter sessions,
+    AtomicCounter subscriptions,
+    AtomicCounter ringBytes)
 {
 }

@@ -1,10 +1,12 @@
 package io.pushengine.edge.fanout;
 
+import io.pushengine.edge.backpressure.DeliveryPolicy;
 import io.pushengine.edge.session.ClientSession;
 import org.agrona.collections.Int2ObjectHashMap;
 
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -54,9 +56,9 @@ public final class SubscriberIndex
     }
 
     /**
-     * @return the topic, or null if the session already had it.
+     * @return the new subscription, or null if the session already had the topic.
      */
-    public TopicSubscribers subscribe(final ClientSession session, final String name)
+    public TopicSubscription subscribe(final ClientSession session, final String name, final DeliveryPolicy policy)
     {
         TopicSubscribers topic = byName.get(name);
         if (null == topic)
@@ -64,35 +66,63 @@ public final class SubscriberIndex
             topic = new TopicSubscribers(name);
             byName.put(name, topic);
         }
-        if (session.subscriptions().contains(topic))
+        if (null != find(session, topic))
         {
             return null;
         }
-        topic.add(session);
-        session.subscriptions().add(topic);
-        return topic;
+        final TopicSubscription subscription = new TopicSubscription(session, topic, policy);
+        topic.add(subscription);
+        session.subscriptions().add(subscription);
+        return subscription;
     }
 
     public boolean unsubscribe(final ClientSession session, final String name)
     {
         final TopicSubscribers topic = byName.get(name);
-        if (null == topic || !session.subscriptions().remove(topic))
+        final TopicSubscription subscription = null == topic ? null : find(session, topic);
+        if (null == subscription)
         {
             return false;
         }
-        topic.remove(session);
+        session.subscriptions().remove(subscription);
+        subscription.deactivate();
+        topic.remove(subscription);
         forgetIfUnused(topic);
         return true;
     }
 
     public void removeSession(final ClientSession session)
     {
-        for (final TopicSubscribers topic : session.subscriptions())
+        final List<TopicSubscription> subscriptions = session.subscriptions();
+        for (int i = 0, size = subscriptions.size(); i < size; i++)
         {
-            topic.remove(session);
-            forgetIfUnused(topic);
+            final TopicSubscription subscription = subscriptions.get(i);
+            subscription.deactivate();
+            subscription.topic().remove(subscription);
+            forgetIfUnused(subscription.topic());
         }
-        session.subscriptions().clear();
+        subscriptions.clear();
+    }
+
+    /**
+     * Topic names known to the index (declared, or asked for and still subscribed). For checks that state is freed.
+     */
+    public int knownTopicCount()
+    {
+        return byName.size();
+    }
+
+    private static TopicSubscription find(final ClientSession session, final TopicSubscribers topic)
+    {
+        final List<TopicSubscription> subscriptions = session.subscriptions();
+        for (int i = 0, size = subscriptions.size(); i < size; i++)
+        {
+            if (subscriptions.get(i).topic() == topic)
+            {
+                return subscriptions.get(i);
+            }
+        }
+        return null;
     }
 
     /**

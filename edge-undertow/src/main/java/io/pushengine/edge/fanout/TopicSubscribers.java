@@ -1,12 +1,11 @@
 package io.pushengine.edge.fanout;
 
-import io.pushengine.edge.session.ClientSession;
 
 import java.util.Arrays;
 import java.util.concurrent.atomic.AtomicLongFieldUpdater;
 
 /**
- * The connections subscribed to one topic, as a plain array for a tight fan-out loop. A topic may be known by name
+ * The subscriptions to one topic, as a plain array for a tight fan-out loop. A topic may be known by name
  * before the engine has declared it (number 0): its subscribers are then bound when the declaration arrives.
  * Fan-out thread only, except {@link #lastTopicSequence()} which HTTP threads may read.
  */
@@ -14,12 +13,12 @@ public final class TopicSubscribers
 {
     private static final AtomicLongFieldUpdater<TopicSubscribers> LAST_TOPIC_SEQUENCE =
         AtomicLongFieldUpdater.newUpdater(TopicSubscribers.class, "lastTopicSequence");
-    private static final ClientSession[] EMPTY = new ClientSession[0];
+    private static final TopicSubscription[] EMPTY = new TopicSubscription[0];
 
     private final String name;
     private int number;
     private volatile long lastTopicSequence;
-    private ClientSession[] sessions = EMPTY;
+    private TopicSubscription[] subscriptions = EMPTY;
     private int size;
 
     TopicSubscribers(final String name)
@@ -52,9 +51,9 @@ public final class TopicSubscribers
         LAST_TOPIC_SEQUENCE.lazySet(this, sequence);
     }
 
-    ClientSession[] sessions()
+    TopicSubscription[] subscriptions()
     {
-        return sessions;
+        return subscriptions;
     }
 
     int size()
@@ -62,23 +61,23 @@ public final class TopicSubscribers
         return size;
     }
 
-    void add(final ClientSession session)
+    void add(final TopicSubscription subscription)
     {
-        if (size == sessions.length)
+        if (size == subscriptions.length)
         {
-            sessions = Arrays.copyOf(sessions, Math.max(4, size * 2));
+            subscriptions = Arrays.copyOf(subscriptions, Math.max(4, size * 2));
         }
-        sessions[size++] = session;
+        subscriptions[size++] = subscription;
     }
 
-    boolean remove(final ClientSession session)
+    boolean remove(final TopicSubscription subscription)
     {
         for (int i = 0; i < size; i++)
         {
-            if (sessions[i] == session)
+            if (subscriptions[i] == subscription)
             {
-                sessions[i] = sessions[--size];
-                sessions[size] = null;
+                subscriptions[i] = subscriptions[--size];
+                subscriptions[size] = null;
                 return true;
             }
         }

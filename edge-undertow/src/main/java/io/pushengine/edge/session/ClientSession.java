@@ -1,11 +1,11 @@
 package io.pushengine.edge.session;
 
-import io.pushengine.edge.backpressure.BackpressurePolicy;
-import io.pushengine.edge.fanout.TopicSubscribers;
-import org.agrona.collections.IntHashSet;
+import io.pushengine.edge.backpressure.DeliveryPolicy;
+import io.pushengine.edge.fanout.TopicSubscription;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.agrona.concurrent.ringbuffer.OneToOneRingBuffer;
 import org.agrona.concurrent.ringbuffer.RingBufferDescriptor;
+import org.agrona.concurrent.status.AtomicCounter;
 import org.xnio.XnioIoThread;
 
 import java.nio.ByteBuffer;
@@ -20,34 +20,54 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * <p>
  * The fan-out never blocks and never touches the socket: it writes into the ring and asks for a flush; the IO
  * thread drains the ring into frames only as fast as the socket takes them (one frame in flight at a time). The ring
- * is the only buffer that grows with a slow client, and it is bounded: when it is full the session is closed as a
- * slow consumer (1013 for WebSocket) with the last sequence it was given, so it can resume.
+ * is the only buffer that grows with a slow client, and it is bounded; what happens when it is full is each
+ * subscription's {@link DeliveryPolicy}.
+ * <p>
+ * The ring is allocated by the fan-out when there is first something to send and released after it has stayed
+ * empty for a while, so an idle connection holds no ring. Heartbeats do not use it: the IO thread writes them.
  * <p>
  * Threading: fields marked "fan-out" belong to the fan-out thread; the transport subclasses' IO state belongs to
- * the IO thread; {@link #flushScheduled} and {@link #closed} are the handshake between them.
+ * the IO thread; {@link #ring}, {@link #flushScheduled}, {@link #closed} and {@link #lastProgressNs} are the
+ * handshake between them.
  */
 public abstract class ClientSession
 {
     private final long sessionId;
     private final String transport;
     private final String remoteAddress;
-    protected final OneToOneRingBuffer ring;
+    private final int ringCapacity;
+    private final AtomicCounter ringBytes;
     protected final XnioIoThread ioThread;
     private final AtomicBoolean flushScheduled = new AtomicBoolean();
+    private final AtomicBoolean heartbeatScheduled = new AtomicBoolean();
     private final Runnable flushTask = this::runFlush;
     private final Runnable windowTask = this::onBatchWindowEnd;
+    private final Runnable heartbeatTask = this::runHeartbeat;
     private final long batchWindowMs;
-    private final BackpressurePolicy policy;
-    private boolean batchWindowOpen;
+    private final DeliveryPolicy requestedPolicy;
+    private final long maxBytesPerSecond;
+    private volatile OneToOneRingBuffer ring;
+    private volatile long heartbeatTimestampNs;
+    private volatile long heartbeatLastGlobalSequence;
+    private volatile long lastProgressNs = System.nanoTime();
     protected volatile boolean closed;
 
+    // IO thread state
+    private boolean batchWindowOpen;
+
     // fan-out thread state
-    private final List<TopicSubscribers> subscriptions = new ArrayList<>();
+    private final List<TopicSubscription> subscriptions = new ArrayList<>();
+    private final List<TopicSubscription> pendingSubscriptions = new ArrayList<>();
     private boolean pendingFlush;
-    private long lastOfferNs;
-    private long lastOfferedSequence;
-    private IntHashSet conflatedTopics;
     private boolean lagging;
+    private boolean inPendingList;
+    private long lastOfferNs;
+    private long lastRingWriteNs;
+    private long lastOfferedSequence;
+    private long idleSinceNs;
+    private int fanOutIndex = -1;
+    private long byteCredit;
+    private long byteCreditNs;
 
     protected ClientSession(
         final long sessionId,
@@ -55,17 +75,18 @@ public abstract class ClientSession
         final String remoteAddress,
         final XnioIoThread ioThread,
         final int ringCapacity,
-        final long batchWindowMs,
-        final BackpressurePolicy policy)
+        final AtomicCounter ringBytes,
+        final ConnectionOptions options)
     {
-        this.batchWindowMs = batchWindowMs;
-        this.policy = policy;
         this.sessionId = sessionId;
         this.transport = transport;
         this.remoteAddress = remoteAddress;
         this.ioThread = ioThread;
-        this.ring = new OneToOneRingBuffer(new UnsafeBuffer(
-            ByteBuffer.allocateDirect(ringCapacity + RingBufferDescriptor.TRAILER_LENGTH)));
+        this.ringCapacity = ringCapacity;
+        this.ringBytes = ringBytes;
+        this.batchWindowMs = options.batchWindowMs();
+        this.requestedPolicy = options.requestedPolicy();
+        this.maxBytesPerSecond = options.maxBytesPerSecond();
     }
 
     public long sessionId()
@@ -88,6 +109,14 @@ public abstract class ClientSession
         return closed;
     }
 
+    /**
+     * The policy the client asked for, or null if it takes each topic's rule.
+     */
+    public DeliveryPolicy requestedPolicy()
+    {
+        return requestedPolicy;
+    }
+
     // ---------------------------------------------------------------- fan-out thread
 
     /**
@@ -98,61 +127,146 @@ public abstract class ClientSession
     public abstract boolean offerEvent(EncodedEvent event);
 
     /**
-     * Queue a heartbeat (sent only when the connection has been idle).
-     */
-    public abstract boolean offerHeartbeat(long timestampNs, long lastGlobalSequence);
-
-    /**
      * Tell the client a subscription is live and which number its events carry.
      */
     public abstract boolean offerSubscribed(long correlationId, int topic, long topicSequence, String topicName);
 
     /**
-     * Close because the ring overflowed. Called on the fan-out thread; the close happens on the IO thread.
+     * Tell the client it was not sent the events of {@code topic} from {@code fromSequence} to {@code toSequence}.
      */
-    public abstract void closeAsSlowConsumer(long lastQueuedSequence);
+    public abstract boolean offerGap(
+        int topic,
+        String topicName,
+        long fromSequence,
+        long toSequence,
+        long fromTopicSequence,
+        long toTopicSequence);
 
-
-    public BackpressurePolicy policy()
+    /**
+     * The ring to write into, allocated on first use. Fan-out thread.
+     */
+    protected final OneToOneRingBuffer ringForWrite()
     {
-        return policy;
+        OneToOneRingBuffer ring = this.ring;
+        if (null == ring)
+        {
+            ring = new OneToOneRingBuffer(new UnsafeBuffer(
+                ByteBuffer.allocateDirect(ringCapacity + RingBufferDescriptor.TRAILER_LENGTH)));
+            ringBytes.getAndAdd(ringCapacity);
+            this.ring = ring;
+        }
+        return ring;
     }
 
     /**
-     * True while the ring was full and newer events are being conflated instead of queued. Fan-out thread.
+     * Drop the ring if it is empty and has not been written for {@code idleNs}; the next write allocates another.
+     * The IO thread may still hold the old one for a moment: it is empty, so it reads nothing. Fan-out thread.
+     *
+     * @return true if released.
+     */
+    public boolean releaseRingIfIdle(final long nowNs, final long idleNs)
+    {
+        final OneToOneRingBuffer ring = this.ring;
+        if (null != ring && !pendingFlush && pendingSubscriptions.isEmpty() && 0 == ring.size() &&
+            nowNs - lastRingWriteNs > idleNs)
+        {
+            this.ring = null;
+            ringBytes.getAndAdd(-ringCapacity);
+            return true;
+        }
+        return false;
+    }
+
+    /**
+     * Release the ring for good (the connection is gone). Fan-out thread.
+     */
+    public void releaseRing()
+    {
+        if (null != ring)
+        {
+            ring = null;
+            ringBytes.getAndAdd(-ringCapacity);
+        }
+    }
+
+    public boolean hasRing()
+    {
+        return null != ring;
+    }
+
+    /**
+     * True while a CONFLATE subscription could not be given an event: newer events of the connection's conflating
+     * subscriptions wait as latest values until it catches up, so none overtakes another. Fan-out thread.
      */
     public boolean isLagging()
     {
         return lagging;
     }
 
-    /**
-     * Remember that {@code topic} has a newer value to send when the ring has room. Fan-out thread.
-     */
-    public void conflate(final int topic)
+    public void lagging(final boolean lagging)
     {
-        if (null == conflatedTopics)
+        this.lagging = lagging;
+    }
+
+    /**
+     * Subscriptions with something still to send (a latest value or a gap notice). Fan-out thread.
+     */
+    public List<TopicSubscription> pendingSubscriptions()
+    {
+        return pendingSubscriptions;
+    }
+
+    /**
+     * @return true if the session was not yet in the fan-out's list of sessions with pending work.
+     */
+    public boolean markInPendingList()
+    {
+        if (inPendingList)
         {
-            conflatedTopics = new IntHashSet();
+            return false;
         }
-        conflatedTopics.add(topic);
-        lagging = true;
+        inPendingList = true;
+        return true;
+    }
+
+    public void clearInPendingList()
+    {
+        inPendingList = false;
     }
 
     /**
-     * Topics with a pending latest value; iterate and remove as they are sent. Fan-out thread.
+     * THROTTLE byte budget: a token bucket of {@code maxBytesPerSecond} holding at most a tenth of a second. An
+     * event may go when any credit is left, so an event larger than the bucket is not blocked forever; the debt is
+     * paid before the next. Fan-out thread.
+     *
+     * @return true if {@code length} bytes may be sent now (and are charged).
      */
-    public IntHashSet conflatedTopics()
+    public boolean tryChargeBytes(final int length, final long nowNs)
     {
-        return conflatedTopics;
+        if (0 == maxBytesPerSecond)
+        {
+            return true;
+        }
+        final long burst = Math.max(1, maxBytesPerSecond / 10);
+        if (0 == byteCreditNs)
+        {
+            byteCredit = burst;
+        }
+        else
+        {
+            final long earned = (nowNs - byteCreditNs) * maxBytesPerSecond / TimeUnit.SECONDS.toNanos(1);
+            byteCredit = Math.min(burst, byteCredit + earned);
+        }
+        byteCreditNs = nowNs;
+        if (byteCredit <= 0)
+        {
+            return false;
+        }
+        byteCredit -= length;
+        return true;
     }
 
-    public void caughtUp()
-    {
-        lagging = false;
-    }
-
-    public List<TopicSubscribers> subscriptions()
+    public List<TopicSubscription> subscriptions()
     {
         return subscriptions;
     }
@@ -162,9 +276,13 @@ public abstract class ClientSession
         return lastOfferNs;
     }
 
-    public void lastOfferNs(final long nowNs)
+    /**
+     * Something was queued for the client at {@code nowNs} (resets the heartbeat and ring-release clocks).
+     */
+    public void offered(final long nowNs)
     {
         lastOfferNs = nowNs;
+        lastRingWriteNs = nowNs;
     }
 
     public long lastOfferedSequence()
@@ -175,6 +293,32 @@ public abstract class ClientSession
     public void lastOfferedSequence(final long sequence)
     {
         lastOfferedSequence = sequence;
+    }
+
+    /**
+     * Position in the fan-out's list of sessions, -1 when not registered (for O(1) removal). Fan-out thread.
+     */
+    public int fanOutIndex()
+    {
+        return fanOutIndex;
+    }
+
+    public void fanOutIndex(final int index)
+    {
+        fanOutIndex = index;
+    }
+
+    /**
+     * When the session last had no subscription (0 while it has one). Fan-out thread.
+     */
+    public long idleSinceNs()
+    {
+        return idleSinceNs;
+    }
+
+    public void idleSinceNs(final long nowNs)
+    {
+        idleSinceNs = nowNs;
     }
 
     /**
@@ -206,7 +350,65 @@ public abstract class ClientSession
         }
     }
 
+    /**
+     * Ask the IO thread to send a heartbeat if it is not busy sending something else.
+     */
+    public void requestHeartbeat(final long timestampNs, final long lastGlobalSequence)
+    {
+        heartbeatTimestampNs = timestampNs;
+        heartbeatLastGlobalSequence = lastGlobalSequence;
+        if (!closed && heartbeatScheduled.compareAndSet(false, true))
+        {
+            ioThread.execute(heartbeatTask);
+        }
+    }
+
+    /**
+     * Close the connection on its IO thread. WebSocket: with {@code code} and {@code reason}; SSE: the stream ends.
+     */
+    public void requestClose(final int code, final String reason)
+    {
+        if (!closed)
+        {
+            ioThread.execute(() -> closeOnIoThread(code, reason));
+        }
+    }
+
+    /**
+     * Bytes waiting in the ring. Any thread.
+     */
+    public int bufferedBytes()
+    {
+        final OneToOneRingBuffer ring = this.ring;
+        return null == ring ? 0 : ring.size();
+    }
+
+    /**
+     * The last time the IO thread was free to send (found nothing in flight). Data waiting in the ring while this
+     * falls behind means the client is not reading. Any thread.
+     */
+    public long lastProgressNs()
+    {
+        return lastProgressNs;
+    }
+
     // ---------------------------------------------------------------- IO thread
+
+    /**
+     * The ring as the IO thread sees it now; null when nothing has been queued (or it was released).
+     */
+    protected final OneToOneRingBuffer ringForRead()
+    {
+        return ring;
+    }
+
+    /**
+     * The IO thread is free to send: nothing is stuck in flight.
+     */
+    protected final void onProgress()
+    {
+        lastProgressNs = System.nanoTime();
+    }
 
     /**
      * With a batching window, the first signal opens the window and events arriving until it ends go out together
@@ -240,16 +442,27 @@ public abstract class ClientSession
         }
     }
 
+    private void runHeartbeat()
+    {
+        heartbeatScheduled.set(false);
+        if (!closed)
+        {
+            sendHeartbeat(heartbeatTimestampNs, heartbeatLastGlobalSequence);
+        }
+    }
+
     /**
      * Drain the ring into the transport, as far as the socket allows. IO thread only.
      */
     protected abstract void drain();
 
     /**
-     * Bytes waiting in the ring.
+     * Send a heartbeat now unless a write is in flight (then the connection is not idle). IO thread only.
      */
-    public int bufferedBytes()
-    {
-        return ring.size();
-    }
+    protected abstract void sendHeartbeat(long timestampNs, long lastGlobalSequence);
+
+    /**
+     * Close the connection. IO thread only.
+     */
+    protected abstract void closeOnIoThread(int code, String reason);
 }

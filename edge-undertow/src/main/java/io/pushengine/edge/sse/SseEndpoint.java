@@ -2,11 +2,9 @@ package io.pushengine.edge.sse;
 
 import io.pushengine.edge.EdgeCounters;
 import io.pushengine.edge.fanout.SessionCommand;
-import io.pushengine.edge.http.BatchWindowParameter;
 import io.pushengine.edge.http.HttpResponses;
-import io.pushengine.edge.http.PolicyParameter;
-import io.pushengine.edge.backpressure.BackpressurePolicy;
-import io.pushengine.edge.http.TopicsParameter;
+import io.pushengine.edge.http.StreamParameters;
+import io.pushengine.edge.session.ConnectionOptions;
 import io.undertow.server.HttpHandler;
 import io.undertow.server.HttpServerExchange;
 import io.undertow.util.Headers;
@@ -18,7 +16,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.xnio.channels.StreamSinkChannel;
 
-import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -34,22 +31,16 @@ public final class SseEndpoint implements HttpHandler
     private final EdgeCounters counters;
     private final AtomicLong sessionIds;
     private final int ringCapacity;
-    private final long batchWindowMs;
-    private final long maxBatchWindowMs;
-    private final BackpressurePolicy defaultPolicy;
+    private final StreamParameters parameters;
 
     public SseEndpoint(
         final ManyToOneConcurrentArrayQueue<SessionCommand> commands,
         final EdgeCounters counters,
         final AtomicLong sessionIds,
         final int ringCapacity,
-        final long batchWindowMs,
-        final long maxBatchWindowMs,
-        final BackpressurePolicy defaultPolicy)
+        final StreamParameters parameters)
     {
-        this.defaultPolicy = defaultPolicy;
-        this.batchWindowMs = batchWindowMs;
-        this.maxBatchWindowMs = maxBatchWindowMs;
+        this.parameters = parameters;
         this.commands = commands;
         this.counters = counters;
         this.sessionIds = sessionIds;
@@ -63,31 +54,21 @@ public final class SseEndpoint implements HttpHandler
             HttpResponses.reject(exchange, 405, "use GET for /sse", counters);
             return;
         }
-        final String invalid = TopicsParameter.validate(exchange, true);
-        if (null != invalid)
+        final ConnectionOptions options;
+        try
         {
-            HttpResponses.reject(exchange, 400, invalid, counters);
+            options = parameters.parse(exchange, true);
+        }
+        catch (final IllegalArgumentException ex)
+        {
+            HttpResponses.reject(exchange, 400, ex.getMessage(), counters);
             return;
         }
-        final long windowMs = BatchWindowParameter.parse(exchange, batchWindowMs, maxBatchWindowMs);
-        if (windowMs == BatchWindowParameter.INVALID)
-        {
-            HttpResponses.reject(exchange, 400, BatchWindowParameter.describeInvalid(maxBatchWindowMs), counters);
-            return;
-        }
-        final BackpressurePolicy policy = PolicyParameter.parse(exchange, defaultPolicy);
-        if (null == policy)
-        {
-            HttpResponses.reject(exchange, 400, PolicyParameter.INVALID_REASON, counters);
-            return;
-        }
-        final List<String> topics = TopicsParameter.parse(exchange);
         // dispatched so that Undertow does not end the exchange when this handler returns: the stream stays open
-        exchange.dispatch(SameThreadExecutor.INSTANCE, () -> open(exchange, topics, windowMs, policy));
+        exchange.dispatch(SameThreadExecutor.INSTANCE, () -> open(exchange, options));
     }
 
-    private void open(final HttpServerExchange exchange, final List<String> topics, final long windowMs,
-        final BackpressurePolicy policy)
+    private void open(final HttpServerExchange exchange, final ConnectionOptions options)
     {
         exchange.setPersistent(false);
         exchange.getResponseHeaders()
@@ -96,7 +77,7 @@ public final class SseEndpoint implements HttpHandler
             .put(X_ACCEL_BUFFERING, "no");
         final StreamSinkChannel sink = exchange.getResponseChannel();
         final SseSession session = new SseSession(
-            sessionIds.incrementAndGet(), exchange, sink, ringCapacity, windowMs, policy, counters);
+            sessionIds.incrementAndGet(), exchange, sink, ringCapacity, counters.fanOut().ringBytes(), options, counters);
 
         if (!commands.offer(SessionCommand.register(session)))
         {
@@ -110,11 +91,12 @@ public final class SseEndpoint implements HttpHandler
             counters.connectionClosed(counters.sseConnections());
             SessionCommand.offer(commands, SessionCommand.remove(session));
         });
-        for (final String topic : topics)
+        for (final String topic : options.topics())
         {
             SessionCommand.offer(commands, SessionCommand.subscribe(session, topic, 0));
         }
-        LOG.info("sse open id={} remote={} topics={}", session.sessionId(), session.remoteAddress(), topics.size());
+        LOG.info("sse open id={} remote={} topics={}", session.sessionId(), session.remoteAddress(),
+            options.topics().size());
 
         // send the headers now so the client sees the stream open before the first event
         session.open();

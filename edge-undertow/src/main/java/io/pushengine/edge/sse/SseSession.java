@@ -1,15 +1,18 @@
 package io.pushengine.edge.sse;
 
 import io.pushengine.edge.EdgeCounters;
-import io.pushengine.edge.backpressure.BackpressurePolicy;
 import io.pushengine.edge.session.ClientSession;
+import io.pushengine.edge.session.ConnectionOptions;
 import io.pushengine.edge.session.EncodedEvent;
 import io.pushengine.edge.session.OutboundRingDescriptor;
 import io.undertow.connector.PooledByteBuffer;
 import io.undertow.server.HttpServerExchange;
+import org.agrona.ExpandableArrayBuffer;
 import org.agrona.MutableDirectBuffer;
 import org.agrona.concurrent.ControlledMessageHandler;
 import org.agrona.concurrent.UnsafeBuffer;
+import org.agrona.concurrent.ringbuffer.OneToOneRingBuffer;
+import org.agrona.concurrent.status.AtomicCounter;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.xnio.ChannelListener;
@@ -27,11 +30,12 @@ import java.nio.charset.StandardCharsets;
 final class SseSession extends ClientSession implements ControlledMessageHandler
 {
     private static final Logger LOG = LoggerFactory.getLogger(SseSession.class);
-    private static final UnsafeBuffer HEARTBEAT = new UnsafeBuffer(": heartbeat\n\n".getBytes(StandardCharsets.US_ASCII));
+    private static final byte[] HEARTBEAT = ": heartbeat\n\n".getBytes(StandardCharsets.US_ASCII);
 
     private static final byte[] PREAMBLE = "retry: 1000\n: connected\n\n".getBytes(StandardCharsets.US_ASCII);
 
     private final UnsafeBuffer writeBuffer = new UnsafeBuffer(0, 0);
+    private final ExpandableArrayBuffer gapBuffer = new ExpandableArrayBuffer(256);
     private final ChannelListener<StreamSinkChannel> writeListener = channel -> writeOut();
     private final HttpServerExchange exchange;
     private final StreamSinkChannel sink;
@@ -49,12 +53,12 @@ final class SseSession extends ClientSession implements ControlledMessageHandler
         final HttpServerExchange exchange,
         final StreamSinkChannel sink,
         final int ringCapacity,
-        final long batchWindowMs,
-        final BackpressurePolicy policy,
+        final AtomicCounter ringBytes,
+        final ConnectionOptions options,
         final EdgeCounters counters)
     {
         super(sessionId, "sse", String.valueOf(exchange.getSourceAddress()), exchange.getIoThread(), ringCapacity,
-            batchWindowMs, policy);
+            ringBytes, options);
         this.exchange = exchange;
         this.sink = sink;
         this.counters = counters;
@@ -64,12 +68,7 @@ final class SseSession extends ClientSession implements ControlledMessageHandler
 
     public boolean offerEvent(final EncodedEvent event)
     {
-        return ring.write(OutboundRingDescriptor.EVENT_MSG_TYPE_ID, event.sseBuffer(), 0, event.sseLength());
-    }
-
-    public boolean offerHeartbeat(final long timestampNs, final long lastGlobalSequence)
-    {
-        return ring.write(OutboundRingDescriptor.CONTROL_MSG_TYPE_ID, HEARTBEAT, 0, HEARTBEAT.capacity());
+        return ringForWrite().write(OutboundRingDescriptor.EVENT_MSG_TYPE_ID, event.sseBuffer(), 0, event.sseLength());
     }
 
     public boolean offerSubscribed(
@@ -78,14 +77,31 @@ final class SseSession extends ClientSession implements ControlledMessageHandler
         return false; // SSE names topics in every event: nothing to announce
     }
 
-    public void closeAsSlowConsumer(final long lastQueuedSequence)
+    /**
+     * {@code event: $gap} ({@code $} is not allowed in topic names, so it cannot clash with a topic's event name),
+     * no {@code id:}, so the client's Last-Event-ID stays the last event it was actually sent.
+     */
+    public boolean offerGap(
+        final int topic,
+        final String topicName,
+        final long fromSequence,
+        final long toSequence,
+        final long fromTopicSequence,
+        final long toTopicSequence)
     {
-        ioThread.execute(() ->
-        {
-            LOG.info("sse slow-consumer id={} remote={} buffered={} lastSequence={}",
-                sessionId(), remoteAddress(), bufferedBytes(), lastQueuedSequence);
-            closeConnection();
-        });
+        final ExpandableArrayBuffer out = gapBuffer;
+        int position = out.putStringWithoutLengthAscii(0, "event: $gap\ndata: {\"topic\":\"");
+        position += out.putStringWithoutLengthAscii(position, topicName);
+        position += out.putStringWithoutLengthAscii(position, "\",\"fromSequence\":");
+        position += out.putLongAscii(position, fromSequence);
+        position += out.putStringWithoutLengthAscii(position, ",\"toSequence\":");
+        position += out.putLongAscii(position, toSequence);
+        position += out.putStringWithoutLengthAscii(position, ",\"fromTopicSequence\":");
+        position += out.putLongAscii(position, fromTopicSequence);
+        position += out.putStringWithoutLengthAscii(position, ",\"toTopicSequence\":");
+        position += out.putLongAscii(position, toTopicSequence);
+        position += out.putStringWithoutLengthAscii(position, "}\n\n");
+        return ringForWrite().write(OutboundRingDescriptor.CONTROL_MSG_TYPE_ID, out, 0, position);
     }
 
     // ---------------------------------------------------------------- IO thread
@@ -108,6 +124,12 @@ final class SseSession extends ClientSession implements ControlledMessageHandler
     protected void drain()
     {
         if (null != pending || closed)
+        {
+            return;
+        }
+        onProgress();
+        final OneToOneRingBuffer ring = ringForRead();
+        if (null == ring)
         {
             return;
         }
@@ -144,6 +166,29 @@ final class SseSession extends ClientSession implements ControlledMessageHandler
             writeEvents++;
         }
         return Action.CONTINUE;
+    }
+
+    protected void sendHeartbeat(final long timestampNs, final long lastGlobalSequence)
+    {
+        if (null != pending || closed)
+        {
+            return;
+        }
+        final PooledByteBuffer pooled = exchange.getConnection().getByteBufferPool().allocate();
+        final ByteBuffer byteBuffer = pooled.getBuffer();
+        byteBuffer.clear();
+        byteBuffer.put(HEARTBEAT).flip();
+        writeLength = HEARTBEAT.length;
+        writeEvents = 0;
+        pending = pooled;
+        writeOut();
+    }
+
+    protected void closeOnIoThread(final int code, final String reason)
+    {
+        LOG.info("sse close id={} remote={} buffered={} lastSequence={} reason=\"{}\"",
+            sessionId(), remoteAddress(), bufferedBytes(), lastOfferedSequence(), reason);
+        closeConnection();
     }
 
     private void writeOut()

@@ -9,13 +9,12 @@ import io.pushengine.codec.sbe.SubscribeDecoder;
 import io.pushengine.codec.sbe.UnsubscribeDecoder;
 import io.pushengine.edge.EdgeCounters;
 import io.pushengine.edge.fanout.SessionCommand;
-import io.pushengine.edge.http.BatchWindowParameter;
 import io.pushengine.edge.http.HttpResponses;
-import io.pushengine.edge.http.PolicyParameter;
-import io.pushengine.edge.backpressure.BackpressurePolicy;
-import io.pushengine.edge.http.TopicsParameter;
+import io.pushengine.edge.http.StreamParameters;
+import io.pushengine.edge.session.ConnectionOptions;
 import io.undertow.server.HttpHandler;
 import io.undertow.server.HttpServerExchange;
+import io.undertow.util.AttachmentKey;
 import io.undertow.websockets.WebSocketConnectionCallback;
 import io.undertow.websockets.WebSocketProtocolHandshakeHandler;
 import io.undertow.websockets.core.AbstractReceiveListener;
@@ -31,8 +30,6 @@ import org.slf4j.LoggerFactory;
 import org.xnio.Pooled;
 
 import java.nio.ByteBuffer;
-import java.util.List;
-import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -44,6 +41,7 @@ public final class WebSocketEndpoint implements HttpHandler, WebSocketConnection
 {
     private static final Logger LOG = LoggerFactory.getLogger(WebSocketEndpoint.class);
     private static final int MAX_CONTROL_MESSAGE_LENGTH = 4096;
+    private static final AttachmentKey<ConnectionOptions> OPTIONS = AttachmentKey.create(ConnectionOptions.class);
 
     private final WebSocketProtocolHandshakeHandler handshakeHandler;
     private final ManyToOneConcurrentArrayQueue<SessionCommand> commands;
@@ -51,9 +49,7 @@ public final class WebSocketEndpoint implements HttpHandler, WebSocketConnection
     private final EpochNanoClock epochClock;
     private final AtomicLong sessionIds;
     private final int ringCapacity;
-    private final long batchWindowMs;
-    private final long maxBatchWindowMs;
-    private final BackpressurePolicy defaultPolicy;
+    private final StreamParameters parameters;
     private final long pingIntervalMs;
     private final long pongTimeoutMs;
 
@@ -63,15 +59,11 @@ public final class WebSocketEndpoint implements HttpHandler, WebSocketConnection
         final EpochNanoClock epochClock,
         final AtomicLong sessionIds,
         final int ringCapacity,
-        final long batchWindowMs,
-        final long maxBatchWindowMs,
-        final BackpressurePolicy defaultPolicy,
+        final StreamParameters parameters,
         final long pingIntervalMs,
         final long pongTimeoutMs)
     {
-        this.batchWindowMs = batchWindowMs;
-        this.defaultPolicy = defaultPolicy;
-        this.maxBatchWindowMs = maxBatchWindowMs;
+        this.parameters = parameters;
         this.pingIntervalMs = pingIntervalMs;
         this.pongTimeoutMs = pongTimeoutMs;
         this.commands = commands;
@@ -85,33 +77,25 @@ public final class WebSocketEndpoint implements HttpHandler, WebSocketConnection
 
     public void handleRequest(final HttpServerExchange exchange) throws Exception
     {
-        final String invalid = TopicsParameter.validate(exchange, false);
-        if (null != invalid)
+        final ConnectionOptions options;
+        try
         {
-            HttpResponses.reject(exchange, 400, invalid, counters);
+            options = parameters.parse(exchange, false);
+        }
+        catch (final IllegalArgumentException ex)
+        {
+            HttpResponses.reject(exchange, 400, ex.getMessage(), counters);
             return;
         }
-        if (BatchWindowParameter.parse(exchange, batchWindowMs, maxBatchWindowMs) == BatchWindowParameter.INVALID)
-        {
-            HttpResponses.reject(exchange, 400, BatchWindowParameter.describeInvalid(maxBatchWindowMs), counters);
-            return;
-        }
-        if (null == PolicyParameter.parse(exchange, defaultPolicy))
-        {
-            HttpResponses.reject(exchange, 400, PolicyParameter.INVALID_REASON, counters);
-            return;
-        }
+        exchange.putAttachment(OPTIONS, options);
         handshakeHandler.handleRequest(exchange);
     }
 
     public void onConnect(final WebSocketHttpExchange exchange, final WebSocketChannel channel)
     {
-        final String window = firstParameter(exchange.getRequestParameters(), "window");
-        final String policy = firstParameter(exchange.getRequestParameters(), "policy");
+        final ConnectionOptions options = exchange.getAttachment(OPTIONS);
         final WebSocketSession session = new WebSocketSession(sessionIds.incrementAndGet(), channel, ringCapacity,
-            null == window ? batchWindowMs : Long.parseLong(window),
-            null == policy ? defaultPolicy : BackpressurePolicy.parse(policy), counters, epochClock);
-        final List<String> topics = TopicsParameter.parse(firstParameter(exchange.getRequestParameters(), "topics"));
+            counters.fanOut().ringBytes(), options, counters, epochClock);
 
         if (!commands.offer(SessionCommand.register(session)))
         {
@@ -126,20 +110,15 @@ public final class WebSocketEndpoint implements HttpHandler, WebSocketConnection
             counters.connectionClosed(counters.webSocketConnections());
             SessionCommand.offer(commands, SessionCommand.remove(session));
         });
-        for (final String topic : topics)
+        for (final String topic : options.topics())
         {
             SessionCommand.offer(commands, SessionCommand.subscribe(session, topic, 0));
         }
 
-        LOG.info("ws open id={} remote={} topics={}", session.sessionId(), session.remoteAddress(), topics.size());
+        LOG.info("ws open id={} remote={} topics={} window={} policy={}", session.sessionId(),
+            session.remoteAddress(), options.topics().size(), options.batchWindowMs(), options.requestedPolicy());
         channel.getReceiveSetter().set(new ControlMessageListener(session));
         channel.resumeReceives();
-    }
-
-    private static String firstParameter(final Map<String, List<String>> parameters, final String name)
-    {
-        final List<String> values = parameters.get(name);
-        return null == values || values.isEmpty() ? null : values.get(0);
     }
 
     /**

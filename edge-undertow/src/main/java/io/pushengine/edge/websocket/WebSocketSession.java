@@ -3,12 +3,13 @@ package io.pushengine.edge.websocket;
 import io.pushengine.codec.BatchFrameBuilder;
 import io.pushengine.codec.sbe.ErrorCode;
 import io.pushengine.codec.sbe.EventDecoder;
+import io.pushengine.codec.sbe.GapEncoder;
 import io.pushengine.codec.sbe.HeartbeatEncoder;
 import io.pushengine.codec.sbe.MessageHeaderEncoder;
 import io.pushengine.codec.sbe.SubscribedEncoder;
 import io.pushengine.edge.EdgeCounters;
-import io.pushengine.edge.backpressure.BackpressurePolicy;
 import io.pushengine.edge.session.ClientSession;
+import io.pushengine.edge.session.ConnectionOptions;
 import io.pushengine.edge.session.EncodedEvent;
 import io.pushengine.edge.session.OutboundRingDescriptor;
 import io.undertow.connector.PooledByteBuffer;
@@ -19,6 +20,8 @@ import org.agrona.MutableDirectBuffer;
 import org.agrona.concurrent.ControlledMessageHandler;
 import org.agrona.concurrent.EpochNanoClock;
 import org.agrona.concurrent.UnsafeBuffer;
+import org.agrona.concurrent.ringbuffer.OneToOneRingBuffer;
+import org.agrona.concurrent.status.AtomicCounter;
 import org.xnio.IoUtils;
 import org.xnio.XnioExecutor;
 import org.slf4j.Logger;
@@ -39,8 +42,10 @@ final class WebSocketSession extends ClientSession implements ControlledMessageH
     private static final long CLOSE_GRACE_MS = 5_000;
 
     private final MessageHeaderEncoder fanOutHeaderEncoder = new MessageHeaderEncoder();
-    private final HeartbeatEncoder heartbeatEncoder = new HeartbeatEncoder();
     private final SubscribedEncoder subscribedEncoder = new SubscribedEncoder();
+    private final GapEncoder gapEncoder = new GapEncoder();
+    private final MessageHeaderEncoder ioHeaderEncoder = new MessageHeaderEncoder();
+    private final HeartbeatEncoder heartbeatEncoder = new HeartbeatEncoder();
     private final BatchFrameBuilder batchBuilder = new BatchFrameBuilder();
     private final UnsafeBuffer frameBuffer = new UnsafeBuffer(0, 0);
     private final WebSocketChannel channel;
@@ -65,13 +70,13 @@ final class WebSocketSession extends ClientSession implements ControlledMessageH
         final long sessionId,
         final WebSocketChannel channel,
         final int ringCapacity,
-        final long batchWindowMs,
-        final BackpressurePolicy policy,
+        final AtomicCounter ringBytes,
+        final ConnectionOptions options,
         final EdgeCounters counters,
         final EpochNanoClock epochClock)
     {
         super(sessionId, "websocket", String.valueOf(channel.getSourceAddress()), channel.getIoThread(), ringCapacity,
-            batchWindowMs, policy);
+            ringBytes, options);
         this.channel = channel;
         this.counters = counters;
         this.epochClock = epochClock;
@@ -81,27 +86,13 @@ final class WebSocketSession extends ClientSession implements ControlledMessageH
 
     public boolean offerEvent(final EncodedEvent event)
     {
-        return ring.write(OutboundRingDescriptor.EVENT_MSG_TYPE_ID, event.body(), 0, event.body().capacity());
-    }
-
-    public boolean offerHeartbeat(final long timestampNs, final long lastGlobalSequence)
-    {
-        final int length = MessageHeaderEncoder.ENCODED_LENGTH + HeartbeatEncoder.BLOCK_LENGTH;
-        final int index = ring.tryClaim(OutboundRingDescriptor.CONTROL_MSG_TYPE_ID, length);
-        if (index <= 0)
-        {
-            return false;
-        }
-        heartbeatEncoder.wrapAndApplyHeader(ring.buffer(), index, fanOutHeaderEncoder)
-            .timestampNs(timestampNs)
-            .lastGlobalSequence(lastGlobalSequence);
-        ring.commit(index);
-        return true;
+        return ringForWrite().write(OutboundRingDescriptor.EVENT_MSG_TYPE_ID, event.body(), 0, event.body().capacity());
     }
 
     public boolean offerSubscribed(
         final long correlationId, final int topic, final long topicSequence, final String topicName)
     {
+        final OneToOneRingBuffer ring = ringForWrite();
         final int length = MessageHeaderEncoder.ENCODED_LENGTH + SubscribedEncoder.BLOCK_LENGTH +
             SubscribedEncoder.topicNameHeaderLength() + topicName.length();
         final int index = ring.tryClaim(OutboundRingDescriptor.CONTROL_MSG_TYPE_ID, length);
@@ -118,11 +109,29 @@ final class WebSocketSession extends ClientSession implements ControlledMessageH
         return true;
     }
 
-    public void closeAsSlowConsumer(final long lastQueuedSequence)
+    public boolean offerGap(
+        final int topic,
+        final String topicName,
+        final long fromSequence,
+        final long toSequence,
+        final long fromTopicSequence,
+        final long toTopicSequence)
     {
-        ioThread.execute(() -> close(
-            WebSocketCloseCodes.TRY_AGAIN_LATER,
-            "slow consumer: fell " + bufferedBytes() + " bytes behind; reconnect with from=" + lastQueuedSequence));
+        final OneToOneRingBuffer ring = ringForWrite();
+        final int length = MessageHeaderEncoder.ENCODED_LENGTH + GapEncoder.BLOCK_LENGTH;
+        final int index = ring.tryClaim(OutboundRingDescriptor.CONTROL_MSG_TYPE_ID, length);
+        if (index <= 0)
+        {
+            return false;
+        }
+        gapEncoder.wrapAndApplyHeader(ring.buffer(), index, fanOutHeaderEncoder)
+            .topic(topic)
+            .fromSequence(fromSequence)
+            .toSequence(toSequence)
+            .fromTopicSequence(fromTopicSequence)
+            .toTopicSequence(toTopicSequence);
+        ring.commit(index);
+        return true;
     }
 
     // ---------------------------------------------------------------- IO thread
@@ -130,6 +139,12 @@ final class WebSocketSession extends ClientSession implements ControlledMessageH
     protected void drain()
     {
         if (inFlight || closing)
+        {
+            return;
+        }
+        onProgress();
+        final OneToOneRingBuffer ring = ringForRead();
+        if (null == ring)
         {
             return;
         }
@@ -186,6 +201,31 @@ final class WebSocketSession extends ClientSession implements ControlledMessageH
         frameBuffer.putBytes(0, buffer, index, length);
         controlLength = length;
         return Action.BREAK;
+    }
+
+    protected void sendHeartbeat(final long timestampNs, final long lastGlobalSequence)
+    {
+        if (inFlight || closing)
+        {
+            return;
+        }
+        final PooledByteBuffer pooled = channel.getBufferPool().allocate();
+        final ByteBuffer byteBuffer = pooled.getBuffer();
+        byteBuffer.clear();
+        frameBuffer.wrap(byteBuffer);
+        heartbeatEncoder.wrapAndApplyHeader(frameBuffer, 0, ioHeaderEncoder)
+            .timestampNs(timestampNs)
+            .lastGlobalSequence(lastGlobalSequence);
+        frameLength = MessageHeaderEncoder.ENCODED_LENGTH + HeartbeatEncoder.BLOCK_LENGTH;
+        eventsInFrame = 0;
+        byteBuffer.limit(frameLength).position(0);
+        inFlight = true;
+        WebSockets.sendBinary(pooled, channel, this);
+    }
+
+    protected void closeOnIoThread(final int code, final String reason)
+    {
+        close(code, reason);
     }
 
     public void complete(final WebSocketChannel channel, final Void context)

@@ -1,0 +1,100 @@
+package io.pushengine.edge.fanout;
+
+import io.pushengine.edge.backpressure.BackpressurePolicy;
+import io.pushengine.edge.backpressure.DeliveryPolicy;
+import io.pushengine.edge.session.ClientSession;
+
+/**
+ * One connection's subscription to one topic, with its delivery policy and the state that policy needs: when the
+ * next THROTTLE slot opens, whether a newer value is waiting (CONFLATE, THROTTLE), the range of events dropped and
+ * not yet reported (DROP). Fan-out thread only.
+ */
+public final class TopicSubscription
+{
+    private final ClientSession session;
+    private final TopicSubscribers topic;
+    private final DeliveryPolicy policy;
+    private final BackpressurePolicy kind;
+    private final long minIntervalNs;
+    private boolean active = true;
+
+    long lastSentSequence;
+    long nextDueNs;
+    boolean pending;
+
+    long gapFromSequence;
+    long gapToSequence;
+    long gapFromTopicSequence;
+    long gapToTopicSequence;
+
+    TopicSubscription(final ClientSession session, final TopicSubscribers topic, final DeliveryPolicy policy)
+    {
+        this.session = session;
+        this.topic = topic;
+        this.policy = policy;
+        this.kind = policy.policy();
+        this.minIntervalNs = policy.minIntervalNs();
+    }
+
+    public ClientSession session()
+    {
+        return session;
+    }
+
+    public TopicSubscribers topic()
+    {
+        return topic;
+    }
+
+    public DeliveryPolicy policy()
+    {
+        return policy;
+    }
+
+    BackpressurePolicy kind()
+    {
+        return kind;
+    }
+
+    long minIntervalNs()
+    {
+        return minIntervalNs;
+    }
+
+    boolean isActive()
+    {
+        return active;
+    }
+
+    void deactivate()
+    {
+        active = false;
+    }
+
+    boolean hasGap()
+    {
+        return 0 != gapFromSequence;
+    }
+
+    /**
+     * Add one dropped event to the range not yet reported.
+     */
+    void addToGap(final long globalSequence, final long topicSequence)
+    {
+        if (0 == gapFromSequence)
+        {
+            gapFromSequence = globalSequence;
+            gapFromTopicSequence = topicSequence;
+        }
+        gapToSequence = globalSequence;
+        gapToTopicSequence = topicSequence;
+    }
+
+    void clearGap()
+    {
+        gapFromSequence = 0;
+        gapToSequence = 0;
+        gapFromTopicSequence = 0;
+        gapToTopicSequence = 0;
+    }
+}

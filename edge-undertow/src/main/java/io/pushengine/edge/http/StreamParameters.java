@@ -1,0 +1,145 @@
+package io.pushengine.edge.http;
+
+import io.pushengine.edge.backpressure.BackpressurePolicy;
+import io.pushengine.edge.backpressure.DeliveryPolicy;
+import io.pushengine.edge.session.ConnectionOptions;
+import io.undertow.server.HttpServerExchange;
+
+import java.util.Deque;
+import java.util.EnumSet;
+import java.util.Set;
+
+/**
+ * The query parameters of the streaming endpoints ({@code /ws}, {@code /sse}), checked against the server's limits:
+ * <pre>
+ *   topics=a,b          topics to subscribe (required for SSE)
+ *   window=MS           batching window, 0..max (server default otherwise)
+ *   policy=NAME         disconnect | conflate | drop | throttle, if the server allows clients to choose it
+ *   rate=N              with policy=throttle: events per second per topic, 1..max (server default otherwise)
+ *   byterate=N          with policy=throttle: bytes per second for the connection, 0 for no cap
+ * </pre>
+ */
+public final class StreamParameters
+{
+    private final long defaultWindowMs;
+    private final long maxWindowMs;
+    private final Set<BackpressurePolicy> clientPolicies;
+    private final int defaultThrottleRate;
+    private final int maxThrottleRate;
+
+    public StreamParameters(
+        final long defaultWindowMs,
+        final long maxWindowMs,
+        final Set<BackpressurePolicy> clientPolicies,
+        final int defaultThrottleRate,
+        final int maxThrottleRate)
+    {
+        this.defaultWindowMs = defaultWindowMs;
+        this.maxWindowMs = maxWindowMs;
+        this.clientPolicies = clientPolicies.isEmpty() ?
+            EnumSet.noneOf(BackpressurePolicy.class) : EnumSet.copyOf(clientPolicies);
+        this.defaultThrottleRate = defaultThrottleRate;
+        this.maxThrottleRate = maxThrottleRate;
+    }
+
+    /**
+     * @return the options asked for.
+     * @throws IllegalArgumentException with the reason for a 400.
+     */
+    public ConnectionOptions parse(final HttpServerExchange exchange, final boolean topicsRequired)
+    {
+        final String invalidTopics = TopicsParameter.validate(exchange, topicsRequired);
+        if (null != invalidTopics)
+        {
+            throw new IllegalArgumentException(invalidTopics);
+        }
+
+        final long windowMs = parseLong(exchange, "window", defaultWindowMs, 0, maxWindowMs,
+            "window must be a whole number of milliseconds from 0 to " + maxWindowMs);
+
+        DeliveryPolicy requested = null;
+        final String policyName = single(exchange, "policy");
+        if (null != policyName)
+        {
+            final BackpressurePolicy policy = BackpressurePolicy.parse(policyName);
+            if (null == policy)
+            {
+                throw new IllegalArgumentException("policy must be one of: " + BackpressurePolicy.names());
+            }
+            if (!clientPolicies.contains(policy))
+            {
+                throw new IllegalArgumentException("policy " + policy.name().toLowerCase() +
+                    " is not open to clients on this server; allowed: " + describe(clientPolicies));
+            }
+            final int rate = (int)parseLong(exchange, "rate", defaultThrottleRate, 1, maxThrottleRate,
+                "rate must be a whole number of events per second from 1 to " + maxThrottleRate);
+            requested = DeliveryPolicy.of(policy, rate);
+        }
+        if (requested == null || requested.policy() != BackpressurePolicy.THROTTLE)
+        {
+            if (null != single(exchange, "rate") || null != single(exchange, "byterate"))
+            {
+                throw new IllegalArgumentException("rate and byterate go with policy=throttle");
+            }
+        }
+        final long byteRate = parseLong(exchange, "byterate", 0, 0, Integer.MAX_VALUE,
+            "byterate must be a whole number of bytes per second, 0 for no cap");
+
+        return new ConnectionOptions(TopicsParameter.parse(exchange), windowMs, requested, byteRate);
+    }
+
+    private static long parseLong(
+        final HttpServerExchange exchange,
+        final String name,
+        final long defaultValue,
+        final long min,
+        final long max,
+        final String reason)
+    {
+        final String value = single(exchange, name);
+        if (null == value)
+        {
+            return defaultValue;
+        }
+        try
+        {
+            final long parsed = Long.parseLong(value);
+            if (parsed >= min && parsed <= max)
+            {
+                return parsed;
+            }
+        }
+        catch (final NumberFormatException ignore)
+        {
+        }
+        throw new IllegalArgumentException(reason);
+    }
+
+    private static String single(final HttpServerExchange exchange, final String name)
+    {
+        final Deque<String> values = exchange.getQueryParameters().get(name);
+        if (null == values || values.isEmpty())
+        {
+            return null;
+        }
+        if (values.size() > 1)
+        {
+            throw new IllegalArgumentException("give '" + name + "' once");
+        }
+        return values.getFirst();
+    }
+
+    private static String describe(final Set<BackpressurePolicy> policies)
+    {
+        if (policies.isEmpty())
+        {
+            return "none";
+        }
+        final StringBuilder builder = new StringBuilder();
+        for (final BackpressurePolicy policy : policies)
+        {
+            builder.append(builder.length() == 0 ? "" : ", ").append(policy.name().toLowerCase());
+        }
+        return builder.toString();
+    }
+}

@@ -1,0 +1,18 @@
+package io.pushengine.edge.session;
+
+import io.pushengine.edge.backpressure.DeliveryPolicy;
+
+import java.util.List;
+
+/**
+ * What a client asked for when it connected, already checked against the server's limits.
+ *
+ * @param topics             topics to subscribe at once.
+ * @param batchWindowMs      how long events may wait to share a frame or write (0: send at once).
+ * @param requestedPolicy    the backpressure policy the client asked for, or null to take each topic's rule.
+ * @param maxBytesPerSecond  cap on bytes/s of THROTTLE deliveries for the whole connection, 0 for none.
+ */
+public record ConnectionOptions(
+    List<String> topics, long batchWindowMs, DeliveryPolicy requestedPolicy, long maxBytesPerSecond)
+{
+}

@@ -2,7 +2,7 @@
 // Plain ES module, no dependencies. (Fallback to SSE / long-poll arrives with the migration-path issue.)
 
 const SCHEMA_ID = 7101;
-const TEMPLATE = { BATCH: 2, SUBSCRIBED: 12, HEARTBEAT: 13, ERROR: 14 };
+const TEMPLATE = { BATCH: 2, SUBSCRIBED: 12, HEARTBEAT: 13, ERROR: 14, GAP: 15 };
 const PAYLOAD = { OPAQUE: 0, TEXT: 1, JSON: 2, PRICE_TICK: 3 };
 const utf8 = new TextDecoder();
 
@@ -86,6 +86,17 @@ export function decodeFrame(buffer, topicNames) {
       const length = view.getUint16(body + blockLength, true);
       return { type: 'error', code, reason: utf8.decode(new Uint8Array(buffer, body + blockLength + 2, length)) };
     }
+    case TEMPLATE.GAP: {
+      const topic = view.getInt32(body, true);
+      return {
+        type: 'gap',
+        topic: topicNames.get(topic) ?? `#${topic}`,
+        fromSequence: Number(view.getBigInt64(body + 4, true)),
+        toSequence: Number(view.getBigInt64(body + 12, true)),
+        fromTopicSequence: Number(view.getBigInt64(body + 20, true)),
+        toTopicSequence: Number(view.getBigInt64(body + 28, true)),
+      };
+    }
     default:
       return { type: 'unknown', templateId };
   }
@@ -118,6 +129,8 @@ export class PushClient {
       const msg = decodeFrame(m.data, this.topicNames);
       if (msg.type === 'batch') {
         for (const e of msg.events) { this.lastSequence = e.sequence; this.options.onEvent?.(e); }
+      } else if (msg.type === 'gap') {
+        this.options.onGap?.(msg); // policy=drop: these events were not sent; resync the topic if it matters
       } else if (msg.type === 'error') {
         this.state('error', msg.reason);
       }

@@ -40,7 +40,10 @@ class BadInputTest
     @BeforeEach
     void start()
     {
-        push = new EmbeddedPush(journalDir, null, null, new EdgeServer.Context().maxPayloadLength(1024));
+        push = new EmbeddedPush(journalDir, null, null, new EdgeServer.Context()
+            .maxPayloadLength(1024)
+            .clientPolicies("conflate,throttle")
+            .maxThrottleRate(100));
     }
 
     @AfterEach
@@ -92,6 +95,34 @@ class BadInputTest
         assertEquals(400, send(HttpRequest.newBuilder(push.http("/sse?topics=a,b%20c")).build()).statusCode());
         assertEquals(400, send(HttpRequest.newBuilder(push.http("/ws?topics=x")).build()).statusCode(),
             "plain GET on /ws is told to upgrade");
+    }
+
+    @Test
+    void deliveryParametersOutsideTheServersLimitsAre400WithAReason() throws Exception
+    {
+        assertRejected("/sse?topics=a&policy=bogus", "policy must be one of: disconnect, conflate, drop, throttle");
+        assertRejected("/sse?topics=a&policy=drop", "policy drop is not open to clients on this server; " +
+            "allowed: conflate, throttle");
+        assertRejected("/ws?topics=a&policy=throttle&rate=0", "rate must be a whole number of events per second " +
+            "from 1 to 100");
+        assertRejected("/ws?topics=a&policy=throttle&rate=101", "from 1 to 100");
+        assertRejected("/ws?topics=a&rate=5", "rate and byterate go with policy=throttle");
+        assertRejected("/ws?topics=a&policy=throttle&byterate=-1", "byterate must be");
+        assertRejected("/sse?topics=a&window=5000", "window must be a whole number of milliseconds from 0 to 1000");
+        assertRejected("/sse?topics=a&window=1&window=2", "give 'window' once");
+        assertEquals(8, push.edge.counters().httpRejected().get());
+
+        try (SseTestClient allowed = new SseTestClient(push.http("/sse?topics=a&policy=throttle&rate=100")))
+        {
+            assertEquals(200, allowed.response.statusCode());
+        }
+    }
+
+    private void assertRejected(final String pathAndQuery, final String reason) throws Exception
+    {
+        final HttpResponse<String> response = send(HttpRequest.newBuilder(push.http(pathAndQuery)).build());
+        assertEquals(400, response.statusCode(), pathAndQuery);
+        assertTrue(response.body().contains(reason), pathAndQuery + " -> " + response.body());
     }
 
     @Test

@@ -40,8 +40,8 @@ class ConflationTest
         try (EmbeddedPush push = new EmbeddedPush(journalDir, null, null, new EdgeServer.Context()
             .ringCapacity(16 * 1024)
             .maxPayloadLength(1024));
-            Socket stalled = SlowConsumerTest.stalledWebSocket(
-                push.edge.port(), String.join(",", names) + "&policy=conflate"))
+            Socket stalled = RawWebSocket.open(
+                push.edge.port(), "topics=" + String.join(",", names) + "&policy=conflate"))
         {
             final Topic[] topics = new Topic[names.length];
             for (int t = 0; t < names.length; t++)
@@ -73,11 +73,13 @@ class ConflationTest
             final DataInputStream in = new DataInputStream(stalled.getInputStream());
             while (!allFinal(lastSequence, names, perTopic))
             {
-                final byte[] frame = readWebSocketFrame(in);
-                if (null == frame)
+                final RawWebSocket.Frame next = RawWebSocket.readFrame(in);
+                assertTrue(next.opcode() != 0x8, "unexpected close frame");
+                if (next.opcode() != 0x2)
                 {
                     continue;
                 }
+                final byte[] frame = next.payload();
                 final UnsafeBuffer buffer = new UnsafeBuffer(frame);
                 final MessageHeaderDecoder header = new MessageHeaderDecoder().wrap(buffer, 0);
                 if (header.templateId() == SubscribedDecoder.TEMPLATE_ID)
@@ -118,28 +120,5 @@ class ConflationTest
             }
         }
         return true;
-    }
-
-    /**
-     * One unmasked server frame; null for control frames (ping, pong).
-     */
-    private static byte[] readWebSocketFrame(final DataInputStream in) throws Exception
-    {
-        final int b0 = in.readUnsignedByte();
-        final int b1 = in.readUnsignedByte();
-        long length = b1 & 0x7F;
-        if (length == 126)
-        {
-            length = in.readUnsignedShort();
-        }
-        else if (length == 127)
-        {
-            length = in.readLong();
-        }
-        final byte[] payload = new byte[(int)length];
-        in.readFully(payload);
-        final int opcode = b0 & 0x0F;
-        assertTrue(opcode != 0x8, "unexpected close frame");
-        return opcode == 0x2 ? payload : null;
     }
 }

@@ -31,7 +31,7 @@ class DeadPeerTest
             .pingIntervalMs(100)
             .pongTimeoutMs(300));
             WebSocketTestClient live = new WebSocketTestClient(push.ws("/ws?topics=t"));
-            Socket silent = SlowConsumerTest.stalledWebSocket(push.edge.port(), "t"))
+            Socket silent = RawWebSocket.open(push.edge.port(), "topics=t"))
         {
             await(() -> push.edge.counters().connections().get() == 2);
 

@@ -8,11 +8,7 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.File;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.net.InetSocketAddress;
 import java.net.Socket;
-import java.nio.charset.StandardCharsets;
 import java.util.concurrent.TimeUnit;
 
 import static io.pushengine.edge.Await.await;
@@ -39,7 +35,7 @@ class SlowConsumerTest
             .ringCapacity(256 * 1024)
             .maxPayloadLength(payloadLength));
             WebSocketTestClient normal = new WebSocketTestClient(push.ws("/ws?topics=feed"));
-            Socket stalled = stalledWebSocket(push.edge.port(), "feed"))
+            Socket stalled = RawWebSocket.open(push.edge.port(), "topics=feed"))
         {
             await(() -> push.edge.counters().connections().get() == 2);
             final Topic topic = push.engine.topic("feed");
@@ -75,31 +71,5 @@ class SlowConsumerTest
                 () -> "connections " + push.edge.counters().connections().get());
             assertTrue(normal.closeCode.getNow(-1) == -1, "the normal client is still open");
         }
-    }
-
-    /**
-     * A WebSocket client that completes the handshake and then never reads, with a tiny receive buffer.
-     */
-    static Socket stalledWebSocket(final int port, final String topic) throws Exception
-    {
-        final Socket socket = new Socket();
-        socket.setReceiveBufferSize(4096);
-        socket.connect(new InetSocketAddress("127.0.0.1", port), 5000);
-        final OutputStream out = socket.getOutputStream();
-        out.write(("GET /ws?topics=" + topic + " HTTP/1.1\r\n" +
-            "Host: 127.0.0.1:" + port + "\r\n" +
-            "Upgrade: websocket\r\n" +
-            "Connection: Upgrade\r\n" +
-            "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n" +
-            "Sec-WebSocket-Version: 13\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
-        out.flush();
-        final InputStream in = socket.getInputStream();
-        final StringBuilder response = new StringBuilder();
-        while (!response.toString().endsWith("\r\n\r\n"))
-        {
-            response.append((char)in.read());
-        }
-        assertTrue(response.toString().startsWith("HTTP/1.1 101"), response.toString());
-        return socket;
     }
 }

@@ -45,7 +45,7 @@ final class SseTestClient implements AutoCloseable
                 {
                     if (null != fields[2])
                     {
-                        events.add(new Event(Long.parseLong(fields[0]), fields[1], fields[2]));
+                        events.add(new Event(null == fields[0] ? -1 : Long.parseLong(fields[0]), fields[1], fields[2]));
                     }
                     fields[0] = fields[1] = fields[2] = null;
                 }

@@ -24,7 +24,8 @@ import java.util.concurrent.TimeUnit;
  */
 final class WebSocketTestClient implements WebSocket.Listener, AutoCloseable
 {
-    record Event(long globalSequence, String topic, long topicSequence, long timestampNs, String payload)
+    record Event(
+        long globalSequence, String topic, long topicSequence, long timestampNs, String payload, long receivedNs)
     {
     }
 
@@ -102,9 +103,18 @@ final class WebSocketTestClient implements WebSocket.Listener, AutoCloseable
                 final byte[] payload = new byte[event.payloadLength()];
                 event.getPayload(payload, 0, payload.length);
                 events.add(new Event(globalSequence, topicNames.get(topic), topicSequence, timestampNs,
-                    new String(payload, StandardCharsets.UTF_8)));
+                    new String(payload, StandardCharsets.UTF_8), System.nanoTime()));
             }
         }
+    }
+
+    /**
+     * Close politely (close frame 1000, then wait for the server's).
+     */
+    void closeNormally() throws Exception
+    {
+        webSocket.sendClose(WebSocket.NORMAL_CLOSURE, "bye").get(10, TimeUnit.SECONDS);
+        closeCode.get(10, TimeUnit.SECONDS);
     }
 
     public void close()

@@ -1,0 +1,151 @@
+package io.pushengine.edge;
+
+import io.pushengine.codec.sbe.BatchDecoder;
+import io.pushengine.codec.sbe.GapDecoder;
+import io.pushengine.codec.sbe.MessageHeaderDecoder;
+import io.pushengine.codec.sbe.PayloadType;
+import io.pushengine.codec.sbe.SubscribedDecoder;
+import io.pushengine.engine.Topic;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.DataInputStream;
+import java.io.File;
+import java.net.Socket;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import static io.pushengine.edge.Await.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * A stalled client on topics the server's rules put under DROP (it asks for no policy itself): it is not
+ * disconnected; events its ring has no room for are dropped, and before the next event of a topic it gets a Gap
+ * notice naming exactly what it missed. Reading it all back, every topic sequence from 1 to the last is accounted
+ * for exactly once, either as an event or inside a gap, in order.
+ */
+@Timeout(value = 90, unit = TimeUnit.SECONDS)
+class DropPolicyTest
+{
+    @TempDir
+    File journalDir;
+
+    @Test
+    void droppedEventsAreReportedExactlyInGapNotices() throws Exception
+    {
+        final String[] names = { "drop.A", "drop.B" };
+        final int perTopic = 15_000;
+        final int payloadLength = 200;
+        try (EmbeddedPush push = new EmbeddedPush(journalDir, null, null, new EdgeServer.Context()
+            .ringCapacity(16 * 1024)
+            .maxPayloadLength(1024)
+            .backpressurePolicy("disconnect")
+            .backpressureRules("px.*=conflate,drop.*=drop"));
+            Socket stalled = RawWebSocket.open(push.edge.port(), "topics=" + String.join(",", names)))
+        {
+            final Topic[] topics = new Topic[names.length];
+            for (int t = 0; t < names.length; t++)
+            {
+                topics[t] = push.engine.topic(names[t]);
+            }
+            await(() -> push.edge.counters().fanOut().subscriptions().get() == names.length);
+
+            final UnsafeBuffer payload = new UnsafeBuffer(new byte[payloadLength]);
+            for (int i = 0; i < perTopic; i++)
+            {
+                for (final Topic topic : topics)
+                {
+                    payload.putInt(0, i);
+                    while (push.engine.offer(topic, PayloadType.OPAQUE, payload, 0, payloadLength) < 0)
+                    {
+                        Thread.yield();
+                    }
+                }
+            }
+            await(() -> push.edge.counters().fanOut().eventsIn().get() == (long)perTopic * names.length);
+            assertTrue(push.edge.counters().fanOut().dropped().get() > 0, "the stalled client had events dropped");
+
+            final Map<Integer, String> topicNames = new HashMap<>();
+            final Map<String, Long> nextExpected = new HashMap<>();
+            long eventsReceived = 0;
+            long missedInGaps = 0;
+            int gaps = 0;
+            stalled.setSoTimeout(20_000);
+            final DataInputStream in = new DataInputStream(stalled.getInputStream());
+            while (!allComplete(nextExpected, names, perTopic))
+            {
+                final RawWebSocket.Frame frame = RawWebSocket.readFrame(in);
+                assertTrue(frame.opcode() != 0x8, "unexpected close frame");
+                if (frame.opcode() != 0x2)
+                {
+                    continue;
+                }
+                final UnsafeBuffer buffer = new UnsafeBuffer(frame.payload());
+                final MessageHeaderDecoder header = new MessageHeaderDecoder().wrap(buffer, 0);
+                switch (header.templateId())
+                {
+                    case SubscribedDecoder.TEMPLATE_ID:
+                    {
+                        final SubscribedDecoder subscribed =
+                            new SubscribedDecoder().wrapAndApplyHeader(buffer, 0, header);
+                        final int number = subscribed.topic();
+                        final String name = subscribed.topicName();
+                        topicNames.put(number, name);
+                        nextExpected.put(name, 1L);
+                        break;
+                    }
+                    case BatchDecoder.TEMPLATE_ID:
+                        for (final BatchDecoder.EventsDecoder event :
+                            new BatchDecoder().wrapAndApplyHeader(buffer, 0, header).events())
+                        {
+                            final String name = topicNames.get(event.topic());
+                            assertEquals(nextExpected.get(name), event.topicSequence(), name + " out of order");
+                            nextExpected.put(name, event.topicSequence() + 1);
+                            event.skipPayload();
+                            eventsReceived++;
+                        }
+                        break;
+                    case GapDecoder.TEMPLATE_ID:
+                    {
+                        final GapDecoder gap = new GapDecoder().wrapAndApplyHeader(buffer, 0, header);
+                        final String name = topicNames.get(gap.topic());
+                        assertEquals(nextExpected.get(name), gap.fromTopicSequence(), name + " gap does not start " +
+                            "where delivery stopped");
+                        assertTrue(gap.toTopicSequence() >= gap.fromTopicSequence());
+                        assertTrue(gap.toSequence() >= gap.fromSequence());
+                        nextExpected.put(name, gap.toTopicSequence() + 1);
+                        missedInGaps += gap.toTopicSequence() - gap.fromTopicSequence() + 1;
+                        gaps++;
+                        break;
+                    }
+                    default:
+                        break;
+                }
+            }
+
+            assertTrue(gaps > 0, "at least one gap notice");
+            assertEquals((long)perTopic * names.length, eventsReceived + missedInGaps,
+                "every event was either received or reported missing");
+            assertEquals(push.edge.counters().fanOut().dropped().get(), missedInGaps);
+            assertEquals(push.edge.counters().fanOut().gapNotices().get(), gaps);
+            assertEquals(0, push.edge.counters().fanOut().slowConsumerDisconnects().get());
+            assertEquals(1, push.edge.counters().connections().get(), "still connected");
+        }
+    }
+
+    private static boolean allComplete(final Map<String, Long> nextExpected, final String[] names, final long last)
+    {
+        for (final String name : names)
+        {
+            if (nextExpected.getOrDefault(name, 0L) != last + 1)
+            {
+                return false;
+            }
+        }
+        return true;
+    }
+}

@@ -30,6 +30,7 @@ import java.nio.charset.StandardCharsets;
 final class SseSession extends ClientSession implements ControlledMessageHandler
 {
     private static final Logger LOG = LoggerFactory.getLogger(SseSession.class);
+    private static final UnsafeBuffer NOTHING = new UnsafeBuffer(new byte[0]);
     private static final byte[] HEARTBEAT = ": heartbeat\n\n".getBytes(StandardCharsets.US_ASCII);
 
     private static final byte[] PREAMBLE = "retry: 1000\n: connected\n\n".getBytes(StandardCharsets.US_ASCII);
@@ -141,6 +142,7 @@ final class SseSession extends ClientSession implements ControlledMessageHandler
         writeEvents = 0;
 
         ring.controlledRead(this);
+        writeBuffer.wrap(NOTHING); // a view kept on a pooled buffer would keep it alive
 
         if (0 == writeLength)
         {

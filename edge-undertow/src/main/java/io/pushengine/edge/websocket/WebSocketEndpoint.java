@@ -41,6 +41,7 @@ public final class WebSocketEndpoint implements HttpHandler, WebSocketConnection
 {
     private static final Logger LOG = LoggerFactory.getLogger(WebSocketEndpoint.class);
     private static final int MAX_CONTROL_MESSAGE_LENGTH = 4096;
+    private static final UnsafeBuffer NOTHING = new UnsafeBuffer(new byte[0]);
     private static final AttachmentKey<ConnectionOptions> OPTIONS = AttachmentKey.create(ConnectionOptions.class);
 
     private final WebSocketProtocolHandshakeHandler handshakeHandler;
@@ -172,6 +173,7 @@ public final class WebSocketEndpoint implements HttpHandler, WebSocketConnection
             }
             finally
             {
+                buffer.wrap(NOTHING); // the decoders must not keep the pooled buffer alive
                 data.free();
             }
         }

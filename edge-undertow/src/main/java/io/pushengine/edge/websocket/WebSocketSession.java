@@ -40,6 +40,11 @@ final class WebSocketSession extends ClientSession implements ControlledMessageH
     private static final Logger LOG = LoggerFactory.getLogger(WebSocketSession.class);
     private static final int SEQUENCE_OFFSET = EventDecoder.globalSequenceEncodingOffset();
     private static final long CLOSE_GRACE_MS = 5_000;
+    /**
+     * Encoders and views are pointed here after use: an SBE flyweight keeps a reference to the buffer it last
+     * wrapped, which would keep a released ring or a pooled buffer alive for as long as the connection.
+     */
+    private static final UnsafeBuffer NOTHING = new UnsafeBuffer(new byte[0]);
 
     private final MessageHeaderEncoder fanOutHeaderEncoder = new MessageHeaderEncoder();
     private final SubscribedEncoder subscribedEncoder = new SubscribedEncoder();
@@ -106,6 +111,8 @@ final class WebSocketSession extends ClientSession implements ControlledMessageH
             .topicSequence(topicSequence)
             .topicName(topicName);
         ring.commit(index);
+        subscribedEncoder.wrap(NOTHING, 0);
+        fanOutHeaderEncoder.wrap(NOTHING, 0);
         return true;
     }
 
@@ -131,6 +138,8 @@ final class WebSocketSession extends ClientSession implements ControlledMessageH
             .fromTopicSequence(fromTopicSequence)
             .toTopicSequence(toTopicSequence);
         ring.commit(index);
+        gapEncoder.wrap(NOTHING, 0);
+        fanOutHeaderEncoder.wrap(NOTHING, 0);
         return true;
     }
 
@@ -160,6 +169,7 @@ final class WebSocketSession extends ClientSession implements ControlledMessageH
         ring.controlledRead(this);
 
         frameLength = batching ? batchBuilder.finish() : controlLength;
+        frameBuffer.wrap(NOTHING);
         if (0 == frameLength)
         {
             pooled.close();
@@ -217,6 +227,7 @@ final class WebSocketSession extends ClientSession implements ControlledMessageH
             .timestampNs(timestampNs)
             .lastGlobalSequence(lastGlobalSequence);
         frameLength = MessageHeaderEncoder.ENCODED_LENGTH + HeartbeatEncoder.BLOCK_LENGTH;
+        frameBuffer.wrap(NOTHING);
         eventsInFrame = 0;
         byteBuffer.limit(frameLength).position(0);
         inFlight = true;

@@ -1,0 +1,166 @@
+package io.pushengine.bench;
+
+import io.pushengine.codec.sbe.EventDecoder;
+import io.pushengine.codec.sbe.EventEncoder;
+import io.pushengine.codec.sbe.MessageHeaderEncoder;
+import io.pushengine.codec.sbe.MessageHeaderDecoder;
+import io.pushengine.edge.backpressure.BackpressureRules;
+import io.pushengine.edge.backpressure.DeliveryPolicy;
+import io.pushengine.edge.fanout.FanOutAgent;
+import io.pushengine.edge.fanout.FanOutCounters;
+import io.pushengine.edge.fanout.SessionCommand;
+import io.pushengine.edge.session.ClientSession;
+import io.pushengine.edge.session.ConnectionOptions;
+import io.pushengine.edge.session.EncodedEvent;
+import io.pushengine.edge.session.OutboundRingDescriptor;
+import org.agrona.concurrent.CachedEpochClock;
+import org.agrona.concurrent.MessageHandler;
+import org.agrona.concurrent.SystemEpochNanoClock;
+import org.agrona.concurrent.SystemNanoClock;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.agrona.concurrent.ringbuffer.OneToOneRingBuffer;
+import org.agrona.concurrent.status.AtomicCounter;
+import org.agrona.concurrent.status.ConcurrentCountersManager;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.Warmup;
+
+import java.nio.ByteBuffer;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The edge's fan-out of one event to every subscriber of its topic: for each subscription the policy check, a copy
+ * of the SBE event body into the connection's outbound ring, and the flush signal; here the "IO thread" read of the
+ * ring happens inline in the signal (no socket), so the figure is fan-out plus ring read per subscriber.
+ * Policy DISCONNECT (the default; with room in the ring every policy takes this path apart from one check).
+ * Divide ns/op by {@code subscribers} for the cost of one delivery. Run with {@code -prof gc}: 0 B/op expected.
+ */
+@State(Scope.Thread)
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.NANOSECONDS)
+@Warmup(iterations = 3, time = 1)
+@Measurement(iterations = 5, time = 1)
+@Fork(value = 1, jvmArgsAppend = {
+    BenchFlags.ADD_EXPORTS_MISC, BenchFlags.ADD_EXPORTS_NIO, BenchFlags.ADD_OPENS_REFLECT, BenchFlags.NO_ANALYTICS })
+public class FanOutBenchmark
+{
+    @Param({ "1000", "10000" })
+    int subscribers;
+
+    private final UnsafeBuffer eventBuffer = new UnsafeBuffer(ByteBuffer.allocateDirect(256));
+    private final MessageHeaderDecoder headerDecoder = new MessageHeaderDecoder();
+    private final EventDecoder eventDecoder = new EventDecoder();
+    private final EventEncoder sequenceWriter = new EventEncoder();
+    private FanOutAgent agent;
+    private int eventLength;
+    private long sequence;
+
+    /**
+     * A connection without a socket: its ring is read as soon as the fan-out signals it.
+     */
+    static final class RingOnlySession extends ClientSession
+    {
+        private static final MessageHandler DISCARD = (msgTypeId, buffer, index, length) -> {};
+
+        RingOnlySession(final long id, final AtomicCounter ringBytes, final ConnectionOptions options)
+        {
+            super(id, "bench", "bench", null, 64 * 1024, ringBytes, options);
+        }
+
+        public boolean offerEvent(final EncodedEvent event)
+        {
+            return ringForWrite().write(
+                OutboundRingDescriptor.EVENT_MSG_TYPE_ID, event.body(), 0, event.body().capacity());
+        }
+
+        public boolean offerSubscribed(final long correlationId, final int topic, final long topicSequence,
+            final String topicName)
+        {
+            return false;
+        }
+
+        public boolean offerGap(final int topic, final String topicName, final long fromSequence,
+            final long toSequence, final long fromTopicSequence, final long toTopicSequence)
+        {
+            return false;
+        }
+
+        public void requestFlush()
+        {
+            drain();
+        }
+
+        protected void drain()
+        {
+            final OneToOneRingBuffer ring = ringForRead();
+            if (null != ring)
+            {
+                ring.read(DISCARD);
+            }
+        }
+
+        protected void sendHeartbeat(final long timestampNs, final long lastGlobalSequence)
+        {
+        }
+
+        protected void closeOnIoThread(final int code, final String reason)
+        {
+        }
+    }
+
+    @Setup
+    public void setup()
+    {
+        final ConcurrentCountersManager countersManager = new ConcurrentCountersManager(
+            new UnsafeBuffer(ByteBuffer.allocateDirect(64 * 1024)), new UnsafeBuffer(ByteBuffer.allocateDirect(16 * 1024)),
+            java.nio.charset.StandardCharsets.US_ASCII, new CachedEpochClock(), 0);
+        final AtomicCounter[] c = new AtomicCounter[14];
+        for (int i = 0; i < c.length; i++)
+        {
+            c[i] = countersManager.newCounter("bench-" + i);
+        }
+        final FanOutCounters counters = new FanOutCounters(
+            c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7], c[8], c[9], c[10], c[11], c[12], c[13]);
+        agent = new FanOutAgent(null, null, null, counters,
+            BackpressureRules.parse("", DeliveryPolicy.DISCONNECT),
+            new SystemNanoClock(), new SystemEpochNanoClock(),
+            new FanOutAgent.Timeouts(TimeUnit.SECONDS.toNanos(15), 0, TimeUnit.SECONDS.toNanos(10),
+                TimeUnit.SECONDS.toNanos(5)),
+            subscribers * 2 + 16);
+
+        agent.onTopicDeclared(1, "prices.EURUSD");
+        final ConnectionOptions options = new ConnectionOptions(List.of(), 0, (DeliveryPolicy)null, 0);
+        for (int i = 0; i < subscribers; i++)
+        {
+            final RingOnlySession session = new RingOnlySession(i, c[13], options);
+            SessionCommand.offer(agent.commandQueue(), SessionCommand.register(session));
+            SessionCommand.offer(agent.commandQueue(), SessionCommand.subscribe(session, "prices.EURUSD", 0));
+        }
+        while (agent.processCommands() > 0)
+        {
+            // apply registrations and subscriptions
+        }
+        agent.flushDirty();
+        eventLength = BenchEvents.encodePriceTickEvent(eventBuffer, 1);
+        sequenceWriter.wrap(eventBuffer, MessageHeaderEncoder.ENCODED_LENGTH);
+    }
+
+    @Benchmark
+    public int fanOutOneEvent()
+    {
+        final long next = ++sequence;
+        sequenceWriter.globalSequence(next).topicSequence(next);
+        eventDecoder.wrapAndApplyHeader(eventBuffer, 0, headerDecoder);
+        agent.onEvent(eventDecoder, eventBuffer, 0, eventLength);
+        return agent.flushDirty();
+    }
+}

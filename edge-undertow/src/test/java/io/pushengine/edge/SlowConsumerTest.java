@@ -7,8 +7,12 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.io.DataInputStream;
 import java.io.File;
 import java.net.Socket;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
 
 import static io.pushengine.edge.Await.await;
@@ -16,8 +20,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * One client stops reading while another keeps up: the stalled one is cut off when its bounded ring fills, the
- * other receives every event in order, and the stalled connection's state is released.
+ * One client stops reading while three keep up under a steady publish rate: the stalled one is cut off with 1013
+ * and a reason saying where to resume when its bounded ring fills, the others receive every event in order, and the
+ * stalled connection's state is released.
  */
 @Timeout(value = 90, unit = TimeUnit.SECONDS)
 class SlowConsumerTest
@@ -35,11 +40,34 @@ class SlowConsumerTest
             .ringCapacity(256 * 1024)
             .maxPayloadLength(payloadLength));
             WebSocketTestClient normal = new WebSocketTestClient(push.ws("/ws?topics=feed"));
+            WebSocketTestClient normal2 = new WebSocketTestClient(push.ws("/ws?topics=feed,other"));
+            WebSocketTestClient normal3 = new WebSocketTestClient(push.ws("/ws?topics=feed&window=5"));
             Socket stalled = RawWebSocket.open(push.edge.port(), "topics=feed"))
         {
-            await(() -> push.edge.counters().connections().get() == 2);
+            await(() -> push.edge.counters().connections().get() == 4);
             final Topic topic = push.engine.topic("feed");
-            await(() -> normal.topicNames.containsValue("feed"));
+            await(() -> push.edge.counters().fanOut().subscriptions().get() == 5);
+
+            // once the edge gives up on it, the stalled client reads what was already on its way, then the close
+            final CompletableFuture<RawWebSocket.Frame> closeFrame = CompletableFuture.supplyAsync(() ->
+            {
+                try
+                {
+                    await(() -> push.edge.counters().fanOut().slowConsumerDisconnects().get() == 1);
+                    final DataInputStream in = new DataInputStream(stalled.getInputStream());
+                    RawWebSocket.Frame frame;
+                    do
+                    {
+                        frame = RawWebSocket.readFrame(in);
+                    }
+                    while (frame.opcode() != 0x8);
+                    return frame;
+                }
+                catch (final Exception ex)
+                {
+                    throw new CompletionException(ex);
+                }
+            });
 
             final UnsafeBuffer payload = new UnsafeBuffer(new byte[payloadLength]);
             final long startNs = System.nanoTime();
@@ -61,15 +89,24 @@ class SlowConsumerTest
                 push.edge.counters().fanOut().slowConsumerDisconnects().get() + ", events out " +
                 push.edge.counters().fanOut().eventsOut().get() + ", sequenced " + push.engine.lastGlobalSequence() +
                 ", events in " + push.edge.counters().fanOut().eventsIn().get() + ")");
-            for (int i = 0; i < count; i++)
+            for (final WebSocketTestClient client : List.of(normal, normal2, normal3))
             {
-                assertEquals(i + 1, normal.events.get(i).topicSequence());
+                await(() -> client.events.size() >= count);
+                assertEquals(count, client.events.size());
+                for (int i = 0; i < count; i++)
+                {
+                    assertEquals(i + 1, client.events.get(i).topicSequence());
+                }
+                assertTrue(client.closeCode.getNow(-1) == -1, "a normal client is still open");
             }
             await(() -> push.edge.counters().fanOut().slowConsumerDisconnects().get() == 1,
                 () -> "slow consumer disconnects " + push.edge.counters().fanOut().slowConsumerDisconnects().get());
-            await(() -> push.edge.counters().connections().get() == 1,
+            final RawWebSocket.Frame close = closeFrame.get(30, TimeUnit.SECONDS);
+            assertEquals(1013, close.closeCode());
+            assertTrue(close.closeReason().startsWith("slow consumer: fell ") &&
+                close.closeReason().contains("reconnect with from="), close.closeReason());
+            await(() -> push.edge.counters().connections().get() == 3,
                 () -> "connections " + push.edge.counters().connections().get());
-            assertTrue(normal.closeCode.getNow(-1) == -1, "the normal client is still open");
         }
     }
 }

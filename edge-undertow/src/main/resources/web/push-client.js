@@ -2,7 +2,7 @@
 // Plain ES module, no dependencies. (Fallback to SSE / long-poll arrives with the migration-path issue.)
 
 const SCHEMA_ID = 7101;
-const TEMPLATE = { BATCH: 2, SUBSCRIBED: 12, HEARTBEAT: 13, ERROR: 14, GAP: 15 };
+const TEMPLATE = { BATCH: 2, SUBSCRIBED: 12, HEARTBEAT: 13, ERROR: 14, GAP: 15, RESUMED: 16 };
 const PAYLOAD = { OPAQUE: 0, TEXT: 1, JSON: 2, PRICE_TICK: 3 };
 const utf8 = new TextDecoder();
 
@@ -97,6 +97,14 @@ export function decodeFrame(buffer, topicNames) {
         toTopicSequence: Number(view.getBigInt64(body + 28, true)),
       };
     }
+    case TEMPLATE.RESUMED:
+      return {
+        type: 'resumed',
+        fromSequence: Number(view.getBigInt64(body, true)),
+        toSequence: Number(view.getBigInt64(body + 8, true)),
+        complete: view.getUint8(body + 16) === 1,
+        oldestRetained: Number(view.getBigInt64(body + 17, true)),
+      };
     default:
       return { type: 'unknown', templateId };
   }
@@ -120,7 +128,8 @@ export class PushClient {
   connect() {
     const topics = encodeURIComponent(this.options.topics.join(','));
     const policy = this.options.policy ? `&policy=${this.options.policy}` : '';
-    const ws = new WebSocket(`${this.url}?topics=${topics}${policy}`);
+    const from = this.lastSequence > 0 ? `&from=${this.lastSequence}` : ''; // resume: nothing lost, nothing twice
+    const ws = new WebSocket(`${this.url}?topics=${topics}${policy}${from}`);
     ws.binaryType = 'arraybuffer';
     this.ws = ws;
     this.state('connecting');
@@ -129,6 +138,8 @@ export class PushClient {
       const msg = decodeFrame(m.data, this.topicNames);
       if (msg.type === 'batch') {
         for (const e of msg.events) { this.lastSequence = e.sequence; this.options.onEvent?.(e); }
+      } else if (msg.type === 'resumed') {
+        this.options.onResumed?.(msg); // complete false: events were no longer retained, resync (snapshot)
       } else if (msg.type === 'gap') {
         this.options.onGap?.(msg); // policy=drop: these events were not sent; resync the topic if it matters
       } else if (msg.type === 'error') {

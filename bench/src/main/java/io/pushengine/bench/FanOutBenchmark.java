@@ -94,6 +94,12 @@ public class FanOutBenchmark
             return false;
         }
 
+        public boolean offerResumed(final long fromSequence, final long toSequence, final boolean complete,
+            final long oldestRetained)
+        {
+            return true;
+        }
+
         public void requestFlush()
         {
             drain();
@@ -123,22 +129,27 @@ public class FanOutBenchmark
         final ConcurrentCountersManager countersManager = new ConcurrentCountersManager(
             new UnsafeBuffer(ByteBuffer.allocateDirect(64 * 1024)), new UnsafeBuffer(ByteBuffer.allocateDirect(16 * 1024)),
             java.nio.charset.StandardCharsets.US_ASCII, new CachedEpochClock(), 0);
-        final AtomicCounter[] c = new AtomicCounter[14];
+        final AtomicCounter[] c = new AtomicCounter[18];
         for (int i = 0; i < c.length; i++)
         {
             c[i] = countersManager.newCounter("bench-" + i);
         }
         final FanOutCounters counters = new FanOutCounters(
-            c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7], c[8], c[9], c[10], c[11], c[12], c[13]);
+            c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7], c[8], c[9], c[10], c[11], c[12], c[13], c[14], c[15], c[16],
+            c[17]);
         agent = new FanOutAgent(null, null, null, counters,
             BackpressureRules.parse("", DeliveryPolicy.DISCONNECT),
             new SystemNanoClock(), new SystemEpochNanoClock(),
             new FanOutAgent.Timeouts(TimeUnit.SECONDS.toNanos(15), 0, TimeUnit.SECONDS.toNanos(10),
                 TimeUnit.SECONDS.toNanos(5)),
-            subscribers * 2 + 16);
+            subscribers * 2 + 16,
+            null,
+            null,
+            1024 * 1024,
+            1024);
 
         agent.onTopicDeclared(1, "prices.EURUSD");
-        final ConnectionOptions options = new ConnectionOptions(List.of(), 0, (DeliveryPolicy)null, 0);
+        final ConnectionOptions options = new ConnectionOptions(List.of(), 0, null, 0, ConnectionOptions.NO_RESUME);
         for (int i = 0; i < subscribers; i++)
         {
             final RingOnlySession session = new RingOnlySession(i, c[13], options);

@@ -12,6 +12,12 @@ public final class ProtocolDefaults
     /** Edges and publishers -> engine: {@code PublishRequest}, {@code CatalogRequest}. */
     public static final int INGRESS_STREAM_ID = 1002;
 
+    /** Engine -> edges on the events channel: journal replays (ReplayBegin, Event..., ReplayEnd). */
+    public static final int REPLAY_STREAM_ID = 1003;
+
+    /** Edges -> engine on the ingress channel: ReplayRequest. */
+    public static final int REPLAY_REQUEST_STREAM_ID = 1004;
+
     /** Default channel for both streams: shared memory between processes on one host. */
     public static final String DEFAULT_CHANNEL = "aeron:ipc";
 

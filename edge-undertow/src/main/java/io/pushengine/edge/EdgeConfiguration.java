@@ -50,6 +50,12 @@ public final class EdgeConfiguration
     /** A connection's ring, once empty and unwritten this long, is released (an idle connection holds none). */
     public static final String RING_RELEASE_MS_PROP_NAME = "push.edge.ring.release.ms";
     public static final long RING_RELEASE_MS_DEFAULT = 5_000;
+    /** Bytes of recent events the edge keeps to serve resuming clients without asking the engine's journal. */
+    public static final String RECENT_WINDOW_BYTES_PROP_NAME = "push.edge.recent.window.bytes";
+    public static final int RECENT_WINDOW_BYTES_DEFAULT = 8 * 1024 * 1024;
+    /** Most recent events kept (power of two). */
+    public static final String RECENT_WINDOW_EVENTS_PROP_NAME = "push.edge.recent.window.events";
+    public static final int RECENT_WINDOW_EVENTS_DEFAULT = 64 * 1024;
     /** WebSocket ping interval. */
     public static final String PING_INTERVAL_MS_PROP_NAME = "push.edge.ping.interval.ms";
     public static final long PING_INTERVAL_MS_DEFAULT = 30_000;
@@ -135,6 +141,16 @@ public final class EdgeConfiguration
     public static long ringReleaseMs()
     {
         return Long.getLong(RING_RELEASE_MS_PROP_NAME, RING_RELEASE_MS_DEFAULT);
+    }
+
+    public static int recentWindowBytes()
+    {
+        return Integer.getInteger(RECENT_WINDOW_BYTES_PROP_NAME, RECENT_WINDOW_BYTES_DEFAULT);
+    }
+
+    public static int recentWindowEvents()
+    {
+        return Integer.getInteger(RECENT_WINDOW_EVENTS_PROP_NAME, RECENT_WINDOW_EVENTS_DEFAULT);
     }
 
     public static long pingIntervalMs()

@@ -57,7 +57,11 @@ public final class EdgeCounters implements AutoCloseable
             aeron.addCounter(CounterType.EDGE_IDLE_CLOSES.typeId(), label),
             aeron.addCounter(CounterType.EDGE_SESSIONS.typeId(), label),
             aeron.addCounter(CounterType.EDGE_SUBSCRIPTIONS.typeId(), label),
-            aeron.addCounter(CounterType.EDGE_RING_BYTES.typeId(), label));
+            aeron.addCounter(CounterType.EDGE_RING_BYTES.typeId(), label),
+            aeron.addCounter(CounterType.EDGE_RESUMES.typeId(), label),
+            aeron.addCounter(CounterType.EDGE_RESUME_RESETS.typeId(), label),
+            aeron.addCounter(CounterType.EDGE_REPLAY_REQUESTS.typeId(), label),
+            aeron.addCounter(CounterType.EDGE_EVENTS_RESUMED.typeId(), label));
     }
 
     public void connectionOpened(final AtomicCounter transportGauge)
@@ -141,6 +145,7 @@ public final class EdgeCounters implements AutoCloseable
             fanOut.eventsIn(), fanOut.eventsOut(), fanOut.slowConsumerDisconnects(), fanOut.lagDisconnects(),
             fanOut.malformedStreamMessages(), fanOut.heartbeatsSent(), fanOut.conflated(), fanOut.dropped(),
             fanOut.gapNotices(), fanOut.throttled(), fanOut.idleCloses(), fanOut.sessions(), fanOut.subscriptions(),
-            fanOut.ringBytes());
+            fanOut.ringBytes(), fanOut.resumes(), fanOut.resumeResets(), fanOut.replayRequests(),
+            fanOut.eventsResumed());
     }
 }

@@ -7,6 +7,7 @@ import io.pushengine.codec.BatchFrameBuilder;
 import io.pushengine.codec.ProtocolDefaults;
 import io.pushengine.codec.StreamConfiguration;
 import io.pushengine.codec.stream.IngressProxy;
+import io.pushengine.codec.stream.ReplayRequestProxy;
 import io.pushengine.edge.backpressure.BackpressurePolicy;
 import io.pushengine.edge.backpressure.BackpressureRules;
 import io.pushengine.edge.http.StreamParameters;
@@ -83,6 +84,8 @@ public final class EdgeServer implements AutoCloseable
         private long maxLagMs;
         private Long idleTimeoutMs;
         private long ringReleaseMs;
+        private int recentWindowBytes;
+        private int recentWindowEvents;
         private BackpressureRules rules;
         private StreamParameters streamParameters;
         private long pingIntervalMs;
@@ -152,6 +155,9 @@ public final class EdgeServer implements AutoCloseable
             maxLagMs = 0 != maxLagMs ? maxLagMs : EdgeConfiguration.maxLagMs();
             idleTimeoutMs = null != idleTimeoutMs ? idleTimeoutMs : EdgeConfiguration.idleTimeoutMs();
             ringReleaseMs = 0 != ringReleaseMs ? ringReleaseMs : EdgeConfiguration.ringReleaseMs();
+            recentWindowBytes = 0 != recentWindowBytes ? recentWindowBytes : EdgeConfiguration.recentWindowBytes();
+            recentWindowEvents = 0 != recentWindowEvents ?
+                recentWindowEvents : EdgeConfiguration.recentWindowEvents();
             pingIntervalMs = 0 != pingIntervalMs ? pingIntervalMs : EdgeConfiguration.pingIntervalMs();
             pongTimeoutMs = 0 != pongTimeoutMs ? pongTimeoutMs : EdgeConfiguration.pongTimeoutMs();
             maxPayloadLength = 0 != maxPayloadLength ? maxPayloadLength : StreamConfiguration.maxPayloadLength();
@@ -306,6 +312,24 @@ public final class EdgeServer implements AutoCloseable
             return this;
         }
 
+        /**
+         * @param recentWindowBytes bytes of recent events kept for resuming clients.
+         */
+        public Context recentWindowBytes(final int recentWindowBytes)
+        {
+            this.recentWindowBytes = recentWindowBytes;
+            return this;
+        }
+
+        /**
+         * @param recentWindowEvents most recent events kept for resuming clients (power of two).
+         */
+        public Context recentWindowEvents(final int recentWindowEvents)
+        {
+            this.recentWindowEvents = recentWindowEvents;
+            return this;
+        }
+
         public Context pingIntervalMs(final long pingIntervalMs)
         {
             this.pingIntervalMs = pingIntervalMs;
@@ -400,7 +424,12 @@ public final class EdgeServer implements AutoCloseable
                     TimeUnit.MILLISECONDS.toNanos(ctx.idleTimeoutMs),
                     TimeUnit.MILLISECONDS.toNanos(ctx.maxLagMs),
                     TimeUnit.MILLISECONDS.toNanos(ctx.ringReleaseMs)),
-                64 * 1024);
+                64 * 1024,
+                aeronClient.addSubscription(ctx.eventsChannel, ProtocolDefaults.REPLAY_STREAM_ID),
+                new ReplayRequestProxy(aeronClient.addPublication(
+                    ctx.ingressChannel, ProtocolDefaults.REPLAY_REQUEST_STREAM_ID)),
+                ctx.recentWindowBytes,
+                ctx.recentWindowEvents);
             runner = new AgentRunner(ctx.idleStrategySupplier.get(), ctx.errorHandler, edgeCounters.errors(), agent);
             AgentRunner.startOnThread(runner);
 

@@ -37,7 +37,7 @@ class SlowConsumerTest
         final int payloadLength = 1000;
         final long publishIntervalNs = TimeUnit.SECONDS.toNanos(1) / 4_000; // a steady 4,000 events/s, 4 MB/s
         try (EmbeddedPush push = new EmbeddedPush(journalDir, null, null, new EdgeServer.Context()
-            .ringCapacity(256 * 1024)
+            .ringCapacity(1024 * 1024) // 250 ms of slack for the normal clients; the stalled one still overflows it
             .maxPayloadLength(payloadLength));
             WebSocketTestClient normal = new WebSocketTestClient(push.ws("/ws?topics=feed"));
             WebSocketTestClient normal2 = new WebSocketTestClient(push.ws("/ws?topics=feed,other"));
@@ -91,7 +91,8 @@ class SlowConsumerTest
                 ", events in " + push.edge.counters().fanOut().eventsIn().get() + ")");
             for (final WebSocketTestClient client : List.of(normal, normal2, normal3))
             {
-                await(() -> client.events.size() >= count);
+                await(() -> client.events.size() >= count, () -> "a normal client received " +
+                    client.events.size() + ", close " + client.closeCode.getNow(-1) + " " + client.closeReason);
                 assertEquals(count, client.events.size());
                 for (int i = 0; i < count; i++)
                 {

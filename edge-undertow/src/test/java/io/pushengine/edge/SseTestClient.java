@@ -25,9 +25,21 @@ final class SseTestClient implements AutoCloseable
 
     SseTestClient(final URI uri) throws Exception
     {
+        this(uri, null);
+    }
+
+    /**
+     * @param lastEventId sent as the {@code Last-Event-ID} header, as a browser's EventSource does on reconnect.
+     */
+    SseTestClient(final URI uri, final String lastEventId) throws Exception
+    {
+        final HttpRequest.Builder request = HttpRequest.newBuilder(uri).header("Accept", "text/event-stream");
+        if (null != lastEventId)
+        {
+            request.header("Last-Event-ID", lastEventId);
+        }
         response = HttpClient.newHttpClient()
-            .sendAsync(HttpRequest.newBuilder(uri).header("Accept", "text/event-stream").build(),
-                HttpResponse.BodyHandlers.ofLines())
+            .sendAsync(request.build(), HttpResponse.BodyHandlers.ofLines())
             .get(10, TimeUnit.SECONDS);
         reader = new Thread(this::read, "sse-test-client");
         reader.setDaemon(true);

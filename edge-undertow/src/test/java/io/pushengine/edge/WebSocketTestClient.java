@@ -2,6 +2,7 @@ package io.pushengine.edge;
 
 import io.pushengine.codec.sbe.BatchDecoder;
 import io.pushengine.codec.sbe.MessageHeaderDecoder;
+import io.pushengine.codec.sbe.ResumedDecoder;
 import io.pushengine.codec.sbe.SubscribedDecoder;
 import org.agrona.concurrent.UnsafeBuffer;
 
@@ -33,6 +34,8 @@ final class WebSocketTestClient implements WebSocket.Listener, AutoCloseable
     final List<byte[]> frames = new CopyOnWriteArrayList<>();
     final Map<Integer, String> topicNames = new ConcurrentHashMap<>();
     final CompletableFuture<Integer> closeCode = new CompletableFuture<>();
+    /** The {@code Resumed} message: fromSequence, toSequence, complete (1/0), oldestRetained; with its position. */
+    final CompletableFuture<long[]> resumed = new CompletableFuture<>();
     volatile String closeReason;
     private final ByteArrayOutputStream partial = new ByteArrayOutputStream();
     private final WebSocket webSocket;
@@ -90,6 +93,12 @@ final class WebSocketTestClient implements WebSocket.Listener, AutoCloseable
         {
             final SubscribedDecoder subscribed = new SubscribedDecoder().wrapAndApplyHeader(buffer, 0, header);
             topicNames.put(subscribed.topic(), subscribed.topicName());
+        }
+        else if (header.templateId() == ResumedDecoder.TEMPLATE_ID)
+        {
+            final ResumedDecoder decoder = new ResumedDecoder().wrapAndApplyHeader(buffer, 0, header);
+            resumed.complete(new long[]{ decoder.fromSequence(), decoder.toSequence(), decoder.complete(),
+                decoder.oldestRetained(), events.size() });
         }
         else if (header.templateId() == BatchDecoder.TEMPLATE_ID)
         {

@@ -17,6 +17,7 @@ import io.pushengine.engine.sequencer.Sequencer;
 import io.pushengine.journal.EventJournal;
 import io.pushengine.journal.JournalConfiguration;
 import io.pushengine.journal.TopicRegistryStore;
+import io.pushengine.engine.replay.ReplayService;
 import org.agrona.CloseHelper;
 import org.agrona.DirectBuffer;
 import org.agrona.ErrorHandler;
@@ -288,6 +289,7 @@ public final class PushEngine implements AutoCloseable
     private final EventJournal journal;
     private final TopicRegistryStore topicRegistry;
     private final AgentRunner sequencerRunner;
+    private final AgentRunner replayRunner;
     private final AtomicCounter lastSequenceCounter;
     private final AtomicCounter errorCounter;
     private volatile boolean closed;
@@ -360,6 +362,16 @@ public final class PushEngine implements AutoCloseable
             sequencerRunner = new AgentRunner(
                 ctx.idleStrategySupplier().get(), ctx.errorHandler(), errorCounter, sequencer);
             AgentRunner.startOnThread(sequencerRunner);
+
+            final ReplayService replayService = new ReplayService(
+                aeronClient.addSubscription(ctx.ingressChannel(), ProtocolDefaults.REPLAY_REQUEST_STREAM_ID),
+                aeronClient.addExclusivePublication(ctx.eventsChannel(), ProtocolDefaults.REPLAY_STREAM_ID),
+                eventJournal,
+                counter(CounterType.ENGINE_REPLAYS_SERVED),
+                counter(CounterType.ENGINE_EVENTS_REPLAYED));
+            replayRunner = new AgentRunner(
+                ctx.idleStrategySupplier().get(), ctx.errorHandler(), errorCounter, replayService);
+            AgentRunner.startOnThread(replayRunner);
         }
         catch (final RuntimeException ex)
         {
@@ -594,7 +606,7 @@ public final class PushEngine implements AutoCloseable
             return;
         }
         closed = true;
-        CloseHelper.closeAll(sequencerRunner, topicRegistry, journal, aeron, mediaDriver);
+        CloseHelper.closeAll(replayRunner, sequencerRunner, topicRegistry, journal, aeron, mediaDriver);
         if (null != mediaDriver)
         {
             IoUtil.delete(new File(ctx.aeronDirectoryName()), true);

@@ -76,6 +76,15 @@ public final class JournalReader implements AutoCloseable
     }
 
     /**
+     * @return the global sequence of the oldest retained event, 0 if the journal is empty. Moves to the start.
+     */
+    public long oldestSequence()
+    {
+        tailer.toStart();
+        return Math.max(0, peekSequence());
+    }
+
+    /**
      * Position at the oldest retained event.
      */
     public void toStart()

@@ -22,7 +22,11 @@ public enum CounterType
     ENGINE_EVENTS_WITHOUT_SUBSCRIBER(1106, "push_engine_events_without_subscriber_total", false,
         "Events journaled while no edge was connected to the event stream"),
     ENGINE_ERRORS(1107, "push_engine_errors_total", false,
-        "Errors caught by the sequencer's agent runner"),
+        "Errors caught by the sequencer's and replay service's agent runners"),
+    ENGINE_REPLAYS_SERVED(1108, "push_engine_replays_served_total", false,
+        "Journal replay requests answered (edges resuming clients)"),
+    ENGINE_EVENTS_REPLAYED(1109, "push_engine_events_replayed_total", false,
+        "Events sent from the journal in answer to replay requests"),
 
     EDGE_CONNECTIONS(1201, "push_edge_connections", true,
         "Open client connections, all transports"),
@@ -77,7 +81,15 @@ public enum CounterType
     EDGE_SUBSCRIPTIONS(1226, "push_edge_subscriptions", true,
         "Topic subscriptions held by the fan-out"),
     EDGE_RING_BYTES(1227, "push_edge_ring_bytes", true,
-        "Bytes of outbound rings allocated (idle connections hold none)");
+        "Bytes of outbound rings allocated (idle connections hold none)"),
+    EDGE_RESUMES(1228, "push_edge_resumes_total", false,
+        "Connections that resumed from a sequence and caught up completely"),
+    EDGE_RESUME_RESETS(1229, "push_edge_resume_resets_total", false,
+        "Resumes from a sequence older than the journal retains (client told to reset)"),
+    EDGE_REPLAY_REQUESTS(1230, "push_edge_replay_requests_total", false,
+        "Replay requests sent to the engine (resume older than the edge's recent window)"),
+    EDGE_EVENTS_RESUMED(1231, "push_edge_events_resumed_total", false,
+        "Events delivered to resuming connections from the recent window or a journal replay");
 
     private static final Int2ObjectHashMap<CounterType> BY_TYPE_ID = new Int2ObjectHashMap<>();
 

@@ -7,6 +7,9 @@ import io.pushengine.codec.stream.CatalogSync;
 import io.pushengine.codec.stream.EventStreamAdapter;
 import io.pushengine.codec.stream.EventStreamListener;
 import io.pushengine.codec.stream.IngressProxy;
+import io.pushengine.codec.stream.ReplayRequestProxy;
+import io.pushengine.codec.stream.ReplayStreamAdapter;
+import io.pushengine.codec.stream.ReplayStreamListener;
 import io.pushengine.edge.backpressure.BackpressurePolicy;
 import io.pushengine.edge.backpressure.BackpressureRules;
 import io.pushengine.edge.backpressure.DeliveryPolicy;
@@ -14,6 +17,7 @@ import io.pushengine.edge.session.ClientSession;
 import io.pushengine.edge.session.EncodedEvent;
 import io.pushengine.edge.websocket.WebSocketCloseCodes;
 import org.agrona.DirectBuffer;
+import org.agrona.collections.Long2ObjectHashMap;
 import org.agrona.concurrent.Agent;
 import org.agrona.concurrent.EpochNanoClock;
 import org.agrona.concurrent.ManyToOneConcurrentArrayQueue;
@@ -22,6 +26,7 @@ import org.agrona.concurrent.NanoClock;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
@@ -38,8 +43,9 @@ import java.util.function.Consumer;
  * subscription past the idle timeout and DISCONNECT connections that take nothing for the lag bound, releases the
  * rings of quiet connections, and passes publish acknowledgements to the HTTP ingress.
  */
-public final class FanOutAgent implements Agent, EventStreamListener
+public final class FanOutAgent implements Agent, EventStreamListener, ReplayStreamListener
 {
+    private static final int RESUME_EVENTS_PER_DUTY_CYCLE = 256;
     private static final int FRAGMENT_LIMIT = 256;
     private static final int COMMAND_LIMIT = 1024;
     private static final long HOUSEKEEPING_INTERVAL_MAX_NS = TimeUnit.MILLISECONDS.toNanos(250);
@@ -81,6 +87,14 @@ public final class FanOutAgent implements Agent, EventStreamListener
     private final Timeouts timeouts;
     private final long housekeepingIntervalNs;
     private final CatalogSync catalogSync;
+    private final RecentEvents recentEvents;
+    private final ReplayStreamAdapter replayAdapter;
+    private final ReplayRequestProxy replayRequestProxy;
+    private final List<ClientSession> resuming = new ArrayList<>();
+    private final Long2ObjectHashMap<ClientSession> replaysInFlight = new Long2ObjectHashMap<>();
+    private ClientSession replayTarget;
+    private long nextReplayCorrelationId;
+    private long engineLastSequence;
     private long nextHousekeepingNs;
     private long nowNs;
 
@@ -93,8 +107,16 @@ public final class FanOutAgent implements Agent, EventStreamListener
         final NanoClock nanoClock,
         final EpochNanoClock epochClock,
         final Timeouts timeouts,
-        final int commandQueueCapacity)
+        final int commandQueueCapacity,
+        final Subscription replaySubscription,
+        final ReplayRequestProxy replayRequestProxy,
+        final int recentEventsBytes,
+        final int recentEventsCount)
     {
+        this.replayAdapter = null == replaySubscription ? null : new ReplayStreamAdapter(replaySubscription, this);
+        this.replayRequestProxy = replayRequestProxy;
+        this.recentEvents = new RecentEvents(recentEventsBytes, recentEventsCount);
+        this.nextReplayCorrelationId = (ThreadLocalRandom.current().nextLong() & 0x7FFF_FFFFL) << 32;
         this.adapter = new EventStreamAdapter(eventSubscription, this);
         this.publishAckListener = publishAckListener;
         this.counters = counters;
@@ -148,6 +170,11 @@ public final class FanOutAgent implements Agent, EventStreamListener
         nowNs = nanoClock.nanoTime();
         int work = processCommands();
         work += adapter.poll(FRAGMENT_LIMIT);
+        if (null != replayAdapter)
+        {
+            work += replayAdapter.poll(FRAGMENT_LIMIT);
+        }
+        work += resumeSessions();
         work += sendPending();
         work += catalogSync.doWork(nowNs, adapter.subscription().isConnected());
         work += housekeeping();
@@ -185,6 +212,7 @@ public final class FanOutAgent implements Agent, EventStreamListener
     public void onEvent(final EventDecoder event, final DirectBuffer buffer, final int offset, final int length)
     {
         counters.eventsIn().incrementRelease();
+        recentEvents.append(event.globalSequence(), buffer, offset, length);
         final TopicSubscribers topic = index.byNumber(event.topic());
         if (null == topic)
         {
@@ -205,6 +233,10 @@ public final class FanOutAgent implements Agent, EventStreamListener
         for (int i = 0; i < size; i++)
         {
             final TopicSubscription subscription = subscriptions[i];
+            if (subscription.session().isResuming())
+            {
+                continue; // it will read this event from the recent window, in order after its replay
+            }
             switch (subscription.kind())
             {
                 case DISCONNECT:
@@ -285,6 +317,7 @@ public final class FanOutAgent implements Agent, EventStreamListener
     public void onCatalogComplete(final long correlationId, final long lastGlobalSequence)
     {
         catalogSync.onCatalogComplete(correlationId);
+        engineLastSequence = Math.max(engineLastSequence, lastGlobalSequence);
     }
 
     public void onPublishAck(final long correlationId, final long globalSequence, final int topic, final long topicSequence)
@@ -448,6 +481,168 @@ public final class FanOutAgent implements Agent, EventStreamListener
         return PendingOutcome.DONE;
     }
 
+    // ---------------------------------------------------------------- resume
+
+    /**
+     * Bring resuming sessions up to date: from the recent window when it still holds the next sequence, else by
+     * asking the engine for a journal replay of the part before the window. A session goes live (and is told so with
+     * {@code Resumed}) when its cursor reaches the newest sequence known; every event between was considered once,
+     * in order, so nothing is lost at the seam and nothing is sent twice.
+     */
+    private int resumeSessions()
+    {
+        if (resuming.isEmpty() || !catalogSync.isComplete())
+        {
+            return 0; // until the catalog answer, the edge does not know how far the engine has got
+        }
+        int work = 0;
+        for (int i = resuming.size() - 1; i >= 0; i--)
+        {
+            final ClientSession session = resuming.get(i);
+            if (0 != session.replayCorrelationId())
+            {
+                continue; // waiting for the engine
+            }
+            final long known = Math.max(recentEvents.last(), engineLastSequence);
+            final long cursor = session.resumeCursor();
+            if (cursor > known)
+            {
+                // a sequence this engine never issued (e.g. its journal was reset): the client must start again
+                session.resumeIncomplete(0);
+                session.resumeCursor(known);
+                work++;
+            }
+            else if (cursor == known)
+            {
+                work += finishResume(session, i, !session.isResumeIncomplete(), session.oldestRetained(), known);
+            }
+            else if (recentEvents.contains(cursor + 1))
+            {
+                work += resumeFromWindow(session);
+            }
+            else if (null != replayRequestProxy)
+            {
+                final long to = recentEvents.first() <= recentEvents.last() && recentEvents.first() > cursor + 1 ?
+                    recentEvents.first() - 1 : known;
+                final long correlationId = ++nextReplayCorrelationId;
+                if (replayRequestProxy.request(correlationId, cursor, to))
+                {
+                    session.replayRequested(correlationId);
+                    replaysInFlight.put(correlationId, session);
+                    counters.replayRequests().incrementRelease();
+                    work++;
+                }
+            }
+        }
+        return work;
+    }
+
+    private int resumeFromWindow(final ClientSession session)
+    {
+        int work = 0;
+        long sequence = session.resumeCursor() + 1;
+        while (sequence <= recentEvents.last() && work < RESUME_EVENTS_PER_DUTY_CYCLE)
+        {
+            if (!deliverResumed(session, recentEvents.buffer(),
+                recentEvents.offset(sequence), recentEvents.length(sequence)))
+            {
+                break; // ring full: carry on next duty cycle (or from the journal if the window moves past)
+            }
+            session.resumeCursor(sequence++);
+            work++;
+        }
+        return work;
+    }
+
+    /**
+     * Offer a replayed event to a resuming session if it is on one of its topics.
+     *
+     * @return false only if the session's ring is full.
+     */
+    private boolean deliverResumed(
+        final ClientSession session, final DirectBuffer buffer, final int offset, final int length)
+    {
+        lastValueDecoder.wrapAndApplyHeader(buffer, offset, lastValueHeaderDecoder);
+        final int number = lastValueDecoder.topic();
+        final List<TopicSubscription> subscriptions = session.subscriptions();
+        for (int i = 0, size = subscriptions.size(); i < size; i++)
+        {
+            final TopicSubscription subscription = subscriptions.get(i);
+            if (subscription.topic().number() == number)
+            {
+                final EncodedEvent encoded = encodedEvent.wrap(
+                    lastValueDecoder, subscription.topic().name(), buffer, offset, length);
+                if (!offer(subscription, encoded))
+                {
+                    return false;
+                }
+                counters.eventsResumed().incrementRelease();
+                return true;
+            }
+        }
+        return true;
+    }
+
+    private int finishResume(
+        final ClientSession session, final int index, final boolean complete, final long oldest, final long to)
+    {
+        if (!session.offerResumed(session.resumeFrom(), to, complete, oldest))
+        {
+            return 0; // ring full: try again next duty cycle
+        }
+        session.offered(nowNs);
+        markDirty(session);
+        session.resuming(false);
+        resuming.remove(index);
+        (complete ? counters.resumes() : counters.resumeResets()).incrementRelease();
+        return 1;
+    }
+
+    public void onReplayBegin(final long correlationId)
+    {
+        replayTarget = replaysInFlight.get(correlationId);
+    }
+
+    public void onReplayedEvent(final EventDecoder event, final DirectBuffer buffer, final int offset, final int length)
+    {
+        final ClientSession session = replayTarget;
+        if (null == session || session.isReplayAbandoned())
+        {
+            return;
+        }
+        final long sequence = event.globalSequence();
+        if (sequence <= session.resumeCursor())
+        {
+            return;
+        }
+        if (deliverResumed(session, buffer, offset, length))
+        {
+            session.resumeCursor(sequence);
+        }
+        else
+        {
+            session.replayAbandoned(); // the rest is asked for again once the ring has room
+        }
+    }
+
+    public void onReplayEnd(
+        final long correlationId, final long lastSequence, final long oldestRetained, final boolean tooOld)
+    {
+        final ClientSession session = replaysInFlight.remove(correlationId);
+        replayTarget = null;
+        if (null == session)
+        {
+            return;
+        }
+        final boolean progressed = session.replayEnded();
+        if (tooOld || (!progressed && !recentEvents.contains(session.resumeCursor() + 1)))
+        {
+            // the journal no longer holds what the client missed: it goes live and is told to resync
+            session.resumeIncomplete(oldestRetained);
+            session.resumeCursor(Math.max(recentEvents.last(), engineLastSequence));
+        }
+    }
+
     // ---------------------------------------------------------------- commands
 
     private void onCommand(final SessionCommand command)
@@ -458,6 +653,11 @@ public final class FanOutAgent implements Agent, EventStreamListener
             case REGISTER:
                 session.fanOutIndex(sessions.size());
                 sessions.add(session);
+                if (session.resumeFrom() >= 0)
+                {
+                    session.resuming(true);
+                    resuming.add(session);
+                }
                 session.offered(nowNs);
                 session.idleSinceNs(nowNs);
                 counters.sessions().setRelease(sessions.size());
@@ -528,6 +728,19 @@ public final class FanOutAgent implements Agent, EventStreamListener
             session.clearInPendingList();
         }
         session.pendingSubscriptions().clear();
+        if (session.isResuming())
+        {
+            resuming.remove(session);
+            if (0 != session.replayCorrelationId())
+            {
+                replaysInFlight.remove(session.replayCorrelationId());
+            }
+            if (replayTarget == session)
+            {
+                replayTarget = null;
+            }
+            session.resuming(false);
+        }
         session.releaseRing();
         counters.sessions().setRelease(sessions.size());
     }

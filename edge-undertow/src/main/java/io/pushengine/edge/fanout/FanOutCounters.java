@@ -19,6 +19,10 @@ public record FanOutCounters(
     AtomicCounter idleCloses,
     AtomicCounter sessions,
     AtomicCounter subscriptions,
-    AtomicCounter ringBytes)
+    AtomicCounter ringBytes,
+    AtomicCounter resumes,
+    AtomicCounter resumeResets,
+    AtomicCounter replayRequests,
+    AtomicCounter eventsResumed)
 {
 }

@@ -4,6 +4,7 @@ import io.pushengine.edge.backpressure.BackpressurePolicy;
 import io.pushengine.edge.backpressure.DeliveryPolicy;
 import io.pushengine.edge.session.ConnectionOptions;
 import io.undertow.server.HttpServerExchange;
+import io.undertow.util.HttpString;
 
 import java.util.Deque;
 import java.util.EnumSet;
@@ -17,10 +18,13 @@ import java.util.Set;
  *   policy=NAME         disconnect | conflate | drop | throttle, if the server allows clients to choose it
  *   rate=N              with policy=throttle: events per second per topic, 1..max (server default otherwise)
  *   byterate=N          with policy=throttle: bytes per second for the connection, 0 for no cap
+ *   from=SEQ            resume: the last global sequence seen (also lastEventId=SEQ, or a Last-Event-ID header)
  * </pre>
  */
 public final class StreamParameters
 {
+    private static final HttpString LAST_EVENT_ID = new HttpString("Last-Event-ID");
+
     private final long defaultWindowMs;
     private final long maxWindowMs;
     private final Set<BackpressurePolicy> clientPolicies;
@@ -85,7 +89,36 @@ public final class StreamParameters
         final long byteRate = parseLong(exchange, "byterate", 0, 0, Integer.MAX_VALUE,
             "byterate must be a whole number of bytes per second, 0 for no cap");
 
-        return new ConnectionOptions(TopicsParameter.parse(exchange), windowMs, requested, byteRate);
+        return new ConnectionOptions(TopicsParameter.parse(exchange), windowMs, requested, byteRate,
+            resumeFrom(exchange));
+    }
+
+    /**
+     * Where to resume: the {@code Last-Event-ID} header (what an EventSource sends on reconnect), else {@code from=}
+     * (WebSocket) or {@code lastEventId=} (SSE clients that cannot set headers).
+     */
+    private static long resumeFrom(final HttpServerExchange exchange)
+    {
+        final String header = exchange.getRequestHeaders().getFirst(LAST_EVENT_ID);
+        final String reason = "the sequence to resume from (from, lastEventId or Last-Event-ID) must be a " +
+            "whole number of at least 0";
+        if (null != header && !header.isEmpty())
+        {
+            try
+            {
+                final long sequence = Long.parseLong(header.trim());
+                if (sequence >= 0)
+                {
+                    return sequence;
+                }
+            }
+            catch (final NumberFormatException ignore)
+            {
+            }
+            throw new IllegalArgumentException(reason);
+        }
+        final String name = null != single(exchange, "from") ? "from" : "lastEventId";
+        return parseLong(exchange, name, ConnectionOptions.NO_RESUME, 0, Long.MAX_VALUE, reason);
     }
 
     private static long parseLong(

@@ -46,6 +46,7 @@ public abstract class ClientSession
     private final long batchWindowMs;
     private final DeliveryPolicy requestedPolicy;
     private final long maxBytesPerSecond;
+    private final long resumeFrom;
     private volatile OneToOneRingBuffer ring;
     private volatile long heartbeatTimestampNs;
     private volatile long heartbeatLastGlobalSequence;
@@ -66,6 +67,7 @@ public abstract class ClientSession
     private long lastOfferedSequence;
     private long idleSinceNs;
     private int fanOutIndex = -1;
+    private ResumeState resume; // only while resuming: most connections never need it
     private long byteCredit;
     private long byteCreditNs;
 
@@ -87,6 +89,7 @@ public abstract class ClientSession
         this.batchWindowMs = options.batchWindowMs();
         this.requestedPolicy = options.requestedPolicy();
         this.maxBytesPerSecond = options.maxBytesPerSecond();
+        this.resumeFrom = options.resumeFrom();
     }
 
     public long sessionId()
@@ -141,6 +144,119 @@ public abstract class ClientSession
         long toSequence,
         long fromTopicSequence,
         long toTopicSequence);
+
+    /**
+     * Tell the client its resume has caught up: what follows is live. {@code complete} false means events after
+     * {@code fromSequence} were no longer retained and it must resync (take a snapshot).
+     */
+    public abstract boolean offerResumed(long fromSequence, long toSequence, boolean complete, long oldestRetained);
+
+    /**
+     * The sequence the client asked to resume after, or {@link ConnectionOptions#NO_RESUME}.
+     */
+    public long resumeFrom()
+    {
+        return resumeFrom;
+    }
+
+    /**
+     * True from registration until the resume has caught up: live events are not given to a resuming session
+     * directly; it reads them, in order, from the edge's recent window once its replay reaches them. Fan-out thread.
+     */
+    public boolean isResuming()
+    {
+        return null != resume;
+    }
+
+    /**
+     * Start (cursor at {@link #resumeFrom()}) or end (state dropped) the resume. Fan-out thread.
+     */
+    public void resuming(final boolean resuming)
+    {
+        if (resuming)
+        {
+            resume = new ResumeState();
+            resume.cursor = resumeFrom;
+        }
+        else
+        {
+            resume = null;
+        }
+    }
+
+    /**
+     * The last sequence a resuming session has been given or has had skipped (not on its topics). Fan-out thread.
+     */
+    public long resumeCursor()
+    {
+        return resume.cursor;
+    }
+
+    public void resumeCursor(final long sequence)
+    {
+        resume.cursor = sequence;
+    }
+
+    /**
+     * The journal replay this session waits for, 0 if none. Fan-out thread.
+     */
+    public long replayCorrelationId()
+    {
+        return resume.replayCorrelationId;
+    }
+
+    /**
+     * Record a replay asked for, from the current cursor.
+     */
+    public void replayRequested(final long correlationId)
+    {
+        resume.replayCorrelationId = correlationId;
+        resume.replayFrom = resume.cursor;
+        resume.replayAbandoned = false;
+    }
+
+    /**
+     * The replay has ended.
+     *
+     * @return true if it moved the cursor on (or was cut short by a full ring, so more is to come).
+     */
+    public boolean replayEnded()
+    {
+        resume.replayCorrelationId = 0;
+        return resume.replayAbandoned || resume.cursor > resume.replayFrom;
+    }
+
+    /**
+     * True when the ring filled during a journal replay: the rest of that replay is ignored and asked for again.
+     */
+    public boolean isReplayAbandoned()
+    {
+        return resume.replayAbandoned;
+    }
+
+    public void replayAbandoned()
+    {
+        resume.replayAbandoned = true;
+    }
+
+    /**
+     * True when what the client missed is no longer retained: its resume ends with a reset. Fan-out thread.
+     */
+    public boolean isResumeIncomplete()
+    {
+        return resume.incomplete;
+    }
+
+    public long oldestRetained()
+    {
+        return resume.oldestRetained;
+    }
+
+    public void resumeIncomplete(final long oldestRetained)
+    {
+        resume.incomplete = true;
+        resume.oldestRetained = oldestRetained;
+    }
 
     /**
      * The ring to write into, allocated on first use. Fan-out thread.

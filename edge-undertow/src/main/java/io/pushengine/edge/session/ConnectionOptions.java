@@ -11,8 +11,10 @@ import java.util.List;
  * @param batchWindowMs      how long events may wait to share a frame or write (0: send at once).
  * @param requestedPolicy    the backpressure policy the client asked for, or null to take each topic's rule.
  * @param maxBytesPerSecond  cap on bytes/s of THROTTLE deliveries for the whole connection, 0 for none.
+ * @param resumeFrom         the last global sequence the client saw: send what followed, then live; -1 for live only.
  */
 public record ConnectionOptions(
-    List<String> topics, long batchWindowMs, DeliveryPolicy requestedPolicy, long maxBytesPerSecond)
+    List<String> topics, long batchWindowMs, DeliveryPolicy requestedPolicy, long maxBytesPerSecond, long resumeFrom)
 {
+    public static final long NO_RESUME = -1;
 }

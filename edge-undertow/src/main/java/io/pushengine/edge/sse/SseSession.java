@@ -36,7 +36,7 @@ final class SseSession extends ClientSession implements ControlledMessageHandler
     private static final byte[] PREAMBLE = "retry: 1000\n: connected\n\n".getBytes(StandardCharsets.US_ASCII);
 
     private final UnsafeBuffer writeBuffer = new UnsafeBuffer(0, 0);
-    private final ExpandableArrayBuffer gapBuffer = new ExpandableArrayBuffer(256);
+    private final ExpandableArrayBuffer controlTextBuffer = new ExpandableArrayBuffer(256);
     private final ChannelListener<StreamSinkChannel> writeListener = channel -> writeOut();
     private final HttpServerExchange exchange;
     private final StreamSinkChannel sink;
@@ -90,7 +90,7 @@ final class SseSession extends ClientSession implements ControlledMessageHandler
         final long fromTopicSequence,
         final long toTopicSequence)
     {
-        final ExpandableArrayBuffer out = gapBuffer;
+        final ExpandableArrayBuffer out = controlTextBuffer;
         int position = out.putStringWithoutLengthAscii(0, "event: $gap\ndata: {\"topic\":\"");
         position += out.putStringWithoutLengthAscii(position, topicName);
         position += out.putStringWithoutLengthAscii(position, "\",\"fromSequence\":");
@@ -101,6 +101,24 @@ final class SseSession extends ClientSession implements ControlledMessageHandler
         position += out.putLongAscii(position, fromTopicSequence);
         position += out.putStringWithoutLengthAscii(position, ",\"toTopicSequence\":");
         position += out.putLongAscii(position, toTopicSequence);
+        position += out.putStringWithoutLengthAscii(position, "}\n\n");
+        return ringForWrite().write(OutboundRingDescriptor.CONTROL_MSG_TYPE_ID, out, 0, position);
+    }
+
+    /**
+     * {@code event: $resumed}, no {@code id:}.
+     */
+    public boolean offerResumed(
+        final long fromSequence, final long toSequence, final boolean complete, final long oldestRetained)
+    {
+        final ExpandableArrayBuffer out = controlTextBuffer;
+        int position = out.putStringWithoutLengthAscii(0, "event: $resumed\ndata: {\"fromSequence\":");
+        position += out.putLongAscii(position, fromSequence);
+        position += out.putStringWithoutLengthAscii(position, ",\"toSequence\":");
+        position += out.putLongAscii(position, toSequence);
+        position += out.putStringWithoutLengthAscii(position, complete ? ",\"complete\":true" : ",\"complete\":false");
+        position += out.putStringWithoutLengthAscii(position, ",\"oldestRetained\":");
+        position += out.putLongAscii(position, oldestRetained);
         position += out.putStringWithoutLengthAscii(position, "}\n\n");
         return ringForWrite().write(OutboundRingDescriptor.CONTROL_MSG_TYPE_ID, out, 0, position);
     }

@@ -6,6 +6,7 @@ import io.pushengine.codec.sbe.EventDecoder;
 import io.pushengine.codec.sbe.GapEncoder;
 import io.pushengine.codec.sbe.HeartbeatEncoder;
 import io.pushengine.codec.sbe.MessageHeaderEncoder;
+import io.pushengine.codec.sbe.ResumedEncoder;
 import io.pushengine.codec.sbe.SubscribedEncoder;
 import io.pushengine.edge.EdgeCounters;
 import io.pushengine.edge.session.ClientSession;
@@ -49,6 +50,7 @@ final class WebSocketSession extends ClientSession implements ControlledMessageH
     private final MessageHeaderEncoder fanOutHeaderEncoder = new MessageHeaderEncoder();
     private final SubscribedEncoder subscribedEncoder = new SubscribedEncoder();
     private final GapEncoder gapEncoder = new GapEncoder();
+    private final ResumedEncoder resumedEncoder = new ResumedEncoder();
     private final MessageHeaderEncoder ioHeaderEncoder = new MessageHeaderEncoder();
     private final HeartbeatEncoder heartbeatEncoder = new HeartbeatEncoder();
     private final BatchFrameBuilder batchBuilder = new BatchFrameBuilder();
@@ -139,6 +141,27 @@ final class WebSocketSession extends ClientSession implements ControlledMessageH
             .toTopicSequence(toTopicSequence);
         ring.commit(index);
         gapEncoder.wrap(NOTHING, 0);
+        fanOutHeaderEncoder.wrap(NOTHING, 0);
+        return true;
+    }
+
+    public boolean offerResumed(
+        final long fromSequence, final long toSequence, final boolean complete, final long oldestRetained)
+    {
+        final OneToOneRingBuffer ring = ringForWrite();
+        final int length = MessageHeaderEncoder.ENCODED_LENGTH + ResumedEncoder.BLOCK_LENGTH;
+        final int index = ring.tryClaim(OutboundRingDescriptor.CONTROL_MSG_TYPE_ID, length);
+        if (index <= 0)
+        {
+            return false;
+        }
+        resumedEncoder.wrapAndApplyHeader(ring.buffer(), index, fanOutHeaderEncoder)
+            .fromSequence(fromSequence)
+            .toSequence(toSequence)
+            .complete((short)(complete ? 1 : 0))
+            .oldestRetained(oldestRetained);
+        ring.commit(index);
+        resumedEncoder.wrap(NOTHING, 0);
         fanOutHeaderEncoder.wrap(NOTHING, 0);
         return true;
     }

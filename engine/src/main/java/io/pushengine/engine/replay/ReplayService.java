@@ -1,0 +1,233 @@
+package io.pushengine.engine.replay;
+
+import io.aeron.ExclusivePublication;
+import io.aeron.Subscription;
+import io.aeron.logbuffer.FragmentHandler;
+import io.aeron.logbuffer.Header;
+import io.pushengine.codec.FrameCheck;
+import io.pushengine.codec.sbe.EventDecoder;
+import io.pushengine.codec.sbe.MessageHeaderDecoder;
+import io.pushengine.codec.sbe.MessageHeaderEncoder;
+import io.pushengine.codec.sbe.ReplayBeginEncoder;
+import io.pushengine.codec.sbe.ReplayEndEncoder;
+import io.pushengine.codec.sbe.ReplayRequestDecoder;
+import io.pushengine.journal.EventJournal;
+import io.pushengine.journal.JournalEventHandler;
+import io.pushengine.journal.JournalReader;
+import org.agrona.CloseHelper;
+import org.agrona.DirectBuffer;
+import org.agrona.ExpandableArrayBuffer;
+import org.agrona.concurrent.Agent;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.agrona.concurrent.status.AtomicCounter;
+
+import java.util.ArrayDeque;
+
+/**
+ * Serves journal replays to edges over Aeron, so an edge on another host can resume its clients without sharing the
+ * engine's disk. Requests ({@code ReplayRequest}) arrive on the replay request stream; each answer goes out on the
+ * replay stream as {@code ReplayBegin}, the journaled {@code Event} messages in order, then {@code ReplayEnd}. One
+ * request is answered at a time, in arrival order, so answers never interleave; every edge sees every answer and
+ * keeps those with its correlation ids.
+ * <p>
+ * Reads the journal with its own tailer on its own thread: the sequencer is never slowed by a replay. Back pressure
+ * from the replay stream pauses the answer (the event in hand is kept and retried), it never drops one.
+ */
+public final class ReplayService implements Agent, FragmentHandler, JournalEventHandler
+{
+    private static final int EVENTS_PER_DUTY_CYCLE = 64;
+
+    private record Request(long correlationId, long fromSequence, long toSequence)
+    {
+    }
+
+    private enum State
+    {
+        IDLE, BEGIN, EVENTS, END
+    }
+
+    private final MessageHeaderDecoder headerDecoder = new MessageHeaderDecoder();
+    private final ReplayRequestDecoder requestDecoder = new ReplayRequestDecoder();
+    private final MessageHeaderEncoder headerEncoder = new MessageHeaderEncoder();
+    private final ReplayBeginEncoder beginEncoder = new ReplayBeginEncoder();
+    private final ReplayEndEncoder endEncoder = new ReplayEndEncoder();
+    private final UnsafeBuffer controlBuffer = new UnsafeBuffer(new byte[64]);
+    private final ExpandableArrayBuffer pendingEvent = new ExpandableArrayBuffer(1024);
+    private final EventDecoder eventDecoder = new EventDecoder();
+    private final ArrayDeque<Request> requests = new ArrayDeque<>();
+    private final Subscription requestSubscription;
+    private final ExclusivePublication replayPublication;
+    private final EventJournal journal;
+    private final AtomicCounter replaysServed;
+    private final AtomicCounter eventsReplayed;
+    private JournalReader reader;
+    private State state = State.IDLE;
+    private Request current;
+    private long lastSent;
+    private long oldestRetained;
+    private boolean tooOld;
+    private int pendingLength;
+
+    public ReplayService(
+        final Subscription requestSubscription,
+        final ExclusivePublication replayPublication,
+        final EventJournal journal,
+        final AtomicCounter replaysServed,
+        final AtomicCounter eventsReplayed)
+    {
+        this.requestSubscription = requestSubscription;
+        this.replayPublication = replayPublication;
+        this.journal = journal;
+        this.replaysServed = replaysServed;
+        this.eventsReplayed = eventsReplayed;
+    }
+
+    public String roleName()
+    {
+        return "engine-replay";
+    }
+
+    public void onStart()
+    {
+        reader = journal.newReader(); // tailers are single threaded: made on the thread that uses it
+    }
+
+    public void onClose()
+    {
+        CloseHelper.quietClose(reader);
+    }
+
+    public int doWork()
+    {
+        int work = requestSubscription.poll(this, 16);
+        if (State.IDLE == state && !requests.isEmpty())
+        {
+            start(requests.poll());
+            work++;
+        }
+        switch (state)
+        {
+            case BEGIN:
+                work += sendBegin();
+                break;
+            case EVENTS:
+                work += sendEvents();
+                break;
+            case END:
+                work += sendEnd();
+                break;
+            default:
+                break;
+        }
+        return work;
+    }
+
+    public void onFragment(final DirectBuffer buffer, final int offset, final int length, final Header header)
+    {
+        if (FrameCheck.OK != FrameCheck.check(headerDecoder, buffer, offset, length) ||
+            headerDecoder.templateId() != ReplayRequestDecoder.TEMPLATE_ID)
+        {
+            return;
+        }
+        requestDecoder.wrap(buffer, offset + MessageHeaderDecoder.ENCODED_LENGTH, headerDecoder.blockLength(),
+            headerDecoder.version());
+        requests.add(new Request(
+            requestDecoder.correlationId(), requestDecoder.fromSequence(), requestDecoder.toSequence()));
+    }
+
+    private void start(final Request request)
+    {
+        current = request;
+        lastSent = request.fromSequence();
+        pendingLength = 0;
+        oldestRetained = reader.oldestSequence();
+        tooOld = false;
+        if (request.toSequence() <= request.fromSequence())
+        {
+            state = State.BEGIN;
+            return;
+        }
+        final int result = reader.seek(request.fromSequence() + 1);
+        tooOld = JournalReader.BEFORE_START == result;
+        state = State.BEGIN;
+    }
+
+    private int sendBegin()
+    {
+        beginEncoder.wrapAndApplyHeader(controlBuffer, 0, headerEncoder).correlationId(current.correlationId());
+        if (replayPublication.offer(controlBuffer, 0,
+            MessageHeaderEncoder.ENCODED_LENGTH + ReplayBeginEncoder.BLOCK_LENGTH) < 0)
+        {
+            return 0;
+        }
+        state = tooOld || current.toSequence() <= current.fromSequence() ? State.END : State.EVENTS;
+        return 1;
+    }
+
+    private int sendEvents()
+    {
+        int sent = 0;
+        while (sent < EVENTS_PER_DUTY_CYCLE)
+        {
+            if (0 == pendingLength && 0 == reader.read(this, 1))
+            {
+                state = State.END; // end of the journal
+                break;
+            }
+            if (0 == pendingLength)
+            {
+                break; // the event read is past toSequence
+            }
+            if (replayPublication.offer(pendingEvent, 0, pendingLength) < 0)
+            {
+                return sent; // back pressure: keep it, retry next cycle
+            }
+            pendingLength = 0;
+            sent++;
+            eventsReplayed.incrementRelease();
+            if (lastSent >= current.toSequence())
+            {
+                state = State.END;
+                break;
+            }
+        }
+        return sent;
+    }
+
+    /**
+     * One journaled event: keep it for the offer unless it is past the request's end.
+     */
+    public boolean onJournaledEvent(final DirectBuffer buffer, final int offset, final int length)
+    {
+        eventDecoder.wrapAndApplyHeader(buffer, offset, headerDecoder);
+        final long sequence = eventDecoder.globalSequence();
+        if (sequence > current.toSequence())
+        {
+            state = State.END;
+            pendingLength = 0;
+            return false;
+        }
+        pendingEvent.putBytes(0, buffer, offset, length);
+        pendingLength = length;
+        lastSent = sequence;
+        return true;
+    }
+
+    private int sendEnd()
+    {
+        endEncoder.wrapAndApplyHeader(controlBuffer, 0, headerEncoder)
+            .correlationId(current.correlationId())
+            .lastSequence(lastSent)
+            .oldestRetained(oldestRetained)
+            .tooOld((short)(tooOld ? 1 : 0));
+        if (replayPublication.offer(controlBuffer, 0,
+            MessageHeaderEncoder.ENCODED_LENGTH + ReplayEndEncoder.BLOCK_LENGTH) < 0)
+        {
+            return 0;
+        }
+        replaysServed.incrementRelease();
+        current = null;
+        state = State.IDLE;
+        return 1;
+    }
+}

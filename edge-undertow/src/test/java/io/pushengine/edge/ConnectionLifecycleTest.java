@@ -141,7 +141,7 @@ class ConnectionLifecycleTest
                 }
                 if (i % 4 == 0)
                 {
-                    try (SseTestClient sse = new SseTestClient(push.http("/sse?topics=churn.A,churn.B")))
+                    try (SseTestClient sse = new SseTestClient(push.http("/sse?topics=churn.A,churn.B&policy=conflate")))
                     {
                         await(() -> !sse.events.isEmpty());
                     }

@@ -130,11 +130,19 @@ final class SseSession extends ClientSession implements ControlledMessageHandler
      */
     void open()
     {
+        writeText(PREAMBLE);
+    }
+
+    /**
+     * Write a fixed piece of the stream (preamble, heartbeat comment) as the one write in flight. IO thread.
+     */
+    private void writeText(final byte[] text)
+    {
         final PooledByteBuffer pooled = exchange.getConnection().getByteBufferPool().allocate();
         final ByteBuffer byteBuffer = pooled.getBuffer();
         byteBuffer.clear();
-        byteBuffer.put(PREAMBLE).flip();
-        writeLength = PREAMBLE.length;
+        byteBuffer.put(text).flip();
+        writeLength = text.length;
         writeEvents = 0;
         pending = pooled;
         writeOut();
@@ -190,18 +198,10 @@ final class SseSession extends ClientSession implements ControlledMessageHandler
 
     protected void sendHeartbeat(final long timestampNs, final long lastGlobalSequence)
     {
-        if (null != pending || closed)
+        if (null == pending && !closed)
         {
-            return;
+            writeText(HEARTBEAT);
         }
-        final PooledByteBuffer pooled = exchange.getConnection().getByteBufferPool().allocate();
-        final ByteBuffer byteBuffer = pooled.getBuffer();
-        byteBuffer.clear();
-        byteBuffer.put(HEARTBEAT).flip();
-        writeLength = HEARTBEAT.length;
-        writeEvents = 0;
-        pending = pooled;
-        writeOut();
     }
 
     protected void closeOnIoThread(final int code, final String reason)

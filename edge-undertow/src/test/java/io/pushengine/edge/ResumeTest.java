@@ -115,7 +115,7 @@ class ResumeTest
     {
         try (EmbeddedPush push = new EmbeddedPush(journalDir))
         {
-            final Topic topic = push.engine.topic("s.A");
+            push.engine.topic("s.A");
             push.engine.topic("s.other");
             for (int i = 1; i <= 300; i++)
             {

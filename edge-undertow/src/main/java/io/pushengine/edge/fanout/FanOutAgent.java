@@ -766,7 +766,7 @@ public final class FanOutAgent implements Agent, EventStreamListener, ReplayStre
             if (nowNs - session.lastOfferNs() >= timeouts.heartbeatIntervalNs())
             {
                 session.requestHeartbeat(epochNs, adapter.lastGlobalSequence());
-                session.offered(nowNs);
+                session.heartbeatRequested(nowNs);
                 counters.heartbeatsSent().incrementRelease();
                 work++;
             }

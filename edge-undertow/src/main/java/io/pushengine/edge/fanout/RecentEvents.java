@@ -62,14 +62,15 @@ final class RecentEvents
     {
         if (sequence != last + 1 || length > log.capacity())
         {
-            first = sequence + (length > log.capacity() ? 1 : 0); // a jump in the stream: start again
+            first = sequence; // a jump in the stream (or an event that cannot fit): start again, empty
             last = sequence - 1;
             writePosition = 0;
-            if (length > log.capacity())
-            {
-                last = sequence;
-                return;
-            }
+        }
+        if (length > log.capacity())
+        {
+            first = sequence + 1;
+            last = sequence;
+            return;
         }
         if (writePosition + length > log.capacity())
         {

@@ -104,14 +104,6 @@ public final class SubscriberIndex
         subscriptions.clear();
     }
 
-    /**
-     * Topic names known to the index (declared, or asked for and still subscribed). For checks that state is freed.
-     */
-    public int knownTopicCount()
-    {
-        return byName.size();
-    }
-
     private static TopicSubscription find(final ClientSession session, final TopicSubscribers topic)
     {
         final List<TopicSubscription> subscriptions = session.subscriptions();

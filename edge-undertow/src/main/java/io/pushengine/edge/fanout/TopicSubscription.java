@@ -13,7 +13,6 @@ public final class TopicSubscription
 {
     private final ClientSession session;
     private final TopicSubscribers topic;
-    private final DeliveryPolicy policy;
     private final BackpressurePolicy kind;
     private final long minIntervalNs;
     private boolean active = true;
@@ -31,7 +30,6 @@ public final class TopicSubscription
     {
         this.session = session;
         this.topic = topic;
-        this.policy = policy;
         this.kind = policy.policy();
         this.minIntervalNs = policy.minIntervalNs();
     }
@@ -44,11 +42,6 @@ public final class TopicSubscription
     public TopicSubscribers topic()
     {
         return topic;
-    }
-
-    public DeliveryPolicy policy()
-    {
-        return policy;
     }
 
     BackpressurePolicy kind()

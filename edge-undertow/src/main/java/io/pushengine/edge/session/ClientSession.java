@@ -305,11 +305,6 @@ public abstract class ClientSession
         }
     }
 
-    public boolean hasRing()
-    {
-        return null != ring;
-    }
-
     /**
      * True while a CONFLATE subscription could not be given an event: newer events of the connection's conflating
      * subscriptions wait as latest values until it catches up, so none overtakes another. Fan-out thread.
@@ -399,6 +394,14 @@ public abstract class ClientSession
     {
         lastOfferNs = nowNs;
         lastRingWriteNs = nowNs;
+    }
+
+    /**
+     * A heartbeat was asked for at {@code nowNs}: resets the heartbeat clock only (heartbeats bypass the ring).
+     */
+    public void heartbeatRequested(final long nowNs)
+    {
+        lastOfferNs = nowNs;
     }
 
     public long lastOfferedSequence()

@@ -141,14 +141,8 @@ public final class ReplayService implements Agent, FragmentHandler, JournalEvent
         lastSent = request.fromSequence();
         pendingLength = 0;
         oldestRetained = reader.oldestSequence();
-        tooOld = false;
-        if (request.toSequence() <= request.fromSequence())
-        {
-            state = State.BEGIN;
-            return;
-        }
-        final int result = reader.seek(request.fromSequence() + 1);
-        tooOld = JournalReader.BEFORE_START == result;
+        tooOld = request.toSequence() > request.fromSequence() &&
+            JournalReader.BEFORE_START == reader.seek(request.fromSequence() + 1);
         state = State.BEGIN;
     }
 

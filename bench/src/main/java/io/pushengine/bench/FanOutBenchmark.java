@@ -100,6 +100,16 @@ public class FanOutBenchmark
             return true;
         }
 
+        public boolean offerSnapshotBegin(final long correlationId)
+        {
+            return true;
+        }
+
+        public boolean offerSnapshotEnd(final long correlationId, final long asOfSequence, final int valueCount)
+        {
+            return true;
+        }
+
         public void requestFlush()
         {
             drain();
@@ -129,14 +139,14 @@ public class FanOutBenchmark
         final ConcurrentCountersManager countersManager = new ConcurrentCountersManager(
             new UnsafeBuffer(ByteBuffer.allocateDirect(64 * 1024)), new UnsafeBuffer(ByteBuffer.allocateDirect(16 * 1024)),
             java.nio.charset.StandardCharsets.US_ASCII, new CachedEpochClock(), 0);
-        final AtomicCounter[] c = new AtomicCounter[18];
+        final AtomicCounter[] c = new AtomicCounter[24];
         for (int i = 0; i < c.length; i++)
         {
             c[i] = countersManager.newCounter("bench-" + i);
         }
         final FanOutCounters counters = new FanOutCounters(
             c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7], c[8], c[9], c[10], c[11], c[12], c[13], c[14], c[15], c[16],
-            c[17]);
+            c[17], c[18], c[19], c[20], c[21], c[22], c[23]);
         agent = new FanOutAgent(null, null, null, counters,
             BackpressureRules.parse("", DeliveryPolicy.DISCONNECT),
             new SystemNanoClock(), new SystemEpochNanoClock(),
@@ -149,7 +159,7 @@ public class FanOutBenchmark
             1024);
 
         agent.onTopicDeclared(1, "prices.EURUSD");
-        final ConnectionOptions options = new ConnectionOptions(List.of(), 0, null, 0, ConnectionOptions.NO_RESUME);
+        final ConnectionOptions options = new ConnectionOptions(List.of(), 0, null, 0, ConnectionOptions.NO_RESUME, false);
         for (int i = 0; i < subscribers; i++)
         {
             final RingOnlySession session = new RingOnlySession(i, c[13], options);

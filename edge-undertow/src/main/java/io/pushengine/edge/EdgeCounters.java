@@ -61,7 +61,13 @@ public final class EdgeCounters implements AutoCloseable
             aeron.addCounter(CounterType.EDGE_RESUMES.typeId(), label),
             aeron.addCounter(CounterType.EDGE_RESUME_RESETS.typeId(), label),
             aeron.addCounter(CounterType.EDGE_REPLAY_REQUESTS.typeId(), label),
-            aeron.addCounter(CounterType.EDGE_EVENTS_RESUMED.typeId(), label));
+            aeron.addCounter(CounterType.EDGE_EVENTS_RESUMED.typeId(), label),
+            aeron.addCounter(CounterType.EDGE_SNAPSHOTS.typeId(), label),
+            aeron.addCounter(CounterType.EDGE_SNAPSHOT_VALUES.typeId(), label),
+            aeron.addCounter(CounterType.EDGE_STREAM_GAPS.typeId(), label),
+            aeron.addCounter(CounterType.EDGE_STREAM_GAP_EVENTS_RECOVERED.typeId(), label),
+            aeron.addCounter(CounterType.EDGE_STREAM_GAP_EVENTS_LOST.typeId(), label),
+            aeron.addCounter(CounterType.EDGE_ENGINE_SESSIONS.typeId(), label));
     }
 
     public void connectionOpened(final AtomicCounter transportGauge)
@@ -146,6 +152,7 @@ public final class EdgeCounters implements AutoCloseable
             fanOut.malformedStreamMessages(), fanOut.heartbeatsSent(), fanOut.conflated(), fanOut.dropped(),
             fanOut.gapNotices(), fanOut.throttled(), fanOut.idleCloses(), fanOut.sessions(), fanOut.subscriptions(),
             fanOut.ringBytes(), fanOut.resumes(), fanOut.resumeResets(), fanOut.replayRequests(),
-            fanOut.eventsResumed());
+            fanOut.eventsResumed(), fanOut.snapshots(), fanOut.snapshotValues(), fanOut.streamGaps(),
+            fanOut.streamGapEventsRecovered(), fanOut.streamGapEventsLost(), fanOut.engineSessions());
     }
 }

@@ -3,6 +3,8 @@ package io.pushengine.edge;
 import io.pushengine.codec.sbe.BatchDecoder;
 import io.pushengine.codec.sbe.MessageHeaderDecoder;
 import io.pushengine.codec.sbe.ResumedDecoder;
+import io.pushengine.codec.sbe.SnapshotBeginDecoder;
+import io.pushengine.codec.sbe.SnapshotEndDecoder;
 import io.pushengine.codec.sbe.SubscribedDecoder;
 import org.agrona.concurrent.UnsafeBuffer;
 
@@ -36,6 +38,10 @@ final class WebSocketTestClient implements WebSocket.Listener, AutoCloseable
     final CompletableFuture<Integer> closeCode = new CompletableFuture<>();
     /** The {@code Resumed} message: fromSequence, toSequence, complete (1/0), oldestRetained; with its position. */
     final CompletableFuture<long[]> resumed = new CompletableFuture<>();
+    /** Number of events received before {@code SnapshotBegin}. */
+    final CompletableFuture<Integer> snapshotBegin = new CompletableFuture<>();
+    /** The {@code SnapshotEnd} message: asOfSequence, valueCount; with the number of events received before it. */
+    final CompletableFuture<long[]> snapshotEnd = new CompletableFuture<>();
     volatile String closeReason;
     private final ByteArrayOutputStream partial = new ByteArrayOutputStream();
     private final WebSocket webSocket;
@@ -99,6 +105,15 @@ final class WebSocketTestClient implements WebSocket.Listener, AutoCloseable
             final ResumedDecoder decoder = new ResumedDecoder().wrapAndApplyHeader(buffer, 0, header);
             resumed.complete(new long[]{ decoder.fromSequence(), decoder.toSequence(), decoder.complete(),
                 decoder.oldestRetained(), events.size() });
+        }
+        else if (header.templateId() == SnapshotBeginDecoder.TEMPLATE_ID)
+        {
+            snapshotBegin.complete(events.size());
+        }
+        else if (header.templateId() == SnapshotEndDecoder.TEMPLATE_ID)
+        {
+            final SnapshotEndDecoder decoder = new SnapshotEndDecoder().wrapAndApplyHeader(buffer, 0, header);
+            snapshotEnd.complete(new long[]{ decoder.asOfSequence(), decoder.valueCount(), events.size() });
         }
         else if (header.templateId() == BatchDecoder.TEMPLATE_ID)
         {

@@ -89,7 +89,19 @@ public enum CounterType
     EDGE_REPLAY_REQUESTS(1230, "push_edge_replay_requests_total", false,
         "Replay requests sent to the engine (resume older than the edge's recent window)"),
     EDGE_EVENTS_RESUMED(1231, "push_edge_events_resumed_total", false,
-        "Events delivered to resuming connections from the recent window or a journal replay");
+        "Events delivered to resuming connections from the recent window or a journal replay"),
+    EDGE_SNAPSHOTS(1232, "push_edge_snapshots_total", false,
+        "Snapshots sent (a client asked for the current value of its topics before live updates)"),
+    EDGE_SNAPSHOT_VALUES(1233, "push_edge_snapshot_values_total", false,
+        "Topic values sent in snapshots"),
+    EDGE_STREAM_GAPS(1234, "push_edge_stream_gaps_total", false,
+        "Gaps in the engine's event stream seen by the edge (lost on the transport, or an engine restart)"),
+    EDGE_STREAM_GAP_EVENTS_RECOVERED(1235, "push_edge_stream_gap_events_recovered_total", false,
+        "Events of stream gaps recovered from the journal through the engine's replay service"),
+    EDGE_STREAM_GAP_EVENTS_LOST(1236, "push_edge_stream_gap_events_lost_total", false,
+        "Events of stream gaps the journal no longer held (past retention); should stay 0"),
+    EDGE_ENGINE_SESSIONS(1237, "push_edge_engine_restarts_total", false,
+        "Times the event stream started coming from a new engine session (engine restarted)");
 
     private static final Int2ObjectHashMap<CounterType> BY_TYPE_ID = new Int2ObjectHashMap<>();
 

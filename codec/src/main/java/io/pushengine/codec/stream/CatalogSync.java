@@ -41,6 +41,15 @@ public final class CatalogSync
         wanted = true;
     }
 
+    /**
+     * The engine restarted: what it knows must be learned again before {@link #isComplete()} is true.
+     */
+    public void restart()
+    {
+        complete = false;
+        wanted = true;
+    }
+
     public void onCatalogComplete(final long correlationId)
     {
         if (correlationId == this.correlationId)

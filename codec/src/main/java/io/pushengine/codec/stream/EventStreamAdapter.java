@@ -1,15 +1,16 @@
 package io.pushengine.codec.stream;
 
+import io.aeron.ControlledFragmentAssembler;
 import io.aeron.Subscription;
-import io.aeron.logbuffer.FragmentHandler;
+import io.aeron.logbuffer.ControlledFragmentHandler;
 import io.aeron.logbuffer.Header;
 import io.pushengine.codec.FrameCheck;
 import io.pushengine.codec.sbe.CatalogCompleteDecoder;
 import io.pushengine.codec.sbe.EventDecoder;
+import io.pushengine.codec.sbe.LastValueDecoder;
 import io.pushengine.codec.sbe.MessageHeaderDecoder;
 import io.pushengine.codec.sbe.PublishAckDecoder;
 import io.pushengine.codec.sbe.TopicDeclaredDecoder;
-import io.aeron.FragmentAssembler;
 import org.agrona.DirectBuffer;
 import org.agrona.collections.Int2ObjectHashMap;
 
@@ -17,20 +18,29 @@ import org.agrona.collections.Int2ObjectHashMap;
  * Decodes the engine's event stream and dispatches to an {@link EventStreamListener}. Keeps the topic catalog
  * (number to name) so listeners can name topics without a lookup of their own.
  * <p>
+ * Watches the stream's continuity: an event whose global sequence is beyond the next expected is reported to
+ * {@link EventStreamListener#onSequenceGap(long, long)} before it is delivered, and may be held (left in the stream)
+ * while the listener fetches the missing range from the journal; a change of the publishing engine's Aeron session
+ * (the engine restarted) is reported to {@link EventStreamListener#onEngineSession(int)}.
+ * <p>
  * Not thread-safe: poll from one thread, as with the Aeron {@link Subscription} it wraps.
  */
-public final class EventStreamAdapter implements FragmentHandler
+public final class EventStreamAdapter implements ControlledFragmentHandler
 {
     private final MessageHeaderDecoder headerDecoder = new MessageHeaderDecoder();
     private final EventDecoder eventDecoder = new EventDecoder();
     private final TopicDeclaredDecoder topicDeclaredDecoder = new TopicDeclaredDecoder();
     private final PublishAckDecoder publishAckDecoder = new PublishAckDecoder();
     private final CatalogCompleteDecoder catalogCompleteDecoder = new CatalogCompleteDecoder();
+    private final LastValueDecoder lastValueDecoder = new LastValueDecoder();
+    private final MessageHeaderDecoder lastValueHeaderDecoder = new MessageHeaderDecoder();
     private final Int2ObjectHashMap<String> topicNameByNumber = new Int2ObjectHashMap<>();
-    private final FragmentAssembler fragmentAssembler = new FragmentAssembler(this);
+    private final ControlledFragmentAssembler fragmentAssembler = new ControlledFragmentAssembler(this);
     private final Subscription subscription;
     private final EventStreamListener listener;
     private long lastGlobalSequence;
+    private int engineSessionId;
+    private boolean hasEngineSession;
 
     public EventStreamAdapter(final Subscription subscription, final EventStreamListener listener)
     {
@@ -45,7 +55,7 @@ public final class EventStreamAdapter implements FragmentHandler
      */
     public int poll(final int fragmentLimit)
     {
-        return subscription.poll(fragmentAssembler, fragmentLimit);
+        return subscription.controlledPoll(fragmentAssembler, fragmentLimit);
     }
 
     /**
@@ -64,18 +74,42 @@ public final class EventStreamAdapter implements FragmentHandler
         return lastGlobalSequence;
     }
 
+    /**
+     * Events up to {@code sequence} were delivered to the listener by other means (a journal replay of a gap, or a
+     * catalog answer that says where the engine is): continuity is checked from the next one.
+     */
+    public void advanceTo(final long sequence)
+    {
+        if (sequence > lastGlobalSequence)
+        {
+            lastGlobalSequence = sequence;
+        }
+    }
+
     public Subscription subscription()
     {
         return subscription;
     }
 
-    public void onFragment(final DirectBuffer buffer, final int offset, final int length, final Header header)
+    public Action onFragment(final DirectBuffer buffer, final int offset, final int length, final Header header)
     {
+        final int sessionId = header.sessionId();
+        if (!hasEngineSession || sessionId != engineSessionId)
+        {
+            final boolean restarted = hasEngineSession;
+            hasEngineSession = true;
+            engineSessionId = sessionId;
+            if (restarted)
+            {
+                listener.onEngineSession(sessionId);
+            }
+        }
+
         final int check = FrameCheck.check(headerDecoder, buffer, offset, length);
         if (FrameCheck.OK != check)
         {
             listener.onMalformedMessage(check, -1);
-            return;
+            return Action.CONTINUE;
         }
 
         final int templateId = headerDecoder.templateId();
@@ -83,10 +117,36 @@ public final class EventStreamAdapter implements FragmentHandler
         switch (templateId)
         {
             case EventDecoder.TEMPLATE_ID:
+            {
                 eventDecoder.wrap(buffer, bodyOffset, headerDecoder.blockLength(), headerDecoder.version());
-                lastGlobalSequence = eventDecoder.globalSequence();
+                final long sequence = eventDecoder.globalSequence();
+                if (lastGlobalSequence > 0 && sequence > lastGlobalSequence + 1 &&
+                    listener.onSequenceGap(lastGlobalSequence, sequence))
+                {
+                    return Action.ABORT; // held: polled again once the listener has filled the gap
+                }
+                lastGlobalSequence = sequence;
                 listener.onEvent(eventDecoder, buffer, offset, length);
                 break;
+            }
+
+            case LastValueDecoder.TEMPLATE_ID:
+            {
+                lastValueDecoder.wrap(buffer, bodyOffset, headerDecoder.blockLength(), headerDecoder.version());
+                final int eventLength = lastValueDecoder.eventMessageLength();
+                final int eventOffset = lastValueDecoder.limit() + LastValueDecoder.eventMessageHeaderLength();
+                final int eventCheck = eventOffset + eventLength > offset + length ? FrameCheck.TOO_SHORT :
+                    FrameCheck.check(lastValueHeaderDecoder, buffer, eventOffset, eventLength);
+                if (FrameCheck.OK != eventCheck || lastValueHeaderDecoder.templateId() != EventDecoder.TEMPLATE_ID)
+                {
+                    listener.onMalformedMessage(eventCheck, templateId);
+                    break;
+                }
+                eventDecoder.wrap(buffer, eventOffset + MessageHeaderDecoder.ENCODED_LENGTH,
+                    lastValueHeaderDecoder.blockLength(), lastValueHeaderDecoder.version());
+                listener.onLastValue(eventDecoder, buffer, eventOffset, eventLength);
+                break;
+            }
 
             case TopicDeclaredDecoder.TEMPLATE_ID:
             {
@@ -121,5 +181,6 @@ public final class EventStreamAdapter implements FragmentHandler
                 listener.onMalformedMessage(FrameCheck.OK, templateId);
                 break;
         }
+        return Action.CONTINUE;
     }
 }

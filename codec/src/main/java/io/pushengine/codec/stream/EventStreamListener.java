@@ -34,6 +34,33 @@ public interface EventStreamListener
     }
 
     /**
+     * The newest event of a topic as of this point of the stream, sent with a catalog answer: not a new event, but
+     * the value a last-value cache should hold if it has nothing newer. Same layout as {@link #onEvent}.
+     */
+    default void onLastValue(final EventDecoder event, final DirectBuffer buffer, final int offset, final int length)
+    {
+    }
+
+    /**
+     * The next event's sequence is beyond the next expected: events {@code (lastSequence, nextSequence)} never
+     * arrived (lost by the transport, or sent by an engine that stopped before this subscriber saw them).
+     *
+     * @return true to hold the event (it is delivered on a later poll, after the listener has called
+     * {@link EventStreamAdapter#advanceTo(long)}), false to deliver it now and accept the gap.
+     */
+    default boolean onSequenceGap(final long lastSequence, final long nextSequence)
+    {
+        return false;
+    }
+
+    /**
+     * The stream now comes from another Aeron session than before: the engine was restarted.
+     */
+    default void onEngineSession(final int sessionId)
+    {
+    }
+
+    /**
      * A fragment that is not a valid message of this protocol. Counted by the caller; never thrown.
      */
     default void onMalformedMessage(final int frameCheckResult, final int templateId)

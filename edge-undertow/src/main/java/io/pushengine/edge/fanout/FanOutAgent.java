@@ -22,6 +22,8 @@ import org.agrona.concurrent.Agent;
 import org.agrona.concurrent.EpochNanoClock;
 import org.agrona.concurrent.ManyToOneConcurrentArrayQueue;
 import org.agrona.concurrent.NanoClock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
 import java.util.Collection;
@@ -39,13 +41,25 @@ import java.util.function.Consumer;
  * CONFLATE keeps the latest value per topic, DROP reports exactly what was missed in a {@code Gap} notice, THROTTLE
  * (also when the ring has room) holds events back to the subscription's rate and sends the latest when due.
  * <p>
+ * Snapshots: a client that asks gets the cached current value of each topic it subscribes, between
+ * {@code SnapshotBegin} and {@code SnapshotEnd}, in the same duty cycle as the subscription, so nothing live comes
+ * between the value and the next update and nothing is sent twice. The cache is filled by the live stream and by
+ * the engine's {@code LastValue}s (its own cache, rebuilt from the journal) with every catalog answer.
+ * <p>
+ * Stream continuity: when the event stream skips sequences (the transport lost data, or the engine stopped between
+ * journaling and sending), the stream is held at the next event while the missing range is replayed from the
+ * journal through the engine, then goes on: clients see no gap. A new engine session (a restarted engine) makes
+ * the edge learn the catalog again, which also reveals events journaled but never sent.
+ * <p>
  * Also: keeps the topic catalog in sync with the engine, heartbeats idle connections, closes connections without a
  * subscription past the idle timeout and DISCONNECT connections that take nothing for the lag bound, releases the
  * rings of quiet connections, and passes publish acknowledgements to the HTTP ingress.
  */
 public final class FanOutAgent implements Agent, EventStreamListener, ReplayStreamListener
 {
+    private static final Logger LOG = LoggerFactory.getLogger(FanOutAgent.class);
     private static final int RESUME_EVENTS_PER_DUTY_CYCLE = 256;
+    private static final long GAP_REPLAY_RETRY_NS = TimeUnit.SECONDS.toNanos(2);
     private static final int FRAGMENT_LIMIT = 256;
     private static final int COMMAND_LIMIT = 1024;
     private static final long HOUSEKEEPING_INTERVAL_MAX_NS = TimeUnit.MILLISECONDS.toNanos(250);
@@ -95,6 +109,12 @@ public final class FanOutAgent implements Agent, EventStreamListener, ReplayStre
     private ClientSession replayTarget;
     private long nextReplayCorrelationId;
     private long engineLastSequence;
+    private long gapCorrelationId;
+    private long gapFromSequence;
+    private long gapToSequence;
+    private long gapRequestedNs;
+    private boolean gapRequestSent;
+    private boolean gapReplayActive;
     private long nextHousekeepingNs;
     private long nowNs;
 
@@ -169,7 +189,7 @@ public final class FanOutAgent implements Agent, EventStreamListener, ReplayStre
     {
         nowNs = nanoClock.nanoTime();
         int work = processCommands();
-        work += adapter.poll(FRAGMENT_LIMIT);
+        work += 0 == gapCorrelationId ? adapter.poll(FRAGMENT_LIMIT) : requestGapReplay();
         if (null != replayAdapter)
         {
             work += replayAdapter.poll(FRAGMENT_LIMIT);
@@ -220,7 +240,7 @@ public final class FanOutAgent implements Agent, EventStreamListener, ReplayStre
             return;
         }
         topic.lastTopicSequence(event.topicSequence());
-        lastValues.put(topic.number(), buffer, offset, length);
+        lastValues.put(topic.number(), event.globalSequence(), buffer, offset, length);
         final int size = topic.size();
         if (0 == size)
         {
@@ -318,6 +338,85 @@ public final class FanOutAgent implements Agent, EventStreamListener, ReplayStre
     {
         catalogSync.onCatalogComplete(correlationId);
         engineLastSequence = Math.max(engineLastSequence, lastGlobalSequence);
+        final long seen = adapter.lastGlobalSequence();
+        if (0 == seen)
+        {
+            adapter.advanceTo(lastGlobalSequence); // joined mid-stream: continuity is checked from here
+        }
+        else if (lastGlobalSequence > seen && 0 == gapCorrelationId)
+        {
+            onSequenceGap(seen, lastGlobalSequence + 1); // journaled before this point, never received
+        }
+    }
+
+    public void onLastValue(final EventDecoder event, final DirectBuffer buffer, final int offset, final int length)
+    {
+        final int number = event.topic();
+        if (lastValues.putIfNewer(number, event.globalSequence(), buffer, offset, length))
+        {
+            final TopicSubscribers topic = index.byNumber(number);
+            if (null != topic && event.topicSequence() > topic.lastTopicSequence())
+            {
+                topic.lastTopicSequence(event.topicSequence());
+            }
+        }
+    }
+
+    public boolean onSequenceGap(final long lastSequence, final long nextSequence)
+    {
+        if (0 != gapCorrelationId)
+        {
+            return true; // already filling a gap: hold until it is done
+        }
+        counters.streamGaps().incrementRelease();
+        if (null == replayRequestProxy)
+        {
+            counters.streamGapEventsLost().getAndAddRelease(nextSequence - lastSequence - 1);
+            return false;
+        }
+        LOG.warn("event stream gap: events {} to {} not received; replaying them from the journal",
+            lastSequence + 1, nextSequence - 1);
+        gapCorrelationId = ++nextReplayCorrelationId;
+        gapFromSequence = lastSequence;
+        gapToSequence = nextSequence - 1;
+        gapRequestSent = false;
+        gapReplayActive = false;
+        return true;
+    }
+
+    public void onEngineSession(final int sessionId)
+    {
+        LOG.info("event stream now from engine session {}: the engine restarted; learning its catalog again",
+            sessionId);
+        counters.engineSessions().incrementRelease();
+        catalogSync.restart();
+        gapRequestSent = false; // a request to the old engine may never be answered
+        if (!replaysInFlight.isEmpty())
+        {
+            for (final ClientSession session : replaysInFlight.values())
+            {
+                session.replayEnded(); // asked again of the new engine
+            }
+            replaysInFlight.clear();
+            replayTarget = null;
+        }
+    }
+
+    private int requestGapReplay()
+    {
+        if (gapRequestSent && nowNs - gapRequestedNs < GAP_REPLAY_RETRY_NS)
+        {
+            return 0;
+        }
+        if (replayRequestProxy.request(gapCorrelationId, Math.max(gapFromSequence, adapter.lastGlobalSequence()),
+            gapToSequence))
+        {
+            gapRequestSent = true;
+            gapRequestedNs = nowNs;
+            counters.replayRequests().incrementRelease();
+            return 1;
+        }
+        return 0;
     }
 
     public void onPublishAck(final long correlationId, final long globalSequence, final int topic, final long topicSequence)
@@ -600,11 +699,23 @@ public final class FanOutAgent implements Agent, EventStreamListener, ReplayStre
 
     public void onReplayBegin(final long correlationId)
     {
+        gapReplayActive = 0 != gapCorrelationId && correlationId == gapCorrelationId;
         replayTarget = replaysInFlight.get(correlationId);
     }
 
     public void onReplayedEvent(final EventDecoder event, final DirectBuffer buffer, final int offset, final int length)
     {
+        if (gapReplayActive)
+        {
+            final long sequence = event.globalSequence();
+            if (sequence > adapter.lastGlobalSequence() && sequence <= gapToSequence)
+            {
+                adapter.advanceTo(sequence);
+                onEvent(event, buffer, offset, length); // as if it had come live, in order
+                counters.streamGapEventsRecovered().incrementRelease();
+            }
+            return;
+        }
         final ClientSession session = replayTarget;
         if (null == session || session.isReplayAbandoned())
         {
@@ -628,6 +739,21 @@ public final class FanOutAgent implements Agent, EventStreamListener, ReplayStre
     public void onReplayEnd(
         final long correlationId, final long lastSequence, final long oldestRetained, final boolean tooOld)
     {
+        if (0 != gapCorrelationId && correlationId == gapCorrelationId)
+        {
+            gapReplayActive = false;
+            final long missing = gapToSequence - adapter.lastGlobalSequence();
+            if (missing > 0)
+            {
+                // past the journal's retention: nothing can bring them back; clients resuming later get a reset
+                counters.streamGapEventsLost().getAndAddRelease(missing);
+                LOG.error("event stream gap: {} events up to {} are no longer in the journal (oldest retained {})",
+                    missing, gapToSequence, oldestRetained);
+                adapter.advanceTo(gapToSequence);
+            }
+            gapCorrelationId = 0;
+            return;
+        }
         final ClientSession session = replaysInFlight.remove(correlationId);
         replayTarget = null;
         if (null == session)
@@ -665,7 +791,7 @@ public final class FanOutAgent implements Agent, EventStreamListener, ReplayStre
 
             case SUBSCRIBE:
             {
-                if (session.isClosed())
+                if (session.isClosed() || session.fanOutIndex() < 0)
                 {
                     break;
                 }
@@ -683,9 +809,51 @@ public final class FanOutAgent implements Agent, EventStreamListener, ReplayStre
                         session.offered(nowNs);
                         markDirty(session);
                     }
+                    if (command.snapshot() && session.isInSnapshot())
+                    {
+                        sendSnapshotValue(subscription);
+                    }
                 }
                 break;
             }
+
+            case SNAPSHOT_BEGIN:
+                if (!session.isClosed() && session.fanOutIndex() >= 0 && !session.isResuming())
+                {
+                    if (session.offerSnapshotBegin(command.correlationId()))
+                    {
+                        session.inSnapshot(true);
+                        session.offered(nowNs);
+                        markDirty(session);
+                    }
+                    else
+                    {
+                        snapshotDoesNotFit(session);
+                    }
+                }
+                break;
+
+            case SNAPSHOT_END:
+                if (session.isInSnapshot() && session.fanOutIndex() >= 0)
+                {
+                    final long asOfSequence = adapter.lastGlobalSequence();
+                    if (session.offerSnapshotEnd(command.correlationId(), asOfSequence, session.snapshotValues()))
+                    {
+                        session.inSnapshot(false);
+                        if (asOfSequence > session.lastOfferedSequence())
+                        {
+                            session.lastOfferedSequence(asOfSequence);
+                        }
+                        counters.snapshots().incrementRelease();
+                        session.offered(nowNs);
+                        markDirty(session);
+                    }
+                    else
+                    {
+                        snapshotDoesNotFit(session);
+                    }
+                }
+                break;
 
             case UNSUBSCRIBE:
                 if (index.unsubscribe(session, command.topicName()))
@@ -702,6 +870,45 @@ public final class FanOutAgent implements Agent, EventStreamListener, ReplayStre
                 forget(session);
                 break;
         }
+    }
+
+    /**
+     * The cached value of the subscription's topic, as part of a snapshot. Sent in the duty cycle that made the
+     * subscription live, so the next event of the topic it is given is the one after this value.
+     */
+    private void sendSnapshotValue(final TopicSubscription subscription)
+    {
+        final TopicSubscribers topic = subscription.topic();
+        final LastValueCache.Entry value = 0 == topic.number() ? null : lastValues.get(topic.number());
+        if (null == value)
+        {
+            return; // no event on this topic yet
+        }
+        final ClientSession session = subscription.session();
+        lastValueDecoder.wrapAndApplyHeader(value.buffer, 0, lastValueHeaderDecoder);
+        if (offer(subscription, encodedEvent.wrap(lastValueDecoder, topic.name(), value.buffer, 0, value.length)))
+        {
+            session.snapshotValueSent();
+            counters.snapshotValues().incrementRelease();
+        }
+        else
+        {
+            snapshotDoesNotFit(session);
+        }
+    }
+
+    /**
+     * A snapshot is all or nothing: one that does not fit the connection's ring closes it, saying why, rather than
+     * leaving the client with a partial state it cannot tell from a whole one.
+     */
+    private void snapshotDoesNotFit(final ClientSession session)
+    {
+        final int values = session.snapshotValues();
+        session.inSnapshot(false);
+        forget(session);
+        counters.slowConsumerDisconnects().incrementRelease();
+        session.requestClose(WebSocketCloseCodes.TRY_AGAIN_LATER, "snapshot does not fit the connection's buffer " +
+            "after " + values + " values: subscribe fewer topics per snapshot");
     }
 
     /**

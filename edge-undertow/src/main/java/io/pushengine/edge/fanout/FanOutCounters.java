@@ -23,6 +23,12 @@ public record FanOutCounters(
     AtomicCounter resumes,
     AtomicCounter resumeResets,
     AtomicCounter replayRequests,
-    AtomicCounter eventsResumed)
+    AtomicCounter eventsResumed,
+    AtomicCounter snapshots,
+    AtomicCounter snapshotValues,
+    AtomicCounter streamGaps,
+    AtomicCounter streamGapEventsRecovered,
+    AtomicCounter streamGapEventsLost,
+    AtomicCounter engineSessions)
 {
 }

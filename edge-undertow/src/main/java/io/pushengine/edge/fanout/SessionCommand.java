@@ -1,17 +1,21 @@
 package io.pushengine.edge.fanout;
 
 import io.pushengine.edge.session.ClientSession;
+import io.pushengine.edge.session.ConnectionOptions;
 import org.agrona.concurrent.ManyToOneConcurrentArrayQueue;
 
 /**
  * A change to the subscriber index, sent from an IO thread to the fan-out agent (which alone owns the index).
  * Allocated per command: this is the control path, not the event path.
+ * <p>
+ * A snapshot is three kinds of command in a row from one IO thread (so in order): {@code SNAPSHOT_BEGIN}, one
+ * {@code SUBSCRIBE} with {@code snapshot} set per topic, {@code SNAPSHOT_END}.
  */
-public record SessionCommand(Type type, ClientSession session, String topicName, long correlationId)
+public record SessionCommand(Type type, ClientSession session, String topicName, long correlationId, boolean snapshot)
 {
     public enum Type
     {
-        REGISTER, SUBSCRIBE, UNSUBSCRIBE, REMOVE
+        REGISTER, SUBSCRIBE, UNSUBSCRIBE, REMOVE, SNAPSHOT_BEGIN, SNAPSHOT_END
     }
 
     /**
@@ -28,21 +32,78 @@ public record SessionCommand(Type type, ClientSession session, String topicName,
 
     public static SessionCommand register(final ClientSession session)
     {
-        return new SessionCommand(Type.REGISTER, session, null, 0);
+        return new SessionCommand(Type.REGISTER, session, null, 0, false);
     }
 
     public static SessionCommand subscribe(final ClientSession session, final String topicName, final long correlationId)
     {
-        return new SessionCommand(Type.SUBSCRIBE, session, topicName, correlationId);
+        return new SessionCommand(Type.SUBSCRIBE, session, topicName, correlationId, false);
+    }
+
+    /**
+     * Subscribe, and if {@code snapshot}, send the topic's current value first (between a begin and an end).
+     */
+    public static SessionCommand subscribe(
+        final ClientSession session, final String topicName, final long correlationId, final boolean snapshot)
+    {
+        return new SessionCommand(Type.SUBSCRIBE, session, topicName, correlationId, snapshot);
+    }
+
+    public static SessionCommand snapshotBegin(final ClientSession session, final long correlationId)
+    {
+        return new SessionCommand(Type.SNAPSHOT_BEGIN, session, null, correlationId, true);
+    }
+
+    public static SessionCommand snapshotEnd(final ClientSession session, final long correlationId)
+    {
+        return new SessionCommand(Type.SNAPSHOT_END, session, null, correlationId, true);
     }
 
     public static SessionCommand unsubscribe(final ClientSession session, final String topicName, final long correlationId)
     {
-        return new SessionCommand(Type.UNSUBSCRIBE, session, topicName, correlationId);
+        return new SessionCommand(Type.UNSUBSCRIBE, session, topicName, correlationId, false);
     }
 
     public static SessionCommand remove(final ClientSession session)
     {
-        return new SessionCommand(Type.REMOVE, session, null, 0);
+        return new SessionCommand(Type.REMOVE, session, null, 0, false);
+    }
+
+    /**
+     * Queue the subscriptions a connection asked for in its URL: with a snapshot first if it asked for one.
+     */
+    public static void offerInitialSubscriptions(
+        final ManyToOneConcurrentArrayQueue<SessionCommand> queue,
+        final ClientSession session,
+        final ConnectionOptions options)
+    {
+        if (options.startsWithSnapshot())
+        {
+            offerSnapshot(queue, session, options.topics(), 0);
+        }
+        else
+        {
+            for (final String topic : options.topics())
+            {
+                offer(queue, subscribe(session, topic, 0));
+            }
+        }
+    }
+
+    /**
+     * Queue a snapshot of {@code topics} (subscribing to each) as one ordered run of commands.
+     */
+    public static void offerSnapshot(
+        final ManyToOneConcurrentArrayQueue<SessionCommand> queue,
+        final ClientSession session,
+        final Iterable<String> topics,
+        final long correlationId)
+    {
+        offer(queue, snapshotBegin(session, correlationId));
+        for (final String topic : topics)
+        {
+            offer(queue, subscribe(session, topic, correlationId, true));
+        }
+        offer(queue, snapshotEnd(session, correlationId));
     }
 }

@@ -19,6 +19,8 @@ import java.util.Set;
  *   rate=N              with policy=throttle: events per second per topic, 1..max (server default otherwise)
  *   byterate=N          with policy=throttle: bytes per second for the connection, 0 for no cap
  *   from=SEQ            resume: the last global sequence seen (also lastEventId=SEQ, or a Last-Event-ID header)
+ *   snapshot=true       first the current value of each topic (between snapshot markers), then live; ignored when
+ *                       resuming
  * </pre>
  */
 public final class StreamParameters
@@ -90,7 +92,7 @@ public final class StreamParameters
             "byterate must be a whole number of bytes per second, 0 for no cap");
 
         return new ConnectionOptions(TopicsParameter.parse(exchange), windowMs, requested, byteRate,
-            resumeFrom(exchange));
+            resumeFrom(exchange), parseBoolean(exchange, "snapshot"));
     }
 
     /**
@@ -119,6 +121,20 @@ public final class StreamParameters
         }
         final String name = null != single(exchange, "from") ? "from" : "lastEventId";
         return parseLong(exchange, name, ConnectionOptions.NO_RESUME, 0, Long.MAX_VALUE, reason);
+    }
+
+    private static boolean parseBoolean(final HttpServerExchange exchange, final String name)
+    {
+        final String value = single(exchange, name);
+        if (null == value || "false".equals(value) || "0".equals(value))
+        {
+            return false;
+        }
+        if ("true".equals(value) || "1".equals(value) || value.isEmpty())
+        {
+            return true;
+        }
+        throw new IllegalArgumentException(name + " must be true or false");
     }
 
     private static long parseLong(

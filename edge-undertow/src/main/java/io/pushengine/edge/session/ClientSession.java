@@ -70,6 +70,8 @@ public abstract class ClientSession
     private ResumeState resume; // only while resuming: most connections never need it
     private long byteCredit;
     private long byteCreditNs;
+    private boolean inSnapshot;
+    private int snapshotValues;
 
     protected ClientSession(
         final long sessionId,
@@ -154,6 +156,44 @@ public abstract class ClientSession
     /**
      * The sequence the client asked to resume after, or {@link ConnectionOptions#NO_RESUME}.
      */
+    /**
+     * Tell the client the current values of the topics it asked a snapshot of follow.
+     *
+     * @return false if the ring is full.
+     */
+    public abstract boolean offerSnapshotBegin(long correlationId);
+
+    /**
+     * Tell the client the snapshot is complete: it holds the state after {@code asOfSequence}, live follows.
+     *
+     * @return false if the ring is full.
+     */
+    public abstract boolean offerSnapshotEnd(long correlationId, long asOfSequence, int valueCount);
+
+    /**
+     * A snapshot was begun (or ended, false); counts the values sent in it. Fan-out thread.
+     */
+    public void inSnapshot(final boolean inSnapshot)
+    {
+        this.inSnapshot = inSnapshot;
+        this.snapshotValues = 0;
+    }
+
+    public boolean isInSnapshot()
+    {
+        return inSnapshot;
+    }
+
+    public void snapshotValueSent()
+    {
+        snapshotValues++;
+    }
+
+    public int snapshotValues()
+    {
+        return snapshotValues;
+    }
+
     public long resumeFrom()
     {
         return resumeFrom;

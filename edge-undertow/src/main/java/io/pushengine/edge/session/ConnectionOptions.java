@@ -12,9 +12,24 @@ import java.util.List;
  * @param requestedPolicy    the backpressure policy the client asked for, or null to take each topic's rule.
  * @param maxBytesPerSecond  cap on bytes/s of THROTTLE deliveries for the whole connection, 0 for none.
  * @param resumeFrom         the last global sequence the client saw: send what followed, then live; -1 for live only.
+ * @param snapshot           send each topic's current value before live updates (ignored when resuming: a resuming
+ *                           client already has the state).
  */
 public record ConnectionOptions(
-    List<String> topics, long batchWindowMs, DeliveryPolicy requestedPolicy, long maxBytesPerSecond, long resumeFrom)
+    List<String> topics,
+    long batchWindowMs,
+    DeliveryPolicy requestedPolicy,
+    long maxBytesPerSecond,
+    long resumeFrom,
+    boolean snapshot)
 {
+    /**
+     * @return true when the connection starts with a snapshot of its topics.
+     */
+    public boolean startsWithSnapshot()
+    {
+        return snapshot && resumeFrom < 0;
+    }
+
     public static final long NO_RESUME = -1;
 }

@@ -91,10 +91,7 @@ public final class SseEndpoint implements HttpHandler
             counters.connectionClosed(counters.sseConnections());
             SessionCommand.offer(commands, SessionCommand.remove(session));
         });
-        for (final String topic : options.topics())
-        {
-            SessionCommand.offer(commands, SessionCommand.subscribe(session, topic, 0));
-        }
+        SessionCommand.offerInitialSubscriptions(commands, session, options);
         LOG.info("sse open id={} remote={} topics={}", session.sessionId(), session.remoteAddress(),
             options.topics().size());
 

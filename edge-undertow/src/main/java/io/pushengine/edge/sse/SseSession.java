@@ -106,6 +106,37 @@ final class SseSession extends ClientSession implements ControlledMessageHandler
     }
 
     /**
+     * {@code event: $snapshot-begin}, no {@code id:}: the values that follow are ordinary events with their own ids.
+     */
+    public boolean offerSnapshotBegin(final long correlationId)
+    {
+        final ExpandableArrayBuffer out = controlTextBuffer;
+        int position = out.putStringWithoutLengthAscii(0, "event: $snapshot-begin\ndata: {\"correlationId\":");
+        position += out.putLongAscii(position, correlationId);
+        position += out.putStringWithoutLengthAscii(position, "}\n\n");
+        return ringForWrite().write(OutboundRingDescriptor.CONTROL_MSG_TYPE_ID, out, 0, position);
+    }
+
+    /**
+     * {@code event: $snapshot-end} with {@code id: asOfSequence}: the snapshot's values carry older ids, so this sets
+     * the client's Last-Event-ID to where the snapshot stands and a reconnect resumes from there.
+     */
+    public boolean offerSnapshotEnd(final long correlationId, final long asOfSequence, final int valueCount)
+    {
+        final ExpandableArrayBuffer out = controlTextBuffer;
+        int position = out.putStringWithoutLengthAscii(0, "id: ");
+        position += out.putLongAscii(position, asOfSequence);
+        position += out.putStringWithoutLengthAscii(position, "\nevent: $snapshot-end\ndata: {\"correlationId\":");
+        position += out.putLongAscii(position, correlationId);
+        position += out.putStringWithoutLengthAscii(position, ",\"asOfSequence\":");
+        position += out.putLongAscii(position, asOfSequence);
+        position += out.putStringWithoutLengthAscii(position, ",\"valueCount\":");
+        position += out.putIntAscii(position, valueCount);
+        position += out.putStringWithoutLengthAscii(position, "}\n\n");
+        return ringForWrite().write(OutboundRingDescriptor.CONTROL_MSG_TYPE_ID, out, 0, position);
+    }
+
+    /**
      * {@code event: $resumed}, no {@code id:}.
      */
     public boolean offerResumed(
@@ -167,7 +198,11 @@ final class SseSession extends ClientSession implements ControlledMessageHandler
         writeLength = 0;
         writeEvents = 0;
 
-        ring.controlledRead(this);
+        if (0 == ring.controlledRead(this) && 0 == writeLength)
+        {
+            // the read stopped at the end of the buffer after only padding: the next message is at the start
+            ring.controlledRead(this);
+        }
         writeBuffer.wrap(NOTHING); // a view kept on a pooled buffer would keep it alive
 
         if (0 == writeLength)

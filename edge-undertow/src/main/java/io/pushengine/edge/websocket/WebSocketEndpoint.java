@@ -30,6 +30,7 @@ import org.slf4j.LoggerFactory;
 import org.xnio.Pooled;
 
 import java.nio.ByteBuffer;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -111,10 +112,7 @@ public final class WebSocketEndpoint implements HttpHandler, WebSocketConnection
             counters.connectionClosed(counters.webSocketConnections());
             SessionCommand.offer(commands, SessionCommand.remove(session));
         });
-        for (final String topic : options.topics())
-        {
-            SessionCommand.offer(commands, SessionCommand.subscribe(session, topic, 0));
-        }
+        SessionCommand.offerInitialSubscriptions(commands, session, options);
 
         LOG.info("ws open id={} remote={} topics={} window={} policy={}", session.sessionId(),
             session.remoteAddress(), options.topics().size(), options.batchWindowMs(), options.requestedPolicy());
@@ -199,6 +197,9 @@ public final class WebSocketEndpoint implements HttpHandler, WebSocketConnection
                     {
                         subscribeDecoder.wrap(buffer, MessageHeaderDecoder.ENCODED_LENGTH, blockLength, version);
                         final long correlationId = subscribeDecoder.correlationId();
+                        // clients built before the snapshot field send a shorter block: no snapshot
+                        final boolean snapshot = blockLength > SubscribeDecoder.snapshotEncodingOffset() &&
+                            1 == subscribeDecoder.snapshot();
                         final String topic = subscribeDecoder.topicName();
                         checkConsumed(subscribeDecoder.limit(), length);
                         final String invalid = TopicNames.validate(topic);
@@ -207,7 +208,14 @@ public final class WebSocketEndpoint implements HttpHandler, WebSocketConnection
                             session.sendError(ErrorCode.INVALID_TOPIC, correlationId, invalid);
                             return;
                         }
-                        SessionCommand.offer(commands, SessionCommand.subscribe(session, topic, correlationId));
+                        if (snapshot)
+                        {
+                            SessionCommand.offerSnapshot(commands, session, List.of(topic), correlationId);
+                        }
+                        else
+                        {
+                            SessionCommand.offer(commands, SessionCommand.subscribe(session, topic, correlationId));
+                        }
                         break;
                     }
 

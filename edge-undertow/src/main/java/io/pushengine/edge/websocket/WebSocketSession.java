@@ -7,6 +7,8 @@ import io.pushengine.codec.sbe.GapEncoder;
 import io.pushengine.codec.sbe.HeartbeatEncoder;
 import io.pushengine.codec.sbe.MessageHeaderEncoder;
 import io.pushengine.codec.sbe.ResumedEncoder;
+import io.pushengine.codec.sbe.SnapshotBeginEncoder;
+import io.pushengine.codec.sbe.SnapshotEndEncoder;
 import io.pushengine.codec.sbe.SubscribedEncoder;
 import io.pushengine.edge.EdgeCounters;
 import io.pushengine.edge.session.ClientSession;
@@ -51,6 +53,8 @@ final class WebSocketSession extends ClientSession implements ControlledMessageH
     private final SubscribedEncoder subscribedEncoder = new SubscribedEncoder();
     private final GapEncoder gapEncoder = new GapEncoder();
     private final ResumedEncoder resumedEncoder = new ResumedEncoder();
+    private final SnapshotBeginEncoder snapshotBeginEncoder = new SnapshotBeginEncoder();
+    private final SnapshotEndEncoder snapshotEndEncoder = new SnapshotEndEncoder();
     private final MessageHeaderEncoder ioHeaderEncoder = new MessageHeaderEncoder();
     private final HeartbeatEncoder heartbeatEncoder = new HeartbeatEncoder();
     private final BatchFrameBuilder batchBuilder = new BatchFrameBuilder();
@@ -166,6 +170,41 @@ final class WebSocketSession extends ClientSession implements ControlledMessageH
         return true;
     }
 
+    public boolean offerSnapshotBegin(final long correlationId)
+    {
+        final OneToOneRingBuffer ring = ringForWrite();
+        final int length = MessageHeaderEncoder.ENCODED_LENGTH + SnapshotBeginEncoder.BLOCK_LENGTH;
+        final int index = ring.tryClaim(OutboundRingDescriptor.CONTROL_MSG_TYPE_ID, length);
+        if (index <= 0)
+        {
+            return false;
+        }
+        snapshotBeginEncoder.wrapAndApplyHeader(ring.buffer(), index, fanOutHeaderEncoder).correlationId(correlationId);
+        ring.commit(index);
+        snapshotBeginEncoder.wrap(NOTHING, 0);
+        fanOutHeaderEncoder.wrap(NOTHING, 0);
+        return true;
+    }
+
+    public boolean offerSnapshotEnd(final long correlationId, final long asOfSequence, final int valueCount)
+    {
+        final OneToOneRingBuffer ring = ringForWrite();
+        final int length = MessageHeaderEncoder.ENCODED_LENGTH + SnapshotEndEncoder.BLOCK_LENGTH;
+        final int index = ring.tryClaim(OutboundRingDescriptor.CONTROL_MSG_TYPE_ID, length);
+        if (index <= 0)
+        {
+            return false;
+        }
+        snapshotEndEncoder.wrapAndApplyHeader(ring.buffer(), index, fanOutHeaderEncoder)
+            .correlationId(correlationId)
+            .asOfSequence(asOfSequence)
+            .valueCount(valueCount);
+        ring.commit(index);
+        snapshotEndEncoder.wrap(NOTHING, 0);
+        fanOutHeaderEncoder.wrap(NOTHING, 0);
+        return true;
+    }
+
     // ---------------------------------------------------------------- IO thread
 
     protected void drain()
@@ -189,7 +228,11 @@ final class WebSocketSession extends ClientSession implements ControlledMessageH
         controlLength = 0;
         eventsInFrame = 0;
 
-        ring.controlledRead(this);
+        if (0 == ring.controlledRead(this) && !batching && 0 == controlLength)
+        {
+            // the read stopped at the end of the buffer after only padding: the next message is at the start
+            ring.controlledRead(this);
+        }
 
         frameLength = batching ? batchBuilder.finish() : controlLength;
         frameBuffer.wrap(NOTHING);

@@ -10,6 +10,7 @@ import io.pushengine.codec.sbe.CatalogCompleteEncoder;
 import io.pushengine.codec.sbe.CatalogRequestDecoder;
 import io.pushengine.codec.sbe.EventDecoder;
 import io.pushengine.codec.sbe.EventEncoder;
+import io.pushengine.codec.sbe.LastValueEncoder;
 import io.pushengine.codec.sbe.MessageHeaderDecoder;
 import io.pushengine.codec.sbe.MessageHeaderEncoder;
 import io.pushengine.codec.sbe.PayloadType;
@@ -20,6 +21,7 @@ import io.pushengine.journal.EventJournal;
 import io.pushengine.journal.JournalReader;
 import io.pushengine.journal.TopicRegistryStore;
 import org.agrona.DirectBuffer;
+import org.agrona.ExpandableArrayBuffer;
 import org.agrona.concurrent.Agent;
 import org.agrona.concurrent.EpochNanoClock;
 import org.agrona.concurrent.UnsafeBuffer;
@@ -66,6 +68,9 @@ public final class Sequencer implements Agent, ControlledMessageHandler, Control
     private final UnsafeBuffer controlBuffer = new UnsafeBuffer(new byte[512]);
     private final UnsafeBuffer payloadView = new UnsafeBuffer(0, 0);
     private final TopicTable topicTable = new TopicTable();
+    private final LastValueTable lastValues = new LastValueTable();
+    private final LastValueEncoder lastValueEncoder = new LastValueEncoder();
+    private final ExpandableArrayBuffer lastValueBuffer = new ExpandableArrayBuffer(256);
     private final ControlledFragmentAssembler ingressAssembler = new ControlledFragmentAssembler(this);
 
     private final EventJournal journal;
@@ -219,6 +224,10 @@ public final class Sequencer implements Agent, ControlledMessageHandler, Control
                 {
                     announce(topic, topicTable.name(topic));
                 }
+                for (int topic = 1; topic <= topicTable.size(); topic++)
+                {
+                    sendLastValue(topic);
+                }
                 catalogCompleteEncoder.wrapAndApplyHeader(controlBuffer, 0, headerEncoder)
                     .correlationId(catalogRequestDecoder.correlationId())
                     .lastGlobalSequence(lastGlobalSequence)
@@ -288,6 +297,7 @@ public final class Sequencer implements Agent, ControlledMessageHandler, Control
         final int length = MessageHeaderEncoder.ENCODED_LENGTH + eventEncoder.encodedLength();
 
         journal.append(eventBuffer, 0, length);
+        lastValues.put(topic, eventBuffer, 0, length);
         counters.eventsSequenced().incrementRelease();
         counters.lastSequence().setRelease(globalSequence);
 
@@ -328,6 +338,22 @@ public final class Sequencer implements Agent, ControlledMessageHandler, Control
         return topic;
     }
 
+    /**
+     * Part of a catalog answer: the topic's newest event, so an edge that joined after it can serve snapshots. In
+     * stream order, so it is exactly the value as of this point of the stream.
+     */
+    private void sendLastValue(final int topic)
+    {
+        final int length = lastValues.length(topic);
+        if (0 == length)
+        {
+            return;
+        }
+        lastValueEncoder.wrapAndApplyHeader(lastValueBuffer, 0, headerEncoder)
+            .putEventMessage(lastValues.buffer(topic), 0, length);
+        eventStream.send(lastValueBuffer, 0, MessageHeaderEncoder.ENCODED_LENGTH + lastValueEncoder.encodedLength());
+    }
+
     private void announce(final int topic, final String name)
     {
         topicDeclaredEncoder.wrapAndApplyHeader(controlBuffer, 0, headerEncoder).topic(topic).topicName(name);
@@ -337,8 +363,8 @@ public final class Sequencer implements Agent, ControlledMessageHandler, Control
     // ---------------------------------------------------------------- recovery
 
     /**
-     * Rebuild state from disk: topic numbers from the registry, then the last global sequence and each topic's last
-     * sequence from a scan of the journal. The scan is linear in the retained journal (see README: recovery).
+     * Rebuild state from disk: topic numbers from the registry, then the last global sequence, each topic's last
+     * sequence and last value from a scan of the journal. The scan is linear in the retained journal (see README: recovery).
      */
     private void recover()
     {
@@ -371,6 +397,7 @@ public final class Sequencer implements Agent, ControlledMessageHandler, Control
             if (topicTable.isDeclared(topic))
             {
                 topicTable.lastTopicSequence(topic, eventDecoder.topicSequence());
+                lastValues.put(topic, buffer, offset, length);
             }
             return true;
         }

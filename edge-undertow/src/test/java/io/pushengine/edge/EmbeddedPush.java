@@ -23,7 +23,15 @@ final class EmbeddedPush implements AutoCloseable
     EmbeddedPush(
         final File journalDir, final String eventsChannel, final String ingressChannel, final EdgeServer.Context edgeCtx)
     {
-        final PushEngine.Context engineCtx = new PushEngine.Context().journalDir(journalDir);
+        this(new PushEngine.Context().journalDir(journalDir), eventsChannel, ingressChannel, edgeCtx);
+    }
+
+    EmbeddedPush(
+        final PushEngine.Context engineCtx,
+        final String eventsChannel,
+        final String ingressChannel,
+        final EdgeServer.Context edgeCtx)
+    {
         if (null != eventsChannel)
         {
             engineCtx.eventsChannel(eventsChannel).ingressChannel(ingressChannel);
@@ -44,6 +52,23 @@ final class EmbeddedPush implements AutoCloseable
             throw ex;
         }
         Await.await(edge::isReady, () -> "edge not ready");
+    }
+
+    /**
+     * The value of one of the engine's counters (its Aeron counters, as /metrics shows them).
+     */
+    long engineCounter(final io.pushengine.codec.metrics.CounterType type)
+    {
+        final long[] value = { -1 };
+        final org.agrona.concurrent.status.CountersReader counters = engine.aeron().countersReader();
+        counters.forEach((counterId, typeId, keyBuffer, label) ->
+        {
+            if (typeId == type.typeId() && label.startsWith("engine"))
+            {
+                value[0] = counters.getCounterValue(counterId);
+            }
+        });
+        return value[0];
     }
 
     URI http(final String pathAndQuery)

@@ -1,6 +1,8 @@
 package io.pushengine.edge;
 
+import io.pushengine.codec.metrics.CounterType;
 import io.pushengine.codec.sbe.PayloadType;
+import io.pushengine.engine.PushEngine;
 import io.pushengine.engine.Topic;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -138,6 +140,56 @@ class ResumeTest
                 assertTrue(resumedNotice(byHeader).data().startsWith("{\"fromSequence\":299,\"toSequence\":600,"),
                     resumedNotice(byHeader).data());
                 assertEquals(601, dataEvents(byHeader).get(150).id(), "then live");
+            }
+        }
+    }
+
+    @Test
+    void resumeFromBeyondTheJournalsRetentionIsAnExplicitReset() throws Exception
+    {
+        // one-second journal cycles kept for 1.5 s after they end; a 16-event window at the edge, so old resumes
+        // must go to the journal
+        try (EmbeddedPush push = new EmbeddedPush(new PushEngine.Context()
+            .journalDir(journalDir)
+            .journalRollCycle("TEST_SECONDLY")
+            .journalRetentionMs(1500), null, null, new EdgeServer.Context()
+            .recentWindowEvents(16)
+            .recentWindowBytes(4096)))
+        {
+            for (int i = 1; i <= 40; i++)
+            {
+                push.engine.publish("old.A", PayloadType.TEXT, ("" + i).getBytes(StandardCharsets.UTF_8));
+            }
+            // keep writing into later cycles until retention has deleted the first
+            await(() ->
+            {
+                push.engine.publish("old.A", PayloadType.TEXT, "later".getBytes(StandardCharsets.UTF_8));
+                sleepMs(100);
+                return push.engineCounter(CounterType.ENGINE_JOURNAL_CYCLES_DELETED) > 0;
+            });
+            final long last = push.engine.lastGlobalSequence();
+
+            try (WebSocketTestClient tooOld = new WebSocketTestClient(push.ws("/ws?topics=old.A&from=1"));
+                SseTestClient tooOldSse = new SseTestClient(push.http("/sse?topics=old.A"), "1");
+                WebSocketTestClient recent = new WebSocketTestClient(push.ws("/ws?topics=old.A&from=" + (last - 3))))
+            {
+                final long[] reset = tooOld.resumed.get(10, TimeUnit.SECONDS);
+                assertEquals(1, reset[0]);
+                assertEquals(0, reset[2], "not complete: the client must take a snapshot");
+                assertTrue(reset[3] > 1, "says what the oldest retained sequence is: " + reset[3]);
+                assertTrue(tooOld.events.isEmpty(), "nothing from before the reset: no silent gap");
+                await(() -> resumedNotice(tooOldSse) != null);
+                assertTrue(resumedNotice(tooOldSse).data().contains("\"complete\":false"),
+                    resumedNotice(tooOldSse).data());
+
+                final long[] complete = recent.resumed.get(10, TimeUnit.SECONDS);
+                assertEquals(1, complete[2], "a resume within retention is complete");
+                assertEquals(3, recent.events.size());
+
+                push.engine.publish("old.A", PayloadType.TEXT, "live".getBytes(StandardCharsets.UTF_8));
+                await(() -> tooOld.events.size() == 1 && recent.events.size() == 4);
+                assertEquals("live", tooOld.events.get(0).payload());
+                assertTrue(push.edge.counters().fanOut().resumeResets().get() >= 2);
             }
         }
     }

@@ -16,6 +16,7 @@ import io.pushengine.engine.sequencer.PublishRingDescriptor;
 import io.pushengine.engine.sequencer.Sequencer;
 import io.pushengine.journal.EventJournal;
 import io.pushengine.journal.JournalConfiguration;
+import io.pushengine.journal.JournalRetention;
 import io.pushengine.journal.TopicRegistryStore;
 import io.pushengine.engine.replay.ReplayService;
 import org.agrona.CloseHelper;
@@ -76,6 +77,8 @@ public final class PushEngine implements AutoCloseable
         private long publishTimeoutNs;
         private File journalDir;
         private String journalRollCycle;
+        private long journalRetentionMs = -1;
+        private long journalRetentionBytes = -1;
         private Supplier<IdleStrategy> idleStrategySupplier;
         private ErrorHandler errorHandler;
         private EpochNanoClock epochNanoClock;
@@ -104,6 +107,9 @@ public final class PushEngine implements AutoCloseable
             }
             journalDir = null != journalDir ? journalDir : new File(JournalConfiguration.dir());
             journalRollCycle = null != journalRollCycle ? journalRollCycle : JournalConfiguration.rollCycle();
+            journalRetentionMs = journalRetentionMs >= 0 ? journalRetentionMs : JournalConfiguration.retentionMs();
+            journalRetentionBytes = journalRetentionBytes >= 0 ?
+                journalRetentionBytes : JournalConfiguration.retentionBytes();
             eventsChannel = null != eventsChannel ? eventsChannel : StreamConfiguration.eventsChannel();
             ingressChannel = null != ingressChannel ? ingressChannel : StreamConfiguration.ingressChannel();
             termBufferLength = 0 != termBufferLength ? termBufferLength : EngineConfiguration.termBufferLength();
@@ -244,6 +250,24 @@ public final class PushEngine implements AutoCloseable
             return journalDir;
         }
 
+        /**
+         * Journal cycles last written longer ago than this are deleted; 0 keeps them for ever.
+         */
+        public Context journalRetentionMs(final long journalRetentionMs)
+        {
+            this.journalRetentionMs = journalRetentionMs;
+            return this;
+        }
+
+        /**
+         * Oldest journal cycles are deleted while the journal is larger than this; 0 for no size limit.
+         */
+        public Context journalRetentionBytes(final long journalRetentionBytes)
+        {
+            this.journalRetentionBytes = journalRetentionBytes;
+            return this;
+        }
+
         public Context journalRollCycle(final String journalRollCycle)
         {
             this.journalRollCycle = journalRollCycle;
@@ -368,7 +392,9 @@ public final class PushEngine implements AutoCloseable
                 aeronClient.addExclusivePublication(ctx.eventsChannel(), ProtocolDefaults.REPLAY_STREAM_ID),
                 eventJournal,
                 counter(CounterType.ENGINE_REPLAYS_SERVED),
-                counter(CounterType.ENGINE_EVENTS_REPLAYED));
+                counter(CounterType.ENGINE_EVENTS_REPLAYED),
+                new JournalRetention(eventJournal, ctx.journalRetentionMs, ctx.journalRetentionBytes),
+                counter(CounterType.ENGINE_JOURNAL_CYCLES_DELETED));
             replayRunner = new AgentRunner(
                 ctx.idleStrategySupplier().get(), ctx.errorHandler(), errorCounter, replayService);
             AgentRunner.startOnThread(replayRunner);

@@ -2,7 +2,9 @@ package io.pushengine.journal;
 
 import net.openhft.chronicle.bytes.Bytes;
 import net.openhft.chronicle.queue.ExcerptAppender;
+import net.openhft.chronicle.queue.RollCycle;
 import net.openhft.chronicle.queue.RollCycles;
+import net.openhft.chronicle.queue.rollcycles.TestRollCycles;
 import net.openhft.chronicle.queue.impl.single.SingleChronicleQueue;
 import net.openhft.chronicle.queue.impl.single.SingleChronicleQueueBuilder;
 import net.openhft.chronicle.wire.DocumentContext;
@@ -10,6 +12,13 @@ import org.agrona.CloseHelper;
 import org.agrona.DirectBuffer;
 
 import java.io.File;
+import java.time.DateTimeException;
+import java.time.LocalDate;
+import java.time.LocalDateTime;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.time.temporal.ChronoField;
+import java.time.temporal.TemporalAccessor;
 
 /**
  * The event journal: one Chronicle Queue excerpt per sequenced event, holding the SBE {@code Event} message exactly
@@ -62,16 +71,32 @@ public final class EventJournal implements AutoCloseable
             {
                 rollCycle = JournalConfiguration.rollCycle();
             }
+            resolveRollCycle(rollCycle);
+            return this;
+        }
+    }
+
+    /**
+     * A Chronicle roll cycle by name: {@code FAST_DAILY}, {@code FAST_HOURLY}, {@code FIVE_MINUTELY}... or, for tests
+     * of retention, {@code TEST_SECONDLY}.
+     */
+    static RollCycle resolveRollCycle(final String name)
+    {
+        try
+        {
+            return RollCycles.valueOf(name);
+        }
+        catch (final IllegalArgumentException ex)
+        {
             try
             {
-                RollCycles.valueOf(rollCycle);
+                return TestRollCycles.valueOf(name);
             }
-            catch (final IllegalArgumentException ex)
+            catch (final IllegalArgumentException ignore)
             {
-                throw new IllegalArgumentException("unknown roll cycle '" + rollCycle + "' for " +
+                throw new IllegalArgumentException("unknown roll cycle '" + name + "' for " +
                     JournalConfiguration.ROLL_CYCLE_PROP_NAME, ex);
             }
-            return this;
         }
     }
 
@@ -87,7 +112,7 @@ public final class EventJournal implements AutoCloseable
         try
         {
             queue = SingleChronicleQueueBuilder.binary(new File(ctx.dir(), "events"))
-                .rollCycle(RollCycles.valueOf(ctx.rollCycle()))
+                .rollCycle(resolveRollCycle(ctx.rollCycle()))
                 .build();
             this.eventQueue = queue;
             this.appender = queue.createAppender();
@@ -135,6 +160,45 @@ public final class EventJournal implements AutoCloseable
     public JournalReader newReader()
     {
         return new JournalReader(eventQueue);
+    }
+
+    /**
+     * The directory of the event queue's roll-cycle files.
+     */
+    public File eventsDir()
+    {
+        return eventQueue.file();
+    }
+
+    /**
+     * When the cycle held by a roll-cycle file ended (or will end), ms since the epoch; -1 if the name is not one of
+     * this journal's cycle names.
+     */
+    public long cycleEndMs(final File cycleFile)
+    {
+        final RollCycle rollCycle = eventQueue.rollCycle();
+        final String name = cycleFile.getName().replace(".cq4", "");
+        try
+        {
+            final TemporalAccessor parsed = DateTimeFormatter.ofPattern(rollCycle.format())
+                .withZone(ZoneOffset.UTC).parse(name);
+            final long startMs = parsed.isSupported(ChronoField.HOUR_OF_DAY) ?
+                LocalDateTime.from(parsed).toInstant(ZoneOffset.UTC).toEpochMilli() :
+                LocalDate.from(parsed).atStartOfDay(ZoneOffset.UTC).toInstant().toEpochMilli();
+            return startMs + rollCycle.lengthInMillis();
+        }
+        catch (final DateTimeException ex)
+        {
+            return -1;
+        }
+    }
+
+    /**
+     * Make every reader see the cycle files now on disk (after {@link JournalRetention} deleted some).
+     */
+    public void refreshDirectoryListing()
+    {
+        eventQueue.refreshDirectoryListing();
     }
 
     /**

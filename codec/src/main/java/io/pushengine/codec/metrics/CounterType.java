@@ -27,6 +27,8 @@ public enum CounterType
         "Journal replay requests answered (edges resuming clients)"),
     ENGINE_EVENTS_REPLAYED(1109, "push_engine_events_replayed_total", false,
         "Events sent from the journal in answer to replay requests"),
+    ENGINE_JOURNAL_CYCLES_DELETED(1110, "push_engine_journal_cycles_deleted_total", false,
+        "Journal roll-cycle files deleted by retention (age or size)"),
 
     EDGE_CONNECTIONS(1201, "push_edge_connections", true,
         "Open client connections, all transports"),

@@ -14,6 +14,7 @@ import io.pushengine.codec.sbe.ReplayRequestDecoder;
 import io.pushengine.journal.EventJournal;
 import io.pushengine.journal.JournalEventHandler;
 import io.pushengine.journal.JournalReader;
+import io.pushengine.journal.JournalRetention;
 import org.agrona.CloseHelper;
 import org.agrona.DirectBuffer;
 import org.agrona.ExpandableArrayBuffer;
@@ -32,10 +33,13 @@ import java.util.ArrayDeque;
  * <p>
  * Reads the journal with its own tailer on its own thread: the sequencer is never slowed by a replay. Back pressure
  * from the replay stream pauses the answer (the event in hand is kept and retried), it never drops one.
+ * <p>
+ * Also enforces the journal's retention once a second, between answers, on this same thread.
  */
 public final class ReplayService implements Agent, FragmentHandler, JournalEventHandler
 {
     private static final int EVENTS_PER_DUTY_CYCLE = 64;
+    private static final long RETENTION_INTERVAL_MS = 1000;
 
     private record Request(long correlationId, long fromSequence, long toSequence)
     {
@@ -60,6 +64,9 @@ public final class ReplayService implements Agent, FragmentHandler, JournalEvent
     private final EventJournal journal;
     private final AtomicCounter replaysServed;
     private final AtomicCounter eventsReplayed;
+    private final JournalRetention retention;
+    private final AtomicCounter cyclesDeleted;
+    private long nextRetentionMs;
     private JournalReader reader;
     private State state = State.IDLE;
     private Request current;
@@ -73,8 +80,12 @@ public final class ReplayService implements Agent, FragmentHandler, JournalEvent
         final ExclusivePublication replayPublication,
         final EventJournal journal,
         final AtomicCounter replaysServed,
-        final AtomicCounter eventsReplayed)
+        final AtomicCounter eventsReplayed,
+        final JournalRetention retention,
+        final AtomicCounter cyclesDeleted)
     {
+        this.retention = retention;
+        this.cyclesDeleted = cyclesDeleted;
         this.requestSubscription = requestSubscription;
         this.replayPublication = replayPublication;
         this.journal = journal;
@@ -100,6 +111,17 @@ public final class ReplayService implements Agent, FragmentHandler, JournalEvent
     public int doWork()
     {
         int work = requestSubscription.poll(this, 16);
+        if (State.IDLE == state && retention.isEnabled())
+        {
+            final long nowMs = System.currentTimeMillis();
+            if (nowMs >= nextRetentionMs)
+            {
+                nextRetentionMs = nowMs + RETENTION_INTERVAL_MS;
+                final int deleted = retention.enforce(nowMs);
+                cyclesDeleted.getAndAddRelease(deleted);
+                work += deleted;
+            }
+        }
         if (State.IDLE == state && !requests.isEmpty())
         {
             start(requests.poll());

@@ -2,7 +2,9 @@
 // Plain ES module, no dependencies. (Fallback to SSE / long-poll arrives with the migration-path issue.)
 
 const SCHEMA_ID = 7101;
-const TEMPLATE = { BATCH: 2, SUBSCRIBED: 12, HEARTBEAT: 13, ERROR: 14, GAP: 15, RESUMED: 16 };
+const TEMPLATE = {
+  BATCH: 2, SUBSCRIBED: 12, HEARTBEAT: 13, ERROR: 14, GAP: 15, RESUMED: 16, SNAPSHOT_BEGIN: 17, SNAPSHOT_END: 18,
+};
 const PAYLOAD = { OPAQUE: 0, TEXT: 1, JSON: 2, PRICE_TICK: 3 };
 const utf8 = new TextDecoder();
 
@@ -105,6 +107,15 @@ export function decodeFrame(buffer, topicNames) {
         complete: view.getUint8(body + 16) === 1,
         oldestRetained: Number(view.getBigInt64(body + 17, true)),
       };
+    case TEMPLATE.SNAPSHOT_BEGIN:
+      return { type: 'snapshot-begin', correlationId: Number(view.getBigInt64(body, true)) };
+    case TEMPLATE.SNAPSHOT_END:
+      return {
+        type: 'snapshot-end',
+        correlationId: Number(view.getBigInt64(body, true)),
+        asOfSequence: Number(view.getBigInt64(body + 8, true)),
+        valueCount: view.getInt32(body + 16, true),
+      };
     default:
       return { type: 'unknown', templateId };
   }
@@ -112,7 +123,8 @@ export function decodeFrame(buffer, topicNames) {
 
 /**
  * Connects to /ws, delivers events, reconnects with exponential backoff and jitter.
- * Options: topics, policy ('conflate' | 'disconnect'), onEvent(event), onState(state, detail), baseDelayMs (1000),
+ * Options: topics, policy ('conflate' | 'disconnect'), snapshot (true: the current value of each topic first, on
+ * the first connection), onEvent(event), onSnapshot(end), onState(state, detail), baseDelayMs (1000),
  * maxDelayMs (30000), jitter (0.3).
  */
 export class PushClient {
@@ -129,7 +141,8 @@ export class PushClient {
     const topics = encodeURIComponent(this.options.topics.join(','));
     const policy = this.options.policy ? `&policy=${this.options.policy}` : '';
     const from = this.lastSequence > 0 ? `&from=${this.lastSequence}` : ''; // resume: nothing lost, nothing twice
-    const ws = new WebSocket(`${this.url}?topics=${topics}${policy}${from}`);
+    const snapshot = this.lastSequence === 0 && this.options.snapshot ? '&snapshot=true' : '';
+    const ws = new WebSocket(`${this.url}?topics=${topics}${policy}${from}${snapshot}`);
     ws.binaryType = 'arraybuffer';
     this.ws = ws;
     this.state('connecting');
@@ -137,7 +150,11 @@ export class PushClient {
     ws.onmessage = (m) => {
       const msg = decodeFrame(m.data, this.topicNames);
       if (msg.type === 'batch') {
-        for (const e of msg.events) { this.lastSequence = e.sequence; this.options.onEvent?.(e); }
+        // snapshot values carry older sequences than live events: the cursor only moves forward
+        for (const e of msg.events) { this.lastSequence = Math.max(this.lastSequence, e.sequence); this.options.onEvent?.(e); }
+      } else if (msg.type === 'snapshot-end') {
+        this.lastSequence = Math.max(this.lastSequence, msg.asOfSequence); // the state is as of this sequence
+        this.options.onSnapshot?.(msg);
       } else if (msg.type === 'resumed') {
         this.options.onResumed?.(msg); // complete false: events were no longer retained, resync (snapshot)
       } else if (msg.type === 'gap') {

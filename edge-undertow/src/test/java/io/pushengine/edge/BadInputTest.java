@@ -219,6 +219,26 @@ class BadInputTest
         }
     }
 
+    @Test
+    void subscribeWithFromSequenceIsRefusedWithAReasonNotSilentlyIgnored() throws Exception
+    {
+        try (WebSocketTestClient client = new WebSocketTestClient(push.ws("/ws?topics=news")))
+        {
+            final byte[] message = subscribe("other");
+            new UnsafeBuffer(message).putLong(MessageHeaderEncoder.ENCODED_LENGTH + 8, 5L); // fromSequence = 5
+            client.sendBinary(message);
+            await(() -> client.frames.stream().anyMatch(f -> new UnsafeBuffer(f).getShort(2) == ErrorDecoder.TEMPLATE_ID));
+            final byte[] frame = client.frames.stream()
+                .filter(f -> new UnsafeBuffer(f).getShort(2) == ErrorDecoder.TEMPLATE_ID).findFirst().orElseThrow();
+            final ErrorDecoder error = new ErrorDecoder().wrapAndApplyHeader(
+                new UnsafeBuffer(frame), 0, new MessageHeaderDecoder());
+            assertEquals(ErrorCode.UNSUPPORTED_MESSAGE, error.code());
+            final String reason = error.reason();
+            assertTrue(reason.contains("from=SEQ"), reason);
+            assertTrue(!client.closeCode.isDone(), "still open");
+        }
+    }
+
     private static byte[] subscribe(final String topic)
     {
         final UnsafeBuffer buffer = new UnsafeBuffer(new byte[256]);

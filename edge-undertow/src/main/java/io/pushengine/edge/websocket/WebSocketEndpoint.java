@@ -208,6 +208,13 @@ public final class WebSocketEndpoint implements HttpHandler, WebSocketConnection
                             session.sendError(ErrorCode.INVALID_TOPIC, correlationId, invalid);
                             return;
                         }
+                        if (subscribeDecoder.fromSequence() != SubscribeDecoder.fromSequenceNullValue())
+                        {
+                            counters.protocolErrors().increment();
+                            session.sendError(ErrorCode.UNSUPPORTED_MESSAGE, correlationId, "fromSequence on " +
+                                "Subscribe is not supported yet: reconnect with /ws?topics=...&from=SEQ to resume");
+                            return;
+                        }
                         if (snapshot)
                         {
                             SessionCommand.offerSnapshot(commands, session, List.of(topic), correlationId);

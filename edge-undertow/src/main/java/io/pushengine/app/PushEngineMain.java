@@ -1,6 +1,7 @@
 package io.pushengine.app;
 
 import io.pushengine.edge.EdgeServer;
+import io.pushengine.engine.EngineMain;
 import io.pushengine.engine.PushEngine;
 import org.agrona.CloseHelper;
 import org.agrona.concurrent.AgentRunner;
@@ -10,7 +11,8 @@ import org.agrona.concurrent.SystemEpochNanoClock;
 
 /**
  * The all-in-one process: engine (embedded media driver, journal, sequencer), one edge attached to the same driver,
- * and a simulated price feed. Ctrl-C shuts down in order: feed, edge, engine.
+ * and a simulated price feed. Ctrl-C shuts down in order: feed, edge, engine. {@code java -jar push-engine.jar engine}
+ * runs the engine role alone instead ({@link EngineMain}).
  * <p>
  * Properties: everything in {@code EngineConfiguration} and {@code EdgeConfiguration}, plus
  * {@code push.demo.instruments} (default 50) and {@code push.demo.ticks.per.second} (default 2000; 0 disables the
@@ -20,6 +22,16 @@ public final class PushEngineMain
 {
     public static void main(final String[] args)
     {
+        if (args.length > 0 && "engine".equals(args[0]))
+        {
+            EngineMain.main(args);
+            return;
+        }
+        if (args.length > 0 && !"embedded".equals(args[0]))
+        {
+            System.err.println("usage: java -jar push-engine.jar [embedded|engine]");
+            System.exit(2);
+        }
         System.setProperty("chronicle.analytics.disable", "true");
         final int instruments = Integer.getInteger("push.demo.instruments", 50);
         final long ticksPerSecond = Long.getLong("push.demo.ticks.per.second", 2000);

@@ -110,7 +110,6 @@ public final class FanOutAgent implements Agent, EventStreamListener, ReplayStre
     private long nextReplayCorrelationId;
     private long engineLastSequence;
     private long gapCorrelationId;
-    private long gapFromSequence;
     private long gapToSequence;
     private long gapRequestedNs;
     private boolean gapRequestSent;
@@ -377,7 +376,6 @@ public final class FanOutAgent implements Agent, EventStreamListener, ReplayStre
         LOG.warn("event stream gap: events {} to {} not received; replaying them from the journal",
             lastSequence + 1, nextSequence - 1);
         gapCorrelationId = ++nextReplayCorrelationId;
-        gapFromSequence = lastSequence;
         gapToSequence = nextSequence - 1;
         gapRequestSent = false;
         gapReplayActive = false;
@@ -408,8 +406,8 @@ public final class FanOutAgent implements Agent, EventStreamListener, ReplayStre
         {
             return 0;
         }
-        if (replayRequestProxy.request(gapCorrelationId, Math.max(gapFromSequence, adapter.lastGlobalSequence()),
-            gapToSequence))
+        // from where the stream stands: on a retry, part of the gap may already have been replayed
+        if (replayRequestProxy.request(gapCorrelationId, adapter.lastGlobalSequence(), gapToSequence))
         {
             gapRequestSent = true;
             gapRequestedNs = nowNs;
@@ -556,11 +554,11 @@ public final class FanOutAgent implements Agent, EventStreamListener, ReplayStre
         {
             return PendingOutcome.DONE;
         }
-        lastValueDecoder.wrapAndApplyHeader(lastValue.buffer, 0, lastValueHeaderDecoder);
-        if (lastValueDecoder.globalSequence() <= subscription.lastSentSequence)
+        if (lastValue.globalSequence <= subscription.lastSentSequence)
         {
             return PendingOutcome.DONE;
         }
+        lastValueDecoder.wrapAndApplyHeader(lastValue.buffer, 0, lastValueHeaderDecoder);
         final ClientSession session = subscription.session();
         if (BackpressurePolicy.THROTTLE == subscription.kind())
         {

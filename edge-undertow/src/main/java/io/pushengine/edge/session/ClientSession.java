@@ -2,6 +2,7 @@ package io.pushengine.edge.session;
 
 import io.pushengine.edge.backpressure.DeliveryPolicy;
 import io.pushengine.edge.fanout.TopicSubscription;
+import org.agrona.concurrent.ControlledMessageHandler;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.agrona.concurrent.ringbuffer.OneToOneRingBuffer;
 import org.agrona.concurrent.ringbuffer.RingBufferDescriptor;
@@ -559,6 +560,19 @@ public abstract class ClientSession
     protected final OneToOneRingBuffer ringForRead()
     {
         return ring;
+    }
+
+    /**
+     * Read the ring into {@code handler}. A read stops at the end of the buffer: when all it found there was the
+     * padding before the wrap, read again from the start, or the connection would wait for the next signal (a
+     * heartbeat, seconds away) with messages in its ring. IO thread only.
+     *
+     * @return number of messages given to the handler.
+     */
+    protected static int readAcrossWrap(final OneToOneRingBuffer ring, final ControlledMessageHandler handler)
+    {
+        final int read = ring.controlledRead(handler);
+        return 0 != read ? read : ring.controlledRead(handler);
     }
 
     /**

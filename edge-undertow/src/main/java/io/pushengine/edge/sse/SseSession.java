@@ -198,11 +198,7 @@ final class SseSession extends ClientSession implements ControlledMessageHandler
         writeLength = 0;
         writeEvents = 0;
 
-        if (0 == ring.controlledRead(this) && 0 == writeLength)
-        {
-            // the read stopped at the end of the buffer after only padding: the next message is at the start
-            ring.controlledRead(this);
-        }
+        readAcrossWrap(ring, this);
         writeBuffer.wrap(NOTHING); // a view kept on a pooled buffer would keep it alive
 
         if (0 == writeLength)

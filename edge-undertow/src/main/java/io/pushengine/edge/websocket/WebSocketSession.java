@@ -228,11 +228,7 @@ final class WebSocketSession extends ClientSession implements ControlledMessageH
         controlLength = 0;
         eventsInFrame = 0;
 
-        if (0 == ring.controlledRead(this) && !batching && 0 == controlLength)
-        {
-            // the read stopped at the end of the buffer after only padding: the next message is at the start
-            ring.controlledRead(this);
-        }
+        readAcrossWrap(ring, this);
 
         frameLength = batching ? batchBuilder.finish() : controlLength;
         frameBuffer.wrap(NOTHING);

@@ -223,9 +223,6 @@ public final class Sequencer implements Agent, ControlledMessageHandler, Control
                 for (int topic = 1; topic <= topicTable.size(); topic++)
                 {
                     announce(topic, topicTable.name(topic));
-                }
-                for (int topic = 1; topic <= topicTable.size(); topic++)
-                {
                     sendLastValue(topic);
                 }
                 catalogCompleteEncoder.wrapAndApplyHeader(controlBuffer, 0, headerEncoder)

@@ -50,13 +50,18 @@ public final class CatalogSync
         wanted = true;
     }
 
-    public void onCatalogComplete(final long correlationId)
+    /**
+     * @return true if it answers this subscriber's request (not another's).
+     */
+    public boolean onCatalogComplete(final long correlationId)
     {
         if (correlationId == this.correlationId)
         {
             complete = true;
             wanted = false;
+            return true;
         }
+        return false;
     }
 
     /**

@@ -109,6 +109,7 @@ public final class FanOutAgent implements Agent, EventStreamListener, ReplayStre
     private ClientSession replayTarget;
     private long nextReplayCorrelationId;
     private long engineLastSequence;
+    private long catalogAnswers;
     private long gapCorrelationId;
     private long gapToSequence;
     private long gapRequestedNs;
@@ -335,7 +336,10 @@ public final class FanOutAgent implements Agent, EventStreamListener, ReplayStre
 
     public void onCatalogComplete(final long correlationId, final long lastGlobalSequence)
     {
-        catalogSync.onCatalogComplete(correlationId);
+        if (catalogSync.onCatalogComplete(correlationId))
+        {
+            catalogAnswers++;
+        }
         engineLastSequence = Math.max(engineLastSequence, lastGlobalSequence);
         final long seen = adapter.lastGlobalSequence();
         if (0 == seen)
@@ -604,10 +608,20 @@ public final class FanOutAgent implements Agent, EventStreamListener, ReplayStre
             final long cursor = session.resumeCursor();
             if (cursor > known)
             {
-                // a sequence this engine never issued (e.g. its journal was reset): the client must start again
-                session.resumeIncomplete(0);
-                session.resumeCursor(known);
-                work++;
+                if (session.catalogAnswersAwaited() < 0)
+                {
+                    // this edge may just be behind the engine (another edge gave the client that sequence):
+                    // ask the engine where it is before calling the sequence unknown
+                    session.catalogAnswersAwaited(catalogAnswers + 1);
+                    catalogSync.requestAgain();
+                }
+                else if (catalogAnswers >= session.catalogAnswersAwaited())
+                {
+                    // a sequence this engine never issued (e.g. its journal was reset): the client must start again
+                    session.resumeIncomplete(0);
+                    session.resumeCursor(known);
+                    work++;
+                }
             }
             else if (cursor == known)
             {

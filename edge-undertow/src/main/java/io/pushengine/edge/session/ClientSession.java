@@ -239,6 +239,20 @@ public abstract class ClientSession
     }
 
     /**
+     * How many catalog answers the fan-out must have had before a cursor beyond what it knows is a reset; -1 until
+     * it has asked. Fan-out thread.
+     */
+    public long catalogAnswersAwaited()
+    {
+        return resume.catalogAnswersAwaited;
+    }
+
+    public void catalogAnswersAwaited(final long count)
+    {
+        resume.catalogAnswersAwaited = count;
+    }
+
+    /**
      * The journal replay this session waits for, 0 if none. Fan-out thread.
      */
     public long replayCorrelationId()

@@ -12,4 +12,5 @@ final class ResumeState
     boolean replayAbandoned;
     boolean incomplete;
     long oldestRetained;
+    long catalogAnswersAwaited = -1;
 }

@@ -68,6 +68,15 @@ public final class EdgeConfiguration
     /** Undertow buffer size: also the largest WebSocket frame (batch) the edge builds. */
     public static final String BUFFER_SIZE_PROP_NAME = "push.edge.buffer.size";
     public static final int BUFFER_SIZE_DEFAULT = 16 * 1024;
+    /** Longest {@code wait=} a long-poll may ask for; stay under the idle timeout of proxies in front (often 60 s). */
+    public static final String POLL_MAX_WAIT_MS_PROP_NAME = "push.edge.poll.max.wait.ms";
+    public static final long POLL_MAX_WAIT_MS_DEFAULT = 30_000;
+    /**
+     * Transports this edge serves (comma separated): websocket, sse, long-poll, short-poll. One left out answers
+     * 403 with a reason, so clients fall back to the next; e.g. drop websocket behind a proxy that cannot carry it.
+     */
+    public static final String TRANSPORTS_PROP_NAME = "push.edge.transports";
+    public static final String TRANSPORTS_DEFAULT = "websocket,sse,long-poll,short-poll";
 
     private EdgeConfiguration()
     {
@@ -173,4 +182,13 @@ public final class EdgeConfiguration
         return Integer.getInteger(BUFFER_SIZE_PROP_NAME, BUFFER_SIZE_DEFAULT);
     }
 
+    public static long pollMaxWaitMs()
+    {
+        return Long.getLong(POLL_MAX_WAIT_MS_PROP_NAME, POLL_MAX_WAIT_MS_DEFAULT);
+    }
+
+    public static String transports()
+    {
+        return System.getProperty(TRANSPORTS_PROP_NAME, TRANSPORTS_DEFAULT);
+    }
 }

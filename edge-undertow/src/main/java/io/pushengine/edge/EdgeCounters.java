@@ -26,6 +26,9 @@ public final class EdgeCounters implements AutoCloseable
     private final AtomicCounter errors;
     private final AtomicCounter pingsSent;
     private final AtomicCounter pongTimeouts;
+    private final AtomicCounter polls;
+    private final AtomicCounter pollsHeld;
+    private final AtomicCounter pollsEmpty;
     private final FanOutCounters fanOut;
 
     EdgeCounters(final Aeron aeron, final String label)
@@ -43,6 +46,9 @@ public final class EdgeCounters implements AutoCloseable
         errors = aeron.addCounter(CounterType.EDGE_ERRORS.typeId(), label);
         pingsSent = aeron.addCounter(CounterType.EDGE_PINGS_SENT.typeId(), label);
         pongTimeouts = aeron.addCounter(CounterType.EDGE_PONG_TIMEOUTS.typeId(), label);
+        polls = aeron.addCounter(CounterType.EDGE_POLLS.typeId(), label);
+        pollsHeld = aeron.addCounter(CounterType.EDGE_POLLS_HELD.typeId(), label);
+        pollsEmpty = aeron.addCounter(CounterType.EDGE_POLLS_EMPTY.typeId(), label);
         fanOut = new FanOutCounters(
             aeron.addCounter(CounterType.EDGE_EVENTS_IN.typeId(), label),
             aeron.addCounter(CounterType.EDGE_EVENTS_OUT.typeId(), label),
@@ -139,6 +145,21 @@ public final class EdgeCounters implements AutoCloseable
         return pongTimeouts;
     }
 
+    public AtomicCounter polls()
+    {
+        return polls;
+    }
+
+    public AtomicCounter pollsHeld()
+    {
+        return pollsHeld;
+    }
+
+    public AtomicCounter pollsEmpty()
+    {
+        return pollsEmpty;
+    }
+
     public FanOutCounters fanOut()
     {
         return fanOut;
@@ -148,6 +169,7 @@ public final class EdgeCounters implements AutoCloseable
     {
         CloseHelper.closeAll(connections, webSocketConnections, sseConnections, connectionsOpened, connectionsClosed,
             framesOut, bytesOut, protocolErrors, httpRejected, publishRequests, errors, pingsSent, pongTimeouts,
+            polls, pollsHeld, pollsEmpty,
             fanOut.eventsIn(), fanOut.eventsOut(), fanOut.slowConsumerDisconnects(), fanOut.lagDisconnects(),
             fanOut.malformedStreamMessages(), fanOut.heartbeatsSent(), fanOut.conflated(), fanOut.dropped(),
             fanOut.gapNotices(), fanOut.throttled(), fanOut.idleCloses(), fanOut.sessions(), fanOut.subscriptions(),

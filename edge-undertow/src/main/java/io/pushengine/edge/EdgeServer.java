@@ -17,6 +17,7 @@ import io.pushengine.edge.http.HttpResponses;
 import io.pushengine.edge.http.MetricsHandler;
 import io.pushengine.edge.http.PublishHandler;
 import io.pushengine.edge.http.TopicsHandler;
+import io.pushengine.edge.poll.PollEndpoint;
 import io.pushengine.edge.sse.SseEndpoint;
 import io.pushengine.edge.websocket.WebSocketEndpoint;
 import io.undertow.Undertow;
@@ -49,6 +50,7 @@ import java.util.function.Supplier;
  * <pre>
  *   GET  /ws?topics=a,b     WebSocket, binary SBE Batch frames, SBE control messages
  *   GET  /sse?topics=a,b    Server-Sent Events, JSON data
+ *   GET  /poll?topics=a,b&after=SEQ&wait=MS   long-poll (wait &gt; 0) and short-poll, a JSON answer and a cursor
  *   POST /publish/{topic}   HTTP ingress, answers once journaled
  *   GET  /topics            known topics and their last sequence
  *   GET  /health            200 when attached to the event stream, else 503
@@ -94,6 +96,9 @@ public final class EdgeServer implements AutoCloseable
         private int ioThreads;
         private int bufferSize;
         private long publishTimeoutMs;
+        private long pollMaxWaitMs;
+        private String transports;
+        private EnumSet<EdgeTransport> servedTransports;
         private Supplier<IdleStrategy> idleStrategySupplier;
         private ErrorHandler errorHandler;
         private boolean concluded;
@@ -164,6 +169,9 @@ public final class EdgeServer implements AutoCloseable
             ioThreads = 0 != ioThreads ? ioThreads : EdgeConfiguration.ioThreads();
             bufferSize = 0 != bufferSize ? bufferSize : EdgeConfiguration.bufferSize();
             publishTimeoutMs = 0 != publishTimeoutMs ? publishTimeoutMs : StreamConfiguration.publishTimeoutMs();
+            pollMaxWaitMs = 0 != pollMaxWaitMs ? pollMaxWaitMs : EdgeConfiguration.pollMaxWaitMs();
+            transports = null != transports ? transports : EdgeConfiguration.transports();
+            servedTransports = EdgeTransport.parseList(transports);
             if (null == idleStrategySupplier)
             {
                 idleStrategySupplier = () -> new BackoffIdleStrategy(
@@ -186,6 +194,24 @@ public final class EdgeServer implements AutoCloseable
                     bufferSize + ") and an eighth of the ring (" + EdgeConfiguration.RING_CAPACITY_PROP_NAME + "=" +
                     ringCapacity + ")");
             }
+            return this;
+        }
+
+        /**
+         * Longest {@code wait=} of a long-poll.
+         */
+        public Context pollMaxWaitMs(final long pollMaxWaitMs)
+        {
+            this.pollMaxWaitMs = pollMaxWaitMs;
+            return this;
+        }
+
+        /**
+         * Transports served, e.g. {@code "sse,long-poll,short-poll"}; the others answer 403 with a reason.
+         */
+        public Context transports(final String transports)
+        {
+            this.transports = transports;
             return this;
         }
 
@@ -439,11 +465,14 @@ public final class EdgeServer implements AutoCloseable
                 exchange, 404, "no such endpoint: " + exchange.getRequestPath(), c);
             final PathHandler routes = new PathHandler(new ResourceHandler(
                 new ClassPathResourceManager(EdgeServer.class.getClassLoader(), "web"), notFound))
-                .addExactPath("/ws", new WebSocketEndpoint(
+                .addExactPath("/ws", served(EdgeTransport.WEBSOCKET, new WebSocketEndpoint(
                     agent.commandQueue(), edgeCounters, epochClock, sessionIds, ctx.ringCapacity,
-                    ctx.streamParameters, ctx.pingIntervalMs, ctx.pongTimeoutMs))
-                .addExactPath("/sse", new SseEndpoint(
-                    agent.commandQueue(), edgeCounters, sessionIds, ctx.ringCapacity, ctx.streamParameters))
+                    ctx.streamParameters, ctx.pingIntervalMs, ctx.pongTimeoutMs), c))
+                .addExactPath("/sse", served(EdgeTransport.SSE, new SseEndpoint(
+                    agent.commandQueue(), edgeCounters, sessionIds, ctx.ringCapacity, ctx.streamParameters), c))
+                .addExactPath("/poll", new PollEndpoint(
+                    agent.commandQueue(), edgeCounters, sessionIds, ctx.ringCapacity, ctx.pollMaxWaitMs,
+                    ctx.servedTransports))
                 .addPrefixPath("/publish", publishHandler)
                 .addExactPath("/topics", new TopicsHandler(agent::declaredTopics))
                 .addExactPath("/health", new HealthHandler(
@@ -481,6 +510,20 @@ public final class EdgeServer implements AutoCloseable
         }
         LOG.info("edge listening on http://{}:{}/ (aeron dir {}, events {})",
             ctx.host, port, ctx.aeronDirectoryName, ctx.eventsChannel);
+    }
+
+    /**
+     * The endpoint if this edge serves its transport, else a 403 saying so (before any upgrade), so a client
+     * falls back to the next transport at once.
+     */
+    private HttpHandler served(final EdgeTransport transport, final HttpHandler endpoint, final EdgeCounters counters)
+    {
+        if (ctx.servedTransports.contains(transport))
+        {
+            return endpoint;
+        }
+        return exchange -> HttpResponses.reject(exchange, 403, transport.label() + " is not served by this edge (" +
+            EdgeConfiguration.TRANSPORTS_PROP_NAME + "=" + ctx.transports + ")", counters);
     }
 
     public static EdgeServer launch(final Context ctx)

@@ -20,6 +20,7 @@ final class SseTestClient implements AutoCloseable
 
     final List<Event> events = new CopyOnWriteArrayList<>();
     final List<String> comments = new CopyOnWriteArrayList<>();
+    final List<String> heartbeats = new CopyOnWriteArrayList<>();
     final HttpResponse<Stream<String>> response;
     private final Thread reader;
 
@@ -55,7 +56,11 @@ final class SseTestClient implements AutoCloseable
             {
                 if (line.isEmpty())
                 {
-                    if (null != fields[2])
+                    if ("$heartbeat".equals(fields[1]))
+                    {
+                        heartbeats.add(fields[2]);
+                    }
+                    else if (null != fields[2])
                     {
                         events.add(new Event(null == fields[0] ? -1 : Long.parseLong(fields[0]), fields[1], fields[2]));
                     }

@@ -103,7 +103,13 @@ public enum CounterType
     EDGE_STREAM_GAP_EVENTS_LOST(1236, "push_edge_stream_gap_events_lost_total", false,
         "Events of stream gaps the journal no longer held (past retention); should stay 0"),
     EDGE_ENGINE_SESSIONS(1237, "push_edge_engine_restarts_total", false,
-        "Times the event stream started coming from a new engine session (engine restarted)");
+        "Times the event stream started coming from a new engine session (engine restarted)"),
+    EDGE_POLLS(1238, "push_edge_polls_total", false,
+        "Long-poll and short-poll requests accepted (GET /poll)"),
+    EDGE_POLLS_HELD(1239, "push_edge_polls_held", true,
+        "Polls waiting now for data or for their wait to end (no thread is held by any)"),
+    EDGE_POLLS_EMPTY(1240, "push_edge_polls_empty_total", false,
+        "Polls answered with no events (wait ended, or a short poll with nothing new)");
 
     private static final Int2ObjectHashMap<CounterType> BY_TYPE_ID = new Int2ObjectHashMap<>();
 

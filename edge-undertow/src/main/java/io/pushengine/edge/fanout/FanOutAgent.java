@@ -13,6 +13,7 @@ import io.pushengine.codec.stream.ReplayStreamListener;
 import io.pushengine.edge.backpressure.BackpressurePolicy;
 import io.pushengine.edge.backpressure.BackpressureRules;
 import io.pushengine.edge.backpressure.DeliveryPolicy;
+import io.pushengine.edge.poll.PollSession;
 import io.pushengine.edge.session.ClientSession;
 import io.pushengine.edge.session.EncodedEvent;
 import io.pushengine.edge.websocket.WebSocketCloseCodes;
@@ -87,6 +88,7 @@ public final class FanOutAgent implements Agent, EventStreamListener, ReplayStre
     private final List<ClientSession> dirty = new ArrayList<>();
     private final List<ClientSession> slow = new ArrayList<>();
     private final List<ClientSession> withPending = new ArrayList<>();
+    private final List<PollSession> pollsToAnswer = new ArrayList<>();
     private final LastValueCache lastValues = new LastValueCache();
     private final MessageHeaderDecoder lastValueHeaderDecoder = new MessageHeaderDecoder();
     private final EventDecoder lastValueDecoder = new EventDecoder();
@@ -221,9 +223,21 @@ public final class FanOutAgent implements Agent, EventStreamListener, ReplayStre
         {
             final ClientSession session = dirty.get(i);
             session.clearPendingFlush();
-            session.requestFlush();
+            if (session instanceof PollSession poll && poll.isReadyToAnswer())
+            {
+                pollsToAnswer.add(poll); // answered below: forgetting it changes the dirty list
+            }
+            else
+            {
+                session.requestFlush();
+            }
         }
         dirty.clear();
+        for (int i = 0, size = pollsToAnswer.size(); i < size; i++)
+        {
+            answerPoll(pollsToAnswer.get(i));
+        }
+        pollsToAnswer.clear();
         return count;
     }
 
@@ -256,6 +270,14 @@ public final class FanOutAgent implements Agent, EventStreamListener, ReplayStre
             if (subscription.session().isResuming())
             {
                 continue; // it will read this event from the recent window, in order after its replay
+            }
+            if (subscription.session() instanceof PollSession poll)
+            {
+                if (offerToPoll(poll, subscription, encoded))
+                {
+                    delivered++;
+                }
+                continue;
             }
             switch (subscription.kind())
             {
@@ -582,6 +604,52 @@ public final class FanOutAgent implements Agent, EventStreamListener, ReplayStre
         return PendingOutcome.DONE;
     }
 
+    // ---------------------------------------------------------------- polls
+
+    /**
+     * Polls take every event after their cursor, as many as fit one answer: once one does not fit, the poll is full
+     * and takes nothing more (a later, smaller event would jump the cursor over it); its next poll takes the rest.
+     */
+    private boolean offerToPoll(final PollSession poll, final TopicSubscription subscription, final EncodedEvent encoded)
+    {
+        if (poll.isFull())
+        {
+            return false;
+        }
+        if (offer(subscription, encoded))
+        {
+            return true;
+        }
+        poll.full(poll.lastOfferedSequence());
+        markDirty(poll);
+        return false;
+    }
+
+    /**
+     * Fix the poll's cursor, hand its ring to its IO thread and forget it. The cursor is the furthest point up to
+     * which every event on the poll's topics is in this answer or was in an earlier one: where a resume has got to,
+     * the last event that fitted a full answer, or else where the event stream stands.
+     */
+    private void answerPoll(final PollSession poll)
+    {
+        final long cursor;
+        if (poll.isFull())
+        {
+            cursor = poll.fullCursor();
+        }
+        else if (poll.isResuming())
+        {
+            cursor = poll.resumeCursor();
+        }
+        else
+        {
+            cursor = Math.max(poll.lastOfferedSequence(), adapter.lastGlobalSequence());
+        }
+        poll.complete(cursor);
+        forget(poll);
+        poll.requestFlush();
+    }
+
     // ---------------------------------------------------------------- resume
 
     /**
@@ -793,8 +861,7 @@ public final class FanOutAgent implements Agent, EventStreamListener, ReplayStre
                 sessions.add(session);
                 if (session.resumeFrom() >= 0)
                 {
-                    session.resuming(true);
-                    resuming.add(session);
+                    session.resuming(true); // live events are held back from now; the replay starts on RESUME
                 }
                 session.offered(nowNs);
                 session.idleSinceNs(nowNs);
@@ -880,6 +947,30 @@ public final class FanOutAgent implements Agent, EventStreamListener, ReplayStre
 
             case REMOVE:
                 forget(session);
+                break;
+
+            case RESUME:
+                if (session.isResuming() && session.fanOutIndex() >= 0 && !resuming.contains(session))
+                {
+                    resuming.add(session);
+                }
+                break;
+
+            case POLL_WAIT:
+            case POLL_NOW:
+                if (session instanceof PollSession poll && session.fanOutIndex() >= 0)
+                {
+                    poll.arm(SessionCommand.Type.POLL_NOW == command.type());
+                    markDirty(poll); // the flush decides whether it is answered now
+                }
+                break;
+
+            case POLL_EXPIRED:
+                if (session instanceof PollSession poll && session.fanOutIndex() >= 0)
+                {
+                    poll.expire();
+                    markDirty(poll);
+                }
                 break;
         }
     }

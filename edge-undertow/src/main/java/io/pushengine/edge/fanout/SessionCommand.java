@@ -10,12 +10,15 @@ import org.agrona.concurrent.ManyToOneConcurrentArrayQueue;
  * <p>
  * A snapshot is three kinds of command in a row from one IO thread (so in order): {@code SNAPSHOT_BEGIN}, one
  * {@code SUBSCRIBE} with {@code snapshot} set per topic, {@code SNAPSHOT_END}.
+ * <p>
+ * A poll is registered and subscribed like any session, then armed by {@code POLL_WAIT} (long-poll: answer when
+ * there is something) or {@code POLL_NOW} (short-poll: answer once caught up); {@code POLL_EXPIRED} ends the wait.
  */
 public record SessionCommand(Type type, ClientSession session, String topicName, long correlationId, boolean snapshot)
 {
     public enum Type
     {
-        REGISTER, SUBSCRIBE, UNSUBSCRIBE, REMOVE, SNAPSHOT_BEGIN, SNAPSHOT_END
+        REGISTER, SUBSCRIBE, UNSUBSCRIBE, REMOVE, RESUME, SNAPSHOT_BEGIN, SNAPSHOT_END, POLL_WAIT, POLL_NOW, POLL_EXPIRED
     }
 
     /**
@@ -64,13 +67,38 @@ public record SessionCommand(Type type, ClientSession session, String topicName,
         return new SessionCommand(Type.UNSUBSCRIBE, session, topicName, correlationId, false);
     }
 
+    /**
+     * Start the resume of a session registered with a cursor: sent after its initial subscriptions, so that the
+     * replay considers every topic the client asked for (it held live events back since registration).
+     */
+    public static SessionCommand resume(final ClientSession session)
+    {
+        return new SessionCommand(Type.RESUME, session, null, 0, false);
+    }
+
+    public static SessionCommand pollWait(final ClientSession session)
+    {
+        return new SessionCommand(Type.POLL_WAIT, session, null, 0, false);
+    }
+
+    public static SessionCommand pollNow(final ClientSession session)
+    {
+        return new SessionCommand(Type.POLL_NOW, session, null, 0, false);
+    }
+
+    public static SessionCommand pollExpired(final ClientSession session)
+    {
+        return new SessionCommand(Type.POLL_EXPIRED, session, null, 0, false);
+    }
+
     public static SessionCommand remove(final ClientSession session)
     {
         return new SessionCommand(Type.REMOVE, session, null, 0, false);
     }
 
     /**
-     * Queue the subscriptions a connection asked for in its URL: with a snapshot first if it asked for one.
+     * Queue the subscriptions a connection asked for in its URL: with a snapshot first if it asked for one; then,
+     * if it came back with a cursor, the start of its resume.
      */
     public static void offerInitialSubscriptions(
         final ManyToOneConcurrentArrayQueue<SessionCommand> queue,
@@ -87,6 +115,10 @@ public record SessionCommand(Type type, ClientSession session, String topicName,
             {
                 offer(queue, subscribe(session, topic, 0));
             }
+        }
+        if (options.resumeFrom() >= 0)
+        {
+            offer(queue, resume(session));
         }
     }
 

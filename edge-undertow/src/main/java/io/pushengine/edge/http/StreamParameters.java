@@ -137,7 +137,12 @@ public final class StreamParameters
         throw new IllegalArgumentException(name + " must be true or false");
     }
 
-    private static long parseLong(
+    /**
+     * A whole-number query parameter within {@code min..max}, or {@code defaultValue} if absent.
+     *
+     * @throws IllegalArgumentException with {@code reason}.
+     */
+    public static long parseLong(
         final HttpServerExchange exchange,
         final String name,
         final long defaultValue,
@@ -164,7 +169,12 @@ public final class StreamParameters
         throw new IllegalArgumentException(reason);
     }
 
-    private static String single(final HttpServerExchange exchange, final String name)
+    /**
+     * A query parameter given at most once, or null.
+     *
+     * @throws IllegalArgumentException if given more than once.
+     */
+    public static String single(final HttpServerExchange exchange, final String name)
     {
         final Deque<String> values = exchange.getQueryParameters().get(name);
         if (null == values || values.isEmpty())

@@ -10,8 +10,9 @@ import org.agrona.concurrent.UnsafeBuffer;
 
 /**
  * The event being fanned out, in each wire form a transport needs, each produced at most once per event per edge:
- * the SBE body (as received from Aeron, not re-encoded) for WebSocket, and the SSE text block, rendered lazily on
- * the first SSE subscriber. Fan-out thread only; valid until the next {@link #wrap}.
+ * the SBE body (as received from Aeron, not re-encoded) for WebSocket, and the SSE text block (whose {@code data:}
+ * part is the JSON a poll answers), rendered lazily on the first SSE or poll subscriber. Fan-out thread only;
+ * valid until the next {@link #wrap}.
  */
 public final class EncodedEvent
 {
@@ -28,6 +29,8 @@ public final class EncodedEvent
     private long globalSequence;
     private long topicSequence;
     private int sseLength;
+    private int jsonOffset;
+    private int jsonLength;
 
     public EncodedEvent wrap(
         final EventDecoder event, final String topicName, final DirectBuffer buffer, final int offset, final int length)
@@ -82,6 +85,37 @@ public final class EncodedEvent
         return sseLength;
     }
 
+    /**
+     * The event as one JSON object (what the polling endpoint answers): the {@code data:} part of the SSE block,
+     * so rendered once for both. Use with {@link #jsonOffset()} and {@link #jsonLength()}.
+     */
+    public DirectBuffer jsonBuffer()
+    {
+        if (0 == sseLength)
+        {
+            renderSse();
+        }
+        return sseBuffer;
+    }
+
+    public int jsonOffset()
+    {
+        if (0 == sseLength)
+        {
+            renderSse();
+        }
+        return jsonOffset;
+    }
+
+    public int jsonLength()
+    {
+        if (0 == sseLength)
+        {
+            renderSse();
+        }
+        return jsonLength;
+    }
+
     private void renderSse()
     {
         final MutableDirectBuffer out = sseBuffer;
@@ -99,7 +133,8 @@ public final class EncodedEvent
         position += out.putStringWithoutLengthAscii(position, topicName);
         out.putBytes(position, DATA);
         position += DATA.length;
-        position += jsonRenderer.render(
+        jsonOffset = position;
+        jsonLength = jsonRenderer.render(
             out,
             position,
             globalSequence,
@@ -110,6 +145,7 @@ public final class EncodedEvent
             payload,
             0,
             payloadLength);
+        position += jsonLength;
         out.putByte(position++, (byte)'\n');
         out.putByte(position++, (byte)'\n');
         sseLength = position;

@@ -31,7 +31,12 @@ final class SseSession extends ClientSession implements ControlledMessageHandler
 {
     private static final Logger LOG = LoggerFactory.getLogger(SseSession.class);
     private static final UnsafeBuffer NOTHING = new UnsafeBuffer(new byte[0]);
-    private static final byte[] HEARTBEAT = ": heartbeat\n\n".getBytes(StandardCharsets.US_ASCII);
+    /**
+     * A comment (for proxies and raw readers) and a {@code $heartbeat} event: an EventSource hides comments, and a
+     * browser's watchdog needs to see the stream is alive. No {@code id:}: it does not move Last-Event-ID.
+     */
+    private static final byte[] HEARTBEAT =
+        ": heartbeat\nevent: $heartbeat\ndata: {}\n\n".getBytes(StandardCharsets.US_ASCII);
 
     private static final byte[] PREAMBLE = "retry: 1000\n: connected\n\n".getBytes(StandardCharsets.US_ASCII);
 

@@ -1,0 +1,131 @@
+package io.pushengine.edge.poll;
+
+import io.pushengine.edge.EdgeCounters;
+import io.pushengine.edge.EdgeTransport;
+import io.pushengine.edge.fanout.SessionCommand;
+import io.pushengine.edge.http.HttpResponses;
+import io.pushengine.edge.http.StreamParameters;
+import io.pushengine.edge.http.TopicsParameter;
+import io.pushengine.edge.session.ConnectionOptions;
+import io.undertow.server.HttpHandler;
+import io.undertow.server.HttpServerExchange;
+import io.undertow.util.Methods;
+import io.undertow.util.SameThreadExecutor;
+import org.agrona.concurrent.ManyToOneConcurrentArrayQueue;
+
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * {@code GET /poll?topics=a,b&after=SEQ&wait=MS}: the polling transports, for clients that cannot hold a stream
+ * and for the old polling clients during a migration.
+ * <pre>
+ *   topics=a,b    topics to answer for (required)
+ *   after=SEQ     the cursor of the previous answer (or the last sequence seen on any transport): events after it;
+ *                 without it, the current value of each topic and the cursor to go on from
+ *   wait=MS       long-poll: hold the request up to MS until there is something (0..max); 0 or absent: short-poll,
+ *                 answer at once
+ *   snapshot=     without after=: true (default) for the current values, false for nothing until the next event
+ * </pre>
+ * The answer is {@code {"cursor":N,"events":[...]}} (see {@link PollSession}). A held poll is an Undertow exchange
+ * dispatched to no thread; the fan-out completes it.
+ */
+public final class PollEndpoint implements HttpHandler
+{
+    private final ManyToOneConcurrentArrayQueue<SessionCommand> commands;
+    private final EdgeCounters counters;
+    private final AtomicLong sessionIds;
+    private final int ringCapacity;
+    private final long maxWaitMs;
+    private final boolean longPoll;
+    private final boolean shortPoll;
+
+    public PollEndpoint(
+        final ManyToOneConcurrentArrayQueue<SessionCommand> commands,
+        final EdgeCounters counters,
+        final AtomicLong sessionIds,
+        final int ringCapacity,
+        final long maxWaitMs,
+        final Set<EdgeTransport> transports)
+    {
+        this.commands = commands;
+        this.counters = counters;
+        this.sessionIds = sessionIds;
+        this.ringCapacity = ringCapacity;
+        this.maxWaitMs = maxWaitMs;
+        this.longPoll = transports.contains(EdgeTransport.LONG_POLL);
+        this.shortPoll = transports.contains(EdgeTransport.SHORT_POLL);
+    }
+
+    public void handleRequest(final HttpServerExchange exchange)
+    {
+        if (!Methods.GET.equals(exchange.getRequestMethod()))
+        {
+            HttpResponses.reject(exchange, 405, "use GET for /poll", counters);
+            return;
+        }
+        final long waitMs;
+        final ConnectionOptions options;
+        try
+        {
+            final String invalidTopics = TopicsParameter.validate(exchange, true);
+            if (null != invalidTopics)
+            {
+                throw new IllegalArgumentException(invalidTopics);
+            }
+            waitMs = StreamParameters.parseLong(exchange, "wait", 0, 0, maxWaitMs,
+                "wait must be a whole number of milliseconds from 0 (short-poll) to " + maxWaitMs + " (long-poll)");
+            final long after = StreamParameters.parseLong(exchange, "after", ConnectionOptions.NO_RESUME, 0, Long.MAX_VALUE,
+                "after must be the cursor of the previous answer: a whole number of at least 0");
+            final String snapshot = StreamParameters.single(exchange, "snapshot");
+            if (null != snapshot && !"true".equals(snapshot) && !"false".equals(snapshot))
+            {
+                throw new IllegalArgumentException("snapshot must be true or false");
+            }
+            options = new ConnectionOptions(
+                TopicsParameter.parse(exchange), 0, null, 0, after, !"false".equals(snapshot));
+        }
+        catch (final IllegalArgumentException ex)
+        {
+            HttpResponses.reject(exchange, 400, ex.getMessage(), counters);
+            return;
+        }
+        if (waitMs > 0 && !longPoll)
+        {
+            HttpResponses.reject(exchange, 403, "long-poll is not served by this edge" +
+                (shortPoll ? ": poll with wait=0" : ""), counters);
+            return;
+        }
+        if (0 == waitMs && !shortPoll)
+        {
+            HttpResponses.reject(exchange, 403, "short-poll is not served by this edge" +
+                (longPoll ? ": poll with wait=1.." + maxWaitMs : ""), counters);
+            return;
+        }
+        // dispatched to no executor: the exchange stays open after this returns, holding no thread
+        exchange.dispatch(SameThreadExecutor.INSTANCE, () -> hold(exchange, options, waitMs));
+    }
+
+    private void hold(final HttpServerExchange exchange, final ConnectionOptions options, final long waitMs)
+    {
+        final PollSession session = new PollSession(
+            sessionIds.incrementAndGet(), exchange, ringCapacity, counters.fanOut().ringBytes(), options, counters);
+        if (!commands.offer(SessionCommand.register(session)))
+        {
+            HttpResponses.reject(exchange, 503, "edge is overloaded: poll again shortly", counters);
+            return;
+        }
+        counters.polls().increment();
+        counters.pollsHeld().increment();
+        SessionCommand.offerInitialSubscriptions(commands, session, options);
+        if (waitMs > 0)
+        {
+            SessionCommand.offer(commands, SessionCommand.pollWait(session));
+            session.expireAfter(waitMs, () -> SessionCommand.offer(commands, SessionCommand.pollExpired(session)));
+        }
+        else
+        {
+            SessionCommand.offer(commands, SessionCommand.pollNow(session));
+        }
+    }
+}

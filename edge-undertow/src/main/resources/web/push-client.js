@@ -1,5 +1,16 @@
-// Push engine browser client: WebSocket transport, binary SBE decoding, reconnect with backoff and jitter.
-// Plain ES module, no dependencies. (Fallback to SSE / long-poll arrives with the migration-path issue.)
+// Push engine browser client. Plain ES module: no build step, no dependencies. Served by every edge at
+// /push-client.js.
+//
+//   import { PushClient } from '/push-client.js';
+//   const client = new PushClient({ topics: ['prices.EURUSD', 'prices.GBPUSD'] });
+//   client.addEventListener('event', (e) => render(e.detail));      // { sequence, topic, payload, ... }
+//   client.addEventListener('state', (e) => show(e.detail));        // { state, transport, attempt, delayMs, reason }
+//   client.start();
+//
+// Transports, best first: WebSocket (binary SBE frames) -> SSE -> long-poll -> short-poll (JSON). One that fails to
+// open is skipped for the next; when all fail the client backs off (1 s, doubling, 30 s cap, up to 30 % jitter) and
+// tries again from the best. Running on a lower transport, it probes the best one now and then and moves back up.
+// Every (re)connection and every switch resumes from the last sequence seen: nothing lost, nothing twice.
 
 const SCHEMA_ID = 7101;
 const TEMPLATE = {
@@ -8,13 +19,36 @@ const TEMPLATE = {
 const PAYLOAD = { OPAQUE: 0, TEXT: 1, JSON: 2, PRICE_TICK: 3 };
 const utf8 = new TextDecoder();
 
+export const TRANSPORTS = ['websocket', 'sse', 'long-poll', 'short-poll'];
+
+export const DEFAULTS = {
+  url: undefined,              // base URL of the edge, e.g. 'https://push.example.com' (default: this page's origin)
+  urls: undefined,             // or several edges: the next is tried when every transport failed on one
+  topics: [],
+  transports: TRANSPORTS,      // the order to try; leave some out to never use them
+  snapshot: true,              // first connection: the current value of each topic before live events
+  policy: undefined,           // WebSocket/SSE backpressure policy: 'conflate' for price screens
+  baseDelayMs: 1000,           // reconnect backoff: base, doubling per failed attempt ...
+  maxDelayMs: 30000,           // ... up to this cap ...
+  jitter: 0.3,                 // ... minus up to this fraction at random, so clients do not return in step
+  maxAttempts: 20,             // failed attempts in a row before giving up ('failure' event); Infinity: never
+  slowDelayFactor: 3,          // close 1011/1013 (server error, try again later): wait this much longer
+  openTimeoutMs: 8000,         // a transport not open by then has failed to open
+  heartbeatTimeoutMs: 45000,   // silence (no event, no heartbeat) for this long: the connection is dead
+  upgradeAfterMs: 60000,       // on a lower transport, probe the best one after this long
+  longPollWaitMs: 25000,       // long-poll: how long the edge may hold a poll
+  shortPollIntervalMs: 1000,   // short-poll: pause between polls
+};
+
+// ------------------------------------------------------------------------------------------------ decoding
+
 function decodeDecimal(view, offset) {
   const mantissa = Number(view.getBigInt64(offset, true));
   const exponent = view.getInt8(offset + 8);
   return { value: mantissa * Math.pow(10, exponent), digits: Math.max(0, -exponent) };
 }
 
-/** Decodes an SBE PriceTick message (with its header) from a payload. */
+/** Decodes an SBE PriceTick message (with its header) into { instrument, bid, ask, bidSize, askSize, digits }. */
 export function decodePriceTick(bytes) {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const o = 8; // message header
@@ -24,13 +58,16 @@ export function decodePriceTick(bytes) {
     if (c === 0) break;
     instrument += String.fromCharCode(c);
   }
+  const bid = decodeDecimal(view, o + 8);
+  const ask = decodeDecimal(view, o + 17);
   return {
-    timestampNs: view.getBigInt64(o, true),
-    bid: decodeDecimal(view, o + 8),
-    ask: decodeDecimal(view, o + 17),
+    instrument,
+    bid: bid.value,
+    ask: ask.value,
+    digits: Math.max(bid.digits, ask.digits),
     bidSize: Number(view.getBigInt64(o + 26, true)),
     askSize: Number(view.getBigInt64(o + 34, true)),
-    instrument,
+    timestampNs: Number(view.getBigInt64(o, true)),
   };
 }
 
@@ -43,7 +80,9 @@ function decodePayload(type, bytes) {
   }
 }
 
-/** Decodes one WebSocket frame into a list of messages. */
+const PAYLOAD_NAMES = ['OPAQUE', 'TEXT', 'JSON', 'PRICE_TICK'];
+
+/** Decodes one binary WebSocket frame (an SBE message) into { type, ... }. */
 export function decodeFrame(buffer, topicNames) {
   const view = new DataView(buffer);
   const blockLength = view.getUint16(0, true);
@@ -63,11 +102,13 @@ export function decodeFrame(buffer, topicNames) {
         const payloadType = view.getUint8(p + 28);
         const length = view.getUint32(p + entryLength, true);
         const bytes = new Uint8Array(buffer, p + entryLength + 4, length);
+        const timestampNs = view.getBigInt64(p + 20, true);
         events.push({
           sequence: Number(view.getBigInt64(p, true)),
           topic: topicNames.get(topic) ?? `#${topic}`,
           topicSequence: Number(view.getBigInt64(p + 12, true)),
-          timestampNs: view.getBigInt64(p + 20, true),
+          timestampMs: Number(timestampNs / 1000n) / 1000,
+          type: PAYLOAD_NAMES[payloadType] ?? 'OPAQUE',
           payload: decodePayload(payloadType, bytes),
         });
         p += entryLength + 4 + length;
@@ -121,59 +162,475 @@ export function decodeFrame(buffer, topicNames) {
   }
 }
 
-/**
- * Connects to /ws, delivers events, reconnects with exponential backoff and jitter.
- * Options: topics, policy ('conflate' | 'disconnect'), snapshot (true: the current value of each topic first, on
- * the first connection), onEvent(event), onSnapshot(end), onState(state, detail), baseDelayMs (1000),
- * maxDelayMs (30000), jitter (0.3).
- */
-export class PushClient {
-  constructor(url, options) {
-    this.url = url;
-    this.options = { baseDelayMs: 1000, maxDelayMs: 30000, jitter: 0.3, ...options };
+/** An event as the SSE and poll endpoints render it (JSON), in the shape the WebSocket decoder gives. */
+function fromJson(e) {
+  const event = {
+    sequence: e.sequence,
+    topic: e.topic,
+    topicSequence: e.topicSequence,
+    timestampMs: e.timestampNs / 1e6,
+    type: e.type,
+    payload: e.payload,
+  };
+  if (e.type === 'PRICE_TICK' && e.payload && typeof e.payload === 'object') {
+    event.payload = { ...e.payload, timestampNs: e.payload.timestampNs };
+  }
+  return event;
+}
+
+// ------------------------------------------------------------------------------------------------ transports
+//
+// A transport connection calls back into its owner (the PushClient):
+//   opened()                 it is open: events will follow
+//   message(msg)             { type: 'events', events, snapshot } | { type: 'snapshot-end', asOfSequence }
+//                            | { type: 'heartbeat' } | { type: 'reset', oldestRetained } | { type: 'gap', ... }
+//   closed({ code, reason, opened, auth, fatal, slow })
+// and is stopped with stop(). After closed() or stop() it calls nothing more.
+
+class WebSocketConnection {
+  constructor(owner, base, query) {
+    this.owner = owner;
     this.topicNames = new Map();
+    this.done = false;
+    this.inSnapshot = false;
+    const url = new URL('/ws', base);
+    url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
+    url.search = query.toString();
+    const ws = new WebSocket(url);
+    ws.binaryType = 'arraybuffer';
+    this.ws = ws;
+    ws.onopen = () => { if (!this.done) { this.wasOpen = true; owner.opened(this); } };
+    ws.onmessage = (m) => {
+      if (this.done) return;
+      const msg = decodeFrame(m.data, this.topicNames);
+      switch (msg.type) {
+        case 'batch': owner.message(this, { type: 'events', events: msg.events, snapshot: this.inSnapshot }); break;
+        case 'snapshot-begin': this.inSnapshot = true; owner.message(this, { type: 'heartbeat' }); break;
+        case 'snapshot-end': this.inSnapshot = false; owner.message(this, msg); break;
+        case 'resumed':
+          owner.message(this, msg.complete ? { type: 'heartbeat' } : { type: 'reset', oldestRetained: msg.oldestRetained });
+          break;
+        case 'gap': owner.message(this, msg); break;
+        case 'error': owner.message(this, { type: 'error', reason: msg.reason }); break;
+        default: owner.message(this, { type: 'heartbeat' }); break;
+      }
+    };
+    ws.onclose = (e) => this.finish({
+      code: e.code,
+      reason: e.reason || (this.wasOpen ? 'connection lost' : 'WebSocket refused or unreachable'),
+      opened: !!this.wasOpen,
+      auth: e.code === 1008,
+      normal: e.code === 1000,
+      slow: e.code === 1011 || e.code === 1013,
+    });
+  }
+
+  finish(detail) {
+    if (this.done) return;
+    this.done = true;
+    this.owner.closed(this, detail);
+  }
+
+  stop() {
+    this.done = true;
+    try { this.ws.close(1000, 'client switched or closed'); } catch (ignore) { /* closing anyway */ }
+  }
+}
+
+class SseConnection {
+  constructor(owner, base, query) {
+    this.owner = owner;
+    this.done = false;
+    this.inSnapshot = false;
+    const url = new URL('/sse', base);
+    url.search = query.toString();
+    const source = new EventSource(url);
+    this.source = source;
+    source.onopen = () => { if (!this.done) { this.wasOpen = true; owner.opened(this); } };
+    // The browser would reconnect by itself with Last-Event-ID; the client does it instead, with its own backoff
+    // and its own cursor (which a WebSocket or a poll may have moved on since).
+    source.onerror = () => this.finish({
+      code: 0,
+      reason: this.wasOpen ? 'event stream lost' : 'event stream refused or unreachable',
+      opened: !!this.wasOpen,
+    });
+    source.onmessage = () => owner.message(this, { type: 'heartbeat' });
+    source.addEventListener('$heartbeat', () => owner.message(this, { type: 'heartbeat' }));
+    source.addEventListener('$snapshot-begin', () => { this.inSnapshot = true; });
+    source.addEventListener('$snapshot-end', (m) => {
+      this.inSnapshot = false;
+      owner.message(this, { type: 'snapshot-end', ...JSON.parse(m.data) });
+    });
+    source.addEventListener('$resumed', (m) => {
+      const r = JSON.parse(m.data);
+      owner.message(this, r.complete ? { type: 'heartbeat' } : { type: 'reset', oldestRetained: r.oldestRetained });
+    });
+    source.addEventListener('$gap', (m) => owner.message(this, { type: 'gap', ...JSON.parse(m.data) }));
+    for (const topic of query.get('topics').split(',')) {
+      source.addEventListener(topic, (m) => {
+        if (!this.done) {
+          owner.message(this, { type: 'events', events: [fromJson(JSON.parse(m.data))], snapshot: this.inSnapshot });
+        }
+      });
+    }
+  }
+
+  finish(detail) {
+    if (this.done) return;
+    this.done = true;
+    this.source.close();
+    this.owner.closed(this, detail);
+  }
+
+  stop() {
+    this.done = true;
+    this.source.close();
+  }
+}
+
+/** Long-poll (waitMs > 0) or short-poll (waitMs 0, a pause between polls). */
+class PollConnection {
+  constructor(owner, base, query, cursor, waitMs, intervalMs) {
+    this.owner = owner;
+    this.base = base;
+    this.query = query;
+    this.cursor = cursor;
+    this.waitMs = waitMs;
+    this.intervalMs = intervalMs;
+    this.done = false;
+    this.poll();
+  }
+
+  async poll() {
+    const url = new URL('/poll', this.base);
+    const query = new URLSearchParams(this.query);
+    if (this.cursor > 0) query.set('after', String(this.cursor));
+    query.set('wait', String(this.waitMs));
+    url.search = query.toString();
+    this.abort = new AbortController();
+    const timer = setTimeout(() => this.abort.abort(), this.waitMs + 10000);
+    let response, body;
+    try {
+      response = await fetch(url, { signal: this.abort.signal, cache: 'no-store' });
+      body = await response.json();
+    } catch (error) {
+      clearTimeout(timer);
+      this.finish({ code: 0, reason: `poll failed: ${error.message}`, opened: !!this.wasOpen });
+      return;
+    } finally {
+      clearTimeout(timer);
+    }
+    if (this.done) return;
+    if (response.status !== 200) {
+      const reason = `HTTP ${response.status}: ${body?.error ?? ''}`;
+      this.finish({
+        code: response.status,
+        reason,
+        opened: !!this.wasOpen,
+        auth: response.status === 401,
+        fatal: response.status === 400,
+        slow: response.status === 429 || response.status === 503,
+      });
+      return;
+    }
+    if (!this.wasOpen) {
+      this.wasOpen = true;
+      this.owner.opened(this);
+      if (this.done) return;
+    }
+    if (body.reset) {
+      this.owner.message(this, { type: 'reset', oldestRetained: body.reset.oldestRetained });
+      return;
+    }
+    const events = body.events.map(fromJson);
+    this.owner.message(this, { type: 'events', events, snapshot: !!body.snapshot });
+    if (this.done) return;
+    if (body.snapshot) this.owner.message(this, { type: 'snapshot-end', ...body.snapshot });
+    if (this.done) return;
+    this.owner.message(this, { type: 'heartbeat' });
+    if (this.done) return;
+    this.cursor = Math.max(this.cursor, body.cursor);
+    this.owner.pollCursor(this, body.cursor);
+    if (this.waitMs > 0) {
+      this.poll();
+    } else {
+      this.next = setTimeout(() => this.poll(), this.intervalMs);
+    }
+  }
+
+  finish(detail) {
+    if (this.done) return;
+    this.done = true;
+    clearTimeout(this.next);
+    this.owner.closed(this, detail);
+  }
+
+  stop() {
+    this.done = true;
+    clearTimeout(this.next);
+    this.abort?.abort();
+  }
+}
+
+// ------------------------------------------------------------------------------------------------ client
+
+/**
+ * Events (addEventListener), each with a `detail`:
+ *   event      { sequence, topic, topicSequence, timestampMs, type, payload } once per sequence, in order
+ *   snapshot   { asOfSequence, valueCount }: the current values have been given; live follows
+ *   state      { state: 'connecting'|'open'|'reconnecting'|'closed'|'failed', transport, attempt, delayMs, reason }
+ *   transport  { transport, previous }: moved to another transport
+ *   reset      { oldestRetained }: what was missed is no longer retained; the client resyncs with a snapshot
+ *   gap        { topic, fromSequence, toSequence }: the edge dropped these (policy=drop)
+ *   autherror  { reason }: refused by policy (close 1008, HTTP 401): no reconnect
+ *   failure    { attempts, reason }: gave up after maxAttempts
+ */
+export class PushClient extends EventTarget {
+  constructor(options = {}) {
+    super();
+    this.options = { ...DEFAULTS, ...options };
+    const origin = typeof location !== 'undefined' ? location.origin : 'http://127.0.0.1:8080';
+    this.urls = this.options.urls ?? [this.options.url ?? origin];
+    this.urlIndex = 0;
+    this.transports = this.options.transports.filter((t) => TRANSPORTS.includes(t));
+    this.transportIndex = 0;
+    this.cursor = 0;                 // the last sequence given to the application
+    this.latest = new Map();         // topic -> latest event
     this.attempt = 0;
-    this.lastSequence = 0;
-    this.closedByUser = false;
+    this.connection = null;
+    this.probe = null;
+    this.stopped = true;
+    this.state = 'closed';
+    this.transport = null;
+  }
+
+  start() {
+    if (!this.stopped) return this;
+    this.stopped = false;
+    this.connect();
+    return this;
+  }
+
+  close() {
+    this.stopped = true;
+    clearTimeout(this.retryTimer);
+    clearTimeout(this.watchdog);
+    clearTimeout(this.upgradeTimer);
+    this.connection?.stop();
+    this.probe?.stop();
+    this.connection = this.probe = null;
+    this.setState('closed', { reason: 'closed by the application' });
+  }
+
+  // ---------------------------------------------------------------- connecting
+
+  query(transport) {
+    const query = new URLSearchParams({ topics: this.options.topics.join(',') });
+    if (transport === 'websocket' || transport === 'sse') {
+      if (this.options.policy) query.set('policy', this.options.policy);
+      if (this.cursor > 0) query.set(transport === 'sse' ? 'lastEventId' : 'from', String(this.cursor));
+      else if (this.options.snapshot) query.set('snapshot', 'true');
+    } else if (this.cursor === 0 && !this.options.snapshot) {
+      query.set('snapshot', 'false');
+    }
+    return query;
+  }
+
+  open(transport) {
+    const base = this.urls[this.urlIndex];
+    const query = this.query(transport);
+    switch (transport) {
+      case 'websocket': return new WebSocketConnection(this, base, query);
+      case 'sse': return new SseConnection(this, base, query);
+      case 'long-poll': return new PollConnection(this, base, query, this.cursor, this.options.longPollWaitMs, 0);
+      default: return new PollConnection(this, base, query, this.cursor, 0, this.options.shortPollIntervalMs);
+    }
   }
 
   connect() {
-    const topics = encodeURIComponent(this.options.topics.join(','));
-    const policy = this.options.policy ? `&policy=${this.options.policy}` : '';
-    const from = this.lastSequence > 0 ? `&from=${this.lastSequence}` : ''; // resume: nothing lost, nothing twice
-    const snapshot = this.lastSequence === 0 && this.options.snapshot ? '&snapshot=true' : '';
-    const ws = new WebSocket(`${this.url}?topics=${topics}${policy}${from}${snapshot}`);
-    ws.binaryType = 'arraybuffer';
-    this.ws = ws;
-    this.state('connecting');
-    ws.onopen = () => { this.attempt = 0; this.state('open'); };
-    ws.onmessage = (m) => {
-      const msg = decodeFrame(m.data, this.topicNames);
-      if (msg.type === 'batch') {
-        // snapshot values carry older sequences than live events: the cursor only moves forward
-        for (const e of msg.events) { this.lastSequence = Math.max(this.lastSequence, e.sequence); this.options.onEvent?.(e); }
-      } else if (msg.type === 'snapshot-end') {
-        this.lastSequence = Math.max(this.lastSequence, msg.asOfSequence); // the state is as of this sequence
-        this.options.onSnapshot?.(msg);
-      } else if (msg.type === 'resumed') {
-        this.options.onResumed?.(msg); // complete false: events were no longer retained, resync (snapshot)
-      } else if (msg.type === 'gap') {
-        this.options.onGap?.(msg); // policy=drop: these events were not sent; resync the topic if it matters
-      } else if (msg.type === 'error') {
-        this.state('error', msg.reason);
+    if (this.stopped) return;
+    const transport = this.transports[this.transportIndex];
+    this.setState('connecting', { transport });
+    const connection = this.open(transport);
+    connection.transport = transport;
+    this.connection = connection;
+    clearTimeout(this.openTimer);
+    this.openTimer = setTimeout(() => {
+      if (this.connection === connection && !connection.wasOpen) {
+        connection.stop();
+        this.closed(connection, { code: 0, reason: `${transport} did not open in ${this.options.openTimeoutMs} ms`, opened: false });
       }
-    };
-    ws.onclose = (e) => {
-      if (this.closedByUser || e.code === 1000 || e.code === 1008) { this.state('closed', e.reason); return; }
-      const slow = e.code === 1011 || e.code === 1013;
-      const base = Math.min(this.options.maxDelayMs, this.options.baseDelayMs * 2 ** this.attempt++) * (slow ? 2 : 1);
-      const delay = Math.min(this.options.maxDelayMs, base) * (1 - this.options.jitter * Math.random());
-      this.state('reconnecting', `${e.code} ${e.reason || ''} — retry in ${(delay / 1000).toFixed(1)} s`);
-      setTimeout(() => this.connect(), delay);
-    };
+    }, this.options.openTimeoutMs);
   }
 
-  state(state, detail) { this.options.onState?.(state, detail ?? ''); }
+  opened(connection) {
+    if (connection === this.probe) {
+      // the better transport works: move to it; both resume from the same cursor, duplicates are dropped
+      const previous = this.connection;
+      this.probe = null;
+      this.connection = connection;
+      this.transportIndex = 0;
+      previous?.stop();
+      this.switched(connection.transport, previous?.transport);
+      this.setState('open', { transport: connection.transport });
+      this.armWatchdog();
+      return;
+    }
+    if (connection !== this.connection) return;
+    clearTimeout(this.openTimer);
+    this.attempt = 0;
+    this.switched(connection.transport, this.transport);
+    this.setState('open', { transport: connection.transport });
+    this.armWatchdog();
+    this.scheduleUpgrade();
+  }
 
-  close() { this.closedByUser = true; this.ws?.close(1000, 'client closed'); }
+  switched(transport, previous) {
+    this.transport = transport;
+    if (previous && previous !== transport) this.emit('transport', { transport, previous });
+  }
+
+  closed(connection, detail) {
+    if (connection === this.probe) {
+      this.probe = null;          // the better transport still does not work: stay, ask again later
+      this.scheduleUpgrade();
+      return;
+    }
+    if (connection !== this.connection || this.stopped) return;
+    clearTimeout(this.openTimer);
+    clearTimeout(this.watchdog);
+    clearTimeout(this.upgradeTimer);
+    this.connection = null;
+    if (detail.normal) {
+      this.setState('closed', { transport: connection.transport, reason: detail.reason });
+      this.stopped = true;
+      return;
+    }
+    if (detail.auth) {
+      this.stopped = true;
+      this.emit('autherror', { reason: detail.reason });
+      this.setState('closed', { transport: connection.transport, reason: `refused: ${detail.reason}` });
+      return;
+    }
+    if (detail.fatal) {
+      this.stopped = true;
+      this.emit('failure', { attempts: this.attempt, reason: detail.reason });
+      this.setState('failed', { transport: connection.transport, reason: detail.reason });
+      return;
+    }
+    if (!detail.opened && this.transportIndex < this.transports.length - 1) {
+      this.transportIndex++;       // blocked or refused: the next transport, at once
+      this.connect();
+      return;
+    }
+    if (!detail.opened) {
+      this.transportIndex = 0;     // nothing opened: after the pause, start again from the best
+      this.urlIndex = (this.urlIndex + 1) % this.urls.length;
+    }
+    this.retry(connection.transport, detail);
+  }
+
+  retry(transport, detail) {
+    this.attempt++;
+    if (this.attempt > this.options.maxAttempts) {
+      this.stopped = true;
+      this.emit('failure', { attempts: this.attempt - 1, reason: detail.reason });
+      this.setState('failed', { transport, reason: `gave up after ${this.attempt - 1} attempts: ${detail.reason}` });
+      return;
+    }
+    const delayMs = this.backoff(this.attempt, detail.slow);
+    this.setState('reconnecting', { transport, attempt: this.attempt, delayMs, reason: detail.reason });
+    this.retryTimer = setTimeout(() => this.connect(), delayMs);
+  }
+
+  /** base * 2^(attempt-1), capped, longer after 1011/1013, minus up to `jitter` of itself at random. */
+  backoff(attempt, slow) {
+    const o = this.options;
+    const exponential = Math.min(o.maxDelayMs, o.baseDelayMs * 2 ** (attempt - 1)) * (slow ? o.slowDelayFactor : 1);
+    return Math.round(Math.min(o.maxDelayMs * (slow ? o.slowDelayFactor : 1), exponential) * (1 - o.jitter * Math.random()));
+  }
+
+  scheduleUpgrade() {
+    clearTimeout(this.upgradeTimer);
+    if (this.transportIndex === 0 || this.stopped) return;
+    this.upgradeTimer = setTimeout(() => {
+      if (this.stopped || !this.connection || this.probe) return;
+      const best = this.transports[0];
+      const probe = this.open(best);
+      probe.transport = best;
+      this.probe = probe;
+      setTimeout(() => {
+        if (this.probe === probe && !probe.wasOpen) {
+          probe.stop();
+          this.closed(probe, { code: 0, reason: `${best} did not open`, opened: false });
+        }
+      }, this.options.openTimeoutMs);
+    }, this.options.upgradeAfterMs * (0.8 + 0.4 * Math.random()));
+  }
+
+  armWatchdog() {
+    clearTimeout(this.watchdog);
+    const connection = this.connection;
+    this.watchdog = setTimeout(() => {
+      if (connection !== this.connection) return;
+      connection.stop();
+      this.closed(connection, { code: 0, reason: `silent for ${this.options.heartbeatTimeoutMs} ms`, opened: true });
+    }, this.options.heartbeatTimeoutMs);
+  }
+
+  // ---------------------------------------------------------------- messages
+
+  message(connection, msg) {
+    if (connection !== this.connection && connection !== this.probe) return;
+    if (connection === this.connection) this.armWatchdog();
+    switch (msg.type) {
+      case 'events':
+        for (const event of msg.events) {
+          // a snapshot's values are older than the cursor it ends with; anything else already seen is a duplicate
+          // (a probe and the connection it replaces overlap for a moment)
+          if (!msg.snapshot && event.sequence <= this.cursor) continue;
+          if (!msg.snapshot) this.cursor = event.sequence;
+          this.latest.set(event.topic, event);
+          this.emit('event', event);
+        }
+        break;
+      case 'snapshot-end':
+        this.cursor = Math.max(this.cursor, msg.asOfSequence);
+        this.emit('snapshot', { asOfSequence: msg.asOfSequence, valueCount: msg.valueCount });
+        break;
+      case 'reset':
+        this.emit('reset', { oldestRetained: msg.oldestRetained });
+        this.cursor = 0;          // resync: a fresh connection with a snapshot
+        connection.stop();
+        if (connection === this.connection) {
+          this.connection = null;
+          this.connect();
+        }
+        break;
+      case 'gap':
+        this.emit('gap', msg);
+        break;
+      case 'error':
+        this.emit('servererror', { reason: msg.reason });
+        break;
+      default:
+        break;
+    }
+  }
+
+  /** A poll's cursor may pass events on other topics: the next poll (or a switch) starts from there. */
+  pollCursor(connection, cursor) {
+    if (connection === this.connection && cursor > this.cursor) this.cursor = cursor;
+  }
+
+  // ---------------------------------------------------------------- plumbing
+
+  setState(state, detail = {}) {
+    this.state = state;
+    this.emit('state', { state, transport: detail.transport ?? this.transport, ...detail });
+  }
+
+  emit(type, detail) {
+    this.dispatchEvent(new CustomEvent(type, { detail }));
+  }
 }

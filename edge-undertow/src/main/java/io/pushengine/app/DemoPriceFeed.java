@@ -27,7 +27,17 @@ public final class DemoPriceFeed implements Agent
         "ASML", "SAP", "NESN", "NOVN", "ROG", "SIE", "MC", "OR", "TTE", "AIR"
     };
 
-    private static final byte PRICE_EXPONENT = -5;
+    /**
+     * Where each simulated instrument starts (illustrative levels, not market data).
+     */
+    private static final double[] REFERENCE_PRICES = {
+        1.0850, 1.2700, 151.20, 0.8800, 0.6550, 1.3600, 0.6050, 0.8540, 164.10, 192.00,
+        0.9550, 99.00, 111.20, 171.80, 1.6560, 1.4750, 1.1180, 1.9400, 1.0830, 91.50,
+        2350.00, 28.50, 67000.00, 3500.00, 150.00, 190.00, 420.00, 900.00, 180.00, 170.00,
+        490.00, 175.00, 1300.00, 195.00, 275.00, 460.00, 520.00, 115.00, 780.00, 720.00,
+        950.00, 180.00, 95.00, 92.00, 250.00, 175.00, 820.00, 430.00, 62.00, 165.00
+    };
+
 
     private final UnsafeBuffer buffer = new UnsafeBuffer(new byte[128]);
     private final MessageHeaderEncoder headerEncoder = new MessageHeaderEncoder();
@@ -39,6 +49,7 @@ public final class DemoPriceFeed implements Agent
     private final Topic[] topics;
     private final byte[][] symbols;
     private final long[] mid;
+    private final byte[] exponent;
     private long startNs;
     private long ticksPublished;
     private long backPressured;
@@ -53,12 +64,16 @@ public final class DemoPriceFeed implements Agent
         topics = new Topic[count];
         symbols = new byte[count][];
         mid = new long[count];
+        exponent = new byte[count];
         for (int i = 0; i < count; i++)
         {
             topics[i] = engine.topic("prices." + SYMBOLS[i]);
             symbols[i] = java.util.Arrays.copyOf(
                 SYMBOLS[i].getBytes(StandardCharsets.US_ASCII), PriceTickEncoder.instrumentLength());
-            mid[i] = 100_000L + random.nextLong(10_000_000L);
+            final String symbol = SYMBOLS[i];
+            final int digits = isCurrencyPair(symbol) ? (symbol.endsWith("JPY") ? 3 : 5) : 2;
+            exponent[i] = (byte)-digits;
+            mid[i] = Math.round(REFERENCE_PRICES[i] * Math.pow(10, digits));
         }
     }
 
@@ -82,7 +97,7 @@ public final class DemoPriceFeed implements Agent
             final long step = mid[i] / 10_000 + 1;
             mid[i] = Math.max(step * 10, mid[i] + random.nextLong(-step, step + 1));
             final long spread = Math.max(1, mid[i] / 50_000);
-            final int length = encodeTick(i, mid[i] - spread, mid[i] + spread);
+            final int length = encodeTick(i, mid[i] - spread, mid[i] + spread, exponent[i]);
             final long result = engine.offer(topics[i], PayloadType.PRICE_TICK, buffer, 0, length);
             if (result == PublishResult.BACK_PRESSURED)
             {
@@ -95,14 +110,23 @@ public final class DemoPriceFeed implements Agent
         return work;
     }
 
-    private int encodeTick(final int instrument, final long bid, final long ask)
+    /**
+     * Currency pairs quote 5 decimals (3 against the yen); metals, crypto and shares 2.
+     */
+    private static boolean isCurrencyPair(final String symbol)
+    {
+        return symbol.length() == 6 && !symbol.startsWith("X") && !symbol.equals("BTCUSD") &&
+            !symbol.equals("ETHUSD") && !symbol.equals("SOLUSD");
+    }
+
+    private int encodeTick(final int instrument, final long bid, final long ask, final byte priceExponent)
     {
         tickEncoder.wrapAndApplyHeader(buffer, 0, headerEncoder)
             .timestampNs(clock.nanoTime())
             .bidSize(1_000_000L + random.nextInt(9) * 500_000L)
             .askSize(1_000_000L + random.nextInt(9) * 500_000L);
-        tickEncoder.bid().mantissa(bid).exponent(PRICE_EXPONENT);
-        tickEncoder.ask().mantissa(ask).exponent(PRICE_EXPONENT);
+        tickEncoder.bid().mantissa(bid).exponent(priceExponent);
+        tickEncoder.ask().mantissa(ask).exponent(priceExponent);
         tickEncoder.putInstrument(symbols[instrument], 0);
         return MessageHeaderEncoder.ENCODED_LENGTH + tickEncoder.encodedLength();
     }

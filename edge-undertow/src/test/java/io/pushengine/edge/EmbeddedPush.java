@@ -13,7 +13,7 @@ import java.net.URI;
 final class EmbeddedPush implements AutoCloseable
 {
     final PushEngine engine;
-    final EdgeServer edge;
+    EdgeServer edge;
 
     EmbeddedPush(final File journalDir)
     {
@@ -52,6 +52,22 @@ final class EmbeddedPush implements AutoCloseable
             throw ex;
         }
         Await.await(edge::isReady, () -> "edge not ready");
+    }
+
+    /**
+     * Stop the edge (its clients see the connection drop) and start another on the same port with {@code edgeCtx}.
+     */
+    void restartEdge(final EdgeServer.Context edgeCtx)
+    {
+        final int port = edge.port();
+        edge.close();
+        edge = EdgeServer.launch(edgeCtx
+            .host("127.0.0.1")
+            .port(port)
+            .aeronDirectoryName(engine.aeronDirectoryName())
+            .eventsChannel(engine.context().eventsChannel())
+            .ingressChannel(engine.context().ingressChannel()));
+        Await.await(edge::isReady, () -> "restarted edge not ready");
     }
 
     /**

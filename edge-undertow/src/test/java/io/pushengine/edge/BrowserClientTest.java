@@ -1,0 +1,219 @@
+package io.pushengine.edge;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.pushengine.codec.sbe.MessageHeaderEncoder;
+import io.pushengine.codec.sbe.PayloadType;
+import io.pushengine.codec.sbe.PriceTickEncoder;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.File;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import static io.pushengine.edge.Await.await;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The browser client ({@code /push-client.js}) and the demo ticker page in a real headless chromium, against a real
+ * engine and edge: live ticks over WebSocket; the fallback chain when the edge stops serving a transport; edge
+ * restarts under the page; every published sequence shown once, in order, whatever the transport.
+ */
+@Timeout(value = 180, unit = TimeUnit.SECONDS)
+class BrowserClientTest
+{
+    private static final String[] INSTRUMENTS = { "EURUSD", "USDJPY", "GBPUSD" };
+    private static final String FAST_RECOVERY = "record=1&baseDelayMs=200&maxDelayMs=1000&openTimeoutMs=3000" +
+        "&shortPollIntervalMs=200&longPollWaitMs=5000&heartbeatTimeoutMs=8000";
+
+    @TempDir
+    File journalDir;
+
+    @Test
+    void tickerShowsLiveTicksOverWebSocket() throws Exception
+    {
+        try (EmbeddedPush push = new EmbeddedPush(journalDir);
+            TickPublisher publisher = new TickPublisher(push);
+            HeadlessChromium browser = new HeadlessChromium())
+        {
+            browser.open(push.http("/?" + FAST_RECOVERY));
+            await(() -> "websocket".equals(text(browser, "window.pushClient && window.pushClient.transport")),
+                () -> "transport " + text(browser, "window.pushClient && window.pushClient.transport"));
+            publisher.start();
+            await(() -> count(browser, "window.ticker.ticks") >= 30);
+            await(() -> !"–".equals(text(browser, "document.querySelector('[data-symbol=EURUSD] .bid .px').textContent")));
+            assertTrue(text(browser, "document.getElementById('transport').textContent").startsWith("WebSocket"));
+            publisher.stop();
+            assertAllShownOnceInOrder(browser, publisher);
+            assertTrue(Files.size(browser.screenshot("ticker-websocket")) > 10_000);
+        }
+    }
+
+    @Test
+    void fallsBackThroughSseLongPollAndShortPollAcrossEdgeRestartsThenBackToWebSocketWithNothingLost() throws Exception
+    {
+        try (EmbeddedPush push = new EmbeddedPush(journalDir, null, null, new EdgeServer.Context()
+            .transports("sse,long-poll,short-poll"));
+            TickPublisher publisher = new TickPublisher(push);
+            HeadlessChromium browser = new HeadlessChromium())
+        {
+            browser.open(push.http("/?" + FAST_RECOVERY + "&upgradeAfterMs=2000"));
+            awaitTransport(browser, "sse"); // WebSocket refused with a 403: the page fell back
+            publisher.start(); // after the (empty) snapshot: every tick from here must be shown, once, in order
+            awaitMoreTicks(browser, 20);
+
+            push.restartEdge(new EdgeServer.Context().transports("long-poll,short-poll"));
+            awaitTransport(browser, "long-poll");
+            awaitMoreTicks(browser, 20);
+
+            push.restartEdge(new EdgeServer.Context().transports("short-poll"));
+            awaitTransport(browser, "short-poll");
+            awaitMoreTicks(browser, 20);
+            browser.screenshot("ticker-short-poll");
+
+            push.restartEdge(new EdgeServer.Context()); // every transport again: the page probes its way back up
+            awaitTransport(browser, "websocket");
+            awaitMoreTicks(browser, 20);
+
+            push.restartEdge(new EdgeServer.Context()); // and an edge restart under a WebSocket page
+            await(() -> count(browser, "window.ticker.reconnects") >= 1);
+            awaitTransport(browser, "websocket");
+            awaitMoreTicks(browser, 20);
+
+            publisher.stop();
+            assertAllShownOnceInOrder(browser, publisher);
+            final JsonNode transports = browser.eval("window.ticker.transports");
+            assertTrue(transports.toString().contains("\"sse\",\"long-poll\",\"short-poll\",\"websocket\""),
+                "transports used, in order: " + transports);
+            browser.screenshot("ticker-after-fallback");
+        }
+    }
+
+    private static void awaitTransport(final HeadlessChromium browser, final String transport)
+    {
+        await(() -> transport.equals(text(browser, "window.pushClient && window.pushClient.transport")) &&
+            "open".equals(text(browser, "window.pushClient.state")),
+            () -> "waiting for " + transport + "; states " + browser.eval("window.ticker && window.ticker.states"));
+    }
+
+    private static void awaitMoreTicks(final HeadlessChromium browser, final int more)
+    {
+        final long target = count(browser, "window.ticker.ticks") + more;
+        await(() -> count(browser, "window.ticker.ticks") >= target,
+            () -> "ticks " + count(browser, "window.ticker.ticks") + " of " + target + "; states " +
+                browser.eval("window.ticker.states"));
+    }
+
+    private static void assertAllShownOnceInOrder(final HeadlessChromium browser, final TickPublisher publisher)
+    {
+        final List<Long> published = publisher.sequences();
+        await(() -> count(browser, "window.ticker.received.length") >= published.size(),
+            () -> "page has " + count(browser, "window.ticker.received.length") + " of " + published.size());
+        final List<Long> received = new ArrayList<>();
+        browser.eval("window.ticker.received").forEach(node -> received.add(node.asLong()));
+        PollTest.assertSameSequences(published, received, "sequences shown by the page");
+    }
+
+    private static String text(final HeadlessChromium browser, final String expression)
+    {
+        final JsonNode value = browser.eval(expression);
+        return null == value || value.isNull() ? null : value.asText();
+    }
+
+    private static long count(final HeadlessChromium browser, final String expression)
+    {
+        final JsonNode value = browser.eval(expression);
+        return null == value || value.isNull() ? -1 : value.asLong();
+    }
+
+    /**
+     * Price ticks on a few instruments at about 40 a second, through the engine's API, remembering each sequence.
+     */
+    static final class TickPublisher implements AutoCloseable
+    {
+        private final EmbeddedPush push;
+        private final List<Long> sequences = new ArrayList<>();
+        private final UnsafeBuffer buffer = new UnsafeBuffer(new byte[128]);
+        private final MessageHeaderEncoder headerEncoder = new MessageHeaderEncoder();
+        private final PriceTickEncoder tickEncoder = new PriceTickEncoder();
+        private final Thread thread = new Thread(this::run, "tick-publisher");
+        private volatile boolean running;
+
+        TickPublisher(final EmbeddedPush push)
+        {
+            this.push = push;
+            for (final String instrument : INSTRUMENTS)
+            {
+                push.engine.topic("prices." + instrument); // declared before the page asks /topics
+            }
+        }
+
+        void start()
+        {
+            running = true;
+            thread.start();
+        }
+
+        void stop() throws InterruptedException
+        {
+            running = false;
+            thread.join();
+        }
+
+        synchronized List<Long> sequences()
+        {
+            return new ArrayList<>(sequences);
+        }
+
+        private void run()
+        {
+            long i = 0;
+            while (running)
+            {
+                final String instrument = INSTRUMENTS[(int)(i % INSTRUMENTS.length)];
+                final long mid = (instrument.endsWith("JPY") ? 151_200L : 108_500L) + (i * 7 % 40) - 20;
+                tickEncoder.wrapAndApplyHeader(buffer, 0, headerEncoder)
+                    .timestampNs(System.currentTimeMillis() * 1_000_000L)
+                    .bidSize(1_000_000L)
+                    .askSize(2_000_000L);
+                tickEncoder.bid().mantissa(mid - 2).exponent((byte)(instrument.endsWith("JPY") ? -3 : -5));
+                tickEncoder.ask().mantissa(mid + 2).exponent((byte)(instrument.endsWith("JPY") ? -3 : -5));
+                tickEncoder.putInstrument(Arrays.copyOf(instrument.getBytes(StandardCharsets.US_ASCII),
+                    PriceTickEncoder.instrumentLength()), 0);
+                final int length = MessageHeaderEncoder.ENCODED_LENGTH + tickEncoder.encodedLength();
+                final byte[] payload = Arrays.copyOf(buffer.byteArray(), length);
+                final long sequence = push.engine.publish("prices." + instrument, PayloadType.PRICE_TICK, payload);
+                if (sequence > 0)
+                {
+                    synchronized (this)
+                    {
+                        sequences.add(sequence);
+                    }
+                }
+                i++;
+                try
+                {
+                    Thread.sleep(25);
+                }
+                catch (final InterruptedException ex)
+                {
+                    return;
+                }
+            }
+        }
+
+        public void close() throws InterruptedException
+        {
+            if (running)
+            {
+                stop();
+            }
+        }
+    }
+}

@@ -160,10 +160,17 @@ class BrowserClientTest
             thread.start();
         }
 
-        void stop() throws InterruptedException
+        void stop()
         {
             running = false;
-            thread.join();
+            try
+            {
+                thread.join();
+            }
+            catch (final InterruptedException ex)
+            {
+                Thread.currentThread().interrupt();
+            }
         }
 
         synchronized List<Long> sequences()
@@ -208,7 +215,7 @@ class BrowserClientTest
             }
         }
 
-        public void close() throws InterruptedException
+        public void close()
         {
             if (running)
             {

@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 import static io.pushengine.edge.Await.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -51,6 +52,12 @@ class BrowserClientTest
             assertTrue(text(browser, "document.getElementById('transport').textContent").startsWith("WebSocket"));
             publisher.stop();
             assertAllShownOnceInOrder(browser, publisher);
+            final List<Long> published = publisher.sequences();
+            final JsonNode latest = browser.eval("Object.fromEntries([...window.pushClient.latest].map(" +
+                "([topic, e]) => [topic, e.sequence]))");
+            assertEquals(INSTRUMENTS.length, latest.size(), "latest value per topic: " + latest);
+            final long lastPublished = published.get(published.size() - 1);
+            assertTrue(latest.toString().contains(":" + lastPublished), "the newest event is a latest value: " + latest);
             assertTrue(Files.size(browser.screenshot("ticker-websocket")) > 10_000);
         }
     }

@@ -39,6 +39,7 @@ public final class PollEndpoint implements HttpHandler
     private final long maxWaitMs;
     private final boolean longPoll;
     private final boolean shortPoll;
+    private final PollRingPool ringPool;
 
     public PollEndpoint(
         final ManyToOneConcurrentArrayQueue<SessionCommand> commands,
@@ -55,6 +56,7 @@ public final class PollEndpoint implements HttpHandler
         this.maxWaitMs = maxWaitMs;
         this.longPoll = transports.contains(EdgeTransport.LONG_POLL);
         this.shortPoll = transports.contains(EdgeTransport.SHORT_POLL);
+        this.ringPool = new PollRingPool(ringCapacity, 64);
     }
 
     public void handleRequest(final HttpServerExchange exchange)
@@ -109,7 +111,8 @@ public final class PollEndpoint implements HttpHandler
     private void hold(final HttpServerExchange exchange, final ConnectionOptions options, final long waitMs)
     {
         final PollSession session = new PollSession(
-            sessionIds.incrementAndGet(), exchange, ringCapacity, counters.fanOut().ringBytes(), options, counters);
+            sessionIds.incrementAndGet(), exchange, ringCapacity, counters.fanOut().ringBytes(), options, counters,
+            ringPool);
         if (!commands.offer(SessionCommand.register(session)))
         {
             HttpResponses.reject(exchange, 503, "edge is overloaded: poll again shortly", counters);

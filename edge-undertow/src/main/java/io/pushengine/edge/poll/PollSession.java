@@ -46,6 +46,7 @@ public final class PollSession extends ClientSession implements ControlledMessag
 
     private final HttpServerExchange exchange;
     private final EdgeCounters counters;
+    private final PollRingPool ringPool;
 
     // fan-out thread state
     private ExpandableArrayBuffer controlText;
@@ -72,12 +73,19 @@ public final class PollSession extends ClientSession implements ControlledMessag
         final int ringCapacity,
         final AtomicCounter ringBytes,
         final ConnectionOptions options,
-        final EdgeCounters counters)
+        final EdgeCounters counters,
+        final PollRingPool ringPool)
     {
         super(sessionId, "poll", String.valueOf(exchange.getSourceAddress()), exchange.getIoThread(), ringCapacity,
             ringBytes, options);
         this.exchange = exchange;
         this.counters = counters;
+        this.ringPool = ringPool;
+    }
+
+    protected OneToOneRingBuffer newRing(final int capacity)
+    {
+        return ringPool.take(capacity);
     }
 
     // ---------------------------------------------------------------- fan-out thread
@@ -258,6 +266,7 @@ public final class PollSession extends ClientSession implements ControlledMessag
             {
                 ring.controlledRead(this);
             }
+            ringPool.giveBack(ring);
         }
 
         final ExpandableArrayBuffer events = buffers.events;

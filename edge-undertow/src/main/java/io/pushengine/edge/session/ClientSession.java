@@ -321,12 +321,21 @@ public abstract class ClientSession
         OneToOneRingBuffer ring = this.ring;
         if (null == ring)
         {
-            ring = new OneToOneRingBuffer(new UnsafeBuffer(
-                ByteBuffer.allocateDirect(ringCapacity + RingBufferDescriptor.TRAILER_LENGTH)));
+            ring = newRing(ringCapacity);
             ringBytes.getAndAdd(ringCapacity);
             this.ring = ring;
         }
         return ring;
+    }
+
+    /**
+     * A ring of {@code capacity} bytes (plus trailer). Fan-out thread. Transports whose rings live briefly may
+     * reuse them.
+     */
+    protected OneToOneRingBuffer newRing(final int capacity)
+    {
+        return new OneToOneRingBuffer(new UnsafeBuffer(
+            ByteBuffer.allocateDirect(capacity + RingBufferDescriptor.TRAILER_LENGTH)));
     }
 
     /**

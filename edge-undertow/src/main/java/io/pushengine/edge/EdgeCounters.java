@@ -73,7 +73,9 @@ public final class EdgeCounters implements AutoCloseable
             aeron.addCounter(CounterType.EDGE_STREAM_GAPS.typeId(), label),
             aeron.addCounter(CounterType.EDGE_STREAM_GAP_EVENTS_RECOVERED.typeId(), label),
             aeron.addCounter(CounterType.EDGE_STREAM_GAP_EVENTS_LOST.typeId(), label),
-            aeron.addCounter(CounterType.EDGE_ENGINE_SESSIONS.typeId(), label));
+            aeron.addCounter(CounterType.EDGE_ENGINE_SESSIONS.typeId(), label),
+            aeron.addCounter(CounterType.EDGE_STREAM_POSITION.typeId(), label),
+            aeron.addCounter(CounterType.EDGE_ENGINE_POSITION.typeId(), label));
     }
 
     public void connectionOpened(final AtomicCounter transportGauge)
@@ -175,6 +177,7 @@ public final class EdgeCounters implements AutoCloseable
             fanOut.gapNotices(), fanOut.throttled(), fanOut.idleCloses(), fanOut.sessions(), fanOut.subscriptions(),
             fanOut.ringBytes(), fanOut.resumes(), fanOut.resumeResets(), fanOut.replayRequests(),
             fanOut.eventsResumed(), fanOut.snapshots(), fanOut.snapshotValues(), fanOut.streamGaps(),
-            fanOut.streamGapEventsRecovered(), fanOut.streamGapEventsLost(), fanOut.engineSessions());
+            fanOut.streamGapEventsRecovered(), fanOut.streamGapEventsLost(), fanOut.engineSessions(),
+            fanOut.streamPosition(), fanOut.enginePosition());
     }
 }

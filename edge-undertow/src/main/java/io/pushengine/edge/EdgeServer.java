@@ -16,6 +16,7 @@ import io.pushengine.edge.http.HealthHandler;
 import io.pushengine.edge.http.HttpResponses;
 import io.pushengine.edge.http.MetricsHandler;
 import io.pushengine.edge.http.PublishHandler;
+import io.pushengine.edge.http.ReadyHandler;
 import io.pushengine.edge.http.TopicsHandler;
 import io.pushengine.edge.poll.PollEndpoint;
 import io.pushengine.edge.sse.SseEndpoint;
@@ -54,6 +55,7 @@ import java.util.function.Supplier;
  *   POST /publish/{topic}   HTTP ingress, answers once journaled
  *   GET  /topics            known topics and their last sequence
  *   GET  /health            200 when attached to the event stream, else 503
+ *   GET  /ready             200 when caught up with the engine (for a load balancer), else 503
  *   GET  /metrics           Prometheus text
  *   GET  /                  the demo page
  * </pre>
@@ -477,6 +479,8 @@ public final class EdgeServer implements AutoCloseable
                 .addExactPath("/topics", new TopicsHandler(agent::declaredTopics))
                 .addExactPath("/health", new HealthHandler(
                     agent::isEventStreamConnected, agent::isCatalogComplete, c.connections()::get))
+                .addExactPath("/ready", new ReadyHandler(agent::isCaughtUp,
+                    c.fanOut().streamPosition()::get, c.fanOut().enginePosition()::get))
                 .addExactPath("/metrics", new MetricsHandler(aeronClient.countersReader()));
 
             server = Undertow.builder()

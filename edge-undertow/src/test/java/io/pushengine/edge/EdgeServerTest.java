@@ -136,8 +136,11 @@ class EdgeServerTest
         assertEquals(200, health.statusCode());
         assertTrue(health.body().contains("\"status\":\"UP\""), health.body());
 
-        push.engine.publish("t", PayloadType.TEXT, "x".getBytes());
+        final long sequence = push.engine.publish("t", PayloadType.TEXT, "x".getBytes());
         await(() -> metric("push_edge_events_in_total") == 1);
+        final HttpResponse<String> ready = get("/ready");
+        assertEquals(200, ready.statusCode(), ready.body());
+        assertTrue(ready.body().contains("\"status\":\"READY\",\"streamPosition\":" + sequence), ready.body());
         final String metrics = get("/metrics").body();
         assertTrue(metrics.contains("# TYPE push_engine_events_sequenced_total counter"), metrics);
         assertTrue(metrics.contains("push_engine_events_sequenced_total{source=\"engine\"} 1"), metrics);

@@ -34,6 +34,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 
 import static io.pushengine.edge.Await.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Edge-side gap recovery: when the event stream skips sequences (here the test plays the sequencer and leaves
@@ -84,7 +85,6 @@ class EventStreamGapTest
                     aeron.addCounter(CounterType.ENGINE_EVENTS_REPLAYED.typeId(), "test"),
                     new JournalRetention(journal, 0, 0),
                     aeron.addCounter(CounterType.ENGINE_JOURNAL_CYCLES_DELETED.typeId(), "test")));
-            AgentRunner.startOnThread(replayRunner);
 
             final Publication eventStream = aeron.addPublication("aeron:ipc", ProtocolDefaults.EVENTS_STREAM_ID);
             final Subscription ingress = aeron.addSubscription("aeron:ipc", ProtocolDefaults.INGRESS_STREAM_ID);
@@ -104,10 +104,17 @@ class EventStreamGapTest
                 java.net.URI.create("ws://127.0.0.1:" + edge.port() + "/ws?topics=g.A")))
             {
                 await(() -> client.topicNames.containsValue("g.A"));
+                assertEquals(200, ready(edge.port()).statusCode());
                 for (final int sequence : new int[]{ 1, 2, 3, 7 }) // 4, 5 and 6 never reach the stream
                 {
                     offer(eventStream, events[sequence]);
                 }
+                await(() -> server.counters().fanOut().streamGaps().get() == 1);
+                final java.net.http.HttpResponse<String> behind = ready(edge.port());
+                assertEquals(503, behind.statusCode(), behind.body()); // holding 7 until 4..6 are replayed
+                assertTrue(behind.body().contains("\"streamPosition\":3,\"enginePosition\":7"), behind.body());
+
+                AgentRunner.startOnThread(replayRunner); // the engine's replay service answers now
                 await(() -> client.events.size() >= 7, () -> "client has " + client.events.size());
                 final List<Long> sequences = client.events.stream()
                     .map(WebSocketTestClient.Event::globalSequence).toList();
@@ -116,6 +123,8 @@ class EventStreamGapTest
                 assertEquals(1, edge.counters().fanOut().streamGaps().get());
                 assertEquals(3, edge.counters().fanOut().streamGapEventsRecovered().get());
                 assertEquals(0, edge.counters().fanOut().streamGapEventsLost().get());
+                final int port = edge.port();
+                await(() -> ready(port).statusCode() == 200, () -> ready(port).body());
             }
         }
         finally
@@ -126,6 +135,20 @@ class EventStreamGapTest
                 catalogResponder.join();
             }
             CloseHelper.closeAll(edge, replayRunner, journal, aeron, driver);
+        }
+    }
+
+    private static java.net.http.HttpResponse<String> ready(final int port)
+    {
+        try
+        {
+            return java.net.http.HttpClient.newHttpClient().send(
+                java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + port + "/ready")).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+        }
+        catch (final Exception ex)
+        {
+            throw new IllegalStateException(ex);
         }
     }
 

@@ -109,7 +109,11 @@ public enum CounterType
     EDGE_POLLS_HELD(1239, "push_edge_polls_held", true,
         "Polls waiting now for data or for their wait to end (no thread is held by any)"),
     EDGE_POLLS_EMPTY(1240, "push_edge_polls_empty_total", false,
-        "Polls answered with no events (wait ended, or a short poll with nothing new)");
+        "Polls answered with no events (wait ended, or a short poll with nothing new)"),
+    EDGE_STREAM_POSITION(1241, "push_edge_stream_position", true,
+        "Global sequence of the last event the edge has taken from the engine's stream, in order"),
+    EDGE_ENGINE_POSITION(1242, "push_edge_engine_position", true,
+        "The engine's last global sequence as of its last catalog answer: the edge is caught up at or past it");
 
     private static final Int2ObjectHashMap<CounterType> BY_TYPE_ID = new Int2ObjectHashMap<>();
 

@@ -201,7 +201,34 @@ public final class FanOutAgent implements Agent, EventStreamListener, ReplayStre
         work += catalogSync.doWork(nowNs, adapter.subscription().isConnected());
         work += housekeeping();
         work += flushDirty();
+        final long position = adapter.lastGlobalSequence();
+        if (position != counters.streamPosition().getPlain())
+        {
+            counters.streamPosition().setRelease(position); // once per duty cycle, for readiness and /metrics
+        }
         return work;
+    }
+
+    /**
+     * The engine is known to have issued {@code sequence} (a catalog answer's position, or an event seen after a
+     * gap): readiness waits for the stream to reach it.
+     */
+    private void engineIssued(final long sequence)
+    {
+        if (sequence > counters.enginePosition().getPlain())
+        {
+            counters.enginePosition().setRelease(sequence);
+        }
+    }
+
+    /**
+     * True when the edge has taken, in order, every event the engine is known to have issued (at its last catalog
+     * answer, or beyond a gap being recovered): what a load balancer's readiness check wants before sending it clients. Any thread.
+     */
+    public boolean isCaughtUp()
+    {
+        return isEventStreamConnected() && isCatalogComplete() &&
+            counters.streamPosition().get() >= counters.enginePosition().get();
     }
 
     /**
@@ -363,6 +390,7 @@ public final class FanOutAgent implements Agent, EventStreamListener, ReplayStre
             catalogAnswers++;
         }
         engineLastSequence = Math.max(engineLastSequence, lastGlobalSequence);
+        engineIssued(engineLastSequence);
         final long seen = adapter.lastGlobalSequence();
         if (0 == seen)
         {
@@ -389,6 +417,7 @@ public final class FanOutAgent implements Agent, EventStreamListener, ReplayStre
 
     public boolean onSequenceGap(final long lastSequence, final long nextSequence)
     {
+        engineIssued(nextSequence); // the edge is behind until it has it: not ready
         if (0 != gapCorrelationId)
         {
             return true; // already filling a gap: hold until it is done

@@ -29,6 +29,8 @@ public record FanOutCounters(
     AtomicCounter streamGaps,
     AtomicCounter streamGapEventsRecovered,
     AtomicCounter streamGapEventsLost,
-    AtomicCounter engineSessions)
+    AtomicCounter engineSessions,
+    AtomicCounter streamPosition,
+    AtomicCounter enginePosition)
 {
 }

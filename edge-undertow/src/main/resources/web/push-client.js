@@ -164,7 +164,7 @@ export function decodeFrame(buffer, topicNames) {
 
 /** An event as the SSE and poll endpoints render it (JSON), in the shape the WebSocket decoder gives. */
 function fromJson(e) {
-  const event = {
+  return {
     sequence: e.sequence,
     topic: e.topic,
     topicSequence: e.topicSequence,
@@ -172,10 +172,6 @@ function fromJson(e) {
     type: e.type,
     payload: e.payload,
   };
-  if (e.type === 'PRICE_TICK' && e.payload && typeof e.payload === 'object') {
-    event.payload = { ...e.payload, timestampNs: e.payload.timestampNs };
-  }
-  return event;
 }
 
 // ------------------------------------------------------------------------------------------------ transports
@@ -314,7 +310,6 @@ class PollConnection {
       response = await fetch(url, { signal: this.abort.signal, cache: 'no-store' });
       body = await response.json();
     } catch (error) {
-      clearTimeout(timer);
       this.finish({ code: 0, reason: `poll failed: ${error.message}`, opened: !!this.wasOpen });
       return;
     } finally {

@@ -39,19 +39,28 @@ final class EmbeddedPush implements AutoCloseable
         engine = PushEngine.launch(engineCtx);
         try
         {
-            edge = EdgeServer.launch(edgeCtx
-                .host("127.0.0.1")
-                .port(0)
-                .aeronDirectoryName(engine.aeronDirectoryName())
-                .eventsChannel(engine.context().eventsChannel())
-                .ingressChannel(engine.context().ingressChannel()));
+            edge = launchEdge(edgeCtx, 0);
         }
         catch (final RuntimeException ex)
         {
             engine.close();
             throw ex;
         }
-        Await.await(edge::isReady, () -> "edge not ready");
+    }
+
+    /**
+     * An edge attached to this engine on {@code port} of 127.0.0.1, once ready.
+     */
+    private EdgeServer launchEdge(final EdgeServer.Context edgeCtx, final int port)
+    {
+        final EdgeServer server = EdgeServer.launch(edgeCtx
+            .host("127.0.0.1")
+            .port(port)
+            .aeronDirectoryName(engine.aeronDirectoryName())
+            .eventsChannel(engine.context().eventsChannel())
+            .ingressChannel(engine.context().ingressChannel()));
+        Await.await(server::isReady, () -> "edge not ready");
+        return server;
     }
 
     /**
@@ -61,13 +70,7 @@ final class EmbeddedPush implements AutoCloseable
     {
         final int port = edge.port();
         edge.close();
-        edge = EdgeServer.launch(edgeCtx
-            .host("127.0.0.1")
-            .port(port)
-            .aeronDirectoryName(engine.aeronDirectoryName())
-            .eventsChannel(engine.context().eventsChannel())
-            .ingressChannel(engine.context().ingressChannel()));
-        Await.await(edge::isReady, () -> "restarted edge not ready");
+        edge = launchEdge(edgeCtx, port);
     }
 
     /**

@@ -979,7 +979,7 @@ public final class FanOutAgent implements Agent, EventStreamListener, ReplayStre
                 break;
 
             case RESUME:
-                if (session.isResuming() && session.fanOutIndex() >= 0 && !resuming.contains(session))
+                if (session.isResuming() && session.fanOutIndex() >= 0) // one RESUME per session, after REGISTER
                 {
                     resuming.add(session);
                 }

@@ -123,7 +123,12 @@ public final class StreamParameters
         return parseLong(exchange, name, ConnectionOptions.NO_RESUME, 0, Long.MAX_VALUE, reason);
     }
 
-    private static boolean parseBoolean(final HttpServerExchange exchange, final String name)
+    /**
+     * {@code true|1|(empty)} or {@code false|0}; false if absent.
+     *
+     * @throws IllegalArgumentException for anything else.
+     */
+    public static boolean parseBoolean(final HttpServerExchange exchange, final String name)
     {
         final String value = single(exchange, name);
         if (null == value || "false".equals(value) || "0".equals(value))

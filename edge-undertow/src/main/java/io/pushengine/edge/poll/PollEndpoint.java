@@ -79,13 +79,9 @@ public final class PollEndpoint implements HttpHandler
                 "wait must be a whole number of milliseconds from 0 (short-poll) to " + maxWaitMs + " (long-poll)");
             final long after = StreamParameters.parseLong(exchange, "after", ConnectionOptions.NO_RESUME, 0, Long.MAX_VALUE,
                 "after must be the cursor of the previous answer: a whole number of at least 0");
-            final String snapshot = StreamParameters.single(exchange, "snapshot");
-            if (null != snapshot && !"true".equals(snapshot) && !"false".equals(snapshot))
-            {
-                throw new IllegalArgumentException("snapshot must be true or false");
-            }
-            options = new ConnectionOptions(
-                TopicsParameter.parse(exchange), 0, null, 0, after, !"false".equals(snapshot));
+            final boolean snapshot = null == StreamParameters.single(exchange, "snapshot") ||
+                StreamParameters.parseBoolean(exchange, "snapshot"); // a first poll answers the current values
+            options = new ConnectionOptions(TopicsParameter.parse(exchange), 0, null, 0, after, snapshot);
         }
         catch (final IllegalArgumentException ex)
         {

@@ -130,11 +130,6 @@ public final class PollSession extends ClientSession implements ControlledMessag
         return fullCursor;
     }
 
-    public boolean isCompleted()
-    {
-        return completed;
-    }
-
     /**
      * True when the fan-out should answer now. Fan-out thread.
      */

@@ -1,11 +1,8 @@
 package io.pushengine.app;
 
 import io.pushengine.codec.sbe.MessageHeaderEncoder;
-import io.pushengine.codec.sbe.PayloadType;
 import io.pushengine.codec.sbe.PriceTickEncoder;
-import io.pushengine.engine.PublishResult;
-import io.pushengine.engine.PushEngine;
-import io.pushengine.engine.Topic;
+import org.agrona.DirectBuffer;
 import org.agrona.concurrent.Agent;
 import org.agrona.concurrent.EpochNanoClock;
 import org.agrona.concurrent.UnsafeBuffer;
@@ -15,10 +12,24 @@ import java.util.SplittableRandom;
 
 /**
  * A simulated market: random-walk best bid/offer for a set of instruments, published as {@code PriceTick} events
- * on topics {@code prices.<SYMBOL>} at a steady rate through the engine's in-process API.
+ * on topics {@code prices.<SYMBOL>} at a steady rate, through a {@link TickSink}: the engine's in-process API in the
+ * {@code embedded} role, a {@code PushPublisher} over Aeron in the {@code publisher} role.
  */
 public final class DemoPriceFeed implements Agent
 {
+    /**
+     * Where ticks go.
+     */
+    public interface TickSink
+    {
+        /**
+         * @param instrument index of the instrument, 0 until the feed's instrument count, for a sink that keeps a
+         *                   handle per topic.
+         * @return false when back-pressured: the feed stops this duty cycle and catches up on the next.
+         */
+        boolean offer(int instrument, String topicName, DirectBuffer priceTick, int offset, int length);
+    }
+
     static final String[] SYMBOLS = {
         "EURUSD", "GBPUSD", "USDJPY", "USDCHF", "AUDUSD", "USDCAD", "NZDUSD", "EURGBP", "EURJPY", "GBPJPY",
         "EURCHF", "AUDJPY", "CADJPY", "CHFJPY", "EURAUD", "EURCAD", "GBPCHF", "GBPAUD", "AUDNZD", "NZDJPY",
@@ -43,10 +54,10 @@ public final class DemoPriceFeed implements Agent
     private final MessageHeaderEncoder headerEncoder = new MessageHeaderEncoder();
     private final PriceTickEncoder tickEncoder = new PriceTickEncoder();
     private final SplittableRandom random = new SplittableRandom(42);
-    private final PushEngine engine;
+    private final TickSink sink;
     private final EpochNanoClock clock;
     private final long ticksPerSecond;
-    private final Topic[] topics;
+    private final String[] topics;
     private final byte[][] symbols;
     private final long[] mid;
     private final byte[] exponent;
@@ -55,19 +66,19 @@ public final class DemoPriceFeed implements Agent
     private long backPressured;
 
     public DemoPriceFeed(
-        final PushEngine engine, final EpochNanoClock clock, final int instruments, final long ticksPerSecond)
+        final TickSink sink, final EpochNanoClock clock, final int instruments, final long ticksPerSecond)
     {
-        this.engine = engine;
+        this.sink = sink;
         this.clock = clock;
         this.ticksPerSecond = ticksPerSecond;
         final int count = Math.min(instruments, SYMBOLS.length);
-        topics = new Topic[count];
+        topics = new String[count];
         symbols = new byte[count][];
         mid = new long[count];
         exponent = new byte[count];
         for (int i = 0; i < count; i++)
         {
-            topics[i] = engine.topic("prices." + SYMBOLS[i]);
+            topics[i] = "prices." + SYMBOLS[i];
             symbols[i] = java.util.Arrays.copyOf(
                 SYMBOLS[i].getBytes(StandardCharsets.US_ASCII), PriceTickEncoder.instrumentLength());
             final String symbol = SYMBOLS[i];
@@ -98,8 +109,7 @@ public final class DemoPriceFeed implements Agent
             mid[i] = Math.max(step * 10, mid[i] + random.nextLong(-step, step + 1));
             final long spread = Math.max(1, mid[i] / 50_000);
             final int length = encodeTick(i, mid[i] - spread, mid[i] + spread, exponent[i]);
-            final long result = engine.offer(topics[i], PayloadType.PRICE_TICK, buffer, 0, length);
-            if (result == PublishResult.BACK_PRESSURED)
+            if (!sink.offer(i, topics[i], buffer, 0, length))
             {
                 backPressured++;
                 break;

@@ -77,6 +77,15 @@ public final class EdgeConfiguration
      */
     public static final String TRANSPORTS_PROP_NAME = "push.edge.transports";
     public static final String TRANSPORTS_DEFAULT = "websocket,sse,long-poll,short-poll";
+    /**
+     * A draining edge (SIGTERM to the {@code edge} role, or {@link EdgeServer#drain}) closes its connections with
+     * 1001 spread over this window, so their clients reach the peers a few at a time.
+     */
+    public static final String DRAIN_MS_PROP_NAME = "push.edge.drain.ms";
+    public static final long DRAIN_MS_DEFAULT = 10_000;
+    /** Each drain close carries a hint {@code retry-after-ms=N}, N random below this. */
+    public static final String DRAIN_RECONNECT_JITTER_MS_PROP_NAME = "push.edge.drain.reconnect.jitter.ms";
+    public static final long DRAIN_RECONNECT_JITTER_MS_DEFAULT = 2_000;
 
     private EdgeConfiguration()
     {
@@ -190,5 +199,15 @@ public final class EdgeConfiguration
     public static String transports()
     {
         return System.getProperty(TRANSPORTS_PROP_NAME, TRANSPORTS_DEFAULT);
+    }
+
+    public static long drainMs()
+    {
+        return Long.getLong(DRAIN_MS_PROP_NAME, DRAIN_MS_DEFAULT);
+    }
+
+    public static long drainReconnectJitterMs()
+    {
+        return Long.getLong(DRAIN_RECONNECT_JITTER_MS_PROP_NAME, DRAIN_RECONNECT_JITTER_MS_DEFAULT);
     }
 }

@@ -75,7 +75,8 @@ public final class EdgeCounters implements AutoCloseable
             aeron.addCounter(CounterType.EDGE_STREAM_GAP_EVENTS_LOST.typeId(), label),
             aeron.addCounter(CounterType.EDGE_ENGINE_SESSIONS.typeId(), label),
             aeron.addCounter(CounterType.EDGE_STREAM_POSITION.typeId(), label),
-            aeron.addCounter(CounterType.EDGE_ENGINE_POSITION.typeId(), label));
+            aeron.addCounter(CounterType.EDGE_ENGINE_POSITION.typeId(), label),
+            aeron.addCounter(CounterType.EDGE_DRAIN_CLOSES.typeId(), label));
     }
 
     public void connectionOpened(final AtomicCounter transportGauge)
@@ -178,6 +179,6 @@ public final class EdgeCounters implements AutoCloseable
             fanOut.ringBytes(), fanOut.resumes(), fanOut.resumeResets(), fanOut.replayRequests(),
             fanOut.eventsResumed(), fanOut.snapshots(), fanOut.snapshotValues(), fanOut.streamGaps(),
             fanOut.streamGapEventsRecovered(), fanOut.streamGapEventsLost(), fanOut.engineSessions(),
-            fanOut.streamPosition(), fanOut.enginePosition());
+            fanOut.streamPosition(), fanOut.enginePosition(), fanOut.drainCloses());
     }
 }

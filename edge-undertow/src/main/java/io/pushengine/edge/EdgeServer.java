@@ -27,6 +27,7 @@ import io.undertow.server.HttpHandler;
 import io.undertow.server.handlers.PathHandler;
 import io.undertow.server.handlers.resource.ClassPathResourceManager;
 import io.undertow.server.handlers.resource.ResourceHandler;
+import io.undertow.util.Headers;
 import org.agrona.CloseHelper;
 import org.agrona.ErrorHandler;
 import org.agrona.concurrent.AgentRunner;
@@ -40,7 +41,9 @@ import org.xnio.Options;
 
 import java.net.InetSocketAddress;
 import java.util.EnumSet;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 
@@ -99,6 +102,8 @@ public final class EdgeServer implements AutoCloseable
         private int bufferSize;
         private long publishTimeoutMs;
         private long pollMaxWaitMs;
+        private long drainMs = -1;
+        private long drainReconnectJitterMs = -1;
         private String transports;
         private EnumSet<EdgeTransport> servedTransports;
         private Supplier<IdleStrategy> idleStrategySupplier;
@@ -172,6 +177,9 @@ public final class EdgeServer implements AutoCloseable
             bufferSize = 0 != bufferSize ? bufferSize : EdgeConfiguration.bufferSize();
             publishTimeoutMs = 0 != publishTimeoutMs ? publishTimeoutMs : StreamConfiguration.publishTimeoutMs();
             pollMaxWaitMs = 0 != pollMaxWaitMs ? pollMaxWaitMs : EdgeConfiguration.pollMaxWaitMs();
+            drainMs = drainMs >= 0 ? drainMs : EdgeConfiguration.drainMs();
+            drainReconnectJitterMs = drainReconnectJitterMs >= 0 ?
+                drainReconnectJitterMs : EdgeConfiguration.drainReconnectJitterMs();
             transports = null != transports ? transports : EdgeConfiguration.transports();
             servedTransports = EdgeTransport.parseList(transports);
             if (null == idleStrategySupplier)
@@ -205,6 +213,24 @@ public final class EdgeServer implements AutoCloseable
         public Context pollMaxWaitMs(final long pollMaxWaitMs)
         {
             this.pollMaxWaitMs = pollMaxWaitMs;
+            return this;
+        }
+
+        /**
+         * Window over which {@link EdgeServer#drain()} spreads its 1001 closes; 0 closes all at once.
+         */
+        public Context drainMs(final long drainMs)
+        {
+            this.drainMs = drainMs;
+            return this;
+        }
+
+        /**
+         * Upper bound of the random {@code retry-after-ms} hint each drain close carries.
+         */
+        public Context drainReconnectJitterMs(final long drainReconnectJitterMs)
+        {
+            this.drainReconnectJitterMs = drainReconnectJitterMs;
             return this;
         }
 
@@ -414,6 +440,7 @@ public final class EdgeServer implements AutoCloseable
     private final AgentRunner fanOutRunner;
     private final Undertow undertow;
     private final int port;
+    private volatile boolean draining;
 
     private EdgeServer(final Context ctx)
     {
@@ -467,20 +494,20 @@ public final class EdgeServer implements AutoCloseable
                 exchange, 404, "no such endpoint: " + exchange.getRequestPath(), c);
             final PathHandler routes = new PathHandler(new ResourceHandler(
                 new ClassPathResourceManager(EdgeServer.class.getClassLoader(), "web"), notFound))
-                .addExactPath("/ws", served(EdgeTransport.WEBSOCKET, new WebSocketEndpoint(
+                .addExactPath("/ws", open(served(EdgeTransport.WEBSOCKET, new WebSocketEndpoint(
                     agent.commandQueue(), edgeCounters, epochClock, sessionIds, ctx.ringCapacity,
-                    ctx.streamParameters, ctx.pingIntervalMs, ctx.pongTimeoutMs), c))
-                .addExactPath("/sse", served(EdgeTransport.SSE, new SseEndpoint(
-                    agent.commandQueue(), edgeCounters, sessionIds, ctx.ringCapacity, ctx.streamParameters), c))
-                .addExactPath("/poll", new PollEndpoint(
+                    ctx.streamParameters, ctx.pingIntervalMs, ctx.pongTimeoutMs), c), c))
+                .addExactPath("/sse", open(served(EdgeTransport.SSE, new SseEndpoint(
+                    agent.commandQueue(), edgeCounters, sessionIds, ctx.ringCapacity, ctx.streamParameters), c), c))
+                .addExactPath("/poll", open(new PollEndpoint(
                     agent.commandQueue(), edgeCounters, sessionIds, ctx.ringCapacity, ctx.pollMaxWaitMs,
-                    ctx.servedTransports))
+                    ctx.servedTransports), c))
                 .addPrefixPath("/publish", publishHandler)
                 .addExactPath("/topics", new TopicsHandler(agent::declaredTopics))
                 .addExactPath("/health", new HealthHandler(
                     agent::isEventStreamConnected, agent::isCatalogComplete, c.connections()::get))
                 .addExactPath("/ready", new ReadyHandler(agent::isCaughtUp,
-                    c.fanOut().streamPosition()::get, c.fanOut().enginePosition()::get))
+                    c.fanOut().streamPosition()::get, c.fanOut().enginePosition()::get, this::isDraining))
                 .addExactPath("/metrics", new MetricsHandler(aeronClient.countersReader()));
 
             server = Undertow.builder()
@@ -530,6 +557,26 @@ public final class EdgeServer implements AutoCloseable
             EdgeConfiguration.TRANSPORTS_PROP_NAME + "=" + ctx.transports + ")", counters);
     }
 
+    /**
+     * The endpoint, or while draining a 503 with {@code Retry-After} and a reason, so a new client goes to a peer.
+     */
+    private HttpHandler open(final HttpHandler endpoint, final EdgeCounters counters)
+    {
+        return exchange ->
+        {
+            if (draining)
+            {
+                counters.fanOut().drainCloses().increment();
+                final long hintMs = ThreadLocalRandom.current().nextLong(ctx.drainReconnectJitterMs + 1);
+                exchange.getResponseHeaders().put(Headers.RETRY_AFTER, Math.max(1, (hintMs + 999) / 1000));
+                HttpResponses.reject(exchange, 503,
+                    "edge draining: connect to another edge; retry-after-ms=" + hintMs, counters);
+                return;
+            }
+            endpoint.handleRequest(exchange);
+        };
+    }
+
     public static EdgeServer launch(final Context ctx)
     {
         return new EdgeServer(ctx.conclude());
@@ -559,6 +606,36 @@ public final class EdgeServer implements AutoCloseable
     public EdgeCounters counters()
     {
         return counters;
+    }
+
+    /**
+     * Take this edge out of service gracefully, for a rolling restart: {@code /ready} answers 503 at once, new
+     * connections and polls are refused with 503 and a reconnect hint, and the open ones are closed with 1001
+     * ("going away", with a {@code retry-after-ms} hint) spread over {@link Context#drainMs(long)}, so clients move
+     * to a peer edge a few at a time and resume there from their last sequence. Returns when every connection is
+     * closed, or the window and a grace second have passed. Call {@link #close()} after.
+     */
+    public void drain()
+    {
+        if (draining)
+        {
+            return;
+        }
+        draining = true;
+        LOG.info("edge draining: {} connections over {} ms", counters.connections().get(), ctx.drainMs);
+        fanOut.drain(TimeUnit.MILLISECONDS.toNanos(ctx.drainMs), ctx.drainReconnectJitterMs);
+        final long deadlineNs = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(ctx.drainMs + 1000);
+        while ((counters.connections().get() > 0 || counters.pollsHeld().get() > 0) &&
+            System.nanoTime() - deadlineNs < 0)
+        {
+            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(20));
+        }
+        LOG.info("edge drained: {} connections left", counters.connections().get());
+    }
+
+    public boolean isDraining()
+    {
+        return draining;
     }
 
     /**

@@ -113,7 +113,9 @@ public enum CounterType
     EDGE_STREAM_POSITION(1241, "push_edge_stream_position", true,
         "Global sequence of the last event the edge has taken from the engine's stream, in order"),
     EDGE_ENGINE_POSITION(1242, "push_edge_engine_position", true,
-        "The engine's last global sequence as of its last catalog answer: the edge is caught up at or past it");
+        "The engine's last global sequence as of its last catalog answer: the edge is caught up at or past it"),
+    EDGE_DRAIN_CLOSES(1243, "push_edge_drain_closes_total", false,
+        "Connections closed with 1001 (or answered 503) because the edge was draining: they move to a peer");
 
     private static final Int2ObjectHashMap<CounterType> BY_TYPE_ID = new Int2ObjectHashMap<>();
 

@@ -119,6 +119,10 @@ public final class FanOutAgent implements Agent, EventStreamListener, ReplayStre
     private boolean gapReplayActive;
     private long nextHousekeepingNs;
     private long nowNs;
+    private volatile long drainWindowNsRequested = -1;
+    private long drainWindowNs = -1;
+    private long drainStartNs;
+    private long drainReconnectJitterMs;
 
     public FanOutAgent(
         final Subscription eventSubscription,
@@ -180,6 +184,18 @@ public final class FanOutAgent implements Agent, EventStreamListener, ReplayStre
     public boolean isCatalogComplete()
     {
         return catalogSync.isComplete();
+    }
+
+    /**
+     * Start draining (any thread, once): every connection is closed with 1001 and a reconnect hint at a time of
+     * its own spread evenly over {@code windowNs}, so its clients move to a peer edge a few at a time rather than
+     * all at once. The hint ({@code retry-after-ms=N}, N random below {@code reconnectJitterMs}) spreads them a
+     * little more. Connections that arrive meanwhile are closed the same way.
+     */
+    public void drain(final long windowNs, final long reconnectJitterMs)
+    {
+        drainReconnectJitterMs = reconnectJitterMs;
+        drainWindowNsRequested = Math.max(0, windowNs);
     }
 
     public boolean isEventStreamConnected()
@@ -1097,11 +1113,26 @@ public final class FanOutAgent implements Agent, EventStreamListener, ReplayStre
             return 0;
         }
         nextHousekeepingNs = nowNs + housekeepingIntervalNs;
+        if (drainWindowNs < 0 && drainWindowNsRequested >= 0)
+        {
+            drainWindowNs = drainWindowNsRequested;
+            drainStartNs = nowNs;
+            LOG.info("draining {} sessions over {} ms", sessions.size(), TimeUnit.NANOSECONDS.toMillis(drainWindowNs));
+        }
         final long epochNs = epochClock.nanoTime();
         int work = 0;
         for (int i = sessions.size() - 1; i >= 0; i--)
         {
             final ClientSession session = sessions.get(i);
+            if (drainWindowNs >= 0 && nowNs - drainStartNs >= drainOffsetNs(session.sessionId()))
+            {
+                counters.drainCloses().incrementRelease();
+                session.requestClose(WebSocketCloseCodes.GOING_AWAY, "edge draining: reconnect to another edge; " +
+                    "retry-after-ms=" + ThreadLocalRandom.current().nextLong(drainReconnectJitterMs + 1));
+                forget(session);
+                work++;
+                continue;
+            }
             if (nowNs - session.lastOfferNs() >= timeouts.heartbeatIntervalNs())
             {
                 session.requestHeartbeat(epochNs, adapter.lastGlobalSequence());
@@ -1139,6 +1170,20 @@ public final class FanOutAgent implements Agent, EventStreamListener, ReplayStre
             }
         }
         return work;
+    }
+
+    /**
+     * Where in the drain window a session is closed: a hash of its id, so evenly spread and fixed per session.
+     */
+    private long drainOffsetNs(final long sessionId)
+    {
+        if (0 == drainWindowNs)
+        {
+            return 0;
+        }
+        long h = sessionId * 0x9E3779B97F4A7C15L;
+        h ^= h >>> 32;
+        return (h & Long.MAX_VALUE) % drainWindowNs;
     }
 
     private static boolean hasDisconnectSubscription(final ClientSession session)

@@ -31,6 +31,7 @@ public record FanOutCounters(
     AtomicCounter streamGapEventsLost,
     AtomicCounter engineSessions,
     AtomicCounter streamPosition,
-    AtomicCounter enginePosition)
+    AtomicCounter enginePosition,
+    AtomicCounter drainCloses)
 {
 }

@@ -326,7 +326,12 @@ public final class PollSession extends ClientSession implements ControlledMessag
         closed = true;
         cancelExpiry();
         counters.pollsHeld().getAndAdd(-1);
-        HttpResponses.reject(exchange, WebSocketCloseCodes.TRY_AGAIN_LATER == code ? 503 : 500, reason, counters);
+        if (WebSocketCloseCodes.GOING_AWAY == code)
+        {
+            exchange.getResponseHeaders().put(Headers.RETRY_AFTER, 1);
+        }
+        HttpResponses.reject(exchange, WebSocketCloseCodes.TRY_AGAIN_LATER == code ||
+            WebSocketCloseCodes.GOING_AWAY == code ? 503 : 500, reason, counters);
     }
 
     private void cancelExpiry()

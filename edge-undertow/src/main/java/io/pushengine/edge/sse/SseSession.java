@@ -38,6 +38,8 @@ final class SseSession extends ClientSession implements ControlledMessageHandler
     private static final byte[] HEARTBEAT =
         ": heartbeat\nevent: $heartbeat\ndata: {}\n\n".getBytes(StandardCharsets.US_ASCII);
 
+    private static final String RETRY_HINT = "retry-after-ms=";
+
     private static final byte[] PREAMBLE = "retry: 1000\n: connected\n\n".getBytes(StandardCharsets.US_ASCII);
 
     private final UnsafeBuffer writeBuffer = new UnsafeBuffer(0, 0);
@@ -244,7 +246,51 @@ final class SseSession extends ClientSession implements ControlledMessageHandler
     {
         LOG.info("sse close id={} remote={} buffered={} lastSequence={} reason=\"{}\"",
             sessionId(), remoteAddress(), bufferedBytes(), lastOfferedSequence(), reason);
+        if (null == pending && !closed)
+        {
+            writeCloseNotice(code, reason);
+        }
         closeConnection();
+    }
+
+    /**
+     * Tell the client why, as WebSocket does with a close frame: {@code event: $close} with the same code and
+     * reason, and for a drain ({@code retry-after-ms=N} in the reason) a {@code retry:} field, so even a bare
+     * EventSource waits that long before it reconnects. Best effort: one non-blocking write, then the close.
+     */
+    private void writeCloseNotice(final int code, final String reason)
+    {
+        final StringBuilder text = new StringBuilder(96 + reason.length());
+        final int hint = reason.indexOf(RETRY_HINT);
+        if (hint >= 0)
+        {
+            int end = hint + RETRY_HINT.length();
+            while (end < reason.length() && Character.isDigit(reason.charAt(end)))
+            {
+                end++;
+            }
+            text.append("retry: ").append(reason, hint + RETRY_HINT.length(), end).append('\n');
+        }
+        text.append("event: $close\ndata: {\"code\":").append(code).append(",\"reason\":\"");
+        for (int i = 0; i < reason.length(); i++)
+        {
+            final char c = reason.charAt(i);
+            if (c == '"' || c == '\\')
+            {
+                text.append('\\');
+            }
+            text.append(c < 0x20 ? ' ' : c);
+        }
+        text.append("\"}\n\n");
+        try
+        {
+            sink.write(ByteBuffer.wrap(text.toString().getBytes(StandardCharsets.UTF_8)));
+            sink.flush();
+        }
+        catch (final IOException ignore)
+        {
+            // closing anyway
+        }
     }
 
     private void writeOut()

@@ -1,0 +1,491 @@
+package io.pushengine.publisher;
+
+import io.aeron.Aeron;
+import io.aeron.CommonContext;
+import io.aeron.FragmentAssembler;
+import io.aeron.Publication;
+import io.aeron.Subscription;
+import io.aeron.logbuffer.FragmentHandler;
+import io.aeron.logbuffer.Header;
+import io.pushengine.codec.FrameCheck;
+import io.pushengine.codec.ProtocolDefaults;
+import io.pushengine.codec.StreamConfiguration;
+import io.pushengine.codec.TopicNames;
+import io.pushengine.codec.sbe.MessageHeaderDecoder;
+import io.pushengine.codec.sbe.PayloadType;
+import io.pushengine.codec.sbe.PublishAckDecoder;
+import io.pushengine.codec.stream.IngressProxy;
+import org.agrona.CloseHelper;
+import org.agrona.DirectBuffer;
+import org.agrona.ErrorHandler;
+import org.agrona.concurrent.EpochNanoClock;
+import org.agrona.concurrent.IdleStrategy;
+import org.agrona.concurrent.SleepingIdleStrategy;
+import org.agrona.concurrent.SystemEpochNanoClock;
+
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Publishes events to a push engine over its Aeron ingress stream, from any process that can reach the engine's
+ * media driver or its UDP ingress endpoint: the publisher's side of the {@code publisher} role.
+ * <pre>{@code
+ * try (PushPublisher publisher = PushPublisher.connect(new PushPublisher.Context()
+ *     .aeronDirectoryName(dir)                                  // a media driver on this host
+ *     .ingressChannel("aeron:udp?endpoint=engine-host:40456")
+ *     .eventsChannel("aeron:udp?endpoint=0.0.0.0:0|control=engine-host:40457|control-mode=dynamic")))
+ * {
+ *     publisher.awaitConnected(5_000);
+ *     long sequence = publisher.publish("prices.EURUSD", PayloadType.JSON, buffer, 0, length); // journaled
+ *     long position = publisher.offer("prices.EURUSD", PayloadType.JSON, buffer, 0, length);  // fire and forget
+ * }
+ * }</pre>
+ * Two ways to publish:
+ * <ul>
+ *     <li>{@link #offer}: one Aeron offer, no acknowledgement asked for. The price-feed path: nothing waits, and
+ *     an event the engine never got is simply not there (the next tick supersedes it).</li>
+ *     <li>{@link #publish}: asks for the engine's acknowledgement and waits for it; the answer is the event's global
+ *     sequence, given once the event is journaled. Acknowledgements ride the engine's event stream, so a publisher
+ *     that calls it subscribes to that stream ({@link Context#eventsChannel}) and reads past the events of every
+ *     topic to find its own: fine for a service that publishes now and then, wasteful for a firehose — use
+ *     {@link #offer} there.</li>
+ * </ul>
+ * Not thread-safe: one publisher per thread (they are cheap; they can share an {@link Aeron} client).
+ */
+public final class PushPublisher implements AutoCloseable
+{
+    /** The ingress publication is not connected to the engine (not started, unreachable, or restarting). */
+    public static final long NOT_CONNECTED = -1;
+    /** The ingress stream is back-pressured: the engine is behind. Retry. */
+    public static final long BACK_PRESSURED = -2;
+    /** The publisher, or its Aeron client, is closed. */
+    public static final long CLOSED = -4;
+    /** No acknowledgement within {@link Context#publishTimeoutMs}; the event may or may not be journaled. */
+    public static final long TIMED_OUT = -6;
+
+    /**
+     * Configuration; defaults from the same system properties the engine and edges read
+     * ({@link StreamConfiguration}). Single use.
+     */
+    public static final class Context
+    {
+        private Aeron aeron;
+        private boolean ownsAeron;
+        private String aeronDirectoryName;
+        private String ingressChannel;
+        private int ingressStreamId = ProtocolDefaults.INGRESS_STREAM_ID;
+        private String eventsChannel;
+        private int eventsStreamId = ProtocolDefaults.EVENTS_STREAM_ID;
+        private boolean acknowledgements = true;
+        private long publishTimeoutMs;
+        private int maxPayloadLength;
+        private IdleStrategy ackIdleStrategy;
+        private EpochNanoClock clock;
+        private ErrorHandler errorHandler;
+        private boolean concluded;
+
+        public Context conclude()
+        {
+            if (concluded)
+            {
+                throw new IllegalStateException("context already concluded: a context is single use");
+            }
+            concluded = true;
+            if (null == aeronDirectoryName)
+            {
+                aeronDirectoryName = null != StreamConfiguration.aeronDir() ?
+                    StreamConfiguration.aeronDir() : CommonContext.getAeronDirectoryName();
+            }
+            ingressChannel = null != ingressChannel ? ingressChannel : StreamConfiguration.ingressChannel();
+            eventsChannel = null != eventsChannel ? eventsChannel : StreamConfiguration.eventsChannel();
+            publishTimeoutMs = 0 != publishTimeoutMs ? publishTimeoutMs : StreamConfiguration.publishTimeoutMs();
+            maxPayloadLength = 0 != maxPayloadLength ? maxPayloadLength : StreamConfiguration.maxPayloadLength();
+            ackIdleStrategy = null != ackIdleStrategy ?
+                ackIdleStrategy : new SleepingIdleStrategy(TimeUnit.MICROSECONDS.toNanos(50));
+            clock = null != clock ? clock : new SystemEpochNanoClock();
+            errorHandler = null != errorHandler ? errorHandler : Throwable::printStackTrace;
+            if (null == aeron)
+            {
+                ownsAeron = true;
+            }
+            return this;
+        }
+
+        /**
+         * An Aeron client to use (not closed by the publisher); otherwise the publisher connects its own to
+         * {@link #aeronDirectoryName}.
+         */
+        public Context aeron(final Aeron aeron)
+        {
+            this.aeron = aeron;
+            return this;
+        }
+
+        /**
+         * The media driver to connect to when no {@link #aeron} client is given ({@code push.aeron.dir}).
+         */
+        public Context aeronDirectoryName(final String aeronDirectoryName)
+        {
+            this.aeronDirectoryName = aeronDirectoryName;
+            return this;
+        }
+
+        /**
+         * The engine's ingress ({@code push.ingress.channel}): {@code aeron:ipc} on the engine's host, else
+         * {@code aeron:udp?endpoint=engine-host:port}.
+         */
+        public Context ingressChannel(final String ingressChannel)
+        {
+            this.ingressChannel = ingressChannel;
+            return this;
+        }
+
+        public String ingressChannel()
+        {
+            return ingressChannel;
+        }
+
+        public String eventsChannel()
+        {
+            return eventsChannel;
+        }
+
+        public Context ingressStreamId(final int ingressStreamId)
+        {
+            this.ingressStreamId = ingressStreamId;
+            return this;
+        }
+
+        /**
+         * Where acknowledgements come from ({@code push.events.channel}): the engine's event stream, as an edge
+         * subscribes to it. Only used by {@link #publish}.
+         */
+        public Context eventsChannel(final String eventsChannel)
+        {
+            this.eventsChannel = eventsChannel;
+            return this;
+        }
+
+        public Context eventsStreamId(final int eventsStreamId)
+        {
+            this.eventsStreamId = eventsStreamId;
+            return this;
+        }
+
+        /**
+         * @param acknowledgements false for an {@link #offer}-only publisher: no event stream subscription, and
+         *                         {@link #publish} is refused.
+         */
+        public Context acknowledgements(final boolean acknowledgements)
+        {
+            this.acknowledgements = acknowledgements;
+            return this;
+        }
+
+        public Context publishTimeoutMs(final long publishTimeoutMs)
+        {
+            this.publishTimeoutMs = publishTimeoutMs;
+            return this;
+        }
+
+        /**
+         * Must not exceed the engine's ({@code push.max.payload.length}): a larger event is refused here, with a
+         * reason, rather than dropped by the engine.
+         */
+        public Context maxPayloadLength(final int maxPayloadLength)
+        {
+            this.maxPayloadLength = maxPayloadLength;
+            return this;
+        }
+
+        /**
+         * How {@link #publish} waits between polls for its acknowledgement (default: sleep 50 µs).
+         */
+        public Context ackIdleStrategy(final IdleStrategy ackIdleStrategy)
+        {
+            this.ackIdleStrategy = ackIdleStrategy;
+            return this;
+        }
+
+        public Context clock(final EpochNanoClock clock)
+        {
+            this.clock = clock;
+            return this;
+        }
+
+        public Context errorHandler(final ErrorHandler errorHandler)
+        {
+            this.errorHandler = errorHandler;
+            return this;
+        }
+    }
+
+    private final MessageHeaderDecoder headerDecoder = new MessageHeaderDecoder();
+    private final PublishAckDecoder ackDecoder = new PublishAckDecoder();
+    private final Context ctx;
+    private final Aeron aeron;
+    private final Publication ingressPublication;
+    private final IngressProxy ingress;
+    private final Subscription ackSubscription;
+    private final FragmentHandler ackHandler;
+    private long nextCorrelationId = (ThreadLocalRandom.current().nextLong() & 0x3FFF_FFFFL) << 32 | 1;
+    private long awaitedCorrelationId;
+    private long ackedSequence;
+    private long ackedTopicSequence;
+    private boolean closed;
+
+    private PushPublisher(final Context ctx)
+    {
+        this.ctx = ctx;
+        Aeron client = ctx.aeron;
+        Publication publication = null;
+        try
+        {
+            if (null == client)
+            {
+                client = Aeron.connect(new Aeron.Context()
+                    .aeronDirectoryName(ctx.aeronDirectoryName)
+                    .errorHandler(ctx.errorHandler)
+                    .clientName("push-publisher"));
+            }
+            publication = client.addPublication(ctx.ingressChannel, ctx.ingressStreamId);
+            this.ackSubscription = ctx.acknowledgements ?
+                client.addSubscription(ctx.eventsChannel, ctx.eventsStreamId) : null;
+        }
+        catch (final RuntimeException ex)
+        {
+            CloseHelper.quietClose(publication);
+            if (ctx.ownsAeron)
+            {
+                CloseHelper.quietClose(client);
+            }
+            throw ex;
+        }
+        this.aeron = client;
+        this.ingressPublication = publication;
+        this.ingress = new IngressProxy(publication);
+        this.ackHandler = new FragmentAssembler(this::onEventStreamFragment);
+    }
+
+    public static PushPublisher connect(final Context ctx)
+    {
+        return new PushPublisher(ctx.conclude());
+    }
+
+    public Context context()
+    {
+        return ctx;
+    }
+
+    /**
+     * @return true once the ingress stream reaches the engine (and, when acknowledgements are on, the event stream
+     * has reached this publisher).
+     */
+    public boolean isConnected()
+    {
+        return ingressPublication.isConnected() && (null == ackSubscription || ackSubscription.isConnected());
+    }
+
+    /**
+     * Wait until {@link #isConnected()} or the timeout.
+     *
+     * @return whether it is connected.
+     */
+    public boolean awaitConnected(final long timeoutMs)
+    {
+        final long deadlineNs = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
+        while (!isConnected())
+        {
+            if (System.nanoTime() - deadlineNs > 0 || closed)
+            {
+                return false;
+            }
+            pollAcks();
+            ctx.ackIdleStrategy.idle();
+        }
+        return true;
+    }
+
+    /**
+     * Send one event, without an acknowledgement. Allocates nothing beyond the topic name's encoding.
+     *
+     * @return a positive Aeron position if sent, else {@link #NOT_CONNECTED}, {@link #BACK_PRESSURED} or
+     * {@link #CLOSED}.
+     * @throws IllegalArgumentException for a topic name the engine would refuse or a payload over the maximum.
+     */
+    public long offer(
+        final String topic, final PayloadType payloadType, final DirectBuffer payload, final int offset, final int length)
+    {
+        checkArguments(topic, payloadType, length);
+        if (null != ackSubscription)
+        {
+            pollAcks();
+        }
+        return result(ingress.publish(0, topic, payloadType, ctx.clock.nanoTime(), payload, offset, length));
+    }
+
+    /**
+     * Send one event and wait until the engine has journaled it.
+     *
+     * @return the event's global sequence, else {@link #NOT_CONNECTED}, {@link #BACK_PRESSURED}, {@link #CLOSED}
+     * or {@link #TIMED_OUT}.
+     * @throws IllegalArgumentException for a topic name the engine would refuse or a payload over the maximum.
+     * @throws IllegalStateException when the publisher was built without acknowledgements.
+     */
+    public long publish(
+        final String topic, final PayloadType payloadType, final DirectBuffer payload, final int offset, final int length)
+    {
+        checkArguments(topic, payloadType, length);
+        if (null == ackSubscription)
+        {
+            throw new IllegalStateException("publish() waits for an acknowledgement: this publisher was built " +
+                "with acknowledgements(false); use offer()");
+        }
+        pollAcks();
+        final long correlationId = nextCorrelationId++;
+        final long sent = result(ingress.publish(
+            correlationId, topic, payloadType, ctx.clock.nanoTime(), payload, offset, length));
+        if (sent < 0)
+        {
+            return sent;
+        }
+
+        awaitedCorrelationId = correlationId;
+        ackedSequence = 0;
+        final IdleStrategy idle = ctx.ackIdleStrategy;
+        idle.reset();
+        final long deadlineNs = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(ctx.publishTimeoutMs);
+        try
+        {
+            while (0 == ackedSequence)
+            {
+                if (closed || aeron.isClosed())
+                {
+                    return CLOSED;
+                }
+                if (System.nanoTime() - deadlineNs > 0)
+                {
+                    return TIMED_OUT;
+                }
+                idle.idle(pollAcks());
+            }
+            return ackedSequence;
+        }
+        finally
+        {
+            awaitedCorrelationId = 0;
+        }
+    }
+
+    /**
+     * @return the topic sequence of the event the last successful {@link #publish} journaled.
+     */
+    public long lastTopicSequence()
+    {
+        return ackedTopicSequence;
+    }
+
+    /**
+     * Read what has arrived on the event stream (looking for acknowledgements). {@link #publish} and
+     * {@link #offer} do this themselves; call it from an idle publisher so its subscription keeps up.
+     *
+     * @return fragments read.
+     */
+    public int pollAcks()
+    {
+        return null == ackSubscription ? 0 : ackSubscription.poll(ackHandler, 256);
+    }
+
+    public static String describe(final long result)
+    {
+        if (result >= 0)
+        {
+            return "ok";
+        }
+        if (result == NOT_CONNECTED)
+        {
+            return "not connected to the engine";
+        }
+        if (result == BACK_PRESSURED)
+        {
+            return "back pressured";
+        }
+        if (result == CLOSED)
+        {
+            return "closed";
+        }
+        if (result == TIMED_OUT)
+        {
+            return "no acknowledgement in time (may or may not be journaled)";
+        }
+        return "unknown (" + result + ")";
+    }
+
+    public void close()
+    {
+        if (closed)
+        {
+            return;
+        }
+        closed = true;
+        if (ctx.ownsAeron)
+        {
+            CloseHelper.close(aeron);
+        }
+        else
+        {
+            CloseHelper.closeAll(ingressPublication, ackSubscription);
+        }
+    }
+
+    private void checkArguments(final String topic, final PayloadType payloadType, final int length)
+    {
+        final String invalid = TopicNames.validate(topic);
+        if (null != invalid)
+        {
+            throw new IllegalArgumentException(invalid);
+        }
+        if (null == payloadType || PayloadType.NULL_VAL == payloadType)
+        {
+            throw new IllegalArgumentException("a payload type is required");
+        }
+        if (length < 0 || length > ctx.maxPayloadLength)
+        {
+            throw new IllegalArgumentException(
+                "payload of " + length + " bytes: the maximum is " + ctx.maxPayloadLength + " bytes");
+        }
+    }
+
+    private long result(final long aeronResult)
+    {
+        if (aeronResult > 0)
+        {
+            return aeronResult;
+        }
+        if (closed || aeronResult == Publication.CLOSED)
+        {
+            return CLOSED;
+        }
+        if (aeronResult == Publication.BACK_PRESSURED || aeronResult == Publication.ADMIN_ACTION)
+        {
+            return BACK_PRESSURED;
+        }
+        return NOT_CONNECTED;
+    }
+
+    private void onEventStreamFragment(final DirectBuffer buffer, final int offset, final int length, final Header header)
+    {
+        if (FrameCheck.OK != FrameCheck.check(headerDecoder, buffer, offset, length) ||
+            PublishAckDecoder.TEMPLATE_ID != headerDecoder.templateId())
+        {
+            return;
+        }
+        ackDecoder.wrap(buffer, offset + MessageHeaderDecoder.ENCODED_LENGTH,
+            headerDecoder.blockLength(), headerDecoder.version());
+        if (0 != awaitedCorrelationId && ackDecoder.correlationId() == awaitedCorrelationId)
+        {
+            ackedSequence = ackDecoder.globalSequence();
+            ackedTopicSequence = ackDecoder.topicSequence();
+        }
+    }
+}

@@ -38,7 +38,8 @@ final class EdgeMain
             barrier.await();
             System.out.println("push-edge draining");
             System.out.flush();
-            edge.drain();
+            System.out.println("push-edge drained: " + edge.drain() + " connections left");
+            System.out.flush();
         }
         finally
         {

@@ -614,12 +614,14 @@ public final class EdgeServer implements AutoCloseable
      * ("going away", with a {@code retry-after-ms} hint) spread over {@link Context#drainMs(long)}, so clients move
      * to a peer edge a few at a time and resume there from their last sequence. Returns when every connection is
      * closed, or the window and a grace second have passed. Call {@link #close()} after.
+     *
+     * @return connections and held polls still open (0 when the drain completed).
      */
-    public void drain()
+    public long drain()
     {
         if (draining)
         {
-            return;
+            return counters.connections().get() + counters.pollsHeld().get();
         }
         draining = true;
         LOG.info("edge draining: {} connections over {} ms", counters.connections().get(), ctx.drainMs);
@@ -630,7 +632,9 @@ public final class EdgeServer implements AutoCloseable
         {
             LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(20));
         }
-        LOG.info("edge drained: {} connections left", counters.connections().get());
+        final long left = counters.connections().get() + counters.pollsHeld().get();
+        LOG.info("edge drained: {} connections left", left);
+        return left;
     }
 
     public boolean isDraining()

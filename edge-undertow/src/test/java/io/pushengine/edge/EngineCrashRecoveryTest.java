@@ -8,9 +8,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.BufferedReader;
 import java.io.File;
-import java.io.InputStreamReader;
 import java.net.DatagramSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -25,7 +23,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -63,7 +60,7 @@ class EngineCrashRecoveryTest
         final String edgeAeronDir = new File(journalDir.getParentFile(), "edge-aeron-" + UUID.randomUUID())
             .getAbsolutePath();
 
-        Process engine = startEngine(eventsChannel, ingressChannel);
+        RoleProcess engine = startEngine(eventsChannel, ingressChannel);
         final MediaDriver edgeDriver = MediaDriver.launch(new MediaDriver.Context()
             .aeronDirectoryName(edgeAeronDir)
             .dirDeleteOnStart(true)
@@ -128,8 +125,8 @@ class EngineCrashRecoveryTest
 
                 await(() -> acked.size() >= 300, () -> "acked " + acked.size());
                 final long lastAckedBeforeCrash = acked.values().stream().mapToLong(Long::longValue).max().orElse(0);
-                engine.destroyForcibly(); // SIGKILL: no shutdown hook, no flush
-                assertTrue(engine.waitFor(10, TimeUnit.SECONDS));
+                engine.kill(); // SIGKILL: no shutdown hook, no flush
+                assertFalse(engine.process.isAlive());
                 final int ackedAtCrash = acked.size();
                 final int attemptsAtCrash = attempts.get();
                 await(() -> attempts.get() > attemptsAtCrash + 2); // publishes fail while it is down
@@ -179,8 +176,7 @@ class EngineCrashRecoveryTest
         finally
         {
             publishing.set(false);
-            engine.destroyForcibly();
-            engine.waitFor(10, TimeUnit.SECONDS);
+            engine.close();
             CloseHelper.closeAll(edge, edgeDriver);
         }
     }
@@ -209,52 +205,13 @@ class EngineCrashRecoveryTest
             .build(), HttpResponse.BodyHandlers.ofString());
     }
 
-    private Process startEngine(final String eventsChannel, final String ingressChannel) throws Exception
+    private RoleProcess startEngine(final String eventsChannel, final String ingressChannel) throws Exception
     {
-        final List<String> command = new ArrayList<>();
-        command.add(ProcessHandle.current().info().command().orElse("java"));
-        for (final String argument : java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments())
-        {
-            if (argument.startsWith("--add-") || argument.startsWith("-Dchronicle"))
-            {
-                command.add(argument); // the flags Agrona and Chronicle need, as this JVM has them
-            }
-        }
-        command.add("-Xmx256m");
-        command.add("-Dpush.journal.dir=" + journalDir.getAbsolutePath());
-        command.add("-Dpush.events.channel=" + eventsChannel);
-        command.add("-Dpush.ingress.channel=" + ingressChannel);
-        command.add("-Dpush.aeron.term.buffer.length=1048576");
-        command.add("-cp");
-        command.add(System.getProperty("java.class.path"));
-        command.add(EngineMain.class.getName());
-        final Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
-        final CompletableFuture<String> ready = new CompletableFuture<>();
-        final Thread reader = new Thread(() ->
-        {
-            try (BufferedReader lines = new BufferedReader(
-                new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8)))
-            {
-                String line;
-                while (null != (line = lines.readLine()))
-                {
-                    System.out.println("[engine " + process.pid() + "] " + line);
-                    if (line.startsWith(EngineMain.READY_LINE))
-                    {
-                        ready.complete(line);
-                    }
-                }
-            }
-            catch (final Exception ignore)
-            {
-            }
-            ready.complete(null);
-        }, "engine-output");
-        reader.setDaemon(true);
-        reader.start();
-        final String line = ready.get(60, TimeUnit.SECONDS);
-        assertTrue(null != line, "engine process did not start");
-        return process;
+        return RoleProcess.start("engine", "engine", Map.of(
+            "push.journal.dir", journalDir.getAbsolutePath(),
+            "push.events.channel", eventsChannel,
+            "push.ingress.channel", ingressChannel,
+            "push.aeron.term.buffer.length", "1048576"), EngineMain.READY_LINE);
     }
 
     private static int freeUdpPort() throws Exception

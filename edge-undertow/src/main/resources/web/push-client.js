@@ -23,7 +23,8 @@ export const TRANSPORTS = ['websocket', 'sse', 'long-poll', 'short-poll'];
 
 export const DEFAULTS = {
   url: undefined,              // base URL of the edge, e.g. 'https://push.example.com' (default: this page's origin)
-  urls: undefined,             // or several edges: the next is tried when every transport failed on one
+  urls: undefined,             // or several edges: the next is used when one drains (1001), loses an open connection,
+                               // or fails on every transport
   topics: [],
   transports: TRANSPORTS,      // the order to try; leave some out to never use them
   snapshot: true,              // first connection: the current value of each topic before live events
@@ -183,6 +184,26 @@ function fromJson(e) {
 //   closed({ code, reason, opened, auth, fatal, slow })
 // and is stopped with stop(). After closed() or stop() it calls nothing more.
 
+/** The edge's reconnect hint in a close reason ("... retry-after-ms=N"), or null. */
+function retryHintMs(reason) {
+  const match = /retry-after-ms=(\d+)/.exec(reason ?? '');
+  return match ? Number(match[1]) : null;
+}
+
+/** What a close code means for reconnecting (RFC 6455 codes, as the edge uses them on every transport). */
+function closeDetail(code, reason, opened) {
+  return {
+    code,
+    reason,
+    opened,
+    auth: code === 1008,
+    normal: code === 1000,
+    slow: code === 1011 || code === 1013,
+    goingAway: code === 1001,      // the edge is draining or restarting: go to another edge
+    hintMs: retryHintMs(reason),
+  };
+}
+
 class WebSocketConnection {
   constructor(owner, base, query) {
     this.owner = owner;
@@ -211,14 +232,8 @@ class WebSocketConnection {
         default: owner.message(this, { type: 'heartbeat' }); break;
       }
     };
-    ws.onclose = (e) => this.finish({
-      code: e.code,
-      reason: e.reason || (this.wasOpen ? 'connection lost' : 'WebSocket refused or unreachable'),
-      opened: !!this.wasOpen,
-      auth: e.code === 1008,
-      normal: e.code === 1000,
-      slow: e.code === 1011 || e.code === 1013,
-    });
+    ws.onclose = (e) => this.finish(closeDetail(
+      e.code, e.reason || (this.wasOpen ? 'connection lost' : 'WebSocket refused or unreachable'), !!this.wasOpen));
   }
 
   finish(detail) {
@@ -262,6 +277,11 @@ class SseConnection {
       owner.message(this, r.complete ? { type: 'heartbeat' } : { type: 'reset', oldestRetained: r.oldestRetained });
     });
     source.addEventListener('$gap', (m) => owner.message(this, { type: 'gap', ...JSON.parse(m.data) }));
+    // the edge says why it closes, with the WebSocket close code it would have used (1001 + hint: draining)
+    source.addEventListener('$close', (m) => {
+      const c = JSON.parse(m.data);
+      this.finish(closeDetail(c.code, c.reason, true));
+    });
     for (const topic of query.get('topics').split(',')) {
       source.addEventListener(topic, (m) => {
         if (!this.done) {
@@ -318,13 +338,16 @@ class PollConnection {
     if (this.done) return;
     if (response.status !== 200) {
       const reason = `HTTP ${response.status}: ${body?.error ?? ''}`;
+      const hintMs = retryHintMs(reason);
       this.finish({
         code: response.status,
         reason,
         opened: !!this.wasOpen,
         auth: response.status === 401,
         fatal: response.status === 400,
-        slow: response.status === 429 || response.status === 503,
+        slow: hintMs === null && (response.status === 429 || response.status === 503),
+        goingAway: hintMs !== null,
+        hintMs,
       });
       return;
     }
@@ -512,6 +535,21 @@ export class PushClient extends EventTarget {
       this.emit('failure', { attempts: this.attempt, reason: detail.reason });
       this.setState('failed', { transport: connection.transport, reason: detail.reason });
       return;
+    }
+    if (detail.goingAway) {
+      // drained (rolling restart): another edge, after the edge's own hint (it spreads its clients) or a short
+      // jittered pause; not a failure, so the backoff does not grow
+      this.transportIndex = 0;
+      this.urlIndex = (this.urlIndex + 1) % this.urls.length;
+      const delayMs = detail.hintMs ?? this.backoff(1, false);
+      this.setState('reconnecting', { transport: connection.transport, attempt: this.attempt, delayMs, reason: detail.reason });
+      this.retryTimer = setTimeout(() => this.connect(), delayMs);
+      return;
+    }
+    if (detail.opened && this.urls.length > 1) {
+      // an open connection was lost: the edge may be gone, and any edge can resume us, so try the next one
+      this.transportIndex = 0;
+      this.urlIndex = (this.urlIndex + 1) % this.urls.length;
     }
     if (!detail.opened && this.transportIndex < this.transports.length - 1) {
       this.transportIndex++;       // blocked or refused: the next transport, at once

@@ -102,6 +102,46 @@ class BrowserClientTest
         }
     }
 
+    @Test
+    void movesToThePeerEdgeWhenItsEdgeDrainsOrDiesAndResumesThere() throws Exception
+    {
+        try (EmbeddedPush push = new EmbeddedPush(journalDir, null, null, new EdgeServer.Context().drainMs(500));
+            EdgeServer peer = push.launchPeerEdge(new EdgeServer.Context().drainMs(500));
+            TickPublisher publisher = new TickPublisher(push);
+            HeadlessChromium browser = new HeadlessChromium())
+        {
+            final String edgeA = "http://127.0.0.1:" + push.edge.port();
+            final String edgeB = "http://127.0.0.1:" + peer.port();
+            // WebSocket only: SSE and polls from a page of edge A to edge B need CORS (not built yet)
+            browser.open(push.http("/?" + FAST_RECOVERY + "&transports=websocket&urls=" + edgeA + "," + edgeB));
+            awaitTransport(browser, "websocket");
+            publisher.start();
+            awaitMoreTicks(browser, 20);
+            assertEquals(0, count(browser, "window.pushClient.urlIndex"));
+
+            // rolling restart of edge A: it drains, closing the page's WebSocket with 1001 and a hint
+            assertEquals(0, push.edge.drain(), "edge A drained");
+            await(() -> 1 == count(browser, "window.pushClient.urlIndex") &&
+                "open".equals(text(browser, "window.pushClient.state")),
+                () -> "not moved to edge B; states " + browser.eval("window.ticker.states"));
+            awaitMoreTicks(browser, 20);
+            assertTrue(browser.eval("window.ticker.states").toString().contains("retry-after-ms="),
+                "the drain's reason reached the page: " + browser.eval("window.ticker.states"));
+
+            // edge A back; then edge B dies under the page: the lost connection moves it to A
+            push.restartEdge(new EdgeServer.Context());
+            peer.close();
+            await(() -> 0 == count(browser, "window.pushClient.urlIndex") &&
+                "open".equals(text(browser, "window.pushClient.state")),
+                () -> "not moved back to edge A; states " + browser.eval("window.ticker.states"));
+            awaitMoreTicks(browser, 20);
+
+            publisher.stop();
+            assertAllShownOnceInOrder(browser, publisher);
+            browser.screenshot("ticker-after-failover");
+        }
+    }
+
     private static void awaitTransport(final HeadlessChromium browser, final String transport)
     {
         await(() -> transport.equals(text(browser, "window.pushClient && window.pushClient.transport")) &&

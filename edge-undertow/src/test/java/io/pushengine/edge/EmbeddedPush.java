@@ -64,6 +64,14 @@ final class EmbeddedPush implements AutoCloseable
     }
 
     /**
+     * A second edge on this engine (an ephemeral port), for failover; the caller closes it.
+     */
+    EdgeServer launchPeerEdge(final EdgeServer.Context edgeCtx)
+    {
+        return launchEdge(edgeCtx, 0);
+    }
+
+    /**
      * Stop the edge (its clients see the connection drop) and start another on the same port with {@code edgeCtx}.
      */
     void restartEdge(final EdgeServer.Context edgeCtx)

@@ -21,6 +21,8 @@ final class SseTestClient implements AutoCloseable
     final List<Event> events = new CopyOnWriteArrayList<>();
     final List<String> comments = new CopyOnWriteArrayList<>();
     final List<String> heartbeats = new CopyOnWriteArrayList<>();
+    /** Values of {@code retry:} fields, in order. */
+    final List<String> retries = new CopyOnWriteArrayList<>();
     final HttpResponse<Stream<String>> response;
     private final Thread reader;
 
@@ -69,6 +71,10 @@ final class SseTestClient implements AutoCloseable
                 else if (line.startsWith(":"))
                 {
                     comments.add(line);
+                }
+                else if (line.startsWith("retry: "))
+                {
+                    retries.add(line.substring(7));
                 }
                 else if (line.startsWith("id: "))
                 {

@@ -70,7 +70,7 @@ public final class PushEngineMain
     /**
      * The all-in-one process: engine (embedded media driver, journal, sequencer), one edge attached to the same
      * driver over IPC, and the demo price feed through the engine's in-process API. Ctrl-C shuts down in order:
-     * feed, edge (drained), engine.
+     * feed, edge, engine.
      */
     private static void embedded()
     {
@@ -119,12 +119,8 @@ public final class PushEngineMain
         finally
         {
             System.out.println("Shutting down...");
-            CloseHelper.close(feedRunner);
-            if (null != edge)
-            {
-                edge.drain();
-            }
-            CloseHelper.closeAll(edge, engine, barrier);
+            CloseHelper.closeAll(feedRunner, edge, engine, barrier); // no drain: the engine stops too
+
         }
     }
 }

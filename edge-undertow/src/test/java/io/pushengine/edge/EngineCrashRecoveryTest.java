@@ -50,6 +50,9 @@ class EngineCrashRecoveryTest
     @TempDir
     File journalDir;
 
+    @TempDir
+    File engineAeronDir; // not /dev/shm: a SIGKILLed driver cannot delete its directory
+
     @Test
     void killedEngineRestartsAfterTheLastJournaledEventAndClientsLoseNothing() throws Exception
     {
@@ -211,6 +214,7 @@ class EngineCrashRecoveryTest
             "push.journal.dir", journalDir.getAbsolutePath(),
             "push.events.channel", eventsChannel,
             "push.ingress.channel", ingressChannel,
+            "push.aeron.dir", engineAeronDir.getAbsolutePath(),
             "push.aeron.term.buffer.length", "1048576"), EngineMain.READY_LINE);
     }
 

@@ -86,6 +86,35 @@ public final class EdgeConfiguration
     /** Each drain close carries a hint {@code retry-after-ms=N}, N random below this. */
     public static final String DRAIN_RECONNECT_JITTER_MS_PROP_NAME = "push.edge.drain.reconnect.jitter.ms";
     public static final long DRAIN_RECONNECT_JITTER_MS_DEFAULT = 2_000;
+    /** HS256 key for client tokens (JWT); set it (or the file) to turn authentication on. At least 32 bytes. */
+    public static final String AUTH_JWT_SECRET_PROP_NAME = "push.edge.auth.jwt.secret";
+    /** A file holding the HS256 key (its bytes, trailing newline dropped), instead of the secret in a property. */
+    public static final String AUTH_JWT_SECRET_FILE_PROP_NAME = "push.edge.auth.jwt.secret.file";
+    public static final String AUTH_TOKEN_COOKIE_PROP_NAME = "push.edge.auth.token.cookie";
+    public static final String AUTH_TOKEN_COOKIE_DEFAULT = "push_token";
+    /** A WebSocket may connect without a token (and without topics) and send an Authenticate message first. */
+    public static final String AUTH_FIRST_MESSAGE_PROP_NAME = "push.edge.auth.first.message";
+    public static final String AUTH_TIMEOUT_MS_PROP_NAME = "push.edge.auth.timeout.ms";
+    public static final long AUTH_TIMEOUT_MS_DEFAULT = 5_000;
+    /** Browser origins allowed for every endpoint (comma separated, {@code *} for any). */
+    public static final String ALLOWED_ORIGINS_PROP_NAME = "push.edge.allowed.origins";
+    public static final String ALLOWED_ORIGINS_DEFAULT = "*";
+    public static final String MAX_CONNECTIONS_PROP_NAME = "push.edge.max.connections";
+    public static final int MAX_CONNECTIONS_DEFAULT = 100_000;
+    public static final String MAX_CONNECTIONS_PER_ADDRESS_PROP_NAME = "push.edge.max.connections.per.address";
+    public static final int MAX_CONNECTIONS_PER_ADDRESS_DEFAULT = 1_000;
+    public static final String MAX_CONNECTIONS_PER_SUBJECT_PROP_NAME = "push.edge.max.connections.per.subject";
+    public static final int MAX_CONNECTIONS_PER_SUBJECT_DEFAULT = 100;
+    public static final String MAX_TOPICS_PER_CONNECTION_PROP_NAME = "push.edge.max.topics.per.connection";
+    public static final int MAX_TOPICS_PER_CONNECTION_DEFAULT = 1_000;
+    public static final String MAX_CONTROL_MESSAGES_PER_SECOND_PROP_NAME = "push.edge.max.control.messages.per.second";
+    public static final int MAX_CONTROL_MESSAGES_PER_SECOND_DEFAULT = 100;
+    /** Longest a client may take to send a request's headers, or to send one on a new connection (slowloris). */
+    public static final String HANDSHAKE_TIMEOUT_MS_PROP_NAME = "push.edge.handshake.timeout.ms";
+    public static final int HANDSHAKE_TIMEOUT_MS_DEFAULT = 10_000;
+    /** A PKCS12 key store: the edge then serves https and wss only, on the same port. */
+    public static final String TLS_KEY_STORE_PROP_NAME = "push.edge.tls.key.store";
+    public static final String TLS_KEY_STORE_PASSWORD_PROP_NAME = "push.edge.tls.key.store.password";
 
     private EdgeConfiguration()
     {
@@ -209,5 +238,88 @@ public final class EdgeConfiguration
     public static long drainReconnectJitterMs()
     {
         return Long.getLong(DRAIN_RECONNECT_JITTER_MS_PROP_NAME, DRAIN_RECONNECT_JITTER_MS_DEFAULT);
+    }
+
+    public static byte[] jwtSecret()
+    {
+        final String secret = System.getProperty(AUTH_JWT_SECRET_PROP_NAME);
+        if (null != secret && !secret.isEmpty())
+        {
+            return secret.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        }
+        final String file = System.getProperty(AUTH_JWT_SECRET_FILE_PROP_NAME);
+        if (null == file || file.isEmpty())
+        {
+            return null;
+        }
+        try
+        {
+            final String text = java.nio.file.Files.readString(java.nio.file.Path.of(file)).stripTrailing();
+            return text.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        }
+        catch (final java.io.IOException ex)
+        {
+            throw new IllegalArgumentException("cannot read " + AUTH_JWT_SECRET_FILE_PROP_NAME + "=" + file + ": " + ex);
+        }
+    }
+
+    public static String tokenCookie()
+    {
+        return System.getProperty(AUTH_TOKEN_COOKIE_PROP_NAME, AUTH_TOKEN_COOKIE_DEFAULT);
+    }
+
+    public static boolean firstMessageAuthentication()
+    {
+        return Boolean.parseBoolean(System.getProperty(AUTH_FIRST_MESSAGE_PROP_NAME, "true"));
+    }
+
+    public static long authenticationTimeoutMs()
+    {
+        return Long.getLong(AUTH_TIMEOUT_MS_PROP_NAME, AUTH_TIMEOUT_MS_DEFAULT);
+    }
+
+    public static String allowedOrigins()
+    {
+        return System.getProperty(ALLOWED_ORIGINS_PROP_NAME, ALLOWED_ORIGINS_DEFAULT);
+    }
+
+    public static int maxConnections()
+    {
+        return Integer.getInteger(MAX_CONNECTIONS_PROP_NAME, MAX_CONNECTIONS_DEFAULT);
+    }
+
+    public static int maxConnectionsPerAddress()
+    {
+        return Integer.getInteger(MAX_CONNECTIONS_PER_ADDRESS_PROP_NAME, MAX_CONNECTIONS_PER_ADDRESS_DEFAULT);
+    }
+
+    public static int maxConnectionsPerSubject()
+    {
+        return Integer.getInteger(MAX_CONNECTIONS_PER_SUBJECT_PROP_NAME, MAX_CONNECTIONS_PER_SUBJECT_DEFAULT);
+    }
+
+    public static int maxTopicsPerConnection()
+    {
+        return Integer.getInteger(MAX_TOPICS_PER_CONNECTION_PROP_NAME, MAX_TOPICS_PER_CONNECTION_DEFAULT);
+    }
+
+    public static int maxControlMessagesPerSecond()
+    {
+        return Integer.getInteger(MAX_CONTROL_MESSAGES_PER_SECOND_PROP_NAME, MAX_CONTROL_MESSAGES_PER_SECOND_DEFAULT);
+    }
+
+    public static int handshakeTimeoutMs()
+    {
+        return Integer.getInteger(HANDSHAKE_TIMEOUT_MS_PROP_NAME, HANDSHAKE_TIMEOUT_MS_DEFAULT);
+    }
+
+    public static String tlsKeyStore()
+    {
+        return System.getProperty(TLS_KEY_STORE_PROP_NAME);
+    }
+
+    public static String tlsKeyStorePassword()
+    {
+        return System.getProperty(TLS_KEY_STORE_PASSWORD_PROP_NAME, "");
     }
 }

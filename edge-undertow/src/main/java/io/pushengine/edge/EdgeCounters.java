@@ -29,6 +29,11 @@ public final class EdgeCounters implements AutoCloseable
     private final AtomicCounter polls;
     private final AtomicCounter pollsHeld;
     private final AtomicCounter pollsEmpty;
+    private final AtomicCounter authFailures;
+    private final AtomicCounter forbidden;
+    private final AtomicCounter originRejections;
+    private final AtomicCounter limitRejections;
+    private final AtomicCounter tokenExpiryCloses;
     private final FanOutCounters fanOut;
 
     EdgeCounters(final Aeron aeron, final String label)
@@ -49,6 +54,11 @@ public final class EdgeCounters implements AutoCloseable
         polls = aeron.addCounter(CounterType.EDGE_POLLS.typeId(), label);
         pollsHeld = aeron.addCounter(CounterType.EDGE_POLLS_HELD.typeId(), label);
         pollsEmpty = aeron.addCounter(CounterType.EDGE_POLLS_EMPTY.typeId(), label);
+        authFailures = aeron.addCounter(CounterType.EDGE_AUTH_FAILURES.typeId(), label);
+        forbidden = aeron.addCounter(CounterType.EDGE_FORBIDDEN.typeId(), label);
+        originRejections = aeron.addCounter(CounterType.EDGE_ORIGIN_REJECTIONS.typeId(), label);
+        limitRejections = aeron.addCounter(CounterType.EDGE_LIMIT_REJECTIONS.typeId(), label);
+        tokenExpiryCloses = aeron.addCounter(CounterType.EDGE_TOKEN_EXPIRY_CLOSES.typeId(), label);
         fanOut = new FanOutCounters(
             aeron.addCounter(CounterType.EDGE_EVENTS_IN.typeId(), label),
             aeron.addCounter(CounterType.EDGE_EVENTS_OUT.typeId(), label),
@@ -163,6 +173,31 @@ public final class EdgeCounters implements AutoCloseable
         return pollsEmpty;
     }
 
+    public AtomicCounter authFailures()
+    {
+        return authFailures;
+    }
+
+    public AtomicCounter forbidden()
+    {
+        return forbidden;
+    }
+
+    public AtomicCounter originRejections()
+    {
+        return originRejections;
+    }
+
+    public AtomicCounter limitRejections()
+    {
+        return limitRejections;
+    }
+
+    public AtomicCounter tokenExpiryCloses()
+    {
+        return tokenExpiryCloses;
+    }
+
     public FanOutCounters fanOut()
     {
         return fanOut;
@@ -172,7 +207,7 @@ public final class EdgeCounters implements AutoCloseable
     {
         CloseHelper.closeAll(connections, webSocketConnections, sseConnections, connectionsOpened, connectionsClosed,
             framesOut, bytesOut, protocolErrors, httpRejected, publishRequests, errors, pingsSent, pongTimeouts,
-            polls, pollsHeld, pollsEmpty,
+            polls, pollsHeld, pollsEmpty, authFailures, forbidden, originRejections, limitRejections, tokenExpiryCloses,
             fanOut.eventsIn(), fanOut.eventsOut(), fanOut.slowConsumerDisconnects(), fanOut.lagDisconnects(),
             fanOut.malformedStreamMessages(), fanOut.heartbeatsSent(), fanOut.conflated(), fanOut.dropped(),
             fanOut.gapNotices(), fanOut.throttled(), fanOut.idleCloses(), fanOut.sessions(), fanOut.subscriptions(),

@@ -8,6 +8,8 @@ import io.pushengine.codec.ProtocolDefaults;
 import io.pushengine.codec.StreamConfiguration;
 import io.pushengine.codec.stream.IngressProxy;
 import io.pushengine.codec.stream.ReplayRequestProxy;
+import io.pushengine.edge.admission.Admission;
+import io.pushengine.edge.admission.AdmissionSettings;
 import io.pushengine.edge.backpressure.BackpressurePolicy;
 import io.pushengine.edge.backpressure.BackpressureRules;
 import io.pushengine.edge.http.StreamParameters;
@@ -33,6 +35,7 @@ import org.agrona.ErrorHandler;
 import org.agrona.concurrent.AgentRunner;
 import org.agrona.concurrent.BackoffIdleStrategy;
 import org.agrona.concurrent.IdleStrategy;
+import org.agrona.concurrent.SystemEpochClock;
 import org.agrona.concurrent.SystemEpochNanoClock;
 import org.agrona.concurrent.SystemNanoClock;
 import org.slf4j.Logger;
@@ -106,6 +109,19 @@ public final class EdgeServer implements AutoCloseable
         private long drainReconnectJitterMs = -1;
         private String transports;
         private EnumSet<EdgeTransport> servedTransports;
+        private byte[] jwtSecret;
+        private Boolean firstMessageAuthentication;
+        private long authenticationTimeoutMs;
+        private String allowedOrigins;
+        private int maxConnections;
+        private int maxConnectionsPerAddress;
+        private int maxConnectionsPerSubject;
+        private int maxTopicsPerConnection;
+        private int maxControlMessagesPerSecond;
+        private int handshakeTimeoutMs;
+        private String tlsKeyStore;
+        private String tlsKeyStorePassword;
+        private AdmissionSettings admissionSettings;
         private Supplier<IdleStrategy> idleStrategySupplier;
         private ErrorHandler errorHandler;
         private boolean concluded;
@@ -182,6 +198,42 @@ public final class EdgeServer implements AutoCloseable
                 drainReconnectJitterMs : EdgeConfiguration.drainReconnectJitterMs();
             transports = null != transports ? transports : EdgeConfiguration.transports();
             servedTransports = EdgeTransport.parseList(transports);
+            jwtSecret = null != jwtSecret ? jwtSecret : EdgeConfiguration.jwtSecret();
+            if (null != jwtSecret && jwtSecret.length < 32)
+            {
+                throw new IllegalArgumentException(EdgeConfiguration.AUTH_JWT_SECRET_PROP_NAME +
+                    " must be at least 32 bytes (HS256): it is " + jwtSecret.length);
+            }
+            firstMessageAuthentication = null != firstMessageAuthentication ?
+                firstMessageAuthentication : EdgeConfiguration.firstMessageAuthentication();
+            authenticationTimeoutMs = 0 != authenticationTimeoutMs ?
+                authenticationTimeoutMs : EdgeConfiguration.authenticationTimeoutMs();
+            allowedOrigins = null != allowedOrigins ? allowedOrigins : EdgeConfiguration.allowedOrigins();
+            maxConnections = 0 != maxConnections ? maxConnections : EdgeConfiguration.maxConnections();
+            maxConnectionsPerAddress = 0 != maxConnectionsPerAddress ?
+                maxConnectionsPerAddress : EdgeConfiguration.maxConnectionsPerAddress();
+            maxConnectionsPerSubject = 0 != maxConnectionsPerSubject ?
+                maxConnectionsPerSubject : EdgeConfiguration.maxConnectionsPerSubject();
+            maxTopicsPerConnection = 0 != maxTopicsPerConnection ?
+                maxTopicsPerConnection : EdgeConfiguration.maxTopicsPerConnection();
+            maxControlMessagesPerSecond = 0 != maxControlMessagesPerSecond ?
+                maxControlMessagesPerSecond : EdgeConfiguration.maxControlMessagesPerSecond();
+            handshakeTimeoutMs = 0 != handshakeTimeoutMs ? handshakeTimeoutMs : EdgeConfiguration.handshakeTimeoutMs();
+            tlsKeyStore = null != tlsKeyStore ? tlsKeyStore : EdgeConfiguration.tlsKeyStore();
+            tlsKeyStorePassword = null != tlsKeyStorePassword ?
+                tlsKeyStorePassword : EdgeConfiguration.tlsKeyStorePassword();
+            final java.util.Set<String> origins = new java.util.HashSet<>();
+            for (final String origin : allowedOrigins.split(","))
+            {
+                if (!origin.isBlank())
+                {
+                    origins.add(origin.trim());
+                }
+            }
+            admissionSettings = new AdmissionSettings(jwtSecret, EdgeConfiguration.tokenCookie(),
+                firstMessageAuthentication, authenticationTimeoutMs, java.util.Set.copyOf(origins), maxConnections,
+                maxConnectionsPerAddress, maxConnectionsPerSubject, maxTopicsPerConnection,
+                maxControlMessagesPerSecond);
             if (null == idleStrategySupplier)
             {
                 idleStrategySupplier = () -> new BackoffIdleStrategy(
@@ -231,6 +283,82 @@ public final class EdgeServer implements AutoCloseable
         public Context drainReconnectJitterMs(final long drainReconnectJitterMs)
         {
             this.drainReconnectJitterMs = drainReconnectJitterMs;
+            return this;
+        }
+
+        /**
+         * HS256 key of client tokens (at least 32 bytes); null leaves authentication off.
+         */
+        public Context jwtSecret(final byte[] jwtSecret)
+        {
+            this.jwtSecret = jwtSecret;
+            return this;
+        }
+
+        public Context firstMessageAuthentication(final boolean firstMessageAuthentication)
+        {
+            this.firstMessageAuthentication = firstMessageAuthentication;
+            return this;
+        }
+
+        public Context authenticationTimeoutMs(final long authenticationTimeoutMs)
+        {
+            this.authenticationTimeoutMs = authenticationTimeoutMs;
+            return this;
+        }
+
+        /**
+         * @param allowedOrigins browser origins allowed, comma separated ({@code *}: any).
+         */
+        public Context allowedOrigins(final String allowedOrigins)
+        {
+            this.allowedOrigins = allowedOrigins;
+            return this;
+        }
+
+        public Context maxConnections(final int maxConnections)
+        {
+            this.maxConnections = maxConnections;
+            return this;
+        }
+
+        public Context maxConnectionsPerAddress(final int maxConnectionsPerAddress)
+        {
+            this.maxConnectionsPerAddress = maxConnectionsPerAddress;
+            return this;
+        }
+
+        public Context maxConnectionsPerSubject(final int maxConnectionsPerSubject)
+        {
+            this.maxConnectionsPerSubject = maxConnectionsPerSubject;
+            return this;
+        }
+
+        public Context maxTopicsPerConnection(final int maxTopicsPerConnection)
+        {
+            this.maxTopicsPerConnection = maxTopicsPerConnection;
+            return this;
+        }
+
+        public Context maxControlMessagesPerSecond(final int maxControlMessagesPerSecond)
+        {
+            this.maxControlMessagesPerSecond = maxControlMessagesPerSecond;
+            return this;
+        }
+
+        public Context handshakeTimeoutMs(final int handshakeTimeoutMs)
+        {
+            this.handshakeTimeoutMs = handshakeTimeoutMs;
+            return this;
+        }
+
+        /**
+         * @param tlsKeyStore a PKCS12 key store: the edge then serves https and wss (only) on its port.
+         */
+        public Context tlsKeyStore(final String tlsKeyStore, final String password)
+        {
+            this.tlsKeyStore = tlsKeyStore;
+            this.tlsKeyStorePassword = password;
             return this;
         }
 
@@ -492,31 +620,52 @@ public final class EdgeServer implements AutoCloseable
             final EdgeCounters c = edgeCounters;
             final HttpHandler notFound = exchange -> HttpResponses.reject(
                 exchange, 404, "no such endpoint: " + exchange.getRequestPath(), c);
+            final Admission admission = new Admission(ctx.admissionSettings, c,
+                () -> c.connections().get() + c.pollsHeld().get(), new SystemEpochClock());
             final PathHandler routes = new PathHandler(new ResourceHandler(
                 new ClassPathResourceManager(EdgeServer.class.getClassLoader(), "web"), notFound))
-                .addExactPath("/ws", open(served(EdgeTransport.WEBSOCKET, new WebSocketEndpoint(
-                    agent.commandQueue(), edgeCounters, epochClock, sessionIds, ctx.ringCapacity,
-                    ctx.streamParameters, ctx.pingIntervalMs, ctx.pongTimeoutMs), c), c))
-                .addExactPath("/sse", open(served(EdgeTransport.SSE, new SseEndpoint(
-                    agent.commandQueue(), edgeCounters, sessionIds, ctx.ringCapacity, ctx.streamParameters), c), c))
-                .addExactPath("/poll", open(new PollEndpoint(
+                .addExactPath("/ws", open(served(EdgeTransport.WEBSOCKET, admission.guard(Admission.Kind.STREAM,
+                    new WebSocketEndpoint(agent.commandQueue(), edgeCounters, epochClock, sessionIds,
+                    ctx.ringCapacity, ctx.streamParameters, ctx.pingIntervalMs, ctx.pongTimeoutMs, admission)), c), c))
+                .addExactPath("/sse", open(served(EdgeTransport.SSE, admission.guard(Admission.Kind.STREAM,
+                    new SseEndpoint(agent.commandQueue(), edgeCounters, sessionIds, ctx.ringCapacity,
+                    ctx.streamParameters)), c), c))
+                .addExactPath("/poll", open(admission.guard(Admission.Kind.POLL, new PollEndpoint(
                     agent.commandQueue(), edgeCounters, sessionIds, ctx.ringCapacity, ctx.pollMaxWaitMs,
-                    ctx.servedTransports), c))
-                .addPrefixPath("/publish", publishHandler)
-                .addExactPath("/topics", new TopicsHandler(agent::declaredTopics))
+                    ctx.servedTransports)), c))
+                .addPrefixPath("/publish", admission.guard(Admission.Kind.PUBLISH, publishHandler))
+                .addExactPath("/topics", admission.guard(Admission.Kind.READ,
+                    new TopicsHandler(agent::declaredTopics)))
                 .addExactPath("/health", new HealthHandler(
                     agent::isEventStreamConnected, agent::isCatalogComplete, c.connections()::get))
                 .addExactPath("/ready", new ReadyHandler(agent::isCaughtUp,
                     c.fanOut().streamPosition()::get, c.fanOut().enginePosition()::get, this::isDraining))
                 .addExactPath("/metrics", new MetricsHandler(aeronClient.countersReader()));
+            if (null == ctx.admissionSettings.jwtSecret())
+            {
+                LOG.warn("AUTHENTICATION IS OFF: anyone who can reach this edge may read every topic and publish. " +
+                    "Set {} (or {}) for production.", EdgeConfiguration.AUTH_JWT_SECRET_PROP_NAME,
+                    EdgeConfiguration.AUTH_JWT_SECRET_FILE_PROP_NAME);
+            }
 
-            server = Undertow.builder()
-                .addHttpListener(ctx.port, ctx.host)
+            final Undertow.Builder builder = Undertow.builder();
+            if (null != ctx.tlsKeyStore)
+            {
+                builder.addHttpsListener(ctx.port, ctx.host, TlsContexts.fromKeyStore(ctx.tlsKeyStore,
+                    ctx.tlsKeyStorePassword));
+            }
+            else
+            {
+                builder.addHttpListener(ctx.port, ctx.host);
+            }
+            server = builder
                 .setIoThreads(ctx.ioThreads)
                 .setWorkerThreads(2)
                 .setBufferSize(ctx.bufferSize)
                 .setDirectBuffers(true)
                 .setServerOption(UndertowOptions.MAX_HEADER_SIZE, 16 * 1024)
+                .setServerOption(UndertowOptions.REQUEST_PARSE_TIMEOUT, ctx.handshakeTimeoutMs)
+                .setServerOption(UndertowOptions.NO_REQUEST_TIMEOUT, ctx.handshakeTimeoutMs)
                 .setServerOption(UndertowOptions.MAX_ENTITY_SIZE, 1024L * 1024L)
                 .setSocketOption(Options.TCP_NODELAY, true)
                 .setHandler(routes)
@@ -539,7 +688,7 @@ public final class EdgeServer implements AutoCloseable
             CloseHelper.quietCloseAll(runner, edgeCounters, aeronClient);
             throw ex;
         }
-        LOG.info("edge listening on http://{}:{}/ (aeron dir {}, events {})",
+        LOG.info("edge listening on {}://{}:{}/ (aeron dir {}, events {})", null != ctx.tlsKeyStore ? "https" : "http",
             ctx.host, port, ctx.aeronDirectoryName, ctx.eventsChannel);
     }
 
@@ -593,6 +742,14 @@ public final class EdgeServer implements AutoCloseable
     public String host()
     {
         return ctx.host;
+    }
+
+    /**
+     * @return "https" with a TLS key store, else "http".
+     */
+    public String scheme()
+    {
+        return null != ctx.tlsKeyStore ? "https" : "http";
     }
 
     /**

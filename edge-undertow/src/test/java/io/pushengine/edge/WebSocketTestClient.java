@@ -1,6 +1,8 @@
 package io.pushengine.edge;
 
+import io.pushengine.codec.sbe.AuthenticatedDecoder;
 import io.pushengine.codec.sbe.BatchDecoder;
+import io.pushengine.codec.sbe.ErrorDecoder;
 import io.pushengine.codec.sbe.MessageHeaderDecoder;
 import io.pushengine.codec.sbe.ResumedDecoder;
 import io.pushengine.codec.sbe.SnapshotBeginDecoder;
@@ -27,6 +29,10 @@ import java.util.concurrent.TimeUnit;
  */
 final class WebSocketTestClient implements WebSocket.Listener, AutoCloseable
 {
+    record Error(int code, long correlationId, String reason)
+    {
+    }
+
     record Event(
         long globalSequence, String topic, long topicSequence, long timestampNs, String payload, long receivedNs)
     {
@@ -43,14 +49,30 @@ final class WebSocketTestClient implements WebSocket.Listener, AutoCloseable
     /** The {@code SnapshotEnd} message: asOfSequence, valueCount; with the number of events received before it. */
     final CompletableFuture<long[]> snapshotEnd = new CompletableFuture<>();
     volatile String closeReason;
+    final List<Error> errors = new CopyOnWriteArrayList<>();
+    /** The {@code Authenticated} message: expiresAtMs, correlationId. */
+    final List<long[]> authenticated = new CopyOnWriteArrayList<>();
     private final ByteArrayOutputStream partial = new ByteArrayOutputStream();
     private final WebSocket webSocket;
 
     WebSocketTestClient(final URI uri) throws Exception
     {
-        webSocket = HttpClient.newHttpClient().newWebSocketBuilder()
-            .buildAsync(uri, this)
-            .get(10, TimeUnit.SECONDS);
+        this(uri, Map.of());
+    }
+
+    /**
+     * @param headers handshake headers, e.g. {@code Authorization} or {@code Origin}.
+     */
+    WebSocketTestClient(final URI uri, final Map<String, String> headers) throws Exception
+    {
+        this(HttpClient.newHttpClient(), uri, headers);
+    }
+
+    WebSocketTestClient(final HttpClient http, final URI uri, final Map<String, String> headers) throws Exception
+    {
+        final WebSocket.Builder builder = http.newWebSocketBuilder();
+        headers.forEach(builder::header);
+        webSocket = builder.buildAsync(uri, this).get(10, TimeUnit.SECONDS);
     }
 
     void sendBinary(final byte[] bytes) throws Exception
@@ -105,6 +127,16 @@ final class WebSocketTestClient implements WebSocket.Listener, AutoCloseable
             final ResumedDecoder decoder = new ResumedDecoder().wrapAndApplyHeader(buffer, 0, header);
             resumed.complete(new long[]{ decoder.fromSequence(), decoder.toSequence(), decoder.complete(),
                 decoder.oldestRetained(), events.size() });
+        }
+        else if (header.templateId() == ErrorDecoder.TEMPLATE_ID)
+        {
+            final ErrorDecoder decoder = new ErrorDecoder().wrapAndApplyHeader(buffer, 0, header);
+            errors.add(new Error(decoder.code().value(), decoder.correlationId(), decoder.reason()));
+        }
+        else if (header.templateId() == AuthenticatedDecoder.TEMPLATE_ID)
+        {
+            final AuthenticatedDecoder decoder = new AuthenticatedDecoder().wrapAndApplyHeader(buffer, 0, header);
+            authenticated.add(new long[]{ decoder.expiresAtMs(), decoder.correlationId() });
         }
         else if (header.templateId() == SnapshotBeginDecoder.TEMPLATE_ID)
         {

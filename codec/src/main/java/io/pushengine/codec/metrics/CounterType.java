@@ -115,7 +115,17 @@ public enum CounterType
     EDGE_ENGINE_POSITION(1242, "push_edge_engine_position", true,
         "The engine's last global sequence as of its last catalog answer: the edge is caught up at or past it"),
     EDGE_DRAIN_CLOSES(1243, "push_edge_drain_closes_total", false,
-        "Connections closed with 1001 (or answered 503) because the edge was draining: they move to a peer");
+        "Connections closed with 1001 (or answered 503) because the edge was draining: they move to a peer"),
+    EDGE_AUTH_FAILURES(1244, "push_edge_auth_failures_total", false,
+        "Requests and WebSocket Authenticate messages refused for a missing, invalid or expired token (401, 1008)"),
+    EDGE_FORBIDDEN(1245, "push_edge_forbidden_total", false,
+        "Subscriptions and publishes refused because the token does not grant the topic (403, Error NOT_AUTHORIZED)"),
+    EDGE_ORIGIN_REJECTIONS(1246, "push_edge_origin_rejections_total", false,
+        "Browser requests refused because their Origin is not allowed (403)"),
+    EDGE_LIMIT_REJECTIONS(1247, "push_edge_limit_rejections_total", false,
+        "Refusals and closes past a limit: connections per edge/address/subject, topics per connection, message rate"),
+    EDGE_TOKEN_EXPIRY_CLOSES(1248, "push_edge_token_expiry_closes_total", false,
+        "Connections closed with 1008 because their token expired without a refresh (or never authenticated)");
 
     private static final Int2ObjectHashMap<CounterType> BY_TYPE_ID = new Int2ObjectHashMap<>();
 

@@ -1,6 +1,9 @@
 package io.pushengine.edge.sse;
 
 import io.pushengine.edge.EdgeCounters;
+import io.pushengine.edge.admission.AccessGrant;
+import io.pushengine.edge.admission.Admission;
+import io.pushengine.edge.websocket.WebSocketCloseCodes;
 import io.pushengine.edge.fanout.SessionCommand;
 import io.pushengine.edge.http.HttpResponses;
 import io.pushengine.edge.http.StreamParameters;
@@ -14,8 +17,10 @@ import io.undertow.util.SameThreadExecutor;
 import org.agrona.concurrent.ManyToOneConcurrentArrayQueue;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.xnio.XnioExecutor;
 import org.xnio.channels.StreamSinkChannel;
 
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -92,6 +97,19 @@ public final class SseEndpoint implements HttpHandler
             SessionCommand.offer(commands, SessionCommand.remove(session));
         });
         SessionCommand.offerInitialSubscriptions(commands, session, options);
+        final AccessGrant grant = exchange.getAttachment(Admission.GRANT);
+        if (null != grant && Long.MAX_VALUE != grant.expiresAtMs())
+        {
+            // an event stream cannot refresh its token in band: at expiry it ends with $close 1008, and the client
+            // reconnects with a fresh token and Last-Event-ID
+            final XnioExecutor.Key expiry = exchange.getIoThread().executeAfter(() ->
+            {
+                counters.tokenExpiryCloses().increment();
+                session.requestClose(WebSocketCloseCodes.POLICY_VIOLATION,
+                    "token expired: reconnect with a fresh token and Last-Event-ID");
+            }, Math.max(0, grant.expiresAtMs() - System.currentTimeMillis()), TimeUnit.MILLISECONDS);
+            exchange.getConnection().addCloseListener(connection -> expiry.remove());
+        }
         LOG.info("sse open id={} remote={} topics={}", session.sessionId(), session.remoteAddress(),
             options.topics().size());
 

@@ -2,12 +2,17 @@ package io.pushengine.edge.websocket;
 
 import io.pushengine.codec.FrameCheck;
 import io.pushengine.codec.TopicNames;
+import io.pushengine.codec.sbe.AuthenticateDecoder;
 import io.pushengine.codec.sbe.ErrorCode;
 import io.pushengine.codec.sbe.HeartbeatDecoder;
 import io.pushengine.codec.sbe.MessageHeaderDecoder;
 import io.pushengine.codec.sbe.SubscribeDecoder;
 import io.pushengine.codec.sbe.UnsubscribeDecoder;
 import io.pushengine.edge.EdgeCounters;
+import io.pushengine.edge.admission.AccessGrant;
+import io.pushengine.edge.admission.Admission;
+import io.pushengine.edge.admission.ConnectionLimiter;
+import io.pushengine.edge.admission.TokenRejectedException;
 import io.pushengine.edge.fanout.SessionCommand;
 import io.pushengine.edge.http.HttpResponses;
 import io.pushengine.edge.http.StreamParameters;
@@ -28,9 +33,13 @@ import org.agrona.concurrent.UnsafeBuffer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.xnio.Pooled;
+import org.xnio.XnioExecutor;
 
 import java.nio.ByteBuffer;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -54,6 +63,7 @@ public final class WebSocketEndpoint implements HttpHandler, WebSocketConnection
     private final StreamParameters parameters;
     private final long pingIntervalMs;
     private final long pongTimeoutMs;
+    private final Admission admission;
 
     public WebSocketEndpoint(
         final ManyToOneConcurrentArrayQueue<SessionCommand> commands,
@@ -63,8 +73,10 @@ public final class WebSocketEndpoint implements HttpHandler, WebSocketConnection
         final int ringCapacity,
         final StreamParameters parameters,
         final long pingIntervalMs,
-        final long pongTimeoutMs)
+        final long pongTimeoutMs,
+        final Admission admission)
     {
+        this.admission = admission;
         this.parameters = parameters;
         this.pingIntervalMs = pingIntervalMs;
         this.pongTimeoutMs = pongTimeoutMs;
@@ -75,6 +87,7 @@ public final class WebSocketEndpoint implements HttpHandler, WebSocketConnection
         this.ringCapacity = ringCapacity;
         this.handshakeHandler = new WebSocketProtocolHandshakeHandler(this, exchange -> HttpResponses.reject(
             exchange, 400, "this endpoint speaks WebSocket: send an Upgrade: websocket request", counters));
+        // (a permit taken at admission is given back when such a refused exchange completes: status is not 101)
     }
 
     public void handleRequest(final HttpServerExchange exchange) throws Exception
@@ -96,11 +109,15 @@ public final class WebSocketEndpoint implements HttpHandler, WebSocketConnection
     public void onConnect(final WebSocketHttpExchange exchange, final WebSocketChannel channel)
     {
         final ConnectionOptions options = exchange.getAttachment(OPTIONS);
+        final AccessGrant grant = exchange.getAttachment(Admission.GRANT);
+        final ConnectionLimiter.Permit permit = exchange.getAttachment(Admission.PERMIT);
         final WebSocketSession session = new WebSocketSession(sessionIds.incrementAndGet(), channel, ringCapacity,
             counters.fanOut().ringBytes(), options, counters, epochClock);
+        final ControlMessageListener listener = new ControlMessageListener(session, grant, permit, options.topics());
 
         if (!commands.offer(SessionCommand.register(session)))
         {
+            listener.release();
             session.close(WebSocketCloseCodes.TRY_AGAIN_LATER, "edge overloaded: try again later");
             return;
         }
@@ -108,16 +125,19 @@ public final class WebSocketEndpoint implements HttpHandler, WebSocketConnection
         session.startPinging(pingIntervalMs, pongTimeoutMs);
         channel.addCloseTask(ch ->
         {
+            listener.release();
             session.onChannelClosed();
             counters.connectionClosed(counters.webSocketConnections());
             SessionCommand.offer(commands, SessionCommand.remove(session));
         });
         SessionCommand.offerInitialSubscriptions(commands, session, options);
 
-        LOG.info("ws open id={} remote={} topics={} window={} policy={}", session.sessionId(),
-            session.remoteAddress(), options.topics().size(), options.batchWindowMs(), options.requestedPolicy());
-        channel.getReceiveSetter().set(new ControlMessageListener(session));
+        LOG.info("ws open id={} remote={} topics={} window={} policy={} subject={}", session.sessionId(),
+            session.remoteAddress(), options.topics().size(), options.batchWindowMs(), options.requestedPolicy(),
+            null == grant ? "(authenticating)" : grant.subject());
+        channel.getReceiveSetter().set(listener);
         channel.resumeReceives();
+        listener.armExpiry();
     }
 
     /**
@@ -129,12 +149,77 @@ public final class WebSocketEndpoint implements HttpHandler, WebSocketConnection
         private final SubscribeDecoder subscribeDecoder = new SubscribeDecoder();
         private final UnsubscribeDecoder unsubscribeDecoder = new UnsubscribeDecoder();
         private final HeartbeatDecoder heartbeatDecoder = new HeartbeatDecoder();
+        private final AuthenticateDecoder authenticateDecoder = new AuthenticateDecoder();
         private final UnsafeBuffer buffer = new UnsafeBuffer(0, 0);
         private final WebSocketSession session;
+        private final Set<String> topics = new HashSet<>();
+        private final ConnectionLimiter.Permit addressPermit;
+        private ConnectionLimiter.Permit subjectPermit;
+        private AccessGrant grant;
+        private XnioExecutor.Key expiry;
+        private long rateWindowStartNs = System.nanoTime();
+        private int messagesInWindow;
 
-        ControlMessageListener(final WebSocketSession session)
+        ControlMessageListener(
+            final WebSocketSession session,
+            final AccessGrant grant,
+            final ConnectionLimiter.Permit permit,
+            final List<String> initialTopics)
         {
             this.session = session;
+            this.grant = grant;
+            this.addressPermit = permit;
+            this.topics.addAll(initialTopics);
+        }
+
+        /**
+         * Close the connection when its token expires (1008), or, with no token yet, when it has not
+         * authenticated in time. Re-armed by a refresh.
+         */
+        void armExpiry()
+        {
+            if (null != expiry)
+            {
+                expiry.remove();
+                expiry = null;
+            }
+            final long delayMs;
+            final String reason;
+            if (null == grant)
+            {
+                delayMs = admission.settings().authenticationTimeoutMs();
+                reason = "no Authenticate message within " + delayMs + " ms";
+            }
+            else if (Long.MAX_VALUE == grant.expiresAtMs())
+            {
+                return;
+            }
+            else
+            {
+                delayMs = Math.max(0, grant.expiresAtMs() - epochClock.nanoTime() / 1_000_000);
+                reason = "token expired: reconnect with a fresh token, or send Authenticate before expiry";
+            }
+            expiry = session.channel().getIoThread().executeAfter(() ->
+            {
+                counters.tokenExpiryCloses().increment();
+                session.close(WebSocketCloseCodes.POLICY_VIOLATION, reason);
+            }, delayMs, TimeUnit.MILLISECONDS);
+        }
+
+        void release()
+        {
+            if (null != expiry)
+            {
+                expiry.remove();
+            }
+            if (null != addressPermit)
+            {
+                addressPermit.release();
+            }
+            if (null != subjectPermit)
+            {
+                subjectPermit.release();
+            }
         }
 
         protected long getMaxBinaryBufferSize()
@@ -179,6 +264,13 @@ public final class WebSocketEndpoint implements HttpHandler, WebSocketConnection
         private void onControlMessage(final int length)
         {
             session.onPeerActivity();
+            if (overRate())
+            {
+                counters.limitRejections().increment();
+                protocolError(WebSocketCloseCodes.POLICY_VIOLATION, "more than " +
+                    admission.settings().maxControlMessagesPerSecond() + " control messages per second");
+                return;
+            }
             final int check = FrameCheck.check(headerDecoder, buffer, 0, length);
             if (FrameCheck.OK != check)
             {
@@ -189,10 +281,27 @@ public final class WebSocketEndpoint implements HttpHandler, WebSocketConnection
             final int templateId = headerDecoder.templateId();
             final int blockLength = headerDecoder.blockLength();
             final int version = headerDecoder.version();
+            if (null == grant && AuthenticateDecoder.TEMPLATE_ID != templateId)
+            {
+                counters.authFailures().increment();
+                protocolError(WebSocketCloseCodes.POLICY_VIOLATION,
+                    "authenticate first: send Authenticate with a token (template 31)");
+                return;
+            }
             try
             {
                 switch (templateId)
                 {
+                    case AuthenticateDecoder.TEMPLATE_ID:
+                    {
+                        authenticateDecoder.wrap(buffer, MessageHeaderDecoder.ENCODED_LENGTH, blockLength, version);
+                        final long correlationId = authenticateDecoder.correlationId();
+                        final String token = authenticateDecoder.token();
+                        checkConsumed(authenticateDecoder.limit(), length);
+                        onAuthenticate(correlationId, token);
+                        break;
+                    }
+
                     case SubscribeDecoder.TEMPLATE_ID:
                     {
                         subscribeDecoder.wrap(buffer, MessageHeaderDecoder.ENCODED_LENGTH, blockLength, version);
@@ -208,6 +317,20 @@ public final class WebSocketEndpoint implements HttpHandler, WebSocketConnection
                             session.sendError(ErrorCode.INVALID_TOPIC, correlationId, invalid);
                             return;
                         }
+                        if (!grant.maySubscribe(topic))
+                        {
+                            counters.forbidden().increment();
+                            session.sendError(ErrorCode.NOT_AUTHORIZED, correlationId,
+                                "topic '" + topic + "' is not granted to " + grant.subject());
+                            return;
+                        }
+                        if (!topics.contains(topic) && topics.size() >= admission.settings().maxTopicsPerConnection())
+                        {
+                            counters.limitRejections().increment();
+                            session.sendError(ErrorCode.LIMIT_EXCEEDED, correlationId, "at most " +
+                                admission.settings().maxTopicsPerConnection() + " topics per connection");
+                            return;
+                        }
                         if (subscribeDecoder.fromSequence() != SubscribeDecoder.fromSequenceNullValue())
                         {
                             counters.protocolErrors().increment();
@@ -215,6 +338,7 @@ public final class WebSocketEndpoint implements HttpHandler, WebSocketConnection
                                 "Subscribe is not supported yet: reconnect with /ws?topics=...&from=SEQ to resume");
                             return;
                         }
+                        topics.add(topic);
                         if (snapshot)
                         {
                             SessionCommand.offerSnapshot(commands, session, List.of(topic), correlationId);
@@ -232,6 +356,7 @@ public final class WebSocketEndpoint implements HttpHandler, WebSocketConnection
                         final long correlationId = unsubscribeDecoder.correlationId();
                         final String topic = unsubscribeDecoder.topicName();
                         checkConsumed(unsubscribeDecoder.limit(), length);
+                        topics.remove(topic);
                         SessionCommand.offer(commands, SessionCommand.unsubscribe(session, topic, correlationId));
                         break;
                     }
@@ -243,7 +368,7 @@ public final class WebSocketEndpoint implements HttpHandler, WebSocketConnection
                     default:
                         protocolError(WebSocketCloseCodes.UNSUPPORTED_DATA,
                             "template " + templateId + " is not a message a client may send " +
-                            "(Subscribe=10, Unsubscribe=11, Heartbeat=13)");
+                            "(Subscribe=10, Unsubscribe=11, Heartbeat=13, Authenticate=31)");
                         break;
                 }
             }
@@ -252,6 +377,76 @@ public final class WebSocketEndpoint implements HttpHandler, WebSocketConnection
                 protocolError(WebSocketCloseCodes.PROTOCOL_ERROR,
                     "malformed template " + templateId + ": variable-length field runs past the frame");
             }
+        }
+
+        /**
+         * First-message authentication, or a refresh: the new token must keep the subject. Topics the new grant
+         * no longer covers are unsubscribed, each with an Error saying so.
+         */
+        private void onAuthenticate(final long correlationId, final String token)
+        {
+            final AccessGrant refreshed;
+            try
+            {
+                refreshed = admission.verify(token);
+            }
+            catch (final TokenRejectedException ex)
+            {
+                if (null == grant)
+                {
+                    protocolError(WebSocketCloseCodes.POLICY_VIOLATION, ex.getMessage());
+                }
+                else
+                {
+                    session.sendError(ErrorCode.AUTHENTICATION_FAILED, correlationId,
+                        ex.getMessage() + ": the current token stays in force until it expires");
+                }
+                return;
+            }
+            if (null == grant)
+            {
+                subjectPermit = admission.limiter().tryAcquireSubject(refreshed.subject());
+                if (null == subjectPermit)
+                {
+                    counters.limitRejections().increment();
+                    protocolError(WebSocketCloseCodes.POLICY_VIOLATION, "too many connections for " +
+                        refreshed.subject() + " (" + admission.limiter().maxPerSubject() + ")");
+                    return;
+                }
+            }
+            else if (!grant.subject().equals(refreshed.subject()))
+            {
+                counters.authFailures().increment();
+                protocolError(WebSocketCloseCodes.POLICY_VIOLATION, "a refreshed token must keep the subject " +
+                    grant.subject());
+                return;
+            }
+            grant = refreshed;
+            for (final java.util.Iterator<String> it = topics.iterator(); it.hasNext(); )
+            {
+                final String topic = it.next();
+                if (!grant.maySubscribe(topic))
+                {
+                    it.remove();
+                    counters.forbidden().increment();
+                    SessionCommand.offer(commands, SessionCommand.unsubscribe(session, topic, correlationId));
+                    session.sendError(ErrorCode.NOT_AUTHORIZED, correlationId,
+                        "topic '" + topic + "' is no longer granted: unsubscribed");
+                }
+            }
+            armExpiry();
+            session.sendAuthenticated(correlationId, grant.expiresAtMs(), grant.subject());
+        }
+
+        private boolean overRate()
+        {
+            final long nowNs = System.nanoTime();
+            if (nowNs - rateWindowStartNs >= 1_000_000_000L)
+            {
+                rateWindowStartNs = nowNs;
+                messagesInWindow = 0;
+            }
+            return ++messagesInWindow > admission.settings().maxControlMessagesPerSecond();
         }
 
         private void checkConsumed(final int limit, final int length)

@@ -384,6 +384,29 @@ final class WebSocketSession extends ClientSession implements ControlledMessageH
     }
 
     /**
+     * Accept an {@code Authenticate}: say until when, and as whom.
+     */
+    void sendAuthenticated(final long correlationId, final long expiresAtMs, final String subject)
+    {
+        final UnsafeBuffer buffer = new UnsafeBuffer(new byte[MessageHeaderEncoder.ENCODED_LENGTH + 32 +
+            subject.length() * 3]);
+        final io.pushengine.codec.sbe.AuthenticatedEncoder encoder = new io.pushengine.codec.sbe.AuthenticatedEncoder()
+            .wrapAndApplyHeader(buffer, 0, new MessageHeaderEncoder())
+            .correlationId(correlationId)
+            .expiresAtMs(expiresAtMs)
+            .subject(subject);
+        WebSockets.sendBinary(
+            ByteBuffer.wrap(buffer.byteArray(), 0, MessageHeaderEncoder.ENCODED_LENGTH + encoder.encodedLength()),
+            channel,
+            null);
+    }
+
+    WebSocketChannel channel()
+    {
+        return channel;
+    }
+
+    /**
      * The channel closed (either side). Counted and logged once.
      */
     void onChannelClosed()

@@ -1,0 +1,51 @@
+package io.pushengine.edge;
+
+import io.pushengine.codec.sbe.AuthenticateEncoder;
+import io.pushengine.codec.sbe.HeartbeatEncoder;
+import io.pushengine.codec.sbe.MessageHeaderEncoder;
+import io.pushengine.codec.sbe.SubscribeEncoder;
+import org.agrona.concurrent.UnsafeBuffer;
+
+import java.util.Arrays;
+
+/**
+ * The client's control messages, encoded with the generated SBE encoders, as bytes for a binary frame.
+ */
+final class ControlMessages
+{
+    private ControlMessages()
+    {
+    }
+
+    static byte[] subscribe(final String topic, final long correlationId)
+    {
+        final UnsafeBuffer buffer = new UnsafeBuffer(new byte[256]);
+        final SubscribeEncoder encoder = new SubscribeEncoder()
+            .wrapAndApplyHeader(buffer, 0, new MessageHeaderEncoder())
+            .correlationId(correlationId)
+            .fromSequence(SubscribeEncoder.fromSequenceNullValue())
+            .snapshot((short)0)
+            .topicName(topic);
+        return Arrays.copyOf(buffer.byteArray(), MessageHeaderEncoder.ENCODED_LENGTH + encoder.encodedLength());
+    }
+
+    static byte[] authenticate(final String token, final long correlationId)
+    {
+        final UnsafeBuffer buffer = new UnsafeBuffer(new byte[4096]);
+        final AuthenticateEncoder encoder = new AuthenticateEncoder()
+            .wrapAndApplyHeader(buffer, 0, new MessageHeaderEncoder())
+            .correlationId(correlationId)
+            .token(token);
+        return Arrays.copyOf(buffer.byteArray(), MessageHeaderEncoder.ENCODED_LENGTH + encoder.encodedLength());
+    }
+
+    static byte[] heartbeat()
+    {
+        final UnsafeBuffer buffer = new UnsafeBuffer(new byte[64]);
+        final HeartbeatEncoder encoder = new HeartbeatEncoder()
+            .wrapAndApplyHeader(buffer, 0, new MessageHeaderEncoder())
+            .timestampNs(System.nanoTime())
+            .lastGlobalSequence(0);
+        return Arrays.copyOf(buffer.byteArray(), MessageHeaderEncoder.ENCODED_LENGTH + encoder.encodedLength());
+    }
+}

@@ -1,0 +1,230 @@
+package io.pushengine.edge;
+
+import io.pushengine.codec.sbe.ErrorCode;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.File;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import static io.pushengine.edge.Await.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Limits over real sockets: connections per client address (429) and per edge (503), per subject, topics per
+ * connection, the control-message rate, browser origins (403, and CORS for the allowed one), and clients too slow
+ * to send their request (slowloris). Each refusal has a reason and is counted; the clients within the limits carry
+ * on.
+ */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class LimitsTest
+{
+    private final HttpClient http = HttpClient.newHttpClient();
+
+    @TempDir
+    File journalDir;
+
+    @Test
+    void connectionsPerAddressAndPerEdge() throws Exception
+    {
+        try (EmbeddedPush push = new EmbeddedPush(journalDir, null, null, new EdgeServer.Context()
+            .maxConnectionsPerAddress(3)
+            .maxConnections(4)))
+        {
+            push.engine.topic("l.t");
+            final List<Socket> streams = new ArrayList<>();
+            for (int i = 0; i < 3; i++)
+            {
+                streams.add(openStream(push, "127.0.0.1"));
+            }
+            await(() -> 3 == push.edge.counters().connections().get());
+            final HttpResponse<String> fourth = http.send(HttpRequest.newBuilder(push.http("/sse?topics=l.t")).build(),
+                HttpResponse.BodyHandlers.ofString());
+            assertEquals(429, fourth.statusCode());
+            assertTrue(fourth.body().contains("too many connections from 127.0.0.1 (3)"), fourth.body());
+
+            // another address takes the edge's last place, then the edge is full for everyone
+            streams.add(openStream(push, "127.0.0.2"));
+            await(() -> 4 == push.edge.counters().connections().get());
+            final String full = rawRequest(push, "127.0.0.3", "GET /sse?topics=l.t HTTP/1.1");
+            assertTrue(full.startsWith("HTTP/1.1 503") && full.contains("edge at its connection limit (4)"), full);
+
+            // a place given back is a place again
+            streams.remove(0).close();
+            await(() -> 3 == push.edge.counters().connections().get());
+            streams.add(openStream(push, "127.0.0.1"));
+            await(() -> 4 == push.edge.counters().connections().get());
+            assertTrue(push.edge.counters().limitRejections().get() >= 2);
+            for (final Socket stream : streams)
+            {
+                stream.close();
+            }
+        }
+    }
+
+    @Test
+    void connectionsPerSubjectTopicsPerConnectionAndControlMessageRate() throws Exception
+    {
+        try (EmbeddedPush push = new EmbeddedPush(journalDir, null, null, new EdgeServer.Context()
+            .jwtSecret(Tokens.SECRET)
+            .maxConnectionsPerSubject(2)
+            .maxTopicsPerConnection(2)
+            .maxControlMessagesPerSecond(5)))
+        {
+            push.engine.topic("l.a");
+            final Map<String, String> frank = Map.of("Authorization", "Bearer " +
+                Tokens.token("frank", 3_600_000, List.of("l.*"), List.of()));
+            try (WebSocketTestClient one = new WebSocketTestClient(push.ws("/ws?topics=l.a"), frank);
+                WebSocketTestClient two = new WebSocketTestClient(push.ws("/ws?topics=l.a,l.b"), frank))
+            {
+                assertEquals(429, AuthenticationTest.handshakeStatus(push, "/ws?topics=l.a", frank),
+                    "a third connection for the same subject");
+
+                assertEquals(400, AuthenticationTest.handshakeStatus(push, "/ws?topics=l.a,l.b,l.c",
+                    Map.of("Authorization", "Bearer " + Tokens.token("grace", 60_000, List.of("l.*"), List.of()))));
+                two.sendBinary(ControlMessages.subscribe("l.c", 9));
+                await(() -> !two.errors.isEmpty());
+                assertEquals(ErrorCode.LIMIT_EXCEEDED.value(), two.errors.get(0).code());
+                assertTrue(two.errors.get(0).reason().contains("at most 2 topics per connection"));
+
+                for (int i = 0; i < 20 && !one.closeCode.isDone(); i++)
+                {
+                    one.sendBinary(ControlMessages.heartbeat());
+                }
+                assertEquals(1008, one.closeCode.get(5, TimeUnit.SECONDS));
+                assertTrue(one.closeReason.contains("more than 5 control messages per second"), one.closeReason);
+                assertTrue(!two.closeCode.isDone(), "the other connection carries on");
+            }
+            assertTrue(push.edge.counters().limitRejections().get() >= 4);
+        }
+    }
+
+    @Test
+    void originsOutsideTheAllowListAreRefusedAndTheAllowedOneGetsCors() throws Exception
+    {
+        try (EmbeddedPush push = new EmbeddedPush(journalDir, null, null, new EdgeServer.Context()
+            .allowedOrigins("https://app.example")))
+        {
+            push.engine.topic("o.t");
+            assertEquals(403, AuthenticationTest.handshakeStatus(push, "/ws?topics=o.t",
+                Map.of("Origin", "https://evil.example")));
+            final HttpResponse<String> sse = http.send(HttpRequest.newBuilder(push.http("/sse?topics=o.t"))
+                .header("Origin", "https://evil.example").build(), HttpResponse.BodyHandlers.ofString());
+            assertEquals(403, sse.statusCode());
+            assertTrue(sse.body().contains("origin https://evil.example is not allowed"), sse.body());
+
+            try (WebSocketTestClient allowed = new WebSocketTestClient(push.ws("/ws?topics=o.t"),
+                Map.of("Origin", "https://app.example")))
+            {
+                await(() -> allowed.topicNames.containsValue("o.t"));
+            }
+            final HttpResponse<String> poll = http.send(HttpRequest.newBuilder(push.http("/poll?topics=o.t"))
+                .header("Origin", "https://app.example").build(), HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, poll.statusCode());
+            assertEquals("https://app.example", poll.headers().firstValue("Access-Control-Allow-Origin").orElse(null));
+            final HttpResponse<String> preflight = http.send(HttpRequest.newBuilder(push.http("/publish/o.t"))
+                .method("OPTIONS", HttpRequest.BodyPublishers.noBody())
+                .header("Origin", "https://app.example")
+                .header("Access-Control-Request-Method", "POST").build(), HttpResponse.BodyHandlers.ofString());
+            assertEquals(204, preflight.statusCode());
+            assertTrue(preflight.headers().firstValue("Access-Control-Allow-Headers").orElse("").contains("Authorization"));
+            assertTrue(push.edge.counters().originRejections().get() >= 2);
+        }
+    }
+
+    @Test
+    void clientsTooSlowToSendTheirRequestAreCutOff() throws Exception
+    {
+        try (EmbeddedPush push = new EmbeddedPush(journalDir, null, null, new EdgeServer.Context()
+            .handshakeTimeoutMs(500)))
+        {
+            try (Socket slow = connect(push, "127.0.0.1");
+                Socket silent = connect(push, "127.0.0.1"))
+            {
+                final OutputStream out = slow.getOutputStream();
+                out.write("GET /sse?topics=s.t HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ".getBytes(StandardCharsets.US_ASCII));
+                out.flush(); // and never the end of the headers
+                slow.setSoTimeout(20_000);
+                silent.setSoTimeout(20_000);
+                assertEquals(-1, drain(slow.getInputStream()), "a half-sent request is cut off");
+                assertEquals(-1, drain(silent.getInputStream()), "a connection that sends nothing is cut off");
+            }
+            final HttpResponse<String> health = http.send(HttpRequest.newBuilder(push.http("/health")).build(),
+                HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, health.statusCode(), "the edge serves others meanwhile");
+        }
+    }
+
+    /**
+     * An SSE stream from a chosen source address, open once its 200 has arrived.
+     */
+    private static Socket openStream(final EmbeddedPush push, final String localAddress) throws Exception
+    {
+        final Socket socket = connect(push, localAddress);
+        socket.getOutputStream().write("GET /sse?topics=l.t HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
+            .getBytes(StandardCharsets.US_ASCII));
+        socket.setSoTimeout(5_000);
+        final byte[] status = new byte[12];
+        int read = 0;
+        while (read < status.length)
+        {
+            read += socket.getInputStream().read(status, read, status.length - read);
+        }
+        assertEquals("HTTP/1.1 200", new String(status, StandardCharsets.US_ASCII));
+        return socket;
+    }
+
+    private static int drain(final InputStream in) throws Exception
+    {
+        int b;
+        while ((b = in.read()) != -1)
+        {
+            // whatever the server sends before it closes (perhaps a 408)
+        }
+        return b;
+    }
+
+    private static Socket connect(final EmbeddedPush push, final String localAddress) throws Exception
+    {
+        final Socket socket = new Socket();
+        socket.bind(new InetSocketAddress(InetAddress.getByName(localAddress), 0));
+        socket.connect(new InetSocketAddress("127.0.0.1", push.edge.port()), 5000);
+        return socket;
+    }
+
+    /**
+     * One request from a chosen source address (the JDK client cannot choose): the status line and headers, and
+     * the body when the response is not a stream.
+     */
+    private static String rawRequest(final EmbeddedPush push, final String localAddress, final String requestLine)
+        throws Exception
+    {
+        final Socket socket = connect(push, localAddress);
+        socket.getOutputStream().write((requestLine + "\r\nHost: 127.0.0.1\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+        socket.setSoTimeout(5_000);
+        final InputStream in = socket.getInputStream();
+        final StringBuilder response = new StringBuilder();
+        final byte[] chunk = new byte[4096];
+        final int n = in.read(chunk);
+        response.append(new String(chunk, 0, Math.max(0, n), StandardCharsets.UTF_8));
+        if (!response.toString().startsWith("HTTP/1.1 200"))
+        {
+            socket.close();
+        }
+        return response.toString(); // a 200 stream stays open (the socket is left to the edge's close)
+    }
+}

@@ -43,7 +43,8 @@ class LimitsTest
     {
         try (EmbeddedPush push = new EmbeddedPush(journalDir, null, null, new EdgeServer.Context()
             .maxConnectionsPerAddress(3)
-            .maxConnections(4)))
+            .maxConnections(4)
+            .heartbeatIntervalMs(200))) // an SSE client that went away is noticed at the next write
         {
             push.engine.topic("l.t");
             final List<Socket> streams = new ArrayList<>();

@@ -264,6 +264,10 @@ public final class WebSocketEndpoint implements HttpHandler, WebSocketConnection
         private void onControlMessage(final int length)
         {
             session.onPeerActivity();
+            if (session.isClosing())
+            {
+                return; // closed with a reason already: what the client sent after that is not read
+            }
             if (overRate())
             {
                 counters.limitRejections().increment();

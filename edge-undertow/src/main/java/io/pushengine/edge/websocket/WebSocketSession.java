@@ -383,6 +383,11 @@ final class WebSocketSession extends ClientSession implements ControlledMessageH
             null);
     }
 
+    boolean isClosing()
+    {
+        return closing;
+    }
+
     /**
      * Accept an {@code Authenticate}: say until when, and as whom.
      */

@@ -29,6 +29,8 @@ export const DEFAULTS = {
   transports: TRANSPORTS,      // the order to try; leave some out to never use them
   snapshot: true,              // first connection: the current value of each topic before live events
   policy: undefined,           // WebSocket/SSE backpressure policy: 'conflate' for price screens
+  token: undefined,            // a JWT, or a function returning the current one (called on every connect): sent as
+                               // access_token; with a function, a 'token expired' close reconnects with a fresh one
   baseDelayMs: 1000,           // reconnect backoff: base, doubling per failed attempt ...
   maxDelayMs: 30000,           // ... up to this cap ...
   jitter: 0.3,                 // ... minus up to this fraction at random, so clients do not return in step
@@ -451,6 +453,8 @@ export class PushClient extends EventTarget {
     } else if (this.cursor === 0 && !this.options.snapshot) {
       query.set('snapshot', 'false');
     }
+    const token = typeof this.options.token === 'function' ? this.options.token() : this.options.token;
+    if (token) query.set('access_token', token);   // browsers cannot set headers on WebSocket or EventSource
     return query;
   }
 
@@ -522,6 +526,13 @@ export class PushClient extends EventTarget {
     if (detail.normal) {
       this.setState('closed', { transport: connection.transport, reason: detail.reason });
       this.stopped = true;
+      return;
+    }
+    if (detail.auth && typeof this.options.token === 'function' && /^token expired/.test(detail.reason ?? '')) {
+      // the token ran out: the token function gives a fresh one, and the new connection resumes from the cursor
+      this.transportIndex = 0;
+      this.setState('reconnecting', { transport: connection.transport, attempt: this.attempt, delayMs: 0, reason: detail.reason });
+      this.connect();
       return;
     }
     if (detail.auth) {

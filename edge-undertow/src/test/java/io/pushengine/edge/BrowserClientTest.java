@@ -112,7 +112,7 @@ class BrowserClientTest
         {
             final String edgeA = "http://127.0.0.1:" + push.edge.port();
             final String edgeB = "http://127.0.0.1:" + peer.port();
-            // WebSocket only: SSE and polls from a page of edge A to edge B need CORS (not built yet)
+            // WebSocket only, to keep it short (SSE and polls across edges work too: CORS echoes allowed origins)
             browser.open(push.http("/?" + FAST_RECOVERY + "&transports=websocket&urls=" + edgeA + "," + edgeB));
             awaitTransport(browser, "websocket");
             publisher.start();

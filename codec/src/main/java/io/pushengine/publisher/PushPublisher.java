@@ -14,6 +14,8 @@ import io.pushengine.codec.TopicNames;
 import io.pushengine.codec.sbe.MessageHeaderDecoder;
 import io.pushengine.codec.sbe.PayloadType;
 import io.pushengine.codec.sbe.PublishAckDecoder;
+import io.pushengine.codec.sbe.PublishRefusedDecoder;
+import io.pushengine.codec.stream.IngressAuthentication;
 import io.pushengine.codec.stream.IngressProxy;
 import org.agrona.CloseHelper;
 import org.agrona.DirectBuffer;
@@ -62,6 +64,8 @@ public final class PushPublisher implements AutoCloseable
     public static final long CLOSED = -4;
     /** No acknowledgement within {@link Context#publishTimeoutMs}; the event may or may not be journaled. */
     public static final long TIMED_OUT = -6;
+    /** The engine refused it: its ingress requires a token granting the topic ({@link #lastRefusal()} says why). */
+    public static final long REFUSED = -7;
 
     /**
      * Configuration; defaults from the same system properties the engine and edges read
@@ -77,6 +81,7 @@ public final class PushPublisher implements AutoCloseable
         private String eventsChannel;
         private int eventsStreamId = ProtocolDefaults.EVENTS_STREAM_ID;
         private boolean acknowledgements = true;
+        private String token;
         private long publishTimeoutMs;
         private int maxPayloadLength;
         private IdleStrategy ackIdleStrategy;
@@ -182,6 +187,17 @@ public final class PushPublisher implements AutoCloseable
             return this;
         }
 
+        /**
+         * A JWT for an engine whose ingress requires one ({@code push.ingress.jwt.secret}): its {@code pub_topics}
+         * are the topics this publisher may publish on. Presented on connect, again after an engine restart, and
+         * every few seconds.
+         */
+        public Context token(final String token)
+        {
+            this.token = token;
+            return this;
+        }
+
         public Context publishTimeoutMs(final long publishTimeoutMs)
         {
             this.publishTimeoutMs = publishTimeoutMs;
@@ -222,12 +238,16 @@ public final class PushPublisher implements AutoCloseable
 
     private final MessageHeaderDecoder headerDecoder = new MessageHeaderDecoder();
     private final PublishAckDecoder ackDecoder = new PublishAckDecoder();
+    private final PublishRefusedDecoder refusedDecoder = new PublishRefusedDecoder();
     private final Context ctx;
     private final Aeron aeron;
     private final Publication ingressPublication;
     private final IngressProxy ingress;
     private final Subscription ackSubscription;
     private final FragmentHandler ackHandler;
+    private final IngressAuthentication authentication;
+    private String lastRefusal;
+    private boolean refused;
     private long nextCorrelationId = (ThreadLocalRandom.current().nextLong() & 0x3FFF_FFFFL) << 32 | 1;
     private long awaitedCorrelationId;
     private long ackedSequence;
@@ -248,7 +268,9 @@ public final class PushPublisher implements AutoCloseable
                     .errorHandler(ctx.errorHandler)
                     .clientName("push-publisher"));
             }
-            publication = client.addPublication(ctx.ingressChannel, ctx.ingressStreamId);
+            // exclusive: an Aeron session of its own, so its token (IngressAuthenticate) is its own too (concurrent
+            // publications on one driver share a session); a publisher is single-threaded anyway
+            publication = client.addExclusivePublication(ctx.ingressChannel, ctx.ingressStreamId);
             this.ackSubscription = ctx.acknowledgements ?
                 client.addSubscription(ctx.eventsChannel, ctx.eventsStreamId) : null;
         }
@@ -265,6 +287,8 @@ public final class PushPublisher implements AutoCloseable
         this.ingressPublication = publication;
         this.ingress = new IngressProxy(publication);
         this.ackHandler = new FragmentAssembler(this::onEventStreamFragment);
+        this.authentication = null == ctx.token ? null :
+            new IngressAuthentication(new IngressProxy(publication), ctx.token, System::nanoTime);
     }
 
     public static PushPublisher connect(final Context ctx)
@@ -303,6 +327,7 @@ public final class PushPublisher implements AutoCloseable
             pollAcks();
             ctx.ackIdleStrategy.idle();
         }
+        authenticate();
         return true;
     }
 
@@ -317,6 +342,7 @@ public final class PushPublisher implements AutoCloseable
         final String topic, final PayloadType payloadType, final DirectBuffer payload, final int offset, final int length)
     {
         checkArguments(topic, payloadType, length);
+        authenticate();
         if (null != ackSubscription)
         {
             pollAcks();
@@ -327,8 +353,8 @@ public final class PushPublisher implements AutoCloseable
     /**
      * Send one event and wait until the engine has journaled it.
      *
-     * @return the event's global sequence, else {@link #NOT_CONNECTED}, {@link #BACK_PRESSURED}, {@link #CLOSED}
-     * or {@link #TIMED_OUT}.
+     * @return the event's global sequence, else {@link #NOT_CONNECTED}, {@link #BACK_PRESSURED}, {@link #CLOSED},
+     * {@link #TIMED_OUT} or {@link #REFUSED}.
      * @throws IllegalArgumentException for a topic name the engine would refuse or a payload over the maximum.
      * @throws IllegalStateException when the publisher was built without acknowledgements.
      */
@@ -341,6 +367,7 @@ public final class PushPublisher implements AutoCloseable
             throw new IllegalStateException("publish() waits for an acknowledgement: this publisher was built " +
                 "with acknowledgements(false); use offer()");
         }
+        authenticate();
         pollAcks();
         final long correlationId = nextCorrelationId++;
         final long sent = result(ingress.publish(
@@ -352,6 +379,7 @@ public final class PushPublisher implements AutoCloseable
 
         awaitedCorrelationId = correlationId;
         ackedSequence = 0;
+        refused = false;
         final IdleStrategy idle = ctx.ackIdleStrategy;
         idle.reset();
         final long deadlineNs = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(ctx.publishTimeoutMs);
@@ -359,6 +387,10 @@ public final class PushPublisher implements AutoCloseable
         {
             while (0 == ackedSequence)
             {
+                if (refused)
+                {
+                    return REFUSED;
+                }
                 if (closed || aeron.isClosed())
                 {
                     return CLOSED;
@@ -375,6 +407,14 @@ public final class PushPublisher implements AutoCloseable
         {
             awaitedCorrelationId = 0;
         }
+    }
+
+    /**
+     * @return why the engine refused the last {@link #publish} that returned {@link #REFUSED}.
+     */
+    public String lastRefusal()
+    {
+        return lastRefusal;
     }
 
     /**
@@ -417,6 +457,10 @@ public final class PushPublisher implements AutoCloseable
         if (result == TIMED_OUT)
         {
             return "no acknowledgement in time (may or may not be journaled)";
+        }
+        if (result == REFUSED)
+        {
+            return "refused by the engine (see lastRefusal())";
         }
         return "unknown (" + result + ")";
     }
@@ -473,10 +517,32 @@ public final class PushPublisher implements AutoCloseable
         return NOT_CONNECTED;
     }
 
+    private void authenticate()
+    {
+        if (null != authentication)
+        {
+            authentication.doWork();
+        }
+    }
+
     private void onEventStreamFragment(final DirectBuffer buffer, final int offset, final int length, final Header header)
     {
-        if (FrameCheck.OK != FrameCheck.check(headerDecoder, buffer, offset, length) ||
-            PublishAckDecoder.TEMPLATE_ID != headerDecoder.templateId())
+        if (FrameCheck.OK != FrameCheck.check(headerDecoder, buffer, offset, length))
+        {
+            return;
+        }
+        if (PublishRefusedDecoder.TEMPLATE_ID == headerDecoder.templateId())
+        {
+            refusedDecoder.wrap(buffer, offset + MessageHeaderDecoder.ENCODED_LENGTH,
+                headerDecoder.blockLength(), headerDecoder.version());
+            if (0 != awaitedCorrelationId && refusedDecoder.correlationId() == awaitedCorrelationId)
+            {
+                lastRefusal = refusedDecoder.reason();
+                refused = true;
+            }
+            return;
+        }
+        if (PublishAckDecoder.TEMPLATE_ID != headerDecoder.templateId())
         {
             return;
         }

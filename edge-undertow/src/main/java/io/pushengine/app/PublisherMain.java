@@ -18,6 +18,8 @@ import org.agrona.concurrent.SystemEpochNanoClock;
 final class PublisherMain
 {
     static final String READY_LINE = "push-publisher ready";
+    /** The publisher's token, for an engine whose ingress requires one ({@code push.ingress.jwt.secret}). */
+    static final String TOKEN_PROP_NAME = "push.publisher.token";
 
     private PublisherMain()
     {
@@ -36,7 +38,8 @@ final class PublisherMain
             driver = EmbeddedMediaDriver.launchIfConfigured("publisher");
             publisher = PushPublisher.connect(new PushPublisher.Context()
                 .aeronDirectoryName(EmbeddedMediaDriver.aeronDirectoryName(driver))
-                .acknowledgements(false));
+                .acknowledgements(false)
+                .token(System.getProperty(TOKEN_PROP_NAME)));
             while (!publisher.awaitConnected(10_000))
             {
                 System.out.println("push-publisher waiting for the engine at " +

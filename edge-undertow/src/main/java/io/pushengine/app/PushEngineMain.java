@@ -112,6 +112,12 @@ public final class PushEngineMain
             System.out.println("  journal: " + engine.context().journalDir().getAbsolutePath() +
                 "   demo feed: " + (ticksPerSecond > 0 ? ticksPerSecond + " ticks/s over " + instruments +
                 " instruments" : "off"));
+            if (null == System.getProperty("push.edge.auth.jwt.secret") &&
+                null == System.getProperty("push.edge.auth.jwt.secret.file"))
+            {
+                System.out.println("  AUTHENTICATION OFF (demo): anyone who reaches this port may read every topic " +
+                    "and publish; set push.edge.auth.jwt.secret for production (README: Security).");
+            }
             System.out.println("  Ctrl-C to stop.");
             System.out.println();
             barrier.await();

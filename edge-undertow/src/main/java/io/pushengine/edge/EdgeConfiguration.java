@@ -90,6 +90,9 @@ public final class EdgeConfiguration
     public static final String AUTH_JWT_SECRET_PROP_NAME = "push.edge.auth.jwt.secret";
     /** A file holding the HS256 key (its bytes, trailing newline dropped), instead of the secret in a property. */
     public static final String AUTH_JWT_SECRET_FILE_PROP_NAME = "push.edge.auth.jwt.secret.file";
+    /** The edge's own token for an engine whose Aeron ingress requires one (push.ingress.jwt.secret there). */
+    public static final String INGRESS_TOKEN_PROP_NAME = "push.edge.ingress.token";
+    public static final String INGRESS_TOKEN_FILE_PROP_NAME = "push.edge.ingress.token.file";
     public static final String AUTH_TOKEN_COOKIE_PROP_NAME = "push.edge.auth.token.cookie";
     public static final String AUTH_TOKEN_COOKIE_DEFAULT = "push_token";
     /** A WebSocket may connect without a token (and without topics) and send an Authenticate message first. */
@@ -321,5 +324,27 @@ public final class EdgeConfiguration
     public static String tlsKeyStorePassword()
     {
         return System.getProperty(TLS_KEY_STORE_PASSWORD_PROP_NAME, "");
+    }
+
+    public static String ingressToken()
+    {
+        final String token = System.getProperty(INGRESS_TOKEN_PROP_NAME);
+        if (null != token && !token.isEmpty())
+        {
+            return token;
+        }
+        final String file = System.getProperty(INGRESS_TOKEN_FILE_PROP_NAME);
+        if (null == file || file.isEmpty())
+        {
+            return null;
+        }
+        try
+        {
+            return java.nio.file.Files.readString(java.nio.file.Path.of(file)).strip();
+        }
+        catch (final java.io.IOException ex)
+        {
+            throw new IllegalArgumentException("cannot read " + INGRESS_TOKEN_FILE_PROP_NAME + "=" + file + ": " + ex);
+        }
     }
 }

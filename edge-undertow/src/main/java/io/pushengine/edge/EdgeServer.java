@@ -6,6 +6,7 @@ import io.aeron.Subscription;
 import io.pushengine.codec.BatchFrameBuilder;
 import io.pushengine.codec.ProtocolDefaults;
 import io.pushengine.codec.StreamConfiguration;
+import io.pushengine.codec.stream.IngressAuthentication;
 import io.pushengine.codec.stream.IngressProxy;
 import io.pushengine.codec.stream.ReplayRequestProxy;
 import io.pushengine.edge.admission.Admission;
@@ -32,7 +33,9 @@ import io.undertow.server.handlers.resource.ResourceHandler;
 import io.undertow.util.Headers;
 import org.agrona.CloseHelper;
 import org.agrona.ErrorHandler;
+import org.agrona.concurrent.Agent;
 import org.agrona.concurrent.AgentRunner;
+import org.agrona.concurrent.CompositeAgent;
 import org.agrona.concurrent.BackoffIdleStrategy;
 import org.agrona.concurrent.IdleStrategy;
 import org.agrona.concurrent.SystemEpochClock;
@@ -110,6 +113,7 @@ public final class EdgeServer implements AutoCloseable
         private String transports;
         private EnumSet<EdgeTransport> servedTransports;
         private byte[] jwtSecret;
+        private String ingressToken;
         private Boolean firstMessageAuthentication;
         private long authenticationTimeoutMs;
         private String allowedOrigins;
@@ -199,6 +203,7 @@ public final class EdgeServer implements AutoCloseable
             transports = null != transports ? transports : EdgeConfiguration.transports();
             servedTransports = EdgeTransport.parseList(transports);
             jwtSecret = null != jwtSecret ? jwtSecret : EdgeConfiguration.jwtSecret();
+            ingressToken = null != ingressToken ? ingressToken : EdgeConfiguration.ingressToken();
             if (null != jwtSecret && jwtSecret.length < 32)
             {
                 throw new IllegalArgumentException(EdgeConfiguration.AUTH_JWT_SECRET_PROP_NAME +
@@ -292,6 +297,16 @@ public final class EdgeServer implements AutoCloseable
         public Context jwtSecret(final byte[] jwtSecret)
         {
             this.jwtSecret = jwtSecret;
+            return this;
+        }
+
+        /**
+         * The edge's own token for an engine whose Aeron ingress requires one ({@code pub_topics} covering what
+         * its HTTP clients may publish, typically {@code *}: they are checked here against their own tokens).
+         */
+        public Context ingressToken(final String ingressToken)
+        {
+            this.ingressToken = ingressToken;
             return this;
         }
 
@@ -587,7 +602,9 @@ public final class EdgeServer implements AutoCloseable
             edgeCounters = new EdgeCounters(aeronClient, label);
             final Subscription eventSubscription = aeronClient.addSubscription(
                 ctx.eventsChannel, ctx.eventsStreamId);
-            final Publication ingressPublication = aeronClient.addPublication(
+            // exclusive: this edge's own Aeron session, so its ingress token is its own (concurrent publications
+            // on one driver share a session); the threads that offer to it are serialised by IngressProxy
+            final Publication ingressPublication = aeronClient.addExclusivePublication(
                 ctx.ingressChannel, ctx.ingressStreamId);
 
             final SystemEpochNanoClock epochClock = new SystemEpochNanoClock();
@@ -613,7 +630,9 @@ public final class EdgeServer implements AutoCloseable
                     ctx.ingressChannel, ProtocolDefaults.REPLAY_REQUEST_STREAM_ID)),
                 ctx.recentWindowBytes,
                 ctx.recentWindowEvents);
-            runner = new AgentRunner(ctx.idleStrategySupplier.get(), ctx.errorHandler, edgeCounters.errors(), agent);
+            final Agent duties = null == ctx.ingressToken ? agent : new CompositeAgent(agent, new IngressAuthentication(
+                new IngressProxy(ingressPublication), ctx.ingressToken, new SystemNanoClock()));
+            runner = new AgentRunner(ctx.idleStrategySupplier.get(), ctx.errorHandler, edgeCounters.errors(), duties);
             AgentRunner.startOnThread(runner);
 
             final AtomicLong sessionIds = new AtomicLong();

@@ -191,6 +191,36 @@ class AuthenticationTest
         }
     }
 
+    @Test
+    void anEngineThatRequiresIngressTokensTakesHttpPublishesFromAnEdgeWithItsOwnToken() throws Exception
+    {
+        try (EmbeddedPush push = new EmbeddedPush(new io.pushengine.engine.PushEngine.Context()
+                .journalDir(journalDir).ingressJwtSecret(Tokens.SECRET), null, null,
+                new EdgeServer.Context().ingressToken(Tokens.token("edge-1", 3_600_000, List.of(), List.of("*"))));
+            EdgeServer anonymous = push.launchPeerEdge(new EdgeServer.Context()))
+        {
+            await(() -> 200 == statusOfPublish(push, "orders.1"),
+                () -> "the edge with a token publishes (once its token reached the engine)");
+            final HttpResponse<String> refused = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" +
+                anonymous.port() + "/publish/orders.1?type=TEXT")).POST(HttpRequest.BodyPublishers.ofString("x"))
+                .build(), HttpResponse.BodyHandlers.ofString());
+            assertEquals(403, refused.statusCode(), refused.body());
+            assertTrue(refused.body().contains("the engine refused it: not authenticated"), refused.body());
+        }
+    }
+
+    private int statusOfPublish(final EmbeddedPush push, final String topic)
+    {
+        try
+        {
+            return publish(push, topic, null).statusCode();
+        }
+        catch (final Exception ex)
+        {
+            throw new IllegalStateException(ex);
+        }
+    }
+
     private void assertRefused(final HttpResponse<String> response, final String reason)
     {
         assertEquals(401, response.statusCode(), response.body());

@@ -16,6 +16,11 @@ public final class EngineConfiguration
     public static final String PUBLISH_RING_CAPACITY_PROP_NAME = "push.publish.ring.capacity";
     public static final int PUBLISH_RING_CAPACITY_DEFAULT = 1024 * 1024;
 
+    /** HS256 key that publishes over the Aeron ingress must be signed with (their IngressAuthenticate token). */
+    public static final String INGRESS_JWT_SECRET_PROP_NAME = "push.ingress.jwt.secret";
+    /** A file holding that key (trailing newline dropped). */
+    public static final String INGRESS_JWT_SECRET_FILE_PROP_NAME = "push.ingress.jwt.secret.file";
+
     private EngineConfiguration()
     {
     }
@@ -35,4 +40,28 @@ public final class EngineConfiguration
         return Integer.getInteger(PUBLISH_RING_CAPACITY_PROP_NAME, PUBLISH_RING_CAPACITY_DEFAULT);
     }
 
+
+    public static byte[] ingressJwtSecret()
+    {
+        final String secret = System.getProperty(INGRESS_JWT_SECRET_PROP_NAME);
+        if (null != secret && !secret.isEmpty())
+        {
+            return secret.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        }
+        final String file = System.getProperty(INGRESS_JWT_SECRET_FILE_PROP_NAME);
+        if (null == file || file.isEmpty())
+        {
+            return null;
+        }
+        try
+        {
+            return java.nio.file.Files.readString(java.nio.file.Path.of(file)).stripTrailing()
+                .getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        }
+        catch (final java.io.IOException ex)
+        {
+            throw new IllegalArgumentException("cannot read " + INGRESS_JWT_SECRET_FILE_PROP_NAME + "=" + file + ": " +
+                ex);
+        }
+    }
 }

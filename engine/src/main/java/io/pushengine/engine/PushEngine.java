@@ -12,6 +12,7 @@ import io.pushengine.codec.TopicNames;
 import io.pushengine.codec.metrics.CounterType;
 import io.pushengine.codec.sbe.PayloadType;
 import io.pushengine.engine.sequencer.AckTable;
+import io.pushengine.engine.sequencer.IngressAuthenticator;
 import io.pushengine.engine.sequencer.PublishRingDescriptor;
 import io.pushengine.engine.sequencer.Sequencer;
 import io.pushengine.journal.EventJournal;
@@ -69,6 +70,7 @@ public final class PushEngine implements AutoCloseable
         private String aeronDirectoryName;
         private String eventsChannel;
         private String ingressChannel;
+        private byte[] ingressJwtSecret;
         private int eventsStreamId = ProtocolDefaults.EVENTS_STREAM_ID;
         private int ingressStreamId = ProtocolDefaults.INGRESS_STREAM_ID;
         private int termBufferLength;
@@ -112,6 +114,12 @@ public final class PushEngine implements AutoCloseable
                 journalRetentionBytes : JournalConfiguration.retentionBytes();
             eventsChannel = null != eventsChannel ? eventsChannel : StreamConfiguration.eventsChannel();
             ingressChannel = null != ingressChannel ? ingressChannel : StreamConfiguration.ingressChannel();
+            ingressJwtSecret = null != ingressJwtSecret ? ingressJwtSecret : EngineConfiguration.ingressJwtSecret();
+            if (null != ingressJwtSecret && ingressJwtSecret.length < 32)
+            {
+                throw new IllegalArgumentException(EngineConfiguration.INGRESS_JWT_SECRET_PROP_NAME +
+                    " must be at least 32 bytes (HS256): it is " + ingressJwtSecret.length);
+            }
             termBufferLength = 0 != termBufferLength ? termBufferLength : EngineConfiguration.termBufferLength();
             publishRingCapacity = 0 != publishRingCapacity ?
                 publishRingCapacity : EngineConfiguration.publishRingCapacity();
@@ -175,6 +183,16 @@ public final class PushEngine implements AutoCloseable
         public String eventsChannel()
         {
             return eventsChannel;
+        }
+
+        /**
+         * HS256 key: publishes over the Aeron ingress then need a token ({@code IngressAuthenticate}) whose
+         * {@code pub_topics} grant the topic; null leaves the ingress open (a private network's trust).
+         */
+        public Context ingressJwtSecret(final byte[] ingressJwtSecret)
+        {
+            this.ingressJwtSecret = ingressJwtSecret;
+            return this;
         }
 
         public Context ingressChannel(final String ingressChannel)
@@ -368,7 +386,8 @@ public final class PushEngine implements AutoCloseable
                 counter(CounterType.ENGINE_TOPICS),
                 counter(CounterType.ENGINE_PUBLISH_REJECTED),
                 counter(CounterType.ENGINE_AERON_BACK_PRESSURED),
-                counter(CounterType.ENGINE_EVENTS_WITHOUT_SUBSCRIBER));
+                counter(CounterType.ENGINE_EVENTS_WITHOUT_SUBSCRIBER),
+                counter(CounterType.ENGINE_INGRESS_REFUSED));
 
             final Sequencer sequencer = new Sequencer(
                 eventJournal,
@@ -381,7 +400,8 @@ public final class PushEngine implements AutoCloseable
                 ctx.epochNanoClock,
                 counters,
                 ctx.maxPayloadLength(),
-                256);
+                256,
+                new IngressAuthenticator(ctx.ingressJwtSecret));
 
             sequencerRunner = new AgentRunner(
                 ctx.idleStrategySupplier().get(), ctx.errorHandler(), errorCounter, sequencer);

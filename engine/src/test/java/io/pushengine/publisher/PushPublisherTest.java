@@ -14,6 +14,7 @@ import org.junit.jupiter.api.io.TempDir;
 import java.io.File;
 import java.net.DatagramSocket;
 import java.net.InetAddress;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -123,6 +124,55 @@ class PushPublisherTest
             }
             assertEquals(1, engine.lastGlobalSequence(), "the offer-only publisher's event was sequenced");
         }
+    }
+
+    @Test
+    void anEngineThatRequiresTokensSequencesOnlyWhatTheyGrant() throws Exception
+    {
+        final byte[] key = "test-only-throwaway-ingress-key-0123456789abcdef".getBytes(StandardCharsets.US_ASCII);
+        try (PushEngine engine = PushEngine.launch(new PushEngine.Context()
+                .journalDir(journalDir)
+                .ingressJwtSecret(key));
+            PushPublisher anonymous = PushPublisher.connect(new PushPublisher.Context()
+                .aeronDirectoryName(engine.aeronDirectoryName()));
+            PushPublisher orders = PushPublisher.connect(new PushPublisher.Context()
+                .aeronDirectoryName(engine.aeronDirectoryName())
+                .token(sign(key, "order-service", 3_600_000, List.of("orders.*"))));
+            PushPublisher lapsed = PushPublisher.connect(new PushPublisher.Context()
+                .aeronDirectoryName(engine.aeronDirectoryName())
+                .token(sign(key, "old-service", -3_600_000, List.of("*")))))
+        {
+            final UnsafeBuffer payload = new UnsafeBuffer("x".getBytes(StandardCharsets.US_ASCII));
+            for (final PushPublisher publisher : List.of(anonymous, orders, lapsed))
+            {
+                assertTrue(publisher.awaitConnected(10_000));
+            }
+            assertEquals(PushPublisher.REFUSED, anonymous.publish("orders.1", PayloadType.TEXT, payload, 0, 1));
+            assertTrue(anonymous.lastRefusal().startsWith("not authenticated"), anonymous.lastRefusal());
+
+            assertEquals(1, orders.publish("orders.1", PayloadType.TEXT, payload, 0, 1));
+            assertEquals(PushPublisher.REFUSED, orders.publish("prices.EURUSD", PayloadType.TEXT, payload, 0, 1));
+            assertTrue(orders.lastRefusal().contains("'prices.EURUSD' is not granted to order-service"),
+                orders.lastRefusal());
+
+            assertEquals(PushPublisher.REFUSED, lapsed.publish("orders.2", PayloadType.TEXT, payload, 0, 1));
+            assertTrue(lapsed.lastRefusal().contains("token expired"), lapsed.lastRefusal());
+            assertEquals(2, orders.publish("orders.2", PayloadType.TEXT, payload, 0, 1), "nothing else was sequenced");
+        }
+    }
+
+    static String sign(final byte[] key, final String subject, final long expiresInMs, final List<String> publish)
+        throws Exception
+    {
+        final com.nimbusds.jwt.SignedJWT jwt = new com.nimbusds.jwt.SignedJWT(
+            new com.nimbusds.jose.JWSHeader(com.nimbusds.jose.JWSAlgorithm.HS256),
+            new com.nimbusds.jwt.JWTClaimsSet.Builder()
+                .subject(subject)
+                .expirationTime(new java.util.Date(System.currentTimeMillis() + expiresInMs))
+                .claim("pub_topics", publish)
+                .build());
+        jwt.sign(new com.nimbusds.jose.crypto.MACSigner(key));
+        return jwt.serialize();
     }
 
     private List<String> journaledPayloads()

@@ -30,6 +30,8 @@ public enum CounterType
     ENGINE_JOURNAL_CYCLES_DELETED(1110, "push_engine_journal_cycles_deleted_total", false,
         "Journal roll-cycle files deleted by retention (age or size)"),
 
+    ENGINE_INGRESS_REFUSED(1111, "push_engine_ingress_refused_total", false,
+        "Publishes over the Aeron ingress refused: the session has no valid token, or it does not grant the topic"),
     EDGE_CONNECTIONS(1201, "push_edge_connections", true,
         "Open client connections, all transports"),
     EDGE_WEBSOCKET_CONNECTIONS(1202, "push_edge_websocket_connections", true,

@@ -10,6 +10,7 @@ import io.pushengine.codec.sbe.EventDecoder;
 import io.pushengine.codec.sbe.LastValueDecoder;
 import io.pushengine.codec.sbe.MessageHeaderDecoder;
 import io.pushengine.codec.sbe.PublishAckDecoder;
+import io.pushengine.codec.sbe.PublishRefusedDecoder;
 import io.pushengine.codec.sbe.TopicDeclaredDecoder;
 import org.agrona.DirectBuffer;
 import org.agrona.collections.Int2ObjectHashMap;
@@ -31,6 +32,7 @@ public final class EventStreamAdapter implements ControlledFragmentHandler
     private final EventDecoder eventDecoder = new EventDecoder();
     private final TopicDeclaredDecoder topicDeclaredDecoder = new TopicDeclaredDecoder();
     private final PublishAckDecoder publishAckDecoder = new PublishAckDecoder();
+    private final PublishRefusedDecoder publishRefusedDecoder = new PublishRefusedDecoder();
     private final CatalogCompleteDecoder catalogCompleteDecoder = new CatalogCompleteDecoder();
     private final LastValueDecoder lastValueDecoder = new LastValueDecoder();
     private final MessageHeaderDecoder lastValueHeaderDecoder = new MessageHeaderDecoder();
@@ -169,6 +171,11 @@ public final class EventStreamAdapter implements ControlledFragmentHandler
                     publishAckDecoder.globalSequence(),
                     publishAckDecoder.topic(),
                     publishAckDecoder.topicSequence());
+                break;
+
+            case PublishRefusedDecoder.TEMPLATE_ID:
+                publishRefusedDecoder.wrap(buffer, bodyOffset, headerDecoder.blockLength(), headerDecoder.version());
+                listener.onPublishRefused(publishRefusedDecoder.correlationId(), publishRefusedDecoder.reason());
                 break;
 
             case CatalogCompleteDecoder.TEMPLATE_ID:

@@ -27,6 +27,14 @@ public interface EventStreamListener
     }
 
     /**
+     * A {@code PublishRequest} with a non-zero correlation id was refused (its session is not authenticated for
+     * the topic); nothing was sequenced.
+     */
+    default void onPublishRefused(final long correlationId, final String reason)
+    {
+    }
+
+    /**
      * The engine has answered a {@code CatalogRequest}: every topic it knows was announced before this.
      */
     default void onCatalogComplete(final long correlationId, final long lastGlobalSequence)

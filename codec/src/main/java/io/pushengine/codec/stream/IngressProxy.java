@@ -2,6 +2,7 @@ package io.pushengine.codec.stream;
 
 import io.aeron.Publication;
 import io.pushengine.codec.sbe.CatalogRequestEncoder;
+import io.pushengine.codec.sbe.IngressAuthenticateEncoder;
 import io.pushengine.codec.sbe.MessageHeaderEncoder;
 import io.pushengine.codec.sbe.PayloadType;
 import io.pushengine.codec.sbe.PublishRequestEncoder;
@@ -13,7 +14,8 @@ import org.agrona.ExpandableDirectByteBuffer;
  * <p>
  * Each send is one {@link Publication#offer} with a bounded number of retries on {@code BACK_PRESSURED} and
  * {@code ADMIN_ACTION}; the Aeron result (new position, or a negative code) is returned for the caller to act on.
- * Not thread-safe: one proxy per thread, or guard it.
+ * A proxy is not thread-safe (its encoding buffer), but proxies on different threads may share a publication, even
+ * an exclusive one: the offer itself is serialised on the publication.
  */
 public final class IngressProxy
 {
@@ -23,6 +25,7 @@ public final class IngressProxy
     private final MessageHeaderEncoder headerEncoder = new MessageHeaderEncoder();
     private final PublishRequestEncoder publishRequestEncoder = new PublishRequestEncoder();
     private final CatalogRequestEncoder catalogRequestEncoder = new CatalogRequestEncoder();
+    private final IngressAuthenticateEncoder ingressAuthenticateEncoder = new IngressAuthenticateEncoder();
     private final Publication publication;
 
     public IngressProxy(final Publication publication)
@@ -53,6 +56,17 @@ public final class IngressProxy
     }
 
     /**
+     * Present a token for this Aeron session's publishes (an engine whose ingress requires one).
+     */
+    public long authenticate(final long correlationId, final String token)
+    {
+        ingressAuthenticateEncoder.wrapAndApplyHeader(buffer, 0, headerEncoder)
+            .correlationId(correlationId)
+            .token(token);
+        return offer(MessageHeaderEncoder.ENCODED_LENGTH + ingressAuthenticateEncoder.encodedLength());
+    }
+
+    /**
      * Ask the engine to re-announce every topic on the event stream.
      */
     public long requestCatalog(final long correlationId)
@@ -67,6 +81,16 @@ public final class IngressProxy
     }
 
     private long offer(final int length)
+    {
+        // several proxies (threads) may share one exclusive publication: an edge's HTTP IO threads, its fan-out and
+        // its ingress authentication; the lock is uncontended on a publisher's single thread
+        synchronized (publication)
+        {
+            return offerLocked(length);
+        }
+    }
+
+    private long offerLocked(final int length)
     {
         long result = 0;
         for (int i = 0; i <= MAX_RETRIES; i++)

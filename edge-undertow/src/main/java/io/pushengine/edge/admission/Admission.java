@@ -1,5 +1,8 @@
 package io.pushengine.edge.admission;
 
+import io.pushengine.auth.AccessGrant;
+import io.pushengine.auth.TokenRejectedException;
+import io.pushengine.auth.TokenVerifier;
 import io.pushengine.edge.EdgeCounters;
 import io.pushengine.edge.http.HttpResponses;
 import io.pushengine.edge.http.TopicsParameter;

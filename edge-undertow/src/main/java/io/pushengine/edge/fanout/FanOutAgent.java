@@ -488,6 +488,11 @@ public final class FanOutAgent implements Agent, EventStreamListener, ReplayStre
         return 0;
     }
 
+    public void onPublishRefused(final long correlationId, final String reason)
+    {
+        publishAckListener.onPublishRefused(correlationId, reason);
+    }
+
     public void onPublishAck(final long correlationId, final long globalSequence, final int topic, final long topicSequence)
     {
         publishAckListener.onPublishAck(correlationId, globalSequence, adapter.topicName(topic), topicSequence);

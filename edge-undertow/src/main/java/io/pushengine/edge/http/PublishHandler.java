@@ -153,6 +153,19 @@ public final class PublishHandler implements HttpHandler, PublishAckListener
         }
     }
 
+    /**
+     * Fan-out thread: the engine refused a request of ours (its ingress requires a token).
+     */
+    public void onPublishRefused(final long correlationId, final String reason)
+    {
+        final HttpServerExchange exchange = awaitingAck.remove(correlationId);
+        if (null != exchange)
+        {
+            exchange.getIoThread().execute(() -> HttpResponses.reject(exchange, 403, "the engine refused it: " + reason,
+                counters));
+        }
+    }
+
     private String tooLarge()
     {
         return "body larger than the " + maxPayloadLength + "-byte maximum";

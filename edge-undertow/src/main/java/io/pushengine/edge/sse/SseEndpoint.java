@@ -1,7 +1,7 @@
 package io.pushengine.edge.sse;
 
 import io.pushengine.edge.EdgeCounters;
-import io.pushengine.edge.admission.AccessGrant;
+import io.pushengine.auth.AccessGrant;
 import io.pushengine.edge.admission.Admission;
 import io.pushengine.edge.websocket.WebSocketCloseCodes;
 import io.pushengine.edge.fanout.SessionCommand;

@@ -14,7 +14,9 @@ import io.pushengine.codec.sbe.LastValueEncoder;
 import io.pushengine.codec.sbe.MessageHeaderDecoder;
 import io.pushengine.codec.sbe.MessageHeaderEncoder;
 import io.pushengine.codec.sbe.PayloadType;
+import io.pushengine.codec.sbe.IngressAuthenticateDecoder;
 import io.pushengine.codec.sbe.PublishAckEncoder;
+import io.pushengine.codec.sbe.PublishRefusedEncoder;
 import io.pushengine.codec.sbe.PublishRequestDecoder;
 import io.pushengine.codec.sbe.TopicDeclaredEncoder;
 import io.pushengine.journal.EventJournal;
@@ -51,7 +53,8 @@ public final class Sequencer implements Agent, ControlledMessageHandler, Control
         AtomicCounter topics,
         AtomicCounter publishRejected,
         AtomicCounter backPressured,
-        AtomicCounter withoutSubscriber)
+        AtomicCounter withoutSubscriber,
+        AtomicCounter ingressRefused)
     {
     }
 
@@ -61,6 +64,8 @@ public final class Sequencer implements Agent, ControlledMessageHandler, Control
     private final EventDecoder eventDecoder = new EventDecoder();
     private final TopicDeclaredEncoder topicDeclaredEncoder = new TopicDeclaredEncoder();
     private final PublishAckEncoder publishAckEncoder = new PublishAckEncoder();
+    private final PublishRefusedEncoder publishRefusedEncoder = new PublishRefusedEncoder();
+    private final IngressAuthenticateDecoder ingressAuthenticateDecoder = new IngressAuthenticateDecoder();
     private final PublishRequestDecoder publishRequestDecoder = new PublishRequestDecoder();
     private final CatalogRequestDecoder catalogRequestDecoder = new CatalogRequestDecoder();
     private final CatalogCompleteEncoder catalogCompleteEncoder = new CatalogCompleteEncoder();
@@ -79,6 +84,7 @@ public final class Sequencer implements Agent, ControlledMessageHandler, Control
     private final Subscription ingressSubscription;
     private final EventStreamPublisher eventStream;
     private final AckTable ackTable;
+    private final IngressAuthenticator ingressAuthenticator;
     private final BiConsumer<String, Integer> topicPublisher;
     private final EpochNanoClock clock;
     private final Counters counters;
@@ -101,8 +107,10 @@ public final class Sequencer implements Agent, ControlledMessageHandler, Control
         final EpochNanoClock clock,
         final Counters counters,
         final int maxPayloadLength,
-        final int drainLimit)
+        final int drainLimit,
+        final IngressAuthenticator ingressAuthenticator)
     {
+        this.ingressAuthenticator = ingressAuthenticator;
         this.journal = journal;
         this.topicRegistry = topicRegistry;
         this.publishRing = publishRing;
@@ -215,7 +223,14 @@ public final class Sequencer implements Agent, ControlledMessageHandler, Control
         switch (headerDecoder.templateId())
         {
             case PublishRequestDecoder.TEMPLATE_ID:
-                onPublishRequest(buffer, bodyOffset);
+                onPublishRequest(buffer, bodyOffset, header.sessionId());
+                break;
+
+            case IngressAuthenticateDecoder.TEMPLATE_ID:
+                ingressAuthenticateDecoder.wrap(
+                    buffer, bodyOffset, headerDecoder.blockLength(), headerDecoder.version());
+                ingressAuthenticator.onAuthenticate(
+                    header.sessionId(), ingressAuthenticateDecoder.token(), clock.nanoTime() / 1_000_000);
                 break;
 
             case CatalogRequestDecoder.TEMPLATE_ID:
@@ -241,7 +256,7 @@ public final class Sequencer implements Agent, ControlledMessageHandler, Control
         return eventStream.hasPending() ? ControlledFragmentHandler.Action.BREAK : ControlledFragmentHandler.Action.CONTINUE;
     }
 
-    private void onPublishRequest(final DirectBuffer buffer, final int bodyOffset)
+    private void onPublishRequest(final DirectBuffer buffer, final int bodyOffset, final int sessionId)
     {
         final PublishRequestDecoder request = publishRequestDecoder.wrap(
             buffer, bodyOffset, headerDecoder.blockLength(), headerDecoder.version());
@@ -256,6 +271,23 @@ public final class Sequencer implements Agent, ControlledMessageHandler, Control
         {
             counters.publishRejected().incrementRelease();
             return;
+        }
+        if (!ingressAuthenticator.isOpen())
+        {
+            final String refusal = ingressAuthenticator.refusal(sessionId, name, clock.nanoTime() / 1_000_000);
+            if (null != refusal)
+            {
+                counters.ingressRefused().incrementRelease();
+                if (0 != correlationId)
+                {
+                    publishRefusedEncoder.wrapAndApplyHeader(controlBuffer, 0, headerEncoder)
+                        .correlationId(correlationId)
+                        .reason(refusal);
+                    eventStream.send(controlBuffer, 0,
+                        MessageHeaderEncoder.ENCODED_LENGTH + publishRefusedEncoder.encodedLength());
+                }
+                return;
+            }
         }
 
         int topic = topicTable.number(name);

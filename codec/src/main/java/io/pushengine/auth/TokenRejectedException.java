@@ -1,4 +1,4 @@
-package io.pushengine.edge.admission;
+package io.pushengine.auth;
 
 /**
  * A token that does not admit its bearer, with a reason a person can act on (never the token itself).

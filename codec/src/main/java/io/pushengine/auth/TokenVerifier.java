@@ -1,4 +1,4 @@
-package io.pushengine.edge.admission;
+package io.pushengine.auth;
 
 import com.nimbusds.jose.JOSEException;
 import com.nimbusds.jose.JWSAlgorithm;

@@ -1,4 +1,4 @@
-package io.pushengine.edge.admission;
+package io.pushengine.auth;
 
 import java.util.List;
 
@@ -47,7 +47,7 @@ public record AccessGrant(String subject, long expiresAtMs, List<String> subscri
         return nowMs >= expiresAtMs;
     }
 
-    static boolean matchesAny(final List<String> patterns, final String topic)
+    public static boolean matchesAny(final List<String> patterns, final String topic)
     {
         for (int i = 0, size = patterns.size(); i < size; i++)
         {
@@ -59,7 +59,7 @@ public record AccessGrant(String subject, long expiresAtMs, List<String> subscri
         return false;
     }
 
-    static boolean matches(final String pattern, final String topic)
+    public static boolean matches(final String pattern, final String topic)
     {
         if (pattern.endsWith("*"))
         {

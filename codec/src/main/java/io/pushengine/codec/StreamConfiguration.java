@@ -49,4 +49,33 @@ public final class StreamConfiguration
     {
         return Long.getLong(PUBLISH_TIMEOUT_MS_PROP_NAME, PUBLISH_TIMEOUT_MS_DEFAULT);
     }
+
+    /**
+     * A secret given directly ({@code property}) or as a file ({@code fileProperty}: its content, surrounding
+     * whitespace dropped), so it need not appear on a command line.
+     *
+     * @return the value, or null when neither is set.
+     * @throws IllegalArgumentException when the file cannot be read.
+     */
+    public static String propertyOrFile(final String property, final String fileProperty)
+    {
+        final String value = System.getProperty(property);
+        if (null != value && !value.isEmpty())
+        {
+            return value;
+        }
+        final String file = System.getProperty(fileProperty);
+        if (null == file || file.isEmpty())
+        {
+            return null;
+        }
+        try
+        {
+            return java.nio.file.Files.readString(java.nio.file.Path.of(file)).strip();
+        }
+        catch (final java.io.IOException ex)
+        {
+            throw new IllegalArgumentException("cannot read " + fileProperty + "=" + file + ": " + ex);
+        }
+    }
 }

@@ -1,5 +1,7 @@
 package io.pushengine.edge;
 
+import io.pushengine.codec.StreamConfiguration;
+
 /**
  * The edge's own system properties and their defaults (those shared with the engine are in
  * {@link io.pushengine.codec.StreamConfiguration}); read once by {@link EdgeServer.Context#conclude()}.
@@ -245,25 +247,8 @@ public final class EdgeConfiguration
 
     public static byte[] jwtSecret()
     {
-        final String secret = System.getProperty(AUTH_JWT_SECRET_PROP_NAME);
-        if (null != secret && !secret.isEmpty())
-        {
-            return secret.getBytes(java.nio.charset.StandardCharsets.UTF_8);
-        }
-        final String file = System.getProperty(AUTH_JWT_SECRET_FILE_PROP_NAME);
-        if (null == file || file.isEmpty())
-        {
-            return null;
-        }
-        try
-        {
-            final String text = java.nio.file.Files.readString(java.nio.file.Path.of(file)).stripTrailing();
-            return text.getBytes(java.nio.charset.StandardCharsets.UTF_8);
-        }
-        catch (final java.io.IOException ex)
-        {
-            throw new IllegalArgumentException("cannot read " + AUTH_JWT_SECRET_FILE_PROP_NAME + "=" + file + ": " + ex);
-        }
+        final String secret = StreamConfiguration.propertyOrFile(AUTH_JWT_SECRET_PROP_NAME, AUTH_JWT_SECRET_FILE_PROP_NAME);
+        return null == secret ? null : secret.getBytes(java.nio.charset.StandardCharsets.UTF_8);
     }
 
     public static String tokenCookie()
@@ -328,23 +313,6 @@ public final class EdgeConfiguration
 
     public static String ingressToken()
     {
-        final String token = System.getProperty(INGRESS_TOKEN_PROP_NAME);
-        if (null != token && !token.isEmpty())
-        {
-            return token;
-        }
-        final String file = System.getProperty(INGRESS_TOKEN_FILE_PROP_NAME);
-        if (null == file || file.isEmpty())
-        {
-            return null;
-        }
-        try
-        {
-            return java.nio.file.Files.readString(java.nio.file.Path.of(file)).strip();
-        }
-        catch (final java.io.IOException ex)
-        {
-            throw new IllegalArgumentException("cannot read " + INGRESS_TOKEN_FILE_PROP_NAME + "=" + file + ": " + ex);
-        }
+        return StreamConfiguration.propertyOrFile(INGRESS_TOKEN_PROP_NAME, INGRESS_TOKEN_FILE_PROP_NAME);
     }
 }

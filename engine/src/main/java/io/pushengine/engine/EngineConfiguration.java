@@ -43,25 +43,8 @@ public final class EngineConfiguration
 
     public static byte[] ingressJwtSecret()
     {
-        final String secret = System.getProperty(INGRESS_JWT_SECRET_PROP_NAME);
-        if (null != secret && !secret.isEmpty())
-        {
-            return secret.getBytes(java.nio.charset.StandardCharsets.UTF_8);
-        }
-        final String file = System.getProperty(INGRESS_JWT_SECRET_FILE_PROP_NAME);
-        if (null == file || file.isEmpty())
-        {
-            return null;
-        }
-        try
-        {
-            return java.nio.file.Files.readString(java.nio.file.Path.of(file)).stripTrailing()
-                .getBytes(java.nio.charset.StandardCharsets.UTF_8);
-        }
-        catch (final java.io.IOException ex)
-        {
-            throw new IllegalArgumentException("cannot read " + INGRESS_JWT_SECRET_FILE_PROP_NAME + "=" + file + ": " +
-                ex);
-        }
+        final String secret = io.pushengine.codec.StreamConfiguration.propertyOrFile(
+            INGRESS_JWT_SECRET_PROP_NAME, INGRESS_JWT_SECRET_FILE_PROP_NAME);
+        return null == secret ? null : secret.getBytes(java.nio.charset.StandardCharsets.UTF_8);
     }
 }

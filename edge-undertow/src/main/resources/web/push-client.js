@@ -30,7 +30,8 @@ export const DEFAULTS = {
   snapshot: true,              // first connection: the current value of each topic before live events
   policy: undefined,           // WebSocket/SSE backpressure policy: 'conflate' for price screens
   token: undefined,            // a JWT, or a function returning the current one (called on every connect): sent as
-                               // access_token; with a function, a 'token expired' close reconnects with a fresh one
+                               // access_token; with a function, a live WebSocket is sent a fresh one before expiry
+                               // (Authenticate), and a 'token expired' close (SSE, polls) reconnects with a fresh one
   baseDelayMs: 1000,           // reconnect backoff: base, doubling per failed attempt ...
   maxDelayMs: 30000,           // ... up to this cap ...
   jitter: 0.3,                 // ... minus up to this fraction at random, so clients do not return in step
@@ -186,6 +187,31 @@ function fromJson(e) {
 //   closed({ code, reason, opened, auth, fatal, slow })
 // and is stopped with stop(). After closed() or stop() it calls nothing more.
 
+/** An SBE Authenticate message (template 31): refreshes the token of a live WebSocket. */
+function encodeAuthenticate(correlationId, token) {
+  const bytes = new TextEncoder().encode(token);
+  const buffer = new ArrayBuffer(8 + 8 + 2 + bytes.length);
+  const view = new DataView(buffer);
+  view.setUint16(0, 8, true);            // block length
+  view.setUint16(2, 31, true);           // template id
+  view.setUint16(4, SCHEMA_ID, true);
+  view.setUint16(6, 1, true);            // schema version
+  view.setBigInt64(8, BigInt(correlationId), true);
+  view.setUint16(16, bytes.length, true);
+  new Uint8Array(buffer, 18).set(bytes);
+  return buffer;
+}
+
+/** A JWT's exp in epoch ms (read, not verified: the edge verifies), or null. */
+function tokenExpiryMs(token) {
+  try {
+    const payload = JSON.parse(atob(token.split('.')[1].replace(/-/g, '+').replace(/_/g, '/')));
+    return typeof payload.exp === 'number' ? payload.exp * 1000 : null;
+  } catch (ignore) {
+    return null;
+  }
+}
+
 /** The edge's reconnect hint in a close reason ("... retry-after-ms=N"), or null. */
 function retryHintMs(reason) {
   const match = /retry-after-ms=(\d+)/.exec(reason ?? '');
@@ -242,6 +268,10 @@ class WebSocketConnection {
     if (this.done) return;
     this.done = true;
     this.owner.closed(this, detail);
+  }
+
+  send(buffer) {
+    if (!this.done && this.ws.readyState === 1) this.ws.send(buffer);
   }
 
   stop() {
@@ -415,6 +445,7 @@ export class PushClient extends EventTarget {
     this.transports = this.options.transports.filter((t) => TRANSPORTS.includes(t));
     this.transportIndex = 0;
     this.cursor = 0;                 // the last sequence given to the application
+    this.refreshes = 0;
     this.latest = new Map();         // topic -> latest event
     this.attempt = 0;
     this.connection = null;
@@ -434,6 +465,7 @@ export class PushClient extends EventTarget {
   close() {
     this.stopped = true;
     clearTimeout(this.retryTimer);
+    clearTimeout(this.refreshTimer);
     clearTimeout(this.watchdog);
     clearTimeout(this.upgradeTimer);
     this.connection?.stop();
@@ -455,6 +487,7 @@ export class PushClient extends EventTarget {
     }
     const token = typeof this.options.token === 'function' ? this.options.token() : this.options.token;
     if (token) query.set('access_token', token);   // browsers cannot set headers on WebSocket or EventSource
+    this.currentToken = token;
     return query;
   }
 
@@ -496,11 +529,13 @@ export class PushClient extends EventTarget {
       this.switched(connection.transport, previous?.transport);
       this.setState('open', { transport: connection.transport });
       this.armWatchdog();
+      this.scheduleRefresh(connection);
       return;
     }
     if (connection !== this.connection) return;
     clearTimeout(this.openTimer);
     this.attempt = 0;
+    this.scheduleRefresh(connection);
     this.switched(connection.transport, this.transport);
     this.setState('open', { transport: connection.transport });
     this.armWatchdog();
@@ -522,6 +557,7 @@ export class PushClient extends EventTarget {
     clearTimeout(this.openTimer);
     clearTimeout(this.watchdog);
     clearTimeout(this.upgradeTimer);
+    clearTimeout(this.refreshTimer);
     this.connection = null;
     if (detail.normal) {
       this.setState('closed', { transport: connection.transport, reason: detail.reason });
@@ -592,6 +628,26 @@ export class PushClient extends EventTarget {
     const o = this.options;
     const exponential = Math.min(o.maxDelayMs, o.baseDelayMs * 2 ** (attempt - 1)) * (slow ? o.slowDelayFactor : 1);
     return Math.round(Math.min(o.maxDelayMs * (slow ? o.slowDelayFactor : 1), exponential) * (1 - o.jitter * Math.random()));
+  }
+
+  /**
+   * With a token function on a WebSocket: send a fresh token (Authenticate) a minute before the current one
+   * expires (or at half its remaining life if shorter), so the connection is never closed for expiry.
+   */
+  scheduleRefresh(connection) {
+    clearTimeout(this.refreshTimer);
+    if (typeof this.options.token !== 'function' || connection.transport !== 'websocket') return;
+    const expiresAt = tokenExpiryMs(this.currentToken);
+    if (expiresAt === null) return;
+    const remaining = expiresAt - Date.now();
+    const delayMs = Math.max(0, Math.min(remaining - 60000, remaining / 2));
+    this.refreshTimer = setTimeout(() => {
+      if (connection !== this.connection || this.stopped) return;
+      this.currentToken = this.options.token();
+      connection.send(encodeAuthenticate(++this.refreshes, this.currentToken));
+      this.emit('tokenrefresh', { correlationId: this.refreshes });
+      this.scheduleRefresh(connection);
+    }, delayMs);
   }
 
   scheduleUpgrade() {

@@ -109,6 +109,11 @@ class LimitsTest
                 assertEquals(1008, one.closeCode.get(5, TimeUnit.SECONDS));
                 assertTrue(one.closeReason.contains("more than 5 control messages per second"), one.closeReason);
                 assertTrue(!two.closeCode.isDone(), "the other connection carries on");
+
+                final long before = push.edge.counters().limitRejections().get();
+                two.sendBinary(new byte[5000]); // over the 4 KiB control message limit
+                assertEquals(1009, two.closeCode.get(5, TimeUnit.SECONDS));
+                await(() -> push.edge.counters().limitRejections().get() == before + 1);
             }
             assertTrue(push.edge.counters().limitRejections().get() >= 4);
         }

@@ -51,6 +51,7 @@ public final class WebSocketEndpoint implements HttpHandler, WebSocketConnection
 {
     private static final Logger LOG = LoggerFactory.getLogger(WebSocketEndpoint.class);
     private static final int MAX_CONTROL_MESSAGE_LENGTH = 4096;
+    private static final int MESSAGE_TOO_BIG = 1009;
     private static final UnsafeBuffer NOTHING = new UnsafeBuffer(new byte[0]);
     private static final AttachmentKey<ConnectionOptions> OPTIONS = AttachmentKey.create(ConnectionOptions.class);
 
@@ -125,6 +126,10 @@ public final class WebSocketEndpoint implements HttpHandler, WebSocketConnection
         session.startPinging(pingIntervalMs, pongTimeoutMs);
         channel.addCloseTask(ch ->
         {
+            if (MESSAGE_TOO_BIG == ch.getCloseCode())
+            {
+                counters.limitRejections().increment(); // a control message over the size limit (Undertow closed it)
+            }
             listener.release();
             session.onChannelClosed();
             counters.connectionClosed(counters.webSocketConnections());

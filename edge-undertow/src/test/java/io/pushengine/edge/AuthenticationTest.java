@@ -274,9 +274,4 @@ class AuthenticationTest
     {
         return text.getBytes(StandardCharsets.UTF_8);
     }
-
-    static URI uri(final String text)
-    {
-        return URI.create(text);
-    }
 }

@@ -32,8 +32,8 @@ final class EdgeMain
             driver = EmbeddedMediaDriver.launchIfConfigured("edge");
             edge = EdgeServer.launch(new EdgeServer.Context()
                 .aeronDirectoryName(EmbeddedMediaDriver.aeronDirectoryName(driver)));
-            System.out.println(READY_LINE + " http://" + edge.host() + ":" + edge.port() + "/ aeronDir=" +
-                EmbeddedMediaDriver.aeronDirectoryName(driver));
+            System.out.println(READY_LINE + " " + edge.scheme() + "://" + edge.host() + ":" + edge.port() + "/" +
+                (null != driver ? " aeronDir=" + driver.aeronDirectoryName() : ""));
             System.out.flush();
             barrier.await();
             System.out.println("push-edge draining");

@@ -40,13 +40,12 @@ final class EmbeddedMediaDriver
             .publicationTermBufferLength(termLength));
     }
 
+    /**
+     * @return the launched driver's directory, or null to let the role's context take its default
+     * ({@code push.aeron.dir}, else Aeron's).
+     */
     static String aeronDirectoryName(final MediaDriver driver)
     {
-        if (null != driver)
-        {
-            return driver.aeronDirectoryName();
-        }
-        return null != StreamConfiguration.aeronDir() ?
-            StreamConfiguration.aeronDir() : CommonContext.getAeronDirectoryName();
+        return null == driver ? null : driver.aeronDirectoryName();
     }
 }

@@ -1,6 +1,7 @@
 package io.pushengine.edge.sse;
 
 import io.pushengine.edge.EdgeCounters;
+import io.pushengine.edge.http.Json;
 import io.pushengine.edge.session.ClientSession;
 import io.pushengine.edge.session.ConnectionOptions;
 import io.pushengine.edge.session.EncodedEvent;
@@ -271,17 +272,8 @@ final class SseSession extends ClientSession implements ControlledMessageHandler
             }
             text.append("retry: ").append(reason, hint + RETRY_HINT.length(), end).append('\n');
         }
-        text.append("event: $close\ndata: {\"code\":").append(code).append(",\"reason\":\"");
-        for (int i = 0; i < reason.length(); i++)
-        {
-            final char c = reason.charAt(i);
-            if (c == '"' || c == '\\')
-            {
-                text.append('\\');
-            }
-            text.append(c < 0x20 ? ' ' : c);
-        }
-        text.append("\"}\n\n");
+        text.append("event: $close\ndata: {\"code\":").append(code)
+            .append(",\"reason\":\"").append(Json.escape(reason)).append("\"}\n\n");
         try
         {
             sink.write(ByteBuffer.wrap(text.toString().getBytes(StandardCharsets.UTF_8)));

@@ -377,10 +377,7 @@ final class WebSocketSession extends ClientSession implements ControlledMessageH
             .code(code)
             .correlationId(correlationId)
             .reason(reason);
-        WebSockets.sendBinary(
-            ByteBuffer.wrap(buffer.byteArray(), 0, MessageHeaderEncoder.ENCODED_LENGTH + encoder.encodedLength()),
-            channel,
-            null);
+        sendControl(buffer, encoder.encodedLength());
     }
 
     boolean isClosing()
@@ -400,10 +397,16 @@ final class WebSocketSession extends ClientSession implements ControlledMessageH
             .correlationId(correlationId)
             .expiresAtMs(expiresAtMs)
             .subject(subject);
+        sendControl(buffer, encoder.encodedLength());
+    }
+
+    /**
+     * A control message straight from the IO thread (control path: allocates), beside the fan-out's frames.
+     */
+    private void sendControl(final UnsafeBuffer buffer, final int bodyLength)
+    {
         WebSockets.sendBinary(
-            ByteBuffer.wrap(buffer.byteArray(), 0, MessageHeaderEncoder.ENCODED_LENGTH + encoder.encodedLength()),
-            channel,
-            null);
+            ByteBuffer.wrap(buffer.byteArray(), 0, MessageHeaderEncoder.ENCODED_LENGTH + bodyLength), channel, null);
     }
 
     WebSocketChannel channel()

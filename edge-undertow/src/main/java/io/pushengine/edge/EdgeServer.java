@@ -660,6 +660,11 @@ public final class EdgeServer implements AutoCloseable
                 .addExactPath("/ready", new ReadyHandler(agent::isCaughtUp,
                     c.fanOut().streamPosition()::get, c.fanOut().enginePosition()::get, this::isDraining))
                 .addExactPath("/metrics", new MetricsHandler(aeronClient.countersReader()));
+            if (null != ctx.admissionSettings.jwtSecret() && ctx.admissionSettings.allowedOrigins().contains("*"))
+            {
+                LOG.warn("{}=* with authentication on: a page on any site can open a WebSocket that carries a " +
+                    "user's token cookie; list your origins", EdgeConfiguration.ALLOWED_ORIGINS_PROP_NAME);
+            }
             if (null == ctx.admissionSettings.jwtSecret())
             {
                 LOG.warn("AUTHENTICATION IS OFF: anyone who can reach this edge may read every topic and publish. " +

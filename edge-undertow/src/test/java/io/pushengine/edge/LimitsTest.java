@@ -153,6 +153,20 @@ class LimitsTest
     }
 
     @Test
+    void anyOriginIsReadableButNeverWithCredentials() throws Exception
+    {
+        try (EmbeddedPush push = new EmbeddedPush(journalDir)) // push.edge.allowed.origins=* (the default)
+        {
+            push.engine.topic("o.t");
+            final HttpResponse<String> poll = http.send(HttpRequest.newBuilder(push.http("/poll?topics=o.t"))
+                .header("Origin", "https://anywhere.example").build(), HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, poll.statusCode());
+            assertEquals("*", poll.headers().firstValue("Access-Control-Allow-Origin").orElse(null));
+            assertTrue(poll.headers().firstValue("Access-Control-Allow-Credentials").isEmpty());
+        }
+    }
+
+    @Test
     void clientsTooSlowToSendTheirRequestAreCutOff() throws Exception
     {
         try (EmbeddedPush push = new EmbeddedPush(journalDir, null, null, new EdgeServer.Context()

@@ -24,8 +24,8 @@ import java.util.function.LongSupplier;
  * The edge's door: every client request passes here before its endpoint, in this order.
  * <ol>
  *     <li><b>Origin</b>: a browser request whose {@code Origin} is not on the allow-list is refused 403 (WebSocket
- *     and SSE included, before any upgrade); an allowed one gets CORS headers, and {@code OPTIONS} preflights are
- *     answered here.</li>
+ *     and SSE included, before any upgrade); an allowed one gets CORS headers (with credentials only for an origin
+ *     listed by name, not for {@code *}), and {@code OPTIONS} preflights are answered here.</li>
  *     <li><b>Token</b> (when authentication is on): a JWT from {@code Authorization: Bearer}, the
  *     {@code access_token} query parameter, or the token cookie; missing, invalid or expired: 401 with a reason.
  *     A WebSocket handshake with no token and no topics may instead authenticate with its first message.</li>
@@ -140,7 +140,16 @@ public final class Admission
                 return;
             }
             final var headers = exchange.getResponseHeaders();
-            headers.put(ALLOW_ORIGIN, origin).put(ALLOW_CREDENTIALS, "true").add(VARY, "Origin");
+            if (settings.allowedOrigins().contains(origin))
+            {
+                headers.put(ALLOW_ORIGIN, origin).put(ALLOW_CREDENTIALS, "true").add(VARY, "Origin");
+            }
+            else
+            {
+                // allowed only by "*": readable cross-origin, but never with the browser's cookies (a listed
+                // origin is needed for that), or any site could read what a user's token cookie grants
+                headers.put(ALLOW_ORIGIN, "*");
+            }
             if (Methods.OPTIONS.equals(exchange.getRequestMethod()))
             {
                 headers.put(ALLOW_METHODS, "GET, POST, OPTIONS")

@@ -34,6 +34,8 @@ public final class EdgeCounters implements AutoCloseable
     private final AtomicCounter originRejections;
     private final AtomicCounter limitRejections;
     private final AtomicCounter tokenExpiryCloses;
+    private final AtomicCounter requestTimeouts;
+    private final AtomicCounter silentCloses;
     private final FanOutCounters fanOut;
 
     EdgeCounters(final Aeron aeron, final String label)
@@ -59,6 +61,8 @@ public final class EdgeCounters implements AutoCloseable
         originRejections = aeron.addCounter(CounterType.EDGE_ORIGIN_REJECTIONS.typeId(), label);
         limitRejections = aeron.addCounter(CounterType.EDGE_LIMIT_REJECTIONS.typeId(), label);
         tokenExpiryCloses = aeron.addCounter(CounterType.EDGE_TOKEN_EXPIRY_CLOSES.typeId(), label);
+        requestTimeouts = aeron.addCounter(CounterType.EDGE_REQUEST_TIMEOUTS.typeId(), label);
+        silentCloses = aeron.addCounter(CounterType.EDGE_SILENT_CLOSES.typeId(), label);
         fanOut = new FanOutCounters(
             aeron.addCounter(CounterType.EDGE_EVENTS_IN.typeId(), label),
             aeron.addCounter(CounterType.EDGE_EVENTS_OUT.typeId(), label),
@@ -198,6 +202,16 @@ public final class EdgeCounters implements AutoCloseable
         return tokenExpiryCloses;
     }
 
+    public AtomicCounter requestTimeouts()
+    {
+        return requestTimeouts;
+    }
+
+    public AtomicCounter silentCloses()
+    {
+        return silentCloses;
+    }
+
     public FanOutCounters fanOut()
     {
         return fanOut;
@@ -208,6 +222,7 @@ public final class EdgeCounters implements AutoCloseable
         CloseHelper.closeAll(connections, webSocketConnections, sseConnections, connectionsOpened, connectionsClosed,
             framesOut, bytesOut, protocolErrors, httpRejected, publishRequests, errors, pingsSent, pongTimeouts,
             polls, pollsHeld, pollsEmpty, authFailures, forbidden, originRejections, limitRejections, tokenExpiryCloses,
+            requestTimeouts, silentCloses,
             fanOut.eventsIn(), fanOut.eventsOut(), fanOut.slowConsumerDisconnects(), fanOut.lagDisconnects(),
             fanOut.malformedStreamMessages(), fanOut.heartbeatsSent(), fanOut.conflated(), fanOut.dropped(),
             fanOut.gapNotices(), fanOut.throttled(), fanOut.idleCloses(), fanOut.sessions(), fanOut.subscriptions(),

@@ -11,20 +11,21 @@ import io.pushengine.codec.stream.IngressProxy;
 import io.pushengine.codec.stream.ReplayRequestProxy;
 import io.pushengine.edge.admission.Admission;
 import io.pushengine.edge.admission.AdmissionSettings;
+import io.pushengine.edge.admission.SlowRequestGuard;
 import io.pushengine.edge.backpressure.BackpressurePolicy;
 import io.pushengine.edge.backpressure.BackpressureRules;
-import io.pushengine.edge.http.StreamParameters;
 import io.pushengine.edge.fanout.FanOutAgent;
+import io.pushengine.edge.http.EdgeHttpListener;
 import io.pushengine.edge.http.HealthHandler;
 import io.pushengine.edge.http.HttpResponses;
 import io.pushengine.edge.http.MetricsHandler;
 import io.pushengine.edge.http.PublishHandler;
 import io.pushengine.edge.http.ReadyHandler;
+import io.pushengine.edge.http.StreamParameters;
 import io.pushengine.edge.http.TopicsHandler;
 import io.pushengine.edge.poll.PollEndpoint;
 import io.pushengine.edge.sse.SseEndpoint;
 import io.pushengine.edge.websocket.WebSocketEndpoint;
-import io.undertow.Undertow;
 import io.undertow.UndertowOptions;
 import io.undertow.server.HttpHandler;
 import io.undertow.server.handlers.PathHandler;
@@ -43,9 +44,8 @@ import org.agrona.concurrent.SystemEpochNanoClock;
 import org.agrona.concurrent.SystemNanoClock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.xnio.Options;
+import org.xnio.OptionMap;
 
-import java.net.InetSocketAddress;
 import java.util.EnumSet;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
@@ -581,7 +581,7 @@ public final class EdgeServer implements AutoCloseable
     private final EdgeCounters counters;
     private final FanOutAgent fanOut;
     private final AgentRunner fanOutRunner;
-    private final Undertow undertow;
+    private final EdgeHttpListener httpListener;
     private final int port;
     private volatile boolean draining;
 
@@ -591,7 +591,7 @@ public final class EdgeServer implements AutoCloseable
         Aeron aeronClient = null;
         EdgeCounters edgeCounters = null;
         AgentRunner runner = null;
-        Undertow server = null;
+        EdgeHttpListener server = null;
         try
         {
             aeronClient = Aeron.connect(new Aeron.Context()
@@ -672,43 +672,36 @@ public final class EdgeServer implements AutoCloseable
                     EdgeConfiguration.AUTH_JWT_SECRET_FILE_PROP_NAME);
             }
 
-            final Undertow.Builder builder = Undertow.builder();
-            if (null != ctx.tlsKeyStore)
-            {
-                builder.addHttpsListener(ctx.port, ctx.host, TlsContexts.fromKeyStore(ctx.tlsKeyStore,
-                    ctx.tlsKeyStorePassword));
-            }
-            else
-            {
-                builder.addHttpListener(ctx.port, ctx.host);
-            }
-            server = builder
-                .setIoThreads(ctx.ioThreads)
-                .setWorkerThreads(2)
-                .setBufferSize(ctx.bufferSize)
-                .setDirectBuffers(true)
-                .setServerOption(UndertowOptions.MAX_HEADER_SIZE, 16 * 1024)
-                .setServerOption(UndertowOptions.REQUEST_PARSE_TIMEOUT, ctx.handshakeTimeoutMs)
-                .setServerOption(UndertowOptions.NO_REQUEST_TIMEOUT, ctx.handshakeTimeoutMs)
-                .setServerOption(UndertowOptions.MAX_ENTITY_SIZE, 1024L * 1024L)
-                .setSocketOption(Options.TCP_NODELAY, true)
-                .setHandler(routes)
-                .build();
-            server.start();
+            final SlowRequestGuard slowRequests = new SlowRequestGuard(ctx.handshakeTimeoutMs,
+                c.requestTimeouts(), c.silentCloses(), EdgeConfiguration.HANDSHAKE_TIMEOUT_MS_PROP_NAME);
+            server = EdgeHttpListener.start(new EdgeHttpListener.Settings(
+                ctx.host,
+                ctx.port,
+                null != ctx.tlsKeyStore ? TlsContexts.fromKeyStore(ctx.tlsKeyStore, ctx.tlsKeyStorePassword) : null,
+                ctx.ioThreads,
+                2,
+                ctx.bufferSize,
+                OptionMap.builder()
+                    .set(UndertowOptions.MAX_HEADER_SIZE, 16 * 1024)
+                    .set(UndertowOptions.MAX_ENTITY_SIZE, 1024L * 1024L)
+                    // a backstop only: SlowRequestGuard cuts these connections off first, and counts them
+                    .set(UndertowOptions.REQUEST_PARSE_TIMEOUT, 2 * ctx.handshakeTimeoutMs)
+                    .set(UndertowOptions.NO_REQUEST_TIMEOUT, 2 * ctx.handshakeTimeoutMs)
+                    .getMap(),
+                OptionMap.EMPTY),
+                slowRequests.handler(routes),
+                slowRequests::openListener);
 
             this.aeron = aeronClient;
             this.counters = edgeCounters;
             this.fanOut = agent;
             this.fanOutRunner = runner;
-            this.undertow = server;
-            this.port = ((InetSocketAddress)server.getListenerInfo().get(0).getAddress()).getPort();
+            this.httpListener = server;
+            this.port = server.port();
         }
         catch (final RuntimeException ex)
         {
-            if (null != server)
-            {
-                server.stop();
-            }
+            CloseHelper.quietClose(server);
             CloseHelper.quietCloseAll(runner, edgeCounters, aeronClient);
             throw ex;
         }
@@ -828,7 +821,7 @@ public final class EdgeServer implements AutoCloseable
      */
     public void close()
     {
-        undertow.stop();
+        httpListener.close();
         CloseHelper.closeAll(fanOutRunner, counters, aeron);
     }
 }

@@ -1,6 +1,7 @@
 package io.pushengine.edge;
 
 import io.pushengine.codec.sbe.ErrorCode;
+import io.pushengine.codec.sbe.PayloadType;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -18,10 +19,12 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 import static io.pushengine.edge.Await.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -167,22 +170,66 @@ class LimitsTest
     }
 
     @Test
-    void clientsTooSlowToSendTheirRequestAreCutOff() throws Exception
+    void clientsTooSlowToSendTheirRequestAreCutOffAnsweredAndCounted() throws Exception
     {
         try (EmbeddedPush push = new EmbeddedPush(journalDir, null, null, new EdgeServer.Context()
             .handshakeTimeoutMs(500)))
         {
+            push.engine.topic("s.t");
+            // long-lived exchanges are not requests being sent: they outlive the timeout
+            final Socket stream = openStream(push, "127.0.0.1", "s.t");
+            final WebSocketTestClient webSocket = new WebSocketTestClient(push.ws("/ws?topics=s.t"));
+            final CompletableFuture<HttpResponse<String>> longPoll = http.sendAsync(
+                HttpRequest.newBuilder(push.http("/poll?topics=s.t&wait=1500")).build(),
+                HttpResponse.BodyHandlers.ofString());
+
             try (Socket slow = connect(push, "127.0.0.1");
-                Socket silent = connect(push, "127.0.0.1"))
+                Socket silent = connect(push, "127.0.0.1");
+                Socket keepAlive = connect(push, "127.0.0.1"))
             {
                 final OutputStream out = slow.getOutputStream();
                 out.write("GET /sse?topics=s.t HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ".getBytes(StandardCharsets.US_ASCII));
                 out.flush(); // and never the end of the headers
                 slow.setSoTimeout(20_000);
                 silent.setSoTimeout(20_000);
-                assertEquals(-1, drain(slow.getInputStream()), "a half-sent request is cut off");
-                assertEquals(-1, drain(silent.getInputStream()), "a connection that sends nothing is cut off");
+                keepAlive.setSoTimeout(20_000);
+
+                // a whole request is answered and the connection kept; a second, half-sent one is cut off
+                keepAlive.getOutputStream().write("GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
+                    .getBytes(StandardCharsets.US_ASCII));
+                final String first = readResponse(keepAlive.getInputStream());
+                assertTrue(first.startsWith("HTTP/1.1 200"), first);
+                keepAlive.getOutputStream().write("GET /health HTTP/1.1\r\nHost: 12"
+                    .getBytes(StandardCharsets.US_ASCII));
+
+                final String slowAnswer = readToEnd(slow.getInputStream());
+                assertTrue(slowAnswer.startsWith("HTTP/1.1 408") && slowAnswer.contains(
+                    "request headers not received within 500 ms (push.edge.handshake.timeout.ms)"), slowAnswer);
+                assertEquals("", readToEnd(silent.getInputStream()), "a connection that sends nothing is closed");
+                final String secondAnswer = readToEnd(keepAlive.getInputStream());
+                assertTrue(secondAnswer.startsWith("HTTP/1.1 408"), secondAnswer);
             }
+
+            final HttpResponse<String> held = longPoll.get(10, TimeUnit.SECONDS);
+            assertEquals(200, held.statusCode(), "a long-poll held past the timeout is answered, not cut off");
+            final long sequence = push.engine.publish("s.t", PayloadType.TEXT, "still here".getBytes());
+            await(() -> webSocket.events.stream().anyMatch(e -> e.globalSequence() == sequence),
+                () -> "the WebSocket, open past the timeout, still streams");
+            stream.setSoTimeout(10_000);
+            assertTrue(readUntil(stream.getInputStream(), "still here").contains("still here"),
+                "the SSE stream, open past the timeout, still streams");
+            assertEquals(2, push.edge.counters().connections().get());
+            assertFalse(webSocket.closeCode.isDone());
+
+            assertEquals(2, push.edge.counters().requestTimeouts().get(), "the two half-sent requests");
+            assertTrue(push.edge.counters().silentCloses().get() >= 1, "the silent connection");
+            final String metrics = http.send(HttpRequest.newBuilder(push.http("/metrics")).build(),
+                HttpResponse.BodyHandlers.ofString()).body();
+            assertTrue(metrics.contains("push_edge_request_timeouts_total{"), metrics);
+            assertTrue(metrics.contains("push_edge_silent_closes_total{"), metrics);
+
+            webSocket.close();
+            stream.close();
             final HttpResponse<String> health = http.send(HttpRequest.newBuilder(push.http("/health")).build(),
                 HttpResponse.BodyHandlers.ofString());
             assertEquals(200, health.statusCode(), "the edge serves others meanwhile");
@@ -194,8 +241,14 @@ class LimitsTest
      */
     private static Socket openStream(final EmbeddedPush push, final String localAddress) throws Exception
     {
+        return openStream(push, localAddress, "l.t");
+    }
+
+    private static Socket openStream(final EmbeddedPush push, final String localAddress, final String topic)
+        throws Exception
+    {
         final Socket socket = connect(push, localAddress);
-        socket.getOutputStream().write("GET /sse?topics=l.t HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
+        socket.getOutputStream().write(("GET /sse?topics=" + topic + " HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
             .getBytes(StandardCharsets.US_ASCII));
         socket.setSoTimeout(5_000);
         final byte[] status = new byte[12];
@@ -208,14 +261,34 @@ class LimitsTest
         return socket;
     }
 
-    private static int drain(final InputStream in) throws Exception
+    /**
+     * Everything the server sends until it closes.
+     */
+    private static String readToEnd(final InputStream in) throws Exception
     {
+        return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+    }
+
+    /**
+     * One response with a {@code Content-Length}, leaving the connection open.
+     */
+    private static String readResponse(final InputStream in) throws Exception
+    {
+        final String head = readUntil(in, "\r\n\r\n");
+        final int at = head.toLowerCase().indexOf("content-length:");
+        final int length = Integer.parseInt(head.substring(at + 15, head.indexOf("\r\n", at)).trim());
+        return head + new String(in.readNBytes(length), StandardCharsets.UTF_8);
+    }
+
+    private static String readUntil(final InputStream in, final String end) throws Exception
+    {
+        final StringBuilder text = new StringBuilder();
         int b;
-        while ((b = in.read()) != -1)
+        while (text.indexOf(end) < 0 && (b = in.read()) != -1)
         {
-            // whatever the server sends before it closes (perhaps a 408)
+            text.append((char)b);
         }
-        return b;
+        return text.toString();
     }
 
     private static Socket connect(final EmbeddedPush push, final String localAddress) throws Exception

@@ -127,7 +127,13 @@ public enum CounterType
     EDGE_LIMIT_REJECTIONS(1247, "push_edge_limit_rejections_total", false,
         "Refusals and closes past a limit: connections per edge/address/subject, topics per connection, message rate"),
     EDGE_TOKEN_EXPIRY_CLOSES(1248, "push_edge_token_expiry_closes_total", false,
-        "Connections closed with 1008 because their token expired without a refresh (or never authenticated)");
+        "Connections closed with 1008 because their token expired without a refresh (or never authenticated)"),
+    EDGE_REQUEST_TIMEOUTS(1249, "push_edge_request_timeouts_total", false,
+        "Connections cut off (408) because a request's headers did not all arrive within the handshake timeout " +
+        "(slowloris)"),
+    EDGE_SILENT_CLOSES(1250, "push_edge_silent_closes_total", false,
+        "Connections closed because they sent nothing within the handshake timeout: new ones that never send a " +
+        "request (or a browser's unused preconnect), and keep-alive ones idle after a request");
 
     private static final Int2ObjectHashMap<CounterType> BY_TYPE_ID = new Int2ObjectHashMap<>();
 

@@ -145,6 +145,10 @@ class EdgeServerTest
         assertTrue(metrics.contains("# TYPE push_engine_events_sequenced_total counter"), metrics);
         assertTrue(metrics.contains("push_engine_events_sequenced_total{source=\"engine\"} 1"), metrics);
         assertTrue(metrics.contains("# TYPE push_edge_connections gauge"), metrics);
+        assertTrue(metrics.contains("\nprocess_cpu_seconds_total "), metrics);
+        assertTrue(metrics.contains("\nprocess_resident_memory_bytes "), metrics);
+        assertTrue(metrics.contains("\njvm_memory_used_bytes{area=\"heap\"} "), metrics);
+        assertTrue(metrics.contains("\njvm_buffer_pool_used_bytes{pool=\"direct\"} "), metrics);
     }
 
     // ---------------------------------------------------------------- helpers

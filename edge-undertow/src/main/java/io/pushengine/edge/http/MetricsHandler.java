@@ -13,11 +13,13 @@ import java.util.Map;
 
 /**
  * {@code GET /metrics}: every push engine counter in the Aeron CnC file this edge is attached to, in the Prometheus
- * text format. Counters are labelled with their source ({@code engine}, {@code edge:PORT}).
+ * text format. Counters are labelled with their source ({@code engine}, {@code edge:PORT}). Then this process's CPU
+ * time and memory ({@link ProcessMetrics}): with the engine in another process, those are the edge's alone.
  */
 public final class MetricsHandler implements HttpHandler
 {
     private final CountersReader countersReader;
+    private final ProcessMetrics processMetrics = new ProcessMetrics();
 
     public MetricsHandler(final CountersReader countersReader)
     {
@@ -49,6 +51,7 @@ public final class MetricsHandler implements HttpHandler
                 out.append(sample).append('\n');
             }
         }
+        processMetrics.appendTo(out);
         exchange.getResponseHeaders().put(Headers.CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8");
         exchange.getResponseSender().send(out.toString());
     }

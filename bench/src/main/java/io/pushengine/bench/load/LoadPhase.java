@@ -245,7 +245,7 @@ final class LoadPhase
     {
         final long[] published = publishedPerTopic();
         final long graceNs = TimeUnit.MILLISECONDS.toNanos(
-            2_000 + (clients.containsKey(LoadTransport.SHORT_POLL) ? 2 * settings.shortPollIntervalMs : 0));
+            2_000 + (clients.containsKey(LoadTransport.SHORT_POLL) ? 2 * shortPollMs : 0));
         final long deadlineNs = System.nanoTime() + graceNs;
         final Map<LoadTransport, long[]> shortfall = new EnumMap<>(LoadTransport.class);
         while (true)

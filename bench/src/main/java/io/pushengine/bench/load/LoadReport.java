@@ -38,7 +38,8 @@ final class LoadReport
             "`/metrics`.%n%n",
             settings.topics, settings.topicsPerClient, settings.payloadBytes, settings.warmupMs / 1e3,
             settings.durationMs / 1e3, settings.longPollWaitMs,
-            "embedded".equals(settings.target) ? "engine and edge, " + settings.serverProperties : settings.target));
+            "embedded".equals(settings.target) ? "engine and edge, " + (settings.serverProperties.isEmpty() ?
+                "default settings" : settings.serverProperties) : settings.target));
         md.append("| phase | transport | clients | published ev/s | delivered ev/s | p50 ms | p90 ms | p99 ms | " +
             "p99.9 ms | max ms | wire B/event | wire KB/s | HTTP req/s | server CPU % | server RSS/conn | " +
             "missed | errors |\n");

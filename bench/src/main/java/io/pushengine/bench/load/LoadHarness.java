@@ -94,7 +94,8 @@ public final class LoadHarness
                 publisher.declareTopics();
                 awaitTopics(baseUrl, settings.topics);
                 publisher.start(0);
-                final LoadPhase phase = new LoadPhase(settings, baseUrl, io, publisher, out);
+                final LoadPhase phase = new LoadPhase(settings, baseUrl, io, publisher, out,
+                    null != server ? server::gc : null);
                 if (settings.transportPerPhase)
                 {
                     for (final LoadTransport transport : List.of(LoadTransport.SHORT_POLL, LoadTransport.LONG_POLL,

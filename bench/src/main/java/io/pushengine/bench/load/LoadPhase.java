@@ -27,6 +27,7 @@ final class LoadPhase
     private final ClientIo io;
     private final OpenLoopPublisher publisher;
     private final PrintStream out;
+    private final Runnable serverGc;
     private final EpochNanoClock clock = new SystemEpochNanoClock();
     private long shortPollMs;
 
@@ -35,8 +36,10 @@ final class LoadPhase
         final String baseUrl,
         final ClientIo io,
         final OpenLoopPublisher publisher,
-        final PrintStream out)
+        final PrintStream out,
+        final Runnable serverGc)
     {
+        this.serverGc = serverGc;
         this.settings = settings;
         this.baseUrl = baseUrl;
         this.io = io;
@@ -56,7 +59,7 @@ final class LoadPhase
         this.shortPollMs = shortPollMs;
         final Map<LoadTransport, TransportStats> stats = new EnumMap<>(LoadTransport.class);
         final Map<LoadTransport, List<LoadClient>> clients = new EnumMap<>(LoadTransport.class);
-        final ServerMetrics beforeConnect = ServerMetrics.read(baseUrl);
+        final ServerMetrics beforeConnect = memorySnapshot();
         int total = 0;
         for (final Map.Entry<LoadTransport, Integer> entry : clientCounts.entrySet())
         {
@@ -74,14 +77,26 @@ final class LoadPhase
         try
         {
             open(clients, stats, total);
-            final ServerMetrics allReady = ServerMetrics.read(baseUrl);
-            final double rssPerConnection = beforeConnect.delta(allReady, "process_resident_memory_bytes") / total;
-            final double heapPerConnection = beforeConnect.delta(allReady, "jvm_memory_used_bytes") / total;
             if (settings.holdMs > 0)
             {
-                out.printf("holding %,d idle connections for %d s%n", total, settings.holdMs / 1000);
-                sleep(settings.holdMs);
+                out.printf("holding %,d idle connections for %d s (until their rings are released)%n", total,
+                    settings.holdMs / 1000);
+                final long deadlineNs = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(settings.holdMs);
+                while (System.nanoTime() < deadlineNs)
+                {
+                    sleep(500);
+                    if (0 == ServerMetrics.read(baseUrl).get("push_edge_ring_bytes"))
+                    {
+                        break;
+                    }
+                }
             }
+            final ServerMetrics allReady = memorySnapshot();
+            final double rssPerConnection = beforeConnect.delta(allReady, "process_resident_memory_bytes") / total;
+            final double heapPerConnection = (beforeConnect.delta(allReady, "jvm_memory_used_bytes") +
+                beforeConnect.delta(allReady, "jvm_buffer_pool_used_bytes")) / total;
+            out.printf("server memory per connection: RSS %,.0f B, heap + direct %,.0f B (after a GC: %s)%n",
+                rssPerConnection, heapPerConnection, null != serverGc ? "yes" : "no, a running edge");
 
             for (final long rate : rates)
             {
@@ -103,6 +118,19 @@ final class LoadPhase
             sleep(500);
         }
         return results;
+    }
+
+    /**
+     * The server's metrics after a full GC when the harness started the server (so heap and direct memory are
+     * what is live), else as they are.
+     */
+    private ServerMetrics memorySnapshot()
+    {
+        if (null != serverGc)
+        {
+            serverGc.run();
+        }
+        return ServerMetrics.read(baseUrl);
     }
 
     private void open(
@@ -171,6 +199,7 @@ final class LoadPhase
         });
         final ServerMetrics serverBefore = ServerMetrics.read(baseUrl);
         final long sentBefore = publisher.sent();
+        publisher.resetMaxBehind();
         final long windowStartNs = System.nanoTime();
         final long windowEndNs = windowStartNs + TimeUnit.MILLISECONDS.toNanos(settings.durationMs);
         final Map<LoadTransport, Long> lastEvents = new EnumMap<>(LoadTransport.class);

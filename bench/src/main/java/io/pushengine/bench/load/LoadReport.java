@@ -81,7 +81,7 @@ final class LoadReport
         {
             md.append(String.format(Locale.ROOT, "%s %.1f ms; ", phase.name(), phase.publisherMaxBehindMs()));
         }
-        md.append("server heap growth per connection (noisy: GC): ");
+        md.append("server heap + direct memory growth per connection (live, after a GC): ");
         for (final PhaseResult phase : results)
         {
             md.append(String.format(Locale.ROOT, "%s %s; ", phase.name(), bytes(phase.heapPerConnection())));

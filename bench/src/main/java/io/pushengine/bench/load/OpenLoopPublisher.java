@@ -177,7 +177,16 @@ final class OpenLoopPublisher implements AutoCloseable
     }
 
     /**
-     * How far behind its schedule the publisher has been at worst (a sign the load box is saturated).
+     * Start a new measure of {@link #maxBehindNs()} (each phase window reports its own).
+     */
+    void resetMaxBehind()
+    {
+        maxBehindNs = 0;
+    }
+
+    /**
+     * How far behind its schedule the publisher has been at worst since the last reset (a sign the load box is
+     * saturated).
      */
     long maxBehindNs()
     {

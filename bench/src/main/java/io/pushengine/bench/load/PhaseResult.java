@@ -15,7 +15,8 @@ import java.util.List;
  * @param serverCpuPercent  server process CPU time over the window, % of one core.
  * @param rssPerConnection  server RSS growth per connection from before the clients connected to when all were
  *                          ready, bytes.
- * @param heapPerConnection server heap-in-use growth per connection over the same span, bytes (GC makes it noisy).
+ * @param heapPerConnection server heap and direct memory growth per connection over the same span, bytes (after a
+ *                          full GC in the server at both ends when the harness started it).
  * @param conflated         server-side conflations in the window.
  * @param dropped           server-side drops in the window.
  * @param slowDisconnects   slow-consumer disconnects in the window.

@@ -129,6 +129,25 @@ final class ServerProcess implements AutoCloseable
         return process.pid();
     }
 
+    /**
+     * A full GC in the server (through {@code jcmd}), so that heap and direct memory read afterwards are what is
+     * live: for memory per connection.
+     */
+    void gc()
+    {
+        try
+        {
+            final Process jcmd = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(),
+                Long.toString(process.pid()), "GC.run").redirectErrorStream(true).start();
+            jcmd.getInputStream().readAllBytes();
+            jcmd.waitFor(30, TimeUnit.SECONDS);
+        }
+        catch (final Exception ex)
+        {
+            throw new IllegalStateException("jcmd GC.run failed: " + ex, ex);
+        }
+    }
+
     public void close()
     {
         process.toHandle().destroy(); // SIGTERM: the server shuts down in order

@@ -37,6 +37,7 @@ final class WebSocketLoadClient extends LoadClient
     private final ErrorDecoder error = new ErrorDecoder();
     private final Int2IntHashMap topicIndexByNumber = new Int2IntHashMap(-1);
     private byte[] copy = new byte[0];
+    private boolean handshaken;
 
     WebSocketLoadClient(final TransportStats stats, final int[] topics, final int topicCount, final EpochNanoClock clock)
     {
@@ -79,6 +80,7 @@ final class WebSocketLoadClient extends LoadClient
         {
             if (evt == WebSocketClientProtocolHandler.ClientHandshakeStateEvent.HANDSHAKE_COMPLETE)
             {
+                handshaken = true;
                 stats.requests.increment();
                 stats.connected.incrementAndGet();
             }
@@ -95,7 +97,7 @@ final class WebSocketLoadClient extends LoadClient
 
         public void channelInactive(final ChannelHandlerContext ctx) throws Exception
         {
-            if (stats.connected.get() > 0 && ready)
+            if (handshaken)
             {
                 stats.connected.decrementAndGet();
             }

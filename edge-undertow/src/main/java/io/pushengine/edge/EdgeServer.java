@@ -817,11 +817,14 @@ public final class EdgeServer implements AutoCloseable
     }
 
     /**
-     * Stop accepting and close every connection, then stop the fan-out and detach from Aeron.
+     * Stop the fan-out (so nothing more is handed to the IO threads), then stop accepting and close every
+     * connection (waiting for the IO threads: their close tasks update counters in Aeron's mapped file), then
+     * detach from Aeron.
      */
     public void close()
     {
+        CloseHelper.quietClose(fanOutRunner);
         httpListener.close();
-        CloseHelper.closeAll(fanOutRunner, counters, aeron);
+        CloseHelper.closeAll(counters, aeron);
     }
 }

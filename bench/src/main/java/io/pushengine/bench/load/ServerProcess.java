@@ -61,21 +61,23 @@ final class ServerProcess implements AutoCloseable
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.addAll(JVM_FLAGS);
         command.addAll(jvmOptions);
+        command.add("-XX:ErrorFile=" + workDir.toAbsolutePath().resolve("hs_err_pid%p.log"));
         command.add("-Dorg.slf4j.simpleLogger.defaultLogLevel=warn");
         command.add("-Dpush.aeron.dir=" + aeronDir);
         command.add("-Daeron.dir.delete.on.shutdown=true");
-        command.add("-Dpush.journal.dir=" + workDir.resolve("journal"));
+        command.add("-Dpush.journal.dir=" + workDir.toAbsolutePath().resolve("journal"));
         command.add("-Dpush.edge.host=127.0.0.1");
         command.add("-Dpush.edge.port=0");
         command.add("-Dpush.demo.ticks.per.second=0");
         properties.forEach((key, value) -> command.add("-D" + key + "=" + value));
         command.add("-cp");
-        command.add(System.getProperty("java.class.path"));
+        command.add(absoluteClassPath());
         command.add("io.pushengine.app.PushEngineMain");
         command.add("embedded");
 
         Files.createDirectories(workDir);
-        final Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+        final Process process = new ProcessBuilder(command).directory(workDir.toFile()).redirectErrorStream(true)
+            .start();
         final CompletableFuture<String> listening = new CompletableFuture<>();
         final Path log = workDir.resolve("server.log");
         final Thread pump = new Thread(() ->
@@ -112,6 +114,20 @@ final class ServerProcess implements AutoCloseable
             process.destroyForcibly();
             throw new IllegalStateException("the server did not start; see " + log, ex);
         }
+    }
+
+    /**
+     * This JVM's class path with every entry absolute: the server runs in its work directory.
+     */
+    private static String absoluteClassPath()
+    {
+        final StringBuilder classPath = new StringBuilder();
+        for (final String entry : System.getProperty("java.class.path").split(File.pathSeparator))
+        {
+            classPath.append(classPath.length() > 0 ? File.pathSeparator : "").append(
+                Path.of(entry).toAbsolutePath());
+        }
+        return classPath.toString();
     }
 
     String baseUrl()

@@ -75,4 +75,35 @@ class LoadHarnessSmokeTest
         LoadReport.plot(results, png);
         assertTrue(Files.size(png) > 1000, "a plot was drawn");
     }
+
+    @Test
+    void aRunningEdgeIsTargetedByUrlAndItsEnginesMediaDriver() throws Exception
+    {
+        try (ServerProcess server = ServerProcess.launch(workDir.resolve("server"), java.util.Map.of(),
+            java.util.List.of()))
+        {
+            final LoadSettings settings = LoadSettings.parse(new String[]{
+                "--target=" + server.baseUrl(),
+                "--aeron-dir=" + server.aeronDirectoryName(),
+                "--clients=websocket=2,sse=2",
+                "--topics=2",
+                "--rate=20",
+                "--warmup-s=0.5",
+                "--duration-s=1.5",
+                "--source-addresses=2" });
+            final List<PhaseResult> results = LoadHarness.run(settings, new PrintStream(new ByteArrayOutputStream(),
+                true, StandardCharsets.UTF_8));
+
+            final PhaseResult phase = results.get(0);
+            for (final PhaseResult.Transport transport : phase.transports())
+            {
+                final String what = transport.label() + ": " + transport.lastError();
+                assertEquals(2, transport.ready(), what);
+                assertTrue(transport.totals().events() > 0, what);
+                assertEquals(0, transport.shortClients(), what + " missed " + transport.missingEvents());
+                assertEquals(0, transport.totals().errors(), what);
+            }
+            assertTrue(phase.serverCpuPercent() > 0, "read from the running edge's /metrics");
+        }
+    }
 }

@@ -672,6 +672,7 @@ public final class EdgeServer implements AutoCloseable
                     EdgeConfiguration.AUTH_JWT_SECRET_FILE_PROP_NAME);
             }
 
+            final int undertowBackstopMs = (int)Math.min(Integer.MAX_VALUE, 2L * ctx.handshakeTimeoutMs);
             final SlowRequestGuard slowRequests = new SlowRequestGuard(ctx.handshakeTimeoutMs,
                 c.requestTimeouts(), c.silentCloses(), EdgeConfiguration.HANDSHAKE_TIMEOUT_MS_PROP_NAME);
             server = EdgeHttpListener.start(new EdgeHttpListener.Settings(
@@ -685,8 +686,8 @@ public final class EdgeServer implements AutoCloseable
                     .set(UndertowOptions.MAX_HEADER_SIZE, 16 * 1024)
                     .set(UndertowOptions.MAX_ENTITY_SIZE, 1024L * 1024L)
                     // a backstop only: SlowRequestGuard cuts these connections off first, and counts them
-                    .set(UndertowOptions.REQUEST_PARSE_TIMEOUT, 2 * ctx.handshakeTimeoutMs)
-                    .set(UndertowOptions.NO_REQUEST_TIMEOUT, 2 * ctx.handshakeTimeoutMs)
+                    .set(UndertowOptions.REQUEST_PARSE_TIMEOUT, undertowBackstopMs)
+                    .set(UndertowOptions.NO_REQUEST_TIMEOUT, undertowBackstopMs)
                     .getMap(),
                 OptionMap.EMPTY),
                 slowRequests.handler(routes),

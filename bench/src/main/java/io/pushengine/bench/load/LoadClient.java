@@ -13,7 +13,7 @@ abstract class LoadClient implements EventJson.EventSink
     final int[] topics;
     final String topicsParameter;
     final TopicSequences sequences;
-    private final EpochNanoClock clock;
+    final EpochNanoClock clock;
     volatile Channel channel;
     volatile boolean ready;
     volatile boolean stopping;

@@ -190,10 +190,14 @@ final class LoadPhase
         sleep(settings.warmupMs);
 
         final Map<LoadTransport, Histogram> latency = new EnumMap<>(LoadTransport.class);
+        final Map<LoadTransport, Histogram> toFrame = new EnumMap<>(LoadTransport.class);
+        final Map<LoadTransport, Histogram> frameToClient = new EnumMap<>(LoadTransport.class);
         final Map<LoadTransport, TransportStats.Totals> before = new EnumMap<>(LoadTransport.class);
         stats.forEach((transport, s) ->
         {
             s.takeLatency();
+            s.toFrame.reset();
+            s.frameToClient.reset();
             latency.put(transport, new Histogram(TransportStats.HIGHEST_TRACKABLE_NS, 3));
             before.put(transport, s.totals());
         });
@@ -232,6 +236,8 @@ final class LoadPhase
         stats.forEach((transport, s) ->
         {
             latency.get(transport).add(s.takeLatency());
+            toFrame.put(transport, s.toFrame.getIntervalHistogram());
+            frameToClient.put(transport, s.frameToClient.getIntervalHistogram());
             after.put(transport, s.totals());
         });
         final double publishedPerSecond = (publisher.sent() - sentBefore) * 1000.0 / windowMs;
@@ -246,6 +252,8 @@ final class LoadPhase
             clients.get(transport).size(),
             s.ready.get(),
             latency.get(transport),
+            toFrame.get(transport),
+            frameToClient.get(transport),
             after.get(transport).minus(before.get(transport)),
             shortfall.get(transport)[0],
             shortfall.get(transport)[1],

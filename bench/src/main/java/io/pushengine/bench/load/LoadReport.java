@@ -87,6 +87,22 @@ final class LoadReport
             md.append(String.format(Locale.ROOT, "%s %s; ", phase.name(), bytes(phase.heapPerConnection())));
         }
         md.append("\n\n");
+        for (final PhaseResult phase : results)
+        {
+            for (final PhaseResult.Transport t : phase.transports())
+            {
+                if (t.toFrame().getTotalCount() > 0)
+                {
+                    md.append(String.format(Locale.ROOT, "%s %s latency split at the edge's frame " +
+                        "(`Batch.sentTimestampNs`): publish → frame built p50 %s ms, p99 %s ms; frame → client " +
+                        "p50 %s ms, p99 %s ms.%n", phase.name(), t.label(),
+                        ms(t.toFrame().getValueAtPercentile(50) / 1e6), ms(t.toFrame().getValueAtPercentile(99) / 1e6),
+                        ms(t.frameToClient().getValueAtPercentile(50) / 1e6),
+                        ms(t.frameToClient().getValueAtPercentile(99) / 1e6)));
+                }
+            }
+        }
+        md.append('\n');
         comparison(md, results);
         if (null != plotFileName)
         {

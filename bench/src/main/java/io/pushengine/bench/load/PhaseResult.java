@@ -40,6 +40,8 @@ record PhaseResult(
      * @param clients         clients of this transport.
      * @param ready           of which ready (connected and subscribed) when measuring began.
      * @param latency         publish-to-receive latency, ns, in the window.
+     * @param toFrame         WebSocket: publish due time to the edge building the frame, ns (else empty).
+     * @param frameToClient   WebSocket: frame built to decoded by the client, ns (else empty).
      * @param totals          counters over the window.
      * @param shortClients    clients that, after publishing stopped and a grace period, had not received every
      *                        event of their topics (conflation on purpose counts here too).
@@ -52,6 +54,8 @@ record PhaseResult(
         int clients,
         long ready,
         Histogram latency,
+        Histogram toFrame,
+        Histogram frameToClient,
         TransportStats.Totals totals,
         long shortClients,
         long missingEvents,

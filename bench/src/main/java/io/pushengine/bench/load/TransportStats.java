@@ -18,6 +18,10 @@ public final class TransportStats
 
     final LoadTransport transport;
     final Recorder latency = new Recorder(HIGHEST_TRACKABLE_NS, 3);
+    /** WebSocket only: publish due time → the edge built the frame ({@code Batch.sentTimestampNs}). */
+    final Recorder toFrame = new Recorder(HIGHEST_TRACKABLE_NS, 3);
+    /** WebSocket only: the edge built the frame → the client decoded it. */
+    final Recorder frameToClient = new Recorder(HIGHEST_TRACKABLE_NS, 3);
     final LongAdder events = new LongAdder();
     final LongAdder bytesIn = new LongAdder();
     final LongAdder bytesOut = new LongAdder();
@@ -37,6 +41,15 @@ public final class TransportStats
     void recordLatency(final long latencyNs)
     {
         latency.recordValue(Math.max(0, Math.min(latencyNs, HIGHEST_TRACKABLE_NS)));
+    }
+
+    /**
+     * The two halves of a WebSocket event's latency, split at the moment the edge built its frame.
+     */
+    void recordSplit(final long toFrameNs, final long frameToClientNs)
+    {
+        toFrame.recordValue(Math.max(0, Math.min(toFrameNs, HIGHEST_TRACKABLE_NS)));
+        frameToClient.recordValue(Math.max(0, Math.min(frameToClientNs, HIGHEST_TRACKABLE_NS)));
     }
 
     void error(final String what)

@@ -136,6 +136,8 @@ final class WebSocketLoadClient extends LoadClient
         if (templateId == BatchDecoder.TEMPLATE_ID)
         {
             batch.wrapAndApplyHeader(view, 0, header);
+            final long frameBuiltNs = batch.sentTimestampNs();
+            final long receivedNs = clock.nanoTime();
             for (final BatchDecoder.EventsDecoder event : batch.events())
             {
                 final int topicIndex = topicIndexByNumber.get(event.topic());
@@ -143,6 +145,7 @@ final class WebSocketLoadClient extends LoadClient
                 final long timestampNs = event.timestampNs();
                 event.skipPayload();
                 onEvent(topicIndex, topicSequence, timestampNs);
+                stats.recordSplit(frameBuiltNs - timestampNs, receivedNs - frameBuiltNs);
             }
         }
         else if (templateId == SubscribedDecoder.TEMPLATE_ID)

@@ -33,7 +33,7 @@ abstract class LoadClient implements EventJson.EventSink
     }
 
     /**
-     * Connect; the client counts itself connected and ready through its stats.
+     * Connect; the client marks itself ready once subscribed.
      */
     abstract void open(ClientIo io);
 

@@ -106,11 +106,11 @@ public final class LoadHarness
                         {
                             continue;
                         }
-                        results.addAll(phase.run(phaseName(transport, settings.shortPollIntervalMs),
+                        results.addAll(phase.run(LoadPhase.label(transport, settings.shortPollIntervalMs),
                             Map.of(transport, count), settings.shortPollIntervalMs, settings.rates));
                         if (LoadTransport.SHORT_POLL == transport && settings.secondShortPollIntervalMs > 0)
                         {
-                            results.addAll(phase.run(phaseName(transport, settings.secondShortPollIntervalMs),
+                            results.addAll(phase.run(LoadPhase.label(transport, settings.secondShortPollIntervalMs),
                                 Map.of(transport, count), settings.secondShortPollIntervalMs, settings.rates));
                         }
                     }
@@ -130,12 +130,6 @@ public final class LoadHarness
             }
         }
         return results;
-    }
-
-    private static String phaseName(final LoadTransport transport, final long shortPollMs)
-    {
-        return LoadTransport.SHORT_POLL == transport ?
-            transport.label() + " " + LoadPhase.intervalLabel(shortPollMs) : transport.label();
     }
 
     /**

@@ -93,16 +93,16 @@ final class LoadPhase
             }
             final ServerMetrics allReady = memorySnapshot();
             final double rssPerConnection = beforeConnect.delta(allReady, "process_resident_memory_bytes") / total;
-            final double heapPerConnection = (beforeConnect.delta(allReady, "jvm_memory_used_bytes") +
+            final double liveMemoryPerConnection = (beforeConnect.delta(allReady, "jvm_memory_used_bytes") +
                 beforeConnect.delta(allReady, "jvm_buffer_pool_used_bytes")) / total;
             out.printf("server memory per connection: RSS %,.0f B, heap + direct %,.0f B (after a GC: %s)%n",
-                rssPerConnection, heapPerConnection, null != serverGc ? "yes" : "no, a running edge");
+                rssPerConnection, liveMemoryPerConnection, null != serverGc ? "yes" : "no, a running edge");
 
             for (final long rate : rates)
             {
                 final PhaseResult result = window(
                     rates.size() > 1 ? name + " @ " + rate + " ev/s" : name, rate, clients, stats,
-                    rssPerConnection, heapPerConnection);
+                    rssPerConnection, liveMemoryPerConnection);
                 results.add(result);
                 if (result.transports().stream().anyMatch(t -> t.percentileMs(99) > settings.p99BoundMs))
                 {
@@ -180,7 +180,7 @@ final class LoadPhase
         final Map<LoadTransport, List<LoadClient>> clients,
         final Map<LoadTransport, TransportStats> stats,
         final double rssPerConnection,
-        final double heapPerConnection)
+        final double liveMemoryPerConnection)
     {
         final long[] publishedAtStart = publishedPerTopic();
         final long[] receivedAtStart = receivedPerClient(clients);
@@ -248,7 +248,7 @@ final class LoadPhase
         final List<PhaseResult.Transport> transports = new ArrayList<>();
         stats.forEach((transport, s) -> transports.add(new PhaseResult.Transport(
             transport,
-            label(transport),
+            label(transport, shortPollMs),
             clients.get(transport).size(),
             s.ready.get(),
             latency.get(transport),
@@ -264,9 +264,10 @@ final class LoadPhase
             publishedPerSecond,
             publisher.maxBehindNs() / 1e6,
             windowMs,
+            shortPollMs,
             100.0 * serverBefore.delta(serverAfter, "process_cpu_seconds_total") * 1000.0 / windowMs,
             rssPerConnection,
-            heapPerConnection,
+            liveMemoryPerConnection,
             (long)serverBefore.delta(serverAfter, "push_edge_conflated_total"),
             (long)serverBefore.delta(serverAfter, "push_edge_dropped_total"),
             (long)serverBefore.delta(serverAfter, "push_edge_slow_consumer_disconnects_total"),
@@ -337,15 +338,17 @@ final class LoadPhase
         return clients.values().stream().flatMap(List::stream).mapToLong(LoadClient::received).toArray();
     }
 
-    private String label(final LoadTransport transport)
+    /**
+     * A transport as the report names it: short-poll with its interval ({@code short-poll 1 s}).
+     */
+    static String label(final LoadTransport transport, final long shortPollMs)
     {
-        return LoadTransport.SHORT_POLL == transport ? transport.label() + " " + intervalLabel(shortPollMs) :
-            transport.label();
-    }
-
-    static String intervalLabel(final long ms)
-    {
-        return ms >= 1000 && 0 == ms % 1000 ? (ms / 1000) + " s" : ms + " ms";
+        if (LoadTransport.SHORT_POLL != transport)
+        {
+            return transport.label();
+        }
+        return transport.label() + " " +
+            (shortPollMs >= 1000 && 0 == shortPollMs % 1000 ? (shortPollMs / 1000) + " s" : shortPollMs + " ms");
     }
 
     private LoadClient newClient(

@@ -84,7 +84,7 @@ final class LoadReport
         md.append("server heap + direct memory growth per connection (live, after a GC): ");
         for (final PhaseResult phase : results)
         {
-            md.append(String.format(Locale.ROOT, "%s %s; ", phase.name(), bytes(phase.heapPerConnection())));
+            md.append(String.format(Locale.ROOT, "%s %s; ", phase.name(), bytes(phase.liveMemoryPerConnection())));
         }
         md.append("\n\n");
         for (final PhaseResult phase : results)
@@ -126,7 +126,7 @@ final class LoadReport
         md.append("Against ").append(base.label()).append(" polling:\n\n");
         md.append("| transport | requests/s | fewer requests | bytes/s | fewer bytes | p50 | p50 as % of the poll " +
             "interval |\n|---|---:|---:|---:|---:|---:|---:|\n");
-        final double intervalMs = parseIntervalMs(base.label());
+        final double intervalMs = basePhase.shortPollMs();
         for (final PhaseResult phase : results)
         {
             for (final PhaseResult.Transport t : phase.transports())
@@ -140,13 +140,6 @@ final class LoadReport
             }
         }
         md.append('\n');
-    }
-
-    private static double parseIntervalMs(final String shortPollLabel)
-    {
-        final String[] parts = shortPollLabel.split(" ");
-        final double value = Double.parseDouble(parts[1]);
-        return "s".equals(parts[2]) ? value * 1000 : value;
     }
 
     static void plot(final List<PhaseResult> results, final Path png) throws Exception

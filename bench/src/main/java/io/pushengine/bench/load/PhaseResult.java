@@ -12,10 +12,11 @@ import java.util.List;
  * @param publishedPerSecond events per second actually sent by the publisher in the window.
  * @param publisherMaxBehindMs worst lag of the publisher behind its schedule (load box saturated when large).
  * @param windowMs          length of the measured window.
+ * @param shortPollMs       the short-poll interval of this phase's short-poll clients.
  * @param serverCpuPercent  server process CPU time over the window, % of one core.
  * @param rssPerConnection  server RSS growth per connection from before the clients connected to when all were
  *                          ready, bytes.
- * @param heapPerConnection server heap and direct memory growth per connection over the same span, bytes (after a
+ * @param liveMemoryPerConnection server heap and direct memory growth per connection over the same span, bytes (after a
  *                          full GC in the server at both ends when the harness started it).
  * @param conflated         server-side conflations in the window.
  * @param dropped           server-side drops in the window.
@@ -28,9 +29,10 @@ record PhaseResult(
     double publishedPerSecond,
     double publisherMaxBehindMs,
     long windowMs,
+    long shortPollMs,
     double serverCpuPercent,
     double rssPerConnection,
-    double heapPerConnection,
+    double liveMemoryPerConnection,
     long conflated,
     long dropped,
     long slowDisconnects,

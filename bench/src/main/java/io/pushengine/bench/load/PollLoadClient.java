@@ -73,7 +73,6 @@ final class PollLoadClient extends LoadClient
     {
         public void channelActive(final ChannelHandlerContext ctx) throws Exception
         {
-            stats.connected.incrementAndGet();
             poll(ctx, "&snapshot=false");
             super.channelActive(ctx);
         }
@@ -125,7 +124,6 @@ final class PollLoadClient extends LoadClient
 
         public void channelInactive(final ChannelHandlerContext ctx) throws Exception
         {
-            stats.connected.decrementAndGet();
             if (!stopping)
             {
                 stats.error("poll connection closed by the edge");

@@ -1,5 +1,7 @@
 package io.pushengine.bench.load;
 
+import io.pushengine.bench.BenchFlags;
+
 import java.io.BufferedReader;
 import java.io.File;
 import java.io.InputStreamReader;
@@ -22,16 +24,6 @@ import java.util.regex.Pattern;
  */
 final class ServerProcess implements AutoCloseable
 {
-    /** The flags Agrona and Chronicle need on JDK 17 (the parent pom's push.jvm.flags). */
-    static final List<String> JVM_FLAGS = List.of(
-        "--add-exports=java.base/jdk.internal.misc=ALL-UNNAMED",
-        "--add-exports=java.base/sun.nio.ch=ALL-UNNAMED",
-        "--add-exports=java.base/jdk.internal.ref=ALL-UNNAMED",
-        "--add-opens=java.base/java.lang.reflect=ALL-UNNAMED",
-        "--add-opens=java.base/java.nio=ALL-UNNAMED",
-        "--add-opens=java.base/sun.nio.ch=ALL-UNNAMED",
-        "--add-opens=java.base/java.lang=ALL-UNNAMED",
-        "-Dchronicle.analytics.disable=true");
     private static final Pattern LISTENING = Pattern.compile("Live prices: http://([^:/]+):(\\d+)/");
 
     private final Process process;
@@ -59,7 +51,7 @@ final class ServerProcess implements AutoCloseable
             "/push-load-" + ProcessHandle.current().pid() + "-" + System.nanoTime();
         final List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        command.addAll(JVM_FLAGS);
+        command.addAll(BenchFlags.ALL);
         command.addAll(jvmOptions);
         command.add("-XX:ErrorFile=" + workDir.toAbsolutePath().resolve("hs_err_pid%p.log"));
         command.add("-Dorg.slf4j.simpleLogger.defaultLogLevel=warn");

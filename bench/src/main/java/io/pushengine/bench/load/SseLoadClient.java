@@ -82,7 +82,6 @@ final class SseLoadClient extends LoadClient
                     final int status = ((HttpResponse)msg).status().code();
                     if (200 == status)
                     {
-                        stats.connected.incrementAndGet();
                         markReady();
                     }
                     else
@@ -104,10 +103,6 @@ final class SseLoadClient extends LoadClient
 
         public void channelInactive(final ChannelHandlerContext ctx) throws Exception
         {
-            if (ready)
-            {
-                stats.connected.decrementAndGet();
-            }
             if (!stopping)
             {
                 stats.error("sse stream closed by the edge");

@@ -29,7 +29,6 @@ public final class TransportStats
     final LongAdder gapEvents = new LongAdder();
     final LongAdder duplicates = new LongAdder();
     final LongAdder errors = new LongAdder();
-    final AtomicLong connected = new AtomicLong();
     final AtomicLong ready = new AtomicLong();
     volatile String lastError;
 

@@ -37,7 +37,6 @@ final class WebSocketLoadClient extends LoadClient
     private final ErrorDecoder error = new ErrorDecoder();
     private final Int2IntHashMap topicIndexByNumber = new Int2IntHashMap(-1);
     private byte[] copy = new byte[0];
-    private boolean handshaken;
 
     WebSocketLoadClient(final TransportStats stats, final int[] topics, final int topicCount, final EpochNanoClock clock)
     {
@@ -80,9 +79,7 @@ final class WebSocketLoadClient extends LoadClient
         {
             if (evt == WebSocketClientProtocolHandler.ClientHandshakeStateEvent.HANDSHAKE_COMPLETE)
             {
-                handshaken = true;
                 stats.requests.increment();
-                stats.connected.incrementAndGet();
             }
             super.userEventTriggered(ctx, evt);
         }
@@ -97,10 +94,6 @@ final class WebSocketLoadClient extends LoadClient
 
         public void channelInactive(final ChannelHandlerContext ctx) throws Exception
         {
-            if (handshaken)
-            {
-                stats.connected.decrementAndGet();
-            }
             if (!stopping)
             {
                 stats.error("websocket closed by the edge");

@@ -102,14 +102,6 @@ public final class SlowRequestGuard
         };
     }
 
-    /**
-     * Connections accepted that have not yet sent a first request (for tests and diagnostics).
-     */
-    public int awaitingFirstRequest()
-    {
-        return awaitingFirstRequest.size();
-    }
-
     private Deadline deadlineOf(final ServerConnection serverConnection)
     {
         Deadline deadline = serverConnection.getAttachment(DEADLINE);

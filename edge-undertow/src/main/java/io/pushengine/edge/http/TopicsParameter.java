@@ -2,8 +2,10 @@ package io.pushengine.edge.http;
 
 import io.pushengine.codec.TopicNames;
 import io.undertow.server.HttpServerExchange;
+import io.undertow.util.AttachmentKey;
 
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Deque;
 import java.util.List;
 
@@ -13,6 +15,7 @@ import java.util.List;
 public final class TopicsParameter
 {
     public static final int MAX_TOPICS_PER_REQUEST = 1000;
+    private static final AttachmentKey<List<String>> PARSED = AttachmentKey.create(List.class);
 
     private TopicsParameter()
     {
@@ -32,7 +35,7 @@ public final class TopicsParameter
         {
             return "give 'topics' once, comma separated";
         }
-        final List<String> topics = parse(values.getFirst());
+        final List<String> topics = parse(exchange);
         if (topics.size() > MAX_TOPICS_PER_REQUEST)
         {
             return "at most " + MAX_TOPICS_PER_REQUEST + " topics per request";
@@ -65,9 +68,18 @@ public final class TopicsParameter
         return topics;
     }
 
+    /**
+     * The request's topics, parsed once per exchange (admission, validation and the endpoint all ask), read-only.
+     */
     public static List<String> parse(final HttpServerExchange exchange)
     {
-        final Deque<String> values = exchange.getQueryParameters().get("topics");
-        return parse(null == values ? null : values.getFirst());
+        List<String> topics = exchange.getAttachment(PARSED);
+        if (null == topics)
+        {
+            final Deque<String> values = exchange.getQueryParameters().get("topics");
+            topics = Collections.unmodifiableList(parse(null == values ? null : values.getFirst()));
+            exchange.putAttachment(PARSED, topics);
+        }
+        return topics;
     }
 }

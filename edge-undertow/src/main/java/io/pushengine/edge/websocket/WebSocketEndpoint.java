@@ -54,6 +54,8 @@ public final class WebSocketEndpoint implements HttpHandler, WebSocketConnection
     private static final int MESSAGE_TOO_BIG = 1009;
     private static final UnsafeBuffer NOTHING = new UnsafeBuffer(new byte[0]);
     private static final AttachmentKey<ConnectionOptions> OPTIONS = AttachmentKey.create(ConnectionOptions.class);
+    private static final AttachmentKey<HttpServerExchange> UPGRADE_REQUEST =
+        AttachmentKey.create(HttpServerExchange.class);
 
     private final WebSocketProtocolHandshakeHandler handshakeHandler;
     private final ManyToOneConcurrentArrayQueue<SessionCommand> commands;
@@ -104,6 +106,7 @@ public final class WebSocketEndpoint implements HttpHandler, WebSocketConnection
             return;
         }
         exchange.putAttachment(OPTIONS, options);
+        exchange.putAttachment(UPGRADE_REQUEST, exchange);
         handshakeHandler.handleRequest(exchange);
     }
 
@@ -143,6 +146,29 @@ public final class WebSocketEndpoint implements HttpHandler, WebSocketConnection
         channel.getReceiveSetter().set(listener);
         channel.resumeReceives();
         listener.armExpiry();
+        forgetUpgradeRequest(exchange.getAttachment(UPGRADE_REQUEST));
+    }
+
+    /**
+     * Undertow's HTTP connection keeps its last exchange for as long as the connection is open (its open listener
+     * holds every connection, to close them at shutdown), so each WebSocket would keep its upgrade request's headers,
+     * query and attachments for its lifetime: most of the memory of an idle connection. Nothing reads them after
+     * {@link #onConnect}; let them go.
+     */
+    private static void forgetUpgradeRequest(final HttpServerExchange exchange)
+    {
+        exchange.getRequestHeaders().clear();
+        exchange.getResponseHeaders().clear();
+        exchange.getQueryParameters().clear();
+        exchange.getPathParameters().clear();
+        exchange.setRequestURI("");
+        exchange.setRequestPath("");
+        exchange.setRelativePath("");
+        exchange.setQueryString("");
+        exchange.removeAttachment(OPTIONS);
+        exchange.removeAttachment(Admission.GRANT);
+        exchange.removeAttachment(Admission.PERMIT);
+        exchange.removeAttachment(UPGRADE_REQUEST);
     }
 
     /**

@@ -73,7 +73,7 @@ public class FanOutBenchmark
 
         RingOnlySession(final long id, final AtomicCounter ringBytes, final ConnectionOptions options)
         {
-            super(id, "bench", "bench", null, 64 * 1024, ringBytes, options);
+            super(id, "bench", "bench", null, 64 * 1024, 64 * 1024, ringBytes, options);
         }
 
         public boolean offerEvent(final EncodedEvent event)

@@ -17,6 +17,12 @@ public final class EdgeConfiguration
     /** Bytes of outbound ring per connection (power of two): the most a slow client may fall behind. */
     public static final String RING_CAPACITY_PROP_NAME = "push.edge.ring.capacity";
     public static final int RING_CAPACITY_DEFAULT = 64 * 1024;
+    /**
+     * Bytes of a connection's first ring (power of two, at most the ring capacity): a connection that never has much
+     * queued holds only this; one that fills it moves to a ring of the full capacity.
+     */
+    public static final String RING_INITIAL_CAPACITY_PROP_NAME = "push.edge.ring.initial.capacity";
+    public static final int RING_INITIAL_CAPACITY_DEFAULT = 4 * 1024;
     /** Idle time after which a connection gets a heartbeat (SSE comment, WebSocket Heartbeat message). */
     public static final String HEARTBEAT_INTERVAL_MS_PROP_NAME = "push.edge.heartbeat.interval.ms";
     public static final long HEARTBEAT_INTERVAL_MS_DEFAULT = 15_000;
@@ -138,6 +144,11 @@ public final class EdgeConfiguration
     public static int ringCapacity()
     {
         return Integer.getInteger(RING_CAPACITY_PROP_NAME, RING_CAPACITY_DEFAULT);
+    }
+
+    public static int ringInitialCapacity()
+    {
+        return Integer.getInteger(RING_INITIAL_CAPACITY_PROP_NAME, RING_INITIAL_CAPACITY_DEFAULT);
     }
 
     public static long heartbeatIntervalMs()

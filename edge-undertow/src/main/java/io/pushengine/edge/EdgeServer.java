@@ -86,6 +86,7 @@ public final class EdgeServer implements AutoCloseable
         private int eventsStreamId = ProtocolDefaults.EVENTS_STREAM_ID;
         private int ingressStreamId = ProtocolDefaults.INGRESS_STREAM_ID;
         private int ringCapacity;
+        private int initialRingCapacity;
         private long heartbeatIntervalMs;
         private Long batchWindowMs;
         private long maxBatchWindowMs;
@@ -147,6 +148,8 @@ public final class EdgeServer implements AutoCloseable
             eventsChannel = null != eventsChannel ? eventsChannel : StreamConfiguration.eventsChannel();
             ingressChannel = null != ingressChannel ? ingressChannel : StreamConfiguration.ingressChannel();
             ringCapacity = 0 != ringCapacity ? ringCapacity : EdgeConfiguration.ringCapacity();
+            initialRingCapacity = 0 != initialRingCapacity ?
+                initialRingCapacity : EdgeConfiguration.ringInitialCapacity();
             heartbeatIntervalMs = 0 != heartbeatIntervalMs ?
                 heartbeatIntervalMs : EdgeConfiguration.heartbeatIntervalMs();
             batchWindowMs = null != batchWindowMs ? batchWindowMs : EdgeConfiguration.batchWindowMs();
@@ -253,6 +256,12 @@ public final class EdgeServer implements AutoCloseable
                 throw new IllegalArgumentException(
                     EdgeConfiguration.RING_CAPACITY_PROP_NAME + " must be a power of two: " + ringCapacity);
             }
+            if (Integer.bitCount(initialRingCapacity) != 1 || initialRingCapacity < 1024)
+            {
+                throw new IllegalArgumentException(EdgeConfiguration.RING_INITIAL_CAPACITY_PROP_NAME +
+                    " must be a power of two of at least 1024: " + initialRingCapacity);
+            }
+            initialRingCapacity = Math.min(initialRingCapacity, ringCapacity);
             final int largestEvent = maxPayloadLength + 48;
             if (!BatchFrameBuilder.fitsEmptyFrame(largestEvent, bufferSize) || largestEvent > ringCapacity / 8)
             {
@@ -432,6 +441,25 @@ public final class EdgeServer implements AutoCloseable
         {
             this.ringCapacity = ringCapacity;
             return this;
+        }
+
+        public int ringCapacity()
+        {
+            return ringCapacity;
+        }
+
+        /**
+         * A connection's first ring; it moves to one of {@link #ringCapacity()} when this fills.
+         */
+        public Context initialRingCapacity(final int initialRingCapacity)
+        {
+            this.initialRingCapacity = initialRingCapacity;
+            return this;
+        }
+
+        public int initialRingCapacity()
+        {
+            return initialRingCapacity;
         }
 
         public Context heartbeatIntervalMs(final long heartbeatIntervalMs)
@@ -645,9 +673,10 @@ public final class EdgeServer implements AutoCloseable
                 new ClassPathResourceManager(EdgeServer.class.getClassLoader(), "web"), notFound))
                 .addExactPath("/ws", open(served(EdgeTransport.WEBSOCKET, admission.guard(Admission.Kind.STREAM,
                     new WebSocketEndpoint(agent.commandQueue(), edgeCounters, epochClock, sessionIds,
-                    ctx.ringCapacity, ctx.streamParameters, ctx.pingIntervalMs, ctx.pongTimeoutMs, admission)), c), c))
+                    ctx.initialRingCapacity, ctx.ringCapacity, ctx.streamParameters, ctx.pingIntervalMs, ctx.pongTimeoutMs, admission)), c), c))
                 .addExactPath("/sse", open(served(EdgeTransport.SSE, admission.guard(Admission.Kind.STREAM,
-                    new SseEndpoint(agent.commandQueue(), edgeCounters, sessionIds, ctx.ringCapacity,
+                    new SseEndpoint(agent.commandQueue(), edgeCounters, sessionIds, ctx.initialRingCapacity,
+                    ctx.ringCapacity,
                     ctx.streamParameters)), c), c))
                 .addExactPath("/poll", open(admission.guard(Admission.Kind.POLL, new PollEndpoint(
                     agent.commandQueue(), edgeCounters, sessionIds, ctx.ringCapacity, ctx.pollMaxWaitMs,

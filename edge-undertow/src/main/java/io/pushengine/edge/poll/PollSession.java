@@ -76,8 +76,8 @@ public final class PollSession extends ClientSession implements ControlledMessag
         final EdgeCounters counters,
         final PollRingPool ringPool)
     {
-        super(sessionId, "poll", String.valueOf(exchange.getSourceAddress()), exchange.getIoThread(), ringCapacity,
-            ringBytes, options);
+        super(sessionId, "poll", String.valueOf(exchange.getSourceAddress()), exchange.getIoThread(),
+            ringCapacity, ringCapacity, ringBytes, options); // pooled rings, all of one size
         this.exchange = exchange;
         this.counters = counters;
         this.ringPool = ringPool;
@@ -146,13 +146,13 @@ public final class PollSession extends ClientSession implements ControlledMessag
     public void complete(final long cursor)
     {
         this.cursor = cursor;
-        this.answerRing = ringForRead();
+        this.answerRing = ringInUse();
         this.completed = true;
     }
 
     public boolean offerEvent(final EncodedEvent event)
     {
-        return ringForWrite().write(
+        return write(
             OutboundRingDescriptor.EVENT_MSG_TYPE_ID, event.jsonBuffer(), event.jsonOffset(), event.jsonLength());
     }
 
@@ -194,7 +194,7 @@ public final class PollSession extends ClientSession implements ControlledMessag
         position += out.putStringWithoutLengthAscii(position,
             ",\"reason\":\"events after fromSequence are no longer retained: poll again without after= for the " +
             "current values\"}");
-        return ringForWrite().write(OutboundRingDescriptor.CONTROL_MSG_TYPE_ID, out, 0, position);
+        return write(OutboundRingDescriptor.CONTROL_MSG_TYPE_ID, out, 0, position);
     }
 
     public boolean offerSnapshotBegin(final long correlationId)
@@ -210,7 +210,7 @@ public final class PollSession extends ClientSession implements ControlledMessag
         position += out.putStringWithoutLengthAscii(position, ",\"valueCount\":");
         position += out.putIntAscii(position, valueCount);
         out.putByte(position++, (byte)'}');
-        return ringForWrite().write(OutboundRingDescriptor.CONTROL_MSG_TYPE_ID, out, 0, position);
+        return write(OutboundRingDescriptor.CONTROL_MSG_TYPE_ID, out, 0, position);
     }
 
     private ExpandableArrayBuffer controlText()

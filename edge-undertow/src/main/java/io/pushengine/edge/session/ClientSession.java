@@ -2,6 +2,7 @@ package io.pushengine.edge.session;
 
 import io.pushengine.edge.backpressure.DeliveryPolicy;
 import io.pushengine.edge.fanout.TopicSubscription;
+import org.agrona.DirectBuffer;
 import org.agrona.concurrent.ControlledMessageHandler;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.agrona.concurrent.ringbuffer.OneToOneRingBuffer;
@@ -24,11 +25,14 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * is the only buffer that grows with a slow client, and it is bounded; what happens when it is full is each
  * subscription's {@link DeliveryPolicy}.
  * <p>
- * The ring is allocated by the fan-out when there is first something to send and released after it has stayed
- * empty for a while, so an idle connection holds no ring. Heartbeats do not use it: the IO thread writes them.
+ * The ring is allocated by the fan-out when there is first something to send, at a small initial capacity, and
+ * released after it has stayed empty for a while, so an idle connection holds no ring and a quiet one a small one.
+ * When a small ring has no room the fan-out goes on in a ring of the full capacity, linked after it: the IO thread
+ * reads the rings in the order they were linked ({@link RingLink}), so nothing is reordered. Only a full ring of
+ * the full capacity is a slow client. Heartbeats do not use rings: the IO thread writes them.
  * <p>
  * Threading: fields marked "fan-out" belong to the fan-out thread; the transport subclasses' IO state belongs to
- * the IO thread; {@link #ring}, {@link #flushScheduled}, {@link #closed} and {@link #lastProgressNs} are the
+ * the IO thread; the ring links, {@link #flushScheduled}, {@link #closed} and {@link #lastProgressNs} are the
  * handshake between them.
  */
 public abstract class ClientSession
@@ -36,6 +40,7 @@ public abstract class ClientSession
     private final long sessionId;
     private final String transport;
     private final String remoteAddress;
+    private final int initialRingCapacity;
     private final int ringCapacity;
     private final AtomicCounter ringBytes;
     protected final XnioIoThread ioThread;
@@ -49,6 +54,7 @@ public abstract class ClientSession
     private final long maxBytesPerSecond;
     private final long resumeFrom;
     private volatile OneToOneRingBuffer ring;
+    private RingLink readLink; // IO thread: the ring being read, or a link before it
     private volatile long heartbeatTimestampNs;
     private volatile long heartbeatLastGlobalSequence;
     private volatile long lastProgressNs = System.nanoTime();
@@ -65,6 +71,7 @@ public abstract class ClientSession
     private boolean inPendingList;
     private long lastOfferNs;
     private long lastRingWriteNs;
+    private RingLink lastLink; // the newest ring handed to the IO thread (only a link once released)
     private long lastOfferedSequence;
     private long idleSinceNs;
     private int fanOutIndex = -1;
@@ -79,15 +86,25 @@ public abstract class ClientSession
         final String transport,
         final String remoteAddress,
         final XnioIoThread ioThread,
+        final int initialRingCapacity,
         final int ringCapacity,
         final AtomicCounter ringBytes,
         final ConnectionOptions options)
     {
+        if (initialRingCapacity > ringCapacity)
+        {
+            throw new IllegalArgumentException(
+                "initial ring capacity " + initialRingCapacity + " > ring capacity " + ringCapacity);
+        }
         this.sessionId = sessionId;
         this.transport = transport;
         this.remoteAddress = remoteAddress;
         this.ioThread = ioThread;
+        this.initialRingCapacity = initialRingCapacity;
         this.ringCapacity = ringCapacity;
+        final RingLink start = new RingLink(null);
+        this.readLink = start;
+        this.lastLink = start;
         this.ringBytes = ringBytes;
         this.batchWindowMs = options.batchWindowMs();
         this.requestedPolicy = options.requestedPolicy();
@@ -314,18 +331,84 @@ public abstract class ClientSession
     }
 
     /**
-     * The ring to write into, allocated on first use. Fan-out thread.
+     * The ring to write into, allocated on first use at the initial capacity. Fan-out thread.
      */
     protected final OneToOneRingBuffer ringForWrite()
     {
         OneToOneRingBuffer ring = this.ring;
         if (null == ring)
         {
-            ring = newRing(ringCapacity);
-            ringBytes.getAndAdd(ringCapacity);
-            this.ring = ring;
+            ring = newRing(initialRingCapacity);
+            ringBytes.getAndAdd(initialRingCapacity);
+            startRing(ring);
         }
         return ring;
+    }
+
+    /**
+     * Write a message to the ring, moving to a ring of the full capacity when a smaller one has no room.
+     * Fan-out thread.
+     *
+     * @return false if it does not fit a ring of the full capacity either (the client is too slow).
+     */
+    protected final boolean write(final int msgTypeId, final DirectBuffer src, final int offset, final int length)
+    {
+        final OneToOneRingBuffer ring = ringForWrite();
+        if (length <= ring.maxMsgLength() && ring.write(msgTypeId, src, offset, length))
+        {
+            return true;
+        }
+        return growRing() && this.ring.write(msgTypeId, src, offset, length);
+    }
+
+    /**
+     * Claim space for a message as {@link #write} would; encode at the index in {@link #ringForWrite()}'s buffer,
+     * then commit there. Fan-out thread.
+     *
+     * @return the index, or a value {@code <= 0} if there is no room even in a ring of the full capacity.
+     */
+    protected final int claim(final int msgTypeId, final int length)
+    {
+        final OneToOneRingBuffer ring = ringForWrite();
+        if (length <= ring.maxMsgLength())
+        {
+            final int index = ring.tryClaim(msgTypeId, length);
+            if (index > 0)
+            {
+                return index;
+            }
+        }
+        return growRing() ? this.ring.tryClaim(msgTypeId, length) : -1;
+    }
+
+    /**
+     * A ring smaller than the full capacity that has no room is followed by one of the full capacity: the IO thread
+     * finishes the smaller one first, so the order is kept, and most connections, which never have much queued,
+     * hold only the small one. Fan-out thread.
+     */
+    private boolean growRing()
+    {
+        final OneToOneRingBuffer ring = this.ring;
+        if (ring.capacity() >= ringCapacity)
+        {
+            return false;
+        }
+        final OneToOneRingBuffer larger = newRing(ringCapacity);
+        ringBytes.getAndAdd(ringCapacity - ring.capacity()); // the smaller one goes once the IO thread has read it
+        startRing(larger);
+        return true;
+    }
+
+    /**
+     * Link a new ring after the last one. The link is published after every write to the older ring, so the IO
+     * thread that sees it has seen those writes. Fan-out thread.
+     */
+    private void startRing(final OneToOneRingBuffer ring)
+    {
+        final RingLink link = new RingLink(ring);
+        this.ring = ring;
+        lastLink.next = link;
+        lastLink = link;
     }
 
     /**
@@ -336,6 +419,14 @@ public abstract class ClientSession
     {
         return new OneToOneRingBuffer(new UnsafeBuffer(
             ByteBuffer.allocateDirect(capacity + RingBufferDescriptor.TRAILER_LENGTH)));
+    }
+
+    /**
+     * The ring being written, or null if there is none. Fan-out thread.
+     */
+    protected final OneToOneRingBuffer ringInUse()
+    {
+        return ring;
     }
 
     /**
@@ -350,8 +441,7 @@ public abstract class ClientSession
         if (null != ring && !pendingFlush && pendingSubscriptions.isEmpty() && 0 == ring.size() &&
             nowNs - lastRingWriteNs > idleNs)
         {
-            this.ring = null;
-            ringBytes.getAndAdd(-ringCapacity);
+            dropRing(ring);
             return true;
         }
         return false;
@@ -362,11 +452,18 @@ public abstract class ClientSession
      */
     public void releaseRing()
     {
+        final OneToOneRingBuffer ring = this.ring;
         if (null != ring)
         {
-            ring = null;
-            ringBytes.getAndAdd(-ringCapacity);
+            dropRing(ring);
         }
+    }
+
+    private void dropRing(final OneToOneRingBuffer ring)
+    {
+        this.ring = null;
+        lastLink.ring = null; // the link stays, so a later ring is read after whatever is left here
+        ringBytes.getAndAdd(-ring.capacity());
     }
 
     /**
@@ -578,11 +675,23 @@ public abstract class ClientSession
     // ---------------------------------------------------------------- IO thread
 
     /**
-     * The ring as the IO thread sees it now; null when nothing has been queued (or it was released).
+     * The ring to read now: the oldest one with something left in it, else the newest; null when nothing has been
+     * queued (or it was released). IO thread.
      */
     protected final OneToOneRingBuffer ringForRead()
     {
-        return ring;
+        RingLink link = readLink;
+        while (true)
+        {
+            final RingLink next = link.next; // read first: once there is a next ring, nothing more comes to this one
+            final OneToOneRingBuffer ring = link.ring;
+            if (null == next || (null != ring && ring.size() > 0))
+            {
+                readLink = link;
+                return ring;
+            }
+            link = next;
+        }
     }
 
     /**
@@ -661,4 +770,19 @@ public abstract class ClientSession
      * Close the connection. IO thread only.
      */
     protected abstract void closeOnIoThread(int code, String reason);
+
+    /**
+     * One ring in the order the IO thread reads them. The fan-out writes {@link #next} after its last write to
+     * {@link #ring}, and {@link #ring} becomes null when the ring is released (it is empty then).
+     */
+    private static final class RingLink
+    {
+        volatile OneToOneRingBuffer ring;
+        volatile RingLink next;
+
+        RingLink(final OneToOneRingBuffer ring)
+        {
+            this.ring = ring;
+        }
+    }
 }

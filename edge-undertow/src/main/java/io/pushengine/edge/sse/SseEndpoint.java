@@ -35,6 +35,7 @@ public final class SseEndpoint implements HttpHandler
     private final ManyToOneConcurrentArrayQueue<SessionCommand> commands;
     private final EdgeCounters counters;
     private final AtomicLong sessionIds;
+    private final int initialRingCapacity;
     private final int ringCapacity;
     private final StreamParameters parameters;
 
@@ -42,6 +43,7 @@ public final class SseEndpoint implements HttpHandler
         final ManyToOneConcurrentArrayQueue<SessionCommand> commands,
         final EdgeCounters counters,
         final AtomicLong sessionIds,
+        final int initialRingCapacity,
         final int ringCapacity,
         final StreamParameters parameters)
     {
@@ -49,6 +51,7 @@ public final class SseEndpoint implements HttpHandler
         this.commands = commands;
         this.counters = counters;
         this.sessionIds = sessionIds;
+        this.initialRingCapacity = initialRingCapacity;
         this.ringCapacity = ringCapacity;
     }
 
@@ -82,7 +85,8 @@ public final class SseEndpoint implements HttpHandler
             .put(X_ACCEL_BUFFERING, "no");
         final StreamSinkChannel sink = exchange.getResponseChannel();
         final SseSession session = new SseSession(
-            sessionIds.incrementAndGet(), exchange, sink, ringCapacity, counters.fanOut().ringBytes(), options, counters);
+            sessionIds.incrementAndGet(), exchange, sink, initialRingCapacity, ringCapacity, counters.fanOut().ringBytes(), options,
+            counters);
 
         if (!commands.offer(SessionCommand.register(session)))
         {

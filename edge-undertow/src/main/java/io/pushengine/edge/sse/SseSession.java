@@ -61,13 +61,14 @@ final class SseSession extends ClientSession implements ControlledMessageHandler
         final long sessionId,
         final HttpServerExchange exchange,
         final StreamSinkChannel sink,
+        final int initialRingCapacity,
         final int ringCapacity,
         final AtomicCounter ringBytes,
         final ConnectionOptions options,
         final EdgeCounters counters)
     {
-        super(sessionId, "sse", String.valueOf(exchange.getSourceAddress()), exchange.getIoThread(), ringCapacity,
-            ringBytes, options);
+        super(sessionId, "sse", String.valueOf(exchange.getSourceAddress()), exchange.getIoThread(),
+            initialRingCapacity, ringCapacity, ringBytes, options);
         this.exchange = exchange;
         this.sink = sink;
         this.counters = counters;
@@ -77,7 +78,7 @@ final class SseSession extends ClientSession implements ControlledMessageHandler
 
     public boolean offerEvent(final EncodedEvent event)
     {
-        return ringForWrite().write(OutboundRingDescriptor.EVENT_MSG_TYPE_ID, event.sseBuffer(), 0, event.sseLength());
+        return write(OutboundRingDescriptor.EVENT_MSG_TYPE_ID, event.sseBuffer(), 0, event.sseLength());
     }
 
     public boolean offerSubscribed(
@@ -110,7 +111,7 @@ final class SseSession extends ClientSession implements ControlledMessageHandler
         position += out.putStringWithoutLengthAscii(position, ",\"toTopicSequence\":");
         position += out.putLongAscii(position, toTopicSequence);
         position += out.putStringWithoutLengthAscii(position, "}\n\n");
-        return ringForWrite().write(OutboundRingDescriptor.CONTROL_MSG_TYPE_ID, out, 0, position);
+        return write(OutboundRingDescriptor.CONTROL_MSG_TYPE_ID, out, 0, position);
     }
 
     /**
@@ -122,7 +123,7 @@ final class SseSession extends ClientSession implements ControlledMessageHandler
         int position = out.putStringWithoutLengthAscii(0, "event: $snapshot-begin\ndata: {\"correlationId\":");
         position += out.putLongAscii(position, correlationId);
         position += out.putStringWithoutLengthAscii(position, "}\n\n");
-        return ringForWrite().write(OutboundRingDescriptor.CONTROL_MSG_TYPE_ID, out, 0, position);
+        return write(OutboundRingDescriptor.CONTROL_MSG_TYPE_ID, out, 0, position);
     }
 
     /**
@@ -141,7 +142,7 @@ final class SseSession extends ClientSession implements ControlledMessageHandler
         position += out.putStringWithoutLengthAscii(position, ",\"valueCount\":");
         position += out.putIntAscii(position, valueCount);
         position += out.putStringWithoutLengthAscii(position, "}\n\n");
-        return ringForWrite().write(OutboundRingDescriptor.CONTROL_MSG_TYPE_ID, out, 0, position);
+        return write(OutboundRingDescriptor.CONTROL_MSG_TYPE_ID, out, 0, position);
     }
 
     /**
@@ -159,7 +160,7 @@ final class SseSession extends ClientSession implements ControlledMessageHandler
         position += out.putStringWithoutLengthAscii(position, ",\"oldestRetained\":");
         position += out.putLongAscii(position, oldestRetained);
         position += out.putStringWithoutLengthAscii(position, "}\n\n");
-        return ringForWrite().write(OutboundRingDescriptor.CONTROL_MSG_TYPE_ID, out, 0, position);
+        return write(OutboundRingDescriptor.CONTROL_MSG_TYPE_ID, out, 0, position);
     }
 
     // ---------------------------------------------------------------- IO thread

@@ -62,6 +62,7 @@ public final class WebSocketEndpoint implements HttpHandler, WebSocketConnection
     private final EdgeCounters counters;
     private final EpochNanoClock epochClock;
     private final AtomicLong sessionIds;
+    private final int initialRingCapacity;
     private final int ringCapacity;
     private final StreamParameters parameters;
     private final long pingIntervalMs;
@@ -73,6 +74,7 @@ public final class WebSocketEndpoint implements HttpHandler, WebSocketConnection
         final EdgeCounters counters,
         final EpochNanoClock epochClock,
         final AtomicLong sessionIds,
+        final int initialRingCapacity,
         final int ringCapacity,
         final StreamParameters parameters,
         final long pingIntervalMs,
@@ -87,6 +89,7 @@ public final class WebSocketEndpoint implements HttpHandler, WebSocketConnection
         this.counters = counters;
         this.epochClock = epochClock;
         this.sessionIds = sessionIds;
+        this.initialRingCapacity = initialRingCapacity;
         this.ringCapacity = ringCapacity;
         this.handshakeHandler = new WebSocketProtocolHandshakeHandler(this, exchange -> HttpResponses.reject(
             exchange, 400, "this endpoint speaks WebSocket: send an Upgrade: websocket request", counters));
@@ -115,7 +118,7 @@ public final class WebSocketEndpoint implements HttpHandler, WebSocketConnection
         final ConnectionOptions options = exchange.getAttachment(OPTIONS);
         final AccessGrant grant = exchange.getAttachment(Admission.GRANT);
         final ConnectionLimiter.Permit permit = exchange.getAttachment(Admission.PERMIT);
-        final WebSocketSession session = new WebSocketSession(sessionIds.incrementAndGet(), channel, ringCapacity,
+        final WebSocketSession session = new WebSocketSession(sessionIds.incrementAndGet(), channel, initialRingCapacity, ringCapacity,
             counters.fanOut().ringBytes(), options, counters, epochClock);
         final ControlMessageListener listener = new ControlMessageListener(session, grant, permit, options.topics());
 

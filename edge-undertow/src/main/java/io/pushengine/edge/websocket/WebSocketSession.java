@@ -80,14 +80,15 @@ final class WebSocketSession extends ClientSession implements ControlledMessageH
     WebSocketSession(
         final long sessionId,
         final WebSocketChannel channel,
+        final int initialRingCapacity,
         final int ringCapacity,
         final AtomicCounter ringBytes,
         final ConnectionOptions options,
         final EdgeCounters counters,
         final EpochNanoClock epochClock)
     {
-        super(sessionId, "websocket", String.valueOf(channel.getSourceAddress()), channel.getIoThread(), ringCapacity,
-            ringBytes, options);
+        super(sessionId, "websocket", String.valueOf(channel.getSourceAddress()), channel.getIoThread(),
+            initialRingCapacity, ringCapacity, ringBytes, options);
         this.channel = channel;
         this.counters = counters;
         this.epochClock = epochClock;
@@ -97,20 +98,20 @@ final class WebSocketSession extends ClientSession implements ControlledMessageH
 
     public boolean offerEvent(final EncodedEvent event)
     {
-        return ringForWrite().write(OutboundRingDescriptor.EVENT_MSG_TYPE_ID, event.body(), 0, event.body().capacity());
+        return write(OutboundRingDescriptor.EVENT_MSG_TYPE_ID, event.body(), 0, event.body().capacity());
     }
 
     public boolean offerSubscribed(
         final long correlationId, final int topic, final long topicSequence, final String topicName)
     {
-        final OneToOneRingBuffer ring = ringForWrite();
         final int length = MessageHeaderEncoder.ENCODED_LENGTH + SubscribedEncoder.BLOCK_LENGTH +
             SubscribedEncoder.topicNameHeaderLength() + topicName.length();
-        final int index = ring.tryClaim(OutboundRingDescriptor.CONTROL_MSG_TYPE_ID, length);
+        final int index = claim(OutboundRingDescriptor.CONTROL_MSG_TYPE_ID, length);
         if (index <= 0)
         {
             return false;
         }
+        final OneToOneRingBuffer ring = ringForWrite();
         subscribedEncoder.wrapAndApplyHeader(ring.buffer(), index, fanOutHeaderEncoder)
             .correlationId(correlationId)
             .topic(topic)
@@ -130,13 +131,13 @@ final class WebSocketSession extends ClientSession implements ControlledMessageH
         final long fromTopicSequence,
         final long toTopicSequence)
     {
-        final OneToOneRingBuffer ring = ringForWrite();
         final int length = MessageHeaderEncoder.ENCODED_LENGTH + GapEncoder.BLOCK_LENGTH;
-        final int index = ring.tryClaim(OutboundRingDescriptor.CONTROL_MSG_TYPE_ID, length);
+        final int index = claim(OutboundRingDescriptor.CONTROL_MSG_TYPE_ID, length);
         if (index <= 0)
         {
             return false;
         }
+        final OneToOneRingBuffer ring = ringForWrite();
         gapEncoder.wrapAndApplyHeader(ring.buffer(), index, fanOutHeaderEncoder)
             .topic(topic)
             .fromSequence(fromSequence)
@@ -152,13 +153,13 @@ final class WebSocketSession extends ClientSession implements ControlledMessageH
     public boolean offerResumed(
         final long fromSequence, final long toSequence, final boolean complete, final long oldestRetained)
     {
-        final OneToOneRingBuffer ring = ringForWrite();
         final int length = MessageHeaderEncoder.ENCODED_LENGTH + ResumedEncoder.BLOCK_LENGTH;
-        final int index = ring.tryClaim(OutboundRingDescriptor.CONTROL_MSG_TYPE_ID, length);
+        final int index = claim(OutboundRingDescriptor.CONTROL_MSG_TYPE_ID, length);
         if (index <= 0)
         {
             return false;
         }
+        final OneToOneRingBuffer ring = ringForWrite();
         resumedEncoder.wrapAndApplyHeader(ring.buffer(), index, fanOutHeaderEncoder)
             .fromSequence(fromSequence)
             .toSequence(toSequence)
@@ -172,13 +173,13 @@ final class WebSocketSession extends ClientSession implements ControlledMessageH
 
     public boolean offerSnapshotBegin(final long correlationId)
     {
-        final OneToOneRingBuffer ring = ringForWrite();
         final int length = MessageHeaderEncoder.ENCODED_LENGTH + SnapshotBeginEncoder.BLOCK_LENGTH;
-        final int index = ring.tryClaim(OutboundRingDescriptor.CONTROL_MSG_TYPE_ID, length);
+        final int index = claim(OutboundRingDescriptor.CONTROL_MSG_TYPE_ID, length);
         if (index <= 0)
         {
             return false;
         }
+        final OneToOneRingBuffer ring = ringForWrite();
         snapshotBeginEncoder.wrapAndApplyHeader(ring.buffer(), index, fanOutHeaderEncoder).correlationId(correlationId);
         ring.commit(index);
         snapshotBeginEncoder.wrap(NOTHING, 0);
@@ -188,13 +189,13 @@ final class WebSocketSession extends ClientSession implements ControlledMessageH
 
     public boolean offerSnapshotEnd(final long correlationId, final long asOfSequence, final int valueCount)
     {
-        final OneToOneRingBuffer ring = ringForWrite();
         final int length = MessageHeaderEncoder.ENCODED_LENGTH + SnapshotEndEncoder.BLOCK_LENGTH;
-        final int index = ring.tryClaim(OutboundRingDescriptor.CONTROL_MSG_TYPE_ID, length);
+        final int index = claim(OutboundRingDescriptor.CONTROL_MSG_TYPE_ID, length);
         if (index <= 0)
         {
             return false;
         }
+        final OneToOneRingBuffer ring = ringForWrite();
         snapshotEndEncoder.wrapAndApplyHeader(ring.buffer(), index, fanOutHeaderEncoder)
             .correlationId(correlationId)
             .asOfSequence(asOfSequence)

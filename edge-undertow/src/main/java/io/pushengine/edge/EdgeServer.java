@@ -673,7 +673,8 @@ public final class EdgeServer implements AutoCloseable
                 new ClassPathResourceManager(EdgeServer.class.getClassLoader(), "web"), notFound))
                 .addExactPath("/ws", open(served(EdgeTransport.WEBSOCKET, admission.guard(Admission.Kind.STREAM,
                     new WebSocketEndpoint(agent.commandQueue(), edgeCounters, epochClock, sessionIds,
-                    ctx.initialRingCapacity, ctx.ringCapacity, ctx.streamParameters, ctx.pingIntervalMs, ctx.pongTimeoutMs, admission)), c), c))
+                    ctx.initialRingCapacity, ctx.ringCapacity, ctx.streamParameters, ctx.pingIntervalMs,
+                    ctx.pongTimeoutMs, admission)), c), c))
                 .addExactPath("/sse", open(served(EdgeTransport.SSE, admission.guard(Admission.Kind.STREAM,
                     new SseEndpoint(agent.commandQueue(), edgeCounters, sessionIds, ctx.initialRingCapacity,
                     ctx.ringCapacity,

@@ -64,4 +64,21 @@ class ConfigurationErrorsTest
             () -> new PushEngine.Context().journalDir(dir).ingressJwtSecret(shortKey).conclude());
         assertTrue(engine.getMessage().contains("at least 32 bytes"), engine.getMessage());
     }
+
+    @Test
+    void ringSizesThatAreNotPowersOfTwoAreRefused()
+    {
+        final IllegalArgumentException initial = assertThrows(IllegalArgumentException.class,
+            () -> new EdgeServer.Context().initialRingCapacity(3000).conclude());
+        assertTrue(initial.getMessage().contains("push.edge.ring.initial.capacity must be a power of two"),
+            initial.getMessage());
+        final IllegalArgumentException tooSmall = assertThrows(IllegalArgumentException.class,
+            () -> new EdgeServer.Context().initialRingCapacity(512).conclude());
+        assertTrue(tooSmall.getMessage().contains("at least 1024"), tooSmall.getMessage());
+        final IllegalArgumentException ring = assertThrows(IllegalArgumentException.class,
+            () -> new EdgeServer.Context().ringCapacity(100_000).conclude());
+        assertTrue(ring.getMessage().contains("push.edge.ring.capacity must be a power of two"), ring.getMessage());
+        assertEquals(64 * 1024, new EdgeServer.Context().ringCapacity(64 * 1024).initialRingCapacity(128 * 1024)
+            .conclude().initialRingCapacity(), "a first ring larger than the ring is the ring");
+    }
 }

@@ -85,8 +85,8 @@ public final class SseEndpoint implements HttpHandler
             .put(X_ACCEL_BUFFERING, "no");
         final StreamSinkChannel sink = exchange.getResponseChannel();
         final SseSession session = new SseSession(
-            sessionIds.incrementAndGet(), exchange, sink, initialRingCapacity, ringCapacity, counters.fanOut().ringBytes(), options,
-            counters);
+            sessionIds.incrementAndGet(), exchange, sink, initialRingCapacity, ringCapacity,
+            counters.fanOut().ringBytes(), options, counters);
 
         if (!commands.offer(SessionCommand.register(session)))
         {

@@ -118,8 +118,8 @@ public final class WebSocketEndpoint implements HttpHandler, WebSocketConnection
         final ConnectionOptions options = exchange.getAttachment(OPTIONS);
         final AccessGrant grant = exchange.getAttachment(Admission.GRANT);
         final ConnectionLimiter.Permit permit = exchange.getAttachment(Admission.PERMIT);
-        final WebSocketSession session = new WebSocketSession(sessionIds.incrementAndGet(), channel, initialRingCapacity, ringCapacity,
-            counters.fanOut().ringBytes(), options, counters, epochClock);
+        final WebSocketSession session = new WebSocketSession(sessionIds.incrementAndGet(), channel,
+            initialRingCapacity, ringCapacity, counters.fanOut().ringBytes(), options, counters, epochClock);
         final ControlMessageListener listener = new ControlMessageListener(session, grant, permit, options.topics());
 
         if (!commands.offer(SessionCommand.register(session)))

@@ -56,6 +56,13 @@ public class FanOutBenchmark
     @Param({ "1000", "10000" })
     int subscribers;
 
+    /**
+     * Bytes of each connection's ring: 4 KiB is the edge's first ring, 64 KiB its default full ring. The write
+     * position cycles through the whole ring, so the rings' cache footprint is this times {@link #subscribers}.
+     */
+    @Param({ "4096", "65536" })
+    int ringCapacity;
+
     private final UnsafeBuffer eventBuffer = new UnsafeBuffer(ByteBuffer.allocateDirect(256));
     private final MessageHeaderDecoder headerDecoder = new MessageHeaderDecoder();
     private final EventDecoder eventDecoder = new EventDecoder();
@@ -71,15 +78,15 @@ public class FanOutBenchmark
     {
         private static final MessageHandler DISCARD = (msgTypeId, buffer, index, length) -> {};
 
-        RingOnlySession(final long id, final AtomicCounter ringBytes, final ConnectionOptions options)
+        RingOnlySession(
+            final long id, final AtomicCounter ringBytes, final ConnectionOptions options, final int ringCapacity)
         {
-            super(id, "bench", "bench", null, 64 * 1024, 64 * 1024, ringBytes, options);
+            super(id, "bench", "bench", null, ringCapacity, ringCapacity, ringBytes, options);
         }
 
         public boolean offerEvent(final EncodedEvent event)
         {
-            return ringForWrite().write(
-                OutboundRingDescriptor.EVENT_MSG_TYPE_ID, event.body(), 0, event.body().capacity());
+            return write(OutboundRingDescriptor.EVENT_MSG_TYPE_ID, event.body(), 0, event.body().capacity());
         }
 
         public boolean offerSubscribed(final long correlationId, final int topic, final long topicSequence,
@@ -162,7 +169,7 @@ public class FanOutBenchmark
         final ConnectionOptions options = new ConnectionOptions(List.of(), 0, null, 0, ConnectionOptions.NO_RESUME, false);
         for (int i = 0; i < subscribers; i++)
         {
-            final RingOnlySession session = new RingOnlySession(i, c[13], options);
+            final RingOnlySession session = new RingOnlySession(i, c[13], options, ringCapacity);
             SessionCommand.offer(agent.commandQueue(), SessionCommand.register(session));
             SessionCommand.offer(agent.commandQueue(), SessionCommand.subscribe(session, "prices.EURUSD", 0));
         }

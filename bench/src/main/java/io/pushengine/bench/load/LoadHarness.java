@@ -27,6 +27,8 @@ import java.util.concurrent.locks.LockSupport;
  */
 public final class LoadHarness
 {
+    private static final long PLOT_TIMEOUT_MS = 60_000;
+
     private LoadHarness()
     {
     }
@@ -53,8 +55,16 @@ public final class LoadHarness
         {
             Files.createDirectories(settings.report.toAbsolutePath().getParent());
             Files.writeString(settings.report, markdown);
-            LoadReport.plot(results, settings.report.resolveSibling(plotName));
-            System.out.println("report: " + settings.report + " and " + settings.report.resolveSibling(plotName));
+            final Path png = settings.report.resolveSibling(plotName);
+            if (LoadReport.plotWithin(results, png, PLOT_TIMEOUT_MS))
+            {
+                System.out.println("report: " + settings.report + " and " + png);
+            }
+            else
+            {
+                System.out.println("report: " + settings.report + " (the plot did not finish within " +
+                    PLOT_TIMEOUT_MS / 1000 + " s and was not written)");
+            }
         }
         System.exit(0); // Netty's and Aeron's threads are gone by now; nothing is left to wait for
     }

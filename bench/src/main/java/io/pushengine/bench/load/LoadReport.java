@@ -13,6 +13,10 @@ import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * The results as a Markdown table (console and file) and, with a report file, a latency-by-percentile plot next to
@@ -142,6 +146,49 @@ final class LoadReport
         md.append('\n');
     }
 
+    /**
+     * Highest plotted level (99.9999999999 %): beyond it a double cannot tell percentiles apart.
+     */
+    static final double MAX_PLOT_LEVEL = 12;
+
+    /**
+     * {@link #plot} on a thread of its own, waited for at most {@code timeoutMs}: a charting library's bug must not
+     * keep the harness from stopping by itself.
+     *
+     * @return false if the plot did not finish in time (it is abandoned; the thread is a daemon).
+     */
+    static boolean plotWithin(final List<PhaseResult> results, final Path png, final long timeoutMs) throws Exception
+    {
+        final CompletableFuture<Void> done = new CompletableFuture<>();
+        final Thread plotter = new Thread(() ->
+        {
+            try
+            {
+                plot(results, png);
+                done.complete(null);
+            }
+            catch (final Throwable ex)
+            {
+                done.completeExceptionally(ex);
+            }
+        }, "load-report-plot");
+        plotter.setDaemon(true);
+        plotter.start();
+        try
+        {
+            done.get(timeoutMs, TimeUnit.MILLISECONDS);
+            return true;
+        }
+        catch (final TimeoutException ex)
+        {
+            return false;
+        }
+        catch (final ExecutionException ex)
+        {
+            throw ex.getCause() instanceof Exception ? (Exception)ex.getCause() : ex;
+        }
+    }
+
     static void plot(final List<PhaseResult> results, final Path png) throws Exception
     {
         final XYChart chart = new XYChartBuilder().width(900).height(560)
@@ -150,7 +197,7 @@ final class LoadReport
         chart.getStyler().setYAxisLogarithmic(true).setMarkerSize(3)
             .setLegendPosition(org.knowm.xchart.style.Styler.LegendPosition.InsideNW);
         // x is log10(1 / (1 - p)): 0 is the median's neighbour 0 %, 1 is 90 %, 2 is 99 %, 3 is 99.9 %
-        chart.getStyler().setxAxisTickLabelsFormattingFunction(x -> trim(100 * (1 - Math.pow(10, -x))) + "%");
+        chart.getStyler().setxAxisTickLabelsFormattingFunction(LoadReport::percentileLabel);
         for (final PhaseResult phase : results)
         {
             for (final PhaseResult.Transport t : phase.transports())
@@ -164,11 +211,12 @@ final class LoadReport
                 for (final HistogramIterationValue v : t.latency().percentiles(5))
                 {
                     final double percentile = v.getPercentileLevelIteratedTo();
-                    if (percentile >= 100.0)
+                    final double level = Math.log10(1 / (1 - percentile / 100));
+                    if (percentile >= 100.0 || !(level <= MAX_PLOT_LEVEL))
                     {
                         break;
                     }
-                    x.add(Math.log10(1 / (1 - percentile / 100)));
+                    x.add(level);
                     y.add(Math.max(0.001, v.getValueIteratedTo() / 1e6));
                 }
                 if (!x.isEmpty())
@@ -190,10 +238,16 @@ final class LoadReport
         out.println(markdown);
     }
 
-    private static String trim(final double percentile)
+    /**
+     * The percentile at {@code x = log10(1 / (1 - p))} with enough decimals that no two axis ticks share a label:
+     * XChart 3.8.8 loops forever on an axis whose tick labels repeat (knowm/XChart#799), which the harness met with a
+     * million-sample phase (ticks at 99.9995 % and 99.9999 % both read "99.999%" at three decimals).
+     */
+    static String percentileLabel(final double x)
     {
-        final String text = String.format(Locale.ROOT, percentile < 99 ? "%.0f" : "%.3f", percentile);
-        return text.contains(".") ? text.replaceAll("0+$", "").replaceAll("\\.$", "") : text;
+        final int decimals = Math.max(0, (int)Math.ceil(x - 2) + 2);
+        final String text = String.format(Locale.ROOT, "%." + decimals + "f", 100 * (1 - Math.pow(10, -x)));
+        return (text.contains(".") ? text.replaceAll("0+$", "").replaceAll("\\.$", "") : text) + "%";
     }
 
     private static String ms(final double value)

@@ -241,7 +241,7 @@ final class LoadReport
     /**
      * The percentile at {@code x = log10(1 / (1 - p))} with enough decimals that no two axis ticks share a label:
      * XChart 3.8.8 loops forever on an axis whose tick labels repeat (knowm/XChart#799), which the harness met with a
-     * million-sample phase (ticks at 99.9995 % and 99.9999 % both read "99.999%" at three decimals).
+     * million-sample phase (ticks from 99.9999 % up all read "100%" at three decimals).
      */
     static String percentileLabel(final double x)
     {

@@ -333,7 +333,7 @@ public abstract class ClientSession
     /**
      * The ring to write into, allocated on first use at the initial capacity. Fan-out thread.
      */
-    protected final OneToOneRingBuffer ringForWrite()
+    private OneToOneRingBuffer ringForWrite()
     {
         OneToOneRingBuffer ring = this.ring;
         if (null == ring)
@@ -362,7 +362,7 @@ public abstract class ClientSession
     }
 
     /**
-     * Claim space for a message as {@link #write} would; encode at the index in {@link #ringForWrite()}'s buffer,
+     * Claim space for a message as {@link #write} would; encode at the index in {@link #ringInUse()}'s buffer,
      * then commit there. Fan-out thread.
      *
      * @return the index, or a value {@code <= 0} if there is no room even in a ring of the full capacity.
@@ -422,7 +422,8 @@ public abstract class ClientSession
     }
 
     /**
-     * The ring being written, or null if there is none. Fan-out thread.
+     * The ring being written, or null if there is none (after a successful {@link #claim}, the ring claimed in).
+     * Fan-out thread.
      */
     protected final OneToOneRingBuffer ringInUse()
     {

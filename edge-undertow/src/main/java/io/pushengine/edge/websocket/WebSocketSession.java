@@ -111,7 +111,7 @@ final class WebSocketSession extends ClientSession implements ControlledMessageH
         {
             return false;
         }
-        final OneToOneRingBuffer ring = ringForWrite();
+        final OneToOneRingBuffer ring = ringInUse();
         subscribedEncoder.wrapAndApplyHeader(ring.buffer(), index, fanOutHeaderEncoder)
             .correlationId(correlationId)
             .topic(topic)
@@ -137,7 +137,7 @@ final class WebSocketSession extends ClientSession implements ControlledMessageH
         {
             return false;
         }
-        final OneToOneRingBuffer ring = ringForWrite();
+        final OneToOneRingBuffer ring = ringInUse();
         gapEncoder.wrapAndApplyHeader(ring.buffer(), index, fanOutHeaderEncoder)
             .topic(topic)
             .fromSequence(fromSequence)
@@ -159,7 +159,7 @@ final class WebSocketSession extends ClientSession implements ControlledMessageH
         {
             return false;
         }
-        final OneToOneRingBuffer ring = ringForWrite();
+        final OneToOneRingBuffer ring = ringInUse();
         resumedEncoder.wrapAndApplyHeader(ring.buffer(), index, fanOutHeaderEncoder)
             .fromSequence(fromSequence)
             .toSequence(toSequence)
@@ -179,7 +179,7 @@ final class WebSocketSession extends ClientSession implements ControlledMessageH
         {
             return false;
         }
-        final OneToOneRingBuffer ring = ringForWrite();
+        final OneToOneRingBuffer ring = ringInUse();
         snapshotBeginEncoder.wrapAndApplyHeader(ring.buffer(), index, fanOutHeaderEncoder).correlationId(correlationId);
         ring.commit(index);
         snapshotBeginEncoder.wrap(NOTHING, 0);
@@ -195,7 +195,7 @@ final class WebSocketSession extends ClientSession implements ControlledMessageH
         {
             return false;
         }
-        final OneToOneRingBuffer ring = ringForWrite();
+        final OneToOneRingBuffer ring = ringInUse();
         snapshotEndEncoder.wrapAndApplyHeader(ring.buffer(), index, fanOutHeaderEncoder)
             .correlationId(correlationId)
             .asOfSequence(asOfSequence)

@@ -25,6 +25,7 @@ public final class EdgeCounters implements AutoCloseable
     private final AtomicCounter publishRequests;
     private final AtomicCounter errors;
     private final AtomicCounter pingsSent;
+    private final AtomicCounter ioThreadWakeUps;
     private final AtomicCounter pongTimeouts;
     private final AtomicCounter polls;
     private final AtomicCounter pollsHeld;
@@ -52,6 +53,7 @@ public final class EdgeCounters implements AutoCloseable
         publishRequests = aeron.addCounter(CounterType.EDGE_PUBLISH_REQUESTS.typeId(), label);
         errors = aeron.addCounter(CounterType.EDGE_ERRORS.typeId(), label);
         pingsSent = aeron.addCounter(CounterType.EDGE_PINGS_SENT.typeId(), label);
+        ioThreadWakeUps = aeron.addCounter(CounterType.EDGE_IO_THREAD_WAKE_UPS.typeId(), label);
         pongTimeouts = aeron.addCounter(CounterType.EDGE_PONG_TIMEOUTS.typeId(), label);
         polls = aeron.addCounter(CounterType.EDGE_POLLS.typeId(), label);
         pollsHeld = aeron.addCounter(CounterType.EDGE_POLLS_HELD.typeId(), label);
@@ -152,6 +154,11 @@ public final class EdgeCounters implements AutoCloseable
         return errors;
     }
 
+    public AtomicCounter ioThreadWakeUps()
+    {
+        return ioThreadWakeUps;
+    }
+
     public AtomicCounter pingsSent()
     {
         return pingsSent;
@@ -220,7 +227,7 @@ public final class EdgeCounters implements AutoCloseable
     public void close()
     {
         CloseHelper.closeAll(connections, webSocketConnections, sseConnections, connectionsOpened, connectionsClosed,
-            framesOut, bytesOut, protocolErrors, httpRejected, publishRequests, errors, pingsSent, pongTimeouts,
+            framesOut, bytesOut, protocolErrors, httpRejected, publishRequests, errors, pingsSent, ioThreadWakeUps, pongTimeouts,
             polls, pollsHeld, pollsEmpty, authFailures, forbidden, originRejections, limitRejections, tokenExpiryCloses,
             requestTimeouts, silentCloses,
             fanOut.eventsIn(), fanOut.eventsOut(), fanOut.slowConsumerDisconnects(), fanOut.lagDisconnects(),

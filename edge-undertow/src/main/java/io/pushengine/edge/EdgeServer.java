@@ -24,6 +24,7 @@ import io.pushengine.edge.http.ReadyHandler;
 import io.pushengine.edge.http.StreamParameters;
 import io.pushengine.edge.http.TopicsHandler;
 import io.pushengine.edge.poll.PollEndpoint;
+import io.pushengine.edge.session.IoThreadFlushers;
 import io.pushengine.edge.sse.SseEndpoint;
 import io.pushengine.edge.websocket.WebSocketEndpoint;
 import io.undertow.UndertowOptions;
@@ -72,6 +73,7 @@ import java.util.function.Supplier;
 public final class EdgeServer implements AutoCloseable
 {
     private static final Logger LOG = LoggerFactory.getLogger(EdgeServer.class);
+    private static final int IO_THREAD_FLUSH_QUEUE_CAPACITY = 64 * 1024;
 
     /**
      * Configuration of an edge. Defaults from {@link EdgeConfiguration}; single use.
@@ -664,6 +666,8 @@ public final class EdgeServer implements AutoCloseable
             AgentRunner.startOnThread(runner);
 
             final AtomicLong sessionIds = new AtomicLong();
+            final IoThreadFlushers flushers = new IoThreadFlushers(IO_THREAD_FLUSH_QUEUE_CAPACITY,
+                ctx.ringCapacity, edgeCounters.ioThreadWakeUps());
             final EdgeCounters c = edgeCounters;
             final HttpHandler notFound = exchange -> HttpResponses.reject(
                 exchange, 404, "no such endpoint: " + exchange.getRequestPath(), c);
@@ -674,14 +678,14 @@ public final class EdgeServer implements AutoCloseable
                 .addExactPath("/ws", open(served(EdgeTransport.WEBSOCKET, admission.guard(Admission.Kind.STREAM,
                     new WebSocketEndpoint(agent.commandQueue(), edgeCounters, epochClock, sessionIds,
                     ctx.initialRingCapacity, ctx.ringCapacity, ctx.streamParameters, ctx.pingIntervalMs,
-                    ctx.pongTimeoutMs, admission)), c), c))
+                    ctx.pongTimeoutMs, admission, flushers)), c), c))
                 .addExactPath("/sse", open(served(EdgeTransport.SSE, admission.guard(Admission.Kind.STREAM,
                     new SseEndpoint(agent.commandQueue(), edgeCounters, sessionIds, ctx.initialRingCapacity,
                     ctx.ringCapacity,
-                    ctx.streamParameters)), c), c))
+                    ctx.streamParameters, flushers)), c), c))
                 .addExactPath("/poll", open(admission.guard(Admission.Kind.POLL, new PollEndpoint(
                     agent.commandQueue(), edgeCounters, sessionIds, ctx.ringCapacity, ctx.pollMaxWaitMs,
-                    ctx.servedTransports)), c))
+                    ctx.servedTransports, flushers)), c))
                 .addPrefixPath("/publish", admission.guard(Admission.Kind.PUBLISH, publishHandler))
                 .addExactPath("/topics", admission.guard(Admission.Kind.READ,
                     new TopicsHandler(agent::declaredTopics)))

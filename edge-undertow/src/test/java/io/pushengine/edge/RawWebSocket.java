@@ -60,6 +60,24 @@ final class RawWebSocket
     }
 
     /**
+     * Send one client frame (masked, as RFC 6455 requires of clients; payload under 126 bytes).
+     */
+    static void writeFrame(final OutputStream out, final int opcode, final byte[] payload) throws Exception
+    {
+        final byte[] mask = { 0x11, 0x22, 0x33, 0x44 };
+        final byte[] frame = new byte[6 + payload.length];
+        frame[0] = (byte)(0x80 | opcode);
+        frame[1] = (byte)(0x80 | payload.length);
+        System.arraycopy(mask, 0, frame, 2, 4);
+        for (int i = 0; i < payload.length; i++)
+        {
+            frame[6 + i] = (byte)(payload[i] ^ mask[i & 3]);
+        }
+        out.write(frame);
+        out.flush();
+    }
+
+    /**
      * Read one (unmasked, unfragmented) server frame.
      */
     static Frame readFrame(final DataInputStream in) throws Exception

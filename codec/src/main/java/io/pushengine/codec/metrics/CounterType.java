@@ -131,6 +131,9 @@ public enum CounterType
     EDGE_REQUEST_TIMEOUTS(1249, "push_edge_request_timeouts_total", false,
         "Connections cut off (408) because a request's headers did not all arrive within the handshake timeout " +
         "(slowloris)"),
+    EDGE_IO_THREAD_WAKE_UPS(1251, "push_edge_io_thread_wake_ups_total", false,
+        "Tasks the fan-out handed to IO threads: one per IO thread per duty cycle that gave its connections work " +
+        "(compare with push_edge_frames_out_total)"),
     EDGE_SILENT_CLOSES(1250, "push_edge_silent_closes_total", false,
         "Connections closed because they sent nothing within the handshake timeout: new ones that never send a " +
         "request (or a browser's unused preconnect), and keep-alive ones idle after a request");

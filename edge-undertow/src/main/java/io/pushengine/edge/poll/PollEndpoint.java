@@ -7,6 +7,7 @@ import io.pushengine.edge.http.HttpResponses;
 import io.pushengine.edge.http.StreamParameters;
 import io.pushengine.edge.http.TopicsParameter;
 import io.pushengine.edge.session.ConnectionOptions;
+import io.pushengine.edge.session.IoThreadFlushers;
 import io.undertow.server.HttpHandler;
 import io.undertow.server.HttpServerExchange;
 import io.undertow.util.Methods;
@@ -40,6 +41,7 @@ public final class PollEndpoint implements HttpHandler
     private final boolean longPoll;
     private final boolean shortPoll;
     private final PollRingPool ringPool;
+    private final IoThreadFlushers flushers;
 
     public PollEndpoint(
         final ManyToOneConcurrentArrayQueue<SessionCommand> commands,
@@ -47,8 +49,10 @@ public final class PollEndpoint implements HttpHandler
         final AtomicLong sessionIds,
         final int ringCapacity,
         final long maxWaitMs,
-        final Set<EdgeTransport> transports)
+        final Set<EdgeTransport> transports,
+        final IoThreadFlushers flushers)
     {
+        this.flushers = flushers;
         this.commands = commands;
         this.counters = counters;
         this.sessionIds = sessionIds;
@@ -107,7 +111,7 @@ public final class PollEndpoint implements HttpHandler
     private void hold(final HttpServerExchange exchange, final ConnectionOptions options, final long waitMs)
     {
         final PollSession session = new PollSession(
-            sessionIds.incrementAndGet(), exchange, ringCapacity, counters.fanOut().ringBytes(), options, counters,
+            sessionIds.incrementAndGet(), exchange, flushers.forThread(exchange.getIoThread()), ringCapacity, counters.fanOut().ringBytes(), options, counters,
             ringPool);
         if (!commands.offer(SessionCommand.register(session)))
         {

@@ -2,6 +2,7 @@ package io.pushengine.edge.poll;
 
 import io.pushengine.edge.EdgeCounters;
 import io.pushengine.edge.session.ClientSession;
+import io.pushengine.edge.session.IoThreadFlusher;
 import io.pushengine.edge.session.ConnectionOptions;
 import io.pushengine.edge.session.EncodedEvent;
 import io.pushengine.edge.session.OutboundRingDescriptor;
@@ -70,13 +71,14 @@ public final class PollSession extends ClientSession implements ControlledMessag
     PollSession(
         final long sessionId,
         final HttpServerExchange exchange,
+        final IoThreadFlusher flusher,
         final int ringCapacity,
         final AtomicCounter ringBytes,
         final ConnectionOptions options,
         final EdgeCounters counters,
         final PollRingPool ringPool)
     {
-        super(sessionId, "poll", String.valueOf(exchange.getSourceAddress()), exchange.getIoThread(),
+        super(sessionId, "poll", String.valueOf(exchange.getSourceAddress()), flusher,
             ringCapacity, ringCapacity, ringBytes, options); // pooled rings, all of one size
         this.exchange = exchange;
         this.counters = counters;

@@ -44,11 +44,12 @@ public abstract class ClientSession
     private final int ringCapacity;
     private final AtomicCounter ringBytes;
     protected final XnioIoThread ioThread;
+    protected final IoThreadFlusher flusher;
+    private final AtomicBoolean queuedForIoThread = new AtomicBoolean();
     private final AtomicBoolean flushScheduled = new AtomicBoolean();
     private final AtomicBoolean heartbeatScheduled = new AtomicBoolean();
-    private final Runnable flushTask = this::runFlush;
+    private final Runnable queuedWorkTask = this::runQueuedWork;
     private final Runnable windowTask = this::onBatchWindowEnd;
-    private final Runnable heartbeatTask = this::runHeartbeat;
     private final long batchWindowMs;
     private final DeliveryPolicy requestedPolicy;
     private final long maxBytesPerSecond;
@@ -85,7 +86,7 @@ public abstract class ClientSession
         final long sessionId,
         final String transport,
         final String remoteAddress,
-        final XnioIoThread ioThread,
+        final IoThreadFlusher flusher,
         final int initialRingCapacity,
         final int ringCapacity,
         final AtomicCounter ringBytes,
@@ -99,7 +100,8 @@ public abstract class ClientSession
         this.sessionId = sessionId;
         this.transport = transport;
         this.remoteAddress = remoteAddress;
-        this.ioThread = ioThread;
+        this.flusher = flusher;
+        this.ioThread = null == flusher ? null : flusher.ioThread();
         this.initialRingCapacity = initialRingCapacity;
         this.ringCapacity = ringCapacity;
         final RingLink start = new RingLink(null);
@@ -621,13 +623,14 @@ public abstract class ClientSession
     }
 
     /**
-     * Ask the IO thread to drain the ring. At most one task is queued per connection however many events arrive.
+     * Ask the IO thread to drain the ring. The connection joins its IO thread's next pass at most once however many
+     * events arrive ({@link IoThreadFlusher}).
      */
     public void requestFlush()
     {
         if (!closed && flushScheduled.compareAndSet(false, true))
         {
-            ioThread.execute(flushTask);
+            queueForIoThread();
         }
     }
 
@@ -640,8 +643,24 @@ public abstract class ClientSession
         heartbeatLastGlobalSequence = lastGlobalSequence;
         if (!closed && heartbeatScheduled.compareAndSet(false, true))
         {
-            ioThread.execute(heartbeatTask);
+            queueForIoThread();
         }
+    }
+
+    private void queueForIoThread()
+    {
+        if (queuedForIoThread.compareAndSet(false, true))
+        {
+            flusher.requestFlush(this);
+        }
+    }
+
+    /**
+     * The task that runs this connection's queued work on its own, when its IO thread's queue is full.
+     */
+    Runnable flushTask()
+    {
+        return queuedWorkTask;
     }
 
     /**
@@ -720,6 +739,22 @@ public abstract class ClientSession
      * With a batching window, the first signal opens the window and events arriving until it ends go out together
      * (up to a frame); without one, drain at once. A backlog is drained without waiting for further windows.
      */
+    /**
+     * What the fan-out asked for since the last pass: a flush, a heartbeat, or both. IO thread.
+     */
+    void runQueuedWork()
+    {
+        queuedForIoThread.set(false);
+        if (flushScheduled.get())
+        {
+            runFlush();
+        }
+        if (heartbeatScheduled.get())
+        {
+            runHeartbeat();
+        }
+    }
+
     private void runFlush()
     {
         flushScheduled.set(false);

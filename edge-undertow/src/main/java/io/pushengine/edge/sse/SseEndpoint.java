@@ -8,6 +8,7 @@ import io.pushengine.edge.fanout.SessionCommand;
 import io.pushengine.edge.http.HttpResponses;
 import io.pushengine.edge.http.StreamParameters;
 import io.pushengine.edge.session.ConnectionOptions;
+import io.pushengine.edge.session.IoThreadFlushers;
 import io.undertow.server.HttpHandler;
 import io.undertow.server.HttpServerExchange;
 import io.undertow.util.Headers;
@@ -38,6 +39,7 @@ public final class SseEndpoint implements HttpHandler
     private final int initialRingCapacity;
     private final int ringCapacity;
     private final StreamParameters parameters;
+    private final IoThreadFlushers flushers;
 
     public SseEndpoint(
         final ManyToOneConcurrentArrayQueue<SessionCommand> commands,
@@ -45,8 +47,10 @@ public final class SseEndpoint implements HttpHandler
         final AtomicLong sessionIds,
         final int initialRingCapacity,
         final int ringCapacity,
-        final StreamParameters parameters)
+        final StreamParameters parameters,
+        final IoThreadFlushers flushers)
     {
+        this.flushers = flushers;
         this.parameters = parameters;
         this.commands = commands;
         this.counters = counters;
@@ -85,7 +89,7 @@ public final class SseEndpoint implements HttpHandler
             .put(X_ACCEL_BUFFERING, "no");
         final StreamSinkChannel sink = exchange.getResponseChannel();
         final SseSession session = new SseSession(
-            sessionIds.incrementAndGet(), exchange, sink, initialRingCapacity, ringCapacity,
+            sessionIds.incrementAndGet(), exchange, flushers.forThread(exchange.getIoThread()), sink, initialRingCapacity, ringCapacity,
             counters.fanOut().ringBytes(), options, counters);
 
         if (!commands.offer(SessionCommand.register(session)))

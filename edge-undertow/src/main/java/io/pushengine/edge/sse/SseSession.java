@@ -3,6 +3,7 @@ package io.pushengine.edge.sse;
 import io.pushengine.edge.EdgeCounters;
 import io.pushengine.edge.http.Json;
 import io.pushengine.edge.session.ClientSession;
+import io.pushengine.edge.session.IoThreadFlusher;
 import io.pushengine.edge.session.ConnectionOptions;
 import io.pushengine.edge.session.EncodedEvent;
 import io.pushengine.edge.session.OutboundRingDescriptor;
@@ -60,6 +61,7 @@ final class SseSession extends ClientSession implements ControlledMessageHandler
     SseSession(
         final long sessionId,
         final HttpServerExchange exchange,
+        final IoThreadFlusher flusher,
         final StreamSinkChannel sink,
         final int initialRingCapacity,
         final int ringCapacity,
@@ -67,7 +69,7 @@ final class SseSession extends ClientSession implements ControlledMessageHandler
         final ConnectionOptions options,
         final EdgeCounters counters)
     {
-        super(sessionId, "sse", String.valueOf(exchange.getSourceAddress()), exchange.getIoThread(),
+        super(sessionId, "sse", String.valueOf(exchange.getSourceAddress()), flusher,
             initialRingCapacity, ringCapacity, ringBytes, options);
         this.exchange = exchange;
         this.sink = sink;

@@ -17,6 +17,7 @@ import io.pushengine.edge.fanout.SessionCommand;
 import io.pushengine.edge.http.HttpResponses;
 import io.pushengine.edge.http.StreamParameters;
 import io.pushengine.edge.session.ConnectionOptions;
+import io.pushengine.edge.session.IoThreadFlushers;
 import io.undertow.server.HttpHandler;
 import io.undertow.server.HttpServerExchange;
 import io.undertow.util.AttachmentKey;
@@ -25,6 +26,7 @@ import io.undertow.websockets.WebSocketProtocolHandshakeHandler;
 import io.undertow.websockets.core.AbstractReceiveListener;
 import io.undertow.websockets.core.BufferedBinaryMessage;
 import io.undertow.websockets.core.BufferedTextMessage;
+import io.undertow.websockets.core.CloseMessage;
 import io.undertow.websockets.core.WebSocketChannel;
 import io.undertow.websockets.spi.WebSocketHttpExchange;
 import org.agrona.concurrent.EpochNanoClock;
@@ -68,6 +70,7 @@ public final class WebSocketEndpoint implements HttpHandler, WebSocketConnection
     private final long pingIntervalMs;
     private final long pongTimeoutMs;
     private final Admission admission;
+    private final IoThreadFlushers flushers;
 
     public WebSocketEndpoint(
         final ManyToOneConcurrentArrayQueue<SessionCommand> commands,
@@ -79,8 +82,10 @@ public final class WebSocketEndpoint implements HttpHandler, WebSocketConnection
         final StreamParameters parameters,
         final long pingIntervalMs,
         final long pongTimeoutMs,
-        final Admission admission)
+        final Admission admission,
+        final IoThreadFlushers flushers)
     {
+        this.flushers = flushers;
         this.admission = admission;
         this.parameters = parameters;
         this.pingIntervalMs = pingIntervalMs;
@@ -119,6 +124,7 @@ public final class WebSocketEndpoint implements HttpHandler, WebSocketConnection
         final AccessGrant grant = exchange.getAttachment(Admission.GRANT);
         final ConnectionLimiter.Permit permit = exchange.getAttachment(Admission.PERMIT);
         final WebSocketSession session = new WebSocketSession(sessionIds.incrementAndGet(), channel,
+            flushers.forThread(channel.getIoThread()),
             initialRingCapacity, ringCapacity, counters.fanOut().ringBytes(), options, counters, epochClock);
         final ControlMessageListener listener = new ControlMessageListener(session, grant, permit, options.topics());
 
@@ -264,6 +270,44 @@ public final class WebSocketEndpoint implements HttpHandler, WebSocketConnection
         protected long getMaxTextBufferSize()
         {
             return MAX_CONTROL_MESSAGE_LENGTH;
+        }
+
+        /**
+         * Answered by the session's own writer (Undertow's would interleave with our frames).
+         */
+        protected void onFullPingMessage(final WebSocketChannel channel, final BufferedBinaryMessage message)
+        {
+            final Pooled<ByteBuffer[]> data = message.getData();
+            try
+            {
+                final ByteBuffer[] buffers = data.getResource();
+                final ByteBuffer payload = buffers.length == 1 ? buffers[0] : concatenate(buffers);
+                final byte[] bytes = new byte[payload.remaining()];
+                payload.get(bytes);
+                session.onPing(bytes);
+            }
+            finally
+            {
+                data.free();
+            }
+        }
+
+        /**
+         * Echoed by the session's own writer, which then closes the connection.
+         */
+        protected void onFullCloseMessage(final WebSocketChannel channel, final BufferedBinaryMessage message)
+        {
+            final Pooled<ByteBuffer[]> data = message.getData();
+            try
+            {
+                final ByteBuffer[] buffers = data.getResource();
+                final CloseMessage close = new CloseMessage(buffers);
+                session.onPeerClose(CloseMessage.isValid(close.getCode()) ? close.getCode() : CloseMessage.PROTOCOL_ERROR);
+            }
+            finally
+            {
+                data.free();
+            }
         }
 
         protected void onFullPongMessage(final WebSocketChannel channel, final BufferedBinaryMessage message)

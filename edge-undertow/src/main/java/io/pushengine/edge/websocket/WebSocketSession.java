@@ -14,11 +14,10 @@ import io.pushengine.edge.EdgeCounters;
 import io.pushengine.edge.session.ClientSession;
 import io.pushengine.edge.session.ConnectionOptions;
 import io.pushengine.edge.session.EncodedEvent;
+import io.pushengine.edge.session.IoThreadFlusher;
+import java.nio.charset.StandardCharsets;
 import io.pushengine.edge.session.OutboundRingDescriptor;
-import io.undertow.connector.PooledByteBuffer;
-import io.undertow.websockets.core.WebSocketCallback;
 import io.undertow.websockets.core.WebSocketChannel;
-import io.undertow.websockets.core.WebSockets;
 import org.agrona.MutableDirectBuffer;
 import org.agrona.concurrent.ControlledMessageHandler;
 import org.agrona.concurrent.EpochNanoClock;
@@ -38,11 +37,18 @@ import java.util.concurrent.TimeUnit;
  * of every event waiting (up to the frame size), or a control message on its own; the next frame is built only
  * when Undertow reports the previous one written, so nothing queues inside Undertow.
  */
-final class WebSocketSession extends ClientSession implements ControlledMessageHandler, WebSocketCallback<Void>
+final class WebSocketSession extends ClientSession implements ControlledMessageHandler
 {
     private static final Logger LOG = LoggerFactory.getLogger(WebSocketSession.class);
     private static final int SEQUENCE_OFFSET = EventDecoder.globalSequenceEncodingOffset();
     private static final long CLOSE_GRACE_MS = 5_000;
+    /**
+     * A {@code Batch} frame carries events up to this many bytes (one larger event goes alone); a drain builds
+     * frames while the scratch has room for one more of this size.
+     */
+    private static final int MAX_PAYLOAD_LENGTH = 16 * 1024;
+    private static final int MAX_FRAME_LENGTH = WebSocketFrames.MAX_HEADER_LENGTH + MAX_PAYLOAD_LENGTH;
+    private static final byte[] PING_FRAME = WebSocketFrames.frame(WebSocketFrames.OPCODE_PING, new byte[0], 0);
     /**
      * Encoders and views are pointed here after use: an SBE flyweight keeps a reference to the buffer it last
      * wrapped, which would keep a released ring or a pooled buffer alive for as long as the connection.
@@ -58,8 +64,8 @@ final class WebSocketSession extends ClientSession implements ControlledMessageH
     private final MessageHeaderEncoder ioHeaderEncoder = new MessageHeaderEncoder();
     private final HeartbeatEncoder heartbeatEncoder = new HeartbeatEncoder();
     private final BatchFrameBuilder batchBuilder = new BatchFrameBuilder();
-    private final UnsafeBuffer frameBuffer = new UnsafeBuffer(0, 0);
     private final WebSocketChannel channel;
+    private final WebSocketSocketWriter writer;
     private final EdgeCounters counters;
     private final EpochNanoClock epochClock;
 
@@ -67,11 +73,11 @@ final class WebSocketSession extends ClientSession implements ControlledMessageH
     private XnioExecutor.Key pingTimer;
     private long lastPeerActivityNs = System.nanoTime();
     private long silenceLimitNs;
-    private boolean inFlight;
     private boolean closing;
     private boolean batching;
+    private int payloadOffset;
+    private long frameTimestampNs;
     private int controlLength;
-    private int frameLength;
     private int eventsInFrame;
     private long framesSent;
     private long eventsSent;
@@ -80,6 +86,7 @@ final class WebSocketSession extends ClientSession implements ControlledMessageH
     WebSocketSession(
         final long sessionId,
         final WebSocketChannel channel,
+        final IoThreadFlusher flusher,
         final int initialRingCapacity,
         final int ringCapacity,
         final AtomicCounter ringBytes,
@@ -87,9 +94,10 @@ final class WebSocketSession extends ClientSession implements ControlledMessageH
         final EdgeCounters counters,
         final EpochNanoClock epochClock)
     {
-        super(sessionId, "websocket", String.valueOf(channel.getSourceAddress()), channel.getIoThread(),
+        super(sessionId, "websocket", String.valueOf(channel.getSourceAddress()), flusher,
             initialRingCapacity, ringCapacity, ringBytes, options);
         this.channel = channel;
+        this.writer = new WebSocketSocketWriter(channel, this::onSocketDrained, this::onSocketFailed);
         this.counters = counters;
         this.epochClock = epochClock;
     }
@@ -208,45 +216,83 @@ final class WebSocketSession extends ClientSession implements ControlledMessageH
 
     // ---------------------------------------------------------------- IO thread
 
+    /**
+     * Everything waiting in the rings, as frames built in the IO thread's scratch buffer ({@code Batch} frames of
+     * as many events as fit, a control message alone in its frame), written in one call; again while the rings
+     * hold more than one call's worth. What the socket does not take is kept by the writer, and nothing more is
+     * built until it has gone: under load, events pile up in the ring meanwhile and leave together in the next
+     * call (natural batching: the busier the connection, the more each write carries).
+     */
     protected void drain()
     {
-        if (inFlight || closing)
+        if (closing || writer.hasPending())
         {
             return;
         }
         onProgress();
-        final OneToOneRingBuffer ring = ringForRead();
-        if (null == ring)
+        final UnsafeBuffer scratch = flusher.scratch();
+        final ByteBuffer scratchBytes = flusher.scratchByteBuffer();
+        final long sentTimestampNs = epochClock.nanoTime();
+        while (true)
         {
-            return;
+            int position = 0;
+            while (scratch.capacity() - position >= MAX_FRAME_LENGTH)
+            {
+                final OneToOneRingBuffer ring = ringForRead();
+                if (null == ring)
+                {
+                    break;
+                }
+                final int frameLength = buildFrame(ring, scratch, position, sentTimestampNs);
+                if (0 == frameLength)
+                {
+                    break;
+                }
+                position += frameLength;
+            }
+            if (0 == position)
+            {
+                return;
+            }
+            counters.bytesOut().getAndAddRelease(position);
+            scratchBytes.limit(position).position(0);
+            if (!writer.write(scratchBytes))
+            {
+                return; // the writer kept the rest; it calls drain() again once the socket has taken it
+            }
         }
+    }
 
-        final PooledByteBuffer pooled = channel.getBufferPool().allocate();
-        final ByteBuffer byteBuffer = pooled.getBuffer();
-        byteBuffer.clear();
-        frameBuffer.wrap(byteBuffer);
+    /**
+     * One frame at {@code frameStart}: a {@code Batch} of the events at the head of the ring, or the control
+     * message there.
+     *
+     * @return the frame's length, 0 if the ring had nothing.
+     */
+    private int buildFrame(
+        final OneToOneRingBuffer ring, final UnsafeBuffer scratch, final int frameStart, final long sentTimestampNs)
+    {
+        payloadOffset = frameStart + WebSocketFrames.MAX_HEADER_LENGTH;
+        frameTimestampNs = sentTimestampNs;
         batching = false;
         controlLength = 0;
         eventsInFrame = 0;
-
         readAcrossWrap(ring, this);
-
-        frameLength = batching ? batchBuilder.finish() : controlLength;
-        frameBuffer.wrap(NOTHING);
-        if (0 == frameLength)
+        final int payloadLength = batching ? (eventsInFrame > 0 ? batchBuilder.finish() : 0) : controlLength;
+        if (0 == payloadLength)
         {
-            pooled.close();
-            return;
+            return 0;
         }
-
-        byteBuffer.limit(frameLength).position(0);
-        inFlight = true;
-        WebSockets.sendBinary(pooled, channel, this);
+        framesSent++;
+        eventsSent += eventsInFrame;
+        counters.framesOut().incrementRelease();
+        return WebSocketFrames.finishFrame(scratch, frameStart, WebSocketFrames.OPCODE_BINARY, payloadLength);
     }
 
     public ControlledMessageHandler.Action onMessage(
         final int msgTypeId, final MutableDirectBuffer buffer, final int index, final int length)
     {
+        final UnsafeBuffer scratch = flusher.scratch();
         if (OutboundRingDescriptor.EVENT_MSG_TYPE_ID == msgTypeId)
         {
             if (controlLength > 0)
@@ -255,12 +301,23 @@ final class WebSocketSession extends ClientSession implements ControlledMessageH
             }
             if (!batching)
             {
-                batchBuilder.begin(frameBuffer, 0, frameBuffer.capacity(), epochClock.nanoTime());
+                batchBuilder.begin(scratch, payloadOffset, MAX_PAYLOAD_LENGTH, frameTimestampNs);
                 batching = true;
             }
             if (!batchBuilder.tryAppendEventBody(buffer, index, length))
             {
-                return Action.ABORT;
+                if (eventsInFrame > 0)
+                {
+                    return Action.ABORT;
+                }
+                // an event larger than a usual frame goes alone, in as much of the scratch as is left (all of it
+                // when the frame is the first: the scratch is sized for the largest event a ring can hold)
+                batchBuilder.begin(scratch, payloadOffset,
+                    scratch.capacity() - payloadOffset - WebSocketFrames.LONG_HEADER_GROWTH, frameTimestampNs);
+                if (!batchBuilder.tryAppendEventBody(buffer, index, length))
+                {
+                    return Action.ABORT; // written next time, first in the scratch
+                }
             }
             eventsInFrame++;
             lastSentSequence = buffer.getLong(index + SEQUENCE_OFFSET);
@@ -271,30 +328,31 @@ final class WebSocketSession extends ClientSession implements ControlledMessageH
         {
             return Action.ABORT;
         }
-        frameBuffer.putBytes(0, buffer, index, length);
+        scratch.putBytes(payloadOffset, buffer, index, length);
         controlLength = length;
         return Action.BREAK;
     }
 
     protected void sendHeartbeat(final long timestampNs, final long lastGlobalSequence)
     {
-        if (inFlight || closing)
+        if (closing || writer.hasPending())
         {
             return;
         }
-        final PooledByteBuffer pooled = channel.getBufferPool().allocate();
-        final ByteBuffer byteBuffer = pooled.getBuffer();
-        byteBuffer.clear();
-        frameBuffer.wrap(byteBuffer);
-        heartbeatEncoder.wrapAndApplyHeader(frameBuffer, 0, ioHeaderEncoder)
+        final UnsafeBuffer scratch = flusher.scratch();
+        heartbeatEncoder.wrapAndApplyHeader(scratch, WebSocketFrames.MAX_HEADER_LENGTH, ioHeaderEncoder)
             .timestampNs(timestampNs)
             .lastGlobalSequence(lastGlobalSequence);
-        frameLength = MessageHeaderEncoder.ENCODED_LENGTH + HeartbeatEncoder.BLOCK_LENGTH;
-        frameBuffer.wrap(NOTHING);
-        eventsInFrame = 0;
-        byteBuffer.limit(frameLength).position(0);
-        inFlight = true;
-        WebSockets.sendBinary(pooled, channel, this);
+        final int frameLength = WebSocketFrames.finishFrame(scratch, 0, WebSocketFrames.OPCODE_BINARY,
+            MessageHeaderEncoder.ENCODED_LENGTH + HeartbeatEncoder.BLOCK_LENGTH);
+        heartbeatEncoder.wrap(NOTHING, 0);
+        ioHeaderEncoder.wrap(NOTHING, 0);
+        framesSent++;
+        counters.framesOut().incrementRelease();
+        counters.bytesOut().getAndAddRelease(frameLength);
+        final ByteBuffer scratchBytes = flusher.scratchByteBuffer();
+        scratchBytes.limit(frameLength).position(0);
+        writer.write(scratchBytes);
     }
 
     protected void closeOnIoThread(final int code, final String reason)
@@ -302,19 +360,19 @@ final class WebSocketSession extends ClientSession implements ControlledMessageH
         close(code, reason);
     }
 
-    public void complete(final WebSocketChannel channel, final Void context)
+    /**
+     * The socket took everything kept: build what has queued meanwhile. IO thread.
+     */
+    private void onSocketDrained()
     {
-        inFlight = false;
-        framesSent++;
-        eventsSent += eventsInFrame;
-        counters.framesOut().increment();
-        counters.bytesOut().getAndAdd(frameLength);
-        drain();
+        if (!closed)
+        {
+            drain();
+        }
     }
 
-    public void onError(final WebSocketChannel channel, final Void context, final Throwable throwable)
+    private void onSocketFailed()
     {
-        inFlight = false;
         IoUtils.safeClose(channel);
     }
 
@@ -348,7 +406,7 @@ final class WebSocketSession extends ClientSession implements ControlledMessageH
             return;
         }
         counters.pingsSent().increment();
-        WebSockets.sendPing(ByteBuffer.allocate(0), channel, null);
+        writer.writeFrame(PING_FRAME);
     }
 
     /**
@@ -362,7 +420,7 @@ final class WebSocketSession extends ClientSession implements ControlledMessageH
         }
         closing = true;
         LOG.info("ws close-sent id={} remote={} code={} reason=\"{}\"", sessionId(), remoteAddress(), code, reason);
-        WebSockets.sendClose(code, reason, channel, null);
+        writer.writeFrame(closeFrame(code, reason));
         channel.getIoThread().executeAfter(() -> IoUtils.safeClose(channel), CLOSE_GRACE_MS, TimeUnit.MILLISECONDS);
     }
 
@@ -406,8 +464,54 @@ final class WebSocketSession extends ClientSession implements ControlledMessageH
      */
     private void sendControl(final UnsafeBuffer buffer, final int bodyLength)
     {
-        WebSockets.sendBinary(
-            ByteBuffer.wrap(buffer.byteArray(), 0, MessageHeaderEncoder.ENCODED_LENGTH + bodyLength), channel, null);
+        if (!closing)
+        {
+            writer.writeFrame(WebSocketFrames.frame(WebSocketFrames.OPCODE_BINARY, buffer.byteArray(),
+                MessageHeaderEncoder.ENCODED_LENGTH + bodyLength));
+        }
+    }
+
+    /**
+     * The peer pinged: pong with its payload. IO thread.
+     */
+    void onPing(final byte[] payload)
+    {
+        onPeerActivity();
+        if (!closing)
+        {
+            writer.writeFrame(WebSocketFrames.frame(WebSocketFrames.OPCODE_PONG, payload, payload.length));
+        }
+    }
+
+    /**
+     * The peer sent a close frame: echo its code (RFC 6455 5.5.1) unless ours went first, then close the socket.
+     */
+    void onPeerClose(final int code)
+    {
+        if (!closing)
+        {
+            closing = true;
+            writer.writeFrame(closeFrame(code, ""));
+        }
+        IoUtils.safeClose(channel);
+    }
+
+    /**
+     * A close frame: the code, then the reason in UTF-8 cut to the 123 bytes a control frame allows.
+     */
+    private static byte[] closeFrame(final int code, final String reason)
+    {
+        final byte[] text = reason.getBytes(StandardCharsets.UTF_8);
+        int textLength = Math.min(text.length, 123);
+        while (textLength > 0 && textLength < text.length && (text[textLength] & 0xC0) == 0x80)
+        {
+            textLength--; // do not cut a character in two
+        }
+        final byte[] payload = new byte[2 + textLength];
+        payload[0] = (byte)(code >>> 8);
+        payload[1] = (byte)code;
+        System.arraycopy(text, 0, payload, 2, textLength);
+        return WebSocketFrames.frame(WebSocketFrames.OPCODE_CLOSE, payload, payload.length);
     }
 
     WebSocketChannel channel()

@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# push-engine beside nchan, same load client, same run: 1,000 WebSocket subscribers on one topic, one publisher
+# posting 64-byte JSON bodies as pipelined HTTP/1.1 POSTs on one keep-alive connection, open loop, at each rate.
+# Loopback only; both servers with default settings (push-engine: the runnable jar, demo feed off; nchan: one
+# nginx worker, nchan.conf). Needs gcc, `apt-get install nginx libnginx-mod-nchan`, and `mvn -DskipTests package`.
+#
+#   bench/peer/side-by-side.sh [RATES (default "10 100 500 1000")] [SECONDS (10)] [SUBSCRIBERS (1000)]
+#   PUSH_JVM_OPTS="-XX:StartFlightRecording=filename=x.jfr" bench/peer/side-by-side.sh 100   # profile ours
+#   PUBLISHERS=8 bench/peer/side-by-side.sh "500 1000"   # POSTs round-robin over 8 keep-alive connections
+#
+# Prints a Markdown table: one row per server per rate (columns in the header below).
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+rates=${1:-"10 100 500 1000"}
+seconds=${2:-10}
+subscribers=${3:-1000}
+jar=edge-undertow/target/push-engine.jar
+[ -f "$jar" ] || { echo "build first: mvn -q -DskipTests package" >&2; exit 2; }
+command -v nginx >/dev/null && [ -f /usr/lib/nginx/modules/ngx_nchan_module.so ] ||
+  { echo "nchan missing: apt-get install nginx libnginx-mod-nchan" >&2; exit 2; }
+
+mkdir -p bench/target
+client=bench/target/fanout_load
+gcc -O2 -Wall -o "$client" bench/peer/fanout_load.c -lpthread
+
+work=$(mktemp -d)
+cleanup() { kill "${push_pid:-}" "${nginx_pid:-}" 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$work"; }
+trap cleanup EXIT
+
+mkdir -p "$work/nchan/tmp" "$work/push"
+cp bench/peer/nchan.conf "$work/nchan/"
+nginx -p "$work/nchan" -c "$work/nchan/nchan.conf" >"$work/nchan/log" 2>&1 &
+nginx_pid=$!
+(cd "$work/push" && exec java ${PUSH_JVM_OPTS:-} -Dpush.demo.ticks.per.second=0 -jar "$OLDPWD/$jar" >"$work/push/log" 2>&1) &
+push_pid=$!
+for _ in $(seq 1 60); do
+  curl -sf -o /dev/null http://127.0.0.1:8080/ready && curl -s -o /dev/null http://127.0.0.1:8090/pub?ch=probe && break
+  sleep 1
+done
+curl -sf -o /dev/null http://127.0.0.1:8080/ready || { echo "push-engine did not become ready" >&2; cat "$work/push/log" >&2; exit 1; }
+nchan_worker=$(pgrep -P "$nginx_pid" | head -1)
+java_pid=$(pgrep -f -n "push-engine.jar")
+
+echo "machine: $(nproc) cores, $(uname -r), $(java -version 2>&1 | head -1), $(nginx -v 2>&1)"
+echo
+echo "| server | subscribers | rate | publishes acked | deliveries/s | lost | clients cut | p50 ms | p90 ms | p99 ms | p99.9 ms | max ms | server CPU (of one core) |"
+echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|"
+# a short warm-up of ours (JIT) that is not reported
+"$client" --port 8080 --ws-path "/ws?topics=warmup" --pub-path /publish/warmup --subscribers "$subscribers" \
+  --rate 100 --seconds 5 --label warmup >/dev/null 2>&1 || true
+for rate in $rates; do
+  topic="bench$rate$RANDOM"
+  "$client" --port 8080 --ws-path "/ws?topics=$topic" --pub-path "/publish/$topic" --subscribers "$subscribers" \
+    --rate "$rate" --seconds "$seconds" --publishers "${PUBLISHERS:-1}" --server-pid "$java_pid" \
+    --label push-engine 2>>"$work/push/client.err"
+  "$client" --port 8090 --ws-path "/sub?ch=$topic" --pub-path "/pub?ch=$topic" --subscribers "$subscribers" \
+    --rate "$rate" --seconds "$seconds" --publishers "${PUBLISHERS:-1}" --server-pid "$nchan_worker" \
+    --label nchan 2>>"$work/nchan/client.err"
+done
+for f in "$work"/push/client.err "$work"/nchan/client.err; do
+  [ -s "$f" ] && { echo; echo "$(basename "$(dirname "$f")") client said:"; sort "$f" | cut -c1-120 | uniq -c | head -5; }
+done
+exit 0

@@ -1,0 +1,36 @@
+package io.pushengine.edge.session;
+
+import org.agrona.concurrent.status.AtomicCounter;
+import org.xnio.XnioIoThread;
+
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
+
+/**
+ * One {@link IoThreadFlusher} per IO thread of an edge, made on first use. Looked up when a connection opens,
+ * never per message.
+ */
+public final class IoThreadFlushers
+{
+    private final ConcurrentMap<XnioIoThread, IoThreadFlusher> byThread = new ConcurrentHashMap<>();
+    private final int queueCapacity;
+    private final int scratchCapacity;
+    private final AtomicCounter wakeUps;
+
+    /**
+     * @param queueCapacity connections one IO thread can have waiting for its next pass.
+     * @param ringCapacity  the largest ring a connection has: its largest message must fit one IO thread's scratch.
+     * @param wakeUps       counts tasks handed to IO threads, or null.
+     */
+    public IoThreadFlushers(final int queueCapacity, final int ringCapacity, final AtomicCounter wakeUps)
+    {
+        this.queueCapacity = queueCapacity;
+        this.scratchCapacity = ringCapacity / 8 + 1024; // OneToOneRingBuffer's largest message, with headroom
+        this.wakeUps = wakeUps;
+    }
+
+    public IoThreadFlusher forThread(final XnioIoThread ioThread)
+    {
+        return byThread.computeIfAbsent(ioThread, thread -> new IoThreadFlusher(thread, queueCapacity, scratchCapacity, wakeUps));
+    }
+}

@@ -45,9 +45,13 @@ echo "machine: $(nproc) cores, $(uname -r), $(java -version 2>&1 | head -1), $(n
 echo
 echo "| server | subscribers | rate | publishes acked | deliveries/s | lost | clients cut | p50 ms | p90 ms | p99 ms | p99.9 ms | max ms | server CPU (of one core) |"
 echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|"
-# a short warm-up of ours (JIT) that is not reported
+# a warm-up of each server at the highest rate, not reported: a JVM compiles its hot paths in the first seconds
+# under load (a cold run's figures are the JIT's, not the server's); nchan gets the same run for symmetry
+warmup_rate=$(echo "$rates" | tr ' ' '\n' | sort -n | tail -1)
 "$client" --port 8080 --ws-path "/ws?topics=warmup" --pub-path /publish/warmup --subscribers "$subscribers" \
-  --rate 100 --seconds 5 --label warmup >/dev/null 2>&1 || true
+  --rate "$warmup_rate" --seconds 10 --publishers "${PUBLISHERS:-1}" --label warmup >/dev/null 2>&1 || true
+"$client" --port 8090 --ws-path "/sub?ch=warmup" --pub-path "/pub?ch=warmup" --subscribers "$subscribers" \
+  --rate "$warmup_rate" --seconds 10 --publishers "${PUBLISHERS:-1}" --label warmup >/dev/null 2>&1 || true
 for rate in $rates; do
   topic="bench$rate$RANDOM"
   "$client" --port 8080 --ws-path "/ws?topics=$topic" --pub-path "/publish/$topic" --subscribers "$subscribers" \

@@ -21,7 +21,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * agent (producer) and the connection's Undertow IO thread (consumer), plus the signalling between them.
  * <p>
  * The fan-out never blocks and never touches the socket: it writes into the ring and asks for a flush; the IO
- * thread drains the ring into frames only as fast as the socket takes them (one frame in flight at a time). The ring
+ * thread drains the ring into frames only as fast as the socket takes them (nothing more is built while a write is
+ * unfinished). The ring
  * is the only buffer that grows with a slow client, and it is bounded; what happens when it is full is each
  * subscription's {@link DeliveryPolicy}.
  * <p>

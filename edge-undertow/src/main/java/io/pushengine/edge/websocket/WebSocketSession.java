@@ -33,9 +33,10 @@ import java.nio.ByteBuffer;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A WebSocket connection. Outbound: the IO thread drains the ring into one binary frame at a time, a {@code Batch}
- * of every event waiting (up to the frame size), or a control message on its own; the next frame is built only
- * when Undertow reports the previous one written, so nothing queues inside Undertow.
+ * A WebSocket connection. Outbound: the IO thread turns everything waiting in the ring into binary frames (a
+ * {@code Batch} of events up to 16 KiB, a control message on its own) and writes them to the socket in one call
+ * through {@link WebSocketSocketWriter}; nothing more is built while the socket has not taken the last write, so
+ * nothing queues beyond the ring and what one write holds.
  */
 final class WebSocketSession extends ClientSession implements ControlledMessageHandler
 {
@@ -493,7 +494,14 @@ final class WebSocketSession extends ClientSession implements ControlledMessageH
             closing = true;
             writer.writeFrame(closeFrame(code, ""));
         }
-        IoUtils.safeClose(channel);
+        if (writer.hasPending())
+        {
+            ioThread.executeAfter(() -> IoUtils.safeClose(channel), CLOSE_GRACE_MS, TimeUnit.MILLISECONDS);
+        }
+        else
+        {
+            IoUtils.safeClose(channel);
+        }
     }
 
     /**

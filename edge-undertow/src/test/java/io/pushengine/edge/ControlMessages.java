@@ -29,6 +29,16 @@ final class ControlMessages
         return Arrays.copyOf(buffer.byteArray(), MessageHeaderEncoder.ENCODED_LENGTH + encoder.encodedLength());
     }
 
+    static byte[] unsubscribe(final String topic, final long correlationId)
+    {
+        final UnsafeBuffer buffer = new UnsafeBuffer(new byte[256]);
+        final io.pushengine.codec.sbe.UnsubscribeEncoder encoder = new io.pushengine.codec.sbe.UnsubscribeEncoder()
+            .wrapAndApplyHeader(buffer, 0, new MessageHeaderEncoder())
+            .correlationId(correlationId)
+            .topicName(topic);
+        return Arrays.copyOf(buffer.byteArray(), MessageHeaderEncoder.ENCODED_LENGTH + encoder.encodedLength());
+    }
+
     static byte[] authenticate(final String token, final long correlationId)
     {
         final UnsafeBuffer buffer = new UnsafeBuffer(new byte[4096]);

@@ -16,6 +16,7 @@ import io.pushengine.edge.backpressure.DeliveryPolicy;
 import io.pushengine.edge.poll.PollSession;
 import io.pushengine.edge.session.ClientSession;
 import io.pushengine.edge.session.EncodedEvent;
+import io.pushengine.edge.session.RecentEvents;
 import io.pushengine.edge.websocket.WebSocketCloseCodes;
 import org.agrona.DirectBuffer;
 import org.agrona.collections.Long2ObjectHashMap;
@@ -325,15 +326,23 @@ public final class FanOutAgent implements Agent, EventStreamListener, ReplayStre
             switch (subscription.kind())
             {
                 case DISCONNECT:
-                    if (offer(subscription, encoded))
+                {
+                    final ClientSession session = subscription.session();
+                    if (session.isInSharedLog() || session.tryEnterSharedLog(encoded.globalSequence()))
+                    {
+                        offeredInSharedLog(subscription, encoded.globalSequence());
+                        delivered++;
+                    }
+                    else if (offer(subscription, encoded))
                     {
                         delivered++;
                     }
                     else
                     {
-                        slow.add(subscription.session());
+                        slow.add(session);
                     }
                     break;
+                }
 
                 case CONFLATE:
                 {
@@ -391,6 +400,7 @@ public final class FanOutAgent implements Agent, EventStreamListener, ReplayStre
         for (int i = 0, size = topic.size(); i < size; i++)
         {
             final ClientSession session = subscriptions[i].session();
+            session.subscriptionsChanged(); // its topic has a number now
             if (session.offerSubscribed(0, number, topic.lastTopicSequence(), topicName))
             {
                 session.offered(nowNs);
@@ -504,6 +514,21 @@ public final class FanOutAgent implements Agent, EventStreamListener, ReplayStre
     }
 
     // ---------------------------------------------------------------- delivery
+
+    /**
+     * The connection reads this event from the shared log: it only needs a signal.
+     */
+    private void offeredInSharedLog(final TopicSubscription subscription, final long globalSequence)
+    {
+        final ClientSession session = subscription.session();
+        subscription.lastSentSequence = globalSequence;
+        if (globalSequence > session.lastOfferedSequence())
+        {
+            session.lastOfferedSequence(globalSequence);
+        }
+        session.offered(nowNs);
+        markDirty(session);
+    }
 
     private boolean offer(final TopicSubscription subscription, final EncodedEvent encoded)
     {
@@ -909,6 +934,7 @@ public final class FanOutAgent implements Agent, EventStreamListener, ReplayStre
             case REGISTER:
                 session.fanOutIndex(sessions.size());
                 sessions.add(session);
+                session.attachSharedLog(recentEvents);
                 if (session.resumeFrom() >= 0)
                 {
                     session.resuming(true); // live events are held back from now; the replay starts on RESUME
@@ -929,6 +955,7 @@ public final class FanOutAgent implements Agent, EventStreamListener, ReplayStre
                 final TopicSubscription subscription = index.subscribe(session, command.topicName(), policy);
                 if (null != subscription)
                 {
+                    session.subscriptionsChanged();
                     counters.subscriptions().incrementRelease();
                     session.idleSinceNs(0);
                     final TopicSubscribers topic = subscription.topic();
@@ -987,6 +1014,7 @@ public final class FanOutAgent implements Agent, EventStreamListener, ReplayStre
             case UNSUBSCRIBE:
                 if (index.unsubscribe(session, command.topicName()))
                 {
+                    session.subscriptionsChanged();
                     counters.subscriptions().getAndAddRelease(-1);
                     if (session.subscriptions().isEmpty())
                     {
@@ -1152,6 +1180,16 @@ public final class FanOutAgent implements Agent, EventStreamListener, ReplayStre
                 counters.idleCloses().incrementRelease();
                 session.requestClose(WebSocketCloseCodes.NORMAL, "idle: no subscription for " +
                     TimeUnit.NANOSECONDS.toMillis(timeouts.idleTimeoutNs()) + " ms");
+                forget(session);
+                work++;
+                continue;
+            }
+
+            if (session.hasFallenOutOfSharedLog())
+            {
+                counters.slowConsumerDisconnects().incrementRelease();
+                session.requestClose(WebSocketCloseCodes.TRY_AGAIN_LATER, "slow consumer: fell out of the edge's " +
+                    "window of recent events; reconnect with from=N, N the last sequence you received");
                 forget(session);
                 work++;
                 continue;

@@ -34,6 +34,15 @@ public final class TopicSubscription
         this.minIntervalNs = policy.minIntervalNs();
     }
 
+    /**
+     * True when its connection could take this subscription's events from the edge's shared log: every event,
+     * in order, cut off if it falls too far behind (DISCONNECT), on a topic the engine has declared.
+     */
+    public boolean canReadSharedLog()
+    {
+        return BackpressurePolicy.DISCONNECT == kind && 0 != topic.number();
+    }
+
     public ClientSession session()
     {
         return session;

@@ -32,6 +32,14 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * reads the rings in the order they were linked ({@link RingLink}), so nothing is reordered. Only a full ring of
  * the full capacity is a slow client. Heartbeats do not use rings: the IO thread writes them.
  * <p>
+ * Shared-log mode: a connection whose subscriptions all take every event in order (DISCONNECT) and that has
+ * nothing else queued need not get a copy of each event: the fan-out writes a {@code SHARED_LOG_FROM} marker
+ * (sequence and topics) into its ring once, and from then on only signals it; its IO thread reads the events of its
+ * topics from the edge's {@link RecentEvents} by cursor, one copy of each event per edge. Anything else the
+ * connection must be sent in order (a control message, a snapshot, a changed subscription) first closes the segment
+ * with a {@code SHARED_LOG_UNTIL} marker at the newest event appended, so the IO thread finishes the log up to there
+ * before it reads on in the ring. A cursor that falls out of the log is a slow consumer.
+ * <p>
  * Threading: fields marked "fan-out" belong to the fan-out thread; the transport subclasses' IO state belongs to
  * the IO thread; the ring links, {@link #flushScheduled}, {@link #closed} and {@link #lastProgressNs} are the
  * handshake between them.
@@ -82,6 +90,13 @@ public abstract class ClientSession
     private long byteCreditNs;
     private boolean inSnapshot;
     private int snapshotValues;
+    private volatile RecentEvents sharedLog; // null when the transport does not read it; set once
+    private boolean inSharedLog;
+    private boolean sharedLogEligibilityKnown;
+    private boolean sharedLogEligible;
+
+    // IO thread writes, fan-out reads: the last sequence the IO thread has passed in a shared-log segment, -1 outside
+    protected volatile long sharedLogReadSequence = -1;
 
     protected ClientSession(
         final long sessionId,
@@ -333,6 +348,144 @@ public abstract class ClientSession
         resume.oldestRetained = oldestRetained;
     }
 
+    // ---------------------------------------------------------------- shared log (fan-out thread)
+
+    /**
+     * Let the connection read events from the edge's shared log (transports whose IO side can). Fan-out thread.
+     */
+    public void attachSharedLog(final RecentEvents sharedLog)
+    {
+        if (canReadSharedLog())
+        {
+            this.sharedLog = sharedLog;
+        }
+    }
+
+    /**
+     * The shared log this connection may read, or null. Its IO thread reads it only between markers.
+     */
+    protected final RecentEvents sharedLog()
+    {
+        return sharedLog;
+    }
+
+    /**
+     * Whether this transport's IO side reads {@code SHARED_LOG_*} markers.
+     */
+    protected boolean canReadSharedLog()
+    {
+        return false;
+    }
+
+    /**
+     * True while the connection reads its events from the shared log: the fan-out only signals it. Fan-out thread.
+     */
+    public boolean isInSharedLog()
+    {
+        return inSharedLog;
+    }
+
+    /**
+     * Its subscriptions changed: the segment (if any) ends here, and whether it may read the shared log is found
+     * again. Fan-out thread.
+     */
+    public void subscriptionsChanged()
+    {
+        sharedLogEligibilityKnown = false;
+        if (inSharedLog)
+        {
+            leaveSharedLog();
+        }
+    }
+
+    /**
+     * From {@code fromSequence} (an event already appended to the shared log) on, read this connection's events
+     * from the shared log, if it may: every subscription takes every event (DISCONNECT), nothing is held back for
+     * it, it is not resuming nor in a snapshot. Fan-out thread.
+     *
+     * @return true if it now reads the shared log (the caller only signals it); false to deliver by copy.
+     */
+    public boolean tryEnterSharedLog(final long fromSequence)
+    {
+        if (null == sharedLog || null != resume || inSnapshot || lagging || !pendingSubscriptions.isEmpty() ||
+            !isSharedLogEligible())
+        {
+            return false;
+        }
+        final int count = subscriptions.size();
+        final int length = OutboundRingDescriptor.TOPICS_OFFSET + count * Integer.BYTES;
+        final int index = claim(OutboundRingDescriptor.SHARED_LOG_FROM_MSG_TYPE_ID, length);
+        if (index <= 0)
+        {
+            return false;
+        }
+        final OneToOneRingBuffer ring = this.ring;
+        final org.agrona.concurrent.AtomicBuffer buffer = ring.buffer();
+        buffer.putLong(index + OutboundRingDescriptor.FROM_SEQUENCE_OFFSET, fromSequence);
+        buffer.putInt(index + OutboundRingDescriptor.TOPIC_COUNT_OFFSET, count);
+        for (int i = 0; i < count; i++)
+        {
+            buffer.putInt(index + OutboundRingDescriptor.TOPICS_OFFSET + i * Integer.BYTES,
+                subscriptions.get(i).topic().number());
+        }
+        ring.commit(index);
+        inSharedLog = true;
+        return true;
+    }
+
+    private boolean isSharedLogEligible()
+    {
+        if (!sharedLogEligibilityKnown)
+        {
+            boolean eligible = !subscriptions.isEmpty();
+            for (int i = 0, size = subscriptions.size(); eligible && i < size; i++)
+            {
+                eligible = subscriptions.get(i).canReadSharedLog();
+            }
+            sharedLogEligible = eligible;
+            sharedLogEligibilityKnown = true;
+        }
+        return sharedLogEligible;
+    }
+
+    /**
+     * End the segment after the newest event in the log: whatever is written next follows those events.
+     *
+     * @return false if the marker did not fit the ring (the client is too slow).
+     */
+    private boolean leaveSharedLog()
+    {
+        inSharedLog = false;
+        final int index = claimInRing(OutboundRingDescriptor.SHARED_LOG_UNTIL_MSG_TYPE_ID,
+            OutboundRingDescriptor.SHARED_LOG_UNTIL_LENGTH);
+        if (index <= 0)
+        {
+            return false;
+        }
+        ring.buffer().putLong(index + OutboundRingDescriptor.UNTIL_SEQUENCE_OFFSET, sharedLog.last());
+        ring.commit(index);
+        return true;
+    }
+
+    /**
+     * Bytes of the shared log this connection has still to read (0 outside the log). Fan-out thread.
+     */
+    private int sharedLogBacklog()
+    {
+        final long readSequence = sharedLogReadSequence;
+        return readSequence < 0 || null == sharedLog ? 0 : sharedLog.bytesFrom(readSequence + 1);
+    }
+
+    /**
+     * True when the connection's cursor has fallen out of the shared log: what it still had to read is gone.
+     * Fan-out thread.
+     */
+    public boolean hasFallenOutOfSharedLog()
+    {
+        final long readSequence = sharedLogReadSequence;
+        return readSequence >= 0 && null != sharedLog && readSequence + 1 < sharedLog.first();
+    }
+
     /**
      * The ring to write into, allocated on first use at the initial capacity. Fan-out thread.
      */
@@ -356,6 +509,10 @@ public abstract class ClientSession
      */
     protected final boolean write(final int msgTypeId, final DirectBuffer src, final int offset, final int length)
     {
+        if (inSharedLog && !leaveSharedLog())
+        {
+            return false;
+        }
         final OneToOneRingBuffer ring = ringForWrite();
         if (length <= ring.maxMsgLength() && ring.write(msgTypeId, src, offset, length))
         {
@@ -371,6 +528,15 @@ public abstract class ClientSession
      * @return the index, or a value {@code <= 0} if there is no room even in a ring of the full capacity.
      */
     protected final int claim(final int msgTypeId, final int length)
+    {
+        if (inSharedLog && !leaveSharedLog())
+        {
+            return -1;
+        }
+        return claimInRing(msgTypeId, length);
+    }
+
+    private int claimInRing(final int msgTypeId, final int length)
     {
         final OneToOneRingBuffer ring = ringForWrite();
         if (length <= ring.maxMsgLength())
@@ -676,12 +842,13 @@ public abstract class ClientSession
     }
 
     /**
-     * Bytes waiting in the ring. Any thread.
+     * Bytes waiting in the ring and, in shared-log mode, in the shared log. Fan-out thread (other threads: the
+     * ring's part only is meaningful).
      */
     public int bufferedBytes()
     {
         final OneToOneRingBuffer ring = this.ring;
-        return null == ring ? 0 : ring.size();
+        return (null == ring ? 0 : ring.size()) + sharedLogBacklog();
     }
 
     /**

@@ -7,12 +7,30 @@ package io.pushengine.edge.session;
  *  EVENT    WebSocket: an SBE Event body (one Batch entry). SSE: a rendered "id/event/data" block.
  *  CONTROL  WebSocket: a whole SBE message sent as its own frame (Subscribed, Heartbeat, Error).
  *           SSE: text written as is (comment heartbeats).
+ *  SHARED_LOG_FROM   from here on, read the events of these topics from the edge's shared log, starting at a
+ *                    sequence, instead of from this ring (until a SHARED_LOG_UNTIL, the only message that follows):
+ *    0               8               12
+ *    +---------------+---------------+------------------------------+
+ *    | fromSequence  | topicCount    | topic numbers (int each)     |
+ *    +---------------+---------------+------------------------------+
+ *  SHARED_LOG_UNTIL  the shared-log segment ends after this sequence; back to this ring:
+ *    +---------------+
+ *    | untilSequence |
+ *    +---------------+
  * </pre>
  */
 public final class OutboundRingDescriptor
 {
     public static final int EVENT_MSG_TYPE_ID = 1;
     public static final int CONTROL_MSG_TYPE_ID = 2;
+    public static final int SHARED_LOG_FROM_MSG_TYPE_ID = 3;
+    public static final int SHARED_LOG_UNTIL_MSG_TYPE_ID = 4;
+
+    public static final int FROM_SEQUENCE_OFFSET = 0;
+    public static final int TOPIC_COUNT_OFFSET = 8;
+    public static final int TOPICS_OFFSET = 12;
+    public static final int UNTIL_SEQUENCE_OFFSET = 0;
+    public static final int SHARED_LOG_UNTIL_LENGTH = 8;
 
     private OutboundRingDescriptor()
     {

@@ -15,6 +15,9 @@ import io.pushengine.edge.session.ClientSession;
 import io.pushengine.edge.session.ConnectionOptions;
 import io.pushengine.edge.session.EncodedEvent;
 import io.pushengine.edge.session.IoThreadFlusher;
+import io.pushengine.edge.session.RecentEvents;
+import org.agrona.DirectBuffer;
+import java.lang.invoke.VarHandle;
 import java.nio.charset.StandardCharsets;
 import io.pushengine.edge.session.OutboundRingDescriptor;
 import io.undertow.websockets.core.WebSocketChannel;
@@ -76,6 +79,10 @@ final class WebSocketSession extends ClientSession implements ControlledMessageH
     private long silenceLimitNs;
     private boolean closing;
     private boolean batching;
+    private long sharedLogNext = -1; // next sequence to consider in a shared-log segment; -1 outside one
+    private long sharedLogUntil = Long.MAX_VALUE; // the segment's last sequence, once the fan-out has set it
+    private int[] sharedLogTopics = new int[4];
+    private int sharedLogTopicCount;
     private int payloadOffset;
     private long frameTimestampNs;
     private int controlLength;
@@ -239,15 +246,32 @@ final class WebSocketSession extends ClientSession implements ControlledMessageH
             int position = 0;
             while (scratch.capacity() - position >= MAX_FRAME_LENGTH)
             {
-                final OneToOneRingBuffer ring = ringForRead();
-                if (null == ring)
+                final int frameLength;
+                if (sharedLogNext >= 0)
                 {
-                    break;
+                    frameLength = buildSharedLogFrame(scratch, position, sentTimestampNs);
+                    if (frameLength < 0)
+                    {
+                        fellOutOfSharedLog();
+                        return;
+                    }
+                    if (0 == frameLength && sharedLogNext >= 0)
+                    {
+                        break; // read up to the newest event in the log
+                    }
                 }
-                final int frameLength = buildFrame(ring, scratch, position, sentTimestampNs);
-                if (0 == frameLength)
+                else
                 {
-                    break;
+                    final OneToOneRingBuffer ring = ringForRead();
+                    if (null == ring)
+                    {
+                        break;
+                    }
+                    frameLength = buildFrame(ring, scratch, position, sentTimestampNs);
+                    if (0 == frameLength && sharedLogNext < 0)
+                    {
+                        break;
+                    }
                 }
                 position += frameLength;
             }
@@ -266,19 +290,106 @@ final class WebSocketSession extends ClientSession implements ControlledMessageH
 
     /**
      * One frame at {@code frameStart}: a {@code Batch} of the events at the head of the ring, or the control
-     * message there.
+     * message there (or nothing, when the head starts a shared-log segment).
      *
-     * @return the frame's length, 0 if the ring had nothing.
+     * @return the frame's length, 0 if the ring had nothing for a frame.
      */
     private int buildFrame(
         final OneToOneRingBuffer ring, final UnsafeBuffer scratch, final int frameStart, final long sentTimestampNs)
+    {
+        startFrame(frameStart, sentTimestampNs);
+        readAcrossWrap(ring, this);
+        return finishFrame(scratch, frameStart);
+    }
+
+    /**
+     * One frame at {@code frameStart} of the events of this connection's topics in the shared log, from its cursor
+     * up to the newest event or the segment's end. The log is read first, then the ring for the segment's end: the
+     * fan-out writes that end before it appends anything after it, so an end not seen now lies beyond what was read.
+     *
+     * @return the frame's length, 0 if there was nothing for this connection, -1 if the cursor fell out of the log.
+     */
+    private int buildSharedLogFrame(final UnsafeBuffer scratch, final int frameStart, final long sentTimestampNs)
+    {
+        final RecentEvents log = sharedLog();
+        final long newest = log.lastVolatile();
+        if (Long.MAX_VALUE == sharedLogUntil)
+        {
+            final OneToOneRingBuffer ring = ringForRead();
+            if (null != ring)
+            {
+                ring.controlledRead(this, 1); // only SHARED_LOG_UNTIL can follow in a segment
+            }
+        }
+        final long end = Math.min(newest, sharedLogUntil);
+        final long from = sharedLogNext;
+        startFrame(frameStart, sentTimestampNs);
+        long sequence = from;
+        while (sequence <= end)
+        {
+            if (isSharedLogTopic(log.topic(sequence)))
+            {
+                final int offset = log.offset(sequence) + MessageHeaderEncoder.ENCODED_LENGTH;
+                final int length = log.length(sequence) - MessageHeaderEncoder.ENCODED_LENGTH;
+                if (length < 0 || offset + length > log.buffer().capacity() ||
+                    !appendEvent(scratch, log.buffer(), offset, length))
+                {
+                    break; // a torn slot is caught below; a full frame goes on in the next one
+                }
+                lastSentSequence = sequence;
+            }
+            sequence++;
+        }
+        VarHandle.loadLoadFence();
+        if (log.firstVolatile() > from)
+        {
+            return -1; // the writer lapped what was read: it cannot be trusted, and what it held is gone
+        }
+        sharedLogReadSequence = sequence - 1;
+        if (sequence > sharedLogUntil)
+        {
+            sharedLogNext = -1;
+            sharedLogUntil = Long.MAX_VALUE;
+            sharedLogReadSequence = -1;
+        }
+        else
+        {
+            sharedLogNext = sequence;
+        }
+        return finishFrame(scratch, frameStart);
+    }
+
+    private boolean isSharedLogTopic(final int topic)
+    {
+        final int[] topics = sharedLogTopics;
+        for (int i = 0, count = sharedLogTopicCount; i < count; i++)
+        {
+            if (topics[i] == topic)
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private void fellOutOfSharedLog()
+    {
+        counters.fanOut().slowConsumerDisconnects().increment();
+        close(WebSocketCloseCodes.TRY_AGAIN_LATER, "slow consumer: fell out of the edge's window of recent events; " +
+            "reconnect with from=" + lastSentSequence);
+    }
+
+    private void startFrame(final int frameStart, final long sentTimestampNs)
     {
         payloadOffset = frameStart + WebSocketFrames.MAX_HEADER_LENGTH;
         frameTimestampNs = sentTimestampNs;
         batching = false;
         controlLength = 0;
         eventsInFrame = 0;
-        readAcrossWrap(ring, this);
+    }
+
+    private int finishFrame(final UnsafeBuffer scratch, final int frameStart)
+    {
         final int payloadLength = batching ? (eventsInFrame > 0 ? batchBuilder.finish() : 0) : controlLength;
         if (0 == payloadLength)
         {
@@ -290,48 +401,96 @@ final class WebSocketSession extends ClientSession implements ControlledMessageH
         return WebSocketFrames.finishFrame(scratch, frameStart, WebSocketFrames.OPCODE_BINARY, payloadLength);
     }
 
+    /**
+     * Add an event body to the {@code Batch} frame being built, starting it if need be.
+     *
+     * @return false if it does not fit: the frame ends before it.
+     */
+    private boolean appendEvent(
+        final UnsafeBuffer scratch, final DirectBuffer buffer, final int offset, final int length)
+    {
+        if (!batching)
+        {
+            batchBuilder.begin(scratch, payloadOffset, MAX_PAYLOAD_LENGTH, frameTimestampNs);
+            batching = true;
+        }
+        if (!batchBuilder.tryAppendEventBody(buffer, offset, length))
+        {
+            if (eventsInFrame > 0)
+            {
+                return false;
+            }
+            // an event larger than a usual frame goes alone, in as much of the scratch as is left (all of it
+            // when the frame is the first: the scratch is sized for the largest event a ring can hold)
+            batchBuilder.begin(scratch, payloadOffset,
+                scratch.capacity() - payloadOffset - WebSocketFrames.LONG_HEADER_GROWTH, frameTimestampNs);
+            if (!batchBuilder.tryAppendEventBody(buffer, offset, length))
+            {
+                return false; // written next time, first in the scratch
+            }
+        }
+        eventsInFrame++;
+        return true;
+    }
+
     public ControlledMessageHandler.Action onMessage(
         final int msgTypeId, final MutableDirectBuffer buffer, final int index, final int length)
     {
-        final UnsafeBuffer scratch = flusher.scratch();
-        if (OutboundRingDescriptor.EVENT_MSG_TYPE_ID == msgTypeId)
+        if (sharedLogNext >= 0)
         {
-            if (controlLength > 0)
+            if (OutboundRingDescriptor.SHARED_LOG_UNTIL_MSG_TYPE_ID != msgTypeId)
             {
-                return Action.ABORT;
+                throw new IllegalStateException("message type " + msgTypeId + " inside a shared-log segment");
             }
-            if (!batching)
-            {
-                batchBuilder.begin(scratch, payloadOffset, MAX_PAYLOAD_LENGTH, frameTimestampNs);
-                batching = true;
-            }
-            if (!batchBuilder.tryAppendEventBody(buffer, index, length))
-            {
-                if (eventsInFrame > 0)
+            sharedLogUntil = buffer.getLong(index + OutboundRingDescriptor.UNTIL_SEQUENCE_OFFSET);
+            return Action.BREAK;
+        }
+        final UnsafeBuffer scratch = flusher.scratch();
+        switch (msgTypeId)
+        {
+            case OutboundRingDescriptor.EVENT_MSG_TYPE_ID:
+                if (controlLength > 0 || !appendEvent(scratch, buffer, index, length))
                 {
                     return Action.ABORT;
                 }
-                // an event larger than a usual frame goes alone, in as much of the scratch as is left (all of it
-                // when the frame is the first: the scratch is sized for the largest event a ring can hold)
-                batchBuilder.begin(scratch, payloadOffset,
-                    scratch.capacity() - payloadOffset - WebSocketFrames.LONG_HEADER_GROWTH, frameTimestampNs);
-                if (!batchBuilder.tryAppendEventBody(buffer, index, length))
-                {
-                    return Action.ABORT; // written next time, first in the scratch
-                }
-            }
-            eventsInFrame++;
-            lastSentSequence = buffer.getLong(index + SEQUENCE_OFFSET);
-            return Action.CONTINUE;
-        }
+                lastSentSequence = buffer.getLong(index + SEQUENCE_OFFSET);
+                return Action.CONTINUE;
 
-        if (batching)
-        {
-            return Action.ABORT;
+            case OutboundRingDescriptor.SHARED_LOG_FROM_MSG_TYPE_ID:
+                if (batching || controlLength > 0)
+                {
+                    return Action.ABORT; // the frame being built ends first
+                }
+                startSharedLogSegment(buffer, index);
+                return Action.BREAK;
+
+            default:
+                if (batching)
+                {
+                    return Action.ABORT;
+                }
+                scratch.putBytes(payloadOffset, buffer, index, length);
+                controlLength = length;
+                return Action.BREAK;
         }
-        scratch.putBytes(payloadOffset, buffer, index, length);
-        controlLength = length;
-        return Action.BREAK;
+    }
+
+    private void startSharedLogSegment(final DirectBuffer buffer, final int index)
+    {
+        final long from = buffer.getLong(index + OutboundRingDescriptor.FROM_SEQUENCE_OFFSET);
+        final int count = buffer.getInt(index + OutboundRingDescriptor.TOPIC_COUNT_OFFSET);
+        if (sharedLogTopics.length < count)
+        {
+            sharedLogTopics = new int[Integer.highestOneBit(count) << 1]; // on a subscription change, not per event
+        }
+        for (int i = 0; i < count; i++)
+        {
+            sharedLogTopics[i] = buffer.getInt(index + OutboundRingDescriptor.TOPICS_OFFSET + i * Integer.BYTES);
+        }
+        sharedLogTopicCount = count;
+        sharedLogNext = from;
+        sharedLogUntil = Long.MAX_VALUE;
+        sharedLogReadSequence = from - 1;
     }
 
     protected void sendHeartbeat(final long timestampNs, final long lastGlobalSequence)
@@ -354,6 +513,11 @@ final class WebSocketSession extends ClientSession implements ControlledMessageH
         final ByteBuffer scratchBytes = flusher.scratchByteBuffer();
         scratchBytes.limit(frameLength).position(0);
         writer.write(scratchBytes);
+    }
+
+    protected boolean canReadSharedLog()
+    {
+        return true;
     }
 
     protected void closeOnIoThread(final int code, final String reason)

@@ -1,0 +1,195 @@
+package io.pushengine.edge.session;
+
+import io.pushengine.codec.sbe.EventDecoder;
+import io.pushengine.codec.sbe.MessageHeaderDecoder;
+import org.agrona.DirectBuffer;
+import org.agrona.concurrent.UnsafeBuffer;
+
+import java.lang.invoke.VarHandle;
+import java.nio.ByteBuffer;
+
+/**
+ * The edge's in-memory window of the most recent events, in global sequence order, as received from the engine:
+ * a circular log of encoded {@code Event} messages indexed by sequence, one copy per edge. Resuming clients are
+ * served from here when their sequence is recent enough (older resumes go to the engine's journal), and WebSocket
+ * connections in the shared-log mode read their live events from here by cursor instead of getting a copy each
+ * ({@link ClientSession}). Bounded by bytes and by event count; appending evicts the oldest.
+ * <p>
+ * Threading: one writer, the fan-out thread ({@link #append}, and the accessors without "Volatile" in their
+ * name); any number of IO threads read through {@link #lastVolatile()}, {@link #firstVolatile()} and the slot
+ * accessors. A reader may see an event being overwritten (the writer laps it): it checks after reading that the
+ * event is still held ({@link #firstVolatile()} not beyond it) and discards what it read otherwise. The writer
+ * moves {@link #first} past what it is about to overwrite before it overwrites it, and publishes {@link #last}
+ * after the event is written, so a reader that sees an event's sequence within [first, last] after reading it
+ * read it whole.
+ */
+public final class RecentEvents
+{
+    private static final int TOPIC_OFFSET = MessageHeaderDecoder.ENCODED_LENGTH + EventDecoder.topicEncodingOffset();
+
+    private final UnsafeBuffer log;
+    private final int[] offsets;
+    private final int[] lengths;
+    private final int[] topics;
+    private final long[] bytesThrough; // event bytes appended since the start, up to and including each event
+    private final int mask;
+    private volatile long first = 1;
+    private volatile long last;
+    private int writePosition;
+    private long bytesAppended;
+
+    /**
+     * @param capacityBytes  size of the log.
+     * @param capacityEvents most events indexed (power of two).
+     */
+    public RecentEvents(final int capacityBytes, final int capacityEvents)
+    {
+        if (Integer.bitCount(capacityEvents) != 1)
+        {
+            throw new IllegalArgumentException("event capacity must be a power of two: " + capacityEvents);
+        }
+        log = new UnsafeBuffer(ByteBuffer.allocateDirect(capacityBytes));
+        offsets = new int[capacityEvents];
+        lengths = new int[capacityEvents];
+        topics = new int[capacityEvents];
+        bytesThrough = new long[capacityEvents];
+        mask = capacityEvents - 1;
+    }
+
+    /**
+     * Oldest sequence held; greater than {@link #last()} when empty. Fan-out thread.
+     */
+    public long first()
+    {
+        return first;
+    }
+
+    /**
+     * Newest sequence held (0 before any). Fan-out thread.
+     */
+    public long last()
+    {
+        return last;
+    }
+
+    /**
+     * Oldest sequence whose bytes are still intact. Any thread.
+     */
+    public long firstVolatile()
+    {
+        return first;
+    }
+
+    /**
+     * Newest sequence fully written. Any thread.
+     */
+    public long lastVolatile()
+    {
+        return last;
+    }
+
+    public boolean contains(final long sequence)
+    {
+        return sequence >= first && sequence <= last;
+    }
+
+    /**
+     * Append the event that follows {@link #last()} (a message with its SBE header). Fan-out thread.
+     */
+    public void append(final long sequence, final DirectBuffer buffer, final int offset, final int length)
+    {
+        long first = this.first;
+        long last = this.last;
+        if (sequence != last + 1 || length > log.capacity())
+        {
+            first = sequence; // a jump in the stream (or an event that cannot fit): start again, empty
+            last = sequence - 1;
+            writePosition = 0;
+        }
+        if (length > log.capacity())
+        {
+            this.first = sequence + 1;
+            this.last = sequence;
+            return;
+        }
+        int position = writePosition;
+        if (position + length > log.capacity())
+        {
+            // what lies beyond the write position is from the previous lap, the oldest: wrapping overwrites it
+            while (first <= last && offsets[(int)first & mask] >= position)
+            {
+                first++;
+            }
+            position = 0;
+        }
+        while (first <= last && (last - first + 1 >= offsets.length || overlaps(first, position, length)))
+        {
+            first++;
+        }
+        this.first = first;
+        VarHandle.storeStoreFence(); // readers must see the eviction before the bytes that replace what it evicts
+
+        log.putBytes(position, buffer, offset, length);
+        final int slot = (int)sequence & mask;
+        offsets[slot] = position;
+        lengths[slot] = length;
+        topics[slot] = buffer.getInt(offset + TOPIC_OFFSET, EventDecoder.BYTE_ORDER);
+        bytesAppended += length;
+        bytesThrough[slot] = bytesAppended;
+        writePosition = position + length;
+        this.last = sequence; // publishes the event
+    }
+
+    /**
+     * The log, to read an event at {@link #offset(long)} for {@link #length(long)} bytes; valid for sequences that
+     * {@link #contains(long)}, until the next append (for a reader on another thread: see the class comment).
+     */
+    public DirectBuffer buffer()
+    {
+        return log;
+    }
+
+    public int offset(final long sequence)
+    {
+        return offsets[(int)sequence & mask];
+    }
+
+    public int length(final long sequence)
+    {
+        return lengths[(int)sequence & mask];
+    }
+
+    /**
+     * The topic number of a held event.
+     */
+    public int topic(final long sequence)
+    {
+        return topics[(int)sequence & mask];
+    }
+
+    /**
+     * Bytes held from {@code sequence} to the newest; the capacity when {@code sequence} is no longer held.
+     * Fan-out thread.
+     */
+    public int bytesFrom(final long sequence)
+    {
+        final long last = this.last;
+        if (sequence > last)
+        {
+            return 0;
+        }
+        if (sequence < first)
+        {
+            return log.capacity();
+        }
+        final int slot = (int)sequence & mask;
+        return (int)(bytesThrough[(int)last & mask] - bytesThrough[slot] + lengths[slot]);
+    }
+
+    private boolean overlaps(final long sequence, final int position, final int length)
+    {
+        final int start = offsets[(int)sequence & mask];
+        final int end = start + lengths[(int)sequence & mask];
+        return start < position + length && position < end;
+    }
+}

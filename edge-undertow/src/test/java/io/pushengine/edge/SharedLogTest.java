@@ -1,0 +1,159 @@
+package io.pushengine.edge;
+
+import io.pushengine.codec.sbe.PayloadType;
+import io.pushengine.engine.Topic;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.File;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import static io.pushengine.edge.Await.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * WebSocket connections whose subscriptions take every event (DISCONNECT) read their events from the edge's shared
+ * log of recent events by cursor, not from a copy in their own ring: a burst far larger than a ring reaches every
+ * reading client whole, and changes of subscription mid-stream keep every event once and in order.
+ */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class SharedLogTest
+{
+    private static final int INITIAL_RING = 4 * 1024;
+
+    @TempDir
+    File journalDir;
+
+    @Test
+    void readingClientsRideABurstFarLargerThanTheirRingsWithoutACopyEach() throws Exception
+    {
+        final int count = 4_000;
+        final int payloadLength = 1_000; // 4 MB in one burst; each connection's ring is at most 64 KiB
+        try (EmbeddedPush push = new EmbeddedPush(journalDir, null, null, new EdgeServer.Context()
+            .initialRingCapacity(INITIAL_RING).ringReleaseMs(TimeUnit.MINUTES.toMillis(5)));
+            WebSocketTestClient a = new WebSocketTestClient(push.ws("/ws?topics=burst"));
+            WebSocketTestClient b = new WebSocketTestClient(push.ws("/ws?topics=burst"));
+            WebSocketTestClient c = new WebSocketTestClient(push.ws("/ws?topics=burst,other")))
+        {
+            final Topic topic = push.engine.topic("burst");
+            push.engine.topic("other");
+            await(() -> push.edge.counters().fanOut().subscriptions().get() == 4);
+            await(() -> a.topicNames.size() == 1 && b.topicNames.size() == 1 && c.topicNames.size() == 2);
+
+            final UnsafeBuffer payload = new UnsafeBuffer(new byte[payloadLength]);
+            for (int i = 0; i < count; i++)
+            {
+                payload.putInt(0, i);
+                while (push.engine.offer(topic, PayloadType.OPAQUE, payload, 0, payloadLength) < 0)
+                {
+                    Thread.yield();
+                }
+            }
+
+            for (final WebSocketTestClient client : List.of(a, b, c))
+            {
+                await(() -> client.events.size() >= count, () -> "received " + client.events.size() +
+                    ", close " + client.closeCode.getNow(-1) + " " + client.closeReason);
+                assertEquals(count, client.events.size());
+                for (int i = 0; i < count; i++)
+                {
+                    assertEquals(i + 1, client.events.get(i).topicSequence(), "every event once, in order");
+                }
+            }
+            assertEquals(0, push.edge.counters().fanOut().slowConsumerDisconnects().get());
+            assertTrue(push.edge.counters().fanOut().ringBytes().get() <= 3 * INITIAL_RING,
+                "no connection's ring grew: the events came from the shared log, not from a copy in each ring (" +
+                push.edge.counters().fanOut().ringBytes().get() + " ring bytes)");
+        }
+    }
+
+    @Test
+    void subscribingAndUnsubscribingMidStreamKeepsEveryEventOnceAndInOrder() throws Exception
+    {
+        final int perTopic = 1_500;
+        try (EmbeddedPush push = new EmbeddedPush(journalDir, null, null, new EdgeServer.Context());
+            WebSocketTestClient client = new WebSocketTestClient(push.ws("/ws?topics=a")))
+        {
+            final Topic topicA = push.engine.topic("a");
+            final Topic topicB = push.engine.topic("b");
+            await(() -> client.topicNames.size() == 1);
+
+            final UnsafeBuffer payload = new UnsafeBuffer(new byte[64]);
+            for (int i = 0; i < perTopic; i++)
+            {
+                if (i == perTopic / 3)
+                {
+                    await(() -> count(client, "a") >= 100); // changes land while events flow
+                    client.sendBinary(ControlMessages.subscribe("b", 7));
+                }
+                if (i == 2 * perTopic / 3)
+                {
+                    await(() -> count(client, "b") >= 100);
+                    client.sendBinary(ControlMessages.unsubscribe("a", 8));
+                }
+                offer(push, topicA, payload);
+                offer(push, topicB, payload);
+                if (i % 50 == 0)
+                {
+                    Thread.sleep(1); // spread the changes over many duty cycles of the fan-out
+                }
+            }
+            await(() -> hasLast(client, "b", perTopic), () -> "received " + client.events.size());
+
+            long lastGlobal = 0;
+            final List<Long> aSequences = new ArrayList<>();
+            final List<Long> bSequences = new ArrayList<>();
+            for (final WebSocketTestClient.Event event : client.events)
+            {
+                assertTrue(event.globalSequence() > lastGlobal, "global sequences only go up: no event twice");
+                lastGlobal = event.globalSequence();
+                ("a".equals(event.topic()) ? aSequences : bSequences).add(event.topicSequence());
+            }
+            assertContiguous(aSequences, 1, "a from its first event until the unsubscribe");
+            assertTrue(aSequences.size() >= 200 && aSequences.size() < perTopic,
+                "a went on until the unsubscribe, then stopped: " + aSequences.size());
+            assertContiguous(bSequences, bSequences.get(0), "b from the subscribe to its last event");
+            assertEquals(perTopic, (long)bSequences.get(bSequences.size() - 1));
+            assertTrue(bSequences.get(0) > 1, "b began after the subscribe, mid-stream: " + bSequences.get(0));
+        }
+    }
+
+    private static void offer(final EmbeddedPush push, final Topic topic, final UnsafeBuffer payload)
+    {
+        while (push.engine.offer(topic, PayloadType.OPAQUE, payload, 0, payload.capacity()) < 0)
+        {
+            Thread.yield();
+        }
+    }
+
+    private static long count(final WebSocketTestClient client, final String topic)
+    {
+        return client.events.stream().filter(event -> topic.equals(event.topic())).count();
+    }
+
+    private static boolean hasLast(final WebSocketTestClient client, final String topic, final long topicSequence)
+    {
+        for (int i = client.events.size() - 1; i >= 0; i--)
+        {
+            final WebSocketTestClient.Event event = client.events.get(i);
+            if (topic.equals(event.topic()))
+            {
+                return event.topicSequence() == topicSequence;
+            }
+        }
+        return false;
+    }
+
+    private static void assertContiguous(final List<Long> sequences, final long first, final String what)
+    {
+        for (int i = 0; i < sequences.size(); i++)
+        {
+            assertEquals(first + i, (long)sequences.get(i), what + ": contiguous, none missing, none twice");
+        }
+    }
+}

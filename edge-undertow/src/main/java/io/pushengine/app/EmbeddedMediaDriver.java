@@ -3,6 +3,7 @@ package io.pushengine.app;
 import io.aeron.CommonContext;
 import io.aeron.driver.MediaDriver;
 import io.aeron.driver.ThreadingMode;
+import io.pushengine.codec.IdleStrategies;
 import io.pushengine.codec.StreamConfiguration;
 import io.pushengine.engine.EngineConfiguration;
 
@@ -36,6 +37,7 @@ final class EmbeddedMediaDriver
             .dirDeleteOnStart(true)
             .dirDeleteOnShutdown(true)
             .threadingMode(ThreadingMode.SHARED)
+            .sharedIdleStrategy(IdleStrategies.fromSystemProperties().get())
             .ipcTermBufferLength(termLength)
             .publicationTermBufferLength(termLength));
     }

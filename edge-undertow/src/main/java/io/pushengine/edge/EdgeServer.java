@@ -38,7 +38,7 @@ import org.agrona.ErrorHandler;
 import org.agrona.concurrent.Agent;
 import org.agrona.concurrent.AgentRunner;
 import org.agrona.concurrent.CompositeAgent;
-import org.agrona.concurrent.BackoffIdleStrategy;
+import io.pushengine.codec.IdleStrategies;
 import org.agrona.concurrent.IdleStrategy;
 import org.agrona.concurrent.SystemEpochClock;
 import org.agrona.concurrent.SystemEpochNanoClock;
@@ -246,8 +246,7 @@ public final class EdgeServer implements AutoCloseable
                 maxControlMessagesPerSecond);
             if (null == idleStrategySupplier)
             {
-                idleStrategySupplier = () -> new BackoffIdleStrategy(
-                    100, 10, TimeUnit.MICROSECONDS.toNanos(1), TimeUnit.MILLISECONDS.toNanos(1));
+                idleStrategySupplier = IdleStrategies.fromSystemProperties();
             }
             if (null == errorHandler)
             {

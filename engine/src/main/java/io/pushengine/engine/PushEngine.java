@@ -25,7 +25,7 @@ import org.agrona.DirectBuffer;
 import org.agrona.ErrorHandler;
 import org.agrona.IoUtil;
 import org.agrona.concurrent.AgentRunner;
-import org.agrona.concurrent.BackoffIdleStrategy;
+import io.pushengine.codec.IdleStrategies;
 import org.agrona.concurrent.EpochNanoClock;
 import org.agrona.concurrent.IdleStrategy;
 import org.agrona.concurrent.SystemEpochNanoClock;
@@ -128,8 +128,7 @@ public final class PushEngine implements AutoCloseable
                 publishTimeoutNs : TimeUnit.MILLISECONDS.toNanos(StreamConfiguration.publishTimeoutMs());
             if (null == idleStrategySupplier)
             {
-                idleStrategySupplier = () -> new BackoffIdleStrategy(
-                    100, 10, TimeUnit.MICROSECONDS.toNanos(1), TimeUnit.MILLISECONDS.toNanos(1));
+                idleStrategySupplier = IdleStrategies.fromSystemProperties();
             }
             if (null == errorHandler)
             {
@@ -352,6 +351,7 @@ public final class PushEngine implements AutoCloseable
                     .dirDeleteOnStart(true)
                     .dirDeleteOnShutdown(true)
                     .threadingMode(ThreadingMode.SHARED)
+                    .sharedIdleStrategy(IdleStrategies.fromSystemProperties().get())
                     .ipcTermBufferLength(ctx.termBufferLength)
                     .publicationTermBufferLength(ctx.termBufferLength)
                     .errorHandler(ctx.errorHandler()));

@@ -77,6 +77,11 @@ public final class EdgeConfiguration
     public static final String BUFFER_SIZE_PROP_NAME = "push.edge.buffer.size";
     public static final int BUFFER_SIZE_DEFAULT = 16 * 1024;
     /** Longest {@code wait=} a long-poll may ask for; stay under the idle timeout of proxies in front (often 60 s). */
+    /**
+     * Largest body of a batch publish ({@code POST /publish/{topic}} with {@code Content-Type: application/x-ndjson}).
+     */
+    public static final String PUBLISH_BATCH_MAX_BYTES_PROP_NAME = "push.edge.publish.batch.max.bytes";
+    public static final int PUBLISH_BATCH_MAX_BYTES_DEFAULT = 1024 * 1024;
     public static final String POLL_MAX_WAIT_MS_PROP_NAME = "push.edge.poll.max.wait.ms";
     public static final long POLL_MAX_WAIT_MS_DEFAULT = 30_000;
     /**
@@ -234,6 +239,11 @@ public final class EdgeConfiguration
     public static int bufferSize()
     {
         return Integer.getInteger(BUFFER_SIZE_PROP_NAME, BUFFER_SIZE_DEFAULT);
+    }
+
+    public static int publishBatchMaxBytes()
+    {
+        return Integer.getInteger(PUBLISH_BATCH_MAX_BYTES_PROP_NAME, PUBLISH_BATCH_MAX_BYTES_DEFAULT);
     }
 
     public static long pollMaxWaitMs()

@@ -639,7 +639,7 @@ public final class EdgeServer implements AutoCloseable
             final SystemEpochNanoClock epochClock = new SystemEpochNanoClock();
             final PublishHandler publishHandler = new PublishHandler(
                 new IngressProxy(ingressPublication), edgeCounters, epochClock, ctx.maxPayloadLength,
-                ctx.publishTimeoutMs);
+                EdgeConfiguration.publishBatchMaxBytes(), ctx.publishTimeoutMs);
             final FanOutAgent agent = new FanOutAgent(
                 eventSubscription,
                 new IngressProxy(ingressPublication),

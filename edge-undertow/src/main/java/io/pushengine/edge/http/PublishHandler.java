@@ -33,15 +33,26 @@ import java.util.concurrent.atomic.AtomicLong;
  * <p>
  * Payload type: {@code ?type=OPAQUE|TEXT|JSON|PRICE_TICK}, else from Content-Type ({@code application/json} is
  * JSON, {@code text/*} is TEXT, anything else OPAQUE). TEXT and JSON must be UTF-8.
+ * <p>
+ * Batch: {@code Content-Type: application/x-ndjson} makes each line of the body one event of the topic (JSON unless
+ * {@code ?type=} says otherwise), validated whole first ({@link PublishBatch}: a bad line refuses the batch, none of
+ * it published), then offered in order, answered once the last is journaled:
+ * {@code {"topic":"t","count":K,"firstSequence":N,"lastSequence":M,"firstTopicSequence":A,"lastTopicSequence":B}}.
+ * The engine acknowledges an edge's requests in the order they were offered, so the last acknowledgement means all.
  */
 public final class PublishHandler implements HttpHandler, PublishAckListener
 {
+    private static final String BATCH_CONTENT_TYPE = "application/x-ndjson";
+    private static final int MAX_BATCH_EVENTS = 65_536;
+
     private final Map<Long, HttpServerExchange> awaitingAck = new ConcurrentHashMap<>();
+    private final Map<Long, BatchAwait> awaitingBatchAck = new ConcurrentHashMap<>();
     private final AtomicLong correlationIds = new AtomicLong((long)ThreadLocalRandom.current().nextInt(1, 1 << 30) << 32);
     private final IngressProxy ingressProxy;
     private final EdgeCounters counters;
     private final EpochNanoClock epochClock;
     private final int maxPayloadLength;
+    private final int maxBatchBytes;
     private final long ackTimeoutMs;
 
     public PublishHandler(
@@ -49,8 +60,10 @@ public final class PublishHandler implements HttpHandler, PublishAckListener
         final EdgeCounters counters,
         final EpochNanoClock epochClock,
         final int maxPayloadLength,
+        final int maxBatchBytes,
         final long ackTimeoutMs)
     {
+        this.maxBatchBytes = maxBatchBytes;
         this.ingressProxy = ingressProxy;
         this.counters = counters;
         this.epochClock = epochClock;
@@ -74,10 +87,16 @@ public final class PublishHandler implements HttpHandler, PublishAckListener
             HttpResponses.reject(exchange, 400, invalidTopic, counters);
             return;
         }
-        final PayloadType payloadType = payloadType(exchange);
+        final boolean batch = isBatch(exchange);
+        final PayloadType payloadType = payloadType(exchange, batch);
         if (null == payloadType)
         {
             HttpResponses.reject(exchange, 400, "type must be one of OPAQUE, TEXT, JSON, PRICE_TICK", counters);
+            return;
+        }
+        if (batch)
+        {
+            receiveBatch(exchange, topic, payloadType);
             return;
         }
         if (exchange.getRequestContentLength() > maxPayloadLength)
@@ -138,12 +157,110 @@ public final class PublishHandler implements HttpHandler, PublishAckListener
         }, ackTimeoutMs, TimeUnit.MILLISECONDS));
     }
 
+    private void receiveBatch(final HttpServerExchange exchange, final String topic, final PayloadType payloadType)
+    {
+        if (exchange.getRequestContentLength() > maxBatchBytes)
+        {
+            HttpResponses.reject(exchange, 413, batchTooLarge(), counters);
+            return;
+        }
+        exchange.setMaxEntitySize(maxBatchBytes);
+        exchange.getRequestReceiver().receiveFullBytes(
+            (ex, body) -> onBatch(ex, topic, payloadType, body),
+            (ex, error) -> HttpResponses.reject(ex, error instanceof RequestTooBigException ? 413 : 400,
+                error instanceof RequestTooBigException ? batchTooLarge() : "could not read body: " + error.getMessage(),
+                counters));
+    }
+
+    private void onBatch(
+        final HttpServerExchange exchange, final String topic, final PayloadType payloadType, final byte[] body)
+    {
+        final PublishBatch batch;
+        try
+        {
+            batch = PublishBatch.parse(body, payloadType, maxPayloadLength, MAX_BATCH_EVENTS);
+        }
+        catch (final PublishBatch.BadBatchException ex)
+        {
+            HttpResponses.reject(exchange, ex.status(), ex.getMessage(), counters);
+            return;
+        }
+
+        final int count = batch.count();
+        final long firstCorrelationId = correlationIds.getAndAdd(count) + 1;
+        final BatchAwait await = new BatchAwait(exchange, topic, payloadType, batch, firstCorrelationId);
+        awaitingBatchAck.put(firstCorrelationId, await);
+        awaitingBatchAck.put(await.lastCorrelationId, await);
+        await.deadlineNs = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(ackTimeoutMs);
+        exchange.dispatch(SameThreadExecutor.INSTANCE, () -> offerBatch(await));
+    }
+
+    /**
+     * Offer what is left of a batch, in order. When the engine's ingress is back pressured, go on from there a
+     * millisecond later (the IO thread is never blocked), until the acknowledgement timeout. IO thread.
+     */
+    private void offerBatch(final BatchAwait await)
+    {
+        final PublishBatch batch = await.batch;
+        final int count = batch.count();
+        final int from = await.offered;
+        long result = 0;
+        synchronized (ingressProxy)
+        {
+            final UnsafeBuffer payload = await.payload;
+            final long timestampNs = epochClock.nanoTime();
+            while (await.offered < count)
+            {
+                final int i = await.offered;
+                result = ingressProxy.publish(await.firstCorrelationId + i, await.topic, await.payloadType,
+                    timestampNs, payload, batch.offset(i), batch.length(i));
+                if (result < 0)
+                {
+                    break;
+                }
+                await.offered++;
+            }
+        }
+        counters.publishRequests().getAndAdd(await.offered - from);
+        final HttpServerExchange exchange = await.exchange;
+        if (await.offered == count)
+        {
+            exchange.getIoThread().executeAfter(() ->
+            {
+                if (null != awaitingBatchAck.remove(await.lastCorrelationId))
+                {
+                    awaitingBatchAck.remove(await.firstCorrelationId);
+                    HttpResponses.reject(exchange, 504, "engine did not acknowledge the batch in " + ackTimeoutMs +
+                        " ms; its events may still be journaled", counters);
+                }
+            }, ackTimeoutMs, TimeUnit.MILLISECONDS);
+            return;
+        }
+        if (Publication.BACK_PRESSURED == result && System.nanoTime() - await.deadlineNs < 0)
+        {
+            exchange.getIoThread().executeAfter(() -> offerBatch(await), 1, TimeUnit.MILLISECONDS);
+            return;
+        }
+        awaitingBatchAck.remove(await.lastCorrelationId);
+        if (0 == await.offered)
+        {
+            awaitingBatchAck.remove(await.firstCorrelationId);
+        }
+        HttpResponses.reject(exchange, 503, "engine unavailable after " + await.offered + " of " + count +
+            " events (" + Publication.errorString(result) + "): the first " + await.offered + " were published, " +
+            "the rest not; send the rest again", counters);
+    }
+
     /**
      * Fan-out thread: the engine journaled a request of ours.
      */
     public void onPublishAck(
         final long correlationId, final long globalSequence, final String topicName, final long topicSequence)
     {
+        if (!awaitingBatchAck.isEmpty() && onBatchAck(correlationId, globalSequence, topicSequence))
+        {
+            return;
+        }
         final HttpServerExchange exchange = awaitingAck.remove(correlationId);
         if (null != exchange)
         {
@@ -154,10 +271,47 @@ public final class PublishHandler implements HttpHandler, PublishAckListener
     }
 
     /**
+     * A batch's first acknowledgement gives its first sequences; its last completes it.
+     *
+     * @return true if the acknowledgement was a batch's first or last.
+     */
+    private boolean onBatchAck(final long correlationId, final long globalSequence, final long topicSequence)
+    {
+        final BatchAwait await = awaitingBatchAck.remove(correlationId);
+        if (null == await)
+        {
+            return false;
+        }
+        if (0 == await.firstSequence)
+        {
+            await.firstSequence = globalSequence;
+            await.firstTopicSequence = topicSequence;
+        }
+        if (1 == await.count || await.firstSequence != globalSequence)
+        {
+            final HttpServerExchange exchange = await.exchange;
+            final String body = "{\"topic\":\"" + await.topic + "\",\"count\":" + await.count +
+                ",\"firstSequence\":" + await.firstSequence + ",\"lastSequence\":" + globalSequence +
+                ",\"firstTopicSequence\":" + await.firstTopicSequence + ",\"lastTopicSequence\":" + topicSequence +
+                "}\n";
+            exchange.getIoThread().execute(() -> HttpResponses.json(exchange, 200, body));
+        }
+        return true;
+    }
+
+    /**
      * Fan-out thread: the engine refused a request of ours (its ingress requires a token).
      */
     public void onPublishRefused(final long correlationId, final String reason)
     {
+        final BatchAwait batch = awaitingBatchAck.remove(correlationId);
+        if (null != batch)
+        {
+            awaitingBatchAck.values().remove(batch);
+            batch.exchange.getIoThread().execute(() -> HttpResponses.reject(batch.exchange, 403,
+                "the engine refused it: " + reason, counters));
+            return;
+        }
         final HttpServerExchange exchange = awaitingAck.remove(correlationId);
         if (null != exchange)
         {
@@ -166,12 +320,23 @@ public final class PublishHandler implements HttpHandler, PublishAckListener
         }
     }
 
+    private String batchTooLarge()
+    {
+        return "batch larger than the " + maxBatchBytes + "-byte maximum (push.edge.publish.batch.max.bytes)";
+    }
+
+    private static boolean isBatch(final HttpServerExchange exchange)
+    {
+        final String contentType = exchange.getRequestHeaders().getFirst(Headers.CONTENT_TYPE);
+        return null != contentType && contentType.startsWith(BATCH_CONTENT_TYPE);
+    }
+
     private String tooLarge()
     {
         return "body larger than the " + maxPayloadLength + "-byte maximum";
     }
 
-    private static PayloadType payloadType(final HttpServerExchange exchange)
+    private static PayloadType payloadType(final HttpServerExchange exchange, final boolean batch)
     {
         final Deque<String> type = exchange.getQueryParameters().get("type");
         if (null != type && !type.isEmpty())
@@ -187,6 +352,10 @@ public final class PublishHandler implements HttpHandler, PublishAckListener
             }
         }
         final String contentType = exchange.getRequestHeaders().getFirst(Headers.CONTENT_TYPE);
+        if (batch)
+        {
+            return PayloadType.JSON;
+        }
         if (null == contentType)
         {
             return PayloadType.OPAQUE;
@@ -211,6 +380,42 @@ public final class PublishHandler implements HttpHandler, PublishAckListener
         catch (final CharacterCodingException ex)
         {
             return false;
+        }
+    }
+
+    /**
+     * A batch waiting for its acknowledgements: registered under its first and its last correlation id.
+     */
+    private static final class BatchAwait
+    {
+        final HttpServerExchange exchange;
+        final String topic;
+        final PayloadType payloadType;
+        final PublishBatch batch;
+        final UnsafeBuffer payload;
+        final int count;
+        final long firstCorrelationId;
+        final long lastCorrelationId;
+        long deadlineNs;
+        int offered;
+        long firstSequence;
+        long firstTopicSequence;
+
+        BatchAwait(
+            final HttpServerExchange exchange,
+            final String topic,
+            final PayloadType payloadType,
+            final PublishBatch batch,
+            final long firstCorrelationId)
+        {
+            this.exchange = exchange;
+            this.topic = topic;
+            this.payloadType = payloadType;
+            this.batch = batch;
+            this.payload = new UnsafeBuffer(batch.body());
+            this.count = batch.count();
+            this.firstCorrelationId = firstCorrelationId;
+            this.lastCorrelationId = firstCorrelationId + count - 1;
         }
     }
 }

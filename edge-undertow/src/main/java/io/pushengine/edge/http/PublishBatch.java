@@ -1,0 +1,143 @@
+package io.pushengine.edge.http;
+
+import io.pushengine.codec.sbe.PayloadType;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CharsetDecoder;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * The events of a batch publish: a body of newline-delimited payloads ({@code application/x-ndjson}: one event per
+ * line, a final newline optional, {@code \r\n} accepted), validated whole before any is published, so a batch is
+ * all or nothing at the edge: a bad line refuses the batch with its line number and publishes none of it.
+ */
+final class PublishBatch
+{
+    private final byte[] body;
+    private int[] offsets = new int[64];
+    private int[] lengths = new int[64];
+    private int count;
+
+    private PublishBatch(final byte[] body)
+    {
+        this.body = body;
+    }
+
+    /**
+     * Split and validate a batch body.
+     *
+     * @throws BadBatchException naming the first bad line and why (status 400, or 413 for a line too long).
+     */
+    static PublishBatch parse(
+        final byte[] body, final PayloadType payloadType, final int maxPayloadLength, final int maxEvents)
+    {
+        final PublishBatch batch = new PublishBatch(body);
+        final boolean text = PayloadType.TEXT == payloadType || PayloadType.JSON == payloadType;
+        final CharsetDecoder utf8 = StandardCharsets.UTF_8.newDecoder()
+            .onMalformedInput(CodingErrorAction.REPORT)
+            .onUnmappableCharacter(CodingErrorAction.REPORT);
+        int start = 0;
+        int line = 1;
+        while (start < body.length)
+        {
+            int end = start;
+            while (end < body.length && body[end] != '\n')
+            {
+                end++;
+            }
+            final int lineEnd = end > start && body[end - 1] == '\r' ? end - 1 : end;
+            final int length = lineEnd - start;
+            if (0 == length)
+            {
+                throw new BadBatchException(400, "line " + line + ": empty: every line is one event");
+            }
+            if (length > maxPayloadLength)
+            {
+                throw new BadBatchException(413, "line " + line + ": " + length + " bytes, larger than the " +
+                    maxPayloadLength + "-byte maximum");
+            }
+            if (text && !isUtf8(utf8, body, start, length))
+            {
+                throw new BadBatchException(400, "line " + line + ": not valid UTF-8");
+            }
+            if (batch.count == maxEvents)
+            {
+                throw new BadBatchException(413, "more than " + maxEvents + " events in one batch");
+            }
+            batch.add(start, length);
+            start = end + 1;
+            line++;
+        }
+        if (0 == batch.count)
+        {
+            throw new BadBatchException(400, "empty batch: nothing to publish");
+        }
+        return batch;
+    }
+
+    private void add(final int offset, final int length)
+    {
+        if (count == offsets.length)
+        {
+            offsets = java.util.Arrays.copyOf(offsets, count * 2);
+            lengths = java.util.Arrays.copyOf(lengths, count * 2);
+        }
+        offsets[count] = offset;
+        lengths[count] = length;
+        count++;
+    }
+
+    private static boolean isUtf8(final CharsetDecoder decoder, final byte[] body, final int offset, final int length)
+    {
+        try
+        {
+            decoder.reset().decode(ByteBuffer.wrap(body, offset, length));
+            return true;
+        }
+        catch (final CharacterCodingException ex)
+        {
+            return false;
+        }
+    }
+
+    byte[] body()
+    {
+        return body;
+    }
+
+    int count()
+    {
+        return count;
+    }
+
+    int offset(final int index)
+    {
+        return offsets[index];
+    }
+
+    int length(final int index)
+    {
+        return lengths[index];
+    }
+
+    /**
+     * A batch refused before anything of it was published.
+     */
+    static final class BadBatchException extends RuntimeException
+    {
+        private final int status;
+
+        BadBatchException(final int status, final String reason)
+        {
+            super(reason, null, false, false);
+            this.status = status;
+        }
+
+        int status()
+        {
+            return status;
+        }
+    }
+}

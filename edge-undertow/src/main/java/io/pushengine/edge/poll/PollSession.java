@@ -90,6 +90,11 @@ public final class PollSession extends ClientSession implements ControlledMessag
         return ringPool.take(capacity);
     }
 
+    protected void freeRing(final OneToOneRingBuffer ring)
+    {
+        // pooled: its IO thread gives it back to the pool
+    }
+
     // ---------------------------------------------------------------- fan-out thread
 
     /**

@@ -2,6 +2,7 @@ package io.pushengine.edge.session;
 
 import io.pushengine.edge.backpressure.DeliveryPolicy;
 import io.pushengine.edge.fanout.TopicSubscription;
+import org.agrona.BufferUtil;
 import org.agrona.DirectBuffer;
 import org.agrona.concurrent.ControlledMessageHandler;
 import org.agrona.concurrent.UnsafeBuffer;
@@ -57,6 +58,7 @@ public abstract class ClientSession
     private final AtomicBoolean queuedForIoThread = new AtomicBoolean();
     private final AtomicBoolean flushScheduled = new AtomicBoolean();
     private final AtomicBoolean heartbeatScheduled = new AtomicBoolean();
+    private final AtomicBoolean fallenOutOfSharedLog = new AtomicBoolean();
     private final Runnable queuedWorkTask = this::runQueuedWork;
     private final Runnable windowTask = this::onBatchWindowEnd;
     private final long batchWindowMs;
@@ -477,13 +479,26 @@ public abstract class ClientSession
     }
 
     /**
-     * True when the connection's cursor has fallen out of the shared log: what it still had to read is gone.
-     * Fan-out thread.
+     * True when the connection's cursor has fallen out of the shared log (what it still had to read is gone) and
+     * the caller is the first to find it (its IO thread may find it too): the caller closes and counts it. Fan-out
+     * thread.
      */
     public boolean hasFallenOutOfSharedLog()
     {
         final long readSequence = sharedLogReadSequence;
-        return readSequence >= 0 && null != sharedLog && readSequence + 1 < sharedLog.first();
+        return readSequence >= 0 && null != sharedLog && readSequence + 1 < sharedLog.first() &&
+            fallenOutOfSharedLog.compareAndSet(false, true);
+    }
+
+    /**
+     * The IO thread found its cursor lapped. Whichever of it and the fan-out finds it first closes the connection
+     * and counts it, once. IO thread.
+     *
+     * @return true if this call is the first to find it.
+     */
+    protected final boolean claimFallOutOfSharedLog()
+    {
+        return fallenOutOfSharedLog.compareAndSet(false, true);
     }
 
     /**
@@ -626,7 +641,22 @@ public abstract class ClientSession
         if (null != ring)
         {
             dropRing(ring);
+            if (closed)
+            {
+                freeRing(ring);
+            }
         }
+    }
+
+    /**
+     * Give a ring's memory back now rather than when the garbage collector next runs: called only once the
+     * connection is closed, when its IO thread reads nothing more ({@link #closed} is set on the IO thread before
+     * the connection's removal reaches the fan-out). Without it a churn of connections leaves their direct rings to
+     * the next GC, which a quiet heap may not run for a long time. Fan-out thread.
+     */
+    protected void freeRing(final OneToOneRingBuffer ring)
+    {
+        BufferUtil.free(ring.buffer());
     }
 
     private void dropRing(final OneToOneRingBuffer ring)

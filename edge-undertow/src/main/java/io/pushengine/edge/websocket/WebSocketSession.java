@@ -374,6 +374,10 @@ final class WebSocketSession extends ClientSession implements ControlledMessageH
 
     private void fellOutOfSharedLog()
     {
+        if (!claimFallOutOfSharedLog())
+        {
+            return; // the fan-out found it first and closes it
+        }
         counters.fanOut().slowConsumerDisconnects().increment();
         close(WebSocketCloseCodes.TRY_AGAIN_LATER, "slow consumer: fell out of the edge's window of recent events; " +
             "reconnect with from=" + lastSentSequence);

@@ -10,14 +10,17 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
 /**
- * How the engine's and the edge's agents (sequencer, replay, fan-out, the embedded media driver) wait when they
- * have nothing to do: one setting for the whole process, read from system properties, like Aeron's
- * {@code aeron.*.idle.strategy}.
+ * How the engine's and the edge's agents (sequencer, replay, fan-out) wait when they have nothing to do: one
+ * setting for the whole process, read from system properties, like Aeron's {@code aeron.*.idle.strategy} (which
+ * still set the embedded media driver's). Producers in the same process ring their consumers awake
+ * ({@link AgentWakeups}), so a park ends as soon as there is work; only a producer in another process waits for it.
  * <ul>
- *     <li>{@code backoff} (default): spin {@code push.idle.spins} (100) times, yield {@code push.idle.yields} (10)
- *     times, then park from {@code push.idle.min.park.us} (1) doubling up to {@code push.idle.max.park.us} (1,000).
- *     An idle agent wakes about 1,000 times a second; a longer maximum park costs less CPU when idle and adds up to
- *     that much latency to the first event after a quiet spell (bench/README: figures).</li>
+ *     <li>{@code backoff} (default): spin {@code push.idle.spins} (100) times, yield {@code push.idle.yields} (0)
+ *     times, then park from {@code push.idle.min.park.us} (1,000) doubling up to {@code push.idle.max.park.us}
+ *     (1,000): one park of 1 ms, cut short by a wake-up. No yields and no ladder of microsecond parks: on a small
+ *     box each of those is a context switch per event. An idle agent wakes about 1,000 times a second; with every
+ *     producer in the process (the all-in-one default), a longer park (e.g. 10 ms) costs less CPU when idle and no
+ *     latency; with producers in other processes it adds up to the park to an event after a quiet spell.</li>
  *     <li>{@code busy-spin}: never sleep (lowest latency; one core per agent: for servers with cores to spare, with
  *     the agents pinned apart from the IO threads).</li>
  *     <li>{@code yielding}: yield the core every idle cycle.</li>
@@ -38,8 +41,8 @@ public final class IdleStrategies
     public static final String SLEEPING = "sleeping";
 
     public static final int SPINS_DEFAULT = 100;
-    public static final int YIELDS_DEFAULT = 10;
-    public static final long MIN_PARK_US_DEFAULT = 1;
+    public static final int YIELDS_DEFAULT = 0;
+    public static final long MIN_PARK_US_DEFAULT = 1000;
     public static final long MAX_PARK_US_DEFAULT = 1000;
 
     private IdleStrategies()

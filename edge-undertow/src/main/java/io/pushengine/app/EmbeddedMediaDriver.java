@@ -3,7 +3,6 @@ package io.pushengine.app;
 import io.aeron.CommonContext;
 import io.aeron.driver.MediaDriver;
 import io.aeron.driver.ThreadingMode;
-import io.pushengine.codec.IdleStrategies;
 import io.pushengine.codec.StreamConfiguration;
 import io.pushengine.engine.EngineConfiguration;
 
@@ -37,8 +36,7 @@ final class EmbeddedMediaDriver
             .dirDeleteOnStart(true)
             .dirDeleteOnShutdown(true)
             .threadingMode(ThreadingMode.SHARED)
-            .sharedIdleStrategy(IdleStrategies.fromSystemProperties().get())
-            .ipcTermBufferLength(termLength)
+                        .ipcTermBufferLength(termLength)
             .publicationTermBufferLength(termLength));
     }
 

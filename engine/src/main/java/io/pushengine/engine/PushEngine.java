@@ -25,6 +25,7 @@ import org.agrona.DirectBuffer;
 import org.agrona.ErrorHandler;
 import org.agrona.IoUtil;
 import org.agrona.concurrent.AgentRunner;
+import io.pushengine.codec.AgentWakeups;
 import io.pushengine.codec.IdleStrategies;
 import org.agrona.concurrent.EpochNanoClock;
 import org.agrona.concurrent.IdleStrategy;
@@ -324,6 +325,7 @@ public final class PushEngine implements AutoCloseable
     private final Map<String, Topic> topicsByName = new ConcurrentHashMap<>();
     private final AtomicLong nextCorrelationId = new AtomicLong(1);
     private final ManyToOneRingBuffer publishRing;
+    private final AgentWakeups.Wakeup publishRingWakeup = new AgentWakeups.Wakeup();
     private final AckTable ackTable = new AckTable(4096);
     private final MediaDriver mediaDriver;
     private final Aeron aeron;
@@ -351,8 +353,7 @@ public final class PushEngine implements AutoCloseable
                     .dirDeleteOnStart(true)
                     .dirDeleteOnShutdown(true)
                     .threadingMode(ThreadingMode.SHARED)
-                    .sharedIdleStrategy(IdleStrategies.fromSystemProperties().get())
-                    .ipcTermBufferLength(ctx.termBufferLength)
+                                        .ipcTermBufferLength(ctx.termBufferLength)
                     .publicationTermBufferLength(ctx.termBufferLength)
                     .errorHandler(ctx.errorHandler()));
             }
@@ -401,7 +402,8 @@ public final class PushEngine implements AutoCloseable
                 counters,
                 ctx.maxPayloadLength(),
                 256,
-                new IngressAuthenticator(ctx.ingressJwtSecret));
+                new IngressAuthenticator(ctx.ingressJwtSecret),
+                publishRingWakeup);
 
             sequencerRunner = new AgentRunner(
                 ctx.idleStrategySupplier().get(), ctx.errorHandler(), errorCounter, sequencer);
@@ -509,6 +511,7 @@ public final class PushEngine implements AutoCloseable
                     publishRing.buffer().putBytes(
                         index + PublishRingDescriptor.TOPIC_NAME_OFFSET, nameBytes, 0, nameBytes.length);
                     publishRing.commit(index);
+                    publishRingWakeup.wake();
                     requested = true;
                 }
             }
@@ -565,6 +568,7 @@ public final class PushEngine implements AutoCloseable
         buffer.putByte(index + PublishRingDescriptor.PAYLOAD_TYPE_OFFSET, (byte)payloadType.value());
         buffer.putBytes(index + PublishRingDescriptor.PAYLOAD_OFFSET, payload, offset, length);
         publishRing.commit(index);
+        publishRingWakeup.wake();
         return correlationId;
     }
 

@@ -1,6 +1,7 @@
 package io.pushengine.codec.stream;
 
 import io.aeron.Publication;
+import io.pushengine.codec.AgentWakeups;
 import io.pushengine.codec.sbe.CatalogRequestEncoder;
 import io.pushengine.codec.sbe.IngressAuthenticateEncoder;
 import io.pushengine.codec.sbe.MessageHeaderEncoder;
@@ -27,10 +28,12 @@ public final class IngressProxy
     private final CatalogRequestEncoder catalogRequestEncoder = new CatalogRequestEncoder();
     private final IngressAuthenticateEncoder ingressAuthenticateEncoder = new IngressAuthenticateEncoder();
     private final Publication publication;
+    private final AgentWakeups.Wakeup consumerWakeup;
 
     public IngressProxy(final Publication publication)
     {
         this.publication = publication;
+        this.consumerWakeup = AgentWakeups.forStream(publication.channel(), publication.streamId());
     }
 
     /**
@@ -84,10 +87,16 @@ public final class IngressProxy
     {
         // several proxies (threads) may share one exclusive publication: an edge's HTTP IO threads, its fan-out and
         // its ingress authentication; the lock is uncontended on a publisher's single thread
+        final long result;
         synchronized (publication)
         {
-            return offerLocked(length);
+            result = offerLocked(length);
         }
+        if (result > 0)
+        {
+            consumerWakeup.wake(); // the sequencer, if it is in this process and parked
+        }
+        return result;
     }
 
     private long offerLocked(final int length)

@@ -1,6 +1,7 @@
 package io.pushengine.codec.stream;
 
 import io.aeron.Publication;
+import io.pushengine.codec.AgentWakeups;
 import io.pushengine.codec.sbe.MessageHeaderEncoder;
 import io.pushengine.codec.sbe.ReplayRequestEncoder;
 import org.agrona.concurrent.UnsafeBuffer;
@@ -16,9 +17,11 @@ public final class ReplayRequestProxy
     private final MessageHeaderEncoder headerEncoder = new MessageHeaderEncoder();
     private final ReplayRequestEncoder encoder = new ReplayRequestEncoder();
     private final Publication publication;
+    private final AgentWakeups.Wakeup consumerWakeup;
 
     public ReplayRequestProxy(final Publication publication)
     {
+        this.consumerWakeup = AgentWakeups.forStream(publication.channel(), publication.streamId());
         this.publication = publication;
     }
 
@@ -31,6 +34,11 @@ public final class ReplayRequestProxy
             .correlationId(correlationId)
             .fromSequence(fromSequence)
             .toSequence(toSequence);
-        return publication.offer(buffer, 0, LENGTH) > 0;
+        if (publication.offer(buffer, 0, LENGTH) > 0)
+        {
+            consumerWakeup.wake();
+            return true;
+        }
+        return false;
     }
 }

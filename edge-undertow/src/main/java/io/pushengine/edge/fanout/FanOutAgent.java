@@ -1,6 +1,7 @@
 package io.pushengine.edge.fanout;
 
 import io.aeron.Subscription;
+import io.pushengine.codec.AgentWakeups;
 import io.pushengine.codec.sbe.EventDecoder;
 import io.pushengine.codec.sbe.MessageHeaderDecoder;
 import io.pushengine.codec.stream.CatalogSync;
@@ -84,6 +85,9 @@ public final class FanOutAgent implements Agent, EventStreamListener, ReplayStre
     }
 
     private final ManyToOneConcurrentArrayQueue<SessionCommand> commands;
+    private final AgentWakeups.Wakeup commandWakeup = new AgentWakeups.Wakeup();
+    private final AgentWakeups.Wakeup eventStreamWakeup;
+    private final AgentWakeups.Wakeup replayStreamWakeup;
     private final SubscriberIndex index = new SubscriberIndex();
     private final List<ClientSession> sessions = new ArrayList<>();
     private final List<ClientSession> dirty = new ArrayList<>();
@@ -153,7 +157,10 @@ public final class FanOutAgent implements Agent, EventStreamListener, ReplayStre
         this.timeouts = timeouts;
         this.housekeepingIntervalNs = Math.max(TimeUnit.MILLISECONDS.toNanos(1),
             Math.min(HOUSEKEEPING_INTERVAL_MAX_NS, timeouts.heartbeatIntervalNs() / 4));
-        this.commands = new ManyToOneConcurrentArrayQueue<>(commandQueueCapacity);
+        this.commands = new CommandQueue(commandQueueCapacity, commandWakeup);
+        this.eventStreamWakeup = AgentWakeups.forStream(eventSubscription.channel(), eventSubscription.streamId());
+        this.replayStreamWakeup = null == replaySubscription ? null :
+            AgentWakeups.forStream(replaySubscription.channel(), replaySubscription.streamId());
         this.nowNs = nanoClock.nanoTime();
         this.catalogSync = new CatalogSync(ingressProxy, nowNs);
     }
@@ -161,6 +168,32 @@ public final class FanOutAgent implements Agent, EventStreamListener, ReplayStre
     public String roleName()
     {
         return "edge-fan-out";
+    }
+
+    /**
+     * The engine (if in this process) rings when it has published events or replays, IO threads when they queue a
+     * command: a parked fan-out wakes at once.
+     */
+    public void onStart()
+    {
+        final Thread thread = Thread.currentThread();
+        commandWakeup.register(thread);
+        eventStreamWakeup.register(thread);
+        if (null != replayStreamWakeup)
+        {
+            replayStreamWakeup.register(thread);
+        }
+    }
+
+    public void onClose()
+    {
+        final Thread thread = Thread.currentThread();
+        commandWakeup.unregister(thread);
+        eventStreamWakeup.unregister(thread);
+        if (null != replayStreamWakeup)
+        {
+            replayStreamWakeup.unregister(thread);
+        }
     }
 
     /**
@@ -1266,5 +1299,29 @@ public final class FanOutAgent implements Agent, EventStreamListener, ReplayStre
             }
         }
         slow.clear();
+    }
+
+    /**
+     * The fan-out's command queue: a command offered rings the fan-out awake.
+     */
+    private static final class CommandQueue extends ManyToOneConcurrentArrayQueue<SessionCommand>
+    {
+        private final AgentWakeups.Wakeup wakeup;
+
+        CommandQueue(final int capacity, final AgentWakeups.Wakeup wakeup)
+        {
+            super(capacity);
+            this.wakeup = wakeup;
+        }
+
+        public boolean offer(final SessionCommand command)
+        {
+            if (super.offer(command))
+            {
+                wakeup.wake();
+                return true;
+            }
+            return false;
+        }
     }
 }

@@ -2,6 +2,7 @@ package io.pushengine.engine.replay;
 
 import io.aeron.ExclusivePublication;
 import io.aeron.Subscription;
+import io.pushengine.codec.AgentWakeups;
 import io.aeron.logbuffer.FragmentHandler;
 import io.aeron.logbuffer.Header;
 import io.pushengine.codec.FrameCheck;
@@ -61,6 +62,8 @@ public final class ReplayService implements Agent, FragmentHandler, JournalEvent
     private final ArrayDeque<Request> requests = new ArrayDeque<>();
     private final Subscription requestSubscription;
     private final ExclusivePublication replayPublication;
+    private final AgentWakeups.Wakeup requestWakeup;
+    private final AgentWakeups.Wakeup replayStreamWakeup;
     private final EventJournal journal;
     private final AtomicCounter replaysServed;
     private final AtomicCounter eventsReplayed;
@@ -88,6 +91,8 @@ public final class ReplayService implements Agent, FragmentHandler, JournalEvent
         this.cyclesDeleted = cyclesDeleted;
         this.requestSubscription = requestSubscription;
         this.replayPublication = replayPublication;
+        this.requestWakeup = AgentWakeups.forStream(requestSubscription.channel(), requestSubscription.streamId());
+        this.replayStreamWakeup = AgentWakeups.forStream(replayPublication.channel(), replayPublication.streamId());
         this.journal = journal;
         this.replaysServed = replaysServed;
         this.eventsReplayed = eventsReplayed;
@@ -101,14 +106,26 @@ public final class ReplayService implements Agent, FragmentHandler, JournalEvent
     public void onStart()
     {
         reader = journal.newReader(); // tailers are single threaded: made on the thread that uses it
+        requestWakeup.register(Thread.currentThread());
     }
 
     public void onClose()
     {
+        requestWakeup.unregister(Thread.currentThread());
         CloseHelper.quietClose(reader);
     }
 
     public int doWork()
+    {
+        final int work = doDuties();
+        if (work > 0)
+        {
+            replayStreamWakeup.wake();
+        }
+        return work;
+    }
+
+    private int doDuties()
     {
         int work = requestSubscription.poll(this, 16);
         if (State.IDLE == state && retention.isEnabled())

@@ -2,6 +2,7 @@ package io.pushengine.engine.sequencer;
 
 import io.aeron.ControlledFragmentAssembler;
 import io.aeron.Subscription;
+import io.pushengine.codec.AgentWakeups;
 import io.aeron.logbuffer.ControlledFragmentHandler;
 import io.aeron.logbuffer.Header;
 import io.pushengine.codec.FrameCheck;
@@ -81,6 +82,9 @@ public final class Sequencer implements Agent, ControlledMessageHandler, Control
     private final EventJournal journal;
     private final TopicRegistryStore topicRegistry;
     private final RingBuffer publishRing;
+    private final AgentWakeups.Wakeup publishRingWakeup;
+    private final AgentWakeups.Wakeup ingressWakeup;
+    private final AgentWakeups.Wakeup eventStreamWakeup;
     private final Subscription ingressSubscription;
     private final EventStreamPublisher eventStream;
     private final AckTable ackTable;
@@ -108,9 +112,13 @@ public final class Sequencer implements Agent, ControlledMessageHandler, Control
         final Counters counters,
         final int maxPayloadLength,
         final int drainLimit,
-        final IngressAuthenticator ingressAuthenticator)
+        final IngressAuthenticator ingressAuthenticator,
+        final AgentWakeups.Wakeup publishRingWakeup)
     {
         this.ingressAuthenticator = ingressAuthenticator;
+        this.publishRingWakeup = publishRingWakeup;
+        this.ingressWakeup = AgentWakeups.forStream(ingressSubscription.channel(), ingressSubscription.streamId());
+        this.eventStreamWakeup = AgentWakeups.forStream(eventPublication.channel(), eventPublication.streamId());
         this.journal = journal;
         this.topicRegistry = topicRegistry;
         this.publishRing = publishRing;
@@ -131,6 +139,21 @@ public final class Sequencer implements Agent, ControlledMessageHandler, Control
     public String roleName()
     {
         return "sequencer";
+    }
+
+    /**
+     * Publishers in this process ring the sequencer awake when they offer (ingress stream, in-process ring).
+     */
+    public void onStart()
+    {
+        ingressWakeup.register(Thread.currentThread());
+        publishRingWakeup.register(Thread.currentThread());
+    }
+
+    public void onClose()
+    {
+        ingressWakeup.unregister(Thread.currentThread());
+        publishRingWakeup.unregister(Thread.currentThread());
     }
 
     /**
@@ -157,6 +180,10 @@ public final class Sequencer implements Agent, ControlledMessageHandler, Control
         if (!eventStream.hasPending())
         {
             work += ingressSubscription.controlledPoll(ingressAssembler, drainLimit);
+        }
+        if (work > 0)
+        {
+            eventStreamWakeup.wake(); // edges in this process: events and acknowledgements are there to read
         }
         return work;
     }

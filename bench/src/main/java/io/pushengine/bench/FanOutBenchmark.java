@@ -13,6 +13,8 @@ import io.pushengine.edge.session.ClientSession;
 import io.pushengine.edge.session.ConnectionOptions;
 import io.pushengine.edge.session.EncodedEvent;
 import io.pushengine.edge.session.OutboundRingDescriptor;
+import io.pushengine.edge.session.RecentEvents;
+import org.agrona.MutableDirectBuffer;
 import org.agrona.concurrent.CachedEpochClock;
 import org.agrona.concurrent.MessageHandler;
 import org.agrona.concurrent.SystemEpochNanoClock;
@@ -63,6 +65,15 @@ public class FanOutBenchmark
     @Param({ "4096", "65536" })
     int ringCapacity;
 
+    /**
+     * {@code ring}: the fan-out copies each event into every connection's ring (SSE, and WebSocket connections with
+     * a conflate, drop or throttle subscription). {@code shared-log}: WebSocket connections whose subscriptions are
+     * all DISCONNECT read each event from the edge's one copy; the fan-out only signals them, and each "IO thread"
+     * read here copies the event out of the log as a real one copies it into a frame.
+     */
+    @Param({ "ring", "shared-log" })
+    String delivery;
+
     private final UnsafeBuffer eventBuffer = new UnsafeBuffer(ByteBuffer.allocateDirect(256));
     private final MessageHeaderDecoder headerDecoder = new MessageHeaderDecoder();
     private final EventDecoder eventDecoder = new EventDecoder();
@@ -78,10 +89,25 @@ public class FanOutBenchmark
     {
         private static final MessageHandler DISCARD = (msgTypeId, buffer, index, length) -> {};
 
+        private final boolean sharedLog;
+        private final UnsafeBuffer frame = new UnsafeBuffer(new byte[512]);
+        private final MessageHandler logMarkers = this::onRingMessage;
+        private long logNext = -1;
+
         RingOnlySession(
-            final long id, final AtomicCounter ringBytes, final ConnectionOptions options, final int ringCapacity)
+            final long id,
+            final AtomicCounter ringBytes,
+            final ConnectionOptions options,
+            final int ringCapacity,
+            final boolean sharedLog)
         {
             super(id, "bench", "bench", null, ringCapacity, ringCapacity, ringBytes, options);
+            this.sharedLog = sharedLog;
+        }
+
+        protected boolean canReadSharedLog()
+        {
+            return sharedLog;
         }
 
         public boolean offerEvent(final EncodedEvent event)
@@ -127,7 +153,25 @@ public class FanOutBenchmark
             final OneToOneRingBuffer ring = ringForRead();
             if (null != ring)
             {
-                ring.read(DISCARD);
+                ring.read(logNext < 0 && sharedLog ? logMarkers : DISCARD);
+            }
+            if (logNext >= 0)
+            {
+                final RecentEvents log = sharedLog();
+                final long last = log.lastVolatile();
+                for (long sequence = logNext; sequence <= last; sequence++)
+                {
+                    frame.putBytes(0, log.buffer(), log.offset(sequence), log.length(sequence));
+                }
+                logNext = last + 1;
+            }
+        }
+
+        private void onRingMessage(final int msgTypeId, final MutableDirectBuffer buffer, final int index, final int length)
+        {
+            if (OutboundRingDescriptor.SHARED_LOG_FROM_MSG_TYPE_ID == msgTypeId)
+            {
+                logNext = buffer.getLong(index + OutboundRingDescriptor.FROM_SEQUENCE_OFFSET);
             }
         }
 
@@ -169,7 +213,8 @@ public class FanOutBenchmark
         final ConnectionOptions options = new ConnectionOptions(List.of(), 0, null, 0, ConnectionOptions.NO_RESUME, false);
         for (int i = 0; i < subscribers; i++)
         {
-            final RingOnlySession session = new RingOnlySession(i, c[13], options, ringCapacity);
+            final RingOnlySession session = new RingOnlySession(
+                i, c[13], options, ringCapacity, "shared-log".equals(delivery));
             SessionCommand.offer(agent.commandQueue(), SessionCommand.register(session));
             SessionCommand.offer(agent.commandQueue(), SessionCommand.subscribe(session, "prices.EURUSD", 0));
         }

@@ -158,7 +158,8 @@ public final class FanOutAgent implements Agent, EventStreamListener, ReplayStre
         this.housekeepingIntervalNs = Math.max(TimeUnit.MILLISECONDS.toNanos(1),
             Math.min(HOUSEKEEPING_INTERVAL_MAX_NS, timeouts.heartbeatIntervalNs() / 4));
         this.commands = new CommandQueue(commandQueueCapacity, commandWakeup);
-        this.eventStreamWakeup = AgentWakeups.forStream(eventSubscription.channel(), eventSubscription.streamId());
+        this.eventStreamWakeup = null == eventSubscription ? new AgentWakeups.Wakeup() :
+            AgentWakeups.forStream(eventSubscription.channel(), eventSubscription.streamId());
         this.replayStreamWakeup = null == replaySubscription ? null :
             AgentWakeups.forStream(replaySubscription.channel(), replaySubscription.streamId());
         this.nowNs = nanoClock.nanoTime();

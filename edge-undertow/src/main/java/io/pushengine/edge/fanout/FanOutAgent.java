@@ -364,7 +364,7 @@ public final class FanOutAgent implements Agent, EventStreamListener, ReplayStre
                     final ClientSession session = subscription.session();
                     if (session.isInSharedLog() || session.tryEnterSharedLog(encoded.globalSequence()))
                     {
-                        offeredInSharedLog(subscription, encoded.globalSequence());
+                        offered(subscription, encoded.globalSequence()); // it reads the event from the log
                         delivered++;
                     }
                     else if (offer(subscription, encoded))
@@ -549,29 +549,23 @@ public final class FanOutAgent implements Agent, EventStreamListener, ReplayStre
 
     // ---------------------------------------------------------------- delivery
 
-    /**
-     * The connection reads this event from the shared log: it only needs a signal.
-     */
-    private void offeredInSharedLog(final TopicSubscription subscription, final long globalSequence)
-    {
-        final ClientSession session = subscription.session();
-        subscription.lastSentSequence = globalSequence;
-        if (globalSequence > session.lastOfferedSequence())
-        {
-            session.lastOfferedSequence(globalSequence);
-        }
-        session.offered(nowNs);
-        markDirty(session);
-    }
-
     private boolean offer(final TopicSubscription subscription, final EncodedEvent encoded)
     {
-        final ClientSession session = subscription.session();
-        if (!session.offerEvent(encoded))
+        if (!subscription.session().offerEvent(encoded))
         {
             return false;
         }
-        final long globalSequence = encoded.globalSequence();
+        offered(subscription, encoded.globalSequence());
+        return true;
+    }
+
+    /**
+     * An event is on its way to the subscription's connection (in its ring, or in the shared log it reads): record
+     * it and signal the connection at the end of the duty cycle.
+     */
+    private void offered(final TopicSubscription subscription, final long globalSequence)
+    {
+        final ClientSession session = subscription.session();
         subscription.lastSentSequence = globalSequence;
         subscription.pending = false;
         if (globalSequence > session.lastOfferedSequence())
@@ -580,7 +574,6 @@ public final class FanOutAgent implements Agent, EventStreamListener, ReplayStre
         }
         session.offered(nowNs);
         markDirty(session);
-        return true;
     }
 
     /**

@@ -287,7 +287,7 @@ public final class PublishHandler implements HttpHandler, PublishAckListener
             await.firstSequence = globalSequence;
             await.firstTopicSequence = topicSequence;
         }
-        if (1 == await.count || await.firstSequence != globalSequence)
+        if (correlationId == await.lastCorrelationId)
         {
             final HttpServerExchange exchange = await.exchange;
             final String body = "{\"topic\":\"" + await.topic + "\",\"count\":" + await.count +

@@ -5,6 +5,7 @@ import io.aeron.driver.MediaDriver;
 import io.aeron.driver.ThreadingMode;
 import io.pushengine.codec.StreamConfiguration;
 import io.pushengine.engine.EngineConfiguration;
+import io.pushengine.engine.MediaDriverIdle;
 
 import java.util.UUID;
 
@@ -31,13 +32,13 @@ final class EmbeddedMediaDriver
         final String dir = null != StreamConfiguration.aeronDir() ? StreamConfiguration.aeronDir() :
             CommonContext.getAeronDirectoryName() + "-push-" + role + "-" + UUID.randomUUID();
         final int termLength = EngineConfiguration.termBufferLength();
-        return MediaDriver.launch(new MediaDriver.Context()
+        return MediaDriver.launch(MediaDriverIdle.quietWhenIdle(new MediaDriver.Context()
             .aeronDirectoryName(dir)
             .dirDeleteOnStart(true)
             .dirDeleteOnShutdown(true)
             .threadingMode(ThreadingMode.SHARED)
-                        .ipcTermBufferLength(termLength)
-            .publicationTermBufferLength(termLength));
+            .ipcTermBufferLength(termLength)
+            .publicationTermBufferLength(termLength), null));
     }
 
     /**

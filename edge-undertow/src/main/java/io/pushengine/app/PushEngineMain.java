@@ -1,5 +1,10 @@
 package io.pushengine.app;
 
+import io.aeron.Aeron;
+import io.aeron.driver.Configuration;
+import io.pushengine.codec.AgentThreadingMode;
+import io.pushengine.codec.IdleStrategies;
+import io.pushengine.codec.StreamConfiguration;
 import io.pushengine.codec.sbe.PayloadType;
 import io.pushengine.edge.EdgeServer;
 import io.pushengine.engine.EngineMain;
@@ -8,11 +13,15 @@ import io.pushengine.engine.PushEngine;
 import io.pushengine.engine.Topic;
 import org.agrona.CloseHelper;
 import org.agrona.concurrent.AgentRunner;
+import org.agrona.concurrent.BackoffIdleStrategy;
+import org.agrona.concurrent.IdleStrategy;
 import org.agrona.concurrent.ShutdownSignalBarrier;
 import org.agrona.concurrent.SleepingMillisIdleStrategy;
 import org.agrona.concurrent.SystemEpochNanoClock;
 
 import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 
 /**
  * The one runnable artifact, with a role per process:
@@ -29,6 +38,11 @@ import java.util.List;
  */
 public final class PushEngineMain
 {
+    /**
+     * Longest sleep of the media driver's and the Aeron clients' conductors in the all-in-one role on IPC.
+     */
+    static final long IPC_CONDUCTOR_MAX_PARK_MS = 200;
+
     static final String USAGE = "usage: java -jar push-engine.jar [embedded|engine|edge|publisher] [--config file]";
 
     public static void main(final String[] args)
@@ -78,16 +92,45 @@ public final class PushEngineMain
         final int instruments = Integer.getInteger("push.demo.instruments", 50);
         final long ticksPerSecond = Long.getLong("push.demo.ticks.per.second", 2000);
 
+        final AgentThreadingMode threadingMode = AgentThreadingMode.fromSystemProperties();
+        if (AgentThreadingMode.INVOKER == threadingMode)
+        {
+            throw new IllegalArgumentException(AgentThreadingMode.PROP_NAME + "=invoker is for embedders who drive " +
+                "the agents themselves; the embedded role takes dedicated or shared");
+        }
+        final boolean shared = AgentThreadingMode.SHARED == threadingMode;
+        final Supplier<IdleStrategy> idle =
+            IdleStrategies.fromSystemProperties(IdleStrategies.ALL_IN_PROCESS_MAX_PARK_US_DEFAULT);
+
         final ShutdownSignalBarrier barrier = new ShutdownSignalBarrier();
-        final PushEngine engine = PushEngine.launch(new PushEngine.Context());
+        final PushEngine.Context engineCtx = new PushEngine.Context()
+            .idleStrategySupplier(idle)
+            .threadingMode(shared ? AgentThreadingMode.INVOKER : AgentThreadingMode.DEDICATED);
+        if (isIpc(StreamConfiguration.eventsChannel()) && isIpc(StreamConfiguration.ingressChannel()))
+        {
+            quietWhenIdle(engineCtx);
+        }
+        final PushEngine engine = PushEngine.launch(engineCtx);
         EdgeServer edge = null;
+        AgentRunner sharedRunner = null;
         AgentRunner feedRunner = null;
         try
         {
             edge = EdgeServer.launch(new EdgeServer.Context()
+                .idleStrategySupplier(idle)
+                .threadingMode(shared ? AgentThreadingMode.INVOKER : AgentThreadingMode.DEDICATED)
                 .aeronDirectoryName(engine.aeronDirectoryName())
                 .eventsChannel(engine.context().eventsChannel())
                 .ingressChannel(engine.context().ingressChannel()));
+            if (shared)
+            {
+                final EdgeServer sharedEdge = edge;
+                sharedRunner = new AgentRunner(
+                    IdleStrategies.dueWorkAware(idle.get(), () -> engine.hasWorkDueSoon() || sharedEdge.hasWorkDueSoon()),
+                    Throwable::printStackTrace, null,
+                    new InvokersAgent("push-agents", engine.agentInvoker(), edge.agentInvoker()));
+                AgentRunner.startOnThread(sharedRunner);
+            }
 
             if (ticksPerSecond > 0)
             {
@@ -125,8 +168,36 @@ public final class PushEngineMain
         finally
         {
             System.out.println("Shutting down...");
-            CloseHelper.closeAll(feedRunner, edge, engine, barrier); // no drain: the engine stops too
+            CloseHelper.closeAll(feedRunner, sharedRunner, edge, engine, barrier); // no drain: the engine stops too
 
+        }
+    }
+
+    private static boolean isIpc(final String channel)
+    {
+        return channel.startsWith("aeron:ipc");
+    }
+
+    /**
+     * Every stream is IPC and every producer in this process: the media driver's thread only keeps the IPC
+     * publications' limits (it stays awake while events flow) and the clients' leases, nothing needs its async
+     * executor (name resolution for UDP), and the Aeron clients' conductors only see image changes and send
+     * keepalives. So each sleeps up to {@link #IPC_CONDUCTOR_MAX_PARK_MS} when idle, unless Aeron's own property
+     * says otherwise; the engine's and the edge's agents, woken by their producers, park up to
+     * {@link IdleStrategies#ALL_IN_PROCESS_MAX_PARK_US_DEFAULT}.
+     */
+    private static void quietWhenIdle(final PushEngine.Context engineCtx)
+    {
+        final long maxParkNs = TimeUnit.MILLISECONDS.toNanos(IPC_CONDUCTOR_MAX_PARK_MS);
+        engineCtx.mediaDriverIdleStrategy(
+            new BackoffIdleStrategy(10, 0, TimeUnit.MILLISECONDS.toNanos(1), maxParkNs));
+        if (null == System.getProperty(Configuration.ASYNC_EXECUTOR_ENABLED_PROP_NAME))
+        {
+            System.setProperty(Configuration.ASYNC_EXECUTOR_ENABLED_PROP_NAME, "false");
+        }
+        if (null == System.getProperty(Aeron.Configuration.IDLE_SLEEP_DURATION_PROP_NAME))
+        {
+            System.setProperty(Aeron.Configuration.IDLE_SLEEP_DURATION_PROP_NAME, IPC_CONDUCTOR_MAX_PARK_MS + "ms");
         }
     }
 }

@@ -3,6 +3,7 @@ package io.pushengine.edge;
 import io.aeron.Aeron;
 import io.aeron.Publication;
 import io.aeron.Subscription;
+import io.pushengine.codec.AgentThreadingMode;
 import io.pushengine.codec.BatchFrameBuilder;
 import io.pushengine.codec.ProtocolDefaults;
 import io.pushengine.codec.StreamConfiguration;
@@ -36,6 +37,7 @@ import io.undertow.util.Headers;
 import org.agrona.CloseHelper;
 import org.agrona.ErrorHandler;
 import org.agrona.concurrent.Agent;
+import org.agrona.concurrent.AgentInvoker;
 import org.agrona.concurrent.AgentRunner;
 import org.agrona.concurrent.CompositeAgent;
 import io.pushengine.codec.IdleStrategies;
@@ -130,6 +132,7 @@ public final class EdgeServer implements AutoCloseable
         private String tlsKeyStorePassword;
         private AdmissionSettings admissionSettings;
         private Supplier<IdleStrategy> idleStrategySupplier;
+        private AgentThreadingMode threadingMode;
         private ErrorHandler errorHandler;
         private boolean concluded;
 
@@ -247,6 +250,10 @@ public final class EdgeServer implements AutoCloseable
             if (null == idleStrategySupplier)
             {
                 idleStrategySupplier = IdleStrategies.fromSystemProperties();
+            }
+            if (null == threadingMode)
+            {
+                threadingMode = AgentThreadingMode.fromSystemProperties();
             }
             if (null == errorHandler)
             {
@@ -598,6 +605,17 @@ public final class EdgeServer implements AutoCloseable
             return this;
         }
 
+        /**
+         * How the fan-out runs: on its own thread ({@code DEDICATED} and {@code SHARED}: the edge has one agent),
+         * or driven by the embedder through {@link EdgeServer#agentInvoker()} ({@code INVOKER}). Default
+         * {@link AgentThreadingMode#PROP_NAME}.
+         */
+        public Context threadingMode(final AgentThreadingMode threadingMode)
+        {
+            this.threadingMode = threadingMode;
+            return this;
+        }
+
         public Context errorHandler(final ErrorHandler errorHandler)
         {
             this.errorHandler = errorHandler;
@@ -610,6 +628,7 @@ public final class EdgeServer implements AutoCloseable
     private final EdgeCounters counters;
     private final FanOutAgent fanOut;
     private final AgentRunner fanOutRunner;
+    private final AgentInvoker fanOutInvoker;
     private final EdgeHttpListener httpListener;
     private final int port;
     private volatile boolean draining;
@@ -620,6 +639,7 @@ public final class EdgeServer implements AutoCloseable
         Aeron aeronClient = null;
         EdgeCounters edgeCounters = null;
         AgentRunner runner = null;
+        AgentInvoker invoker = null;
         EdgeHttpListener server = null;
         try
         {
@@ -661,8 +681,16 @@ public final class EdgeServer implements AutoCloseable
                 ctx.recentWindowEvents);
             final Agent duties = null == ctx.ingressToken ? agent : new CompositeAgent(agent, new IngressAuthentication(
                 new IngressProxy(ingressPublication), ctx.ingressToken, new SystemNanoClock()));
-            runner = new AgentRunner(ctx.idleStrategySupplier.get(), ctx.errorHandler, edgeCounters.errors(), duties);
-            AgentRunner.startOnThread(runner);
+            if (AgentThreadingMode.INVOKER == ctx.threadingMode)
+            {
+                invoker = new AgentInvoker(ctx.errorHandler, edgeCounters.errors(), duties);
+            }
+            else
+            {
+                runner = new AgentRunner(IdleStrategies.dueWorkAware(ctx.idleStrategySupplier.get(),
+                    agent::hasWorkDueSoon), ctx.errorHandler, edgeCounters.errors(), duties);
+                AgentRunner.startOnThread(runner);
+            }
 
             final AtomicLong sessionIds = new AtomicLong();
             final IoThreadFlushers flushers = new IoThreadFlushers(IO_THREAD_FLUSH_QUEUE_CAPACITY,
@@ -730,13 +758,14 @@ public final class EdgeServer implements AutoCloseable
             this.counters = edgeCounters;
             this.fanOut = agent;
             this.fanOutRunner = runner;
+            this.fanOutInvoker = invoker;
             this.httpListener = server;
             this.port = server.port();
         }
         catch (final RuntimeException ex)
         {
             CloseHelper.quietClose(server);
-            CloseHelper.quietCloseAll(runner, edgeCounters, aeronClient);
+            CloseHelper.quietCloseAll(runner, invoker, edgeCounters, aeronClient);
             throw ex;
         }
         LOG.info("edge listening on {}://{}:{}/ (aeron dir {}, events {})", null != ctx.tlsKeyStore ? "https" : "http",
@@ -851,13 +880,33 @@ public final class EdgeServer implements AutoCloseable
     }
 
     /**
+     * The fan-out, to drive when the edge runs in {@link AgentThreadingMode#INVOKER} mode (else null): call
+     * {@link AgentInvoker#start()} on the thread that will {@link AgentInvoker#invoke()} it (the fan-out registers
+     * that thread to be woken by its producers), then invoke it in the embedder's duty cycle, with an idle strategy
+     * between invocations that did no work. {@link #close()} closes it.
+     */
+    public AgentInvoker agentInvoker()
+    {
+        return fanOutInvoker;
+    }
+
+    /**
+     * For an embedder driving {@link #agentInvoker()}: true while the fan-out has work that falls due by time
+     * rather than by a wake-up (park short then). Invoking thread.
+     */
+    public boolean hasWorkDueSoon()
+    {
+        return fanOut.hasWorkDueSoon();
+    }
+
+    /**
      * Stop the fan-out (so nothing more is handed to the IO threads), then stop accepting and close every
      * connection (waiting for the IO threads: their close tasks update counters in Aeron's mapped file), then
      * detach from Aeron.
      */
     public void close()
     {
-        CloseHelper.quietClose(fanOutRunner);
+        CloseHelper.quietCloseAll(fanOutRunner, fanOutInvoker);
         httpListener.close();
         CloseHelper.closeAll(counters, aeron);
     }

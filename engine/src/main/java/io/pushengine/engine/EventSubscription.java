@@ -3,6 +3,7 @@ package io.pushengine.engine;
 import io.aeron.Aeron;
 import io.aeron.Publication;
 import io.aeron.Subscription;
+import io.pushengine.codec.AgentWakeups;
 import io.pushengine.codec.sbe.EventDecoder;
 import io.pushengine.codec.stream.CatalogSync;
 import io.pushengine.codec.stream.EventStreamAdapter;
@@ -28,6 +29,8 @@ public final class EventSubscription implements Agent, EventStreamListener, Auto
     private final EventStreamAdapter adapter;
     private final EventHandler handler;
     private final CatalogSync catalogSync;
+    private final AgentWakeups.Wakeup eventStreamWakeup;
+    private Thread agentThread;
     private Runnable closeAction;
 
     EventSubscription(
@@ -43,6 +46,7 @@ public final class EventSubscription implements Agent, EventStreamListener, Auto
         this.ingressPublication = aeron.addPublication(ingressChannel, ingressStreamId);
         this.catalogSync = new CatalogSync(new IngressProxy(ingressPublication), System.nanoTime());
         this.adapter = new EventStreamAdapter(subscription, this);
+        this.eventStreamWakeup = AgentWakeups.forStream(eventsChannel, eventsStreamId);
     }
 
     void closeAction(final Runnable closeAction)
@@ -53,6 +57,20 @@ public final class EventSubscription implements Agent, EventStreamListener, Auto
     public String roleName()
     {
         return "event-subscription";
+    }
+
+    public void onStart()
+    {
+        agentThread = Thread.currentThread();
+        eventStreamWakeup.register(agentThread); // the sequencer in this process rings it for each event
+    }
+
+    /**
+     * True until the catalog is complete: its request is retried by time.
+     */
+    public boolean hasWorkDueSoon()
+    {
+        return !catalogSync.isComplete();
     }
 
     public int doWork()
@@ -99,6 +117,10 @@ public final class EventSubscription implements Agent, EventStreamListener, Auto
 
     public void onClose()
     {
+        if (null != agentThread)
+        {
+            eventStreamWakeup.unregister(agentThread);
+        }
         CloseHelper.closeAll(subscription, ingressPublication);
     }
 

@@ -6,11 +6,15 @@ import io.aeron.Publication;
 import io.aeron.Subscription;
 import io.aeron.driver.MediaDriver;
 import io.aeron.driver.ThreadingMode;
+import io.pushengine.codec.AgentThreadingMode;
+import io.pushengine.codec.AgentWakeups;
+import io.pushengine.codec.IdleStrategies;
 import io.pushengine.codec.ProtocolDefaults;
 import io.pushengine.codec.StreamConfiguration;
 import io.pushengine.codec.TopicNames;
 import io.pushengine.codec.metrics.CounterType;
 import io.pushengine.codec.sbe.PayloadType;
+import io.pushengine.engine.replay.ReplayService;
 import io.pushengine.engine.sequencer.AckTable;
 import io.pushengine.engine.sequencer.IngressAuthenticator;
 import io.pushengine.engine.sequencer.PublishRingDescriptor;
@@ -19,14 +23,14 @@ import io.pushengine.journal.EventJournal;
 import io.pushengine.journal.JournalConfiguration;
 import io.pushengine.journal.JournalRetention;
 import io.pushengine.journal.TopicRegistryStore;
-import io.pushengine.engine.replay.ReplayService;
 import org.agrona.CloseHelper;
 import org.agrona.DirectBuffer;
 import org.agrona.ErrorHandler;
 import org.agrona.IoUtil;
+import org.agrona.concurrent.Agent;
+import org.agrona.concurrent.AgentInvoker;
 import org.agrona.concurrent.AgentRunner;
-import io.pushengine.codec.AgentWakeups;
-import io.pushengine.codec.IdleStrategies;
+import org.agrona.concurrent.CompositeAgent;
 import org.agrona.concurrent.EpochNanoClock;
 import org.agrona.concurrent.IdleStrategy;
 import org.agrona.concurrent.SystemEpochNanoClock;
@@ -44,6 +48,7 @@ import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 
 /**
@@ -83,6 +88,8 @@ public final class PushEngine implements AutoCloseable
         private long journalRetentionMs = -1;
         private long journalRetentionBytes = -1;
         private Supplier<IdleStrategy> idleStrategySupplier;
+        private AgentThreadingMode threadingMode;
+        private IdleStrategy mediaDriverIdleStrategy;
         private ErrorHandler errorHandler;
         private EpochNanoClock epochNanoClock;
         private boolean concluded;
@@ -130,6 +137,10 @@ public final class PushEngine implements AutoCloseable
             if (null == idleStrategySupplier)
             {
                 idleStrategySupplier = IdleStrategies.fromSystemProperties();
+            }
+            if (null == threadingMode)
+            {
+                threadingMode = AgentThreadingMode.fromSystemProperties();
             }
             if (null == errorHandler)
             {
@@ -303,6 +314,36 @@ public final class PushEngine implements AutoCloseable
             return idleStrategySupplier;
         }
 
+        /**
+         * How the sequencer and the replay service run: a thread each, one thread for both, or driven by the
+         * embedder through {@link PushEngine#agentInvoker()}. Default {@link AgentThreadingMode#PROP_NAME}.
+         */
+        public Context threadingMode(final AgentThreadingMode threadingMode)
+        {
+            this.threadingMode = threadingMode;
+            return this;
+        }
+
+        public AgentThreadingMode threadingMode()
+        {
+            return threadingMode;
+        }
+
+        /**
+         * The embedded media driver's idle strategy (its one shared thread); null (default) for Aeron's own
+         * ({@code aeron.shared.idle.strategy}).
+         */
+        public Context mediaDriverIdleStrategy(final IdleStrategy mediaDriverIdleStrategy)
+        {
+            this.mediaDriverIdleStrategy = mediaDriverIdleStrategy;
+            return this;
+        }
+
+        public IdleStrategy mediaDriverIdleStrategy()
+        {
+            return mediaDriverIdleStrategy;
+        }
+
         public Context errorHandler(final ErrorHandler errorHandler)
         {
             this.errorHandler = errorHandler;
@@ -333,6 +374,8 @@ public final class PushEngine implements AutoCloseable
     private final TopicRegistryStore topicRegistry;
     private final AgentRunner sequencerRunner;
     private final AgentRunner replayRunner;
+    private final AgentInvoker agentInvoker;
+    private final BooleanSupplier workDueSoon;
     private final AtomicCounter lastSequenceCounter;
     private final AtomicCounter errorCounter;
     private volatile boolean closed;
@@ -348,14 +391,14 @@ public final class PushEngine implements AutoCloseable
         {
             if (ctx.embeddedMediaDriver())
             {
-                driver = MediaDriver.launch(new MediaDriver.Context()
+                driver = MediaDriver.launch(MediaDriverIdle.quietWhenIdle(new MediaDriver.Context()
                     .aeronDirectoryName(ctx.aeronDirectoryName())
                     .dirDeleteOnStart(true)
                     .dirDeleteOnShutdown(true)
                     .threadingMode(ThreadingMode.SHARED)
-                                        .ipcTermBufferLength(ctx.termBufferLength)
+                    .ipcTermBufferLength(ctx.termBufferLength)
                     .publicationTermBufferLength(ctx.termBufferLength)
-                    .errorHandler(ctx.errorHandler()));
+                    .errorHandler(ctx.errorHandler()), ctx.mediaDriverIdleStrategy));
             }
             aeronClient = Aeron.connect(new Aeron.Context()
                 .aeronDirectoryName(ctx.aeronDirectoryName())
@@ -405,10 +448,6 @@ public final class PushEngine implements AutoCloseable
                 new IngressAuthenticator(ctx.ingressJwtSecret),
                 publishRingWakeup);
 
-            sequencerRunner = new AgentRunner(
-                ctx.idleStrategySupplier().get(), ctx.errorHandler(), errorCounter, sequencer);
-            AgentRunner.startOnThread(sequencerRunner);
-
             final ReplayService replayService = new ReplayService(
                 aeronClient.addSubscription(ctx.ingressChannel(), ProtocolDefaults.REPLAY_REQUEST_STREAM_ID),
                 aeronClient.addExclusivePublication(ctx.eventsChannel(), ProtocolDefaults.REPLAY_STREAM_ID),
@@ -417,9 +456,29 @@ public final class PushEngine implements AutoCloseable
                 counter(CounterType.ENGINE_EVENTS_REPLAYED),
                 new JournalRetention(eventJournal, ctx.journalRetentionMs, ctx.journalRetentionBytes),
                 counter(CounterType.ENGINE_JOURNAL_CYCLES_DELETED));
-            replayRunner = new AgentRunner(
-                ctx.idleStrategySupplier().get(), ctx.errorHandler(), errorCounter, replayService);
-            AgentRunner.startOnThread(replayRunner);
+            workDueSoon = () -> sequencer.hasWorkDueSoon() || replayService.hasWorkDueSoon();
+            switch (ctx.threadingMode)
+            {
+                case DEDICATED:
+                    sequencerRunner = runner(sequencer, sequencer::hasWorkDueSoon);
+                    replayRunner = runner(replayService, replayService::hasWorkDueSoon);
+                    agentInvoker = null;
+                    AgentRunner.startOnThread(sequencerRunner);
+                    AgentRunner.startOnThread(replayRunner);
+                    break;
+                case SHARED:
+                    sequencerRunner = runner(new CompositeAgent(sequencer, replayService), workDueSoon);
+                    replayRunner = null;
+                    agentInvoker = null;
+                    AgentRunner.startOnThread(sequencerRunner);
+                    break;
+                default:
+                    sequencerRunner = null;
+                    replayRunner = null;
+                    agentInvoker = new AgentInvoker(
+                        ctx.errorHandler(), errorCounter, new CompositeAgent(sequencer, replayService));
+                    break;
+            }
         }
         catch (final RuntimeException ex)
         {
@@ -431,6 +490,32 @@ public final class PushEngine implements AutoCloseable
     /**
      * Start an engine: media driver (if embedded), journal recovery, sequencer thread.
      */
+    private AgentRunner runner(final Agent agent, final BooleanSupplier hasWorkDueSoon)
+    {
+        return new AgentRunner(IdleStrategies.dueWorkAware(ctx.idleStrategySupplier().get(), hasWorkDueSoon),
+            ctx.errorHandler(), errorCounter, agent);
+    }
+
+    /**
+     * The sequencer and the replay service, to drive when the engine runs in {@link AgentThreadingMode#INVOKER}
+     * mode (else null): call {@link AgentInvoker#start()} on the thread that will {@link AgentInvoker#invoke()} it
+     * (the agents register that thread to be woken and open their journal readers on it), then invoke it in the
+     * embedder's duty cycle. {@link #close()} closes it.
+     */
+    public AgentInvoker agentInvoker()
+    {
+        return agentInvoker;
+    }
+
+    /**
+     * For an embedder driving {@link #agentInvoker()}: true while the agents have work that falls due by time
+     * rather than by a wake-up (park short then). Invoking thread.
+     */
+    public boolean hasWorkDueSoon()
+    {
+        return workDueSoon.getAsBoolean();
+    }
+
     public static PushEngine launch(final Context ctx)
     {
         return new PushEngine(ctx.conclude());
@@ -627,7 +712,8 @@ public final class PushEngine implements AutoCloseable
         final EventSubscription subscription = new EventSubscription(
             aeron, ctx.eventsChannel(), ctx.eventsStreamId(), ctx.ingressChannel(), ctx.ingressStreamId(), handler);
         final AgentRunner runner = new AgentRunner(
-            ctx.idleStrategySupplier().get(), ctx.errorHandler(), null, subscription);
+            IdleStrategies.dueWorkAware(ctx.idleStrategySupplier().get(), subscription::hasWorkDueSoon),
+            ctx.errorHandler(), null, subscription);
         subscription.closeAction(runner::close);
         AgentRunner.startOnThread(runner);
         return subscription;
@@ -656,7 +742,8 @@ public final class PushEngine implements AutoCloseable
             return;
         }
         closed = true;
-        CloseHelper.closeAll(replayRunner, sequencerRunner, topicRegistry, journal, aeron, mediaDriver);
+        CloseHelper.closeAll(
+            agentInvoker, replayRunner, sequencerRunner, topicRegistry, journal, aeron, mediaDriver);
         if (null != mediaDriver)
         {
             IoUtil.delete(new File(ctx.aeronDirectoryName()), true);

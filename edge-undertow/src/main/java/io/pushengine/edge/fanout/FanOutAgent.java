@@ -124,6 +124,7 @@ public final class FanOutAgent implements Agent, EventStreamListener, ReplayStre
     private boolean gapReplayActive;
     private long nextHousekeepingNs;
     private long nowNs;
+    private Thread agentThread;
     private volatile long drainWindowNsRequested = -1;
     private long drainWindowNs = -1;
     private long drainStartNs;
@@ -178,6 +179,7 @@ public final class FanOutAgent implements Agent, EventStreamListener, ReplayStre
     public void onStart()
     {
         final Thread thread = Thread.currentThread();
+        agentThread = thread;
         commandWakeup.register(thread);
         eventStreamWakeup.register(thread);
         if (null != replayStreamWakeup)
@@ -188,7 +190,7 @@ public final class FanOutAgent implements Agent, EventStreamListener, ReplayStre
 
     public void onClose()
     {
-        final Thread thread = Thread.currentThread();
+        final Thread thread = agentThread;
         commandWakeup.unregister(thread);
         eventStreamWakeup.unregister(thread);
         if (null != replayStreamWakeup)
@@ -236,6 +238,17 @@ public final class FanOutAgent implements Agent, EventStreamListener, ReplayStre
     public boolean isEventStreamConnected()
     {
         return adapter.subscription().isConnected();
+    }
+
+    /**
+     * True while work waits on time rather than on a producer's wake-up: re-sends held by a policy or by a full
+     * ring, sessions resuming, a stream gap or the catalog being recovered, a drain under way. The agent's idle
+     * strategy then parks short ({@link io.pushengine.codec.DueWorkIdleStrategy}). Fan-out thread.
+     */
+    public boolean hasWorkDueSoon()
+    {
+        return !withPending.isEmpty() || !resuming.isEmpty() || 0 != gapCorrelationId || drainWindowNs >= 0 ||
+            !catalogSync.isComplete();
     }
 
     public int doWork()

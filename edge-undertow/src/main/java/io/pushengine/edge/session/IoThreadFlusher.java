@@ -28,6 +28,17 @@ public final class IoThreadFlusher implements Runnable
      */
     public static final int MIN_SCRATCH_CAPACITY = 256 * 1024;
 
+    /**
+     * Connections one task flushes before it hands the IO thread back (re-queuing itself for the rest): a pass over
+     * thousands of sockets takes milliseconds, and what else the IO thread has to do (answer a publish, read the
+     * next pipelined request, accept) would wait for all of it. Between slices the IO thread selects and runs what
+     * came in, so a publisher's round trip costs a slice, not a pass, and the connections later in the pass take
+     * the events that arrived meanwhile in the same write (natural batching). Measured (bench/README, 1,000
+     * subscribers, 1,000 ev/s pipelined on one connection): a whole pass per task answered 250 publishes/s; slices
+     * of 64, 32, 16, 8 and 4 answered 730/s, then all 1,000/s at p99 2.6 s, 1.1 s, 0.1-0.7 s and 50 ms.
+     */
+    public static final int SESSIONS_PER_SLICE = 4;
+
     private final XnioIoThread ioThread;
     private final OneToOneConcurrentArrayQueue<ClientSession> sessionsToFlush;
     private final AtomicBoolean taskScheduled = new AtomicBoolean();
@@ -83,16 +94,27 @@ public final class IoThreadFlusher implements Runnable
     }
 
     /**
-     * One pass over every connection queued so far. IO thread. A connection queued while this runs is either taken
-     * by this pass or by the task its producer scheduled after {@link #taskScheduled} was cleared.
+     * One slice of a pass over the connections queued so far: at most {@link #SESSIONS_PER_SLICE}, then the rest in
+     * a task queued behind whatever the IO thread was given meanwhile. IO thread. A connection queued while this
+     * runs is taken by this slice, by the task this slice queues, or by the task its producer scheduled after
+     * {@link #taskScheduled} was cleared.
      */
     public void run()
     {
         taskScheduled.set(false);
         ClientSession session;
+        int flushed = 0;
         while (null != (session = sessionsToFlush.poll()))
         {
             session.runQueuedWork();
+            if (++flushed == SESSIONS_PER_SLICE)
+            {
+                if (!sessionsToFlush.isEmpty() && taskScheduled.compareAndSet(false, true))
+                {
+                    ioThread.execute(this); // the rest after what is queued and what the selector has ready
+                }
+                return;
+            }
         }
     }
 

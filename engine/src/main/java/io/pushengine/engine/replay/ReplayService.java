@@ -72,6 +72,7 @@ public final class ReplayService implements Agent, FragmentHandler, JournalEvent
     private long nextRetentionMs;
     private JournalReader reader;
     private State state = State.IDLE;
+    private Thread agentThread;
     private Request current;
     private long lastSent;
     private long oldestRetained;
@@ -106,13 +107,23 @@ public final class ReplayService implements Agent, FragmentHandler, JournalEvent
     public void onStart()
     {
         reader = journal.newReader(); // tailers are single threaded: made on the thread that uses it
-        requestWakeup.register(Thread.currentThread());
+        agentThread = Thread.currentThread();
+        requestWakeup.register(agentThread);
     }
 
     public void onClose()
     {
-        requestWakeup.unregister(Thread.currentThread());
+        requestWakeup.unregister(agentThread);
         CloseHelper.quietClose(reader);
+    }
+
+    /**
+     * True while a replay is under way or queued (a back-pressured replay is retried by time, not by a wake-up).
+     * Agent thread.
+     */
+    public boolean hasWorkDueSoon()
+    {
+        return State.IDLE != state || !requests.isEmpty();
     }
 
     public int doWork()

@@ -85,6 +85,7 @@ public final class Sequencer implements Agent, ControlledMessageHandler, Control
     private final AgentWakeups.Wakeup publishRingWakeup;
     private final AgentWakeups.Wakeup ingressWakeup;
     private final AgentWakeups.Wakeup eventStreamWakeup;
+    private Thread agentThread;
     private final Subscription ingressSubscription;
     private final EventStreamPublisher eventStream;
     private final AckTable ackTable;
@@ -146,14 +147,24 @@ public final class Sequencer implements Agent, ControlledMessageHandler, Control
      */
     public void onStart()
     {
-        ingressWakeup.register(Thread.currentThread());
-        publishRingWakeup.register(Thread.currentThread());
+        agentThread = Thread.currentThread();
+        ingressWakeup.register(agentThread);
+        publishRingWakeup.register(agentThread);
     }
 
     public void onClose()
     {
-        ingressWakeup.unregister(Thread.currentThread());
-        publishRingWakeup.unregister(Thread.currentThread());
+        ingressWakeup.unregister(agentThread);
+        publishRingWakeup.unregister(agentThread);
+    }
+
+    /**
+     * True while events wait for the event stream's back pressure to clear: retried by time, not by a wake-up.
+     * Sequencer thread.
+     */
+    public boolean hasWorkDueSoon()
+    {
+        return eventStream.hasPending();
     }
 
     /**

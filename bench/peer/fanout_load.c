@@ -13,6 +13,8 @@
  * Build: gcc -O2 -o fanout_load fanout_load.c -lpthread     (bench/peer/side-by-side.sh does it)
  * Run:   fanout_load --port 8080 --ws-path '/ws?topics=bench' --pub-path /publish/bench --subscribers 1000
  *                    --rate 1000 --seconds 10 [--warmup 2] [--server-pid PID] [--label NAME]
+ *        --ws-publish TOPIC (push-engine only): publish over one WebSocket connection instead, as binary SBE
+ *                    Publish messages (template 35); answers counted are Published (36), Errors (14) count as failed
  * Prints one Markdown table row; loopback only (it refuses any other host).
  */
 #define _GNU_SOURCE
@@ -33,6 +35,7 @@
 
 #define BODY_LENGTH_MIN 48
 #define CONN_BUFFER 262144
+#define WS_PUBLISH_WINDOW 1000
 
 typedef struct
 {
@@ -61,6 +64,7 @@ static int warmup_s = 2;
 static int body_length = 64;
 static int server_pid = 0;
 static int publishers = 1;
+static const char *ws_publish_topic = NULL;
 
 static volatile int publishing_done = 0;
 static volatile int64_t published = 0;
@@ -301,14 +305,120 @@ static int read_answers(int fd)
     return 1;
 }
 
+/* push-engine's SBE Publish over a WebSocket: header, correlationId, payloadType JSON, topicName, payload */
+static size_t encode_publish(unsigned char *out, int64_t correlation_id, const char *topic, const char *body, int length)
+{
+    unsigned char *p = out;
+    const uint16_t header[4] = {9, 35, 7101, 1}; /* blockLength, templateId, schemaId, version (little-endian host) */
+    memcpy(p, header, 8); p += 8;
+    memcpy(p, &correlation_id, 8); p += 8;
+    *p++ = 2; /* JSON */
+    const uint16_t topic_length = (uint16_t)strlen(topic);
+    memcpy(p, &topic_length, 2); p += 2;
+    memcpy(p, topic, topic_length); p += topic_length;
+    const uint32_t payload_length = (uint32_t)length;
+    memcpy(p, &payload_length, 4); p += 4;
+    memcpy(p, body, length); p += length;
+    return p - out;
+}
+
+/* a masked binary client frame (mask 0: the payload goes as it is) */
+static size_t ws_frame(unsigned char *out, const unsigned char *payload, size_t length)
+{
+    size_t h = 0;
+    out[h++] = 0x82;
+    if (length < 126)
+    {
+        out[h++] = 0x80 | (unsigned char)length;
+    }
+    else
+    {
+        out[h++] = 0x80 | 126;
+        out[h++] = (unsigned char)(length >> 8);
+        out[h++] = (unsigned char)length;
+    }
+    memset(out + h, 0, 4); h += 4;
+    memcpy(out + h, payload, length);
+    return h + length;
+}
+
+/* Published (36) and Error (14) answers in the server's frames; partial frames kept for the next read */
+static unsigned char ws_answers[1 << 20];
+static size_t ws_answers_length;
+
+static int read_ws_answers(int fd)
+{
+    ssize_t got = recv(fd, ws_answers + ws_answers_length, sizeof(ws_answers) - ws_answers_length, MSG_DONTWAIT);
+    if (got <= 0)
+    {
+        return 0;
+    }
+    ws_answers_length += got;
+    size_t at = 0;
+    while (ws_answers_length - at >= 2)
+    {
+        size_t length = ws_answers[at + 1] & 0x7F, h = 2;
+        if (126 == length)
+        {
+            if (ws_answers_length - at < 4) break;
+            length = ((size_t)ws_answers[at + 2] << 8) | ws_answers[at + 3]; h = 4;
+        }
+        else if (127 == length)
+        {
+            if (ws_answers_length - at < 10) break;
+            length = 0;
+            for (int i = 0; i < 8; i++) length = (length << 8) | ws_answers[at + 2 + i];
+            h = 10;
+        }
+        if (ws_answers_length - at < h + length) break;
+        if (length >= 8)
+        {
+            uint16_t template_id;
+            memcpy(&template_id, ws_answers + at + h + 2, 2);
+            if (36 == template_id) pub_ok++;
+            else if (14 == template_id) pub_failed++;
+        }
+        at += h + length;
+    }
+    memmove(ws_answers, ws_answers + at, ws_answers_length - at);
+    ws_answers_length -= at;
+    return 1;
+}
+
+static int ws_publisher_connect(void)
+{
+    int fd = connect_to(49);
+    char handshake[512];
+    int length = snprintf(handshake, sizeof(handshake),
+        "GET /ws HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+        "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n", port);
+    write_all(fd, handshake, length);
+    char answer[4096];
+    size_t have = 0;
+    while (NULL == memmem(answer, have, "\r\n\r\n", 4))
+    {
+        ssize_t n = read(fd, answer + have, sizeof(answer) - have);
+        if (n <= 0) die("publisher upgrade");
+        have += n;
+    }
+    if (0 != memcmp(answer, "HTTP/1.1 101", 12))
+    {
+        fprintf(stderr, "publisher upgrade refused: %.*s\n", (int)have, answer);
+        exit(2);
+    }
+    return fd;
+}
+
 static void *publish(void *unused)
 {
     (void)unused;
     int fds[64];
+    const int over_ws = NULL != ws_publish_topic;
     for (int i = 0; i < publishers; i++)
     {
-        fds[i] = connect_to(49 - i);
+        fds[i] = over_ws ? ws_publisher_connect() : connect_to(49 - i);
     }
+    unsigned char message[8192];
     char body[4096];
     char request[8192];
     const int64_t interval_ns = 1000000000LL / rate;
@@ -325,18 +435,33 @@ static void *publish(void *unused)
         }
         body[length++] = '"';
         body[length++] = '}';
-        int request_length = snprintf(request, sizeof(request),
-            "POST %s HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: %s\r\nContent-Length: %d\r\n\r\n",
-            pub_path, content_type, length);
-        memcpy(request + request_length, body, length);
         const int fd = fds[n % publishers];
-        write_all(fd, request, request_length + length);
+        if (over_ws)
+        {
+            while (n - (pub_ok + pub_failed) >= WS_PUBLISH_WINDOW) /* the edge takes 1,024 in flight per connection */
+            {
+                if (!read_ws_answers(fd))
+                {
+                    usleep(50);
+                }
+            }
+            const size_t message_length = encode_publish(message, n + 1, ws_publish_topic, body, length);
+            write_all(fd, request, ws_frame((unsigned char *)request, message, message_length));
+        }
+        else
+        {
+            int request_length = snprintf(request, sizeof(request),
+                "POST %s HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: %s\r\nContent-Length: %d\r\n\r\n",
+                pub_path, content_type, length);
+            memcpy(request + request_length, body, length);
+            write_all(fd, request, request_length + length);
+        }
         published = n + 1;
         due += interval_ns;
 
         for (int i = 0; i < publishers; i++)
         {
-            while (read_answers(fds[i]))
+            while (over_ws ? read_ws_answers(fds[i]) : read_answers(fds[i]))
             {
             }
         }
@@ -348,7 +473,7 @@ static void *publish(void *unused)
         int any = 0;
         for (int i = 0; i < publishers; i++)
         {
-            any |= read_answers(fds[i]);
+            any |= over_ws ? read_ws_answers(fds[i]) : read_answers(fds[i]);
         }
         if (!any)
         {
@@ -412,7 +537,7 @@ static void usage(void)
 {
     fprintf(stderr, "usage: fanout_load [--port P] [--ws-path PATH] [--pub-path PATH] [--content-type T] "
         "[--subscribers N] [--rate EV_PER_S] [--seconds S] [--warmup S] [--body-length B] [--server-pid PID] "
-        "[--publishers K] [--label NAME]\n");
+        "[--publishers K] [--ws-publish TOPIC] [--label NAME]\n");
     exit(2);
 }
 
@@ -438,6 +563,7 @@ int main(int argc, char **argv)
         else if (!strcmp(a, "--server-pid")) server_pid = atoi(v);
         else if (!strcmp(a, "--label")) label = v;
         else if (!strcmp(a, "--publishers")) publishers = atoi(v);
+        else if (!strcmp(a, "--ws-publish")) ws_publish_topic = v;
         else usage();
         i++;
     }
@@ -569,8 +695,8 @@ int main(int argc, char **argv)
     qsort(samples, sample_count, sizeof(int64_t), compare);
     const double measured_s = (end_ns - measure_from_ns) / 1e9;
     const int64_t expected = published * (int64_t)subscribers;
-    printf("| %s | %d | %d ev/s, %d POST conn | %lld/%lld | %.0f | %.2f %% | %lld | %.2f | %.2f | %.2f | %.2f | %.2f | %.0f %% |\n",
-        label, subscribers, rate, publishers, (long long)pub_ok, (long long)published, sample_count / measured_s,
+    printf("| %s | %d | %d ev/s, %d %s | %lld/%lld | %.0f | %.2f %% | %lld | %.2f | %.2f | %.2f | %.2f | %.2f | %.0f %% |\n",
+        label, subscribers, rate, publishers, ws_publish_topic ? "WS publisher" : "POST conn", (long long)pub_ok, (long long)published, sample_count / measured_s,
         expected ? 100.0 * (expected - received) / expected : 0, (long long)cut, percentile_ms(50),
         percentile_ms(90), percentile_ms(99), percentile_ms(99.9), percentile_ms(100), cpu_percent);
     if (duplicates > 0 || pub_failed > 0 || received != expected || (1 == publishers && reordered > 0))

@@ -26,6 +26,7 @@ public final class EdgeCounters implements AutoCloseable
     private final AtomicCounter errors;
     private final AtomicCounter pingsSent;
     private final AtomicCounter ioThreadWakeUps;
+    private final AtomicCounter publishRejected;
     private final AtomicCounter pongTimeouts;
     private final AtomicCounter polls;
     private final AtomicCounter pollsHeld;
@@ -54,6 +55,7 @@ public final class EdgeCounters implements AutoCloseable
         errors = aeron.addCounter(CounterType.EDGE_ERRORS.typeId(), label);
         pingsSent = aeron.addCounter(CounterType.EDGE_PINGS_SENT.typeId(), label);
         ioThreadWakeUps = aeron.addCounter(CounterType.EDGE_IO_THREAD_WAKE_UPS.typeId(), label);
+        publishRejected = aeron.addCounter(CounterType.EDGE_PUBLISH_REJECTED.typeId(), label);
         pongTimeouts = aeron.addCounter(CounterType.EDGE_PONG_TIMEOUTS.typeId(), label);
         polls = aeron.addCounter(CounterType.EDGE_POLLS.typeId(), label);
         pollsHeld = aeron.addCounter(CounterType.EDGE_POLLS_HELD.typeId(), label);
@@ -159,6 +161,14 @@ public final class EdgeCounters implements AutoCloseable
         return ioThreadWakeUps;
     }
 
+    /**
+     * WebSocket Publish messages answered with an Error.
+     */
+    public AtomicCounter publishRejected()
+    {
+        return publishRejected;
+    }
+
     public AtomicCounter pingsSent()
     {
         return pingsSent;
@@ -227,7 +237,8 @@ public final class EdgeCounters implements AutoCloseable
     public void close()
     {
         CloseHelper.closeAll(connections, webSocketConnections, sseConnections, connectionsOpened, connectionsClosed,
-            framesOut, bytesOut, protocolErrors, httpRejected, publishRequests, errors, pingsSent, ioThreadWakeUps, pongTimeouts,
+            framesOut, bytesOut, protocolErrors, httpRejected, publishRequests, errors, pingsSent, ioThreadWakeUps,
+            publishRejected, pongTimeouts,
             polls, pollsHeld, pollsEmpty, authFailures, forbidden, originRejections, limitRejections, tokenExpiryCloses,
             requestTimeouts, silentCloses,
             fanOut.eventsIn(), fanOut.eventsOut(), fanOut.slowConsumerDisconnects(), fanOut.lagDisconnects(),

@@ -705,7 +705,8 @@ public final class EdgeServer implements AutoCloseable
                 .addExactPath("/ws", open(served(EdgeTransport.WEBSOCKET, admission.guard(Admission.Kind.STREAM,
                     new WebSocketEndpoint(agent.commandQueue(), edgeCounters, epochClock, sessionIds,
                     ctx.initialRingCapacity, ctx.ringCapacity, ctx.streamParameters, ctx.pingIntervalMs,
-                    ctx.pongTimeoutMs, admission, flushers)), c), c))
+                    ctx.pongTimeoutMs, admission, flushers, new IngressProxy(ingressPublication),
+                    agent.publishRoutes(), ctx.maxPayloadLength, ctx.publishTimeoutMs)), c), c))
                 .addExactPath("/sse", open(served(EdgeTransport.SSE, admission.guard(Admission.Kind.STREAM,
                     new SseEndpoint(agent.commandQueue(), edgeCounters, sessionIds, ctx.initialRingCapacity,
                     ctx.ringCapacity,

@@ -58,4 +58,17 @@ final class ControlMessages
             .lastGlobalSequence(0);
         return Arrays.copyOf(buffer.byteArray(), MessageHeaderEncoder.ENCODED_LENGTH + encoder.encodedLength());
     }
+
+    static byte[] publish(
+        final String topic, final long correlationId, final io.pushengine.codec.sbe.PayloadType type, final byte[] payload)
+    {
+        final UnsafeBuffer buffer = new UnsafeBuffer(new byte[256 + topic.length() + payload.length]);
+        final io.pushengine.codec.sbe.PublishEncoder encoder = new io.pushengine.codec.sbe.PublishEncoder()
+            .wrapAndApplyHeader(buffer, 0, new MessageHeaderEncoder())
+            .correlationId(correlationId)
+            .payloadType(type)
+            .topicName(topic)
+            .putPayload(payload, 0, payload.length);
+        return Arrays.copyOf(buffer.byteArray(), MessageHeaderEncoder.ENCODED_LENGTH + encoder.encodedLength());
+    }
 }

@@ -41,6 +41,8 @@ final class WebSocketTestClient implements WebSocket.Listener, AutoCloseable
     final List<Event> events = new CopyOnWriteArrayList<>();
     final List<byte[]> frames = new CopyOnWriteArrayList<>();
     final Map<Integer, String> topicNames = new ConcurrentHashMap<>();
+    /** Published answers: correlationId, globalSequence, topic, topicSequence. */
+    final List<long[]> published = new CopyOnWriteArrayList<>();
     final CompletableFuture<Integer> closeCode = new CompletableFuture<>();
     /** The {@code Resumed} message: fromSequence, toSequence, complete (1/0), oldestRetained; with its position. */
     final CompletableFuture<long[]> resumed = new CompletableFuture<>();
@@ -127,6 +129,13 @@ final class WebSocketTestClient implements WebSocket.Listener, AutoCloseable
             final ResumedDecoder decoder = new ResumedDecoder().wrapAndApplyHeader(buffer, 0, header);
             resumed.complete(new long[]{ decoder.fromSequence(), decoder.toSequence(), decoder.complete(),
                 decoder.oldestRetained(), events.size() });
+        }
+        else if (header.templateId() == io.pushengine.codec.sbe.PublishedDecoder.TEMPLATE_ID)
+        {
+            final io.pushengine.codec.sbe.PublishedDecoder decoder =
+                new io.pushengine.codec.sbe.PublishedDecoder().wrapAndApplyHeader(buffer, 0, header);
+            published.add(new long[]{ decoder.correlationId(), decoder.globalSequence(), decoder.topic(),
+                decoder.topicSequence() });
         }
         else if (header.templateId() == ErrorDecoder.TEMPLATE_ID)
         {

@@ -57,7 +57,7 @@ public enum CounterType
     EDGE_HTTP_REJECTED(1212, "push_edge_http_rejected_total", false,
         "HTTP requests answered 4xx/5xx"),
     EDGE_PUBLISH_REQUESTS(1213, "push_edge_publish_requests_total", false,
-        "HTTP publish requests forwarded to the engine"),
+        "Publish requests (HTTP POSTs, each line of a batch, WebSocket Publish messages) forwarded to the engine"),
     EDGE_MALFORMED_STREAM_MESSAGES(1214, "push_edge_malformed_stream_messages_total", false,
         "Messages on the event stream this edge could not decode"),
     EDGE_ERRORS(1215, "push_edge_errors_total", false,
@@ -136,7 +136,10 @@ public enum CounterType
         "(compare with push_edge_frames_out_total)"),
     EDGE_SILENT_CLOSES(1250, "push_edge_silent_closes_total", false,
         "Connections closed because they sent nothing within the handshake timeout: new ones that never send a " +
-        "request (or a browser's unused preconnect), and keep-alive ones idle after a request");
+        "request (or a browser's unused preconnect), and keep-alive ones idle after a request"),
+    EDGE_PUBLISH_REJECTED(1252, "push_edge_publish_rejected_total", false,
+        "WebSocket Publish messages answered with an Error instead of Published (invalid topic or payload, not " +
+        "granted, too many in flight, engine unavailable or refusing)");
 
     private static final Int2ObjectHashMap<CounterType> BY_TYPE_ID = new Int2ObjectHashMap<>();
 

@@ -17,6 +17,7 @@ import io.pushengine.edge.backpressure.DeliveryPolicy;
 import io.pushengine.edge.poll.PollSession;
 import io.pushengine.edge.session.ClientSession;
 import io.pushengine.edge.session.EncodedEvent;
+import io.pushengine.edge.session.PublishRoutes;
 import io.pushengine.edge.session.RecentEvents;
 import io.pushengine.edge.websocket.WebSocketCloseCodes;
 import org.agrona.DirectBuffer;
@@ -65,6 +66,10 @@ public final class FanOutAgent implements Agent, EventStreamListener, ReplayStre
     private static final long GAP_REPLAY_RETRY_NS = TimeUnit.SECONDS.toNanos(2);
     private static final int FRAGMENT_LIMIT = 256;
     private static final int COMMAND_LIMIT = 1024;
+    /**
+     * Connections' publishes (WebSocket {@code Publish}) the edge can have awaiting the engine's answer at once.
+     */
+    public static final int PUBLISHES_IN_FLIGHT = 16 * 1024;
     private static final long HOUSEKEEPING_INTERVAL_MAX_NS = TimeUnit.MILLISECONDS.toNanos(250);
 
     private enum PendingOutcome
@@ -92,6 +97,7 @@ public final class FanOutAgent implements Agent, EventStreamListener, ReplayStre
     private final List<ClientSession> sessions = new ArrayList<>();
     private final List<ClientSession> dirty = new ArrayList<>();
     private final List<ClientSession> slow = new ArrayList<>();
+    private final PublishRoutes publishRoutes = new PublishRoutes(PUBLISHES_IN_FLIGHT);
     private final List<ClientSession> withPending = new ArrayList<>();
     private final List<PollSession> pollsToAnswer = new ArrayList<>();
     private final LastValueCache lastValues = new LastValueCache();
@@ -547,12 +553,57 @@ public final class FanOutAgent implements Agent, EventStreamListener, ReplayStre
 
     public void onPublishRefused(final long correlationId, final String reason)
     {
+        if (PublishRoutes.isRouted(correlationId))
+        {
+            final ClientSession session = publishRoutes.take(correlationId);
+            if (null != session && session.fanOutIndex() >= 0)
+            {
+                answered(session, session.offerPublishFailed(publishRoutes.takenClientCorrelationId(),
+                    "the engine refused it: " + reason));
+            }
+            return;
+        }
         publishAckListener.onPublishRefused(correlationId, reason);
     }
 
     public void onPublishAck(final long correlationId, final long globalSequence, final int topic, final long topicSequence)
     {
+        if (PublishRoutes.isRouted(correlationId))
+        {
+            final ClientSession session = publishRoutes.take(correlationId);
+            if (null != session && session.fanOutIndex() >= 0) // else another edge's, or its connection is gone
+            {
+                answered(session, session.offerPublished(
+                    publishRoutes.takenClientCorrelationId(), globalSequence, topic, topicSequence));
+            }
+            return;
+        }
         publishAckListener.onPublishAck(correlationId, globalSequence, adapter.topicName(topic), topicSequence);
+    }
+
+    /**
+     * A connection's publish was answered into its ring; a ring too full for the answer is a slow consumer's.
+     */
+    private void answered(final ClientSession session, final boolean offered)
+    {
+        if (offered)
+        {
+            session.offered(nowNs);
+            markDirty(session);
+        }
+        else
+        {
+            slow.add(session);
+            disconnectSlowConsumers();
+        }
+    }
+
+    /**
+     * Where the answers to connections' own publishes go (WebSocket {@code Publish}): claimed by IO threads.
+     */
+    public PublishRoutes publishRoutes()
+    {
+        return publishRoutes;
     }
 
     public void onMalformedMessage(final int frameCheckResult, final int templateId)

@@ -209,6 +209,28 @@ public abstract class ClientSession
     public abstract boolean offerSnapshotEnd(long correlationId, long asOfSequence, int valueCount);
 
     /**
+     * Tell the client a {@code Publish} it sent on this connection is journaled. Only connections whose transport
+     * publishes (WebSocket) have publishes in flight, so only they are asked.
+     *
+     * @return false if the ring is full.
+     */
+    public boolean offerPublished(
+        final long clientCorrelationId, final long globalSequence, final int topic, final long topicSequence)
+    {
+        throw new UnsupportedOperationException(transport + " connections do not publish");
+    }
+
+    /**
+     * Tell the client a {@code Publish} it sent on this connection was not sequenced, and why.
+     *
+     * @return false if the ring is full.
+     */
+    public boolean offerPublishFailed(final long clientCorrelationId, final String reason)
+    {
+        throw new UnsupportedOperationException(transport + " connections do not publish");
+    }
+
+    /**
      * A snapshot was begun (or ended, false); counts the values sent in it. Fan-out thread.
      */
     public void inSnapshot(final boolean inSnapshot)

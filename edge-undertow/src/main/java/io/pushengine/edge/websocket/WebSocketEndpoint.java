@@ -3,9 +3,12 @@ package io.pushengine.edge.websocket;
 import io.pushengine.codec.FrameCheck;
 import io.pushengine.codec.TopicNames;
 import io.pushengine.codec.sbe.AuthenticateDecoder;
+import io.pushengine.codec.stream.IngressProxy;
 import io.pushengine.codec.sbe.ErrorCode;
 import io.pushengine.codec.sbe.HeartbeatDecoder;
 import io.pushengine.codec.sbe.MessageHeaderDecoder;
+import io.pushengine.codec.sbe.PayloadType;
+import io.pushengine.codec.sbe.PublishDecoder;
 import io.pushengine.codec.sbe.SubscribeDecoder;
 import io.pushengine.codec.sbe.UnsubscribeDecoder;
 import io.pushengine.edge.EdgeCounters;
@@ -18,6 +21,7 @@ import io.pushengine.edge.http.HttpResponses;
 import io.pushengine.edge.http.StreamParameters;
 import io.pushengine.edge.session.ConnectionOptions;
 import io.pushengine.edge.session.IoThreadFlushers;
+import io.pushengine.edge.session.PublishRoutes;
 import io.undertow.server.HttpHandler;
 import io.undertow.server.HttpServerExchange;
 import io.undertow.util.AttachmentKey;
@@ -38,6 +42,7 @@ import org.xnio.Pooled;
 import org.xnio.XnioExecutor;
 
 import java.nio.ByteBuffer;
+import java.nio.charset.CharsetDecoder;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -71,6 +76,7 @@ public final class WebSocketEndpoint implements HttpHandler, WebSocketConnection
     private final long pongTimeoutMs;
     private final Admission admission;
     private final IoThreadFlushers flushers;
+    private final WebSocketPublishes publishes;
 
     public WebSocketEndpoint(
         final ManyToOneConcurrentArrayQueue<SessionCommand> commands,
@@ -83,9 +89,15 @@ public final class WebSocketEndpoint implements HttpHandler, WebSocketConnection
         final long pingIntervalMs,
         final long pongTimeoutMs,
         final Admission admission,
-        final IoThreadFlushers flushers)
+        final IoThreadFlushers flushers,
+        final IngressProxy ingressProxy,
+        final PublishRoutes publishRoutes,
+        final int maxPayloadLength,
+        final long publishTimeoutMs)
     {
         this.flushers = flushers;
+        this.publishes = new WebSocketPublishes(
+            ingressProxy, publishRoutes, counters, epochClock, maxPayloadLength, publishTimeoutMs);
         this.admission = admission;
         this.parameters = parameters;
         this.pingIntervalMs = pingIntervalMs;
@@ -190,6 +202,9 @@ public final class WebSocketEndpoint implements HttpHandler, WebSocketConnection
         private final UnsubscribeDecoder unsubscribeDecoder = new UnsubscribeDecoder();
         private final HeartbeatDecoder heartbeatDecoder = new HeartbeatDecoder();
         private final AuthenticateDecoder authenticateDecoder = new AuthenticateDecoder();
+        private final PublishDecoder publishDecoder = new PublishDecoder();
+        private final UnsafeBuffer publishPayload = new UnsafeBuffer(0, 0);
+        private final CharsetDecoder utf8 = WebSocketPublishes.newUtf8Decoder();
         private final UnsafeBuffer buffer = new UnsafeBuffer(0, 0);
         private final WebSocketSession session;
         private final Set<String> topics = new HashSet<>();
@@ -264,7 +279,7 @@ public final class WebSocketEndpoint implements HttpHandler, WebSocketConnection
 
         protected long getMaxBinaryBufferSize()
         {
-            return MAX_CONTROL_MESSAGE_LENGTH;
+            return Math.max(MAX_CONTROL_MESSAGE_LENGTH, MAX_CONTROL_MESSAGE_LENGTH + publishes.maxPayloadLength());
         }
 
         protected long getMaxTextBufferSize()
@@ -345,6 +360,19 @@ public final class WebSocketEndpoint implements HttpHandler, WebSocketConnection
             if (session.isClosing())
             {
                 return; // closed with a reason already: what the client sent after that is not read
+            }
+            final boolean publish = isPublish(length);
+            if (!publish && length > MAX_CONTROL_MESSAGE_LENGTH)
+            {
+                counters.limitRejections().increment();
+                session.close(MESSAGE_TOO_BIG, "a control message of " + length + " bytes is over the " +
+                    MAX_CONTROL_MESSAGE_LENGTH + "-byte limit (only a Publish may be larger, up to its payload limit)");
+                return;
+            }
+            if (publish)
+            {
+                onPublish(length); // services publish at their own rate: bounded by the publishes in flight
+                return;
             }
             if (overRate())
             {
@@ -450,7 +478,7 @@ public final class WebSocketEndpoint implements HttpHandler, WebSocketConnection
                     default:
                         protocolError(WebSocketCloseCodes.UNSUPPORTED_DATA,
                             "template " + templateId + " is not a message a client may send " +
-                            "(Subscribe=10, Unsubscribe=11, Heartbeat=13, Authenticate=31)");
+                            "(Subscribe=10, Unsubscribe=11, Heartbeat=13, Authenticate=31, Publish=35)");
                         break;
                 }
             }
@@ -458,6 +486,44 @@ public final class WebSocketEndpoint implements HttpHandler, WebSocketConnection
             {
                 protocolError(WebSocketCloseCodes.PROTOCOL_ERROR,
                     "malformed template " + templateId + ": variable-length field runs past the frame");
+            }
+        }
+
+        /**
+         * A well-formed frame whose template is {@code Publish}, from an authenticated connection.
+         */
+        private boolean isPublish(final int length)
+        {
+            return null != grant && FrameCheck.OK == FrameCheck.check(headerDecoder, buffer, 0, length) &&
+                PublishDecoder.TEMPLATE_ID == headerDecoder.templateId();
+        }
+
+        private void onPublish(final int length)
+        {
+            final long correlationId;
+            try
+            {
+                publishDecoder.wrap(buffer, MessageHeaderDecoder.ENCODED_LENGTH, headerDecoder.blockLength(),
+                    headerDecoder.version());
+                correlationId = publishDecoder.correlationId();
+                final PayloadType payloadType = publishDecoder.payloadType();
+                final String topic = publishDecoder.topicName();
+                final int payloadLength = publishDecoder.payloadLength();
+                final int payloadOffset = publishDecoder.limit() + PublishDecoder.payloadHeaderLength();
+                publishDecoder.skipPayload();
+                checkConsumed(publishDecoder.limit(), length);
+                publishPayload.wrap(buffer, payloadOffset, payloadLength);
+                publishes.onPublish(
+                    session, grant, correlationId, payloadType, topic, publishPayload, 0, payloadLength, utf8);
+            }
+            catch (final IndexOutOfBoundsException | IllegalArgumentException | IllegalStateException ex)
+            {
+                protocolError(WebSocketCloseCodes.PROTOCOL_ERROR,
+                    "malformed Publish: variable-length field runs past the frame");
+            }
+            finally
+            {
+                publishPayload.wrap(NOTHING);
             }
         }
 

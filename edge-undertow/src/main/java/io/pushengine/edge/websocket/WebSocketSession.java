@@ -3,9 +3,11 @@ package io.pushengine.edge.websocket;
 import io.pushengine.codec.BatchFrameBuilder;
 import io.pushengine.codec.sbe.ErrorCode;
 import io.pushengine.codec.sbe.EventDecoder;
+import io.pushengine.codec.sbe.ErrorEncoder;
 import io.pushengine.codec.sbe.GapEncoder;
 import io.pushengine.codec.sbe.HeartbeatEncoder;
 import io.pushengine.codec.sbe.MessageHeaderEncoder;
+import io.pushengine.codec.sbe.PublishedEncoder;
 import io.pushengine.codec.sbe.ResumedEncoder;
 import io.pushengine.codec.sbe.SnapshotBeginEncoder;
 import io.pushengine.codec.sbe.SnapshotEndEncoder;
@@ -33,6 +35,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -58,6 +61,12 @@ final class WebSocketSession extends ClientSession implements ControlledMessageH
      * wrapped, which would keep a released ring or a pooled buffer alive for as long as the connection.
      */
     private static final UnsafeBuffer NOTHING = new UnsafeBuffer(new byte[0]);
+    private static final int TEMPLATE_ID_OFFSET = 2;
+    /**
+     * A connection's {@code Publish} messages awaiting the engine's answer, at most: their answers (44 bytes each in
+     * the ring) fit the default 64 KiB ring with room to spare. Beyond it a Publish is refused with LIMIT_EXCEEDED.
+     */
+    static final int MAX_PUBLISHES_IN_FLIGHT = 1024;
 
     private final MessageHeaderEncoder fanOutHeaderEncoder = new MessageHeaderEncoder();
     private final SubscribedEncoder subscribedEncoder = new SubscribedEncoder();
@@ -65,6 +74,8 @@ final class WebSocketSession extends ClientSession implements ControlledMessageH
     private final ResumedEncoder resumedEncoder = new ResumedEncoder();
     private final SnapshotBeginEncoder snapshotBeginEncoder = new SnapshotBeginEncoder();
     private final SnapshotEndEncoder snapshotEndEncoder = new SnapshotEndEncoder();
+    private final PublishedEncoder publishedEncoder = new PublishedEncoder();
+    private final ErrorEncoder errorEncoder = new ErrorEncoder();
     private final MessageHeaderEncoder ioHeaderEncoder = new MessageHeaderEncoder();
     private final HeartbeatEncoder heartbeatEncoder = new HeartbeatEncoder();
     private final BatchFrameBuilder batchBuilder = new BatchFrameBuilder();
@@ -86,6 +97,8 @@ final class WebSocketSession extends ClientSession implements ControlledMessageH
     private int payloadOffset;
     private long frameTimestampNs;
     private int controlLength;
+    private int publishesInFlight;
+    private long lastPublishAnswerNs;
     private int eventsInFrame;
     private long framesSent;
     private long eventsSent;
@@ -218,6 +231,48 @@ final class WebSocketSession extends ClientSession implements ControlledMessageH
             .valueCount(valueCount);
         ring.commit(index);
         snapshotEndEncoder.wrap(NOTHING, 0);
+        fanOutHeaderEncoder.wrap(NOTHING, 0);
+        return true;
+    }
+
+    public boolean offerPublished(
+        final long clientCorrelationId, final long globalSequence, final int topic, final long topicSequence)
+    {
+        final int length = MessageHeaderEncoder.ENCODED_LENGTH + PublishedEncoder.BLOCK_LENGTH;
+        final int index = claim(OutboundRingDescriptor.CONTROL_MSG_TYPE_ID, length);
+        if (index <= 0)
+        {
+            return false;
+        }
+        final OneToOneRingBuffer ring = ringInUse();
+        publishedEncoder.wrapAndApplyHeader(ring.buffer(), index, fanOutHeaderEncoder)
+            .correlationId(clientCorrelationId)
+            .globalSequence(globalSequence)
+            .topic(topic)
+            .topicSequence(topicSequence);
+        ring.commit(index);
+        publishedEncoder.wrap(NOTHING, 0);
+        fanOutHeaderEncoder.wrap(NOTHING, 0);
+        return true;
+    }
+
+    public boolean offerPublishFailed(final long clientCorrelationId, final String reason)
+    {
+        final byte[] reasonBytes = reason.getBytes(java.nio.charset.StandardCharsets.UTF_8); // failures only
+        final int length = MessageHeaderEncoder.ENCODED_LENGTH + ErrorEncoder.BLOCK_LENGTH +
+            ErrorEncoder.reasonHeaderLength() + reasonBytes.length;
+        final int index = claim(OutboundRingDescriptor.CONTROL_MSG_TYPE_ID, length);
+        if (index <= 0)
+        {
+            return false;
+        }
+        final OneToOneRingBuffer ring = ringInUse();
+        errorEncoder.wrapAndApplyHeader(ring.buffer(), index, fanOutHeaderEncoder)
+            .code(ErrorCode.PUBLISH_FAILED)
+            .correlationId(clientCorrelationId)
+            .putReason(reasonBytes, 0, reasonBytes.length);
+        ring.commit(index);
+        errorEncoder.wrap(NOTHING, 0);
         fanOutHeaderEncoder.wrap(NOTHING, 0);
         return true;
     }
@@ -473,10 +528,55 @@ final class WebSocketSession extends ClientSession implements ControlledMessageH
                 {
                     return Action.ABORT;
                 }
+                if (isPublishAnswer(buffer, index))
+                {
+                    publishesInFlight--;
+                    lastPublishAnswerNs = System.nanoTime();
+                }
                 scratch.putBytes(payloadOffset, buffer, index, length);
                 controlLength = length;
                 return Action.BREAK;
         }
+    }
+
+    private static boolean isPublishAnswer(final DirectBuffer buffer, final int index)
+    {
+        final int templateId = buffer.getShort(index + TEMPLATE_ID_OFFSET, ByteOrder.LITTLE_ENDIAN) & 0xFFFF;
+        return PublishedEncoder.TEMPLATE_ID == templateId || (ErrorEncoder.TEMPLATE_ID == templateId &&
+            ErrorCode.PUBLISH_FAILED.value() == (buffer.getShort(index + MessageHeaderEncoder.ENCODED_LENGTH +
+            ErrorEncoder.codeEncodingOffset(), ByteOrder.LITTLE_ENDIAN) & 0xFFFF));
+    }
+
+    /**
+     * A {@code Publish} may be forwarded: fewer than {@link #MAX_PUBLISHES_IN_FLIGHT} of this connection's await
+     * their answer (so the answers fit its ring), or the oldest has waited {@code timeoutNs} without any answer
+     * coming (the engine lost them, e.g. it restarted: they may or may not be journaled, and no longer count).
+     * Counts it in flight. IO thread.
+     */
+    boolean tryStartPublish(final long nowNs, final long timeoutNs)
+    {
+        if (publishesInFlight >= MAX_PUBLISHES_IN_FLIGHT)
+        {
+            if (nowNs - lastPublishAnswerNs < timeoutNs)
+            {
+                return false;
+            }
+            publishesInFlight = 0;
+        }
+        if (0 == publishesInFlight)
+        {
+            lastPublishAnswerNs = nowNs; // the timeout counts from the first of a run in flight
+        }
+        publishesInFlight++;
+        return true;
+    }
+
+    /**
+     * A publish counted by {@link #tryStartPublish} was not forwarded after all. IO thread.
+     */
+    void publishNotStarted()
+    {
+        publishesInFlight--;
     }
 
     private void startSharedLogSegment(final DirectBuffer buffer, final int index)

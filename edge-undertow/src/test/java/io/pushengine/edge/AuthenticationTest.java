@@ -92,7 +92,27 @@ class AuthenticationTest
             assertEquals(403, notHers.statusCode());
             assertTrue(notHers.body().contains("not granted"), notHers.body());
 
-            assertTrue(push.edge.counters().forbidden().get() >= 4);
+            // the catalog lists only what the token may read
+            final HttpResponse<String> topics = get(push, "/topics", "Authorization", "Bearer " + alice);
+            assertEquals(200, topics.statusCode(), topics.body());
+            assertTrue(topics.body().contains("\"prices.EURUSD\""), topics.body());
+            assertFalse(topics.body().contains("orders.bob"), "another's topic listed: " + topics.body());
+
+            // publishing over WebSocket: the same pub_topics grant
+            try (WebSocketTestClient publisher = new WebSocketTestClient(push.ws("/ws"),
+                Map.of("Authorization", "Bearer " + alice)))
+            {
+                publisher.sendBinary(ControlMessages.publish("orders.bob", 21, PayloadType.TEXT, bytes("x")));
+                publisher.sendBinary(ControlMessages.publish("orders.alice.2", 22, PayloadType.TEXT, bytes("y")));
+                await(() -> publisher.errors.size() == 1 && publisher.published.size() == 1);
+                assertEquals(ErrorCode.NOT_AUTHORIZED.value(), publisher.errors.get(0).code());
+                assertEquals(21, publisher.errors.get(0).correlationId());
+                assertTrue(publisher.errors.get(0).reason().contains("'orders.bob' is not granted to alice"),
+                    publisher.errors.get(0).reason());
+                assertEquals(22, publisher.published.get(0)[0]);
+            }
+
+            assertTrue(push.edge.counters().forbidden().get() >= 5);
         }
     }
 

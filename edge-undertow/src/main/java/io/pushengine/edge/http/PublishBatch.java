@@ -1,16 +1,12 @@
 package io.pushengine.edge.http;
 
 import io.pushengine.codec.sbe.PayloadType;
-
-import java.nio.ByteBuffer;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CharsetDecoder;
-import java.nio.charset.CodingErrorAction;
-import java.nio.charset.StandardCharsets;
+import io.pushengine.edge.publish.PayloadValidator;
 
 /**
  * The events of a batch publish: a body of newline-delimited payloads ({@code application/x-ndjson}: one event per
- * line, a final newline optional, {@code \r\n} accepted), validated whole before any is published, so a batch is
+ * line, a final newline optional, {@code \r\n} accepted), each line checked against its type
+ * ({@link PayloadValidator}) and all validated before any is published, so a batch is
  * all or nothing at the edge: a bad line refuses the batch with its line number and publishes none of it.
  */
 final class PublishBatch
@@ -31,13 +27,13 @@ final class PublishBatch
      * @throws BadBatchException naming the first bad line and why (status 400, or 413 for a line too long).
      */
     static PublishBatch parse(
-        final byte[] body, final PayloadType payloadType, final int maxPayloadLength, final int maxEvents)
+        final byte[] body,
+        final PayloadType payloadType,
+        final int maxPayloadLength,
+        final int maxEvents,
+        final PayloadValidator validator)
     {
         final PublishBatch batch = new PublishBatch(body);
-        final boolean text = PayloadType.TEXT == payloadType || PayloadType.JSON == payloadType;
-        final CharsetDecoder utf8 = StandardCharsets.UTF_8.newDecoder()
-            .onMalformedInput(CodingErrorAction.REPORT)
-            .onUnmappableCharacter(CodingErrorAction.REPORT);
         int start = 0;
         int line = 1;
         while (start < body.length)
@@ -58,9 +54,10 @@ final class PublishBatch
                 throw new BadBatchException(413, "line " + line + ": " + length + " bytes, larger than the " +
                     maxPayloadLength + "-byte maximum");
             }
-            if (text && !isUtf8(utf8, body, start, length))
+            final String invalid = validator.check(payloadType, body, start, length);
+            if (null != invalid)
             {
-                throw new BadBatchException(400, "line " + line + ": not valid UTF-8");
+                throw new BadBatchException(400, "line " + line + ": " + invalid);
             }
             if (batch.count == maxEvents)
             {
@@ -89,18 +86,6 @@ final class PublishBatch
         count++;
     }
 
-    private static boolean isUtf8(final CharsetDecoder decoder, final byte[] body, final int offset, final int length)
-    {
-        try
-        {
-            decoder.reset().decode(ByteBuffer.wrap(body, offset, length));
-            return true;
-        }
-        catch (final CharacterCodingException ex)
-        {
-            return false;
-        }
-    }
 
     byte[] body()
     {

@@ -6,6 +6,7 @@ import io.pushengine.codec.sbe.PayloadType;
 import io.pushengine.codec.stream.IngressProxy;
 import io.pushengine.edge.EdgeCounters;
 import io.pushengine.edge.fanout.PublishAckListener;
+import io.pushengine.edge.publish.PayloadValidator;
 import io.undertow.server.HttpHandler;
 import io.undertow.server.HttpServerExchange;
 import io.undertow.server.RequestTooBigException;
@@ -44,6 +45,7 @@ public final class PublishHandler implements HttpHandler, PublishAckListener
 {
     private static final String BATCH_CONTENT_TYPE = "application/x-ndjson";
     private static final int MAX_BATCH_EVENTS = 65_536;
+    private static final ThreadLocal<PayloadValidator> VALIDATORS = ThreadLocal.withInitial(PayloadValidator::new);
 
     private final Map<Long, HttpServerExchange> awaitingAck = new ConcurrentHashMap<>();
     private final Map<Long, BatchAwait> awaitingBatchAck = new ConcurrentHashMap<>();
@@ -126,9 +128,10 @@ public final class PublishHandler implements HttpHandler, PublishAckListener
             HttpResponses.reject(exchange, 413, tooLarge(), counters);
             return;
         }
-        if ((payloadType == PayloadType.TEXT || payloadType == PayloadType.JSON) && !isUtf8(body))
+        final String invalid = VALIDATORS.get().check(payloadType, body, 0, body.length);
+        if (null != invalid)
         {
-            HttpResponses.reject(exchange, 400, "body is not valid UTF-8", counters);
+            HttpResponses.reject(exchange, 400, "body is " + invalid, counters);
             return;
         }
 
@@ -178,7 +181,7 @@ public final class PublishHandler implements HttpHandler, PublishAckListener
         final PublishBatch batch;
         try
         {
-            batch = PublishBatch.parse(body, payloadType, maxPayloadLength, MAX_BATCH_EVENTS);
+            batch = PublishBatch.parse(body, payloadType, maxPayloadLength, MAX_BATCH_EVENTS, VALIDATORS.get());
         }
         catch (final PublishBatch.BadBatchException ex)
         {
@@ -367,21 +370,6 @@ public final class PublishHandler implements HttpHandler, PublishAckListener
         return contentType.startsWith("text/") ? PayloadType.TEXT : PayloadType.OPAQUE;
     }
 
-    private static boolean isUtf8(final byte[] body)
-    {
-        try
-        {
-            StandardCharsets.UTF_8.newDecoder()
-                .onMalformedInput(CodingErrorAction.REPORT)
-                .onUnmappableCharacter(CodingErrorAction.REPORT)
-                .decode(ByteBuffer.wrap(body));
-            return true;
-        }
-        catch (final CharacterCodingException ex)
-        {
-            return false;
-        }
-    }
 
     /**
      * A batch waiting for its acknowledgements: registered under its first and its last correlation id.

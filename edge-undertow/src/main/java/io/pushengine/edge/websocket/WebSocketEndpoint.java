@@ -21,6 +21,7 @@ import io.pushengine.edge.http.HttpResponses;
 import io.pushengine.edge.http.StreamParameters;
 import io.pushengine.edge.session.ConnectionOptions;
 import io.pushengine.edge.session.IoThreadFlushers;
+import io.pushengine.edge.publish.PayloadValidator;
 import io.pushengine.edge.session.PublishRoutes;
 import io.undertow.server.HttpHandler;
 import io.undertow.server.HttpServerExchange;
@@ -42,7 +43,6 @@ import org.xnio.Pooled;
 import org.xnio.XnioExecutor;
 
 import java.nio.ByteBuffer;
-import java.nio.charset.CharsetDecoder;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -204,7 +204,7 @@ public final class WebSocketEndpoint implements HttpHandler, WebSocketConnection
         private final AuthenticateDecoder authenticateDecoder = new AuthenticateDecoder();
         private final PublishDecoder publishDecoder = new PublishDecoder();
         private final UnsafeBuffer publishPayload = new UnsafeBuffer(0, 0);
-        private final CharsetDecoder utf8 = WebSocketPublishes.newUtf8Decoder();
+        private final PayloadValidator payloadValidator = new PayloadValidator();
         private final UnsafeBuffer buffer = new UnsafeBuffer(0, 0);
         private final WebSocketSession session;
         private final Set<String> topics = new HashSet<>();
@@ -514,7 +514,7 @@ public final class WebSocketEndpoint implements HttpHandler, WebSocketConnection
                 checkConsumed(publishDecoder.limit(), length);
                 publishPayload.wrap(buffer, payloadOffset, payloadLength);
                 publishes.onPublish(
-                    session, grant, correlationId, payloadType, topic, publishPayload, 0, payloadLength, utf8);
+                    session, grant, correlationId, payloadType, topic, publishPayload, 0, payloadLength, payloadValidator);
             }
             catch (final IndexOutOfBoundsException | IllegalArgumentException | IllegalStateException ex)
             {

@@ -7,15 +7,11 @@ import io.pushengine.codec.sbe.PayloadType;
 import io.pushengine.codec.stream.IngressProxy;
 import io.pushengine.edge.EdgeCounters;
 import io.pushengine.auth.AccessGrant;
+import io.pushengine.edge.publish.PayloadValidator;
 import io.pushengine.edge.session.PublishRoutes;
 import org.agrona.DirectBuffer;
 import org.agrona.concurrent.EpochNanoClock;
 
-import java.nio.ByteBuffer;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CharsetDecoder;
-import java.nio.charset.CodingErrorAction;
-import java.nio.charset.StandardCharsets;
 
 /**
  * A WebSocket connection's {@code Publish} messages, forwarded to the engine's ingress over Aeron like an HTTP
@@ -71,7 +67,7 @@ final class WebSocketPublishes
         final DirectBuffer payload,
         final int offset,
         final int length,
-        final CharsetDecoder utf8)
+        final PayloadValidator validator)
     {
         final String invalidTopic = TopicNames.validate(topic);
         if (null != invalidTopic)
@@ -99,11 +95,16 @@ final class WebSocketPublishes
                 "(push.max.payload.length)");
             return;
         }
-        if ((PayloadType.TEXT == payloadType || PayloadType.JSON == payloadType) &&
-            !isUtf8(utf8, payload, offset, length))
+        if (PayloadType.OPAQUE != payloadType)
         {
-            refuse(session, ErrorCode.PUBLISH_FAILED, correlationId, payloadType + " payload is not valid UTF-8");
-            return;
+            final byte[] copy = new byte[length]; // TEXT, JSON and PRICE_TICK are checked (and allocate) here
+            payload.getBytes(offset, copy);
+            final String invalid = validator.check(payloadType, copy, 0, length);
+            if (null != invalid)
+            {
+                refuse(session, ErrorCode.PUBLISH_FAILED, correlationId, payloadType + " payload is " + invalid);
+                return;
+            }
         }
 
         if (!session.tryStartPublish(System.nanoTime(), answerTimeoutNs))
@@ -143,29 +144,4 @@ final class WebSocketPublishes
         session.sendError(code, correlationId, reason);
     }
 
-    /**
-     * The JDK's strict decoder over a copy (a Publish of TEXT or JSON allocates here: not yet the
-     * allocation-free path the events take).
-     */
-    private static boolean isUtf8(
-        final CharsetDecoder utf8, final DirectBuffer payload, final int offset, final int length)
-    {
-        final byte[] copy = new byte[length];
-        payload.getBytes(offset, copy);
-        try
-        {
-            utf8.reset().onMalformedInput(CodingErrorAction.REPORT).onUnmappableCharacter(CodingErrorAction.REPORT)
-                .decode(ByteBuffer.wrap(copy));
-            return true;
-        }
-        catch (final CharacterCodingException ex)
-        {
-            return false;
-        }
-    }
-
-    static CharsetDecoder newUtf8Decoder()
-    {
-        return StandardCharsets.UTF_8.newDecoder();
-    }
 }

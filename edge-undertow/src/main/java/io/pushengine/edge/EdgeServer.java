@@ -43,7 +43,8 @@ import org.agrona.concurrent.CompositeAgent;
 import io.pushengine.codec.IdleStrategies;
 import org.agrona.concurrent.IdleStrategy;
 import org.agrona.concurrent.SystemEpochClock;
-import org.agrona.concurrent.SystemEpochNanoClock;
+import org.agrona.concurrent.EpochNanoClock;
+import org.agrona.concurrent.OffsetEpochNanoClock;
 import org.agrona.concurrent.SystemNanoClock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -656,7 +657,9 @@ public final class EdgeServer implements AutoCloseable
             final Publication ingressPublication = aeronClient.addExclusivePublication(
                 ctx.ingressChannel, ctx.ingressStreamId);
 
-            final SystemEpochNanoClock epochClock = new SystemEpochNanoClock();
+            // System.nanoTime() plus an offset to the epoch, resampled hourly: SystemEpochNanoClock builds an Instant
+            // per call, which was 5 % of the IO threads' samples at 1M deliveries/s (a frame's sent time)
+            final EpochNanoClock epochClock = new OffsetEpochNanoClock();
             final PublishHandler publishHandler = new PublishHandler(
                 new IngressProxy(ingressPublication), edgeCounters, epochClock, ctx.maxPayloadLength,
                 EdgeConfiguration.publishBatchMaxBytes(), ctx.publishTimeoutMs);

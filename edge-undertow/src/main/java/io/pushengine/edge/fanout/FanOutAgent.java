@@ -97,7 +97,8 @@ public final class FanOutAgent implements Agent, EventStreamListener, ReplayStre
     private final List<ClientSession> sessions = new ArrayList<>();
     private final List<ClientSession> dirty = new ArrayList<>();
     private final List<ClientSession> slow = new ArrayList<>();
-    private final PublishRoutes publishRoutes = new PublishRoutes(PUBLISHES_IN_FLIGHT);
+    private final PublishRoutes<ClientSession> publishRoutes = new PublishRoutes<>(
+        PUBLISHES_IN_FLIGHT, PublishRoutes.LOST_AFTER_NS_DEFAULT);
     private final List<ClientSession> withPending = new ArrayList<>();
     private final List<PollSession> pollsToAnswer = new ArrayList<>();
     private final LastValueCache lastValues = new LastValueCache();
@@ -601,7 +602,7 @@ public final class FanOutAgent implements Agent, EventStreamListener, ReplayStre
     /**
      * Where the answers to connections' own publishes go (WebSocket {@code Publish}): claimed by IO threads.
      */
-    public PublishRoutes publishRoutes()
+    public PublishRoutes<ClientSession> publishRoutes()
     {
         return publishRoutes;
     }

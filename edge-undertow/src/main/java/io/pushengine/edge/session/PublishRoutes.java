@@ -1,6 +1,7 @@
 package io.pushengine.edge.session;
 
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicLongArray;
 
@@ -11,15 +12,18 @@ import java.util.concurrent.atomic.AtomicLongArray;
  * the client's own correlation id, without allocating: a slot per id modulo the capacity, claimed by the IO thread
  * that forwards the request, read and freed by the fan-out thread that receives the answer. A slot still in use
  * when its id comes round again refuses the publish ({@link #NO_SLOT}): the capacity bounds the edge's publishes
- * in flight. An answer a whole round of ids late is taken as lost (the engine restarted): its slot is reused.
+ * in flight. A slot whose answer has not come for {@code lostAfterNs} (the engine restarted and lost it) is taken
+ * over by the next claim that lands on it.
  * <p>
  * Ids have bit 62 set and a random prefix per edge, so they never equal the ids of this edge's HTTP publishes
  * (below 2<sup>62</sup>) and are unlikely to equal another edge's; an answer whose id is not in its slot is not
  * this edge's and is ignored.
  * <p>
  * Threading: {@link #claim} and {@link #release} from any IO thread; {@link #take} from the fan-out thread.
+ *
+ * @param <S> what an answer is routed to (the edge's {@link ClientSession}).
  */
-public final class PublishRoutes
+public final class PublishRoutes<S>
 {
     /**
      * Returned by {@link #claim} when the id's slot is still in use.
@@ -31,22 +35,32 @@ public final class PublishRoutes
 
     private final AtomicLong nextId;
     private final AtomicLongArray ids;
-    private final ClientSession[] sessions;
+    private final Object[] sessions;
     private final long[] clientCorrelationIds;
+    private final long[] claimedAtNs;
+    private final long lostAfterNs;
     private final int mask;
     private long takenClientCorrelationId;
 
     /**
-     * @param capacity publishes the edge can have in flight at once; a power of two.
+     * How long an answer may take before its slot is taken as lost, by default: far beyond any engine round trip.
      */
-    public PublishRoutes(final int capacity)
+    public static final long LOST_AFTER_NS_DEFAULT = TimeUnit.MINUTES.toNanos(1);
+
+    /**
+     * @param capacity    publishes the edge can have in flight at once; a power of two.
+     * @param lostAfterNs how long an unanswered slot holds before a claim may take it over.
+     */
+    public PublishRoutes(final int capacity, final long lostAfterNs)
     {
+        this.lostAfterNs = lostAfterNs;
+        this.claimedAtNs = new long[capacity];
         if (Integer.bitCount(capacity) != 1)
         {
             throw new IllegalArgumentException("capacity must be a power of two: " + capacity);
         }
         this.ids = new AtomicLongArray(capacity);
-        this.sessions = new ClientSession[capacity];
+        this.sessions = new Object[capacity];
         this.clientCorrelationIds = new long[capacity];
         this.mask = capacity - 1;
         this.nextId = new AtomicLong(ROUTED_BIT | (long)ThreadLocalRandom.current().nextInt(1, 1 << 30) << 32);
@@ -65,21 +79,23 @@ public final class PublishRoutes
      *
      * @return the id to send the request with, or {@link #NO_SLOT} if the edge has its capacity in flight.
      */
-    public long claim(final ClientSession session, final long clientCorrelationId)
+    public long claim(final S session, final long clientCorrelationId, final long nowNs)
     {
         final long id = nextId.incrementAndGet();
         final int slot = (int)id & mask;
         if (!ids.compareAndSet(slot, 0, CLAIMED))
         {
-            final long occupant = ids.get(slot);
-            if (occupant <= 0 || id - occupant < ids.length() || !ids.compareAndSet(slot, occupant, CLAIMED))
+            final long occupant = ids.get(slot); // acquire: claimedAtNs below is the occupant's
+            if (occupant <= 0 || nowNs - claimedAtNs[slot] < lostAfterNs ||
+                !ids.compareAndSet(slot, occupant, CLAIMED))
             {
                 return NO_SLOT; // in flight, or being claimed or taken right now
             }
-            // a whole round of ids has gone by without its answer: the engine lost it (e.g. it restarted)
+            // its answer has not come for lostAfterNs: the engine lost it (e.g. it restarted)
         }
         sessions[slot] = session;
         clientCorrelationIds[slot] = clientCorrelationId;
+        claimedAtNs[slot] = nowNs;
         ids.setRelease(slot, id);
         return id;
     }
@@ -100,14 +116,15 @@ public final class PublishRoutes
      *
      * @return null if {@code id} is not in flight here (another edge's request, or its session is gone).
      */
-    public ClientSession take(final long id)
+    @SuppressWarnings("unchecked")
+    public S take(final long id)
     {
         final int slot = (int)id & mask;
         if (ids.getAcquire(slot) != id)
         {
             return null;
         }
-        final ClientSession session = sessions[slot];
+        final S session = (S)sessions[slot];
         takenClientCorrelationId = clientCorrelationIds[slot];
         sessions[slot] = null;
         ids.setRelease(slot, 0);

@@ -22,6 +22,7 @@ import io.pushengine.edge.http.StreamParameters;
 import io.pushengine.edge.session.ConnectionOptions;
 import io.pushengine.edge.session.IoThreadFlushers;
 import io.pushengine.edge.publish.PayloadValidator;
+import io.pushengine.edge.session.ClientSession;
 import io.pushengine.edge.session.PublishRoutes;
 import io.undertow.server.HttpHandler;
 import io.undertow.server.HttpServerExchange;
@@ -91,7 +92,7 @@ public final class WebSocketEndpoint implements HttpHandler, WebSocketConnection
         final Admission admission,
         final IoThreadFlushers flushers,
         final IngressProxy ingressProxy,
-        final PublishRoutes publishRoutes,
+        final PublishRoutes<ClientSession> publishRoutes,
         final int maxPayloadLength,
         final long publishTimeoutMs)
     {

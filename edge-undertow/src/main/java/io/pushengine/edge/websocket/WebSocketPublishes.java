@@ -8,6 +8,7 @@ import io.pushengine.codec.stream.IngressProxy;
 import io.pushengine.edge.EdgeCounters;
 import io.pushengine.auth.AccessGrant;
 import io.pushengine.edge.publish.PayloadValidator;
+import io.pushengine.edge.session.ClientSession;
 import io.pushengine.edge.session.PublishRoutes;
 import org.agrona.DirectBuffer;
 import org.agrona.concurrent.EpochNanoClock;
@@ -25,7 +26,7 @@ import org.agrona.concurrent.EpochNanoClock;
 final class WebSocketPublishes
 {
     private final IngressProxy ingressProxy;
-    private final PublishRoutes routes;
+    private final PublishRoutes<ClientSession> routes;
     private final EdgeCounters counters;
     private final EpochNanoClock epochClock;
     private final int maxPayloadLength;
@@ -33,7 +34,7 @@ final class WebSocketPublishes
 
     WebSocketPublishes(
         final IngressProxy ingressProxy,
-        final PublishRoutes routes,
+        final PublishRoutes<ClientSession> routes,
         final EdgeCounters counters,
         final EpochNanoClock epochClock,
         final int maxPayloadLength,
@@ -107,7 +108,8 @@ final class WebSocketPublishes
             }
         }
 
-        if (!session.tryStartPublish(System.nanoTime(), answerTimeoutNs))
+        final long nowNs = System.nanoTime();
+        if (!session.tryStartPublish(nowNs, answerTimeoutNs))
         {
             counters.limitRejections().increment();
             refuse(session, ErrorCode.LIMIT_EXCEEDED, correlationId, "more than " +
@@ -115,7 +117,7 @@ final class WebSocketPublishes
                 "nothing published; send it again when earlier ones are answered");
             return;
         }
-        final long edgeCorrelationId = routes.claim(session, correlationId);
+        final long edgeCorrelationId = routes.claim(session, correlationId, nowNs);
         if (PublishRoutes.NO_SLOT == edgeCorrelationId)
         {
             session.publishNotStarted();

@@ -197,12 +197,12 @@ public class FanOutBenchmark
         }
         final FanOutCounters counters = new FanOutCounters(
             c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7], c[8], c[9], c[10], c[11], c[12], c[13], c[14], c[15], c[16],
-            c[17], c[18], c[19], c[20], c[21], c[22], c[23], c[24], c[25], c[26]);
+            c[17], c[18], c[19], c[20], c[21], c[22], c[23], c[24], c[25], c[26], c[27]);
         agent = new FanOutAgent(null, null, null, counters,
             BackpressureRules.parse("", DeliveryPolicy.DISCONNECT),
             new SystemNanoClock(), new SystemEpochNanoClock(),
             new FanOutAgent.Timeouts(TimeUnit.SECONDS.toNanos(15), 0, TimeUnit.SECONDS.toNanos(10),
-                TimeUnit.SECONDS.toNanos(5)),
+                TimeUnit.SECONDS.toNanos(5), 0, 0),
             subscribers * 2 + 16,
             null,
             null,

@@ -97,6 +97,10 @@ public final class EdgeConfiguration
     public static final String DRAIN_MS_PROP_NAME = "push.edge.drain.ms";
     public static final long DRAIN_MS_DEFAULT = 10_000;
     /** Each drain close carries a hint {@code retry-after-ms=N}, N random below this. */
+    /** Connections older than this are closed with 1001 and a reconnect hint (recycling); 0 never. */
+    public static final String MAX_CONNECTION_AGE_MS_PROP_NAME = "push.edge.max.connection.age.ms";
+    public static final long MAX_CONNECTION_AGE_MS_DEFAULT = 0;
+
     public static final String DRAIN_RECONNECT_JITTER_MS_PROP_NAME = "push.edge.drain.reconnect.jitter.ms";
     public static final long DRAIN_RECONNECT_JITTER_MS_DEFAULT = 2_000;
     /** HS256 key for client tokens (JWT); set it (or the file) to turn authentication on. At least 32 bytes. */
@@ -259,6 +263,16 @@ public final class EdgeConfiguration
     public static long drainMs()
     {
         return Long.getLong(DRAIN_MS_PROP_NAME, DRAIN_MS_DEFAULT);
+    }
+
+    public static long maxConnectionAgeMs()
+    {
+        final long value = Long.getLong(MAX_CONNECTION_AGE_MS_PROP_NAME, MAX_CONNECTION_AGE_MS_DEFAULT);
+        if (value < 0)
+        {
+            throw new IllegalArgumentException(MAX_CONNECTION_AGE_MS_PROP_NAME + " must be >= 0 (0: never): " + value);
+        }
+        return value;
     }
 
     public static long drainReconnectJitterMs()

@@ -94,7 +94,8 @@ public final class EdgeCounters implements AutoCloseable
             aeron.addCounter(CounterType.EDGE_ENGINE_SESSIONS.typeId(), label),
             aeron.addCounter(CounterType.EDGE_STREAM_POSITION.typeId(), label),
             aeron.addCounter(CounterType.EDGE_ENGINE_POSITION.typeId(), label),
-            aeron.addCounter(CounterType.EDGE_DRAIN_CLOSES.typeId(), label));
+            aeron.addCounter(CounterType.EDGE_DRAIN_CLOSES.typeId(), label),
+            aeron.addCounter(CounterType.EDGE_RECYCLE_CLOSES.typeId(), label));
     }
 
     public void connectionOpened(final AtomicCounter transportGauge)
@@ -247,6 +248,7 @@ public final class EdgeCounters implements AutoCloseable
             fanOut.ringBytes(), fanOut.resumes(), fanOut.resumeResets(), fanOut.replayRequests(),
             fanOut.eventsResumed(), fanOut.snapshots(), fanOut.snapshotValues(), fanOut.streamGaps(),
             fanOut.streamGapEventsRecovered(), fanOut.streamGapEventsLost(), fanOut.engineSessions(),
-            fanOut.streamPosition(), fanOut.enginePosition(), fanOut.drainCloses());
+            fanOut.streamPosition(), fanOut.enginePosition(), fanOut.drainCloses(),
+            fanOut.recycleCloses());
     }
 }

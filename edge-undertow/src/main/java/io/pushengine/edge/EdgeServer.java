@@ -116,6 +116,7 @@ public final class EdgeServer implements AutoCloseable
         private long pollMaxWaitMs;
         private long drainMs = -1;
         private long drainReconnectJitterMs = -1;
+        private long maxConnectionAgeMs = -1;
         private String transports;
         private EnumSet<EdgeTransport> servedTransports;
         private byte[] jwtSecret;
@@ -209,6 +210,7 @@ public final class EdgeServer implements AutoCloseable
             drainMs = drainMs >= 0 ? drainMs : EdgeConfiguration.drainMs();
             drainReconnectJitterMs = drainReconnectJitterMs >= 0 ?
                 drainReconnectJitterMs : EdgeConfiguration.drainReconnectJitterMs();
+            maxConnectionAgeMs = maxConnectionAgeMs >= 0 ? maxConnectionAgeMs : EdgeConfiguration.maxConnectionAgeMs();
             transports = null != transports ? transports : EdgeConfiguration.transports();
             servedTransports = EdgeTransport.parseList(transports);
             jwtSecret = null != jwtSecret ? jwtSecret : EdgeConfiguration.jwtSecret();
@@ -306,6 +308,18 @@ public final class EdgeServer implements AutoCloseable
         public Context drainReconnectJitterMs(final long drainReconnectJitterMs)
         {
             this.drainReconnectJitterMs = drainReconnectJitterMs;
+            return this;
+        }
+
+        /**
+         * Close a WebSocket or SSE connection once it is this old (spread over the last fifth of it, per
+         * connection), with 1001 and a reconnect hint, so clients move between edges over time (rolling deploys,
+         * rebalancing) without a thundering herd; 0 (default) never. Default
+         * {@value EdgeConfiguration#MAX_CONNECTION_AGE_MS_PROP_NAME}.
+         */
+        public Context maxConnectionAgeMs(final long maxConnectionAgeMs)
+        {
+            this.maxConnectionAgeMs = maxConnectionAgeMs;
             return this;
         }
 
@@ -675,7 +689,9 @@ public final class EdgeServer implements AutoCloseable
                     TimeUnit.MILLISECONDS.toNanos(ctx.heartbeatIntervalMs),
                     TimeUnit.MILLISECONDS.toNanos(ctx.idleTimeoutMs),
                     TimeUnit.MILLISECONDS.toNanos(ctx.maxLagMs),
-                    TimeUnit.MILLISECONDS.toNanos(ctx.ringReleaseMs)),
+                    TimeUnit.MILLISECONDS.toNanos(ctx.ringReleaseMs),
+                    TimeUnit.MILLISECONDS.toNanos(ctx.maxConnectionAgeMs),
+                    ctx.drainReconnectJitterMs),
                 64 * 1024,
                 aeronClient.addSubscription(ctx.eventsChannel, ProtocolDefaults.REPLAY_STREAM_ID),
                 new ReplayRequestProxy(aeronClient.addPublication(

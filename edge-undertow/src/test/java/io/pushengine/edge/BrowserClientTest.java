@@ -142,6 +142,30 @@ class BrowserClientTest
         }
     }
 
+    @Test
+    void reconnectsAndResumesWhenItsConnectionIsRecycledWithNothingLost() throws Exception
+    {
+        try (EmbeddedPush push = new EmbeddedPush(journalDir, null, null, new EdgeServer.Context()
+            .maxConnectionAgeMs(1_500)
+            .drainReconnectJitterMs(100));
+            TickPublisher publisher = new TickPublisher(push);
+            HeadlessChromium browser = new HeadlessChromium())
+        {
+            browser.open(push.http("/?" + FAST_RECOVERY + "&transports=websocket"));
+            awaitTransport(browser, "websocket");
+            publisher.start();
+            await(() -> push.edge.counters().fanOut().recycleCloses().get() >= 2,
+                () -> "recycled " + push.edge.counters().fanOut().recycleCloses().get() + " times");
+            awaitTransport(browser, "websocket");
+            awaitMoreTicks(browser, 20);
+            assertTrue(browser.eval("window.ticker.states").toString().contains("connection recycled"),
+                "the recycle's reason reached the page: " + browser.eval("window.ticker.states"));
+
+            publisher.stop();
+            assertAllShownOnceInOrder(browser, publisher);
+        }
+    }
+
     private static void awaitTransport(final HeadlessChromium browser, final String transport)
     {
         await(() -> transport.equals(text(browser, "window.pushClient && window.pushClient.transport")) &&

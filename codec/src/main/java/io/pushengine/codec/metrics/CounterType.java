@@ -137,6 +137,8 @@ public enum CounterType
     EDGE_SILENT_CLOSES(1250, "push_edge_silent_closes_total", false,
         "Connections closed because they sent nothing within the handshake timeout: new ones that never send a " +
         "request (or a browser's unused preconnect), and keep-alive ones idle after a request"),
+    EDGE_RECYCLE_CLOSES(1253, "push_edge_recycle_closes_total", false,
+        "Connections closed with 1001 because they reached push.edge.max.connection.age.ms: they reconnect and resume"),
     EDGE_PUBLISH_REJECTED(1252, "push_edge_publish_rejected_total", false,
         "WebSocket Publish messages answered with an Error instead of Published (invalid topic or payload, not " +
         "granted, too many in flight, engine unavailable or refusing)");

@@ -85,7 +85,18 @@ public final class FanOutAgent implements Agent, EventStreamListener, ReplayStre
      * @param maxLagNs            a DISCONNECT connection with events waiting and nothing taken this long is closed.
      * @param ringReleaseNs       an empty ring not written this long is released.
      */
-    public record Timeouts(long heartbeatIntervalNs, long idleTimeoutNs, long maxLagNs, long ringReleaseNs)
+    /**
+     * @param maxConnectionAgeNs streaming connections are recycled (closed 1001 with a reconnect hint) at this age,
+     *                           spread over its last fifth; 0 never.
+     * @param reconnectJitterMs  the largest {@code retry-after-ms} a recycled connection is told to wait.
+     */
+    public record Timeouts(
+        long heartbeatIntervalNs,
+        long idleTimeoutNs,
+        long maxLagNs,
+        long ringReleaseNs,
+        long maxConnectionAgeNs,
+        long reconnectJitterMs)
     {
     }
 
@@ -1025,6 +1036,7 @@ public final class FanOutAgent implements Agent, EventStreamListener, ReplayStre
         {
             case REGISTER:
                 session.fanOutIndex(sessions.size());
+                session.openedNs(nowNs);
                 sessions.add(session);
                 session.attachSharedLog(recentEvents);
                 if (session.resumeFrom() >= 0)
@@ -1258,6 +1270,17 @@ public final class FanOutAgent implements Agent, EventStreamListener, ReplayStre
                 work++;
                 continue;
             }
+            if (timeouts.maxConnectionAgeNs() > 0 && session.isLongLived() &&
+                nowNs - session.openedNs() >= recycleAgeNs(session.sessionId()))
+            {
+                counters.recycleCloses().incrementRelease();
+                session.requestClose(WebSocketCloseCodes.GOING_AWAY, "connection recycled after " +
+                    TimeUnit.NANOSECONDS.toMillis(nowNs - session.openedNs()) + " ms: reconnect and resume; " +
+                    "retry-after-ms=" + ThreadLocalRandom.current().nextLong(timeouts.reconnectJitterMs() + 1));
+                forget(session);
+                work++;
+                continue;
+            }
             if (nowNs - session.lastOfferNs() >= timeouts.heartbeatIntervalNs())
             {
                 session.requestHeartbeat(epochNs, adapter.lastGlobalSequence());
@@ -1305,6 +1328,22 @@ public final class FanOutAgent implements Agent, EventStreamListener, ReplayStre
             }
         }
         return work;
+    }
+
+    /**
+     * The age at which a session is recycled: somewhere in the last fifth of the maximum, fixed per session by a hash
+     * of its id, so the connections opened together (after a deploy) leave spread out, not together.
+     */
+    private long recycleAgeNs(final long sessionId)
+    {
+        final long spreadNs = timeouts.maxConnectionAgeNs() / 5;
+        if (0 == spreadNs)
+        {
+            return timeouts.maxConnectionAgeNs();
+        }
+        long h = sessionId * 0x9E3779B97F4A7C15L;
+        h ^= h >>> 32;
+        return timeouts.maxConnectionAgeNs() - (h & Long.MAX_VALUE) % spreadNs;
     }
 
     /**

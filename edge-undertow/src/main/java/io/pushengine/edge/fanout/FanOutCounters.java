@@ -32,6 +32,7 @@ public record FanOutCounters(
     AtomicCounter engineSessions,
     AtomicCounter streamPosition,
     AtomicCounter enginePosition,
-    AtomicCounter drainCloses)
+    AtomicCounter drainCloses,
+    AtomicCounter recycleCloses)
 {
 }

@@ -43,6 +43,14 @@ import java.util.Arrays;
  */
 public final class PollSession extends ClientSession implements ControlledMessageHandler
 {
+    /**
+     * A poll ends by itself: never recycled.
+     */
+    public boolean isLongLived()
+    {
+        return false;
+    }
+
     private static final ThreadLocal<AnswerBuffers> ANSWER_BUFFERS = ThreadLocal.withInitial(AnswerBuffers::new);
 
     private final HttpServerExchange exchange;

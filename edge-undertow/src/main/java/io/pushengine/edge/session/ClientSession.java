@@ -87,6 +87,7 @@ public abstract class ClientSession
     private long lastOfferedSequence;
     private long idleSinceNs;
     private int fanOutIndex = -1;
+    private long openedNs;
     private ResumeState resume; // only while resuming: most connections never need it
     private long byteCredit;
     private long byteCreditNs;
@@ -800,6 +801,28 @@ public abstract class ClientSession
     /**
      * Position in the fan-out's list of sessions, -1 when not registered (for O(1) removal). Fan-out thread.
      */
+    /**
+     * When the fan-out took this connection on (its clock). Fan-out thread.
+     */
+    public void openedNs(final long openedNs)
+    {
+        this.openedNs = openedNs;
+    }
+
+    public long openedNs()
+    {
+        return openedNs;
+    }
+
+    /**
+     * True for connections that stream for as long as the client likes (WebSocket, SSE), which recycling closes
+     * when old; false for a poll, which ends by itself.
+     */
+    public boolean isLongLived()
+    {
+        return true;
+    }
+
     public int fanOutIndex()
     {
         return fanOutIndex;

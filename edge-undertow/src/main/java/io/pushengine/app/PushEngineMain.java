@@ -31,6 +31,7 @@ import java.util.function.Supplier;
  *   java -jar push-engine.jar edge        [--config file]   an Undertow edge, talking to the engine over Aeron
  *   java -jar push-engine.jar publisher   [--config file]   the demo price feed, published over Aeron
  *   java -jar push-engine.jar stat [--aeron-dir DIR] ...   counters and rates of a running engine/edge (StatMain)
+ *   java -jar push-engine.jar journal [--dir DIR] ...      the journal as JSON lines (JournalMain)
  * </pre>
  * Settings are {@code push.*} system properties, from {@code -D} flags or the config file ({@code -D} wins).
  * <p>
@@ -45,13 +46,20 @@ public final class PushEngineMain
     static final long IPC_CONDUCTOR_MAX_PARK_MS = 200;
 
     static final String USAGE = "usage: java -jar push-engine.jar [embedded|engine|edge|publisher] [--config file]" +
-        "\n       java -jar push-engine.jar stat [--aeron-dir DIR] [--filter TEXT] [--interval-ms MS] [--count N]";
+        "\n       java -jar push-engine.jar stat [--aeron-dir DIR] [--filter TEXT] [--interval-ms MS] [--count N]" +
+        "\n       java -jar push-engine.jar journal [--dir DIR] [--from SEQ] [--topic NAME|PREFIX*] [--count N] [--follow]";
 
     public static void main(final String[] args)
     {
         if (args.length > 0 && "stat".equals(args[0]))
         {
             System.exit(StatMain.run(java.util.Arrays.copyOfRange(args, 1, args.length), System.out, System.err));
+            return;
+        }
+        if (args.length > 0 && "journal".equals(args[0]))
+        {
+            System.setProperty("chronicle.analytics.disable", "true");
+            System.exit(JournalMain.run(java.util.Arrays.copyOfRange(args, 1, args.length), System.out, System.err));
             return;
         }
         final List<String> rest;

@@ -190,7 +190,7 @@ public class FanOutBenchmark
         final ConcurrentCountersManager countersManager = new ConcurrentCountersManager(
             new UnsafeBuffer(ByteBuffer.allocateDirect(64 * 1024)), new UnsafeBuffer(ByteBuffer.allocateDirect(16 * 1024)),
             java.nio.charset.StandardCharsets.US_ASCII, new CachedEpochClock(), 0);
-        final AtomicCounter[] c = new AtomicCounter[27];
+        final AtomicCounter[] c = new AtomicCounter[28];
         for (int i = 0; i < c.length; i++)
         {
             c[i] = countersManager.newCounter("bench-" + i);

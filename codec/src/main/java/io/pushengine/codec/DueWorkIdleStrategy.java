@@ -2,14 +2,14 @@ package io.pushengine.codec;
 
 import org.agrona.concurrent.IdleStrategy;
 
-import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
 
 /**
- * An idle strategy that parks long when its agent has nothing to do, but no longer than {@code shortParkNs} while
+ * An idle strategy that parks long when its agent has nothing to do, but backs off only as far as a short park while
  * the agent has work that falls due by time rather than by a producer's wake-up (a throttled re-send, a ring that
- * was full, a replay that was back-pressured, a resume in progress). Lets an agent park tens of milliseconds when idle
- * without making its timers that late.
+ * was full, a stream that was back-pressured, a resume in progress): {@code dueIdle}, typically the same spins and a
+ * park no longer than the shortest. Lets an agent park tens of milliseconds when idle without making its timers that
+ * late, and without parking at once where a spin would have seen the back pressure clear.
  * <p>
  * {@code hasWorkDueSoon} is asked on the agent's own thread, from {@link #idle(int)}, after a duty cycle that did
  * nothing.
@@ -17,25 +17,22 @@ import java.util.function.BooleanSupplier;
 public final class DueWorkIdleStrategy implements IdleStrategy
 {
     private final IdleStrategy delegate;
+    private final IdleStrategy dueIdle;
     private final BooleanSupplier hasWorkDueSoon;
-    private final long shortParkNs;
 
-    public DueWorkIdleStrategy(final IdleStrategy delegate, final BooleanSupplier hasWorkDueSoon, final long shortParkNs)
+    public DueWorkIdleStrategy(
+        final IdleStrategy delegate, final IdleStrategy dueIdle, final BooleanSupplier hasWorkDueSoon)
     {
-        if (shortParkNs < 1)
-        {
-            throw new IllegalArgumentException("shortParkNs must be >= 1: " + shortParkNs);
-        }
         this.delegate = delegate;
+        this.dueIdle = dueIdle;
         this.hasWorkDueSoon = hasWorkDueSoon;
-        this.shortParkNs = shortParkNs;
     }
 
     public void idle(final int workCount)
     {
         if (workCount > 0)
         {
-            delegate.reset();
+            reset();
         }
         else
         {
@@ -47,7 +44,7 @@ public final class DueWorkIdleStrategy implements IdleStrategy
     {
         if (hasWorkDueSoon.getAsBoolean())
         {
-            LockSupport.parkNanos(shortParkNs);
+            dueIdle.idle();
         }
         else
         {
@@ -58,10 +55,11 @@ public final class DueWorkIdleStrategy implements IdleStrategy
     public void reset()
     {
         delegate.reset();
+        dueIdle.reset();
     }
 
     public String toString()
     {
-        return "DueWorkIdleStrategy{delegate=" + delegate + ", shortParkNs=" + shortParkNs + '}';
+        return "DueWorkIdleStrategy{delegate=" + delegate + ", dueIdle=" + dueIdle + '}';
     }
 }

@@ -99,9 +99,9 @@ public final class IdleStrategies
     }
 
     /**
-     * The strategy an agent with timed work uses: a parking strategy parks at most {@value #MIN_PARK_US_PROP_NAME}
-     * while {@code hasWorkDueSoon} says so ({@link DueWorkIdleStrategy}); a spinning or yielding one is returned as
-     * it is (it never parks long).
+     * The strategy an agent with timed work uses: a parking strategy backs off only to {@value #MIN_PARK_US_PROP_NAME}
+     * (after its spins) while {@code hasWorkDueSoon} says so ({@link DueWorkIdleStrategy}); a spinning or yielding
+     * one is returned as it is (it never parks long).
      */
     public static IdleStrategy dueWorkAware(
         final IdleStrategy idleStrategy, final BooleanSupplier hasWorkDueSoon)
@@ -110,7 +110,12 @@ public final class IdleStrategies
         {
             final long minParkNs = TimeUnit.MICROSECONDS.toNanos(
                 Math.max(1, Long.getLong(MIN_PARK_US_PROP_NAME, MIN_PARK_US_DEFAULT)));
-            return new DueWorkIdleStrategy(idleStrategy, hasWorkDueSoon, minParkNs);
+            final IdleStrategy dueIdle = idleStrategy instanceof BackoffIdleStrategy ? new BackoffIdleStrategy(
+                Integer.getInteger(SPINS_PROP_NAME, SPINS_DEFAULT),
+                Integer.getInteger(YIELDS_PROP_NAME, YIELDS_DEFAULT),
+                minParkNs,
+                minParkNs) : new SleepingIdleStrategy(minParkNs);
+            return new DueWorkIdleStrategy(idleStrategy, dueIdle, hasWorkDueSoon);
         }
         return idleStrategy;
     }

@@ -78,12 +78,14 @@ class IdleStrategiesTest
     void dueWorkKeepsTheAgentOffTheLongParkAndWorkResetsTheBackoff()
     {
         final CountingIdleStrategy delegate = new CountingIdleStrategy();
+        final CountingIdleStrategy dueIdle = new CountingIdleStrategy();
         final boolean[] due = { true };
-        final IdleStrategy strategy = new DueWorkIdleStrategy(delegate, () -> due[0], 1);
+        final IdleStrategy strategy = new DueWorkIdleStrategy(delegate, dueIdle, () -> due[0]);
 
         strategy.idle(0);
         strategy.idle(0);
         assertEquals(0, delegate.idles, "while work is due the long-parking delegate is not used");
+        assertEquals(2, dueIdle.idles, "the short one is");
 
         due[0] = false;
         strategy.idle(0);
@@ -91,6 +93,7 @@ class IdleStrategiesTest
 
         strategy.idle(3);
         assertEquals(1, delegate.resets, "work done: the delegate's backoff starts again");
+        assertEquals(1, dueIdle.resets, "and the short one's");
         assertEquals(1, delegate.idles);
     }
 

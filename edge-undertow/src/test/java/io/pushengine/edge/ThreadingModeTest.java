@@ -60,7 +60,8 @@ class ThreadingModeTest
             final EdgeServer launched = edge;
             embedderThread = new AgentRunner(
                 new DueWorkIdleStrategy(new SleepingIdleStrategy(TimeUnit.SECONDS.toNanos(30)),
-                    () -> engine.hasWorkDueSoon() || launched.hasWorkDueSoon(), TimeUnit.MILLISECONDS.toNanos(1)),
+                    new SleepingIdleStrategy(TimeUnit.MILLISECONDS.toNanos(1)),
+                    () -> engine.hasWorkDueSoon() || launched.hasWorkDueSoon()),
                 Throwable::printStackTrace, null,
                 new InvokersAgent("embedder", engine.agentInvoker(), edge.agentInvoker()));
             AgentRunner.startOnThread(embedderThread);

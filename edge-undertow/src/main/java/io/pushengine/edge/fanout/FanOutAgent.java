@@ -142,6 +142,7 @@ public final class FanOutAgent implements Agent, EventStreamListener, ReplayStre
     private boolean gapReplayActive;
     private long nextHousekeepingNs;
     private long nowNs;
+    private int openSnapshots;
     private Thread agentThread;
     private volatile long drainWindowNsRequested = -1;
     private long drainWindowNs = -1;
@@ -273,7 +274,14 @@ public final class FanOutAgent implements Agent, EventStreamListener, ReplayStre
     {
         nowNs = nanoClock.nanoTime();
         int work = processCommands();
-        work += 0 == gapCorrelationId ? adapter.poll(FRAGMENT_LIMIT) : requestGapReplay();
+        if (openSnapshots > 0)
+        {
+            work++; // a snapshot's commands are still arriving: no live event may come between its markers
+        }
+        else
+        {
+            work += 0 == gapCorrelationId ? adapter.poll(FRAGMENT_LIMIT) : requestGapReplay();
+        }
         if (null != replayAdapter)
         {
             work += replayAdapter.poll(FRAGMENT_LIMIT);
@@ -1082,7 +1090,7 @@ public final class FanOutAgent implements Agent, EventStreamListener, ReplayStre
                 {
                     if (session.offerSnapshotBegin(command.correlationId()))
                     {
-                        session.inSnapshot(true);
+                        snapshotOpened(session);
                         session.offered(nowNs);
                         markDirty(session);
                     }
@@ -1099,7 +1107,7 @@ public final class FanOutAgent implements Agent, EventStreamListener, ReplayStre
                     final long asOfSequence = adapter.lastGlobalSequence();
                     if (session.offerSnapshotEnd(command.correlationId(), asOfSequence, session.snapshotValues()))
                     {
-                        session.inSnapshot(false);
+                        snapshotClosed(session);
                         if (asOfSequence > session.lastOfferedSequence())
                         {
                             session.lastOfferedSequence(asOfSequence);
@@ -1186,10 +1194,30 @@ public final class FanOutAgent implements Agent, EventStreamListener, ReplayStre
      * A snapshot is all or nothing: one that does not fit the connection's ring closes it, saying why, rather than
      * leaving the client with a partial state it cannot tell from a whole one.
      */
+    /**
+     * A snapshot's begin marker is queued: live events wait (in Aeron's log) until its end is, so none comes
+     * between the markers, even when the fan-out drains the snapshot's commands over more than one duty cycle
+     * (an IO thread offers them one by one).
+     */
+    private void snapshotOpened(final ClientSession session)
+    {
+        session.inSnapshot(true);
+        openSnapshots++;
+    }
+
+    private void snapshotClosed(final ClientSession session)
+    {
+        if (session.isInSnapshot())
+        {
+            session.inSnapshot(false);
+            openSnapshots--;
+        }
+    }
+
     private void snapshotDoesNotFit(final ClientSession session)
     {
         final int values = session.snapshotValues();
-        session.inSnapshot(false);
+        snapshotClosed(session);
         forget(session);
         counters.slowConsumerDisconnects().incrementRelease();
         session.requestClose(WebSocketCloseCodes.TRY_AGAIN_LATER, "snapshot does not fit the connection's buffer " +
@@ -1206,6 +1234,7 @@ public final class FanOutAgent implements Agent, EventStreamListener, ReplayStre
         {
             return;
         }
+        snapshotClosed(session); // closed mid-snapshot: its end will not come
         final int last = sessions.size() - 1;
         final ClientSession moved = sessions.get(last);
         sessions.set(position, moved);

@@ -55,10 +55,10 @@ public final class JournalMain
                 final String value = i + 1 < args.length ? args[i + 1] : null;
                 switch (args[i])
                 {
-                    case "--dir" -> dir = required(args[i], value);
-                    case "--from" -> from = positive(args[i], value);
-                    case "--topic" -> topic = required(args[i], value);
-                    case "--count" -> count = positive(args[i], value);
+                    case "--dir" -> dir = CommandOptions.required(args[i], value);
+                    case "--from" -> from = CommandOptions.positive(args[i], value);
+                    case "--topic" -> topic = CommandOptions.required(args[i], value);
+                    case "--count" -> count = CommandOptions.positive(args[i], value);
                     case "--follow" ->
                     {
                         follow = true;
@@ -210,29 +210,4 @@ public final class JournalMain
         }
     }
 
-    private static String required(final String option, final String value)
-    {
-        if (null == value)
-        {
-            throw new IllegalArgumentException(option + " needs a value");
-        }
-        return value;
-    }
-
-    private static long positive(final String option, final String value)
-    {
-        try
-        {
-            final long parsed = Long.parseLong(required(option, value));
-            if (parsed < 1)
-            {
-                throw new NumberFormatException();
-            }
-            return parsed;
-        }
-        catch (final NumberFormatException ex)
-        {
-            throw new IllegalArgumentException(option + " must be a whole number >= 1: '" + value + "'");
-        }
-    }
 }

@@ -51,10 +51,10 @@ public final class StatMain
                 final String value = i + 1 < args.length ? args[i + 1] : null;
                 switch (args[i])
                 {
-                    case "--aeron-dir" -> dir = required(args[i], value);
-                    case "--filter" -> filter = required(args[i], value);
-                    case "--interval-ms" -> intervalMs = positive(args[i], value);
-                    case "--count" -> count = positive(args[i], value);
+                    case "--aeron-dir" -> dir = CommandOptions.required(args[i], value);
+                    case "--filter" -> filter = CommandOptions.required(args[i], value);
+                    case "--interval-ms" -> intervalMs = CommandOptions.positive(args[i], value);
+                    case "--count" -> count = CommandOptions.positive(args[i], value);
                     default -> throw new IllegalArgumentException("unknown option '" + args[i] + "'");
                 }
                 i++;
@@ -198,32 +198,6 @@ public final class StatMain
             throw new IllegalArgumentException("several Aeron directories found; choose one with --aeron-dir:" + names);
         }
         return found[0].getPath();
-    }
-
-    private static String required(final String option, final String value)
-    {
-        if (null == value)
-        {
-            throw new IllegalArgumentException(option + " needs a value");
-        }
-        return value;
-    }
-
-    private static long positive(final String option, final String value)
-    {
-        try
-        {
-            final long parsed = Long.parseLong(required(option, value));
-            if (parsed < 1)
-            {
-                throw new NumberFormatException();
-            }
-            return parsed;
-        }
-        catch (final NumberFormatException ex)
-        {
-            throw new IllegalArgumentException(option + " must be a whole number >= 1: '" + value + "'");
-        }
     }
 
     private static String abbreviate(final String text, final int width)

@@ -575,8 +575,8 @@ public final class FanOutAgent implements Agent, EventStreamListener, ReplayStre
     {
         if (PublishRoutes.isRouted(correlationId))
         {
-            final ClientSession session = publishRoutes.take(correlationId);
-            if (null != session && session.fanOutIndex() >= 0)
+            final ClientSession session = routedSession(correlationId);
+            if (null != session)
             {
                 answered(session, session.offerPublishFailed(publishRoutes.takenClientCorrelationId(),
                     "the engine refused it: " + reason));
@@ -590,8 +590,8 @@ public final class FanOutAgent implements Agent, EventStreamListener, ReplayStre
     {
         if (PublishRoutes.isRouted(correlationId))
         {
-            final ClientSession session = publishRoutes.take(correlationId);
-            if (null != session && session.fanOutIndex() >= 0) // else another edge's, or its connection is gone
+            final ClientSession session = routedSession(correlationId);
+            if (null != session)
             {
                 answered(session, session.offerPublished(
                     publishRoutes.takenClientCorrelationId(), globalSequence, topic, topicSequence));
@@ -599,6 +599,16 @@ public final class FanOutAgent implements Agent, EventStreamListener, ReplayStre
             return;
         }
         publishAckListener.onPublishAck(correlationId, globalSequence, adapter.topicName(topic), topicSequence);
+    }
+
+    /**
+     * The connection a routed publish's answer goes to, its slot freed; null if the publish was another edge's or
+     * its connection is gone.
+     */
+    private ClientSession routedSession(final long correlationId)
+    {
+        final ClientSession session = publishRoutes.take(correlationId);
+        return null != session && session.fanOutIndex() >= 0 ? session : null;
     }
 
     /**

@@ -362,7 +362,9 @@ public final class WebSocketEndpoint implements HttpHandler, WebSocketConnection
             {
                 return; // closed with a reason already: what the client sent after that is not read
             }
-            final boolean publish = isPublish(length);
+            final int check = FrameCheck.check(headerDecoder, buffer, 0, length);
+            final boolean publish = null != grant && FrameCheck.OK == check &&
+                PublishDecoder.TEMPLATE_ID == headerDecoder.templateId();
             if (!publish && length > MAX_CONTROL_MESSAGE_LENGTH)
             {
                 counters.limitRejections().increment();
@@ -382,7 +384,6 @@ public final class WebSocketEndpoint implements HttpHandler, WebSocketConnection
                     admission.settings().maxControlMessagesPerSecond() + " control messages per second");
                 return;
             }
-            final int check = FrameCheck.check(headerDecoder, buffer, 0, length);
             if (FrameCheck.OK != check)
             {
                 protocolError(WebSocketCloseCodes.PROTOCOL_ERROR, FrameCheck.describe(check, headerDecoder, length));
@@ -491,14 +492,8 @@ public final class WebSocketEndpoint implements HttpHandler, WebSocketConnection
         }
 
         /**
-         * A well-formed frame whose template is {@code Publish}, from an authenticated connection.
+         * A well-formed {@code Publish} from an authenticated connection (checked by the caller).
          */
-        private boolean isPublish(final int length)
-        {
-            return null != grant && FrameCheck.OK == FrameCheck.check(headerDecoder, buffer, 0, length) &&
-                PublishDecoder.TEMPLATE_ID == headerDecoder.templateId();
-        }
-
         private void onPublish(final int length)
         {
             final long correlationId;

@@ -14,12 +14,12 @@ import io.pushengine.codec.stream.ReplayStreamListener;
 import io.pushengine.edge.backpressure.BackpressurePolicy;
 import io.pushengine.edge.backpressure.BackpressureRules;
 import io.pushengine.edge.backpressure.DeliveryPolicy;
-import io.pushengine.edge.poll.PollSession;
+import io.pushengine.edge.session.PollingSession;
 import io.pushengine.edge.session.ClientSession;
 import io.pushengine.edge.session.EncodedEvent;
 import io.pushengine.edge.session.PublishRoutes;
 import io.pushengine.edge.session.RecentEvents;
-import io.pushengine.edge.websocket.WebSocketCloseCodes;
+import io.pushengine.edge.session.CloseCodes;
 import org.agrona.DirectBuffer;
 import org.agrona.collections.Long2ObjectHashMap;
 import org.agrona.concurrent.Agent;
@@ -111,7 +111,7 @@ public final class FanOutAgent implements Agent, EventStreamListener, ReplayStre
     private final PublishRoutes<ClientSession> publishRoutes = new PublishRoutes<>(
         PUBLISHES_IN_FLIGHT, PublishRoutes.LOST_AFTER_NS_DEFAULT);
     private final List<ClientSession> withPending = new ArrayList<>();
-    private final List<PollSession> pollsToAnswer = new ArrayList<>();
+    private final List<PollingSession> pollsToAnswer = new ArrayList<>();
     private final LastValueCache lastValues = new LastValueCache();
     private final MessageHeaderDecoder lastValueHeaderDecoder = new MessageHeaderDecoder();
     private final EventDecoder lastValueDecoder = new EventDecoder();
@@ -340,7 +340,7 @@ public final class FanOutAgent implements Agent, EventStreamListener, ReplayStre
         {
             final ClientSession session = dirty.get(i);
             session.clearPendingFlush();
-            if (session instanceof PollSession poll && poll.isReadyToAnswer())
+            if (session instanceof PollingSession poll && poll.isReadyToAnswer())
             {
                 pollsToAnswer.add(poll); // answered below: forgetting it changes the dirty list
             }
@@ -388,7 +388,7 @@ public final class FanOutAgent implements Agent, EventStreamListener, ReplayStre
             {
                 continue; // it will read this event from the recent window, in order after its replay
             }
-            if (subscription.session() instanceof PollSession poll)
+            if (subscription.session() instanceof PollingSession poll)
             {
                 if (offerToPoll(poll, subscription, encoded))
                 {
@@ -806,7 +806,7 @@ public final class FanOutAgent implements Agent, EventStreamListener, ReplayStre
      * Polls take every event after their cursor, as many as fit one answer: once one does not fit, the poll is full
      * and takes nothing more (a later, smaller event would jump the cursor over it); its next poll takes the rest.
      */
-    private boolean offerToPoll(final PollSession poll, final TopicSubscription subscription, final EncodedEvent encoded)
+    private boolean offerToPoll(final PollingSession poll, final TopicSubscription subscription, final EncodedEvent encoded)
     {
         if (poll.isFull())
         {
@@ -826,7 +826,7 @@ public final class FanOutAgent implements Agent, EventStreamListener, ReplayStre
      * which every event on the poll's topics is in this answer or was in an earlier one: where a resume has got to,
      * the last event that fitted a full answer, or else where the event stream stands.
      */
-    private void answerPoll(final PollSession poll)
+    private void answerPoll(final PollingSession poll)
     {
         final long cursor;
         if (poll.isFull())
@@ -1158,7 +1158,7 @@ public final class FanOutAgent implements Agent, EventStreamListener, ReplayStre
 
             case POLL_WAIT:
             case POLL_NOW:
-                if (session instanceof PollSession poll && session.fanOutIndex() >= 0)
+                if (session instanceof PollingSession poll && session.fanOutIndex() >= 0)
                 {
                     poll.arm(SessionCommand.Type.POLL_NOW == command.type());
                     markDirty(poll); // the flush decides whether it is answered now
@@ -1166,7 +1166,7 @@ public final class FanOutAgent implements Agent, EventStreamListener, ReplayStre
                 break;
 
             case POLL_EXPIRED:
-                if (session instanceof PollSession poll && session.fanOutIndex() >= 0)
+                if (session instanceof PollingSession poll && session.fanOutIndex() >= 0)
                 {
                     poll.expire();
                     markDirty(poll);
@@ -1230,7 +1230,7 @@ public final class FanOutAgent implements Agent, EventStreamListener, ReplayStre
         snapshotClosed(session);
         forget(session);
         counters.slowConsumerDisconnects().incrementRelease();
-        session.requestClose(WebSocketCloseCodes.TRY_AGAIN_LATER, "snapshot does not fit the connection's buffer " +
+        session.requestClose(CloseCodes.TRY_AGAIN_LATER, "snapshot does not fit the connection's buffer " +
             "after " + values + " values: subscribe fewer topics per snapshot");
     }
 
@@ -1303,7 +1303,7 @@ public final class FanOutAgent implements Agent, EventStreamListener, ReplayStre
             if (drainWindowNs >= 0 && nowNs - drainStartNs >= drainOffsetNs(session.sessionId()))
             {
                 counters.drainCloses().incrementRelease();
-                session.requestClose(WebSocketCloseCodes.GOING_AWAY, "edge draining: reconnect to another edge; " +
+                session.requestClose(CloseCodes.GOING_AWAY, "edge draining: reconnect to another edge; " +
                     "retry-after-ms=" + ThreadLocalRandom.current().nextLong(drainReconnectJitterMs + 1));
                 forget(session);
                 work++;
@@ -1313,7 +1313,7 @@ public final class FanOutAgent implements Agent, EventStreamListener, ReplayStre
                 nowNs - session.openedNs() >= recycleAgeNs(session.sessionId()))
             {
                 counters.recycleCloses().incrementRelease();
-                session.requestClose(WebSocketCloseCodes.GOING_AWAY, "connection recycled after " +
+                session.requestClose(CloseCodes.GOING_AWAY, "connection recycled after " +
                     TimeUnit.NANOSECONDS.toMillis(nowNs - session.openedNs()) + " ms: reconnect and resume; " +
                     "retry-after-ms=" + ThreadLocalRandom.current().nextLong(timeouts.reconnectJitterMs() + 1));
                 forget(session);
@@ -1332,7 +1332,7 @@ public final class FanOutAgent implements Agent, EventStreamListener, ReplayStre
             if (0 != idleSinceNs && timeouts.idleTimeoutNs() > 0 && nowNs - idleSinceNs > timeouts.idleTimeoutNs())
             {
                 counters.idleCloses().incrementRelease();
-                session.requestClose(WebSocketCloseCodes.NORMAL, "idle: no subscription for " +
+                session.requestClose(CloseCodes.NORMAL, "idle: no subscription for " +
                     TimeUnit.NANOSECONDS.toMillis(timeouts.idleTimeoutNs()) + " ms");
                 forget(session);
                 work++;
@@ -1342,7 +1342,7 @@ public final class FanOutAgent implements Agent, EventStreamListener, ReplayStre
             if (session.hasFallenOutOfSharedLog())
             {
                 counters.slowConsumerDisconnects().incrementRelease();
-                session.requestClose(WebSocketCloseCodes.TRY_AGAIN_LATER, "slow consumer: fell out of the edge's " +
+                session.requestClose(CloseCodes.TRY_AGAIN_LATER, "slow consumer: fell out of the edge's " +
                     "window of recent events; reconnect with from=N, N the last sequence you received");
                 forget(session);
                 work++;
@@ -1353,7 +1353,7 @@ public final class FanOutAgent implements Agent, EventStreamListener, ReplayStre
                 hasDisconnectSubscription(session))
             {
                 counters.lagDisconnects().incrementRelease();
-                session.requestClose(WebSocketCloseCodes.TRY_AGAIN_LATER, "slow consumer: took nothing for " +
+                session.requestClose(CloseCodes.TRY_AGAIN_LATER, "slow consumer: took nothing for " +
                     TimeUnit.NANOSECONDS.toMillis(nowNs - session.lastProgressNs()) + " ms; reconnect with from=" +
                     session.lastOfferedSequence());
                 forget(session);
@@ -1431,7 +1431,7 @@ public final class FanOutAgent implements Agent, EventStreamListener, ReplayStre
                 final long lastSequence = session.lastOfferedSequence();
                 forget(session);
                 counters.slowConsumerDisconnects().incrementRelease();
-                session.requestClose(WebSocketCloseCodes.TRY_AGAIN_LATER,
+                session.requestClose(CloseCodes.TRY_AGAIN_LATER,
                     "slow consumer: fell " + buffered + " bytes behind; reconnect with from=" + lastSequence);
             }
         }

@@ -4,6 +4,7 @@ import io.pushengine.edge.EdgeCounters;
 import io.pushengine.edge.EdgeTransport;
 import io.pushengine.edge.fanout.SessionCommand;
 import io.pushengine.edge.http.HttpResponses;
+import io.pushengine.edge.http.XnioSessionExecutor;
 import io.pushengine.edge.http.StreamParameters;
 import io.pushengine.edge.http.TopicsParameter;
 import io.pushengine.edge.session.ConnectionOptions;
@@ -111,7 +112,7 @@ public final class PollEndpoint implements HttpHandler
     private void hold(final HttpServerExchange exchange, final ConnectionOptions options, final long waitMs)
     {
         final PollSession session = new PollSession(
-            sessionIds.incrementAndGet(), exchange, flushers.forThread(exchange.getIoThread()), ringCapacity, counters.fanOut().ringBytes(), options, counters,
+            sessionIds.incrementAndGet(), exchange, flushers.forThread(new XnioSessionExecutor(exchange.getIoThread())), ringCapacity, counters.fanOut().ringBytes(), options, counters,
             ringPool);
         if (!commands.offer(SessionCommand.register(session)))
         {

@@ -9,7 +9,6 @@ import org.agrona.concurrent.UnsafeBuffer;
 import org.agrona.concurrent.ringbuffer.OneToOneRingBuffer;
 import org.agrona.concurrent.ringbuffer.RingBufferDescriptor;
 import org.agrona.concurrent.status.AtomicCounter;
-import org.xnio.XnioIoThread;
 
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
@@ -53,7 +52,7 @@ public abstract class ClientSession
     private final int initialRingCapacity;
     private final int ringCapacity;
     private final AtomicCounter ringBytes;
-    protected final XnioIoThread ioThread;
+    private final SessionExecutor ioThread;
     protected final IoThreadFlusher flusher;
     private final AtomicBoolean queuedForIoThread = new AtomicBoolean();
     private final AtomicBoolean flushScheduled = new AtomicBoolean();

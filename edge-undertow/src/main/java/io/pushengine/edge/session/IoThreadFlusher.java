@@ -3,7 +3,6 @@ package io.pushengine.edge.session;
 import org.agrona.concurrent.OneToOneConcurrentArrayQueue;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.agrona.concurrent.status.AtomicCounter;
-import org.xnio.XnioIoThread;
 
 import java.nio.ByteBuffer;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -39,7 +38,7 @@ public final class IoThreadFlusher implements Runnable
      */
     public static final int SESSIONS_PER_SLICE = 4;
 
-    private final XnioIoThread ioThread;
+    private final SessionExecutor ioThread;
     private final OneToOneConcurrentArrayQueue<ClientSession> sessionsToFlush;
     private final AtomicBoolean taskScheduled = new AtomicBoolean();
     private final AtomicCounter wakeUps;
@@ -54,7 +53,7 @@ public final class IoThreadFlusher implements Runnable
      * @param wakeUps       counts tasks handed to the IO thread, or null.
      */
     public IoThreadFlusher(
-        final XnioIoThread ioThread, final int queueCapacity, final int scratchCapacity, final AtomicCounter wakeUps)
+        final SessionExecutor ioThread, final int queueCapacity, final int scratchCapacity, final AtomicCounter wakeUps)
     {
         this.scratchByteBuffer = ByteBuffer.allocateDirect(Math.max(MIN_SCRATCH_CAPACITY, scratchCapacity));
         this.scratch = new UnsafeBuffer(scratchByteBuffer);
@@ -63,7 +62,7 @@ public final class IoThreadFlusher implements Runnable
         this.wakeUps = wakeUps;
     }
 
-    public XnioIoThread ioThread()
+    public SessionExecutor ioThread()
     {
         return ioThread;
     }

@@ -1,7 +1,6 @@
 package io.pushengine.edge.session;
 
 import org.agrona.concurrent.status.AtomicCounter;
-import org.xnio.XnioIoThread;
 
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
@@ -12,7 +11,7 @@ import java.util.concurrent.ConcurrentMap;
  */
 public final class IoThreadFlushers
 {
-    private final ConcurrentMap<XnioIoThread, IoThreadFlusher> byThread = new ConcurrentHashMap<>();
+    private final ConcurrentMap<SessionExecutor, IoThreadFlusher> byThread = new ConcurrentHashMap<>();
     private final int queueCapacity;
     private final int scratchCapacity;
     private final AtomicCounter wakeUps;
@@ -29,7 +28,10 @@ public final class IoThreadFlushers
         this.wakeUps = wakeUps;
     }
 
-    public IoThreadFlusher forThread(final XnioIoThread ioThread)
+    /**
+     * @param ioThread an IO thread; executors that are equal (the same thread) share one flusher.
+     */
+    public IoThreadFlusher forThread(final SessionExecutor ioThread)
     {
         return byThread.computeIfAbsent(ioThread, thread -> new IoThreadFlusher(thread, queueCapacity, scratchCapacity, wakeUps));
     }

@@ -3,9 +3,10 @@ package io.pushengine.edge.sse;
 import io.pushengine.edge.EdgeCounters;
 import io.pushengine.auth.AccessGrant;
 import io.pushengine.edge.admission.Admission;
-import io.pushengine.edge.websocket.WebSocketCloseCodes;
+import io.pushengine.edge.session.CloseCodes;
 import io.pushengine.edge.fanout.SessionCommand;
 import io.pushengine.edge.http.HttpResponses;
+import io.pushengine.edge.http.XnioSessionExecutor;
 import io.pushengine.edge.http.StreamParameters;
 import io.pushengine.edge.session.ConnectionOptions;
 import io.pushengine.edge.session.IoThreadFlushers;
@@ -89,7 +90,7 @@ public final class SseEndpoint implements HttpHandler
             .put(X_ACCEL_BUFFERING, "no");
         final StreamSinkChannel sink = exchange.getResponseChannel();
         final SseSession session = new SseSession(
-            sessionIds.incrementAndGet(), exchange, flushers.forThread(exchange.getIoThread()), sink, initialRingCapacity, ringCapacity,
+            sessionIds.incrementAndGet(), exchange, flushers.forThread(new XnioSessionExecutor(exchange.getIoThread())), sink, initialRingCapacity, ringCapacity,
             counters.fanOut().ringBytes(), options, counters);
 
         if (!commands.offer(SessionCommand.register(session)))
@@ -113,7 +114,7 @@ public final class SseEndpoint implements HttpHandler
             final XnioExecutor.Key expiry = exchange.getIoThread().executeAfter(() ->
             {
                 counters.tokenExpiryCloses().increment();
-                session.requestClose(WebSocketCloseCodes.POLICY_VIOLATION,
+                session.requestClose(CloseCodes.POLICY_VIOLATION,
                     "token expired: reconnect with a fresh token and Last-Event-ID");
             }, Math.max(0, grant.expiresAtMs() - System.currentTimeMillis()), TimeUnit.MILLISECONDS);
             exchange.getConnection().addCloseListener(connection -> expiry.remove());

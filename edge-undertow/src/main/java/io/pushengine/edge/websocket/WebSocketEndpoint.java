@@ -1,5 +1,6 @@
 package io.pushengine.edge.websocket;
 
+import io.pushengine.edge.session.CloseCodes;
 import io.pushengine.codec.FrameCheck;
 import io.pushengine.codec.TopicNames;
 import io.pushengine.codec.sbe.AuthenticateDecoder;
@@ -18,6 +19,7 @@ import io.pushengine.edge.admission.ConnectionLimiter;
 import io.pushengine.auth.TokenRejectedException;
 import io.pushengine.edge.fanout.SessionCommand;
 import io.pushengine.edge.http.HttpResponses;
+import io.pushengine.edge.http.XnioSessionExecutor;
 import io.pushengine.edge.http.StreamParameters;
 import io.pushengine.edge.session.ConnectionOptions;
 import io.pushengine.edge.session.IoThreadFlushers;
@@ -137,14 +139,14 @@ public final class WebSocketEndpoint implements HttpHandler, WebSocketConnection
         final AccessGrant grant = exchange.getAttachment(Admission.GRANT);
         final ConnectionLimiter.Permit permit = exchange.getAttachment(Admission.PERMIT);
         final WebSocketSession session = new WebSocketSession(sessionIds.incrementAndGet(), channel,
-            flushers.forThread(channel.getIoThread()),
+            flushers.forThread(new XnioSessionExecutor(channel.getIoThread())),
             initialRingCapacity, ringCapacity, counters.fanOut().ringBytes(), options, counters, epochClock);
         final ControlMessageListener listener = new ControlMessageListener(session, grant, permit, options.topics());
 
         if (!commands.offer(SessionCommand.register(session)))
         {
             listener.release();
-            session.close(WebSocketCloseCodes.TRY_AGAIN_LATER, "edge overloaded: try again later");
+            session.close(CloseCodes.TRY_AGAIN_LATER, "edge overloaded: try again later");
             return;
         }
         counters.connectionOpened(counters.webSocketConnections());
@@ -258,7 +260,7 @@ public final class WebSocketEndpoint implements HttpHandler, WebSocketConnection
             expiry = session.channel().getIoThread().executeAfter(() ->
             {
                 counters.tokenExpiryCloses().increment();
-                session.close(WebSocketCloseCodes.POLICY_VIOLATION, reason);
+                session.close(CloseCodes.POLICY_VIOLATION, reason);
             }, delayMs, TimeUnit.MILLISECONDS);
         }
 
@@ -334,7 +336,7 @@ public final class WebSocketEndpoint implements HttpHandler, WebSocketConnection
 
         protected void onFullTextMessage(final WebSocketChannel channel, final BufferedTextMessage message)
         {
-            protocolError(WebSocketCloseCodes.UNSUPPORTED_DATA,
+            protocolError(CloseCodes.UNSUPPORTED_DATA,
                 "text frames are not part of the protocol: send binary SBE control messages");
         }
 
@@ -380,13 +382,13 @@ public final class WebSocketEndpoint implements HttpHandler, WebSocketConnection
             if (overRate())
             {
                 counters.limitRejections().increment();
-                protocolError(WebSocketCloseCodes.POLICY_VIOLATION, "more than " +
+                protocolError(CloseCodes.POLICY_VIOLATION, "more than " +
                     admission.settings().maxControlMessagesPerSecond() + " control messages per second");
                 return;
             }
             if (FrameCheck.OK != check)
             {
-                protocolError(WebSocketCloseCodes.PROTOCOL_ERROR, FrameCheck.describe(check, headerDecoder, length));
+                protocolError(CloseCodes.PROTOCOL_ERROR, FrameCheck.describe(check, headerDecoder, length));
                 return;
             }
 
@@ -396,7 +398,7 @@ public final class WebSocketEndpoint implements HttpHandler, WebSocketConnection
             if (null == grant && AuthenticateDecoder.TEMPLATE_ID != templateId)
             {
                 counters.authFailures().increment();
-                protocolError(WebSocketCloseCodes.POLICY_VIOLATION,
+                protocolError(CloseCodes.POLICY_VIOLATION,
                     "authenticate first: send Authenticate with a token (template 31)");
                 return;
             }
@@ -478,7 +480,7 @@ public final class WebSocketEndpoint implements HttpHandler, WebSocketConnection
                         break;
 
                     default:
-                        protocolError(WebSocketCloseCodes.UNSUPPORTED_DATA,
+                        protocolError(CloseCodes.UNSUPPORTED_DATA,
                             "template " + templateId + " is not a message a client may send " +
                             "(Subscribe=10, Unsubscribe=11, Heartbeat=13, Authenticate=31, Publish=35)");
                         break;
@@ -486,7 +488,7 @@ public final class WebSocketEndpoint implements HttpHandler, WebSocketConnection
             }
             catch (final IndexOutOfBoundsException | IllegalArgumentException | IllegalStateException ex)
             {
-                protocolError(WebSocketCloseCodes.PROTOCOL_ERROR,
+                protocolError(CloseCodes.PROTOCOL_ERROR,
                     "malformed template " + templateId + ": variable-length field runs past the frame");
             }
         }
@@ -514,7 +516,7 @@ public final class WebSocketEndpoint implements HttpHandler, WebSocketConnection
             }
             catch (final IndexOutOfBoundsException | IllegalArgumentException | IllegalStateException ex)
             {
-                protocolError(WebSocketCloseCodes.PROTOCOL_ERROR,
+                protocolError(CloseCodes.PROTOCOL_ERROR,
                     "malformed Publish: variable-length field runs past the frame");
             }
             finally
@@ -538,7 +540,7 @@ public final class WebSocketEndpoint implements HttpHandler, WebSocketConnection
             {
                 if (null == grant)
                 {
-                    protocolError(WebSocketCloseCodes.POLICY_VIOLATION, ex.getMessage());
+                    protocolError(CloseCodes.POLICY_VIOLATION, ex.getMessage());
                 }
                 else
                 {
@@ -553,7 +555,7 @@ public final class WebSocketEndpoint implements HttpHandler, WebSocketConnection
                 if (null == subjectPermit)
                 {
                     counters.limitRejections().increment();
-                    protocolError(WebSocketCloseCodes.POLICY_VIOLATION, "too many connections for " +
+                    protocolError(CloseCodes.POLICY_VIOLATION, "too many connections for " +
                         refreshed.subject() + " (" + admission.limiter().maxPerSubject() + ")");
                     return;
                 }
@@ -561,7 +563,7 @@ public final class WebSocketEndpoint implements HttpHandler, WebSocketConnection
             else if (!grant.subject().equals(refreshed.subject()))
             {
                 counters.authFailures().increment();
-                protocolError(WebSocketCloseCodes.POLICY_VIOLATION, "a refreshed token must keep the subject " +
+                protocolError(CloseCodes.POLICY_VIOLATION, "a refreshed token must keep the subject " +
                     grant.subject());
                 return;
             }

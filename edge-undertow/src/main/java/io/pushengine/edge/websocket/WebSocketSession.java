@@ -1,5 +1,6 @@
 package io.pushengine.edge.websocket;
 
+import io.pushengine.edge.session.CloseCodes;
 import io.pushengine.codec.BatchFrameBuilder;
 import io.pushengine.codec.sbe.ErrorCode;
 import io.pushengine.codec.sbe.EventDecoder;
@@ -434,7 +435,7 @@ final class WebSocketSession extends ClientSession implements ControlledMessageH
             return; // the fan-out found it first and closes it
         }
         counters.fanOut().slowConsumerDisconnects().increment();
-        close(WebSocketCloseCodes.TRY_AGAIN_LATER, "slow consumer: fell out of the edge's window of recent events; " +
+        close(CloseCodes.TRY_AGAIN_LATER, "slow consumer: fell out of the edge's window of recent events; " +
             "reconnect with from=" + lastSentSequence);
     }
 
@@ -652,7 +653,7 @@ final class WebSocketSession extends ClientSession implements ControlledMessageH
     void startPinging(final long intervalMs, final long timeoutMs)
     {
         silenceLimitNs = TimeUnit.MILLISECONDS.toNanos(intervalMs + timeoutMs);
-        pingTimer = ioThread.executeAtInterval(this::onPingTimer, intervalMs, TimeUnit.MILLISECONDS);
+        pingTimer = channel.getIoThread().executeAtInterval(this::onPingTimer, intervalMs, TimeUnit.MILLISECONDS);
     }
 
     void onPeerActivity()
@@ -669,7 +670,7 @@ final class WebSocketSession extends ClientSession implements ControlledMessageH
         if (System.nanoTime() - lastPeerActivityNs > silenceLimitNs)
         {
             counters.pongTimeouts().increment();
-            close(WebSocketCloseCodes.GOING_AWAY, "no pong within " +
+            close(CloseCodes.GOING_AWAY, "no pong within " +
                 TimeUnit.NANOSECONDS.toMillis(silenceLimitNs) + " ms: connection presumed dead");
             IoUtils.safeClose(channel);
             return;
@@ -764,7 +765,7 @@ final class WebSocketSession extends ClientSession implements ControlledMessageH
         }
         if (writer.hasPending())
         {
-            ioThread.executeAfter(() -> IoUtils.safeClose(channel), CLOSE_GRACE_MS, TimeUnit.MILLISECONDS);
+            channel.getIoThread().executeAfter(() -> IoUtils.safeClose(channel), CLOSE_GRACE_MS, TimeUnit.MILLISECONDS);
         }
         else
         {

@@ -1,9 +1,13 @@
-package io.pushengine.edge.websocket;
+package io.pushengine.edge.session;
 
 /**
- * The RFC 6455 close codes the edge sends, with what a client should do on each.
+ * Why the edge ends a connection, as RFC 6455 close codes, with what a client should do on each: the vocabulary the
+ * fan-out core closes connections with ({@link ClientSession#requestClose}) whatever the transport. WebSocket sends
+ * the code and reason in its close frame; SSE ends the stream (a reconnect hint for {@link #GOING_AWAY}); a poll
+ * answers 503 for {@link #TRY_AGAIN_LATER} and {@link #GOING_AWAY}, 500 otherwise; an embedder's transport maps
+ * them as it sees fit.
  */
-public final class WebSocketCloseCodes
+public final class CloseCodes
 {
     /** Normal close: do not reconnect. */
     public static final int NORMAL = 1000;
@@ -20,7 +24,7 @@ public final class WebSocketCloseCodes
     /** Overloaded or too slow: reconnect with a longer backoff and resume from the last sequence. */
     public static final int TRY_AGAIN_LATER = 1013;
 
-    private WebSocketCloseCodes()
+    private CloseCodes()
     {
     }
 }

@@ -1,0 +1,227 @@
+package io.pushengine.edge.session;
+
+import org.agrona.ExpandableArrayBuffer;
+import org.agrona.concurrent.ringbuffer.OneToOneRingBuffer;
+import org.agrona.concurrent.status.AtomicCounter;
+
+/**
+ * One long-poll or short-poll request as the fan-out sees it: a client session that lives for one answer, whatever
+ * the transport that renders the answer (the Undertow edge's {@code PollSession} writes it as one HTTP response).
+ * <p>
+ * It is registered, subscribed and resumed from {@code after=} exactly like a streaming connection, so a client may
+ * switch transports at any cursor. Once armed (all its subscriptions made) the fan-out answers it when there is
+ * something to say (events, a snapshot, a reset), when its ring is full, when its wait ends, or, for a short poll,
+ * as soon as it has caught up. The fan-out then fixes the cursor ({@link #complete}), hands the ring over and forgets
+ * the session; the IO thread renders the ring's events (their JSON form) and control fragments as one answer:
+ * <pre>
+ *   {"cursor":57,"events":[{"sequence":55,...},{"sequence":57,...}]}
+ *   {"cursor":60,"events":[]}                                   wait ended, nothing on these topics up to 60
+ *   {"cursor":60,"events":[...],"snapshot":{"asOfSequence":60,"valueCount":2}}
+ *   {"cursor":90,"events":[],"reset":{"fromSequence":3,"oldestRetained":41}}   what followed 3 is gone: resync
+ * </pre>
+ * The cursor is the {@code after=} of the next poll (and the {@code from=} of a streaming connection): every event up
+ * to it on the poll's topics is in this answer or an earlier one, so nothing is lost and nothing repeats.
+ * <p>
+ * Threading: fields marked fan-out belong to the fan-out thread; {@link #completed} publishes {@link #cursor} and
+ * {@link #answerRing} to the IO thread.
+ */
+public abstract class PollingSession extends ClientSession
+{
+    // fan-out thread state
+    private ExpandableArrayBuffer controlText;
+    private boolean armed;
+    private boolean answerWhenCaughtUp;
+    private boolean expired;
+    private boolean full;
+    private long fullCursor;
+
+    // handed from the fan-out to the IO thread by the volatile write of completed
+    private long cursor;
+    private OneToOneRingBuffer answerRing;
+    private volatile boolean completed;
+
+    protected PollingSession(
+        final long sessionId,
+        final String transport,
+        final String remoteAddress,
+        final IoThreadFlusher flusher,
+        final int ringCapacity,
+        final AtomicCounter ringBytes,
+        final ConnectionOptions options)
+    {
+        super(sessionId, transport, remoteAddress, flusher, ringCapacity, ringCapacity, ringBytes, options);
+    }
+
+    /**
+     * A poll ends by itself: never recycled.
+     */
+    public boolean isLongLived()
+    {
+        return false;
+    }
+
+    // ---------------------------------------------------------------- fan-out thread
+
+    /**
+     * All the poll's subscriptions are made: from now on it may be answered. Fan-out thread.
+     *
+     * @param answerWhenCaughtUp true for a short poll: answer as soon as the resume (if any) has caught up, even
+     *                           with nothing.
+     */
+    public void arm(final boolean answerWhenCaughtUp)
+    {
+        this.armed = true;
+        this.answerWhenCaughtUp = answerWhenCaughtUp;
+    }
+
+    /**
+     * The poll's wait is over: answer with what there is. Fan-out thread.
+     */
+    public void expire()
+    {
+        expired = true;
+    }
+
+    /**
+     * True once an event did not fit: nothing more is offered; the answer's cursor is the last event that fitted
+     * and the next poll takes the rest.
+     */
+    public boolean isFull()
+    {
+        return full;
+    }
+
+    public void full(final long cursor)
+    {
+        full = true;
+        fullCursor = cursor;
+    }
+
+    public long fullCursor()
+    {
+        return fullCursor;
+    }
+
+    /**
+     * True when the fan-out should answer now. Fan-out thread.
+     */
+    public boolean isReadyToAnswer()
+    {
+        return armed && !completed &&
+            (expired || full || bufferedBytes() > 0 || (answerWhenCaughtUp && !isResuming()));
+    }
+
+    /**
+     * The fan-out is done with this poll: every event up to {@code cursor} on its topics is in its ring. The ring is
+     * kept for the IO thread before the fan-out forgets the session (which drops its own reference). Fan-out thread.
+     */
+    public void complete(final long cursor)
+    {
+        this.cursor = cursor;
+        this.answerRing = ringInUse();
+        this.completed = true;
+    }
+
+    public boolean offerEvent(final EncodedEvent event)
+    {
+        return write(
+            OutboundRingDescriptor.EVENT_MSG_TYPE_ID, event.jsonBuffer(), event.jsonOffset(), event.jsonLength());
+    }
+
+    public boolean offerSubscribed(
+        final long correlationId, final int topic, final long topicSequence, final String topicName)
+    {
+        return false; // the answer names each event's topic
+    }
+
+    /**
+     * Polls take no drop policy (what does not fit waits for the next poll), so the fan-out gives them no gaps.
+     */
+    public boolean offerGap(
+        final int topic,
+        final String topicName,
+        final long fromSequence,
+        final long toSequence,
+        final long fromTopicSequence,
+        final long toTopicSequence)
+    {
+        return true;
+    }
+
+    /**
+     * Every poll with {@code after=} is a resume; only one that could not be completed is news: {@code "reset"}.
+     */
+    public boolean offerResumed(
+        final long fromSequence, final long toSequence, final boolean complete, final long oldestRetained)
+    {
+        if (complete)
+        {
+            return true;
+        }
+        final ExpandableArrayBuffer out = controlText();
+        int position = out.putStringWithoutLengthAscii(0, ",\"reset\":{\"fromSequence\":");
+        position += out.putLongAscii(position, fromSequence);
+        position += out.putStringWithoutLengthAscii(position, ",\"oldestRetained\":");
+        position += out.putLongAscii(position, oldestRetained);
+        position += out.putStringWithoutLengthAscii(position,
+            ",\"reason\":\"events after fromSequence are no longer retained: poll again without after= for the " +
+            "current values\"}");
+        return write(OutboundRingDescriptor.CONTROL_MSG_TYPE_ID, out, 0, position);
+    }
+
+    public boolean offerSnapshotBegin(final long correlationId)
+    {
+        return true; // the values are the answer's events; the end says what they are
+    }
+
+    public boolean offerSnapshotEnd(final long correlationId, final long asOfSequence, final int valueCount)
+    {
+        final ExpandableArrayBuffer out = controlText();
+        int position = out.putStringWithoutLengthAscii(0, ",\"snapshot\":{\"asOfSequence\":");
+        position += out.putLongAscii(position, asOfSequence);
+        position += out.putStringWithoutLengthAscii(position, ",\"valueCount\":");
+        position += out.putIntAscii(position, valueCount);
+        out.putByte(position++, (byte)'}');
+        return write(OutboundRingDescriptor.CONTROL_MSG_TYPE_ID, out, 0, position);
+    }
+
+    private ExpandableArrayBuffer controlText()
+    {
+        if (null == controlText)
+        {
+            controlText = new ExpandableArrayBuffer(256);
+        }
+        return controlText;
+    }
+
+    // ---------------------------------------------------------------- IO thread
+
+    /**
+     * True once the fan-out has fixed the answer: {@link #answerCursor()} and {@link #takeAnswerRing()} are valid.
+     * IO thread.
+     */
+    protected final boolean isCompleted()
+    {
+        return completed;
+    }
+
+    /**
+     * The answer's cursor: the {@code after=} of the client's next poll. IO thread, once completed.
+     */
+    protected final long answerCursor()
+    {
+        return cursor;
+    }
+
+    /**
+     * The ring holding the answer's events ({@code EVENT}: an event's JSON) and control fragments ({@code CONTROL}:
+     * text to append after the events array), or null if nothing was queued; the caller owns it from now on.
+     * IO thread, once completed.
+     */
+    protected final OneToOneRingBuffer takeAnswerRing()
+    {
+        final OneToOneRingBuffer ring = answerRing;
+        answerRing = null;
+        return ring;
+    }
+}

@@ -1,4 +1,4 @@
-package io.pushengine.edge;
+package io.pushengine.edge.backpressure;
 
 import io.pushengine.edge.backpressure.BackpressurePolicy;
 import io.pushengine.edge.backpressure.BackpressureRules;

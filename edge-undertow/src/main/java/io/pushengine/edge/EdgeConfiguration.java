@@ -3,7 +3,8 @@ package io.pushengine.edge;
 import io.pushengine.codec.StreamConfiguration;
 
 /**
- * The edge's own system properties and their defaults (those shared with the engine are in
+ * The Undertow edge's own system properties and their defaults (the fan-out's are in
+ * {@link io.pushengine.edge.fanout.FanOutConfiguration}, those shared with the engine in
  * {@link io.pushengine.codec.StreamConfiguration}); read once by {@link EdgeServer.Context#conclude()}.
  */
 public final class EdgeConfiguration
@@ -14,32 +15,12 @@ public final class EdgeConfiguration
     /** HTTP port; 0 picks a free one. */
     public static final String PORT_PROP_NAME = "push.edge.port";
     public static final int PORT_DEFAULT = 8080;
-    /** Bytes of outbound ring per connection (power of two): the most a slow client may fall behind. */
-    public static final String RING_CAPACITY_PROP_NAME = "push.edge.ring.capacity";
-    public static final int RING_CAPACITY_DEFAULT = 64 * 1024;
-    /**
-     * Bytes of a connection's first ring (power of two, at most the ring capacity): a connection that never has much
-     * queued holds only this; one that fills it moves to a ring of the full capacity.
-     */
-    public static final String RING_INITIAL_CAPACITY_PROP_NAME = "push.edge.ring.initial.capacity";
-    public static final int RING_INITIAL_CAPACITY_DEFAULT = 4 * 1024;
-    /** Idle time after which a connection gets a heartbeat (SSE comment, WebSocket Heartbeat message). */
-    public static final String HEARTBEAT_INTERVAL_MS_PROP_NAME = "push.edge.heartbeat.interval.ms";
-    public static final long HEARTBEAT_INTERVAL_MS_DEFAULT = 15_000;
     /** Default batching window per connection (0: send as soon as the socket takes it). */
     public static final String BATCH_WINDOW_MS_PROP_NAME = "push.edge.batch.window.ms";
     public static final long BATCH_WINDOW_MS_DEFAULT = 0;
     /** Largest batching window a client may ask for with {@code window=}. */
     public static final String MAX_BATCH_WINDOW_MS_PROP_NAME = "push.edge.batch.window.max.ms";
     public static final long MAX_BATCH_WINDOW_MS_DEFAULT = 1000;
-    /**
-     * Policy for topics no rule matches: disconnect, conflate, drop or throttle:N (N events/s per subscription).
-     */
-    public static final String BACKPRESSURE_POLICY_PROP_NAME = "push.edge.backpressure.policy";
-    public static final String BACKPRESSURE_POLICY_DEFAULT = "disconnect";
-    /** Policy per topic pattern, first match wins: e.g. {@code px.*=conflate,orders.*=drop,news.*=throttle:5}. */
-    public static final String BACKPRESSURE_RULES_PROP_NAME = "push.edge.backpressure.rules";
-    public static final String BACKPRESSURE_RULES_DEFAULT = "";
     /** Policies a client may ask for with {@code policy=} (comma separated; empty: none). */
     public static final String CLIENT_POLICIES_PROP_NAME = "push.edge.backpressure.client.policies";
     public static final String CLIENT_POLICIES_DEFAULT = "disconnect,conflate,drop,throttle";
@@ -49,21 +30,6 @@ public final class EdgeConfiguration
     /** Largest {@code rate=} a client may ask for. */
     public static final String MAX_THROTTLE_RATE_PROP_NAME = "push.edge.throttle.max.rate";
     public static final int MAX_THROTTLE_RATE_DEFAULT = 1000;
-    /** A DISCONNECT connection with events waiting that takes nothing for this long is closed (1013). */
-    public static final String MAX_LAG_MS_PROP_NAME = "push.edge.max.lag.ms";
-    public static final long MAX_LAG_MS_DEFAULT = 10_000;
-    /** A connection without any subscription for this long is closed (WebSocket 1000); 0 for never. */
-    public static final String IDLE_TIMEOUT_MS_PROP_NAME = "push.edge.idle.timeout.ms";
-    public static final long IDLE_TIMEOUT_MS_DEFAULT = 60_000;
-    /** A connection's ring, once empty and unwritten this long, is released (an idle connection holds none). */
-    public static final String RING_RELEASE_MS_PROP_NAME = "push.edge.ring.release.ms";
-    public static final long RING_RELEASE_MS_DEFAULT = 5_000;
-    /** Bytes of recent events the edge keeps to serve resuming clients without asking the engine's journal. */
-    public static final String RECENT_WINDOW_BYTES_PROP_NAME = "push.edge.recent.window.bytes";
-    public static final int RECENT_WINDOW_BYTES_DEFAULT = 8 * 1024 * 1024;
-    /** Most recent events kept (power of two). */
-    public static final String RECENT_WINDOW_EVENTS_PROP_NAME = "push.edge.recent.window.events";
-    public static final int RECENT_WINDOW_EVENTS_DEFAULT = 64 * 1024;
     /** WebSocket ping interval. */
     public static final String PING_INTERVAL_MS_PROP_NAME = "push.edge.ping.interval.ms";
     public static final long PING_INTERVAL_MS_DEFAULT = 30_000;
@@ -96,13 +62,7 @@ public final class EdgeConfiguration
      */
     public static final String DRAIN_MS_PROP_NAME = "push.edge.drain.ms";
     public static final long DRAIN_MS_DEFAULT = 10_000;
-    /** Each drain close carries a hint {@code retry-after-ms=N}, N random below this. */
-    /** Connections older than this are closed with 1001 and a reconnect hint (recycling); 0 never. */
-    public static final String MAX_CONNECTION_AGE_MS_PROP_NAME = "push.edge.max.connection.age.ms";
-    public static final long MAX_CONNECTION_AGE_MS_DEFAULT = 0;
 
-    public static final String DRAIN_RECONNECT_JITTER_MS_PROP_NAME = "push.edge.drain.reconnect.jitter.ms";
-    public static final long DRAIN_RECONNECT_JITTER_MS_DEFAULT = 2_000;
     /** HS256 key for client tokens (JWT); set it (or the file) to turn authentication on. At least 32 bytes. */
     public static final String AUTH_JWT_SECRET_PROP_NAME = "push.edge.auth.jwt.secret";
     /** A file holding the HS256 key (its bytes, trailing newline dropped), instead of the secret in a property. */
@@ -150,20 +110,8 @@ public final class EdgeConfiguration
         return Integer.getInteger(PORT_PROP_NAME, PORT_DEFAULT);
     }
 
-    public static int ringCapacity()
-    {
-        return Integer.getInteger(RING_CAPACITY_PROP_NAME, RING_CAPACITY_DEFAULT);
-    }
 
-    public static int ringInitialCapacity()
-    {
-        return Integer.getInteger(RING_INITIAL_CAPACITY_PROP_NAME, RING_INITIAL_CAPACITY_DEFAULT);
-    }
 
-    public static long heartbeatIntervalMs()
-    {
-        return Long.getLong(HEARTBEAT_INTERVAL_MS_PROP_NAME, HEARTBEAT_INTERVAL_MS_DEFAULT);
-    }
 
     public static long batchWindowMs()
     {
@@ -175,15 +123,7 @@ public final class EdgeConfiguration
         return Long.getLong(MAX_BATCH_WINDOW_MS_PROP_NAME, MAX_BATCH_WINDOW_MS_DEFAULT);
     }
 
-    public static String backpressurePolicy()
-    {
-        return System.getProperty(BACKPRESSURE_POLICY_PROP_NAME, BACKPRESSURE_POLICY_DEFAULT);
-    }
 
-    public static String backpressureRules()
-    {
-        return System.getProperty(BACKPRESSURE_RULES_PROP_NAME, BACKPRESSURE_RULES_DEFAULT);
-    }
 
     public static String clientPolicies()
     {
@@ -200,30 +140,10 @@ public final class EdgeConfiguration
         return Integer.getInteger(MAX_THROTTLE_RATE_PROP_NAME, MAX_THROTTLE_RATE_DEFAULT);
     }
 
-    public static long maxLagMs()
-    {
-        return Long.getLong(MAX_LAG_MS_PROP_NAME, MAX_LAG_MS_DEFAULT);
-    }
 
-    public static long idleTimeoutMs()
-    {
-        return Long.getLong(IDLE_TIMEOUT_MS_PROP_NAME, IDLE_TIMEOUT_MS_DEFAULT);
-    }
 
-    public static long ringReleaseMs()
-    {
-        return Long.getLong(RING_RELEASE_MS_PROP_NAME, RING_RELEASE_MS_DEFAULT);
-    }
 
-    public static int recentWindowBytes()
-    {
-        return Integer.getInteger(RECENT_WINDOW_BYTES_PROP_NAME, RECENT_WINDOW_BYTES_DEFAULT);
-    }
 
-    public static int recentWindowEvents()
-    {
-        return Integer.getInteger(RECENT_WINDOW_EVENTS_PROP_NAME, RECENT_WINDOW_EVENTS_DEFAULT);
-    }
 
     public static long pingIntervalMs()
     {
@@ -265,20 +185,7 @@ public final class EdgeConfiguration
         return Long.getLong(DRAIN_MS_PROP_NAME, DRAIN_MS_DEFAULT);
     }
 
-    public static long maxConnectionAgeMs()
-    {
-        final long value = Long.getLong(MAX_CONNECTION_AGE_MS_PROP_NAME, MAX_CONNECTION_AGE_MS_DEFAULT);
-        if (value < 0)
-        {
-            throw new IllegalArgumentException(MAX_CONNECTION_AGE_MS_PROP_NAME + " must be >= 0 (0: never): " + value);
-        }
-        return value;
-    }
 
-    public static long drainReconnectJitterMs()
-    {
-        return Long.getLong(DRAIN_RECONNECT_JITTER_MS_PROP_NAME, DRAIN_RECONNECT_JITTER_MS_DEFAULT);
-    }
 
     public static byte[] jwtSecret()
     {

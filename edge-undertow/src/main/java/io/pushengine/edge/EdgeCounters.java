@@ -67,35 +67,7 @@ public final class EdgeCounters implements AutoCloseable
         tokenExpiryCloses = aeron.addCounter(CounterType.EDGE_TOKEN_EXPIRY_CLOSES.typeId(), label);
         requestTimeouts = aeron.addCounter(CounterType.EDGE_REQUEST_TIMEOUTS.typeId(), label);
         silentCloses = aeron.addCounter(CounterType.EDGE_SILENT_CLOSES.typeId(), label);
-        fanOut = new FanOutCounters(
-            aeron.addCounter(CounterType.EDGE_EVENTS_IN.typeId(), label),
-            aeron.addCounter(CounterType.EDGE_EVENTS_OUT.typeId(), label),
-            aeron.addCounter(CounterType.EDGE_SLOW_CONSUMER_DISCONNECTS.typeId(), label),
-            aeron.addCounter(CounterType.EDGE_LAG_DISCONNECTS.typeId(), label),
-            aeron.addCounter(CounterType.EDGE_MALFORMED_STREAM_MESSAGES.typeId(), label),
-            aeron.addCounter(CounterType.EDGE_HEARTBEATS_SENT.typeId(), label),
-            aeron.addCounter(CounterType.EDGE_CONFLATED.typeId(), label),
-            aeron.addCounter(CounterType.EDGE_DROPPED.typeId(), label),
-            aeron.addCounter(CounterType.EDGE_GAP_NOTICES.typeId(), label),
-            aeron.addCounter(CounterType.EDGE_THROTTLED.typeId(), label),
-            aeron.addCounter(CounterType.EDGE_IDLE_CLOSES.typeId(), label),
-            aeron.addCounter(CounterType.EDGE_SESSIONS.typeId(), label),
-            aeron.addCounter(CounterType.EDGE_SUBSCRIPTIONS.typeId(), label),
-            aeron.addCounter(CounterType.EDGE_RING_BYTES.typeId(), label),
-            aeron.addCounter(CounterType.EDGE_RESUMES.typeId(), label),
-            aeron.addCounter(CounterType.EDGE_RESUME_RESETS.typeId(), label),
-            aeron.addCounter(CounterType.EDGE_REPLAY_REQUESTS.typeId(), label),
-            aeron.addCounter(CounterType.EDGE_EVENTS_RESUMED.typeId(), label),
-            aeron.addCounter(CounterType.EDGE_SNAPSHOTS.typeId(), label),
-            aeron.addCounter(CounterType.EDGE_SNAPSHOT_VALUES.typeId(), label),
-            aeron.addCounter(CounterType.EDGE_STREAM_GAPS.typeId(), label),
-            aeron.addCounter(CounterType.EDGE_STREAM_GAP_EVENTS_RECOVERED.typeId(), label),
-            aeron.addCounter(CounterType.EDGE_STREAM_GAP_EVENTS_LOST.typeId(), label),
-            aeron.addCounter(CounterType.EDGE_ENGINE_SESSIONS.typeId(), label),
-            aeron.addCounter(CounterType.EDGE_STREAM_POSITION.typeId(), label),
-            aeron.addCounter(CounterType.EDGE_ENGINE_POSITION.typeId(), label),
-            aeron.addCounter(CounterType.EDGE_DRAIN_CLOSES.typeId(), label),
-            aeron.addCounter(CounterType.EDGE_RECYCLE_CLOSES.typeId(), label));
+        fanOut = FanOutCounters.allocate(aeron, label);
     }
 
     public void connectionOpened(final AtomicCounter transportGauge)
@@ -241,14 +213,6 @@ public final class EdgeCounters implements AutoCloseable
             framesOut, bytesOut, protocolErrors, httpRejected, publishRequests, errors, pingsSent, ioThreadWakeUps,
             publishRejected, pongTimeouts,
             polls, pollsHeld, pollsEmpty, authFailures, forbidden, originRejections, limitRejections, tokenExpiryCloses,
-            requestTimeouts, silentCloses,
-            fanOut.eventsIn(), fanOut.eventsOut(), fanOut.slowConsumerDisconnects(), fanOut.lagDisconnects(),
-            fanOut.malformedStreamMessages(), fanOut.heartbeatsSent(), fanOut.conflated(), fanOut.dropped(),
-            fanOut.gapNotices(), fanOut.throttled(), fanOut.idleCloses(), fanOut.sessions(), fanOut.subscriptions(),
-            fanOut.ringBytes(), fanOut.resumes(), fanOut.resumeResets(), fanOut.replayRequests(),
-            fanOut.eventsResumed(), fanOut.snapshots(), fanOut.snapshotValues(), fanOut.streamGaps(),
-            fanOut.streamGapEventsRecovered(), fanOut.streamGapEventsLost(), fanOut.engineSessions(),
-            fanOut.streamPosition(), fanOut.enginePosition(), fanOut.drainCloses(),
-            fanOut.recycleCloses());
+            requestTimeouts, silentCloses, fanOut);
     }
 }

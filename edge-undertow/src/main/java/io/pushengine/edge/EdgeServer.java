@@ -2,20 +2,18 @@ package io.pushengine.edge;
 
 import io.aeron.Aeron;
 import io.aeron.Publication;
-import io.aeron.Subscription;
 import io.pushengine.codec.AgentThreadingMode;
 import io.pushengine.codec.BatchFrameBuilder;
-import io.pushengine.codec.ProtocolDefaults;
 import io.pushengine.codec.StreamConfiguration;
-import io.pushengine.codec.stream.IngressAuthentication;
 import io.pushengine.codec.stream.IngressProxy;
-import io.pushengine.codec.stream.ReplayRequestProxy;
 import io.pushengine.edge.admission.Admission;
 import io.pushengine.edge.admission.AdmissionSettings;
 import io.pushengine.edge.admission.SlowRequestGuard;
 import io.pushengine.edge.backpressure.BackpressurePolicy;
 import io.pushengine.edge.backpressure.BackpressureRules;
+import io.pushengine.edge.fanout.FanOut;
 import io.pushengine.edge.fanout.FanOutAgent;
+import io.pushengine.edge.fanout.FanOutConfiguration;
 import io.pushengine.edge.http.EdgeHttpListener;
 import io.pushengine.edge.http.HealthHandler;
 import io.pushengine.edge.http.HttpResponses;
@@ -36,16 +34,11 @@ import io.undertow.server.handlers.resource.ResourceHandler;
 import io.undertow.util.Headers;
 import org.agrona.CloseHelper;
 import org.agrona.ErrorHandler;
-import org.agrona.concurrent.Agent;
 import org.agrona.concurrent.AgentInvoker;
-import org.agrona.concurrent.AgentRunner;
-import org.agrona.concurrent.CompositeAgent;
-import io.pushengine.codec.IdleStrategies;
 import org.agrona.concurrent.IdleStrategy;
 import org.agrona.concurrent.SystemEpochClock;
 import org.agrona.concurrent.EpochNanoClock;
 import org.agrona.concurrent.OffsetEpochNanoClock;
-import org.agrona.concurrent.SystemNanoClock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.xnio.OptionMap;
@@ -76,7 +69,6 @@ import java.util.function.Supplier;
 public final class EdgeServer implements AutoCloseable
 {
     private static final Logger LOG = LoggerFactory.getLogger(EdgeServer.class);
-    private static final int IO_THREAD_FLUSH_QUEUE_CAPACITY = 64 * 1024;
 
     /**
      * Configuration of an edge. Defaults from {@link EdgeConfiguration}; single use.
@@ -85,14 +77,6 @@ public final class EdgeServer implements AutoCloseable
     {
         private String host;
         private Integer port;
-        private String aeronDirectoryName;
-        private String eventsChannel;
-        private String ingressChannel;
-        private int eventsStreamId = ProtocolDefaults.EVENTS_STREAM_ID;
-        private int ingressStreamId = ProtocolDefaults.INGRESS_STREAM_ID;
-        private int ringCapacity;
-        private int initialRingCapacity;
-        private long heartbeatIntervalMs;
         private Long batchWindowMs;
         private long maxBatchWindowMs;
         private String backpressurePolicy;
@@ -100,12 +84,6 @@ public final class EdgeServer implements AutoCloseable
         private String clientPolicies;
         private int throttleRate;
         private int maxThrottleRate;
-        private long maxLagMs;
-        private Long idleTimeoutMs;
-        private long ringReleaseMs;
-        private int recentWindowBytes;
-        private int recentWindowEvents;
-        private BackpressureRules rules;
         private StreamParameters streamParameters;
         private long pingIntervalMs;
         private long pongTimeoutMs;
@@ -115,12 +93,9 @@ public final class EdgeServer implements AutoCloseable
         private long publishTimeoutMs;
         private long pollMaxWaitMs;
         private long drainMs = -1;
-        private long drainReconnectJitterMs = -1;
-        private long maxConnectionAgeMs = -1;
         private String transports;
         private EnumSet<EdgeTransport> servedTransports;
         private byte[] jwtSecret;
-        private String ingressToken;
         private Boolean firstMessageAuthentication;
         private long authenticationTimeoutMs;
         private String allowedOrigins;
@@ -133,9 +108,7 @@ public final class EdgeServer implements AutoCloseable
         private String tlsKeyStore;
         private String tlsKeyStorePassword;
         private AdmissionSettings admissionSettings;
-        private Supplier<IdleStrategy> idleStrategySupplier;
-        private AgentThreadingMode threadingMode;
-        private ErrorHandler errorHandler;
+        private final FanOut.Context fanOut = new FanOut.Context();
         private boolean concluded;
 
         public Context conclude()
@@ -147,18 +120,6 @@ public final class EdgeServer implements AutoCloseable
             concluded = true;
             host = null != host ? host : EdgeConfiguration.host();
             port = null != port ? port : EdgeConfiguration.port();
-            aeronDirectoryName = null != aeronDirectoryName ? aeronDirectoryName : StreamConfiguration.aeronDir();
-            if (null == aeronDirectoryName)
-            {
-                aeronDirectoryName = io.aeron.CommonContext.getAeronDirectoryName();
-            }
-            eventsChannel = null != eventsChannel ? eventsChannel : StreamConfiguration.eventsChannel();
-            ingressChannel = null != ingressChannel ? ingressChannel : StreamConfiguration.ingressChannel();
-            ringCapacity = 0 != ringCapacity ? ringCapacity : EdgeConfiguration.ringCapacity();
-            initialRingCapacity = 0 != initialRingCapacity ?
-                initialRingCapacity : EdgeConfiguration.ringInitialCapacity();
-            heartbeatIntervalMs = 0 != heartbeatIntervalMs ?
-                heartbeatIntervalMs : EdgeConfiguration.heartbeatIntervalMs();
             batchWindowMs = null != batchWindowMs ? batchWindowMs : EdgeConfiguration.batchWindowMs();
             maxBatchWindowMs = 0 != maxBatchWindowMs ? maxBatchWindowMs : EdgeConfiguration.maxBatchWindowMs();
             if (batchWindowMs < 0 || batchWindowMs > maxBatchWindowMs)
@@ -166,10 +127,10 @@ public final class EdgeServer implements AutoCloseable
                 throw new IllegalArgumentException(EdgeConfiguration.BATCH_WINDOW_MS_PROP_NAME + " must be in 0.." +
                     maxBatchWindowMs + ": " + batchWindowMs);
             }
-            backpressurePolicy = null != backpressurePolicy ? backpressurePolicy : EdgeConfiguration.backpressurePolicy();
-            backpressureRules = null != backpressureRules ? backpressureRules : EdgeConfiguration.backpressureRules();
-            rules = BackpressureRules.parse(backpressureRules,
-                BackpressureRules.parsePolicy(backpressurePolicy, EdgeConfiguration.BACKPRESSURE_POLICY_PROP_NAME));
+            backpressurePolicy = null != backpressurePolicy ? backpressurePolicy : FanOutConfiguration.backpressurePolicy();
+            backpressureRules = null != backpressureRules ? backpressureRules : FanOutConfiguration.backpressureRules();
+            fanOut.rules(BackpressureRules.parse(backpressureRules,
+                BackpressureRules.parsePolicy(backpressurePolicy, FanOutConfiguration.BACKPRESSURE_POLICY_PROP_NAME)));
             clientPolicies = null != clientPolicies ? clientPolicies : EdgeConfiguration.clientPolicies();
             final EnumSet<BackpressurePolicy> allowed = EnumSet.noneOf(BackpressurePolicy.class);
             for (final String name : clientPolicies.split(","))
@@ -194,12 +155,6 @@ public final class EdgeServer implements AutoCloseable
             }
             streamParameters = new StreamParameters(
                 batchWindowMs, maxBatchWindowMs, allowed, throttleRate, maxThrottleRate);
-            maxLagMs = 0 != maxLagMs ? maxLagMs : EdgeConfiguration.maxLagMs();
-            idleTimeoutMs = null != idleTimeoutMs ? idleTimeoutMs : EdgeConfiguration.idleTimeoutMs();
-            ringReleaseMs = 0 != ringReleaseMs ? ringReleaseMs : EdgeConfiguration.ringReleaseMs();
-            recentWindowBytes = 0 != recentWindowBytes ? recentWindowBytes : EdgeConfiguration.recentWindowBytes();
-            recentWindowEvents = 0 != recentWindowEvents ?
-                recentWindowEvents : EdgeConfiguration.recentWindowEvents();
             pingIntervalMs = 0 != pingIntervalMs ? pingIntervalMs : EdgeConfiguration.pingIntervalMs();
             pongTimeoutMs = 0 != pongTimeoutMs ? pongTimeoutMs : EdgeConfiguration.pongTimeoutMs();
             maxPayloadLength = 0 != maxPayloadLength ? maxPayloadLength : StreamConfiguration.maxPayloadLength();
@@ -208,13 +163,13 @@ public final class EdgeServer implements AutoCloseable
             publishTimeoutMs = 0 != publishTimeoutMs ? publishTimeoutMs : StreamConfiguration.publishTimeoutMs();
             pollMaxWaitMs = 0 != pollMaxWaitMs ? pollMaxWaitMs : EdgeConfiguration.pollMaxWaitMs();
             drainMs = drainMs >= 0 ? drainMs : EdgeConfiguration.drainMs();
-            drainReconnectJitterMs = drainReconnectJitterMs >= 0 ?
-                drainReconnectJitterMs : EdgeConfiguration.drainReconnectJitterMs();
-            maxConnectionAgeMs = maxConnectionAgeMs >= 0 ? maxConnectionAgeMs : EdgeConfiguration.maxConnectionAgeMs();
             transports = null != transports ? transports : EdgeConfiguration.transports();
             servedTransports = EdgeTransport.parseList(transports);
             jwtSecret = null != jwtSecret ? jwtSecret : EdgeConfiguration.jwtSecret();
-            ingressToken = null != ingressToken ? ingressToken : EdgeConfiguration.ingressToken();
+            if (null == fanOut.ingressToken())
+            {
+                fanOut.ingressToken(EdgeConfiguration.ingressToken());
+            }
             if (null != jwtSecret && jwtSecret.length < 32)
             {
                 throw new IllegalArgumentException(EdgeConfiguration.AUTH_JWT_SECRET_PROP_NAME +
@@ -250,35 +205,14 @@ public final class EdgeServer implements AutoCloseable
                 firstMessageAuthentication, authenticationTimeoutMs, java.util.Set.copyOf(origins), maxConnections,
                 maxConnectionsPerAddress, maxConnectionsPerSubject, maxTopicsPerConnection,
                 maxControlMessagesPerSecond);
-            if (null == idleStrategySupplier)
-            {
-                idleStrategySupplier = IdleStrategies.fromSystemProperties();
-            }
-            if (null == threadingMode)
-            {
-                threadingMode = AgentThreadingMode.fromSystemProperties();
-            }
-            if (null == errorHandler)
-            {
-                errorHandler = Throwable::printStackTrace;
-            }
-            if (Integer.bitCount(ringCapacity) != 1)
-            {
-                throw new IllegalArgumentException(
-                    EdgeConfiguration.RING_CAPACITY_PROP_NAME + " must be a power of two: " + ringCapacity);
-            }
-            if (Integer.bitCount(initialRingCapacity) != 1 || initialRingCapacity < 1024)
-            {
-                throw new IllegalArgumentException(EdgeConfiguration.RING_INITIAL_CAPACITY_PROP_NAME +
-                    " must be a power of two of at least 1024: " + initialRingCapacity);
-            }
-            initialRingCapacity = Math.min(initialRingCapacity, ringCapacity);
+            fanOut.conclude();
+            final int ringCapacity = fanOut.ringCapacity();
             final int largestEvent = maxPayloadLength + 48;
             if (!BatchFrameBuilder.fitsEmptyFrame(largestEvent, bufferSize) || largestEvent > ringCapacity / 8)
             {
                 throw new IllegalArgumentException("an event of " + StreamConfiguration.MAX_PAYLOAD_LENGTH_PROP_NAME +
                     "=" + maxPayloadLength + " must fit one frame (" + EdgeConfiguration.BUFFER_SIZE_PROP_NAME + "=" +
-                    bufferSize + ") and an eighth of the ring (" + EdgeConfiguration.RING_CAPACITY_PROP_NAME + "=" +
+                    bufferSize + ") and an eighth of the ring (" + FanOutConfiguration.RING_CAPACITY_PROP_NAME + "=" +
                     ringCapacity + ")");
             }
             return this;
@@ -307,7 +241,7 @@ public final class EdgeServer implements AutoCloseable
          */
         public Context drainReconnectJitterMs(final long drainReconnectJitterMs)
         {
-            this.drainReconnectJitterMs = drainReconnectJitterMs;
+            fanOut.reconnectJitterMs(drainReconnectJitterMs);
             return this;
         }
 
@@ -315,11 +249,11 @@ public final class EdgeServer implements AutoCloseable
          * Close a WebSocket or SSE connection once it is this old (spread over the last fifth of it, per
          * connection), with 1001 and a reconnect hint, so clients move between edges over time (rolling deploys,
          * rebalancing) without a thundering herd; 0 (default) never. Default
-         * {@value EdgeConfiguration#MAX_CONNECTION_AGE_MS_PROP_NAME}.
+         * {@value FanOutConfiguration#MAX_CONNECTION_AGE_MS_PROP_NAME}.
          */
         public Context maxConnectionAgeMs(final long maxConnectionAgeMs)
         {
-            this.maxConnectionAgeMs = maxConnectionAgeMs;
+            fanOut.maxConnectionAgeMs(maxConnectionAgeMs);
             return this;
         }
 
@@ -338,7 +272,7 @@ public final class EdgeServer implements AutoCloseable
          */
         public Context ingressToken(final String ingressToken)
         {
-            this.ingressToken = ingressToken;
+            fanOut.ingressToken(ingressToken);
             return this;
         }
 
@@ -432,43 +366,43 @@ public final class EdgeServer implements AutoCloseable
 
         public Context aeronDirectoryName(final String aeronDirectoryName)
         {
-            this.aeronDirectoryName = aeronDirectoryName;
+            fanOut.aeronDirectoryName(aeronDirectoryName);
             return this;
         }
 
         public Context eventsChannel(final String eventsChannel)
         {
-            this.eventsChannel = eventsChannel;
+            fanOut.eventsChannel(eventsChannel);
             return this;
         }
 
         public Context ingressChannel(final String ingressChannel)
         {
-            this.ingressChannel = ingressChannel;
+            fanOut.ingressChannel(ingressChannel);
             return this;
         }
 
         public Context eventsStreamId(final int eventsStreamId)
         {
-            this.eventsStreamId = eventsStreamId;
+            fanOut.eventsStreamId(eventsStreamId);
             return this;
         }
 
         public Context ingressStreamId(final int ingressStreamId)
         {
-            this.ingressStreamId = ingressStreamId;
+            fanOut.ingressStreamId(ingressStreamId);
             return this;
         }
 
         public Context ringCapacity(final int ringCapacity)
         {
-            this.ringCapacity = ringCapacity;
+            fanOut.ringCapacity(ringCapacity);
             return this;
         }
 
         public int ringCapacity()
         {
-            return ringCapacity;
+            return fanOut.ringCapacity();
         }
 
         /**
@@ -476,18 +410,18 @@ public final class EdgeServer implements AutoCloseable
          */
         public Context initialRingCapacity(final int initialRingCapacity)
         {
-            this.initialRingCapacity = initialRingCapacity;
+            fanOut.initialRingCapacity(initialRingCapacity);
             return this;
         }
 
         public int initialRingCapacity()
         {
-            return initialRingCapacity;
+            return fanOut.initialRingCapacity();
         }
 
         public Context heartbeatIntervalMs(final long heartbeatIntervalMs)
         {
-            this.heartbeatIntervalMs = heartbeatIntervalMs;
+            fanOut.heartbeatIntervalMs(heartbeatIntervalMs);
             return this;
         }
 
@@ -544,19 +478,19 @@ public final class EdgeServer implements AutoCloseable
 
         public Context maxLagMs(final long maxLagMs)
         {
-            this.maxLagMs = maxLagMs;
+            fanOut.maxLagMs(maxLagMs);
             return this;
         }
 
         public Context idleTimeoutMs(final long idleTimeoutMs)
         {
-            this.idleTimeoutMs = idleTimeoutMs;
+            fanOut.idleTimeoutMs(idleTimeoutMs);
             return this;
         }
 
         public Context ringReleaseMs(final long ringReleaseMs)
         {
-            this.ringReleaseMs = ringReleaseMs;
+            fanOut.ringReleaseMs(ringReleaseMs);
             return this;
         }
 
@@ -565,7 +499,7 @@ public final class EdgeServer implements AutoCloseable
          */
         public Context recentWindowBytes(final int recentWindowBytes)
         {
-            this.recentWindowBytes = recentWindowBytes;
+            fanOut.recentWindowBytes(recentWindowBytes);
             return this;
         }
 
@@ -574,7 +508,7 @@ public final class EdgeServer implements AutoCloseable
          */
         public Context recentWindowEvents(final int recentWindowEvents)
         {
-            this.recentWindowEvents = recentWindowEvents;
+            fanOut.recentWindowEvents(recentWindowEvents);
             return this;
         }
 
@@ -616,7 +550,7 @@ public final class EdgeServer implements AutoCloseable
 
         public Context idleStrategySupplier(final Supplier<IdleStrategy> idleStrategySupplier)
         {
-            this.idleStrategySupplier = idleStrategySupplier;
+            fanOut.idleStrategySupplier(idleStrategySupplier);
             return this;
         }
 
@@ -627,13 +561,13 @@ public final class EdgeServer implements AutoCloseable
          */
         public Context threadingMode(final AgentThreadingMode threadingMode)
         {
-            this.threadingMode = threadingMode;
+            fanOut.threadingMode(threadingMode);
             return this;
         }
 
         public Context errorHandler(final ErrorHandler errorHandler)
         {
-            this.errorHandler = errorHandler;
+            fanOut.errorHandler(errorHandler);
             return this;
         }
     }
@@ -641,9 +575,7 @@ public final class EdgeServer implements AutoCloseable
     private final Context ctx;
     private final Aeron aeron;
     private final EdgeCounters counters;
-    private final FanOutAgent fanOut;
-    private final AgentRunner fanOutRunner;
-    private final AgentInvoker fanOutInvoker;
+    private final FanOut fanOut;
     private final EdgeHttpListener httpListener;
     private final int port;
     private volatile boolean draining;
@@ -653,23 +585,20 @@ public final class EdgeServer implements AutoCloseable
         this.ctx = ctx;
         Aeron aeronClient = null;
         EdgeCounters edgeCounters = null;
-        AgentRunner runner = null;
-        AgentInvoker invoker = null;
+        FanOut fanOutComponent = null;
         EdgeHttpListener server = null;
         try
         {
             aeronClient = Aeron.connect(new Aeron.Context()
-                .aeronDirectoryName(ctx.aeronDirectoryName)
-                .errorHandler(ctx.errorHandler)
+                .aeronDirectoryName(ctx.fanOut.aeronDirectoryName())
+                .errorHandler(ctx.fanOut.errorHandler())
                 .clientName("push-edge"));
             final String label = "edge:" + ctx.host + ":" + ctx.port + ":" + ProcessHandle.current().pid();
             edgeCounters = new EdgeCounters(aeronClient, label);
-            final Subscription eventSubscription = aeronClient.addSubscription(
-                ctx.eventsChannel, ctx.eventsStreamId);
             // exclusive: this edge's own Aeron session, so its ingress token is its own (concurrent publications
             // on one driver share a session); the threads that offer to it are serialised by IngressProxy
             final Publication ingressPublication = aeronClient.addExclusivePublication(
-                ctx.ingressChannel, ctx.ingressStreamId);
+                ctx.fanOut.ingressChannel(), ctx.fanOut.ingressStreamId());
 
             // System.nanoTime() plus an offset to the epoch, resampled hourly: SystemEpochNanoClock builds an Instant
             // per call, which was 5 % of the IO threads' samples at 1M deliveries/s (a frame's sent time)
@@ -677,43 +606,15 @@ public final class EdgeServer implements AutoCloseable
             final PublishHandler publishHandler = new PublishHandler(
                 new IngressProxy(ingressPublication), edgeCounters, epochClock, ctx.maxPayloadLength,
                 EdgeConfiguration.publishBatchMaxBytes(), ctx.publishTimeoutMs);
-            final FanOutAgent agent = new FanOutAgent(
-                eventSubscription,
-                new IngressProxy(ingressPublication),
-                publishHandler,
-                edgeCounters.fanOut(),
-                ctx.rules,
-                new SystemNanoClock(),
-                epochClock,
-                new FanOutAgent.Timeouts(
-                    TimeUnit.MILLISECONDS.toNanos(ctx.heartbeatIntervalMs),
-                    TimeUnit.MILLISECONDS.toNanos(ctx.idleTimeoutMs),
-                    TimeUnit.MILLISECONDS.toNanos(ctx.maxLagMs),
-                    TimeUnit.MILLISECONDS.toNanos(ctx.ringReleaseMs),
-                    TimeUnit.MILLISECONDS.toNanos(ctx.maxConnectionAgeMs),
-                    ctx.drainReconnectJitterMs),
-                64 * 1024,
-                aeronClient.addSubscription(ctx.eventsChannel, ProtocolDefaults.REPLAY_STREAM_ID),
-                new ReplayRequestProxy(aeronClient.addPublication(
-                    ctx.ingressChannel, ProtocolDefaults.REPLAY_REQUEST_STREAM_ID)),
-                ctx.recentWindowBytes,
-                ctx.recentWindowEvents);
-            final Agent duties = null == ctx.ingressToken ? agent : new CompositeAgent(agent, new IngressAuthentication(
-                new IngressProxy(ingressPublication), ctx.ingressToken, new SystemNanoClock()));
-            if (AgentThreadingMode.INVOKER == ctx.threadingMode)
-            {
-                invoker = new AgentInvoker(ctx.errorHandler, edgeCounters.errors(), duties);
-            }
-            else
-            {
-                runner = new AgentRunner(IdleStrategies.dueWorkAware(ctx.idleStrategySupplier.get(),
-                    agent::hasWorkDueSoon), ctx.errorHandler, edgeCounters.errors(), duties);
-                AgentRunner.startOnThread(runner);
-            }
-
+            fanOutComponent = FanOut.launch(ctx.fanOut
+                .aeron(aeronClient)
+                .ingressPublication(ingressPublication)
+                .publishAckListener(publishHandler)
+                .counters(edgeCounters.fanOut(), edgeCounters.errors(), edgeCounters.ioThreadWakeUps())
+                .epochClock(epochClock));
+            final FanOutAgent agent = fanOutComponent.agent();
             final AtomicLong sessionIds = new AtomicLong();
-            final IoThreadFlushers flushers = new IoThreadFlushers(IO_THREAD_FLUSH_QUEUE_CAPACITY,
-                ctx.ringCapacity, edgeCounters.ioThreadWakeUps());
+            final IoThreadFlushers flushers = fanOutComponent.flushers();
             final EdgeCounters c = edgeCounters;
             final HttpHandler notFound = exchange -> HttpResponses.reject(
                 exchange, 404, "no such endpoint: " + exchange.getRequestPath(), c);
@@ -723,15 +624,15 @@ public final class EdgeServer implements AutoCloseable
                 new ClassPathResourceManager(EdgeServer.class.getClassLoader(), "web"), notFound))
                 .addExactPath("/ws", open(served(EdgeTransport.WEBSOCKET, admission.guard(Admission.Kind.STREAM,
                     new WebSocketEndpoint(agent.commandQueue(), edgeCounters, epochClock, sessionIds,
-                    ctx.initialRingCapacity, ctx.ringCapacity, ctx.streamParameters, ctx.pingIntervalMs,
+                    ctx.fanOut.initialRingCapacity(), ctx.fanOut.ringCapacity(), ctx.streamParameters, ctx.pingIntervalMs,
                     ctx.pongTimeoutMs, admission, flushers, new IngressProxy(ingressPublication),
                     agent.publishRoutes(), ctx.maxPayloadLength, ctx.publishTimeoutMs)), c), c))
                 .addExactPath("/sse", open(served(EdgeTransport.SSE, admission.guard(Admission.Kind.STREAM,
-                    new SseEndpoint(agent.commandQueue(), edgeCounters, sessionIds, ctx.initialRingCapacity,
-                    ctx.ringCapacity,
+                    new SseEndpoint(agent.commandQueue(), edgeCounters, sessionIds, ctx.fanOut.initialRingCapacity(),
+                    ctx.fanOut.ringCapacity(),
                     ctx.streamParameters, flushers)), c), c))
                 .addExactPath("/poll", open(admission.guard(Admission.Kind.POLL, new PollEndpoint(
-                    agent.commandQueue(), edgeCounters, sessionIds, ctx.ringCapacity, ctx.pollMaxWaitMs,
+                    agent.commandQueue(), edgeCounters, sessionIds, ctx.fanOut.ringCapacity(), ctx.pollMaxWaitMs,
                     ctx.servedTransports, flushers)), c))
                 .addPrefixPath("/publish", admission.guard(Admission.Kind.PUBLISH, publishHandler))
                 .addExactPath("/topics", admission.guard(Admission.Kind.READ,
@@ -776,20 +677,18 @@ public final class EdgeServer implements AutoCloseable
 
             this.aeron = aeronClient;
             this.counters = edgeCounters;
-            this.fanOut = agent;
-            this.fanOutRunner = runner;
-            this.fanOutInvoker = invoker;
+            this.fanOut = fanOutComponent;
             this.httpListener = server;
             this.port = server.port();
         }
         catch (final RuntimeException ex)
         {
             CloseHelper.quietClose(server);
-            CloseHelper.quietCloseAll(runner, invoker, edgeCounters, aeronClient);
+            CloseHelper.quietCloseAll(fanOutComponent, edgeCounters, aeronClient);
             throw ex;
         }
         LOG.info("edge listening on {}://{}:{}/ (aeron dir {}, events {})", null != ctx.tlsKeyStore ? "https" : "http",
-            ctx.host, port, ctx.aeronDirectoryName, ctx.eventsChannel);
+            ctx.host, port, ctx.fanOut.aeronDirectoryName(), ctx.fanOut.eventsChannel());
     }
 
     /**
@@ -816,7 +715,7 @@ public final class EdgeServer implements AutoCloseable
             if (draining)
             {
                 counters.fanOut().drainCloses().increment();
-                final long hintMs = ThreadLocalRandom.current().nextLong(ctx.drainReconnectJitterMs + 1);
+                final long hintMs = ThreadLocalRandom.current().nextLong(ctx.fanOut.reconnectJitterMs() + 1);
                 exchange.getResponseHeaders().put(Headers.RETRY_AFTER, Math.max(1, (hintMs + 999) / 1000));
                 HttpResponses.reject(exchange, 503,
                     "edge draining: connect to another edge; retry-after-ms=" + hintMs, counters);
@@ -857,7 +756,7 @@ public final class EdgeServer implements AutoCloseable
      */
     public boolean isReady()
     {
-        return fanOut.isEventStreamConnected() && fanOut.isCatalogComplete();
+        return fanOut.isReady();
     }
 
     public EdgeCounters counters()
@@ -882,7 +781,7 @@ public final class EdgeServer implements AutoCloseable
         }
         draining = true;
         LOG.info("edge draining: {} connections over {} ms", counters.connections().get(), ctx.drainMs);
-        fanOut.drain(TimeUnit.MILLISECONDS.toNanos(ctx.drainMs), ctx.drainReconnectJitterMs);
+        fanOut.agent().drain(TimeUnit.MILLISECONDS.toNanos(ctx.drainMs), ctx.fanOut.reconnectJitterMs());
         final long deadlineNs = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(ctx.drainMs + 1000);
         while ((counters.connections().get() > 0 || counters.pollsHeld().get() > 0) &&
             System.nanoTime() - deadlineNs < 0)
@@ -907,7 +806,7 @@ public final class EdgeServer implements AutoCloseable
      */
     public AgentInvoker agentInvoker()
     {
-        return fanOutInvoker;
+        return fanOut.agentInvoker();
     }
 
     /**
@@ -916,7 +815,7 @@ public final class EdgeServer implements AutoCloseable
      */
     public boolean hasWorkDueSoon()
     {
-        return fanOut.hasWorkDueSoon();
+        return fanOut.agent().hasWorkDueSoon();
     }
 
     /**
@@ -926,7 +825,7 @@ public final class EdgeServer implements AutoCloseable
      */
     public void close()
     {
-        CloseHelper.quietCloseAll(fanOutRunner, fanOutInvoker);
+        CloseHelper.quietClose(fanOut);
         httpListener.close();
         CloseHelper.closeAll(counters, aeron);
     }

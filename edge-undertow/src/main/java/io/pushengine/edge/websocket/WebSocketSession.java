@@ -5,18 +5,12 @@ import io.pushengine.codec.BatchFrameBuilder;
 import io.pushengine.codec.sbe.ErrorCode;
 import io.pushengine.codec.sbe.EventDecoder;
 import io.pushengine.codec.sbe.ErrorEncoder;
-import io.pushengine.codec.sbe.GapEncoder;
 import io.pushengine.codec.sbe.HeartbeatEncoder;
 import io.pushengine.codec.sbe.MessageHeaderEncoder;
 import io.pushengine.codec.sbe.PublishedEncoder;
-import io.pushengine.codec.sbe.ResumedEncoder;
-import io.pushengine.codec.sbe.SnapshotBeginEncoder;
-import io.pushengine.codec.sbe.SnapshotEndEncoder;
-import io.pushengine.codec.sbe.SubscribedEncoder;
 import io.pushengine.edge.EdgeCounters;
-import io.pushengine.edge.session.ClientSession;
+import io.pushengine.edge.session.SbeSession;
 import io.pushengine.edge.session.ConnectionOptions;
-import io.pushengine.edge.session.EncodedEvent;
 import io.pushengine.edge.session.IoThreadFlusher;
 import io.pushengine.edge.session.RecentEvents;
 import org.agrona.DirectBuffer;
@@ -40,12 +34,13 @@ import java.nio.ByteOrder;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A WebSocket connection. Outbound: the IO thread turns everything waiting in the ring into binary frames (a
+ * A WebSocket connection: an {@link SbeSession} (the fan-out queues SBE messages in its ring) whose IO side frames
+ * them for the socket. Outbound: the IO thread turns everything waiting in the ring into binary frames (a
  * {@code Batch} of events up to 16 KiB, a control message on its own) and writes them to the socket in one call
  * through {@link WebSocketSocketWriter}; nothing more is built while the socket has not taken the last write, so
  * nothing queues beyond the ring and what one write holds.
  */
-final class WebSocketSession extends ClientSession implements ControlledMessageHandler
+final class WebSocketSession extends SbeSession implements ControlledMessageHandler
 {
     private static final Logger LOG = LoggerFactory.getLogger(WebSocketSession.class);
     private static final int SEQUENCE_OFFSET = EventDecoder.globalSequenceEncodingOffset();
@@ -69,14 +64,6 @@ final class WebSocketSession extends ClientSession implements ControlledMessageH
      */
     static final int MAX_PUBLISHES_IN_FLIGHT = 1024;
 
-    private final MessageHeaderEncoder fanOutHeaderEncoder = new MessageHeaderEncoder();
-    private final SubscribedEncoder subscribedEncoder = new SubscribedEncoder();
-    private final GapEncoder gapEncoder = new GapEncoder();
-    private final ResumedEncoder resumedEncoder = new ResumedEncoder();
-    private final SnapshotBeginEncoder snapshotBeginEncoder = new SnapshotBeginEncoder();
-    private final SnapshotEndEncoder snapshotEndEncoder = new SnapshotEndEncoder();
-    private final PublishedEncoder publishedEncoder = new PublishedEncoder();
-    private final ErrorEncoder errorEncoder = new ErrorEncoder();
     private final MessageHeaderEncoder ioHeaderEncoder = new MessageHeaderEncoder();
     private final HeartbeatEncoder heartbeatEncoder = new HeartbeatEncoder();
     private final BatchFrameBuilder batchBuilder = new BatchFrameBuilder();
@@ -122,160 +109,6 @@ final class WebSocketSession extends ClientSession implements ControlledMessageH
         this.writer = new WebSocketSocketWriter(channel, this::onSocketDrained, this::onSocketFailed);
         this.counters = counters;
         this.epochClock = epochClock;
-    }
-
-    // ---------------------------------------------------------------- fan-out thread
-
-    public boolean offerEvent(final EncodedEvent event)
-    {
-        return write(OutboundRingDescriptor.EVENT_MSG_TYPE_ID, event.body(), 0, event.body().capacity());
-    }
-
-    public boolean offerSubscribed(
-        final long correlationId, final int topic, final long topicSequence, final String topicName)
-    {
-        final int length = MessageHeaderEncoder.ENCODED_LENGTH + SubscribedEncoder.BLOCK_LENGTH +
-            SubscribedEncoder.topicNameHeaderLength() + topicName.length();
-        final int index = claim(OutboundRingDescriptor.CONTROL_MSG_TYPE_ID, length);
-        if (index <= 0)
-        {
-            return false;
-        }
-        final OneToOneRingBuffer ring = ringInUse();
-        subscribedEncoder.wrapAndApplyHeader(ring.buffer(), index, fanOutHeaderEncoder)
-            .correlationId(correlationId)
-            .topic(topic)
-            .topicSequence(topicSequence)
-            .topicName(topicName);
-        ring.commit(index);
-        subscribedEncoder.wrap(NOTHING, 0);
-        fanOutHeaderEncoder.wrap(NOTHING, 0);
-        return true;
-    }
-
-    public boolean offerGap(
-        final int topic,
-        final String topicName,
-        final long fromSequence,
-        final long toSequence,
-        final long fromTopicSequence,
-        final long toTopicSequence)
-    {
-        final int length = MessageHeaderEncoder.ENCODED_LENGTH + GapEncoder.BLOCK_LENGTH;
-        final int index = claim(OutboundRingDescriptor.CONTROL_MSG_TYPE_ID, length);
-        if (index <= 0)
-        {
-            return false;
-        }
-        final OneToOneRingBuffer ring = ringInUse();
-        gapEncoder.wrapAndApplyHeader(ring.buffer(), index, fanOutHeaderEncoder)
-            .topic(topic)
-            .fromSequence(fromSequence)
-            .toSequence(toSequence)
-            .fromTopicSequence(fromTopicSequence)
-            .toTopicSequence(toTopicSequence);
-        ring.commit(index);
-        gapEncoder.wrap(NOTHING, 0);
-        fanOutHeaderEncoder.wrap(NOTHING, 0);
-        return true;
-    }
-
-    public boolean offerResumed(
-        final long fromSequence, final long toSequence, final boolean complete, final long oldestRetained)
-    {
-        final int length = MessageHeaderEncoder.ENCODED_LENGTH + ResumedEncoder.BLOCK_LENGTH;
-        final int index = claim(OutboundRingDescriptor.CONTROL_MSG_TYPE_ID, length);
-        if (index <= 0)
-        {
-            return false;
-        }
-        final OneToOneRingBuffer ring = ringInUse();
-        resumedEncoder.wrapAndApplyHeader(ring.buffer(), index, fanOutHeaderEncoder)
-            .fromSequence(fromSequence)
-            .toSequence(toSequence)
-            .complete((short)(complete ? 1 : 0))
-            .oldestRetained(oldestRetained);
-        ring.commit(index);
-        resumedEncoder.wrap(NOTHING, 0);
-        fanOutHeaderEncoder.wrap(NOTHING, 0);
-        return true;
-    }
-
-    public boolean offerSnapshotBegin(final long correlationId)
-    {
-        final int length = MessageHeaderEncoder.ENCODED_LENGTH + SnapshotBeginEncoder.BLOCK_LENGTH;
-        final int index = claim(OutboundRingDescriptor.CONTROL_MSG_TYPE_ID, length);
-        if (index <= 0)
-        {
-            return false;
-        }
-        final OneToOneRingBuffer ring = ringInUse();
-        snapshotBeginEncoder.wrapAndApplyHeader(ring.buffer(), index, fanOutHeaderEncoder).correlationId(correlationId);
-        ring.commit(index);
-        snapshotBeginEncoder.wrap(NOTHING, 0);
-        fanOutHeaderEncoder.wrap(NOTHING, 0);
-        return true;
-    }
-
-    public boolean offerSnapshotEnd(final long correlationId, final long asOfSequence, final int valueCount)
-    {
-        final int length = MessageHeaderEncoder.ENCODED_LENGTH + SnapshotEndEncoder.BLOCK_LENGTH;
-        final int index = claim(OutboundRingDescriptor.CONTROL_MSG_TYPE_ID, length);
-        if (index <= 0)
-        {
-            return false;
-        }
-        final OneToOneRingBuffer ring = ringInUse();
-        snapshotEndEncoder.wrapAndApplyHeader(ring.buffer(), index, fanOutHeaderEncoder)
-            .correlationId(correlationId)
-            .asOfSequence(asOfSequence)
-            .valueCount(valueCount);
-        ring.commit(index);
-        snapshotEndEncoder.wrap(NOTHING, 0);
-        fanOutHeaderEncoder.wrap(NOTHING, 0);
-        return true;
-    }
-
-    public boolean offerPublished(
-        final long clientCorrelationId, final long globalSequence, final int topic, final long topicSequence)
-    {
-        final int length = MessageHeaderEncoder.ENCODED_LENGTH + PublishedEncoder.BLOCK_LENGTH;
-        final int index = claim(OutboundRingDescriptor.CONTROL_MSG_TYPE_ID, length);
-        if (index <= 0)
-        {
-            return false;
-        }
-        final OneToOneRingBuffer ring = ringInUse();
-        publishedEncoder.wrapAndApplyHeader(ring.buffer(), index, fanOutHeaderEncoder)
-            .correlationId(clientCorrelationId)
-            .globalSequence(globalSequence)
-            .topic(topic)
-            .topicSequence(topicSequence);
-        ring.commit(index);
-        publishedEncoder.wrap(NOTHING, 0);
-        fanOutHeaderEncoder.wrap(NOTHING, 0);
-        return true;
-    }
-
-    public boolean offerPublishFailed(final long clientCorrelationId, final String reason)
-    {
-        final byte[] reasonBytes = reason.getBytes(java.nio.charset.StandardCharsets.UTF_8); // failures only
-        final int length = MessageHeaderEncoder.ENCODED_LENGTH + ErrorEncoder.BLOCK_LENGTH +
-            ErrorEncoder.reasonHeaderLength() + reasonBytes.length;
-        final int index = claim(OutboundRingDescriptor.CONTROL_MSG_TYPE_ID, length);
-        if (index <= 0)
-        {
-            return false;
-        }
-        final OneToOneRingBuffer ring = ringInUse();
-        errorEncoder.wrapAndApplyHeader(ring.buffer(), index, fanOutHeaderEncoder)
-            .code(ErrorCode.PUBLISH_FAILED)
-            .correlationId(clientCorrelationId)
-            .putReason(reasonBytes, 0, reasonBytes.length);
-        ring.commit(index);
-        errorEncoder.wrap(NOTHING, 0);
-        fanOutHeaderEncoder.wrap(NOTHING, 0);
-        return true;
     }
 
     // ---------------------------------------------------------------- IO thread

@@ -5,6 +5,21 @@ package io.pushengine.edge.fanout;
  */
 public interface PublishAckListener
 {
+    /**
+     * For a fan-out whose transports send no publishes of their own correlation ids.
+     */
+    PublishAckListener NONE = new PublishAckListener()
+    {
+        public void onPublishAck(
+            final long correlationId, final long globalSequence, final String topicName, final long topicSequence)
+        {
+        }
+
+        public void onPublishRefused(final long correlationId, final String reason)
+        {
+        }
+    };
+
     void onPublishAck(long correlationId, long globalSequence, String topicName, long topicSequence);
 
     /**

@@ -970,6 +970,29 @@ public abstract class ClientSession
     }
 
     /**
+     * Read everything queued so far, in order across the connection's rings, into {@code handler}: for a transport
+     * that takes messages one at a time and does not read the shared log ({@link #canReadSharedLog()} false). A
+     * handler that answers {@code ABORT} stops the read there (the message stays for the next call). IO thread.
+     *
+     * @return number of messages given to the handler.
+     */
+    protected final int readQueued(final ControlledMessageHandler handler)
+    {
+        int total = 0;
+        OneToOneRingBuffer ring;
+        while (null != (ring = ringForRead()))
+        {
+            final int read = readAcrossWrap(ring, handler);
+            if (0 == read)
+            {
+                break;
+            }
+            total += read;
+        }
+        return total;
+    }
+
+    /**
      * The IO thread is free to send: nothing is stuck in flight.
      */
     protected final void onProgress()

@@ -190,14 +190,7 @@ public class FanOutBenchmark
         final ConcurrentCountersManager countersManager = new ConcurrentCountersManager(
             new UnsafeBuffer(ByteBuffer.allocateDirect(64 * 1024)), new UnsafeBuffer(ByteBuffer.allocateDirect(16 * 1024)),
             java.nio.charset.StandardCharsets.US_ASCII, new CachedEpochClock(), 0);
-        final AtomicCounter[] c = new AtomicCounter[28];
-        for (int i = 0; i < c.length; i++)
-        {
-            c[i] = countersManager.newCounter("bench-" + i);
-        }
-        final FanOutCounters counters = new FanOutCounters(
-            c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7], c[8], c[9], c[10], c[11], c[12], c[13], c[14], c[15], c[16],
-            c[17], c[18], c[19], c[20], c[21], c[22], c[23], c[24], c[25], c[26], c[27]);
+        final FanOutCounters counters = FanOutCounters.allocate(typeId -> countersManager.newCounter("bench", typeId));
         agent = new FanOutAgent(null, null, null, counters,
             BackpressureRules.parse("", DeliveryPolicy.DISCONNECT),
             new SystemNanoClock(), new SystemEpochNanoClock(),
@@ -214,7 +207,7 @@ public class FanOutBenchmark
         for (int i = 0; i < subscribers; i++)
         {
             final RingOnlySession session = new RingOnlySession(
-                i, c[13], options, ringCapacity, "shared-log".equals(delivery));
+                i, counters.ringBytes(), options, ringCapacity, "shared-log".equals(delivery));
             SessionCommand.offer(agent.commandQueue(), SessionCommand.register(session));
             SessionCommand.offer(agent.commandQueue(), SessionCommand.subscribe(session, "prices.EURUSD", 0));
         }

@@ -122,9 +122,7 @@ public final class FanOutAgent implements Agent, EventStreamListener, ReplayStre
     private final FanOutCounters counters;
     private final BackpressureRules rules;
     private final NanoClock nanoClock;
-    private final EpochNanoClock epochClock;
-    private final Timeouts timeouts;
-    private final long housekeepingIntervalNs;
+    private final SessionHousekeeping housekeeping;
     private final CatalogSync catalogSync;
     private final RecentEvents recentEvents;
     private final ReplayStreamAdapter replayAdapter;
@@ -140,14 +138,9 @@ public final class FanOutAgent implements Agent, EventStreamListener, ReplayStre
     private long gapRequestedNs;
     private boolean gapRequestSent;
     private boolean gapReplayActive;
-    private long nextHousekeepingNs;
     private long nowNs;
     private int openSnapshots;
     private Thread agentThread;
-    private volatile long drainWindowNsRequested = -1;
-    private long drainWindowNs = -1;
-    private long drainStartNs;
-    private long drainReconnectJitterMs;
 
     public FanOutAgent(
         final Subscription eventSubscription,
@@ -173,10 +166,7 @@ public final class FanOutAgent implements Agent, EventStreamListener, ReplayStre
         this.counters = counters;
         this.rules = rules;
         this.nanoClock = nanoClock;
-        this.epochClock = epochClock;
-        this.timeouts = timeouts;
-        this.housekeepingIntervalNs = Math.max(TimeUnit.MILLISECONDS.toNanos(1),
-            Math.min(HOUSEKEEPING_INTERVAL_MAX_NS, timeouts.heartbeatIntervalNs() / 4));
+        this.housekeeping = new SessionHousekeeping(timeouts, counters, epochClock, this::forget);
         this.commands = new CommandQueue(commandQueueCapacity, commandWakeup);
         this.eventStreamWakeup = null == eventSubscription ? new AgentWakeups.Wakeup() :
             AgentWakeups.forStream(eventSubscription.channel(), eventSubscription.streamId());
@@ -250,8 +240,7 @@ public final class FanOutAgent implements Agent, EventStreamListener, ReplayStre
      */
     public void drain(final long windowNs, final long reconnectJitterMs)
     {
-        drainReconnectJitterMs = reconnectJitterMs;
-        drainWindowNsRequested = Math.max(0, windowNs);
+        housekeeping.drain(windowNs, reconnectJitterMs);
     }
 
     public boolean isEventStreamConnected()
@@ -266,7 +255,7 @@ public final class FanOutAgent implements Agent, EventStreamListener, ReplayStre
      */
     public boolean hasWorkDueSoon()
     {
-        return !withPending.isEmpty() || !resuming.isEmpty() || 0 != gapCorrelationId || drainWindowNs >= 0 ||
+        return !withPending.isEmpty() || !resuming.isEmpty() || 0 != gapCorrelationId || housekeeping.isDraining() ||
             !catalogSync.isComplete();
     }
 
@@ -289,7 +278,7 @@ public final class FanOutAgent implements Agent, EventStreamListener, ReplayStre
         work += resumeSessions();
         work += sendPending();
         work += catalogSync.doWork(nowNs, adapter.subscription().isConnected());
-        work += housekeeping();
+        work += housekeeping.doWork(nowNs, sessions, adapter.lastGlobalSequence());
         work += flushDirty();
         final long position = adapter.lastGlobalSequence();
         if (position != counters.streamPosition().getPlain())
@@ -1274,142 +1263,6 @@ public final class FanOutAgent implements Agent, EventStreamListener, ReplayStre
         }
         session.releaseRing();
         counters.sessions().setRelease(sessions.size());
-    }
-
-    // ---------------------------------------------------------------- housekeeping
-
-    /**
-     * Every quarter heartbeat interval (at most 250 ms): heartbeats to quiet connections, idle timeout, lag bound,
-     * ring release.
-     */
-    private int housekeeping()
-    {
-        if (nowNs - nextHousekeepingNs < 0)
-        {
-            return 0;
-        }
-        nextHousekeepingNs = nowNs + housekeepingIntervalNs;
-        if (drainWindowNs < 0 && drainWindowNsRequested >= 0)
-        {
-            drainWindowNs = drainWindowNsRequested;
-            drainStartNs = nowNs;
-            LOG.info("draining {} sessions over {} ms", sessions.size(), TimeUnit.NANOSECONDS.toMillis(drainWindowNs));
-        }
-        final long epochNs = epochClock.nanoTime();
-        int work = 0;
-        for (int i = sessions.size() - 1; i >= 0; i--)
-        {
-            final ClientSession session = sessions.get(i);
-            if (drainWindowNs >= 0 && nowNs - drainStartNs >= drainOffsetNs(session.sessionId()))
-            {
-                counters.drainCloses().incrementRelease();
-                session.requestClose(CloseCodes.GOING_AWAY, "edge draining: reconnect to another edge; " +
-                    "retry-after-ms=" + ThreadLocalRandom.current().nextLong(drainReconnectJitterMs + 1));
-                forget(session);
-                work++;
-                continue;
-            }
-            if (timeouts.maxConnectionAgeNs() > 0 && session.isLongLived() &&
-                nowNs - session.openedNs() >= recycleAgeNs(session.sessionId()))
-            {
-                counters.recycleCloses().incrementRelease();
-                session.requestClose(CloseCodes.GOING_AWAY, "connection recycled after " +
-                    TimeUnit.NANOSECONDS.toMillis(nowNs - session.openedNs()) + " ms: reconnect and resume; " +
-                    "retry-after-ms=" + ThreadLocalRandom.current().nextLong(timeouts.reconnectJitterMs() + 1));
-                forget(session);
-                work++;
-                continue;
-            }
-            if (nowNs - session.lastOfferNs() >= timeouts.heartbeatIntervalNs())
-            {
-                session.requestHeartbeat(epochNs, adapter.lastGlobalSequence());
-                session.heartbeatRequested(nowNs);
-                counters.heartbeatsSent().incrementRelease();
-                work++;
-            }
-
-            final long idleSinceNs = session.idleSinceNs();
-            if (0 != idleSinceNs && timeouts.idleTimeoutNs() > 0 && nowNs - idleSinceNs > timeouts.idleTimeoutNs())
-            {
-                counters.idleCloses().incrementRelease();
-                session.requestClose(CloseCodes.NORMAL, "idle: no subscription for " +
-                    TimeUnit.NANOSECONDS.toMillis(timeouts.idleTimeoutNs()) + " ms");
-                forget(session);
-                work++;
-                continue;
-            }
-
-            if (session.hasFallenOutOfSharedLog())
-            {
-                counters.slowConsumerDisconnects().incrementRelease();
-                session.requestClose(CloseCodes.TRY_AGAIN_LATER, "slow consumer: fell out of the edge's " +
-                    "window of recent events; reconnect with from=N, N the last sequence you received");
-                forget(session);
-                work++;
-                continue;
-            }
-
-            if (session.bufferedBytes() > 0 && nowNs - session.lastProgressNs() > timeouts.maxLagNs() &&
-                hasDisconnectSubscription(session))
-            {
-                counters.lagDisconnects().incrementRelease();
-                session.requestClose(CloseCodes.TRY_AGAIN_LATER, "slow consumer: took nothing for " +
-                    TimeUnit.NANOSECONDS.toMillis(nowNs - session.lastProgressNs()) + " ms; reconnect with from=" +
-                    session.lastOfferedSequence());
-                forget(session);
-                work++;
-                continue;
-            }
-
-            if (session.releaseRingIfIdle(nowNs, timeouts.ringReleaseNs()))
-            {
-                work++;
-            }
-        }
-        return work;
-    }
-
-    /**
-     * The age at which a session is recycled: somewhere in the last fifth of the maximum, fixed per session by a hash
-     * of its id, so the connections opened together (after a deploy) leave spread out, not together.
-     */
-    private long recycleAgeNs(final long sessionId)
-    {
-        final long spreadNs = timeouts.maxConnectionAgeNs() / 5;
-        if (0 == spreadNs)
-        {
-            return timeouts.maxConnectionAgeNs();
-        }
-        long h = sessionId * 0x9E3779B97F4A7C15L;
-        h ^= h >>> 32;
-        return timeouts.maxConnectionAgeNs() - (h & Long.MAX_VALUE) % spreadNs;
-    }
-
-    /**
-     * Where in the drain window a session is closed: a hash of its id, so evenly spread and fixed per session.
-     */
-    private long drainOffsetNs(final long sessionId)
-    {
-        if (0 == drainWindowNs)
-        {
-            return 0;
-        }
-        long h = sessionId * 0x9E3779B97F4A7C15L;
-        h ^= h >>> 32;
-        return (h & Long.MAX_VALUE) % drainWindowNs;
-    }
-
-    private static boolean hasDisconnectSubscription(final ClientSession session)
-    {
-        final List<TopicSubscription> subscriptions = session.subscriptions();
-        for (int i = 0, size = subscriptions.size(); i < size; i++)
-        {
-            if (BackpressurePolicy.DISCONNECT == subscriptions.get(i).kind())
-            {
-                return true;
-            }
-        }
-        return false;
     }
 
     private void markDirty(final ClientSession session)

@@ -5,6 +5,8 @@ import io.pushengine.codec.metrics.CounterType;
 import org.agrona.CloseHelper;
 import org.agrona.concurrent.status.AtomicCounter;
 
+import java.util.function.IntFunction;
+
 /**
  * Counters the fan-out agent updates (single writer), one per outcome of every backpressure policy. Allocated in
  * the Aeron CnC file ({@link #allocate}), so {@code /metrics}, {@code stat} and AeronStat read them.
@@ -44,35 +46,44 @@ public record FanOutCounters(
      */
     public static FanOutCounters allocate(final Aeron aeron, final String label)
     {
+        return allocate(typeId -> aeron.addCounter(typeId, label));
+    }
+
+    /**
+     * One counter per field from {@code newCounter} (given the field's {@link CounterType} id): for a counters
+     * manager of one's own, e.g. {@code typeId -> manager.newCounter("fan-out", typeId)} in a test or benchmark.
+     */
+    public static FanOutCounters allocate(final IntFunction<AtomicCounter> newCounter)
+    {
         return new FanOutCounters(
-            aeron.addCounter(CounterType.EDGE_EVENTS_IN.typeId(), label),
-            aeron.addCounter(CounterType.EDGE_EVENTS_OUT.typeId(), label),
-            aeron.addCounter(CounterType.EDGE_SLOW_CONSUMER_DISCONNECTS.typeId(), label),
-            aeron.addCounter(CounterType.EDGE_LAG_DISCONNECTS.typeId(), label),
-            aeron.addCounter(CounterType.EDGE_MALFORMED_STREAM_MESSAGES.typeId(), label),
-            aeron.addCounter(CounterType.EDGE_HEARTBEATS_SENT.typeId(), label),
-            aeron.addCounter(CounterType.EDGE_CONFLATED.typeId(), label),
-            aeron.addCounter(CounterType.EDGE_DROPPED.typeId(), label),
-            aeron.addCounter(CounterType.EDGE_GAP_NOTICES.typeId(), label),
-            aeron.addCounter(CounterType.EDGE_THROTTLED.typeId(), label),
-            aeron.addCounter(CounterType.EDGE_IDLE_CLOSES.typeId(), label),
-            aeron.addCounter(CounterType.EDGE_SESSIONS.typeId(), label),
-            aeron.addCounter(CounterType.EDGE_SUBSCRIPTIONS.typeId(), label),
-            aeron.addCounter(CounterType.EDGE_RING_BYTES.typeId(), label),
-            aeron.addCounter(CounterType.EDGE_RESUMES.typeId(), label),
-            aeron.addCounter(CounterType.EDGE_RESUME_RESETS.typeId(), label),
-            aeron.addCounter(CounterType.EDGE_REPLAY_REQUESTS.typeId(), label),
-            aeron.addCounter(CounterType.EDGE_EVENTS_RESUMED.typeId(), label),
-            aeron.addCounter(CounterType.EDGE_SNAPSHOTS.typeId(), label),
-            aeron.addCounter(CounterType.EDGE_SNAPSHOT_VALUES.typeId(), label),
-            aeron.addCounter(CounterType.EDGE_STREAM_GAPS.typeId(), label),
-            aeron.addCounter(CounterType.EDGE_STREAM_GAP_EVENTS_RECOVERED.typeId(), label),
-            aeron.addCounter(CounterType.EDGE_STREAM_GAP_EVENTS_LOST.typeId(), label),
-            aeron.addCounter(CounterType.EDGE_ENGINE_SESSIONS.typeId(), label),
-            aeron.addCounter(CounterType.EDGE_STREAM_POSITION.typeId(), label),
-            aeron.addCounter(CounterType.EDGE_ENGINE_POSITION.typeId(), label),
-            aeron.addCounter(CounterType.EDGE_DRAIN_CLOSES.typeId(), label),
-            aeron.addCounter(CounterType.EDGE_RECYCLE_CLOSES.typeId(), label));
+            newCounter.apply(CounterType.EDGE_EVENTS_IN.typeId()),
+            newCounter.apply(CounterType.EDGE_EVENTS_OUT.typeId()),
+            newCounter.apply(CounterType.EDGE_SLOW_CONSUMER_DISCONNECTS.typeId()),
+            newCounter.apply(CounterType.EDGE_LAG_DISCONNECTS.typeId()),
+            newCounter.apply(CounterType.EDGE_MALFORMED_STREAM_MESSAGES.typeId()),
+            newCounter.apply(CounterType.EDGE_HEARTBEATS_SENT.typeId()),
+            newCounter.apply(CounterType.EDGE_CONFLATED.typeId()),
+            newCounter.apply(CounterType.EDGE_DROPPED.typeId()),
+            newCounter.apply(CounterType.EDGE_GAP_NOTICES.typeId()),
+            newCounter.apply(CounterType.EDGE_THROTTLED.typeId()),
+            newCounter.apply(CounterType.EDGE_IDLE_CLOSES.typeId()),
+            newCounter.apply(CounterType.EDGE_SESSIONS.typeId()),
+            newCounter.apply(CounterType.EDGE_SUBSCRIPTIONS.typeId()),
+            newCounter.apply(CounterType.EDGE_RING_BYTES.typeId()),
+            newCounter.apply(CounterType.EDGE_RESUMES.typeId()),
+            newCounter.apply(CounterType.EDGE_RESUME_RESETS.typeId()),
+            newCounter.apply(CounterType.EDGE_REPLAY_REQUESTS.typeId()),
+            newCounter.apply(CounterType.EDGE_EVENTS_RESUMED.typeId()),
+            newCounter.apply(CounterType.EDGE_SNAPSHOTS.typeId()),
+            newCounter.apply(CounterType.EDGE_SNAPSHOT_VALUES.typeId()),
+            newCounter.apply(CounterType.EDGE_STREAM_GAPS.typeId()),
+            newCounter.apply(CounterType.EDGE_STREAM_GAP_EVENTS_RECOVERED.typeId()),
+            newCounter.apply(CounterType.EDGE_STREAM_GAP_EVENTS_LOST.typeId()),
+            newCounter.apply(CounterType.EDGE_ENGINE_SESSIONS.typeId()),
+            newCounter.apply(CounterType.EDGE_STREAM_POSITION.typeId()),
+            newCounter.apply(CounterType.EDGE_ENGINE_POSITION.typeId()),
+            newCounter.apply(CounterType.EDGE_DRAIN_CLOSES.typeId()),
+            newCounter.apply(CounterType.EDGE_RECYCLE_CLOSES.typeId()));
     }
 
     public void close()

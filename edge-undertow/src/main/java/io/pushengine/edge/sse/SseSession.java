@@ -2,14 +2,12 @@ package io.pushengine.edge.sse;
 
 import io.pushengine.edge.EdgeCounters;
 import io.pushengine.edge.http.Json;
-import io.pushengine.edge.session.ClientSession;
+import io.pushengine.edge.session.SseTextSession;
 import io.pushengine.edge.session.IoThreadFlusher;
 import io.pushengine.edge.session.ConnectionOptions;
-import io.pushengine.edge.session.EncodedEvent;
 import io.pushengine.edge.session.OutboundRingDescriptor;
 import io.undertow.connector.PooledByteBuffer;
 import io.undertow.server.HttpServerExchange;
-import org.agrona.ExpandableArrayBuffer;
 import org.agrona.MutableDirectBuffer;
 import org.agrona.concurrent.ControlledMessageHandler;
 import org.agrona.concurrent.UnsafeBuffer;
@@ -26,10 +24,10 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 
 /**
- * A Server-Sent Events connection. The fan-out queues pre-rendered text blocks (rendered once per event per edge);
- * the IO thread concatenates what is waiting into one write and starts the next only when the socket has taken it.
+ * A Server-Sent Events connection over Undertow: an {@link SseTextSession} (the fan-out queues pre-rendered text
+ * blocks, rendered once per event per edge) whose IO thread concatenates what is waiting into one write and starts the next only when the socket has taken it.
  */
-final class SseSession extends ClientSession implements ControlledMessageHandler
+final class SseSession extends SseTextSession implements ControlledMessageHandler
 {
     private static final Logger LOG = LoggerFactory.getLogger(SseSession.class);
     private static final UnsafeBuffer NOTHING = new UnsafeBuffer(new byte[0]);
@@ -45,7 +43,6 @@ final class SseSession extends ClientSession implements ControlledMessageHandler
     private static final byte[] PREAMBLE = "retry: 1000\n: connected\n\n".getBytes(StandardCharsets.US_ASCII);
 
     private final UnsafeBuffer writeBuffer = new UnsafeBuffer(0, 0);
-    private final ExpandableArrayBuffer controlTextBuffer = new ExpandableArrayBuffer(256);
     private final ChannelListener<StreamSinkChannel> writeListener = channel -> writeOut();
     private final HttpServerExchange exchange;
     private final StreamSinkChannel sink;
@@ -74,95 +71,6 @@ final class SseSession extends ClientSession implements ControlledMessageHandler
         this.exchange = exchange;
         this.sink = sink;
         this.counters = counters;
-    }
-
-    // ---------------------------------------------------------------- fan-out thread
-
-    public boolean offerEvent(final EncodedEvent event)
-    {
-        return write(OutboundRingDescriptor.EVENT_MSG_TYPE_ID, event.sseBuffer(), 0, event.sseLength());
-    }
-
-    public boolean offerSubscribed(
-        final long correlationId, final int topic, final long topicSequence, final String topicName)
-    {
-        return false; // SSE names topics in every event: nothing to announce
-    }
-
-    /**
-     * {@code event: $gap} ({@code $} is not allowed in topic names, so it cannot clash with a topic's event name),
-     * no {@code id:}, so the client's Last-Event-ID stays the last event it was actually sent.
-     */
-    public boolean offerGap(
-        final int topic,
-        final String topicName,
-        final long fromSequence,
-        final long toSequence,
-        final long fromTopicSequence,
-        final long toTopicSequence)
-    {
-        final ExpandableArrayBuffer out = controlTextBuffer;
-        int position = out.putStringWithoutLengthAscii(0, "event: $gap\ndata: {\"topic\":\"");
-        position += out.putStringWithoutLengthAscii(position, topicName);
-        position += out.putStringWithoutLengthAscii(position, "\",\"fromSequence\":");
-        position += out.putLongAscii(position, fromSequence);
-        position += out.putStringWithoutLengthAscii(position, ",\"toSequence\":");
-        position += out.putLongAscii(position, toSequence);
-        position += out.putStringWithoutLengthAscii(position, ",\"fromTopicSequence\":");
-        position += out.putLongAscii(position, fromTopicSequence);
-        position += out.putStringWithoutLengthAscii(position, ",\"toTopicSequence\":");
-        position += out.putLongAscii(position, toTopicSequence);
-        position += out.putStringWithoutLengthAscii(position, "}\n\n");
-        return write(OutboundRingDescriptor.CONTROL_MSG_TYPE_ID, out, 0, position);
-    }
-
-    /**
-     * {@code event: $snapshot-begin}, no {@code id:}: the values that follow are ordinary events with their own ids.
-     */
-    public boolean offerSnapshotBegin(final long correlationId)
-    {
-        final ExpandableArrayBuffer out = controlTextBuffer;
-        int position = out.putStringWithoutLengthAscii(0, "event: $snapshot-begin\ndata: {\"correlationId\":");
-        position += out.putLongAscii(position, correlationId);
-        position += out.putStringWithoutLengthAscii(position, "}\n\n");
-        return write(OutboundRingDescriptor.CONTROL_MSG_TYPE_ID, out, 0, position);
-    }
-
-    /**
-     * {@code event: $snapshot-end} with {@code id: asOfSequence}: the snapshot's values carry older ids, so this sets
-     * the client's Last-Event-ID to where the snapshot stands and a reconnect resumes from there.
-     */
-    public boolean offerSnapshotEnd(final long correlationId, final long asOfSequence, final int valueCount)
-    {
-        final ExpandableArrayBuffer out = controlTextBuffer;
-        int position = out.putStringWithoutLengthAscii(0, "id: ");
-        position += out.putLongAscii(position, asOfSequence);
-        position += out.putStringWithoutLengthAscii(position, "\nevent: $snapshot-end\ndata: {\"correlationId\":");
-        position += out.putLongAscii(position, correlationId);
-        position += out.putStringWithoutLengthAscii(position, ",\"asOfSequence\":");
-        position += out.putLongAscii(position, asOfSequence);
-        position += out.putStringWithoutLengthAscii(position, ",\"valueCount\":");
-        position += out.putIntAscii(position, valueCount);
-        position += out.putStringWithoutLengthAscii(position, "}\n\n");
-        return write(OutboundRingDescriptor.CONTROL_MSG_TYPE_ID, out, 0, position);
-    }
-
-    /**
-     * {@code event: $resumed}, no {@code id:}.
-     */
-    public boolean offerResumed(
-        final long fromSequence, final long toSequence, final boolean complete, final long oldestRetained)
-    {
-        final ExpandableArrayBuffer out = controlTextBuffer;
-        int position = out.putStringWithoutLengthAscii(0, "event: $resumed\ndata: {\"fromSequence\":");
-        position += out.putLongAscii(position, fromSequence);
-        position += out.putStringWithoutLengthAscii(position, ",\"toSequence\":");
-        position += out.putLongAscii(position, toSequence);
-        position += out.putStringWithoutLengthAscii(position, complete ? ",\"complete\":true" : ",\"complete\":false");
-        position += out.putStringWithoutLengthAscii(position, ",\"oldestRetained\":");
-        position += out.putLongAscii(position, oldestRetained);
-        position += out.putStringWithoutLengthAscii(position, "}\n\n");
-        return write(OutboundRingDescriptor.CONTROL_MSG_TYPE_ID, out, 0, position);
     }
 
     // ---------------------------------------------------------------- IO thread

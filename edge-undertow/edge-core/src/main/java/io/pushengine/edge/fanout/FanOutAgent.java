@@ -468,7 +468,12 @@ public final class FanOutAgent implements Agent, EventStreamListener, ReplayStre
                 session.offered(nowNs);
                 markDirty(session);
             }
+            else
+            {
+                slow.add(session); // closed below: forgetting it now would change the array being walked
+            }
         }
+        disconnectSlowConsumers();
     }
 
     public void onCatalogComplete(final long correlationId, final long lastGlobalSequence)
@@ -1070,11 +1075,10 @@ public final class FanOutAgent implements Agent, EventStreamListener, ReplayStre
                     counters.subscriptions().incrementRelease();
                     session.idleSinceNs(0);
                     final TopicSubscribers topic = subscription.topic();
-                    if (topic.number() != 0 && session.offerSubscribed(
-                        command.correlationId(), topic.number(), topic.lastTopicSequence(), topic.name()))
+                    if (topic.number() != 0)
                     {
-                        session.offered(nowNs);
-                        markDirty(session);
+                        answered(session, session.offerSubscribed(
+                            command.correlationId(), topic.number(), topic.lastTopicSequence(), topic.name()));
                     }
                     if (command.snapshot() && session.isInSnapshot())
                     {

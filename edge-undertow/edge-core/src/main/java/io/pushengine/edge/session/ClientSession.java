@@ -161,6 +161,11 @@ public abstract class ClientSession
     }
 
     // ---------------------------------------------------------------- fan-out thread
+    //
+    // One contract for every offer: true once the message is queued in the connection's wire form, or when this
+    // transport has nothing to send for it (SSE announces no subscription, a poll no snapshot begin); false only
+    // when there is no room for it even in a ring of the full capacity: the client is too slow, and the fan-out
+    // applies the subscription's delivery policy (or, for a control message, closes the connection 1013).
 
     /**
      * Queue an event in this connection's wire form.
@@ -171,6 +176,8 @@ public abstract class ClientSession
 
     /**
      * Tell the client a subscription is live and which number its events carry.
+     *
+     * @return false only if there is no room (the connection is closed as too slow).
      */
     public abstract boolean offerSubscribed(long correlationId, int topic, long topicSequence, String topicName);
 

@@ -131,7 +131,7 @@ public abstract class PollingSession extends ClientSession
     public boolean offerSubscribed(
         final long correlationId, final int topic, final long topicSequence, final String topicName)
     {
-        return false; // the answer names each event's topic
+        return true; // nothing to send: the answer names each event's topic
     }
 
     /**

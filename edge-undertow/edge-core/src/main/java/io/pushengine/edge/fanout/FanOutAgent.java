@@ -21,7 +21,6 @@ import io.pushengine.edge.session.PublishRoutes;
 import io.pushengine.edge.session.RecentEvents;
 import io.pushengine.edge.session.CloseCodes;
 import org.agrona.DirectBuffer;
-import org.agrona.collections.Long2ObjectHashMap;
 import org.agrona.concurrent.Agent;
 import org.agrona.concurrent.EpochNanoClock;
 import org.agrona.concurrent.ManyToOneConcurrentArrayQueue;
@@ -32,7 +31,6 @@ import org.slf4j.LoggerFactory;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
@@ -62,7 +60,6 @@ import java.util.function.Consumer;
 public final class FanOutAgent implements Agent, EventStreamListener, ReplayStreamListener
 {
     private static final Logger LOG = LoggerFactory.getLogger(FanOutAgent.class);
-    private static final int RESUME_EVENTS_PER_DUTY_CYCLE = 256;
     private static final long GAP_REPLAY_RETRY_NS = TimeUnit.SECONDS.toNanos(2);
     private static final int FRAGMENT_LIMIT = 256;
     private static final int COMMAND_LIMIT = 1024;
@@ -117,6 +114,19 @@ public final class FanOutAgent implements Agent, EventStreamListener, ReplayStre
     private final EventDecoder lastValueDecoder = new EventDecoder();
     private final EncodedEvent encodedEvent = new EncodedEvent();
     private final Consumer<SessionCommand> commandHandler = this::onCommand;
+    private final SessionDelivery delivery = new SessionDelivery()
+    {
+        public boolean offer(final TopicSubscription subscription, final EncodedEvent encoded)
+        {
+            return FanOutAgent.this.offer(subscription, encoded);
+        }
+
+        public void queued(final ClientSession session)
+        {
+            session.offered(nowNs);
+            markDirty(session);
+        }
+    };
     private final EventStreamAdapter adapter;
     private final PublishAckListener publishAckListener;
     private final FanOutCounters counters;
@@ -127,10 +137,8 @@ public final class FanOutAgent implements Agent, EventStreamListener, ReplayStre
     private final RecentEvents recentEvents;
     private final ReplayStreamAdapter replayAdapter;
     private final ReplayRequestProxy replayRequestProxy;
-    private final List<ClientSession> resuming = new ArrayList<>();
-    private final Long2ObjectHashMap<ClientSession> replaysInFlight = new Long2ObjectHashMap<>();
-    private ClientSession replayTarget;
-    private long nextReplayCorrelationId;
+    private final ReplayCorrelationIds replayCorrelationIds = new ReplayCorrelationIds();
+    private final SessionResumes resumes;
     private long engineLastSequence;
     private long catalogAnswers;
     private long gapCorrelationId;
@@ -160,7 +168,6 @@ public final class FanOutAgent implements Agent, EventStreamListener, ReplayStre
         this.replayAdapter = null == replaySubscription ? null : new ReplayStreamAdapter(replaySubscription, this);
         this.replayRequestProxy = replayRequestProxy;
         this.recentEvents = new RecentEvents(recentEventsBytes, recentEventsCount);
-        this.nextReplayCorrelationId = (ThreadLocalRandom.current().nextLong() & 0x7FFF_FFFFL) << 32;
         this.adapter = new EventStreamAdapter(eventSubscription, this);
         this.publishAckListener = publishAckListener;
         this.counters = counters;
@@ -174,6 +181,8 @@ public final class FanOutAgent implements Agent, EventStreamListener, ReplayStre
             AgentWakeups.forStream(replaySubscription.channel(), replaySubscription.streamId());
         this.nowNs = nanoClock.nanoTime();
         this.catalogSync = new CatalogSync(ingressProxy, nowNs);
+        this.resumes = new SessionResumes(recentEvents, catalogSync, replayRequestProxy, replayCorrelationIds,
+            counters, delivery);
     }
 
     public String roleName()
@@ -255,7 +264,7 @@ public final class FanOutAgent implements Agent, EventStreamListener, ReplayStre
      */
     public boolean hasWorkDueSoon()
     {
-        return !withPending.isEmpty() || !resuming.isEmpty() || 0 != gapCorrelationId || housekeeping.isDraining() ||
+        return !withPending.isEmpty() || resumes.hasWork() || 0 != gapCorrelationId || housekeeping.isDraining() ||
             !catalogSync.isComplete();
     }
 
@@ -275,7 +284,7 @@ public final class FanOutAgent implements Agent, EventStreamListener, ReplayStre
         {
             work += replayAdapter.poll(FRAGMENT_LIMIT);
         }
-        work += resumeSessions();
+        work += resumes.doWork(engineLastSequence, catalogAnswers);
         work += sendPending();
         work += catalogSync.doWork(nowNs, adapter.subscription().isConnected());
         work += housekeeping.doWork(nowNs, sessions, adapter.lastGlobalSequence());
@@ -523,7 +532,7 @@ public final class FanOutAgent implements Agent, EventStreamListener, ReplayStre
         }
         LOG.warn("event stream gap: events {} to {} not received; replaying them from the journal",
             lastSequence + 1, nextSequence - 1);
-        gapCorrelationId = ++nextReplayCorrelationId;
+        gapCorrelationId = replayCorrelationIds.next();
         gapToSequence = nextSequence - 1;
         gapRequestSent = false;
         gapReplayActive = false;
@@ -537,15 +546,7 @@ public final class FanOutAgent implements Agent, EventStreamListener, ReplayStre
         counters.engineSessions().incrementRelease();
         catalogSync.restart();
         gapRequestSent = false; // a request to the old engine may never be answered
-        if (!replaysInFlight.isEmpty())
-        {
-            for (final ClientSession session : replaysInFlight.values())
-            {
-                session.replayEnded(); // asked again of the new engine
-            }
-            replaysInFlight.clear();
-            replayTarget = null;
-        }
+        resumes.onEngineRestarted();
     }
 
     private int requestGapReplay()
@@ -840,137 +841,12 @@ public final class FanOutAgent implements Agent, EventStreamListener, ReplayStre
         poll.requestFlush();
     }
 
-    // ---------------------------------------------------------------- resume
-
-    /**
-     * Bring resuming sessions up to date: from the recent window when it still holds the next sequence, else by
-     * asking the engine for a journal replay of the part before the window. A session goes live (and is told so with
-     * {@code Resumed}) when its cursor reaches the newest sequence known; every event between was considered once,
-     * in order, so nothing is lost at the seam and nothing is sent twice.
-     */
-    private int resumeSessions()
-    {
-        if (resuming.isEmpty() || !catalogSync.isComplete())
-        {
-            return 0; // until the catalog answer, the edge does not know how far the engine has got
-        }
-        int work = 0;
-        for (int i = resuming.size() - 1; i >= 0; i--)
-        {
-            final ClientSession session = resuming.get(i);
-            if (0 != session.replayCorrelationId())
-            {
-                continue; // waiting for the engine
-            }
-            final long known = Math.max(recentEvents.last(), engineLastSequence);
-            final long cursor = session.resumeCursor();
-            if (cursor > known)
-            {
-                if (session.catalogAnswersAwaited() < 0)
-                {
-                    // this edge may just be behind the engine (another edge gave the client that sequence):
-                    // ask the engine where it is before calling the sequence unknown
-                    session.catalogAnswersAwaited(catalogAnswers + 1);
-                    catalogSync.requestAgain();
-                }
-                else if (catalogAnswers >= session.catalogAnswersAwaited())
-                {
-                    // a sequence this engine never issued (e.g. its journal was reset): the client must start again
-                    session.resumeIncomplete(0);
-                    session.resumeCursor(known);
-                    work++;
-                }
-            }
-            else if (cursor == known)
-            {
-                work += finishResume(session, i, !session.isResumeIncomplete(), session.oldestRetained(), known);
-            }
-            else if (recentEvents.contains(cursor + 1))
-            {
-                work += resumeFromWindow(session);
-            }
-            else if (null != replayRequestProxy)
-            {
-                final long to = recentEvents.first() <= recentEvents.last() && recentEvents.first() > cursor + 1 ?
-                    recentEvents.first() - 1 : known;
-                final long correlationId = ++nextReplayCorrelationId;
-                if (replayRequestProxy.request(correlationId, cursor, to))
-                {
-                    session.replayRequested(correlationId);
-                    replaysInFlight.put(correlationId, session);
-                    counters.replayRequests().incrementRelease();
-                    work++;
-                }
-            }
-        }
-        return work;
-    }
-
-    private int resumeFromWindow(final ClientSession session)
-    {
-        int work = 0;
-        long sequence = session.resumeCursor() + 1;
-        while (sequence <= recentEvents.last() && work < RESUME_EVENTS_PER_DUTY_CYCLE)
-        {
-            if (!deliverResumed(session, recentEvents.buffer(),
-                recentEvents.offset(sequence), recentEvents.length(sequence)))
-            {
-                break; // ring full: carry on next duty cycle (or from the journal if the window moves past)
-            }
-            session.resumeCursor(sequence++);
-            work++;
-        }
-        return work;
-    }
-
-    /**
-     * Offer a replayed event to a resuming session if it is on one of its topics.
-     *
-     * @return false only if the session's ring is full.
-     */
-    private boolean deliverResumed(
-        final ClientSession session, final DirectBuffer buffer, final int offset, final int length)
-    {
-        lastValueDecoder.wrapAndApplyHeader(buffer, offset, lastValueHeaderDecoder);
-        final int number = lastValueDecoder.topic();
-        final List<TopicSubscription> subscriptions = session.subscriptions();
-        for (int i = 0, size = subscriptions.size(); i < size; i++)
-        {
-            final TopicSubscription subscription = subscriptions.get(i);
-            if (subscription.topic().number() == number)
-            {
-                final EncodedEvent encoded = encodedEvent.wrap(
-                    lastValueDecoder, subscription.topic().name(), buffer, offset, length);
-                if (!offer(subscription, encoded))
-                {
-                    return false;
-                }
-                counters.eventsResumed().incrementRelease();
-                return true;
-            }
-        }
-        return true;
-    }
-
-    private int finishResume(
-        final ClientSession session, final int index, final boolean complete, final long oldest, final long to)
-    {
-        if (!session.offerResumed(session.resumeFrom(), to, complete, oldest))
-        {
-            return 0; // ring full: try again next duty cycle
-        }
-        session.offered(nowNs);
-        markDirty(session);
-        session.resuming(false);
-        resuming.remove(index);
-        (complete ? counters.resumes() : counters.resumeResets()).incrementRelease();
-        return 1;
-    }
+    // ---------------------------------------------------------------- replays (resumes and stream gaps)
 
     public void onReplayBegin(final long correlationId)
     {
         gapReplayActive = 0 != gapCorrelationId && correlationId == gapCorrelationId;
-        replayTarget = replaysInFlight.get(correlationId);
+        resumes.onReplayBegin(correlationId);
     }
 
     public void onReplayedEvent(final EventDecoder event, final DirectBuffer buffer, final int offset, final int length)
@@ -986,24 +862,7 @@ public final class FanOutAgent implements Agent, EventStreamListener, ReplayStre
             }
             return;
         }
-        final ClientSession session = replayTarget;
-        if (null == session || session.isReplayAbandoned())
-        {
-            return;
-        }
-        final long sequence = event.globalSequence();
-        if (sequence <= session.resumeCursor())
-        {
-            return;
-        }
-        if (deliverResumed(session, buffer, offset, length))
-        {
-            session.resumeCursor(sequence);
-        }
-        else
-        {
-            session.replayAbandoned(); // the rest is asked for again once the ring has room
-        }
+        resumes.onReplayedEvent(event.globalSequence(), buffer, offset, length);
     }
 
     public void onReplayEnd(
@@ -1024,19 +883,7 @@ public final class FanOutAgent implements Agent, EventStreamListener, ReplayStre
             gapCorrelationId = 0;
             return;
         }
-        final ClientSession session = replaysInFlight.remove(correlationId);
-        replayTarget = null;
-        if (null == session)
-        {
-            return;
-        }
-        final boolean progressed = session.replayEnded();
-        if (tooOld || (!progressed && !recentEvents.contains(session.resumeCursor() + 1)))
-        {
-            // the journal no longer holds what the client missed: it goes live and is told to resync
-            session.resumeIncomplete(oldestRetained);
-            session.resumeCursor(Math.max(recentEvents.last(), engineLastSequence));
-        }
+        resumes.onReplayEnd(correlationId, oldestRetained, tooOld, engineLastSequence);
     }
 
     // ---------------------------------------------------------------- commands
@@ -1143,10 +990,7 @@ public final class FanOutAgent implements Agent, EventStreamListener, ReplayStre
                 break;
 
             case RESUME:
-                if (session.isResuming() && session.fanOutIndex() >= 0) // one RESUME per session, after REGISTER
-                {
-                    resuming.add(session);
-                }
+                resumes.start(session);
                 break;
 
             case POLL_WAIT:
@@ -1252,19 +1096,7 @@ public final class FanOutAgent implements Agent, EventStreamListener, ReplayStre
             session.clearInPendingList();
         }
         session.pendingSubscriptions().clear();
-        if (session.isResuming())
-        {
-            resuming.remove(session);
-            if (0 != session.replayCorrelationId())
-            {
-                replaysInFlight.remove(session.replayCorrelationId());
-            }
-            if (replayTarget == session)
-            {
-                replayTarget = null;
-            }
-            session.resuming(false);
-        }
+        resumes.remove(session);
         session.releaseRing();
         counters.sessions().setRelease(sessions.size());
     }

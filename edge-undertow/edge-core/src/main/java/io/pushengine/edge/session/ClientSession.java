@@ -282,8 +282,7 @@ public abstract class ClientSession
     {
         if (resuming)
         {
-            resume = new ResumeState();
-            resume.cursor = resumeFrom;
+            resume = new ResumeState(resumeFrom);
         }
         else
         {
@@ -292,91 +291,19 @@ public abstract class ClientSession
     }
 
     /**
+     * Where the resume has got to; null when not resuming. Fan-out thread.
+     */
+    public ResumeState resume()
+    {
+        return resume;
+    }
+
+    /**
      * The last sequence a resuming session has been given or has had skipped (not on its topics). Fan-out thread.
      */
     public long resumeCursor()
     {
-        return resume.cursor;
-    }
-
-    public void resumeCursor(final long sequence)
-    {
-        resume.cursor = sequence;
-    }
-
-    /**
-     * How many catalog answers the fan-out must have had before a cursor beyond what it knows is a reset; -1 until
-     * it has asked. Fan-out thread.
-     */
-    public long catalogAnswersAwaited()
-    {
-        return resume.catalogAnswersAwaited;
-    }
-
-    public void catalogAnswersAwaited(final long count)
-    {
-        resume.catalogAnswersAwaited = count;
-    }
-
-    /**
-     * The journal replay this session waits for, 0 if none. Fan-out thread.
-     */
-    public long replayCorrelationId()
-    {
-        return resume.replayCorrelationId;
-    }
-
-    /**
-     * Record a replay asked for, from the current cursor.
-     */
-    public void replayRequested(final long correlationId)
-    {
-        resume.replayCorrelationId = correlationId;
-        resume.replayFrom = resume.cursor;
-        resume.replayAbandoned = false;
-    }
-
-    /**
-     * The replay has ended.
-     *
-     * @return true if it moved the cursor on (or was cut short by a full ring, so more is to come).
-     */
-    public boolean replayEnded()
-    {
-        resume.replayCorrelationId = 0;
-        return resume.replayAbandoned || resume.cursor > resume.replayFrom;
-    }
-
-    /**
-     * True when the ring filled during a journal replay: the rest of that replay is ignored and asked for again.
-     */
-    public boolean isReplayAbandoned()
-    {
-        return resume.replayAbandoned;
-    }
-
-    public void replayAbandoned()
-    {
-        resume.replayAbandoned = true;
-    }
-
-    /**
-     * True when what the client missed is no longer retained: its resume ends with a reset. Fan-out thread.
-     */
-    public boolean isResumeIncomplete()
-    {
-        return resume.incomplete;
-    }
-
-    public long oldestRetained()
-    {
-        return resume.oldestRetained;
-    }
-
-    public void resumeIncomplete(final long oldestRetained)
-    {
-        resume.incomplete = true;
-        resume.oldestRetained = oldestRetained;
+        return resume.cursor();
     }
 
     // ---------------------------------------------------------------- shared log (fan-out thread)

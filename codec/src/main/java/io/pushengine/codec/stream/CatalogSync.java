@@ -36,6 +36,14 @@ public final class CatalogSync
         return 1;
     }
 
+    /**
+     * The id this subscriber's requests carry: the {@code CatalogComplete} that answers it carries it back.
+     */
+    public long correlationId()
+    {
+        return correlationId;
+    }
+
     public void requestAgain()
     {
         wanted = true;

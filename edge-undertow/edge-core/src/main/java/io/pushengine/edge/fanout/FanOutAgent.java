@@ -60,7 +60,6 @@ import java.util.function.Consumer;
 public final class FanOutAgent implements Agent, EventStreamListener, ReplayStreamListener
 {
     private static final Logger LOG = LoggerFactory.getLogger(FanOutAgent.class);
-    private static final long GAP_REPLAY_RETRY_NS = TimeUnit.SECONDS.toNanos(2);
     private static final int FRAGMENT_LIMIT = 256;
     private static final int COMMAND_LIMIT = 1024;
     /**
@@ -141,11 +140,7 @@ public final class FanOutAgent implements Agent, EventStreamListener, ReplayStre
     private final SessionResumes resumes;
     private long engineLastSequence;
     private long catalogAnswers;
-    private long gapCorrelationId;
-    private long gapToSequence;
-    private long gapRequestedNs;
-    private boolean gapRequestSent;
-    private boolean gapReplayActive;
+    private final StreamGapRecovery gapRecovery;
     private long nowNs;
     private int openSnapshots;
     private Thread agentThread;
@@ -181,6 +176,7 @@ public final class FanOutAgent implements Agent, EventStreamListener, ReplayStre
             AgentWakeups.forStream(replaySubscription.channel(), replaySubscription.streamId());
         this.nowNs = nanoClock.nanoTime();
         this.catalogSync = new CatalogSync(ingressProxy, nowNs);
+        this.gapRecovery = new StreamGapRecovery(adapter, this, replayRequestProxy, replayCorrelationIds, counters);
         this.resumes = new SessionResumes(recentEvents, catalogSync, replayRequestProxy, replayCorrelationIds,
             counters, delivery);
     }
@@ -264,7 +260,7 @@ public final class FanOutAgent implements Agent, EventStreamListener, ReplayStre
      */
     public boolean hasWorkDueSoon()
     {
-        return !withPending.isEmpty() || resumes.hasWork() || 0 != gapCorrelationId || housekeeping.isDraining() ||
+        return !withPending.isEmpty() || resumes.hasWork() || gapRecovery.isRecovering() || housekeeping.isDraining() ||
             !catalogSync.isComplete();
     }
 
@@ -278,7 +274,7 @@ public final class FanOutAgent implements Agent, EventStreamListener, ReplayStre
         }
         else
         {
-            work += 0 == gapCorrelationId ? adapter.poll(FRAGMENT_LIMIT) : requestGapReplay();
+            work += gapRecovery.isRecovering() ? gapRecovery.requestReplay(nowNs) : adapter.poll(FRAGMENT_LIMIT);
         }
         if (null != replayAdapter)
         {
@@ -498,7 +494,7 @@ public final class FanOutAgent implements Agent, EventStreamListener, ReplayStre
         {
             adapter.advanceTo(lastGlobalSequence); // joined mid-stream: continuity is checked from here
         }
-        else if (lastGlobalSequence > seen && 0 == gapCorrelationId)
+        else if (lastGlobalSequence > seen && !gapRecovery.isRecovering())
         {
             onSequenceGap(seen, lastGlobalSequence + 1); // journaled before this point, never received
         }
@@ -520,23 +516,7 @@ public final class FanOutAgent implements Agent, EventStreamListener, ReplayStre
     public boolean onSequenceGap(final long lastSequence, final long nextSequence)
     {
         engineIssued(nextSequence); // the edge is behind until it has it: not ready
-        if (0 != gapCorrelationId)
-        {
-            return true; // already filling a gap: hold until it is done
-        }
-        counters.streamGaps().incrementRelease();
-        if (null == replayRequestProxy)
-        {
-            counters.streamGapEventsLost().getAndAddRelease(nextSequence - lastSequence - 1);
-            return false;
-        }
-        LOG.warn("event stream gap: events {} to {} not received; replaying them from the journal",
-            lastSequence + 1, nextSequence - 1);
-        gapCorrelationId = replayCorrelationIds.next();
-        gapToSequence = nextSequence - 1;
-        gapRequestSent = false;
-        gapReplayActive = false;
-        return true;
+        return gapRecovery.onGap(lastSequence, nextSequence);
     }
 
     public void onEngineSession(final int sessionId)
@@ -545,25 +525,8 @@ public final class FanOutAgent implements Agent, EventStreamListener, ReplayStre
             sessionId);
         counters.engineSessions().incrementRelease();
         catalogSync.restart();
-        gapRequestSent = false; // a request to the old engine may never be answered
+        gapRecovery.onEngineRestarted();
         resumes.onEngineRestarted();
-    }
-
-    private int requestGapReplay()
-    {
-        if (gapRequestSent && nowNs - gapRequestedNs < GAP_REPLAY_RETRY_NS)
-        {
-            return 0;
-        }
-        // from where the stream stands: on a retry, part of the gap may already have been replayed
-        if (replayRequestProxy.request(gapCorrelationId, adapter.lastGlobalSequence(), gapToSequence))
-        {
-            gapRequestSent = true;
-            gapRequestedNs = nowNs;
-            counters.replayRequests().incrementRelease();
-            return 1;
-        }
-        return 0;
     }
 
     public void onPublishRefused(final long correlationId, final String reason)
@@ -845,21 +808,15 @@ public final class FanOutAgent implements Agent, EventStreamListener, ReplayStre
 
     public void onReplayBegin(final long correlationId)
     {
-        gapReplayActive = 0 != gapCorrelationId && correlationId == gapCorrelationId;
-        resumes.onReplayBegin(correlationId);
+        gapRecovery.onReplayBegin(correlationId);
+        resumes.onReplayBegin(correlationId); // clears the resume's target when the replay is not one of its own
     }
 
     public void onReplayedEvent(final EventDecoder event, final DirectBuffer buffer, final int offset, final int length)
     {
-        if (gapReplayActive)
+        if (gapRecovery.isReplayActive())
         {
-            final long sequence = event.globalSequence();
-            if (sequence > adapter.lastGlobalSequence() && sequence <= gapToSequence)
-            {
-                adapter.advanceTo(sequence);
-                onEvent(event, buffer, offset, length); // as if it had come live, in order
-                counters.streamGapEventsRecovered().incrementRelease();
-            }
+            gapRecovery.onReplayedEvent(event, buffer, offset, length);
             return;
         }
         resumes.onReplayedEvent(event.globalSequence(), buffer, offset, length);
@@ -868,19 +825,8 @@ public final class FanOutAgent implements Agent, EventStreamListener, ReplayStre
     public void onReplayEnd(
         final long correlationId, final long lastSequence, final long oldestRetained, final boolean tooOld)
     {
-        if (0 != gapCorrelationId && correlationId == gapCorrelationId)
+        if (gapRecovery.onReplayEnd(correlationId, oldestRetained))
         {
-            gapReplayActive = false;
-            final long missing = gapToSequence - adapter.lastGlobalSequence();
-            if (missing > 0)
-            {
-                // past the journal's retention: nothing can bring them back; clients resuming later get a reset
-                counters.streamGapEventsLost().getAndAddRelease(missing);
-                LOG.error("event stream gap: {} events up to {} are no longer in the journal (oldest retained {})",
-                    missing, gapToSequence, oldestRetained);
-                adapter.advanceTo(gapToSequence);
-            }
-            gapCorrelationId = 0;
             return;
         }
         resumes.onReplayEnd(correlationId, oldestRetained, tooOld, engineLastSequence);

@@ -9,7 +9,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 seconds=${1:-30}
 shift || true
-jar=$PWD/edge-undertow/target/push-engine.jar
+jar=$PWD/edge-undertow/app/target/push-engine.jar
 [ -f "$jar" ] || { echo "build first: mvn -q -DskipTests package" >&2; exit 2; }
 work=$(mktemp -d)
 cd "$work"

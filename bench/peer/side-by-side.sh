@@ -14,7 +14,7 @@ cd "$(dirname "$0")/../.."
 rates=${1:-"10 100 500 1000"}
 seconds=${2:-10}
 subscribers=${3:-1000}
-jar=edge-undertow/target/push-engine.jar
+jar=edge-undertow/app/target/push-engine.jar
 [ -f "$jar" ] || { echo "build first: mvn -q -DskipTests package" >&2; exit 2; }
 command -v nginx >/dev/null && [ -f /usr/lib/nginx/modules/ngx_nchan_module.so ] ||
   { echo "nchan missing: apt-get install nginx libnginx-mod-nchan" >&2; exit 2; }

@@ -1,7 +1,7 @@
 package io.pushengine.edge;
 
 import io.pushengine.codec.sbe.PayloadType;
-import io.pushengine.engine.PublishResult;
+import io.pushengine.client.PublishResult;
 import io.pushengine.engine.Topic;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.AfterEach;

@@ -1,5 +1,6 @@
 package io.pushengine.engine;
 
+import io.pushengine.client.PublishResult;
 import io.aeron.Aeron;
 import io.aeron.CommonContext;
 import io.aeron.Publication;

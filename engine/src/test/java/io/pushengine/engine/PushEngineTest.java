@@ -1,5 +1,6 @@
 package io.pushengine.engine;
 
+import io.pushengine.client.PublishResult;
 import io.pushengine.codec.sbe.PayloadType;
 import io.pushengine.journal.EventJournal;
 import io.pushengine.journal.JournalReader;

@@ -1,7 +1,7 @@
 package io.pushengine.bench.load;
 
 import io.pushengine.codec.sbe.PayloadType;
-import io.pushengine.publisher.PushPublisher;
+import io.pushengine.client.PushPublisher;
 import org.agrona.concurrent.EpochNanoClock;
 import org.agrona.concurrent.SystemEpochNanoClock;
 import org.agrona.concurrent.UnsafeBuffer;

@@ -1,8 +1,9 @@
 package io.pushengine.app;
 
+import io.pushengine.client.PublishResult;
 import io.aeron.driver.MediaDriver;
 import io.pushengine.codec.sbe.PayloadType;
-import io.pushengine.publisher.PushPublisher;
+import io.pushengine.client.PushPublisher;
 import org.agrona.CloseHelper;
 import org.agrona.concurrent.AgentRunner;
 import org.agrona.concurrent.ShutdownSignalBarrier;
@@ -51,11 +52,11 @@ final class PublisherMain
                 (instrument, topicName, tick, offset, length) ->
                 {
                     final long result = p.offer(topicName, PayloadType.PRICE_TICK, tick, offset, length);
-                    if (result == PushPublisher.NOT_CONNECTED)
+                    if (result == PublishResult.NOT_CONNECTED)
                     {
                         notConnected[0]++;
                     }
-                    return result != PushPublisher.BACK_PRESSURED;
+                    return result != PublishResult.BACK_PRESSURED;
                 },
                 new SystemEpochNanoClock(), instruments, ticksPerSecond);
             feedRunner = new AgentRunner(new SleepingMillisIdleStrategy(1), Throwable::printStackTrace, null, feed);

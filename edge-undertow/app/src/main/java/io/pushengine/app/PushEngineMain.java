@@ -8,7 +8,7 @@ import io.pushengine.codec.StreamConfiguration;
 import io.pushengine.codec.sbe.PayloadType;
 import io.pushengine.edge.EdgeServer;
 import io.pushengine.engine.EngineMain;
-import io.pushengine.engine.PublishResult;
+import io.pushengine.client.PublishResult;
 import io.pushengine.engine.PushEngine;
 import io.pushengine.engine.Topic;
 import org.agrona.CloseHelper;

@@ -1,5 +1,6 @@
-package io.pushengine.publisher;
+package io.pushengine.client;
 
+import io.pushengine.client.PublishResult;
 import io.pushengine.codec.sbe.EventDecoder;
 import io.pushengine.codec.sbe.MessageHeaderDecoder;
 import io.pushengine.codec.sbe.PayloadType;
@@ -61,7 +62,7 @@ class PushPublisherTest
                 final String text = "p" + i;
                 final int length = payload.putStringWithoutLengthAscii(0, text);
                 final long result = publisher.publish(topic, PayloadType.TEXT, payload, 0, length);
-                assertEquals(++sequence, result, () -> PushPublisher.describe(result));
+                assertEquals(++sequence, result, () -> PublishResult.describe(result));
                 assertEquals(topicSequences.merge(topic, 1L, Long::sum), publisher.lastTopicSequence());
                 expectedPayloads.add(text);
             }
@@ -72,11 +73,11 @@ class PushPublisherTest
                 final int length = payload.putStringWithoutLengthAscii(0, text);
                 long result;
                 while ((result = publisher.offer("orders.A", PayloadType.TEXT, payload, 0, length)) ==
-                    PushPublisher.BACK_PRESSURED)
+                    PublishResult.BACK_PRESSURED)
                 {
                     Thread.yield();
                 }
-                assertTrue(result > 0, PushPublisher.describe(result));
+                assertTrue(result > 0, PublishResult.describe(result));
                 expectedPayloads.add(text);
             }
 
@@ -111,8 +112,8 @@ class PushPublisherTest
                 () -> unreachable.publish("ok", PayloadType.TEXT, payload, 0, 17));
             assertTrue(tooBig.getMessage().contains("maximum is 16"), tooBig.getMessage());
 
-            assertEquals(PushPublisher.NOT_CONNECTED, unreachable.offer("ok", PayloadType.TEXT, payload, 0, 1));
-            assertEquals(PushPublisher.NOT_CONNECTED, unreachable.publish("ok", PayloadType.TEXT, payload, 0, 1));
+            assertEquals(PublishResult.NOT_CONNECTED, unreachable.offer("ok", PayloadType.TEXT, payload, 0, 1));
+            assertEquals(PublishResult.NOT_CONNECTED, unreachable.publish("ok", PayloadType.TEXT, payload, 0, 1));
 
             assertThrows(IllegalStateException.class, () -> offerOnly.publish("ok", PayloadType.TEXT, payload, 0, 1));
             assertTrue(offerOnly.awaitConnected(10_000));
@@ -147,15 +148,15 @@ class PushPublisherTest
             {
                 assertTrue(publisher.awaitConnected(10_000));
             }
-            assertEquals(PushPublisher.REFUSED, anonymous.publish("orders.1", PayloadType.TEXT, payload, 0, 1));
+            assertEquals(PublishResult.REJECTED, anonymous.publish("orders.1", PayloadType.TEXT, payload, 0, 1));
             assertTrue(anonymous.lastRefusal().startsWith("not authenticated"), anonymous.lastRefusal());
 
             assertEquals(1, orders.publish("orders.1", PayloadType.TEXT, payload, 0, 1));
-            assertEquals(PushPublisher.REFUSED, orders.publish("prices.EURUSD", PayloadType.TEXT, payload, 0, 1));
+            assertEquals(PublishResult.REJECTED, orders.publish("prices.EURUSD", PayloadType.TEXT, payload, 0, 1));
             assertTrue(orders.lastRefusal().contains("'prices.EURUSD' is not granted to order-service"),
                 orders.lastRefusal());
 
-            assertEquals(PushPublisher.REFUSED, lapsed.publish("orders.2", PayloadType.TEXT, payload, 0, 1));
+            assertEquals(PublishResult.REJECTED, lapsed.publish("orders.2", PayloadType.TEXT, payload, 0, 1));
             assertTrue(lapsed.lastRefusal().contains("token expired"), lapsed.lastRefusal());
             assertEquals(2, orders.publish("orders.2", PayloadType.TEXT, payload, 0, 1), "nothing else was sequenced");
         }

@@ -1,4 +1,4 @@
-package io.pushengine.publisher;
+package io.pushengine.client;
 
 import io.aeron.Aeron;
 import io.aeron.CommonContext;
@@ -56,17 +56,6 @@ import java.util.concurrent.TimeUnit;
  */
 public final class PushPublisher implements AutoCloseable
 {
-    /** The ingress publication is not connected to the engine (not started, unreachable, or restarting). */
-    public static final long NOT_CONNECTED = -1;
-    /** The ingress stream is back-pressured: the engine is behind. Retry. */
-    public static final long BACK_PRESSURED = -2;
-    /** The publisher, or its Aeron client, is closed. */
-    public static final long CLOSED = -4;
-    /** No acknowledgement within {@link Context#publishTimeoutMs}; the event may or may not be journaled. */
-    public static final long TIMED_OUT = -6;
-    /** The engine refused it: its ingress requires a token granting the topic ({@link #lastRefusal()} says why). */
-    public static final long REFUSED = -7;
-
     /**
      * Configuration; defaults from the same system properties the engine and edges read
      * ({@link StreamConfiguration}). Single use.
@@ -334,8 +323,9 @@ public final class PushPublisher implements AutoCloseable
     /**
      * Send one event, without an acknowledgement. Allocates nothing beyond the topic name's encoding.
      *
-     * @return a positive Aeron position if sent, else {@link #NOT_CONNECTED}, {@link #BACK_PRESSURED} or
-     * {@link #CLOSED}.
+     * @return a positive Aeron position if sent, else {@link PublishResult#NOT_CONNECTED},
+     * {@link PublishResult#BACK_PRESSURED} or
+     * {@link PublishResult#CLOSED}.
      * @throws IllegalArgumentException for a topic name the engine would refuse or a payload over the maximum.
      */
     public long offer(
@@ -353,8 +343,8 @@ public final class PushPublisher implements AutoCloseable
     /**
      * Send one event and wait until the engine has journaled it.
      *
-     * @return the event's global sequence, else {@link #NOT_CONNECTED}, {@link #BACK_PRESSURED}, {@link #CLOSED},
-     * {@link #TIMED_OUT} or {@link #REFUSED}.
+     * @return the event's global sequence, else {@link PublishResult#NOT_CONNECTED}, {@link PublishResult#BACK_PRESSURED}, {@link PublishResult#CLOSED},
+     * {@link PublishResult#TIMED_OUT} or {@link PublishResult#REJECTED}.
      * @throws IllegalArgumentException for a topic name the engine would refuse or a payload over the maximum.
      * @throws IllegalStateException when the publisher was built without acknowledgements.
      */
@@ -389,15 +379,15 @@ public final class PushPublisher implements AutoCloseable
             {
                 if (refused)
                 {
-                    return REFUSED;
+                    return PublishResult.REJECTED;
                 }
                 if (closed || aeron.isClosed())
                 {
-                    return CLOSED;
+                    return PublishResult.CLOSED;
                 }
                 if (System.nanoTime() - deadlineNs > 0)
                 {
-                    return TIMED_OUT;
+                    return PublishResult.TIMED_OUT;
                 }
                 idle.idle(pollAcks());
             }
@@ -410,7 +400,7 @@ public final class PushPublisher implements AutoCloseable
     }
 
     /**
-     * @return why the engine refused the last {@link #publish} that returned {@link #REFUSED}.
+     * @return why the engine refused the last {@link #publish} that returned {@link PublishResult#REJECTED}.
      */
     public String lastRefusal()
     {
@@ -436,34 +426,6 @@ public final class PushPublisher implements AutoCloseable
         return null == ackSubscription ? 0 : ackSubscription.poll(ackHandler, 256);
     }
 
-    public static String describe(final long result)
-    {
-        if (result >= 0)
-        {
-            return "ok";
-        }
-        if (result == NOT_CONNECTED)
-        {
-            return "not connected to the engine";
-        }
-        if (result == BACK_PRESSURED)
-        {
-            return "back pressured";
-        }
-        if (result == CLOSED)
-        {
-            return "closed";
-        }
-        if (result == TIMED_OUT)
-        {
-            return "no acknowledgement in time (may or may not be journaled)";
-        }
-        if (result == REFUSED)
-        {
-            return "refused by the engine (see lastRefusal())";
-        }
-        return "unknown (" + result + ")";
-    }
 
     public void close()
     {
@@ -508,13 +470,13 @@ public final class PushPublisher implements AutoCloseable
         }
         if (closed || aeronResult == Publication.CLOSED)
         {
-            return CLOSED;
+            return PublishResult.CLOSED;
         }
         if (aeronResult == Publication.BACK_PRESSURED || aeronResult == Publication.ADMIN_ACTION)
         {
-            return BACK_PRESSURED;
+            return PublishResult.BACK_PRESSURED;
         }
-        return NOT_CONNECTED;
+        return PublishResult.NOT_CONNECTED;
     }
 
     private void authenticate()

@@ -75,38 +75,38 @@ public final class EdgeServer implements AutoCloseable
      */
     public static final class Context
     {
-        private String host;
-        private Integer port;
-        private Long batchWindowMs;
-        private long maxBatchWindowMs;
-        private String backpressurePolicy;
-        private String backpressureRules;
-        private String clientPolicies;
-        private int throttleRate;
-        private int maxThrottleRate;
+        private String host = EdgeConfiguration.host();
+        private int port = EdgeConfiguration.port();
+        private long batchWindowMs = EdgeConfiguration.batchWindowMs();
+        private long maxBatchWindowMs = EdgeConfiguration.maxBatchWindowMs();
+        private String backpressurePolicy = FanOutConfiguration.backpressurePolicy();
+        private String backpressureRules = FanOutConfiguration.backpressureRules();
+        private String clientPolicies = EdgeConfiguration.clientPolicies();
+        private int throttleRate = EdgeConfiguration.throttleRate();
+        private int maxThrottleRate = EdgeConfiguration.maxThrottleRate();
         private StreamParameters streamParameters;
-        private long pingIntervalMs;
-        private long pongTimeoutMs;
-        private int maxPayloadLength;
-        private int ioThreads;
-        private int bufferSize;
-        private long publishTimeoutMs;
-        private long pollMaxWaitMs;
-        private long drainMs = -1;
-        private String transports;
+        private long pingIntervalMs = EdgeConfiguration.pingIntervalMs();
+        private long pongTimeoutMs = EdgeConfiguration.pongTimeoutMs();
+        private int maxPayloadLength = StreamConfiguration.maxPayloadLength();
+        private int ioThreads = EdgeConfiguration.ioThreads();
+        private int bufferSize = EdgeConfiguration.bufferSize();
+        private long publishTimeoutMs = StreamConfiguration.publishTimeoutMs();
+        private long pollMaxWaitMs = EdgeConfiguration.pollMaxWaitMs();
+        private long drainMs = EdgeConfiguration.drainMs();
+        private String transports = EdgeConfiguration.transports();
         private EnumSet<EdgeTransport> servedTransports;
         private byte[] jwtSecret;
-        private Boolean firstMessageAuthentication;
-        private long authenticationTimeoutMs;
-        private String allowedOrigins;
-        private int maxConnections;
-        private int maxConnectionsPerAddress;
-        private int maxConnectionsPerSubject;
-        private int maxTopicsPerConnection;
-        private int maxControlMessagesPerSecond;
-        private int handshakeTimeoutMs;
-        private String tlsKeyStore;
-        private String tlsKeyStorePassword;
+        private boolean firstMessageAuthentication = EdgeConfiguration.firstMessageAuthentication();
+        private long authenticationTimeoutMs = EdgeConfiguration.authenticationTimeoutMs();
+        private String allowedOrigins = EdgeConfiguration.allowedOrigins();
+        private int maxConnections = EdgeConfiguration.maxConnections();
+        private int maxConnectionsPerAddress = EdgeConfiguration.maxConnectionsPerAddress();
+        private int maxConnectionsPerSubject = EdgeConfiguration.maxConnectionsPerSubject();
+        private int maxTopicsPerConnection = EdgeConfiguration.maxTopicsPerConnection();
+        private int maxControlMessagesPerSecond = EdgeConfiguration.maxControlMessagesPerSecond();
+        private int handshakeTimeoutMs = EdgeConfiguration.handshakeTimeoutMs();
+        private String tlsKeyStore = EdgeConfiguration.tlsKeyStore();
+        private String tlsKeyStorePassword = EdgeConfiguration.tlsKeyStorePassword();
         private AdmissionSettings admissionSettings;
         private final FanOut.Context fanOut = new FanOut.Context();
         private boolean concluded;
@@ -118,20 +118,13 @@ public final class EdgeServer implements AutoCloseable
                 throw new IllegalStateException("context already concluded: a context is single use");
             }
             concluded = true;
-            host = null != host ? host : EdgeConfiguration.host();
-            port = null != port ? port : EdgeConfiguration.port();
-            batchWindowMs = null != batchWindowMs ? batchWindowMs : EdgeConfiguration.batchWindowMs();
-            maxBatchWindowMs = 0 != maxBatchWindowMs ? maxBatchWindowMs : EdgeConfiguration.maxBatchWindowMs();
             if (batchWindowMs < 0 || batchWindowMs > maxBatchWindowMs)
             {
                 throw new IllegalArgumentException(EdgeConfiguration.BATCH_WINDOW_MS_PROP_NAME + " must be in 0.." +
                     maxBatchWindowMs + ": " + batchWindowMs);
             }
-            backpressurePolicy = null != backpressurePolicy ? backpressurePolicy : FanOutConfiguration.backpressurePolicy();
-            backpressureRules = null != backpressureRules ? backpressureRules : FanOutConfiguration.backpressureRules();
             fanOut.rules(BackpressureRules.parse(backpressureRules,
                 BackpressureRules.parsePolicy(backpressurePolicy, FanOutConfiguration.BACKPRESSURE_POLICY_PROP_NAME)));
-            clientPolicies = null != clientPolicies ? clientPolicies : EdgeConfiguration.clientPolicies();
             final EnumSet<BackpressurePolicy> allowed = EnumSet.noneOf(BackpressurePolicy.class);
             for (final String name : clientPolicies.split(","))
             {
@@ -146,8 +139,6 @@ public final class EdgeServer implements AutoCloseable
                     allowed.add(policy);
                 }
             }
-            throttleRate = 0 != throttleRate ? throttleRate : EdgeConfiguration.throttleRate();
-            maxThrottleRate = 0 != maxThrottleRate ? maxThrottleRate : EdgeConfiguration.maxThrottleRate();
             if (throttleRate < 1 || throttleRate > maxThrottleRate)
             {
                 throw new IllegalArgumentException(EdgeConfiguration.THROTTLE_RATE_PROP_NAME + " must be in 1.." +
@@ -155,15 +146,6 @@ public final class EdgeServer implements AutoCloseable
             }
             streamParameters = new StreamParameters(
                 batchWindowMs, maxBatchWindowMs, allowed, throttleRate, maxThrottleRate);
-            pingIntervalMs = 0 != pingIntervalMs ? pingIntervalMs : EdgeConfiguration.pingIntervalMs();
-            pongTimeoutMs = 0 != pongTimeoutMs ? pongTimeoutMs : EdgeConfiguration.pongTimeoutMs();
-            maxPayloadLength = 0 != maxPayloadLength ? maxPayloadLength : StreamConfiguration.maxPayloadLength();
-            ioThreads = 0 != ioThreads ? ioThreads : EdgeConfiguration.ioThreads();
-            bufferSize = 0 != bufferSize ? bufferSize : EdgeConfiguration.bufferSize();
-            publishTimeoutMs = 0 != publishTimeoutMs ? publishTimeoutMs : StreamConfiguration.publishTimeoutMs();
-            pollMaxWaitMs = 0 != pollMaxWaitMs ? pollMaxWaitMs : EdgeConfiguration.pollMaxWaitMs();
-            drainMs = drainMs >= 0 ? drainMs : EdgeConfiguration.drainMs();
-            transports = null != transports ? transports : EdgeConfiguration.transports();
             servedTransports = EdgeTransport.parseList(transports);
             jwtSecret = null != jwtSecret ? jwtSecret : EdgeConfiguration.jwtSecret();
             if (null == fanOut.ingressToken())
@@ -175,24 +157,6 @@ public final class EdgeServer implements AutoCloseable
                 throw new IllegalArgumentException(EdgeConfiguration.AUTH_JWT_SECRET_PROP_NAME +
                     " must be at least 32 bytes (HS256): it is " + jwtSecret.length);
             }
-            firstMessageAuthentication = null != firstMessageAuthentication ?
-                firstMessageAuthentication : EdgeConfiguration.firstMessageAuthentication();
-            authenticationTimeoutMs = 0 != authenticationTimeoutMs ?
-                authenticationTimeoutMs : EdgeConfiguration.authenticationTimeoutMs();
-            allowedOrigins = null != allowedOrigins ? allowedOrigins : EdgeConfiguration.allowedOrigins();
-            maxConnections = 0 != maxConnections ? maxConnections : EdgeConfiguration.maxConnections();
-            maxConnectionsPerAddress = 0 != maxConnectionsPerAddress ?
-                maxConnectionsPerAddress : EdgeConfiguration.maxConnectionsPerAddress();
-            maxConnectionsPerSubject = 0 != maxConnectionsPerSubject ?
-                maxConnectionsPerSubject : EdgeConfiguration.maxConnectionsPerSubject();
-            maxTopicsPerConnection = 0 != maxTopicsPerConnection ?
-                maxTopicsPerConnection : EdgeConfiguration.maxTopicsPerConnection();
-            maxControlMessagesPerSecond = 0 != maxControlMessagesPerSecond ?
-                maxControlMessagesPerSecond : EdgeConfiguration.maxControlMessagesPerSecond();
-            handshakeTimeoutMs = 0 != handshakeTimeoutMs ? handshakeTimeoutMs : EdgeConfiguration.handshakeTimeoutMs();
-            tlsKeyStore = null != tlsKeyStore ? tlsKeyStore : EdgeConfiguration.tlsKeyStore();
-            tlsKeyStorePassword = null != tlsKeyStorePassword ?
-                tlsKeyStorePassword : EdgeConfiguration.tlsKeyStorePassword();
             final java.util.Set<String> origins = new java.util.HashSet<>();
             for (final String origin : allowedOrigins.split(","))
             {

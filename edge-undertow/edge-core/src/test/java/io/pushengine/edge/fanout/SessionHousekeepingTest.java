@@ -1,13 +1,12 @@
 package io.pushengine.edge.fanout;
 
 import io.pushengine.edge.session.ClientSession;
+import io.pushengine.edge.session.RecordingSession;
 import io.pushengine.edge.session.CloseCodes;
 import io.pushengine.edge.session.ConnectionOptions;
-import io.pushengine.edge.session.EncodedEvent;
 import io.pushengine.edge.session.IoThreadFlusher;
 import io.pushengine.edge.session.SessionExecutor;
 import org.agrona.concurrent.UnsafeBuffer;
-import org.agrona.concurrent.status.AtomicCounter;
 import org.agrona.concurrent.status.CountersManager;
 import org.junit.jupiter.api.Test;
 
@@ -163,7 +162,8 @@ class SessionHousekeepingTest
 
     private RecordingSession open(final long sessionId, final long openedNs)
     {
-        final RecordingSession session = new RecordingSession(sessionId, inlineIoThread, counters.ringBytes());
+        final RecordingSession session = new RecordingSession(sessionId, inlineIoThread, 1024, 1024,
+            counters.ringBytes(), new ConnectionOptions(List.of(), 0, null, 0, ConnectionOptions.NO_RESUME, false), false);
         session.openedNs(openedNs);
         session.fanOutIndex(sessions.size());
         sessions.add(session);
@@ -175,75 +175,5 @@ class SessionHousekeepingTest
         final CountersManager manager = new CountersManager(
             new UnsafeBuffer(new byte[64 * 1024]), new UnsafeBuffer(new byte[16 * 1024]));
         return FanOutCounters.allocate(typeId -> manager.newCounter("test", typeId));
-    }
-
-    /**
-     * A session whose IO side records what it was asked to do.
-     */
-    private static final class RecordingSession extends ClientSession
-    {
-        final List<Long> heartbeatSequences = new ArrayList<>();
-        int closeCode;
-        String closeReason;
-
-        RecordingSession(final long sessionId, final IoThreadFlusher flusher, final AtomicCounter ringBytes)
-        {
-            super(sessionId, "test", "test", flusher, 1024, 1024, ringBytes,
-                new ConnectionOptions(List.of(), 0, null, 0, ConnectionOptions.NO_RESUME, false));
-        }
-
-        public boolean offerEvent(final EncodedEvent event)
-        {
-            return false;
-        }
-
-        public boolean offerSubscribed(
-            final long correlationId, final int topic, final long topicSequence, final String topicName)
-        {
-            return false;
-        }
-
-        public boolean offerGap(
-            final int topic,
-            final String topicName,
-            final long fromSequence,
-            final long toSequence,
-            final long fromTopicSequence,
-            final long toTopicSequence)
-        {
-            return false;
-        }
-
-        public boolean offerResumed(
-            final long fromSequence, final long toSequence, final boolean complete, final long oldestRetained)
-        {
-            return false;
-        }
-
-        public boolean offerSnapshotBegin(final long correlationId)
-        {
-            return false;
-        }
-
-        public boolean offerSnapshotEnd(final long correlationId, final long asOfSequence, final int valueCount)
-        {
-            return false;
-        }
-
-        protected void drain()
-        {
-        }
-
-        protected void sendHeartbeat(final long timestampNs, final long lastGlobalSequence)
-        {
-            heartbeatSequences.add(lastGlobalSequence);
-        }
-
-        protected void closeOnIoThread(final int code, final String reason)
-        {
-            closed = true;
-            closeCode = code;
-            closeReason = reason;
-        }
     }
 }

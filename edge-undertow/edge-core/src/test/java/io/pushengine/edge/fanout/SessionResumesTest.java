@@ -6,6 +6,7 @@ import io.pushengine.codec.sbe.PayloadType;
 import io.pushengine.codec.stream.CatalogSync;
 import io.pushengine.edge.backpressure.DeliveryPolicy;
 import io.pushengine.edge.session.ClientSession;
+import io.pushengine.edge.session.RecordingSession;
 import io.pushengine.edge.session.ConnectionOptions;
 import io.pushengine.edge.session.EncodedEvent;
 import io.pushengine.edge.session.RecentEvents;
@@ -131,7 +132,8 @@ class SessionResumesTest
 
     private RecordingSession resumingSession(final long id, final long resumeFrom, final int room)
     {
-        final RecordingSession session = new RecordingSession(id, resumeFrom, counters);
+        final RecordingSession session = new RecordingSession(id, null, 1024, 1024, counters.ringBytes(),
+            new ConnectionOptions(List.of("px.a"), 0, null, 0, resumeFrom, false), false);
         session.room = room;
         session.fanOutIndex(0);
         session.resuming(true);
@@ -145,79 +147,5 @@ class SessionResumesTest
         final CountersManager manager = new CountersManager(
             new UnsafeBuffer(new byte[64 * 1024]), new UnsafeBuffer(new byte[16 * 1024]));
         return FanOutCounters.allocate(typeId -> manager.newCounter("test", typeId));
-    }
-
-    /**
-     * A session with room for {@link #room} more events, recording what it is given.
-     */
-    private static final class RecordingSession extends ClientSession
-    {
-        final List<Long> events = new ArrayList<>();
-        final List<String> controls = new ArrayList<>();
-        int room;
-
-        RecordingSession(final long id, final long resumeFrom, final FanOutCounters counters)
-        {
-            super(id, "test", "test", null, 1024, 1024, counters.ringBytes(),
-                new ConnectionOptions(List.of("px.a"), 0, null, 0, resumeFrom, false));
-        }
-
-        public boolean offerEvent(final EncodedEvent event)
-        {
-            if (room <= 0)
-            {
-                return false;
-            }
-            room--;
-            events.add(event.globalSequence());
-            return true;
-        }
-
-        public boolean offerSubscribed(
-            final long correlationId, final int topic, final long topicSequence, final String topicName)
-        {
-            return true;
-        }
-
-        public boolean offerGap(
-            final int topic,
-            final String topicName,
-            final long fromSequence,
-            final long toSequence,
-            final long fromTopicSequence,
-            final long toTopicSequence)
-        {
-            return true;
-        }
-
-        public boolean offerResumed(
-            final long fromSequence, final long toSequence, final boolean complete, final long oldestRetained)
-        {
-            controls.add("resumed " + fromSequence + ".." + toSequence +
-                (complete ? " complete" : " reset oldest " + oldestRetained));
-            return true;
-        }
-
-        public boolean offerSnapshotBegin(final long correlationId)
-        {
-            return true;
-        }
-
-        public boolean offerSnapshotEnd(final long correlationId, final long asOfSequence, final int valueCount)
-        {
-            return true;
-        }
-
-        protected void drain()
-        {
-        }
-
-        protected void sendHeartbeat(final long timestampNs, final long lastGlobalSequence)
-        {
-        }
-
-        protected void closeOnIoThread(final int code, final String reason)
-        {
-        }
     }
 }

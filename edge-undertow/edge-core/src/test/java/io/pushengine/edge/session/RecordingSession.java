@@ -67,6 +67,10 @@ public final class RecordingSession extends ClientSession implements ControlledM
         final long fromTopicSequence,
         final long toTopicSequence)
     {
+        if (room <= 0)
+        {
+            return false; // no room: a full ring takes no notice either
+        }
         controls.add("gap " + topicName + " " + fromSequence + ".." + toSequence);
         return true;
     }

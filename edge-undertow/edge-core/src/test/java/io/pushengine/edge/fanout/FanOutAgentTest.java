@@ -1,0 +1,245 @@
+package io.pushengine.edge.fanout;
+
+import io.aeron.Aeron;
+import io.aeron.ExclusivePublication;
+import io.aeron.driver.MediaDriver;
+import io.aeron.driver.ThreadingMode;
+import io.pushengine.codec.sbe.EventEncoder;
+import io.pushengine.codec.sbe.MessageHeaderEncoder;
+import io.pushengine.codec.sbe.PayloadType;
+import io.pushengine.codec.sbe.TopicDeclaredEncoder;
+import io.pushengine.codec.stream.IngressProxy;
+import io.pushengine.edge.backpressure.BackpressureRules;
+import io.pushengine.edge.backpressure.DeliveryPolicy;
+import io.pushengine.edge.session.CloseCodes;
+import io.pushengine.edge.session.ConnectionOptions;
+import io.pushengine.edge.session.IoThreadFlusher;
+import io.pushengine.edge.session.RecordingSession;
+import io.pushengine.edge.session.SessionExecutor;
+import org.agrona.CloseHelper;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.agrona.concurrent.status.CountersManager;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.File;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+/**
+ * The fan-out agent stepped duty cycle by duty cycle on the test's thread, on an injected clock: the event stream is
+ * a real Aeron IPC stream with the media driver and client as invokers, written by the test as the engine would;
+ * sessions are {@link RecordingSession}s whose IO side runs inline. Each delivery policy's contract when a client
+ * has no room.
+ */
+class FanOutAgentTest
+{
+    private static final int EVENTS_STREAM = 2001;
+    private static final int TOPIC = 7;
+    private static final int MAX_STEPS = 100_000;
+    private static final long MS = TimeUnit.MILLISECONDS.toNanos(1);
+
+    @TempDir
+    File dir;
+
+    private MediaDriver driver;
+    private Aeron aeron;
+    private ExclusivePublication engine;
+    private FanOutAgent agent;
+    private long nowNs = 1;
+    private long nextSequence = 1;
+    private final FanOutCounters counters = newCounters();
+    private final UnsafeBuffer message = new UnsafeBuffer(new byte[512]);
+    private final IoThreadFlusher inlineIoThread = new IoThreadFlusher(new SessionExecutor()
+    {
+        public void execute(final Runnable task)
+        {
+            task.run();
+        }
+
+        public void executeAfter(final Runnable task, final long delay, final TimeUnit unit)
+        {
+            throw new UnsupportedOperationException();
+        }
+    }, 1024, 1024, null);
+
+    @BeforeEach
+    void start()
+    {
+        driver = MediaDriver.launch(new MediaDriver.Context()
+            .aeronDirectoryName(new File(dir, "aeron").getAbsolutePath())
+            .threadingMode(ThreadingMode.INVOKER)
+            .dirDeleteOnStart(true)
+            .dirDeleteOnShutdown(true));
+        aeron = Aeron.connect(new Aeron.Context()
+            .aeronDirectoryName(driver.aeronDirectoryName())
+            .useConductorAgentInvoker(true)
+            .driverAgentInvoker(driver.sharedAgentInvoker()));
+        engine = aeron.addExclusivePublication("aeron:ipc", EVENTS_STREAM);
+    }
+
+    @AfterEach
+    void close()
+    {
+        CloseHelper.quietCloseAll(aeron, driver);
+    }
+
+    @Test
+    void conflateGivesASlowClientTheLatestValueNotTheBacklog()
+    {
+        final RecordingSession session = startWith("px.*=conflate");
+        session.room = 1;
+        publish(5);
+        step(() -> counters.conflated().get() == 4);
+        assertEquals(List.of(1L), session.events);
+
+        session.room = Integer.MAX_VALUE;
+        step(() -> session.events.size() == 2);
+        assertEquals(List.of(1L, 5L), session.events, "the latest value, none of the stale ones");
+        publish(1);
+        step(() -> session.events.size() == 3);
+        assertEquals(6L, session.events.get(2), "then live again");
+    }
+
+    @Test
+    void dropTellsTheClientExactlyWhatItMissedThenGoesOn()
+    {
+        final RecordingSession session = startWith("px.*=drop");
+        session.room = 1;
+        publish(5);
+        step(() -> counters.dropped().get() == 4);
+        session.room = Integer.MAX_VALUE;
+        publish(1);
+        step(() -> session.events.size() == 2);
+        assertEquals(List.of(1L, 6L), session.events);
+        assertTrue(session.controls.contains("gap px.a 2..5"), session.controls.toString());
+        assertEquals(1, counters.gapNotices().get());
+    }
+
+    @Test
+    void disconnectClosesASlowClient1013AndCountsIt()
+    {
+        final RecordingSession session = startWith("");
+        session.room = 1;
+        publish(3);
+        step(() -> session.closeCode != 0);
+        assertEquals(CloseCodes.TRY_AGAIN_LATER, session.closeCode);
+        assertTrue(session.closeReason.startsWith("slow consumer"), session.closeReason);
+        assertEquals(1, counters.slowConsumerDisconnects().get());
+        assertEquals(0, counters.sessions().get(), "forgotten");
+    }
+
+    @Test
+    void throttleSendsAtMostTheRateTheLatestValueWhenDue()
+    {
+        final RecordingSession session = startWith("px.*=throttle:2");
+        publish(5);
+        step(() -> counters.throttled().get() == 4);
+        assertEquals(List.of(1L), session.events, "one now, the rest held back");
+
+        nowNs += 499 * MS;
+        step(() -> true);
+        assertEquals(List.of(1L), session.events, "not due before 500 ms");
+        nowNs += 2 * MS;
+        step(() -> session.events.size() == 2);
+        assertEquals(List.of(1L, 5L), session.events, "the latest when due");
+    }
+
+    private RecordingSession startWith(final String rules)
+    {
+        agent = new FanOutAgent(
+            aeron.addSubscription("aeron:ipc", EVENTS_STREAM),
+            new IngressProxy(aeron.addExclusivePublication("aeron:ipc", EVENTS_STREAM + 1)),
+            PublishAckListener.NONE,
+            counters,
+            BackpressureRules.parse(rules, DeliveryPolicy.DISCONNECT),
+            () -> nowNs,
+            () -> nowNs,
+            new FanOutAgent.Timeouts(60_000 * MS, 0, 60_000 * MS, 60_000 * MS, 0, 0),
+            1024,
+            null,
+            null,
+            1024 * 1024,
+            1024);
+        declare();
+        step(() -> agent.declaredTopics().size() == 1);
+        final ConnectionOptions options =
+            new ConnectionOptions(List.of("px.a"), 0, null, 0, ConnectionOptions.NO_RESUME, false);
+        final RecordingSession session = new RecordingSession(
+            1, inlineIoThread, 1024, 64 * 1024, counters.ringBytes(), options, false);
+        SessionCommand.offer(agent.commandQueue(), SessionCommand.register(session));
+        SessionCommand.offerInitialSubscriptions(agent.commandQueue(), session, options);
+        step(() -> session.controls.contains("subscribed px.a"));
+        return session;
+    }
+
+    private void declare()
+    {
+        final TopicDeclaredEncoder encoder = new TopicDeclaredEncoder();
+        encoder.wrapAndApplyHeader(message, 0, new MessageHeaderEncoder()).topic(TOPIC).topicName("px.a");
+        offer(MessageHeaderEncoder.ENCODED_LENGTH + encoder.encodedLength());
+    }
+
+    private void publish(final int count)
+    {
+        final EventEncoder encoder = new EventEncoder();
+        for (int i = 0; i < count; i++)
+        {
+            final long sequence = nextSequence++;
+            encoder.wrapAndApplyHeader(message, 0, new MessageHeaderEncoder())
+                .globalSequence(sequence)
+                .topic(TOPIC)
+                .topicSequence(sequence)
+                .timestampNs(nowNs)
+                .payloadType(PayloadType.JSON)
+                .putPayload(new byte[]{'1'}, 0, 1);
+            offer(MessageHeaderEncoder.ENCODED_LENGTH + encoder.encodedLength());
+        }
+    }
+
+    private void offer(final int length)
+    {
+        for (int i = 0; i < MAX_STEPS; i++)
+        {
+            if (engine.offer(message, 0, length) > 0)
+            {
+                return;
+            }
+            driver.sharedAgentInvoker().invoke();
+            aeron.conductorAgentInvoker().invoke();
+        }
+        fail("the event stream did not take a message");
+    }
+
+    /**
+     * Duty cycles of the agent, the media driver and the Aeron client until the condition holds (at least one).
+     */
+    private void step(final BooleanSupplier until)
+    {
+        for (int i = 0; i < MAX_STEPS; i++)
+        {
+            agent.doWork();
+            driver.sharedAgentInvoker().invoke();
+            aeron.conductorAgentInvoker().invoke();
+            if (until.getAsBoolean())
+            {
+                return;
+            }
+        }
+        fail("not reached in " + MAX_STEPS + " duty cycles");
+    }
+
+    private static FanOutCounters newCounters()
+    {
+        final CountersManager manager = new CountersManager(
+            new UnsafeBuffer(new byte[64 * 1024]), new UnsafeBuffer(new byte[16 * 1024]));
+        return FanOutCounters.allocate(typeId -> manager.newCounter("test", typeId));
+    }
+}

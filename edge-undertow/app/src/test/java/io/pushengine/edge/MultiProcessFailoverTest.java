@@ -60,8 +60,6 @@ class MultiProcessFailoverTest
         final String ingress = "aeron:udp?endpoint=127.0.0.1:" + ingressPort;
         final String edgeEvents = "aeron:udp?endpoint=127.0.0.1:0|control=127.0.0.1:" + controlPort +
             "|control-mode=dynamic";
-        final int portA = freeTcpPort();
-        final int portB = freeTcpPort();
         final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
         final List<FailoverClient> clients = new ArrayList<>();
@@ -80,7 +78,11 @@ class MultiProcessFailoverTest
                 "push.demo.instruments", "5",
                 "push.demo.ticks.per.second", "300"), "push-publisher ready"))
         {
+            // each port is picked just before its edge binds it: picked earlier, the OS could hand it out meanwhile
+            // as the source port of another connection (seen once: edge-b 'Address already in use')
+            final int portA = freeTcpPort();
             edgeA = startEdge("edge-a", portA, edgeEvents, ingress);
+            final int portB = freeTcpPort();
             edgeB = startEdge("edge-b", portB, edgeEvents, ingress);
             for (final int port : new int[]{ portA, portB })
             {

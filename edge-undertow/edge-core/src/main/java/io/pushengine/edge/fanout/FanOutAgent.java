@@ -11,7 +11,6 @@ import io.pushengine.codec.stream.IngressProxy;
 import io.pushengine.codec.stream.ReplayRequestProxy;
 import io.pushengine.codec.stream.ReplayStreamAdapter;
 import io.pushengine.codec.stream.ReplayStreamListener;
-import io.pushengine.edge.backpressure.BackpressurePolicy;
 import io.pushengine.edge.backpressure.BackpressureRules;
 import io.pushengine.edge.backpressure.DeliveryPolicy;
 import io.pushengine.edge.session.PollingSession;
@@ -22,6 +21,7 @@ import io.pushengine.edge.session.RecentEvents;
 import io.pushengine.edge.session.CloseCodes;
 import org.agrona.DirectBuffer;
 import org.agrona.concurrent.Agent;
+import org.agrona.concurrent.CachedNanoClock;
 import org.agrona.concurrent.EpochNanoClock;
 import org.agrona.concurrent.ManyToOneConcurrentArrayQueue;
 import org.agrona.concurrent.NanoClock;
@@ -68,11 +68,6 @@ public final class FanOutAgent implements Agent, EventStreamListener, ReplayStre
     public static final int PUBLISHES_IN_FLIGHT = 16 * 1024;
     private static final long HOUSEKEEPING_INTERVAL_MAX_NS = TimeUnit.MILLISECONDS.toNanos(250);
 
-    private enum PendingOutcome
-    {
-        DONE, NOT_DUE, BLOCKED
-    }
-
     /**
      * Settings of the agent's duties other than the event stream.
      *
@@ -106,26 +101,12 @@ public final class FanOutAgent implements Agent, EventStreamListener, ReplayStre
     private final List<ClientSession> slow = new ArrayList<>();
     private final PublishRoutes<ClientSession> publishRoutes = new PublishRoutes<>(
         PUBLISHES_IN_FLIGHT, PublishRoutes.LOST_AFTER_NS_DEFAULT);
-    private final List<ClientSession> withPending = new ArrayList<>();
     private final List<PollingSession> pollsToAnswer = new ArrayList<>();
     private final LastValueCache lastValues = new LastValueCache();
     private final MessageHeaderDecoder lastValueHeaderDecoder = new MessageHeaderDecoder();
     private final EventDecoder lastValueDecoder = new EventDecoder();
     private final EncodedEvent encodedEvent = new EncodedEvent();
     private final Consumer<SessionCommand> commandHandler = this::onCommand;
-    private final SessionDelivery delivery = new SessionDelivery()
-    {
-        public boolean offer(final TopicSubscription subscription, final EncodedEvent encoded)
-        {
-            return FanOutAgent.this.offer(subscription, encoded);
-        }
-
-        public void queued(final ClientSession session)
-        {
-            session.offered(nowNs);
-            markDirty(session);
-        }
-    };
     private final EventStreamAdapter adapter;
     private final PublishAckListener publishAckListener;
     private final FanOutCounters counters;
@@ -138,6 +119,8 @@ public final class FanOutAgent implements Agent, EventStreamListener, ReplayStre
     private final ReplayRequestProxy replayRequestProxy;
     private final ReplayCorrelationIds replayCorrelationIds = new ReplayCorrelationIds();
     private final SessionResumes resumes;
+    private final CachedNanoClock clock = new CachedNanoClock();
+    private final DeliveryPolicies policies;
     private long engineLastSequence;
     private long catalogAnswers;
     private final StreamGapRecovery gapRecovery;
@@ -177,8 +160,10 @@ public final class FanOutAgent implements Agent, EventStreamListener, ReplayStre
         this.nowNs = nanoClock.nanoTime();
         this.catalogSync = new CatalogSync(ingressProxy, nowNs);
         this.gapRecovery = new StreamGapRecovery(adapter, this, replayRequestProxy, replayCorrelationIds, counters);
+        this.clock.update(nowNs);
+        this.policies = new DeliveryPolicies(lastValues, counters, clock, this::markDirty, slow);
         this.resumes = new SessionResumes(recentEvents, catalogSync, replayRequestProxy, replayCorrelationIds,
-            counters, delivery);
+            counters, policies);
     }
 
     public String roleName()
@@ -260,13 +245,14 @@ public final class FanOutAgent implements Agent, EventStreamListener, ReplayStre
      */
     public boolean hasWorkDueSoon()
     {
-        return !withPending.isEmpty() || resumes.hasWork() || gapRecovery.isRecovering() || housekeeping.isDraining() ||
+        return policies.hasWork() || resumes.hasWork() || gapRecovery.isRecovering() || housekeeping.isDraining() ||
             !catalogSync.isComplete();
     }
 
     public int doWork()
     {
         nowNs = nanoClock.nanoTime();
+        clock.update(nowNs);
         int work = processCommands();
         if (openSnapshots > 0)
         {
@@ -281,7 +267,7 @@ public final class FanOutAgent implements Agent, EventStreamListener, ReplayStre
             work += replayAdapter.poll(FRAGMENT_LIMIT);
         }
         work += resumes.doWork(engineLastSequence, catalogAnswers);
-        work += sendPending();
+        work += policies.sendPending();
         work += catalogSync.doWork(nowNs, adapter.subscription().isConnected());
         work += housekeeping.doWork(nowNs, sessions, adapter.lastGlobalSequence());
         work += flushDirty();
@@ -390,66 +376,9 @@ public final class FanOutAgent implements Agent, EventStreamListener, ReplayStre
                 }
                 continue;
             }
-            switch (subscription.kind())
+            if (policies.deliver(subscription, encoded, length))
             {
-                case DISCONNECT:
-                {
-                    final ClientSession session = subscription.session();
-                    if (session.isInSharedLog() || session.tryEnterSharedLog(encoded.globalSequence()))
-                    {
-                        offered(subscription, encoded.globalSequence()); // it reads the event from the log
-                        delivered++;
-                    }
-                    else if (offer(subscription, encoded))
-                    {
-                        delivered++;
-                    }
-                    else
-                    {
-                        slow.add(session);
-                    }
-                    break;
-                }
-
-                case CONFLATE:
-                {
-                    final ClientSession session = subscription.session();
-                    if (!session.isLagging() && offer(subscription, encoded))
-                    {
-                        delivered++;
-                    }
-                    else
-                    {
-                        session.lagging(true);
-                        markPending(subscription);
-                        counters.conflated().incrementRelease();
-                    }
-                    break;
-                }
-
-                case DROP:
-                    if (deliverOrDrop(subscription, encoded))
-                    {
-                        delivered++;
-                    }
-                    break;
-
-                case THROTTLE:
-                {
-                    final ClientSession session = subscription.session();
-                    if (nowNs - subscription.nextDueNs >= 0 && !session.isLagging() &&
-                        session.tryChargeBytes(length, nowNs) && offer(subscription, encoded))
-                    {
-                        subscription.nextDueNs = nowNs + subscription.minIntervalNs();
-                        delivered++;
-                    }
-                    else
-                    {
-                        markPending(subscription);
-                        counters.throttled().incrementRelease();
-                    }
-                    break;
-                }
+                delivered++;
             }
         }
         counters.eventsOut().getAndAddRelease(delivered);
@@ -599,165 +528,6 @@ public final class FanOutAgent implements Agent, EventStreamListener, ReplayStre
         counters.malformedStreamMessages().incrementRelease();
     }
 
-    // ---------------------------------------------------------------- delivery
-
-    private boolean offer(final TopicSubscription subscription, final EncodedEvent encoded)
-    {
-        if (!subscription.session().offerEvent(encoded))
-        {
-            return false;
-        }
-        offered(subscription, encoded.globalSequence());
-        return true;
-    }
-
-    /**
-     * An event is on its way to the subscription's connection (in its ring, or in the shared log it reads): record
-     * it and signal the connection at the end of the duty cycle.
-     */
-    private void offered(final TopicSubscription subscription, final long globalSequence)
-    {
-        final ClientSession session = subscription.session();
-        subscription.lastSentSequence = globalSequence;
-        subscription.pending = false;
-        if (globalSequence > session.lastOfferedSequence())
-        {
-            session.lastOfferedSequence(globalSequence);
-        }
-        session.offered(nowNs);
-        markDirty(session);
-    }
-
-    /**
-     * DROP: a gap not yet reported goes first (the client must learn of it before the next event of the topic);
-     * while neither fits, the event joins the gap.
-     */
-    private boolean deliverOrDrop(final TopicSubscription subscription, final EncodedEvent encoded)
-    {
-        if ((!subscription.hasGap() || offerGap(subscription)) && offer(subscription, encoded))
-        {
-            return true;
-        }
-        subscription.addToGap(encoded.globalSequence(), encoded.topicSequence());
-        markPending(subscription);
-        counters.dropped().incrementRelease();
-        return false;
-    }
-
-    private boolean offerGap(final TopicSubscription subscription)
-    {
-        final ClientSession session = subscription.session();
-        final TopicSubscribers topic = subscription.topic();
-        if (!session.offerGap(topic.number(), topic.name(), subscription.gapFromSequence,
-            subscription.gapToSequence, subscription.gapFromTopicSequence, subscription.gapToTopicSequence))
-        {
-            return false;
-        }
-        subscription.clearGap();
-        session.offered(nowNs);
-        markDirty(session);
-        counters.gapNotices().incrementRelease();
-        return true;
-    }
-
-    private void markPending(final TopicSubscription subscription)
-    {
-        if (!subscription.pending)
-        {
-            subscription.pending = true;
-            final ClientSession session = subscription.session();
-            session.pendingSubscriptions().add(subscription);
-            if (session.markInPendingList())
-            {
-                withPending.add(session);
-            }
-        }
-    }
-
-    /**
-     * Give connections what their policies held back: latest values (CONFLATE, THROTTLE when due) and gap notices
-     * (DROP), as far as their rings allow.
-     */
-    private int sendPending()
-    {
-        int work = 0;
-        for (int i = withPending.size() - 1; i >= 0; i--)
-        {
-            final ClientSession session = withPending.get(i);
-            final List<TopicSubscription> pending = session.pendingSubscriptions();
-            int j = 0;
-            while (j < pending.size())
-            {
-                final TopicSubscription subscription = pending.get(j);
-                final PendingOutcome outcome = sendPending(subscription);
-                if (PendingOutcome.DONE == outcome)
-                {
-                    subscription.pending = false;
-                    final int last = pending.size() - 1;
-                    pending.set(j, pending.get(last));
-                    pending.remove(last);
-                    work++;
-                }
-                else if (PendingOutcome.NOT_DUE == outcome)
-                {
-                    j++;
-                }
-                else
-                {
-                    break;
-                }
-            }
-            if (pending.isEmpty())
-            {
-                session.lagging(false);
-                session.clearInPendingList();
-                withPending.remove(i);
-            }
-        }
-        return work;
-    }
-
-    private PendingOutcome sendPending(final TopicSubscription subscription)
-    {
-        if (!subscription.pending || !subscription.isActive())
-        {
-            return PendingOutcome.DONE;
-        }
-        if (BackpressurePolicy.DROP == subscription.kind())
-        {
-            return !subscription.hasGap() || offerGap(subscription) ? PendingOutcome.DONE : PendingOutcome.BLOCKED;
-        }
-
-        final TopicSubscribers topic = subscription.topic();
-        final LastValueCache.Entry lastValue = lastValues.get(topic.number());
-        if (null == lastValue)
-        {
-            return PendingOutcome.DONE;
-        }
-        if (lastValue.globalSequence <= subscription.lastSentSequence)
-        {
-            return PendingOutcome.DONE;
-        }
-        lastValueDecoder.wrapAndApplyHeader(lastValue.buffer, 0, lastValueHeaderDecoder);
-        final ClientSession session = subscription.session();
-        if (BackpressurePolicy.THROTTLE == subscription.kind())
-        {
-            if (nowNs - subscription.nextDueNs < 0 || !session.tryChargeBytes(lastValue.length, nowNs))
-            {
-                return PendingOutcome.NOT_DUE;
-            }
-        }
-        final EncodedEvent encoded = encodedEvent.wrap(
-            lastValueDecoder, topic.name(), lastValue.buffer, 0, lastValue.length);
-        if (!offer(subscription, encoded))
-        {
-            return PendingOutcome.BLOCKED;
-        }
-        subscription.nextDueNs = nowNs + subscription.minIntervalNs();
-        counters.eventsOut().incrementRelease();
-        return PendingOutcome.DONE;
-    }
-
     // ---------------------------------------------------------------- polls
 
     /**
@@ -770,7 +540,7 @@ public final class FanOutAgent implements Agent, EventStreamListener, ReplayStre
         {
             return false;
         }
-        if (offer(subscription, encoded))
+        if (policies.offer(subscription, encoded))
         {
             return true;
         }
@@ -972,7 +742,7 @@ public final class FanOutAgent implements Agent, EventStreamListener, ReplayStre
         }
         final ClientSession session = subscription.session();
         lastValueDecoder.wrapAndApplyHeader(value.buffer, 0, lastValueHeaderDecoder);
-        if (offer(subscription, encodedEvent.wrap(lastValueDecoder, topic.name(), value.buffer, 0, value.length)))
+        if (policies.offer(subscription, encodedEvent.wrap(lastValueDecoder, topic.name(), value.buffer, 0, value.length)))
         {
             session.snapshotValueSent();
             counters.snapshotValues().incrementRelease();
@@ -1037,10 +807,7 @@ public final class FanOutAgent implements Agent, EventStreamListener, ReplayStre
         counters.subscriptions().getAndAddRelease(-session.subscriptions().size());
         index.removeSession(session);
         dirty.remove(session);
-        if (withPending.remove(session))
-        {
-            session.clearInPendingList();
-        }
+        policies.remove(session);
         session.pendingSubscriptions().clear();
         resumes.remove(session);
         session.releaseRing();

@@ -1,0 +1,299 @@
+package io.pushengine.edge.fanout;
+
+import io.pushengine.codec.sbe.EventDecoder;
+import io.pushengine.codec.sbe.MessageHeaderDecoder;
+import io.pushengine.edge.backpressure.BackpressurePolicy;
+import io.pushengine.edge.session.ClientSession;
+import io.pushengine.edge.session.EncodedEvent;
+import org.agrona.concurrent.CachedNanoClock;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Consumer;
+
+/**
+ * The delivery policies and what they hold back: how a live event reaches each subscription when its connection
+ * has room and when it has not, and the re-sends the policies owe (latest values for CONFLATE and THROTTLE when due,
+ * gap notices for DROP), sent as the rings allow. Owns the sessions with something pending; each subscription's
+ * pending state is on its {@link TopicSubscription}. Fan-out thread only, on the fan-out's clock.
+ */
+final class DeliveryPolicies implements SessionDelivery
+{
+    private enum PendingOutcome
+    {
+        DONE, NOT_DUE, BLOCKED
+    }
+
+    private final List<ClientSession> withPending = new ArrayList<>();
+    private final MessageHeaderDecoder lastValueHeaderDecoder = new MessageHeaderDecoder();
+    private final EventDecoder lastValueDecoder = new EventDecoder();
+    private final EncodedEvent encodedEvent = new EncodedEvent();
+    private final LastValueCache lastValues;
+    private final FanOutCounters counters;
+    private final CachedNanoClock clock;
+    private final Consumer<ClientSession> markDirty;
+    private final List<ClientSession> slow;
+
+    /**
+     * @param lastValues the latest event of each topic (what CONFLATE and THROTTLE send when they can).
+     * @param clock      the fan-out's time, updated once per duty cycle.
+     * @param markDirty  signals a session's IO thread at the end of the duty cycle.
+     * @param slow       where DISCONNECT sessions without room go, for the fan-out to close.
+     */
+    DeliveryPolicies(
+        final LastValueCache lastValues,
+        final FanOutCounters counters,
+        final CachedNanoClock clock,
+        final Consumer<ClientSession> markDirty,
+        final List<ClientSession> slow)
+    {
+        this.lastValues = lastValues;
+        this.counters = counters;
+        this.clock = clock;
+        this.markDirty = markDirty;
+        this.slow = slow;
+    }
+
+    /**
+     * True while a policy holds something back: its re-send is due by time or by room, not by a wake-up.
+     */
+    boolean hasWork()
+    {
+        return !withPending.isEmpty();
+    }
+
+    /**
+     * The session is gone: nothing more is owed to it.
+     */
+    void remove(final ClientSession session)
+    {
+        if (withPending.remove(session))
+        {
+            session.clearInPendingList();
+        }
+    }
+
+    public void queued(final ClientSession session)
+    {
+        session.offered(clock.nanoTime());
+        markDirty.accept(session);
+    }
+
+    /**
+     * Deliver a live event to a subscription under its policy: DISCONNECT (into the ring or the shared log, else the
+     * session is too slow and joins {@code slow}), CONFLATE (held as the latest value while the session lags),
+     * DROP (the missed range reported before the next event), THROTTLE (at most the subscription's rate, the latest
+     * value when due).
+     *
+     * @param length the event's encoded length (THROTTLE's byte budget).
+     * @return true if the event was given to the session now.
+     */
+    boolean deliver(final TopicSubscription subscription, final EncodedEvent encoded, final int length)
+    {
+        final ClientSession session = subscription.session();
+        switch (subscription.kind())
+        {
+            case DISCONNECT:
+                if (session.isInSharedLog() || session.tryEnterSharedLog(encoded.globalSequence()))
+                {
+                    offered(subscription, encoded.globalSequence()); // it reads the event from the log
+                    return true;
+                }
+                if (offer(subscription, encoded))
+                {
+                    return true;
+                }
+                slow.add(session);
+                return false;
+
+            case CONFLATE:
+                if (!session.isLagging() && offer(subscription, encoded))
+                {
+                    return true;
+                }
+                session.lagging(true); // newer events of its conflating topics wait as latest values
+                markPending(subscription);
+                counters.conflated().incrementRelease();
+                return false;
+
+            case DROP:
+                return deliverOrDrop(subscription, encoded);
+
+            case THROTTLE:
+            {
+                final long nowNs = clock.nanoTime();
+                if (nowNs - subscription.nextDueNs >= 0 && !session.isLagging() &&
+                    session.tryChargeBytes(length, nowNs) && offer(subscription, encoded))
+                {
+                    subscription.nextDueNs = nowNs + subscription.minIntervalNs();
+                    return true;
+                }
+                markPending(subscription);
+                counters.throttled().incrementRelease();
+                return false;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Offer an event to a subscription and record it as sent.
+     *
+     * @return false only if the session's ring is full.
+     */
+    public boolean offer(final TopicSubscription subscription, final EncodedEvent encoded)
+    {
+        if (!subscription.session().offerEvent(encoded))
+        {
+            return false;
+        }
+        offered(subscription, encoded.globalSequence());
+        return true;
+    }
+
+    /**
+     * An event is on its way to the subscription's connection (in its ring, or in the shared log it reads): record
+     * it and signal the connection at the end of the duty cycle.
+     */
+    void offered(final TopicSubscription subscription, final long globalSequence)
+    {
+        final ClientSession session = subscription.session();
+        subscription.lastSentSequence = globalSequence;
+        subscription.pending = false;
+        if (globalSequence > session.lastOfferedSequence())
+        {
+            session.lastOfferedSequence(globalSequence);
+        }
+        queued(session);
+    }
+
+    /**
+     * DROP: a gap not yet reported goes first (the client must learn of it before the next event of the topic);
+     * while neither fits, the event joins the gap.
+     */
+    private boolean deliverOrDrop(final TopicSubscription subscription, final EncodedEvent encoded)
+    {
+        if ((!subscription.hasGap() || offerGap(subscription)) && offer(subscription, encoded))
+        {
+            return true;
+        }
+        subscription.addToGap(encoded.globalSequence(), encoded.topicSequence());
+        markPending(subscription);
+        counters.dropped().incrementRelease();
+        return false;
+    }
+
+    private boolean offerGap(final TopicSubscription subscription)
+    {
+        final ClientSession session = subscription.session();
+        final TopicSubscribers topic = subscription.topic();
+        if (!session.offerGap(topic.number(), topic.name(), subscription.gapFromSequence,
+            subscription.gapToSequence, subscription.gapFromTopicSequence, subscription.gapToTopicSequence))
+        {
+            return false;
+        }
+        subscription.clearGap();
+        queued(session);
+        counters.gapNotices().incrementRelease();
+        return true;
+    }
+
+    private void markPending(final TopicSubscription subscription)
+    {
+        if (!subscription.pending)
+        {
+            subscription.pending = true;
+            final ClientSession session = subscription.session();
+            session.pendingSubscriptions().add(subscription);
+            if (session.markInPendingList())
+            {
+                withPending.add(session);
+            }
+        }
+    }
+
+    /**
+     * Give connections what their policies held back: latest values (CONFLATE, THROTTLE when due) and gap notices
+     * (DROP), as far as their rings allow.
+     */
+    int sendPending()
+    {
+        int work = 0;
+        for (int i = withPending.size() - 1; i >= 0; i--)
+        {
+            final ClientSession session = withPending.get(i);
+            final List<TopicSubscription> pending = session.pendingSubscriptions();
+            int j = 0;
+            while (j < pending.size())
+            {
+                final TopicSubscription subscription = pending.get(j);
+                final PendingOutcome outcome = sendPending(subscription);
+                if (PendingOutcome.DONE == outcome)
+                {
+                    subscription.pending = false;
+                    final int last = pending.size() - 1;
+                    pending.set(j, pending.get(last));
+                    pending.remove(last);
+                    work++;
+                }
+                else if (PendingOutcome.NOT_DUE == outcome)
+                {
+                    j++;
+                }
+                else
+                {
+                    break;
+                }
+            }
+            if (pending.isEmpty())
+            {
+                session.lagging(false);
+                session.clearInPendingList();
+                withPending.remove(i);
+            }
+        }
+        return work;
+    }
+
+    private PendingOutcome sendPending(final TopicSubscription subscription)
+    {
+        if (!subscription.pending || !subscription.isActive())
+        {
+            return PendingOutcome.DONE;
+        }
+        if (BackpressurePolicy.DROP == subscription.kind())
+        {
+            return !subscription.hasGap() || offerGap(subscription) ? PendingOutcome.DONE : PendingOutcome.BLOCKED;
+        }
+
+        final TopicSubscribers topic = subscription.topic();
+        final LastValueCache.Entry lastValue = lastValues.get(topic.number());
+        if (null == lastValue)
+        {
+            return PendingOutcome.DONE;
+        }
+        if (lastValue.globalSequence <= subscription.lastSentSequence)
+        {
+            return PendingOutcome.DONE;
+        }
+        lastValueDecoder.wrapAndApplyHeader(lastValue.buffer, 0, lastValueHeaderDecoder);
+        final ClientSession session = subscription.session();
+        if (BackpressurePolicy.THROTTLE == subscription.kind())
+        {
+            final long nowNs = clock.nanoTime();
+            if (nowNs - subscription.nextDueNs < 0 || !session.tryChargeBytes(lastValue.length, nowNs))
+            {
+                return PendingOutcome.NOT_DUE;
+            }
+        }
+        final EncodedEvent encoded = encodedEvent.wrap(
+            lastValueDecoder, topic.name(), lastValue.buffer, 0, lastValue.length);
+        if (!offer(subscription, encoded))
+        {
+            return PendingOutcome.BLOCKED;
+        }
+        subscription.nextDueNs = clock.nanoTime() + subscription.minIntervalNs();
+        counters.eventsOut().incrementRelease();
+        return PendingOutcome.DONE;
+    }
+}

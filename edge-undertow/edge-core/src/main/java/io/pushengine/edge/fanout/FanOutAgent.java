@@ -3,7 +3,6 @@ package io.pushengine.edge.fanout;
 import io.aeron.Subscription;
 import io.pushengine.codec.AgentWakeups;
 import io.pushengine.codec.sbe.EventDecoder;
-import io.pushengine.codec.sbe.MessageHeaderDecoder;
 import io.pushengine.codec.stream.CatalogSync;
 import io.pushengine.codec.stream.EventStreamAdapter;
 import io.pushengine.codec.stream.EventStreamListener;
@@ -103,8 +102,6 @@ public final class FanOutAgent implements Agent, EventStreamListener, ReplayStre
         PUBLISHES_IN_FLIGHT, PublishRoutes.LOST_AFTER_NS_DEFAULT);
     private final List<PollingSession> pollsToAnswer = new ArrayList<>();
     private final LastValueCache lastValues = new LastValueCache();
-    private final MessageHeaderDecoder lastValueHeaderDecoder = new MessageHeaderDecoder();
-    private final EventDecoder lastValueDecoder = new EventDecoder();
     private final EncodedEvent encodedEvent = new EncodedEvent();
     private final Consumer<SessionCommand> commandHandler = this::onCommand;
     private final EventStreamAdapter adapter;
@@ -121,11 +118,11 @@ public final class FanOutAgent implements Agent, EventStreamListener, ReplayStre
     private final SessionResumes resumes;
     private final CachedNanoClock clock = new CachedNanoClock();
     private final DeliveryPolicies policies;
+    private final SessionSnapshots snapshots;
     private long engineLastSequence;
     private long catalogAnswers;
     private final StreamGapRecovery gapRecovery;
     private long nowNs;
-    private int openSnapshots;
     private Thread agentThread;
 
     public FanOutAgent(
@@ -162,6 +159,7 @@ public final class FanOutAgent implements Agent, EventStreamListener, ReplayStre
         this.gapRecovery = new StreamGapRecovery(adapter, this, replayRequestProxy, replayCorrelationIds, counters);
         this.clock.update(nowNs);
         this.policies = new DeliveryPolicies(lastValues, counters, clock, this::markDirty, slow);
+        this.snapshots = new SessionSnapshots(lastValues, counters, policies, this::forget);
         this.resumes = new SessionResumes(recentEvents, catalogSync, replayRequestProxy, replayCorrelationIds,
             counters, policies);
     }
@@ -254,7 +252,7 @@ public final class FanOutAgent implements Agent, EventStreamListener, ReplayStre
         nowNs = nanoClock.nanoTime();
         clock.update(nowNs);
         int work = processCommands();
-        if (openSnapshots > 0)
+        if (snapshots.isOpen())
         {
             work++; // a snapshot's commands are still arriving: no live event may come between its markers
         }
@@ -643,50 +641,20 @@ public final class FanOutAgent implements Agent, EventStreamListener, ReplayStre
                         answered(session, session.offerSubscribed(
                             command.correlationId(), topic.number(), topic.lastTopicSequence(), topic.name()));
                     }
-                    if (command.snapshot() && session.isInSnapshot())
+                    if (command.snapshot())
                     {
-                        sendSnapshotValue(subscription);
+                        snapshots.value(subscription);
                     }
                 }
                 break;
             }
 
             case SNAPSHOT_BEGIN:
-                if (!session.isClosed() && session.fanOutIndex() >= 0 && !session.isResuming())
-                {
-                    if (session.offerSnapshotBegin(command.correlationId()))
-                    {
-                        snapshotOpened(session);
-                        session.offered(nowNs);
-                        markDirty(session);
-                    }
-                    else
-                    {
-                        snapshotDoesNotFit(session);
-                    }
-                }
+                snapshots.begin(session, command.correlationId());
                 break;
 
             case SNAPSHOT_END:
-                if (session.isInSnapshot() && session.fanOutIndex() >= 0)
-                {
-                    final long asOfSequence = adapter.lastGlobalSequence();
-                    if (session.offerSnapshotEnd(command.correlationId(), asOfSequence, session.snapshotValues()))
-                    {
-                        snapshotClosed(session);
-                        if (asOfSequence > session.lastOfferedSequence())
-                        {
-                            session.lastOfferedSequence(asOfSequence);
-                        }
-                        counters.snapshots().incrementRelease();
-                        session.offered(nowNs);
-                        markDirty(session);
-                    }
-                    else
-                    {
-                        snapshotDoesNotFit(session);
-                    }
-                }
+                snapshots.end(session, command.correlationId(), adapter.lastGlobalSequence());
                 break;
 
             case UNSUBSCRIBE:
@@ -732,61 +700,6 @@ public final class FanOutAgent implements Agent, EventStreamListener, ReplayStre
      * The cached value of the subscription's topic, as part of a snapshot. Sent in the duty cycle that made the
      * subscription live, so the next event of the topic it is given is the one after this value.
      */
-    private void sendSnapshotValue(final TopicSubscription subscription)
-    {
-        final TopicSubscribers topic = subscription.topic();
-        final LastValueCache.Entry value = 0 == topic.number() ? null : lastValues.get(topic.number());
-        if (null == value)
-        {
-            return; // no event on this topic yet
-        }
-        final ClientSession session = subscription.session();
-        lastValueDecoder.wrapAndApplyHeader(value.buffer, 0, lastValueHeaderDecoder);
-        if (policies.offer(subscription, encodedEvent.wrap(lastValueDecoder, topic.name(), value.buffer, 0, value.length)))
-        {
-            session.snapshotValueSent();
-            counters.snapshotValues().incrementRelease();
-        }
-        else
-        {
-            snapshotDoesNotFit(session);
-        }
-    }
-
-    /**
-     * A snapshot is all or nothing: one that does not fit the connection's ring closes it, saying why, rather than
-     * leaving the client with a partial state it cannot tell from a whole one.
-     */
-    /**
-     * A snapshot's begin marker is queued: live events wait (in Aeron's log) until its end is, so none comes
-     * between the markers, even when the fan-out drains the snapshot's commands over more than one duty cycle
-     * (an IO thread offers them one by one).
-     */
-    private void snapshotOpened(final ClientSession session)
-    {
-        session.inSnapshot(true);
-        openSnapshots++;
-    }
-
-    private void snapshotClosed(final ClientSession session)
-    {
-        if (session.isInSnapshot())
-        {
-            session.inSnapshot(false);
-            openSnapshots--;
-        }
-    }
-
-    private void snapshotDoesNotFit(final ClientSession session)
-    {
-        final int values = session.snapshotValues();
-        snapshotClosed(session);
-        forget(session);
-        counters.slowConsumerDisconnects().incrementRelease();
-        session.requestClose(CloseCodes.TRY_AGAIN_LATER, "snapshot does not fit the connection's buffer " +
-            "after " + values + " values: subscribe fewer topics per snapshot");
-    }
-
     /**
      * Drop every trace of a session: its subscriptions, pending work and ring.
      */
@@ -797,7 +710,7 @@ public final class FanOutAgent implements Agent, EventStreamListener, ReplayStre
         {
             return;
         }
-        snapshotClosed(session); // closed mid-snapshot: its end will not come
+        snapshots.closed(session); // closed mid-snapshot: its end will not come
         final int last = sessions.size() - 1;
         final ClientSession moved = sessions.get(last);
         sessions.set(position, moved);

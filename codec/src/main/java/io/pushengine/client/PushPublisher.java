@@ -1,5 +1,6 @@
 package io.pushengine.client;
 
+import io.pushengine.codec.StreamContext;
 import io.aeron.Aeron;
 import io.aeron.CommonContext;
 import io.aeron.FragmentAssembler;
@@ -8,7 +9,6 @@ import io.aeron.Subscription;
 import io.aeron.logbuffer.FragmentHandler;
 import io.aeron.logbuffer.Header;
 import io.pushengine.codec.FrameCheck;
-import io.pushengine.codec.ProtocolDefaults;
 import io.pushengine.codec.StreamConfiguration;
 import io.pushengine.codec.TopicNames;
 import io.pushengine.codec.sbe.MessageHeaderDecoder;
@@ -60,22 +60,22 @@ public final class PushPublisher implements AutoCloseable
      * Configuration; defaults from the same system properties the engine and edges read
      * ({@link StreamConfiguration}). Single use.
      */
-    public static final class Context
+    public static final class Context extends StreamContext<Context>
     {
+        protected Context self()
+        {
+            return this;
+        }
+
         private Aeron aeron;
         private boolean ownsAeron;
-        private String aeronDirectoryName;
-        private String ingressChannel;
-        private int ingressStreamId = ProtocolDefaults.INGRESS_STREAM_ID;
-        private String eventsChannel;
-        private int eventsStreamId = ProtocolDefaults.EVENTS_STREAM_ID;
         private boolean acknowledgements = true;
         private String token;
-        private long publishTimeoutMs;
-        private int maxPayloadLength;
-        private IdleStrategy ackIdleStrategy;
-        private EpochNanoClock clock;
-        private ErrorHandler errorHandler;
+        private long publishTimeoutMs = StreamConfiguration.publishTimeoutMs();
+        private int maxPayloadLength = StreamConfiguration.maxPayloadLength();
+        private IdleStrategy ackIdleStrategy = new SleepingIdleStrategy(TimeUnit.MICROSECONDS.toNanos(50));
+        private EpochNanoClock clock = new SystemEpochNanoClock();
+        private ErrorHandler errorHandler = Throwable::printStackTrace;
         private boolean concluded;
 
         public Context conclude()
@@ -85,19 +85,10 @@ public final class PushPublisher implements AutoCloseable
                 throw new IllegalStateException("context already concluded: a context is single use");
             }
             concluded = true;
-            if (null == aeronDirectoryName)
+            if (null == aeronDirectoryName())
             {
-                aeronDirectoryName = null != StreamConfiguration.aeronDir() ?
-                    StreamConfiguration.aeronDir() : CommonContext.getAeronDirectoryName();
+                aeronDirectoryName(CommonContext.getAeronDirectoryName());
             }
-            ingressChannel = null != ingressChannel ? ingressChannel : StreamConfiguration.ingressChannel();
-            eventsChannel = null != eventsChannel ? eventsChannel : StreamConfiguration.eventsChannel();
-            publishTimeoutMs = 0 != publishTimeoutMs ? publishTimeoutMs : StreamConfiguration.publishTimeoutMs();
-            maxPayloadLength = 0 != maxPayloadLength ? maxPayloadLength : StreamConfiguration.maxPayloadLength();
-            ackIdleStrategy = null != ackIdleStrategy ?
-                ackIdleStrategy : new SleepingIdleStrategy(TimeUnit.MICROSECONDS.toNanos(50));
-            clock = null != clock ? clock : new SystemEpochNanoClock();
-            errorHandler = null != errorHandler ? errorHandler : Throwable::printStackTrace;
             if (null == aeron)
             {
                 ownsAeron = true;
@@ -107,62 +98,11 @@ public final class PushPublisher implements AutoCloseable
 
         /**
          * An Aeron client to use (not closed by the publisher); otherwise the publisher connects its own to
-         * {@link #aeronDirectoryName}.
+         * {@link #aeronDirectoryName()}.
          */
         public Context aeron(final Aeron aeron)
         {
             this.aeron = aeron;
-            return this;
-        }
-
-        /**
-         * The media driver to connect to when no {@link #aeron} client is given ({@code push.aeron.dir}).
-         */
-        public Context aeronDirectoryName(final String aeronDirectoryName)
-        {
-            this.aeronDirectoryName = aeronDirectoryName;
-            return this;
-        }
-
-        /**
-         * The engine's ingress ({@code push.ingress.channel}): {@code aeron:ipc} on the engine's host, else
-         * {@code aeron:udp?endpoint=engine-host:port}.
-         */
-        public Context ingressChannel(final String ingressChannel)
-        {
-            this.ingressChannel = ingressChannel;
-            return this;
-        }
-
-        public String ingressChannel()
-        {
-            return ingressChannel;
-        }
-
-        public String eventsChannel()
-        {
-            return eventsChannel;
-        }
-
-        public Context ingressStreamId(final int ingressStreamId)
-        {
-            this.ingressStreamId = ingressStreamId;
-            return this;
-        }
-
-        /**
-         * Where acknowledgements come from ({@code push.events.channel}): the engine's event stream, as an edge
-         * subscribes to it. Only used by {@link #publish}.
-         */
-        public Context eventsChannel(final String eventsChannel)
-        {
-            this.eventsChannel = eventsChannel;
-            return this;
-        }
-
-        public Context eventsStreamId(final int eventsStreamId)
-        {
-            this.eventsStreamId = eventsStreamId;
             return this;
         }
 
@@ -253,15 +193,15 @@ public final class PushPublisher implements AutoCloseable
             if (null == client)
             {
                 client = Aeron.connect(new Aeron.Context()
-                    .aeronDirectoryName(ctx.aeronDirectoryName)
+                    .aeronDirectoryName(ctx.aeronDirectoryName())
                     .errorHandler(ctx.errorHandler)
                     .clientName("push-publisher"));
             }
             // exclusive: an Aeron session of its own, so its token (IngressAuthenticate) is its own too (concurrent
             // publications on one driver share a session); a publisher is single-threaded anyway
-            publication = client.addExclusivePublication(ctx.ingressChannel, ctx.ingressStreamId);
+            publication = client.addExclusivePublication(ctx.ingressChannel(), ctx.ingressStreamId());
             this.ackSubscription = ctx.acknowledgements ?
-                client.addSubscription(ctx.eventsChannel, ctx.eventsStreamId) : null;
+                client.addSubscription(ctx.eventsChannel(), ctx.eventsStreamId()) : null;
         }
         catch (final RuntimeException ex)
         {
@@ -425,7 +365,6 @@ public final class PushPublisher implements AutoCloseable
     {
         return null == ackSubscription ? 0 : ackSubscription.poll(ackHandler, 256);
     }
-
 
     public void close()
     {

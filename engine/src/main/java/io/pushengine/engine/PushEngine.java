@@ -1,5 +1,6 @@
 package io.pushengine.engine;
 
+import io.pushengine.codec.StreamContext;
 import io.pushengine.client.PublishResult;
 import io.aeron.Aeron;
 import io.aeron.CommonContext;
@@ -71,28 +72,28 @@ public final class PushEngine implements AutoCloseable
      * Configuration of an engine. Defaults come from {@link EngineConfiguration}; {@link #conclude()} fills and
      * validates them once. Single use: the engine owns its context.
      */
-    public static final class Context
+    public static final class Context extends StreamContext<Context>
     {
-        private Boolean embeddedMediaDriver;
-        private String aeronDirectoryName;
-        private String eventsChannel;
-        private String ingressChannel;
+        protected Context self()
+        {
+            return this;
+        }
+
+        private boolean embeddedMediaDriver = EngineConfiguration.embeddedDriver();
         private byte[] ingressJwtSecret;
-        private int eventsStreamId = ProtocolDefaults.EVENTS_STREAM_ID;
-        private int ingressStreamId = ProtocolDefaults.INGRESS_STREAM_ID;
-        private int termBufferLength;
-        private int publishRingCapacity;
-        private int maxPayloadLength;
-        private long publishTimeoutNs;
-        private File journalDir;
-        private String journalRollCycle;
-        private long journalRetentionMs = -1;
-        private long journalRetentionBytes = -1;
-        private Supplier<IdleStrategy> idleStrategySupplier;
-        private AgentThreadingMode threadingMode;
+        private int termBufferLength = EngineConfiguration.termBufferLength();
+        private int publishRingCapacity = EngineConfiguration.publishRingCapacity();
+        private int maxPayloadLength = StreamConfiguration.maxPayloadLength();
+        private long publishTimeoutNs = TimeUnit.MILLISECONDS.toNanos(StreamConfiguration.publishTimeoutMs());
+        private File journalDir = new File(JournalConfiguration.dir());
+        private String journalRollCycle = JournalConfiguration.rollCycle();
+        private long journalRetentionMs = JournalConfiguration.retentionMs();
+        private long journalRetentionBytes = JournalConfiguration.retentionBytes();
+        private Supplier<IdleStrategy> idleStrategySupplier = IdleStrategies.fromSystemProperties();
+        private AgentThreadingMode threadingMode = AgentThreadingMode.fromSystemProperties();
         private IdleStrategy mediaDriverIdleStrategy;
-        private ErrorHandler errorHandler;
-        private EpochNanoClock epochNanoClock;
+        private ErrorHandler errorHandler = Throwable::printStackTrace;
+        private EpochNanoClock epochNanoClock = new OffsetEpochNanoClock(); // nanoTime + an offset: no Instant per call
         private boolean concluded;
 
         public Context conclude()
@@ -102,54 +103,17 @@ public final class PushEngine implements AutoCloseable
                 throw new IllegalStateException("context already concluded: a context is single use");
             }
             concluded = true;
-            if (null == embeddedMediaDriver)
+            if (null == aeronDirectoryName())
             {
-                embeddedMediaDriver = EngineConfiguration.embeddedDriver();
-            }
-            if (null == aeronDirectoryName)
-            {
-                aeronDirectoryName = StreamConfiguration.aeronDir();
-            }
-            if (null == aeronDirectoryName)
-            {
-                aeronDirectoryName = embeddedMediaDriver ?
+                aeronDirectoryName(embeddedMediaDriver ?
                     CommonContext.getAeronDirectoryName() + "-push-" + UUID.randomUUID() :
-                    CommonContext.getAeronDirectoryName();
+                    CommonContext.getAeronDirectoryName());
             }
-            journalDir = null != journalDir ? journalDir : new File(JournalConfiguration.dir());
-            journalRollCycle = null != journalRollCycle ? journalRollCycle : JournalConfiguration.rollCycle();
-            journalRetentionMs = journalRetentionMs >= 0 ? journalRetentionMs : JournalConfiguration.retentionMs();
-            journalRetentionBytes = journalRetentionBytes >= 0 ?
-                journalRetentionBytes : JournalConfiguration.retentionBytes();
-            eventsChannel = null != eventsChannel ? eventsChannel : StreamConfiguration.eventsChannel();
-            ingressChannel = null != ingressChannel ? ingressChannel : StreamConfiguration.ingressChannel();
             ingressJwtSecret = null != ingressJwtSecret ? ingressJwtSecret : EngineConfiguration.ingressJwtSecret();
             if (null != ingressJwtSecret && ingressJwtSecret.length < 32)
             {
                 throw new IllegalArgumentException(EngineConfiguration.INGRESS_JWT_SECRET_PROP_NAME +
                     " must be at least 32 bytes (HS256): it is " + ingressJwtSecret.length);
-            }
-            termBufferLength = 0 != termBufferLength ? termBufferLength : EngineConfiguration.termBufferLength();
-            publishRingCapacity = 0 != publishRingCapacity ?
-                publishRingCapacity : EngineConfiguration.publishRingCapacity();
-            maxPayloadLength = 0 != maxPayloadLength ? maxPayloadLength : StreamConfiguration.maxPayloadLength();
-            publishTimeoutNs = 0 != publishTimeoutNs ?
-                publishTimeoutNs : TimeUnit.MILLISECONDS.toNanos(StreamConfiguration.publishTimeoutMs());
-            if (null == idleStrategySupplier)
-            {
-                idleStrategySupplier = IdleStrategies.fromSystemProperties();
-            }
-            if (null == threadingMode)
-            {
-                threadingMode = AgentThreadingMode.fromSystemProperties();
-            }
-            if (null == errorHandler)
-            {
-                errorHandler = Throwable::printStackTrace;
-            }
-            if (null == epochNanoClock)
-            {
-                epochNanoClock = new OffsetEpochNanoClock(); // nanoTime + an offset: no Instant per call
             }
             if (Integer.bitCount(publishRingCapacity) != 1)
             {
@@ -175,28 +139,6 @@ public final class PushEngine implements AutoCloseable
             return embeddedMediaDriver;
         }
 
-        public Context aeronDirectoryName(final String aeronDirectoryName)
-        {
-            this.aeronDirectoryName = aeronDirectoryName;
-            return this;
-        }
-
-        public String aeronDirectoryName()
-        {
-            return aeronDirectoryName;
-        }
-
-        public Context eventsChannel(final String eventsChannel)
-        {
-            this.eventsChannel = eventsChannel;
-            return this;
-        }
-
-        public String eventsChannel()
-        {
-            return eventsChannel;
-        }
-
         /**
          * HS256 key: publishes over the Aeron ingress then need a token ({@code IngressAuthenticate}) whose
          * {@code pub_topics} grant the topic; null leaves the ingress open (a private network's trust).
@@ -205,39 +147,6 @@ public final class PushEngine implements AutoCloseable
         {
             this.ingressJwtSecret = ingressJwtSecret;
             return this;
-        }
-
-        public Context ingressChannel(final String ingressChannel)
-        {
-            this.ingressChannel = ingressChannel;
-            return this;
-        }
-
-        public String ingressChannel()
-        {
-            return ingressChannel;
-        }
-
-        public Context eventsStreamId(final int eventsStreamId)
-        {
-            this.eventsStreamId = eventsStreamId;
-            return this;
-        }
-
-        public int eventsStreamId()
-        {
-            return eventsStreamId;
-        }
-
-        public Context ingressStreamId(final int ingressStreamId)
-        {
-            this.ingressStreamId = ingressStreamId;
-            return this;
-        }
-
-        public int ingressStreamId()
-        {
-            return ingressStreamId;
         }
 
         public Context termBufferLength(final int termBufferLength)

@@ -1,5 +1,6 @@
 package io.pushengine.edge.fanout;
 
+import io.pushengine.codec.StreamContext;
 import io.aeron.Aeron;
 import io.aeron.CommonContext;
 import io.aeron.Publication;
@@ -7,7 +8,6 @@ import io.aeron.Subscription;
 import io.pushengine.codec.AgentThreadingMode;
 import io.pushengine.codec.IdleStrategies;
 import io.pushengine.codec.ProtocolDefaults;
-import io.pushengine.codec.StreamConfiguration;
 import io.pushengine.codec.metrics.CounterType;
 import io.pushengine.codec.stream.IngressAuthentication;
 import io.pushengine.codec.stream.IngressProxy;
@@ -59,14 +59,14 @@ public final class FanOut implements AutoCloseable
      * Settings of a fan-out. Fields left unset take their system property (read where declared, as Aeron's
      * contexts do) or the given default; {@link #conclude()} checks them once. Single use.
      */
-    public static final class Context
+    public static final class Context extends StreamContext<Context>
     {
+        protected Context self()
+        {
+            return this;
+        }
+
         private Aeron aeron;
-        private String aeronDirectoryName = StreamConfiguration.aeronDir();
-        private String eventsChannel = StreamConfiguration.eventsChannel();
-        private int eventsStreamId = ProtocolDefaults.EVENTS_STREAM_ID;
-        private String ingressChannel = StreamConfiguration.ingressChannel();
-        private int ingressStreamId = ProtocolDefaults.INGRESS_STREAM_ID;
         private Publication ingressPublication;
         private String ingressToken;
         private int ringCapacity = FanOutConfiguration.ringCapacity();
@@ -104,9 +104,9 @@ public final class FanOut implements AutoCloseable
                 throw new IllegalStateException("context already concluded: a context is single use");
             }
             concluded = true;
-            if (null == aeronDirectoryName)
+            if (null == aeronDirectoryName())
             {
-                aeronDirectoryName = CommonContext.getAeronDirectoryName();
+                aeronDirectoryName(CommonContext.getAeronDirectoryName());
             }
             if (null == rules)
             {
@@ -171,56 +171,6 @@ public final class FanOut implements AutoCloseable
         public Aeron aeron()
         {
             return aeron;
-        }
-
-        public Context aeronDirectoryName(final String aeronDirectoryName)
-        {
-            this.aeronDirectoryName = aeronDirectoryName;
-            return this;
-        }
-
-        public String aeronDirectoryName()
-        {
-            return aeronDirectoryName;
-        }
-
-        public Context eventsChannel(final String eventsChannel)
-        {
-            this.eventsChannel = eventsChannel;
-            return this;
-        }
-
-        public String eventsChannel()
-        {
-            return eventsChannel;
-        }
-
-        public Context eventsStreamId(final int eventsStreamId)
-        {
-            this.eventsStreamId = eventsStreamId;
-            return this;
-        }
-
-        public Context ingressChannel(final String ingressChannel)
-        {
-            this.ingressChannel = ingressChannel;
-            return this;
-        }
-
-        public String ingressChannel()
-        {
-            return ingressChannel;
-        }
-
-        public Context ingressStreamId(final int ingressStreamId)
-        {
-            this.ingressStreamId = ingressStreamId;
-            return this;
-        }
-
-        public int ingressStreamId()
-        {
-            return ingressStreamId;
         }
 
         /**
@@ -507,7 +457,7 @@ public final class FanOut implements AutoCloseable
             if (null == aeron)
             {
                 newAeron = Aeron.connect(new Aeron.Context()
-                    .aeronDirectoryName(ctx.aeronDirectoryName)
+                    .aeronDirectoryName(ctx.aeronDirectoryName())
                     .errorHandler(ctx.errorHandler)
                     .clientName("push-fan-out"));
                 aeron = newAeron;
@@ -516,7 +466,7 @@ public final class FanOut implements AutoCloseable
             if (null == ingress)
             {
                 // exclusive: the fan-out's own Aeron session, so its ingress token is its own
-                newIngress = aeron.addExclusivePublication(ctx.ingressChannel, ctx.ingressStreamId);
+                newIngress = aeron.addExclusivePublication(ctx.ingressChannel(), ctx.ingressStreamId());
                 ingress = newIngress;
             }
             FanOutCounters counters = ctx.counters;
@@ -532,9 +482,9 @@ public final class FanOut implements AutoCloseable
                 wakeUps = newWakeUps;
             }
 
-            events = aeron.addSubscription(ctx.eventsChannel, ctx.eventsStreamId);
-            replays = aeron.addSubscription(ctx.eventsChannel, ProtocolDefaults.REPLAY_STREAM_ID);
-            replayRequests = aeron.addPublication(ctx.ingressChannel, ProtocolDefaults.REPLAY_REQUEST_STREAM_ID);
+            events = aeron.addSubscription(ctx.eventsChannel(), ctx.eventsStreamId());
+            replays = aeron.addSubscription(ctx.eventsChannel(), ProtocolDefaults.REPLAY_STREAM_ID);
+            replayRequests = aeron.addPublication(ctx.ingressChannel(), ProtocolDefaults.REPLAY_REQUEST_STREAM_ID);
             this.counters = counters;
             agent = new FanOutAgent(
                 events,

@@ -3,13 +3,14 @@ package io.pushengine.edge.fanout;
 import io.pushengine.edge.backpressure.BackpressurePolicy;
 import io.pushengine.edge.backpressure.DeliveryPolicy;
 import io.pushengine.edge.session.ClientSession;
+import io.pushengine.edge.session.SessionSubscription;
 
 /**
  * One connection's subscription to one topic, with its delivery policy and the state that policy needs: when the
  * next THROTTLE slot opens, whether a newer value is waiting (CONFLATE, THROTTLE), the range of events dropped and
  * not yet reported (DROP). Fan-out thread only.
  */
-public final class TopicSubscription
+public final class TopicSubscription implements SessionSubscription
 {
     private final ClientSession session;
     private final TopicSubscribers topic;
@@ -38,6 +39,11 @@ public final class TopicSubscription
      * True when its connection could take this subscription's events from the edge's shared log: every event,
      * in order, cut off if it falls too far behind (DISCONNECT), on a topic the engine has declared.
      */
+    public int topicNumber()
+    {
+        return topic.number();
+    }
+
     public boolean canReadSharedLog()
     {
         return BackpressurePolicy.DISCONNECT == kind && 0 != topic.number();

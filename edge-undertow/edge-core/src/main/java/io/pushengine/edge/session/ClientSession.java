@@ -1,7 +1,6 @@
 package io.pushengine.edge.session;
 
 import io.pushengine.edge.backpressure.DeliveryPolicy;
-import io.pushengine.edge.fanout.TopicSubscription;
 import org.agrona.BufferUtil;
 import org.agrona.DirectBuffer;
 import org.agrona.concurrent.ControlledMessageHandler;
@@ -75,8 +74,8 @@ public abstract class ClientSession
     private boolean batchWindowOpen;
 
     // fan-out thread state
-    private final List<TopicSubscription> subscriptions = new ArrayList<>();
-    private final List<TopicSubscription> pendingSubscriptions = new ArrayList<>();
+    private final List<SessionSubscription> subscriptions = new ArrayList<>();
+    private final List<SessionSubscription> pendingSubscriptions = new ArrayList<>();
     private boolean pendingFlush;
     private boolean lagging;
     private boolean inPendingList;
@@ -384,7 +383,7 @@ public abstract class ClientSession
         for (int i = 0; i < count; i++)
         {
             buffer.putInt(index + OutboundRingDescriptor.TOPICS_OFFSET + i * Integer.BYTES,
-                subscriptions.get(i).topic().number());
+                subscriptions.get(i).topicNumber());
         }
         ring.commit(index);
         inSharedLog = true;
@@ -637,11 +636,13 @@ public abstract class ClientSession
     }
 
     /**
-     * Subscriptions with something still to send (a latest value or a gap notice). Fan-out thread.
+     * Subscriptions with something still to send (a latest value or a gap notice), of the fan-out's own type (it
+     * alone adds them). Fan-out thread.
      */
-    public List<TopicSubscription> pendingSubscriptions()
+    @SuppressWarnings("unchecked")
+    public <S extends SessionSubscription> List<S> pendingSubscriptions()
     {
-        return pendingSubscriptions;
+        return (List<S>)pendingSubscriptions;
     }
 
     /**
@@ -694,9 +695,13 @@ public abstract class ClientSession
         return true;
     }
 
-    public List<TopicSubscription> subscriptions()
+    /**
+     * The connection's subscriptions, of the fan-out's own type (it alone adds them). Fan-out thread.
+     */
+    @SuppressWarnings("unchecked")
+    public <S extends SessionSubscription> List<S> subscriptions()
     {
-        return subscriptions;
+        return (List<S>)subscriptions;
     }
 
     public long lastOfferNs()

@@ -1,0 +1,534 @@
+package io.pushengine.client;
+
+import io.pushengine.codec.sbe.BatchDecoder;
+import io.pushengine.codec.sbe.MessageHeaderDecoder;
+import io.pushengine.codec.sbe.MessageHeaderEncoder;
+import io.pushengine.codec.sbe.PayloadType;
+import io.pushengine.codec.sbe.ResumedDecoder;
+import io.pushengine.codec.sbe.SnapshotEndDecoder;
+import io.pushengine.codec.sbe.SubscribeEncoder;
+import io.pushengine.codec.sbe.SubscribedDecoder;
+import io.pushengine.codec.sbe.UnsubscribeEncoder;
+import org.agrona.DirectBuffer;
+import org.agrona.ExpandableDirectByteBuffer;
+import org.agrona.collections.Int2ObjectHashMap;
+import org.agrona.concurrent.UnsafeBuffer;
+
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.WebSocket;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * A subscriber for services (Java), the counterpart of the browser's {@code push-client.js} over WebSocket: it
+ * connects to one of a list of edges, decodes the binary SBE frames with flyweights (a listener gets each event's
+ * payload as a view, nothing allocated per event), and keeps the stream whole across everything that ends a
+ * connection. Every reconnect resumes after the last global sequence it delivered ({@code from=}), so each event
+ * reaches the listener once and in order; events at or before that sequence are never delivered twice.
+ * <ul>
+ *   <li>First connection: the current value of each topic first (a snapshot, unless turned off), then live.</li>
+ *   <li>1001 (the edge drains or recycles): the next edge, after the edge's {@code retry-after-ms} hint (it spreads
+ *       its clients), without counting as a failure.</li>
+ *   <li>A lost connection: the next edge (any edge can resume it), with backoff: base &times; 2<sup>attempt-1</sup>
+ *       capped, minus up to the jitter fraction at random so clients do not return in step; 1011/1013 wait
+ *       {@code slowDelayFactor} times longer.</li>
+ *   <li>1000: closed for good. 1008 (refused by policy): closed, unless the token expired and a token supplier can
+ *       give a fresh one (then at once).</li>
+ *   <li>A resume past what the edge still retains: {@link Listener#onReset} (resync from the source of truth); the
+ *       stream goes on live.</li>
+ * </ul>
+ * Threading: the listener is called on the WebSocket's thread, one call at a time. {@link #subscribe},
+ * {@link #unsubscribe} and {@link #close} may be called from any thread.
+ */
+public final class PushSubscriber implements AutoCloseable
+{
+    private static final Pattern RETRY_HINT = Pattern.compile("retry-after-ms=(\\d+)");
+
+    /**
+     * Where the subscriber stands.
+     */
+    public enum State
+    {
+        CONNECTING, OPEN, RECONNECTING, CLOSED, FAILED
+    }
+
+    /**
+     * What the application is told. {@link #onEvent} is the only one it must implement.
+     */
+    public interface Listener
+    {
+        /**
+         * One event, in order. The payload is a view valid only during the call.
+         */
+        void onEvent(
+            long globalSequence,
+            String topic,
+            long topicSequence,
+            long timestampNs,
+            PayloadType payloadType,
+            DirectBuffer payload,
+            int offset,
+            int length);
+
+        /**
+         * A subscription is live on the current connection: events of {@code topic} after {@code topicSequence}
+         * follow (from the cursor when resuming). Every connection confirms its topics again.
+         */
+        default void onSubscribed(final String topic, final long topicSequence)
+        {
+        }
+
+        /**
+         * The snapshot is complete: the values before it were the current state as of {@code asOfSequence}.
+         */
+        default void onSnapshot(final long asOfSequence, final int valueCount)
+        {
+        }
+
+        /**
+         * What followed {@code fromSequence} is no longer retained: some events were missed; resync.
+         */
+        default void onReset(final long fromSequence, final long oldestRetained)
+        {
+        }
+
+        default void onStateChange(final State state, final String detail)
+        {
+        }
+    }
+
+    /**
+     * Settings. Single use.
+     */
+    public static final class Context
+    {
+        private List<URI> edges = new ArrayList<>();
+        private List<String> topics = new ArrayList<>();
+        private boolean snapshot = true;
+        private String policy;
+        private Supplier<String> token;
+        private long baseDelayMs = 1_000;
+        private long maxDelayMs = 30_000;
+        private double jitter = 0.3;
+        private int slowDelayFactor = 3;
+        private int maxAttempts = Integer.MAX_VALUE;
+        private long openTimeoutMs = 10_000;
+        private HttpClient httpClient;
+
+        /**
+         * The edges, e.g. {@code ws://edge-a:8080}; the first is tried first, the next when one goes away.
+         */
+        public Context edges(final List<URI> edges)
+        {
+            this.edges = new ArrayList<>(edges);
+            return this;
+        }
+
+        public Context topics(final List<String> topics)
+        {
+            this.topics = new ArrayList<>(topics);
+            return this;
+        }
+
+        /**
+         * Whether the first connection starts with the current value of each topic (default true).
+         */
+        public Context snapshot(final boolean snapshot)
+        {
+            this.snapshot = snapshot;
+            return this;
+        }
+
+        /**
+         * The backpressure policy to ask for ({@code conflate}, {@code drop}, ...), or null for each topic's rule.
+         */
+        public Context policy(final String policy)
+        {
+            this.policy = policy;
+            return this;
+        }
+
+        /**
+         * A token (JWT) for each connection, asked for at every connect so it can be refreshed; null for none.
+         */
+        public Context token(final Supplier<String> token)
+        {
+            this.token = token;
+            return this;
+        }
+
+        public Context backoff(final long baseDelayMs, final long maxDelayMs, final double jitter)
+        {
+            this.baseDelayMs = baseDelayMs;
+            this.maxDelayMs = maxDelayMs;
+            this.jitter = jitter;
+            return this;
+        }
+
+        public Context maxAttempts(final int maxAttempts)
+        {
+            this.maxAttempts = maxAttempts;
+            return this;
+        }
+
+        public Context openTimeoutMs(final long openTimeoutMs)
+        {
+            this.openTimeoutMs = openTimeoutMs;
+            return this;
+        }
+
+        public Context httpClient(final HttpClient httpClient)
+        {
+            this.httpClient = httpClient;
+            return this;
+        }
+
+        Context conclude()
+        {
+            if (edges.isEmpty())
+            {
+                throw new IllegalArgumentException("at least one edge is required");
+            }
+            if (topics.isEmpty())
+            {
+                throw new IllegalArgumentException("at least one topic is required");
+            }
+            if (jitter < 0 || jitter >= 1)
+            {
+                throw new IllegalArgumentException("jitter must be in [0, 1): " + jitter);
+            }
+            if (null == httpClient)
+            {
+                httpClient = HttpClient.newBuilder().connectTimeout(Duration.ofMillis(openTimeoutMs)).build();
+            }
+            return this;
+        }
+    }
+
+    private final Context ctx;
+    private final Listener listener;
+    private final ScheduledExecutorService scheduler;
+    private final List<String> topics;
+    private final ExpandableDirectByteBuffer frame = new ExpandableDirectByteBuffer(64 * 1024);
+    private final SubscriberFrameDecoder decoder;
+    private volatile WebSocket webSocket;
+    private volatile boolean closed;
+    private volatile State state;
+    private int frameLength;
+    private int edgeIndex;
+    private int attempt;
+    private long nextCorrelationId = 1;
+
+    private PushSubscriber(final Context ctx, final Listener listener)
+    {
+        this.ctx = ctx;
+        this.listener = listener;
+        this.topics = new ArrayList<>(ctx.topics);
+        this.decoder = new SubscriberFrameDecoder(listener);
+        this.scheduler = Executors.newSingleThreadScheduledExecutor(runnable ->
+        {
+            final Thread thread = new Thread(runnable, "push-subscriber");
+            thread.setDaemon(true);
+            return thread;
+        });
+    }
+
+    /**
+     * Start: connect to the first edge (asynchronously); events go to {@code listener}.
+     */
+    public static PushSubscriber connect(final Context ctx, final Listener listener)
+    {
+        final PushSubscriber subscriber = new PushSubscriber(ctx.conclude(), listener);
+        subscriber.scheduler.execute(subscriber::open);
+        return subscriber;
+    }
+
+    /**
+     * The last global sequence delivered to the listener: a reconnect resumes after it.
+     */
+    public long cursor()
+    {
+        return decoder.cursor();
+    }
+
+    public State state()
+    {
+        return state;
+    }
+
+    /**
+     * Subscribe to one more topic now (and on every reconnect).
+     */
+    public void subscribe(final String topic)
+    {
+        scheduler.execute(() ->
+        {
+            if (!topics.contains(topic))
+            {
+                topics.add(topic);
+                sendSubscribe(topic);
+            }
+        });
+    }
+
+    public void unsubscribe(final String topic)
+    {
+        scheduler.execute(() ->
+        {
+            if (topics.remove(topic))
+            {
+                sendUnsubscribe(topic);
+            }
+        });
+    }
+
+    /**
+     * Close with 1000 and stop reconnecting.
+     */
+    public void close()
+    {
+        closed = true;
+        final WebSocket current = webSocket;
+        if (null != current)
+        {
+            current.sendClose(WebSocket.NORMAL_CLOSURE, "client closed").orTimeout(5, TimeUnit.SECONDS)
+                .whenComplete((ignore, error) -> current.abort());
+        }
+        scheduler.shutdown();
+        changeState(State.CLOSED, "closed by the application");
+    }
+
+    // ---------------------------------------------------------------- connecting (scheduler thread)
+
+    private void open()
+    {
+        if (closed)
+        {
+            return;
+        }
+        final URI uri = uri(ctx.edges.get(edgeIndex));
+        changeState(0 == attempt ? State.CONNECTING : State.RECONNECTING, uri.toString());
+        final WebSocket.Builder builder = ctx.httpClient.newWebSocketBuilder()
+            .connectTimeout(Duration.ofMillis(ctx.openTimeoutMs));
+        final String token = null == ctx.token ? null : ctx.token.get();
+        if (null != token)
+        {
+            builder.header("Authorization", "Bearer " + token);
+        }
+        final Connection connection = new Connection();
+        builder.buildAsync(uri, connection)
+            .orTimeout(ctx.openTimeoutMs, TimeUnit.MILLISECONDS)
+            .whenComplete((ws, error) ->
+            {
+                if (null != error)
+                {
+                    scheduler.execute(() -> closedConnection(connection, 0, String.valueOf(error.getMessage()), false));
+                }
+            });
+    }
+
+    private URI uri(final URI edge)
+    {
+        final StringBuilder query = new StringBuilder("topics=")
+            .append(URLEncoder.encode(String.join(",", topics), StandardCharsets.UTF_8));
+        if (null != ctx.policy)
+        {
+            query.append("&policy=").append(URLEncoder.encode(ctx.policy, StandardCharsets.UTF_8));
+        }
+        final long cursor = decoder.cursor();
+        if (cursor > 0)
+        {
+            query.append("&from=").append(cursor);
+        }
+        else if (ctx.snapshot)
+        {
+            query.append("&snapshot=true");
+        }
+        final String path = null == edge.getPath() || edge.getPath().isEmpty() || "/".equals(edge.getPath()) ?
+            "/ws" : edge.getPath();
+        return URI.create(edge.getScheme() + "://" + edge.getRawAuthority() + path + "?" + query);
+    }
+
+    /**
+     * A connection ended (or never opened): decide, as the browser client does, whether and where to reconnect.
+     */
+    private void closedConnection(final Connection connection, final int code, final String reason, final boolean opened)
+    {
+        if (connection.ended)
+        {
+            return;
+        }
+        connection.ended = true;
+        if (connection.webSocket == webSocket)
+        {
+            webSocket = null;
+        }
+        if (closed)
+        {
+            return;
+        }
+        if (1000 == code)
+        {
+            closed = true;
+            changeState(State.CLOSED, reason);
+            scheduler.shutdown();
+            return;
+        }
+        if (1008 == code)
+        {
+            if (null != ctx.token && null != reason && reason.startsWith("token expired"))
+            {
+                scheduler.execute(this::open); // a fresh token from the supplier, resuming from the cursor
+                return;
+            }
+            closed = true;
+            changeState(State.CLOSED, "refused: " + reason);
+            scheduler.shutdown();
+            return;
+        }
+        if (1001 == code)
+        {
+            edgeIndex = (edgeIndex + 1) % ctx.edges.size();
+            final Matcher hint = RETRY_HINT.matcher(null == reason ? "" : reason);
+            final long delayMs = hint.find() ? Long.parseLong(hint.group(1)) : backoffMs(1, false);
+            changeState(State.RECONNECTING, "edge going away: " + reason + "; next edge in " + delayMs + " ms");
+            scheduler.schedule(this::open, delayMs, TimeUnit.MILLISECONDS);
+            return;
+        }
+        if (opened || ctx.edges.size() > 1)
+        {
+            edgeIndex = (edgeIndex + 1) % ctx.edges.size(); // any edge can resume us
+        }
+        attempt++;
+        if (attempt > ctx.maxAttempts)
+        {
+            closed = true;
+            changeState(State.FAILED, "gave up after " + (attempt - 1) + " attempts: " + reason);
+            scheduler.shutdown();
+            return;
+        }
+        final long delayMs = backoffMs(attempt, 1011 == code || 1013 == code);
+        changeState(State.RECONNECTING, code + " " + reason + "; attempt " + attempt + " in " + delayMs + " ms");
+        scheduler.schedule(this::open, delayMs, TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * base * 2^(attempt-1), capped, longer after 1011/1013, minus up to the jitter fraction of itself at random.
+     */
+    long backoffMs(final int attempt, final boolean slow)
+    {
+        final long factor = slow ? ctx.slowDelayFactor : 1;
+        final long exponential = Math.min(ctx.maxDelayMs, ctx.baseDelayMs << Math.min(30, attempt - 1)) * factor;
+        return Math.round(exponential * (1 - ctx.jitter * ThreadLocalRandom.current().nextDouble()));
+    }
+
+    private void changeState(final State newState, final String detail)
+    {
+        state = newState;
+        listener.onStateChange(newState, detail);
+    }
+
+    private void sendSubscribe(final String topic)
+    {
+        final WebSocket current = webSocket;
+        if (null == current)
+        {
+            return; // the next connection's URL carries it
+        }
+        final SubscribeEncoder encoder = new SubscribeEncoder();
+        final UnsafeBuffer buffer = new UnsafeBuffer(new byte[256 + topic.length()]);
+        encoder.wrapAndApplyHeader(buffer, 0, new MessageHeaderEncoder())
+            .correlationId(nextCorrelationId++)
+            .fromSequence(SubscribeEncoder.fromSequenceNullValue())
+            .snapshot((short)(ctx.snapshot ? 1 : 0))
+            .topicName(topic);
+        current.sendBinary(ByteBuffer.wrap(buffer.byteArray(), 0,
+            MessageHeaderEncoder.ENCODED_LENGTH + encoder.encodedLength()), true);
+    }
+
+    private void sendUnsubscribe(final String topic)
+    {
+        final WebSocket current = webSocket;
+        if (null == current)
+        {
+            return;
+        }
+        final UnsubscribeEncoder encoder = new UnsubscribeEncoder();
+        final UnsafeBuffer buffer = new UnsafeBuffer(new byte[256 + topic.length()]);
+        encoder.wrapAndApplyHeader(buffer, 0, new MessageHeaderEncoder())
+            .correlationId(nextCorrelationId++)
+            .topicName(topic);
+        current.sendBinary(ByteBuffer.wrap(buffer.byteArray(), 0,
+            MessageHeaderEncoder.ENCODED_LENGTH + encoder.encodedLength()), true);
+    }
+
+    /**
+     * One WebSocket connection's callbacks; those of a connection already given up are ignored.
+     */
+    private final class Connection implements WebSocket.Listener
+    {
+        WebSocket webSocket;
+        boolean opened;
+        boolean ended;
+
+        public void onOpen(final WebSocket webSocket)
+        {
+            if (ended || closed)
+            {
+                webSocket.abort(); // opened after it was given up (open timeout) or after close()
+                return;
+            }
+            this.webSocket = webSocket;
+            this.opened = true;
+            PushSubscriber.this.webSocket = webSocket;
+            frameLength = 0;
+            scheduler.execute(() ->
+            {
+                attempt = 0;
+                changeState(State.OPEN, webSocket.toString());
+            });
+            webSocket.request(1);
+        }
+
+        public CompletionStage<?> onBinary(final WebSocket webSocket, final ByteBuffer data, final boolean last)
+        {
+            final int length = data.remaining();
+            frame.putBytes(frameLength, data, data.position(), length);
+            frameLength += length;
+            if (last)
+            {
+                if (!ended)
+                {
+                    decoder.onFrame(frame, frameLength);
+                }
+                frameLength = 0;
+            }
+            webSocket.request(1);
+            return null;
+        }
+
+        public CompletionStage<?> onClose(final WebSocket webSocket, final int statusCode, final String reason)
+        {
+            scheduler.execute(() -> closedConnection(this, statusCode, reason, opened));
+            return null;
+        }
+
+        public void onError(final WebSocket webSocket, final Throwable error)
+        {
+            scheduler.execute(() -> closedConnection(this, 0, String.valueOf(error), opened));
+        }
+    }
+}

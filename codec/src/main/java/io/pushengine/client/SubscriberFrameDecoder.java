@@ -1,0 +1,119 @@
+package io.pushengine.client;
+
+import io.pushengine.codec.sbe.BatchDecoder;
+import io.pushengine.codec.sbe.MessageHeaderDecoder;
+import io.pushengine.codec.sbe.PayloadType;
+import io.pushengine.codec.sbe.ResumedDecoder;
+import io.pushengine.codec.sbe.SnapshotEndDecoder;
+import io.pushengine.codec.sbe.SubscribedDecoder;
+import org.agrona.DirectBuffer;
+import org.agrona.collections.Int2ObjectHashMap;
+import org.agrona.concurrent.UnsafeBuffer;
+
+/**
+ * The decoding half of {@link PushSubscriber}: the edge's WebSocket frames, decoded with flyweights into calls of its
+ * {@link PushSubscriber.Listener}, each event's payload a view of the frame (nothing allocated per event; a topic's
+ * name once per topic). Keeps the cursor (the last global sequence delivered) and delivers nothing at or before it,
+ * so a stream resumed after a reconnect never repeats an event. One thread at a time; {@link #cursor()} from any.
+ */
+public final class SubscriberFrameDecoder
+{
+    private final Int2ObjectHashMap<String> topicNames = new Int2ObjectHashMap<>();
+    private final UnsafeBuffer payloadView = new UnsafeBuffer(0, 0);
+    private final MessageHeaderDecoder headerDecoder = new MessageHeaderDecoder();
+    private final BatchDecoder batchDecoder = new BatchDecoder();
+    private final SubscribedDecoder subscribedDecoder = new SubscribedDecoder();
+    private final ResumedDecoder resumedDecoder = new ResumedDecoder();
+    private final SnapshotEndDecoder snapshotEndDecoder = new SnapshotEndDecoder();
+    private final PushSubscriber.Listener listener;
+    private volatile long cursor;
+
+    public SubscriberFrameDecoder(final PushSubscriber.Listener listener)
+    {
+        this.listener = listener;
+    }
+
+    /**
+     * @return the last global sequence delivered (or the snapshot's position), 0 before any.
+     */
+    public long cursor()
+    {
+        return cursor;
+    }
+
+    /**
+     * Decode one whole WebSocket frame (a {@code Batch} of events or a control message) into listener calls.
+     */
+    public void onFrame(final DirectBuffer frame, final int length)
+    {
+        if (length < MessageHeaderDecoder.ENCODED_LENGTH)
+        {
+            return; // not one of ours
+        }
+        headerDecoder.wrap(frame, 0);
+        switch (headerDecoder.templateId())
+        {
+            case BatchDecoder.TEMPLATE_ID:
+                onBatch(frame);
+                break;
+
+            case SubscribedDecoder.TEMPLATE_ID:
+                subscribedDecoder.wrapAndApplyHeader(frame, 0, headerDecoder);
+                final int topic = subscribedDecoder.topic();
+                String name = topicNames.get(topic);
+                if (null == name)
+                {
+                    name = subscribedDecoder.topicName(); // once per topic
+                    topicNames.put(topic, name);
+                }
+                listener.onSubscribed(name, subscribedDecoder.topicSequence());
+                break;
+
+            case ResumedDecoder.TEMPLATE_ID:
+                resumedDecoder.wrapAndApplyHeader(frame, 0, headerDecoder);
+                if (0 == resumedDecoder.complete())
+                {
+                    listener.onReset(resumedDecoder.fromSequence(), resumedDecoder.oldestRetained());
+                    if (resumedDecoder.toSequence() > cursor)
+                    {
+                        cursor = resumedDecoder.toSequence();
+                    }
+                }
+                break;
+
+            case SnapshotEndDecoder.TEMPLATE_ID:
+                snapshotEndDecoder.wrapAndApplyHeader(frame, 0, headerDecoder);
+                final long asOf = snapshotEndDecoder.asOfSequence();
+                if (asOf > cursor)
+                {
+                    cursor = asOf; // the state is as of here: a reconnect resumes after it
+                }
+                listener.onSnapshot(asOf, snapshotEndDecoder.valueCount());
+                break;
+
+            default:
+                break; // heartbeats, acknowledgements, errors: nothing for the stream
+        }
+    }
+
+    private void onBatch(final DirectBuffer frame)
+    {
+        batchDecoder.wrapAndApplyHeader(frame, 0, headerDecoder);
+        for (final BatchDecoder.EventsDecoder event : batchDecoder.events())
+        {
+            final long globalSequence = event.globalSequence();
+            final int topic = event.topic();
+            final long topicSequence = event.topicSequence();
+            final long timestampNs = event.timestampNs();
+            final PayloadType payloadType = event.payloadType();
+            event.wrapPayload(payloadView); // a view of the frame: nothing copied
+            if (globalSequence <= cursor)
+            {
+                continue; // had it before the reconnect: nothing twice
+            }
+            listener.onEvent(globalSequence, topicNames.get(topic), topicSequence, timestampNs, payloadType,
+                payloadView, 0, payloadView.capacity());
+            cursor = globalSequence;
+        }
+    }
+}

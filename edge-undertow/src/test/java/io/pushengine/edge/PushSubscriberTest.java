@@ -1,0 +1,200 @@
+package io.pushengine.edge;
+
+import io.pushengine.client.PushSubscriber;
+import io.pushengine.codec.sbe.PayloadType;
+import org.agrona.DirectBuffer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.File;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static io.pushengine.edge.Await.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The Java subscriber for services over real sockets: two edges on one engine, events published throughout, one
+ * edge drained (1001 with a hint) and the other killed; the subscriber moves between them and its listener gets
+ * every event once, in order, with contiguous topic sequences.
+ */
+@Timeout(value = 90, unit = TimeUnit.SECONDS)
+class PushSubscriberTest
+{
+    private static final String TOPIC = "orders.sub";
+    private static final int EVENTS = 2_000;
+
+    @TempDir
+    File dir;
+
+    @Test
+    void everyEventOnceAndInOrderWhileOneEdgeDrainsAndTheOtherDies() throws Exception
+    {
+        try (EmbeddedPush push = new EmbeddedPush(new File(dir, "journal"), null, null, edgeContext()))
+        {
+            EdgeServer edgeB = push.launchPeerEdge(edgeContext());
+            final int portA = push.edge.port();
+            final List<long[]> received = new CopyOnWriteArrayList<>();
+            final List<String> states = new CopyOnWriteArrayList<>();
+            final AtomicInteger outOfOrder = new AtomicInteger();
+            final List<String> subscribed = new CopyOnWriteArrayList<>();
+            final PushSubscriber.Listener listener = new PushSubscriber.Listener()
+            {
+                public void onEvent(
+                    final long globalSequence,
+                    final String topic,
+                    final long topicSequence,
+                    final long timestampNs,
+                    final PayloadType payloadType,
+                    final DirectBuffer payload,
+                    final int offset,
+                    final int length)
+                {
+                    if (!received.isEmpty() && received.get(received.size() - 1)[0] >= globalSequence)
+                    {
+                        outOfOrder.incrementAndGet();
+                    }
+                    final String text = payload.getStringWithoutLengthUtf8(offset, length);
+                    received.add(new long[]{ globalSequence, topicSequence, Long.parseLong(text) });
+                }
+
+                public void onSubscribed(final String topic, final long topicSequence)
+                {
+                    subscribed.add(topic);
+                }
+
+                public void onStateChange(final PushSubscriber.State state, final String detail)
+                {
+                    states.add(state + ": " + detail);
+                }
+            };
+
+            push.engine.topic(TOPIC);
+            final AtomicBoolean publishing = new AtomicBoolean(true);
+            final Thread publisher = new Thread(() ->
+            {
+                for (int i = 1; i <= EVENTS && publishing.get(); i++)
+                {
+                    final long sequence = push.engine.publish(
+                        TOPIC, PayloadType.JSON, String.valueOf(i).getBytes(StandardCharsets.US_ASCII));
+                    if (sequence < 0)
+                    {
+                        throw new IllegalStateException("publish " + i + " failed: " + sequence);
+                    }
+                    java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MICROSECONDS.toNanos(500));
+                }
+            }, "publisher");
+
+            try (PushSubscriber subscriber = PushSubscriber.connect(new PushSubscriber.Context()
+                .edges(List.of(URI.create("ws://127.0.0.1:" + portA), URI.create("ws://127.0.0.1:" + edgeB.port())))
+                .topics(List.of(TOPIC))
+                .backoff(50, 500, 0.3), listener))
+            {
+                await(() -> subscribed.contains(TOPIC), () -> "not subscribed: " + states);
+                publisher.start();
+                await(() -> received.size() >= 300, () -> "received " + received.size());
+
+                push.edge.drain(); // 1001 with a retry-after-ms hint: the subscriber moves to edge B
+                push.restartEdge(edgeContext()); // A comes back (same port) for later
+                await(() -> received.size() >= 900, () -> "after the drain, received " + received.size());
+
+                edgeB.close(); // edge B dies: the subscriber goes back to A and resumes there
+                edgeB = null;
+                await(() -> received.size() >= EVENTS, () -> "after edge B died, received " + received.size() +
+                    " (" + gaps(received) + "), states " + states);
+                publisher.join();
+
+                assertEquals(0, outOfOrder.get(), "in order");
+                assertEquals(EVENTS, received.size(), "every event once");
+                for (int i = 0; i < EVENTS; i++)
+                {
+                    assertEquals(i + 1, received.get(i)[1], "topic sequence " + (i + 1));
+                    assertEquals(i + 1, received.get(i)[2], "payload " + (i + 1));
+                }
+                assertEquals(received.get(EVENTS - 1)[0], subscriber.cursor());
+                assertTrue(states.stream().filter(s -> s.startsWith("RECONNECTING")).count() >= 2,
+                    "moved twice: " + states);
+                assertTrue(states.stream().anyMatch(s -> s.contains("edge going away")), states.toString());
+            }
+            finally
+            {
+                publishing.set(false);
+                publisher.join(10_000);
+                if (null != edgeB)
+                {
+                    edgeB.close();
+                }
+            }
+        }
+    }
+
+    @Test
+    void anUnreachableEdgeIsRetriedWithBackoffThenTheSubscriberGivesUp() throws Exception
+    {
+        final List<String> states = new CopyOnWriteArrayList<>();
+        final PushSubscriber.Listener listener = new PushSubscriber.Listener()
+        {
+            public void onEvent(
+                final long globalSequence,
+                final String topic,
+                final long topicSequence,
+                final long timestampNs,
+                final PayloadType payloadType,
+                final DirectBuffer payload,
+                final int offset,
+                final int length)
+            {
+            }
+
+            public void onStateChange(final PushSubscriber.State state, final String detail)
+            {
+                states.add(state + ": " + detail);
+            }
+        };
+        final int unusedPort;
+        try (java.net.ServerSocket socket = new java.net.ServerSocket(0))
+        {
+            unusedPort = socket.getLocalPort();
+        }
+        try (PushSubscriber subscriber = PushSubscriber.connect(new PushSubscriber.Context()
+            .edges(List.of(URI.create("ws://127.0.0.1:" + unusedPort)))
+            .topics(List.of(TOPIC))
+            .backoff(20, 100, 0.3)
+            .maxAttempts(3), listener))
+        {
+            await(() -> PushSubscriber.State.FAILED == subscriber.state(), () -> "states " + states);
+            assertEquals(3, states.stream().filter(s -> s.startsWith("RECONNECTING") && s.contains("attempt")).count(),
+                "three attempts, then it gives up: " + states);
+        }
+    }
+
+    /**
+     * The topic sequences missing from what was received, for a failure message.
+     */
+    private static String gaps(final List<long[]> received)
+    {
+        final StringBuilder gaps = new StringBuilder();
+        long expected = 1;
+        for (final long[] event : received)
+        {
+            if (event[1] != expected)
+            {
+                gaps.append(expected).append("..").append(event[1] - 1).append(' ');
+            }
+            expected = event[1] + 1;
+        }
+        return gaps.append("last ").append(expected - 1).toString();
+    }
+
+    private static EdgeServer.Context edgeContext()
+    {
+        return new EdgeServer.Context().drainMs(200).drainReconnectJitterMs(100);
+    }
+}

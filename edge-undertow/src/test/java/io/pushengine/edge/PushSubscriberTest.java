@@ -136,6 +136,65 @@ class PushSubscriberTest
     }
 
     @Test
+    void recycledConnectionsMoveOnAndLoseNothing() throws Exception
+    {
+        try (EmbeddedPush push = new EmbeddedPush(new File(dir, "journal"), null, null, new EdgeServer.Context()
+            .maxConnectionAgeMs(500)
+            .drainReconnectJitterMs(50)))
+        {
+            final List<long[]> received = new CopyOnWriteArrayList<>();
+            final List<String> subscribed = new CopyOnWriteArrayList<>();
+            final PushSubscriber.Listener listener = new PushSubscriber.Listener()
+            {
+                public void onEvent(
+                    final long globalSequence,
+                    final String topic,
+                    final long topicSequence,
+                    final long timestampNs,
+                    final PayloadType payloadType,
+                    final DirectBuffer payload,
+                    final int offset,
+                    final int length)
+                {
+                    received.add(new long[]{ globalSequence, topicSequence });
+                }
+
+                public void onSubscribed(final String topic, final long topicSequence)
+                {
+                    subscribed.add(topic);
+                }
+            };
+            push.engine.topic(TOPIC);
+            try (PushSubscriber subscriber = PushSubscriber.connect(new PushSubscriber.Context()
+                .edges(List.of(URI.create("ws://127.0.0.1:" + push.edge.port())))
+                .topics(List.of(TOPIC))
+                .backoff(50, 500, 0.3), listener))
+            {
+                await(() -> subscribed.contains(TOPIC), () -> "not subscribed");
+                // on until the edge has recycled the subscriber's connection twice: the count, not the clock, ends it
+                int published = 0;
+                while (published < 100 || push.edge.counters().fanOut().recycleCloses().get() < 2)
+                {
+                    final long sequence = push.engine.publish(
+                        TOPIC, PayloadType.JSON, String.valueOf(++published).getBytes(StandardCharsets.US_ASCII));
+                    assertTrue(sequence > 0, "publish " + published + ": " + sequence);
+                    java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(5));
+                }
+                final int total = published;
+                await(() -> received.size() >= total, () -> "received " + received.size() + " of " + total + " (" +
+                    gaps(received) + ")");
+                assertEquals(total, received.size(), "every event once");
+                for (int i = 0; i < total; i++)
+                {
+                    assertEquals(i + 1, received.get(i)[1], "topic sequence " + (i + 1) + ", in order");
+                }
+                // recycled twice: a third connection, which confirms the subscription again (it may still be opening)
+                await(() -> subscribed.size() >= 3, () -> "subscribed " + subscribed.size() + " times");
+            }
+        }
+    }
+
+    @Test
     void anUnreachableEdgeIsRetriedWithBackoffThenTheSubscriberGivesUp() throws Exception
     {
         final List<String> states = new CopyOnWriteArrayList<>();

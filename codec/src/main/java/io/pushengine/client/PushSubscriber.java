@@ -50,8 +50,9 @@ import java.util.regex.Pattern;
  *   <li>A resume past what the edge still retains: {@link Listener#onReset} (resync from the source of truth); the
  *       stream goes on live.</li>
  * </ul>
- * Threading: the listener is called on the WebSocket's thread, one call at a time. {@link #subscribe},
- * {@link #unsubscribe} and {@link #close} may be called from any thread.
+ * Threading: {@code onEvent}, {@code onSubscribed}, {@code onSnapshot} and {@code onReset} are called on the
+ * WebSocket's thread, one at a time and in stream order; {@code onStateChange} on the subscriber's own thread (which
+ * also reconnects). {@link #subscribe}, {@link #unsubscribe} and {@link #close} may be called from any thread.
  */
 public final class PushSubscriber implements AutoCloseable
 {
@@ -274,7 +275,7 @@ public final class PushSubscriber implements AutoCloseable
      */
     public void subscribe(final String topic)
     {
-        scheduler.execute(() ->
+        submit(() ->
         {
             if (!topics.contains(topic))
             {
@@ -286,7 +287,7 @@ public final class PushSubscriber implements AutoCloseable
 
     public void unsubscribe(final String topic)
     {
-        scheduler.execute(() ->
+        submit(() ->
         {
             if (topics.remove(topic))
             {
@@ -309,6 +310,21 @@ public final class PushSubscriber implements AutoCloseable
         }
         scheduler.shutdown();
         changeState(State.CLOSED, "closed by the application");
+    }
+
+    /**
+     * Run on the subscriber's thread, unless it is closed (then there is nothing left to do).
+     */
+    private void submit(final Runnable task)
+    {
+        try
+        {
+            scheduler.execute(task);
+        }
+        catch (final java.util.concurrent.RejectedExecutionException ex)
+        {
+            // closed: a late callback of a connection being closed
+        }
     }
 
     // ---------------------------------------------------------------- connecting (scheduler thread)
@@ -335,7 +351,7 @@ public final class PushSubscriber implements AutoCloseable
             {
                 if (null != error)
                 {
-                    scheduler.execute(() -> closedConnection(connection, 0, String.valueOf(error.getMessage()), false));
+                    submit(() -> closedConnection(connection, 0, String.valueOf(error.getMessage()), false));
                 }
             });
     }
@@ -495,7 +511,7 @@ public final class PushSubscriber implements AutoCloseable
             this.opened = true;
             PushSubscriber.this.webSocket = webSocket;
             frameLength = 0;
-            scheduler.execute(() ->
+            submit(() ->
             {
                 attempt = 0;
                 changeState(State.OPEN, webSocket.toString());
@@ -522,13 +538,13 @@ public final class PushSubscriber implements AutoCloseable
 
         public CompletionStage<?> onClose(final WebSocket webSocket, final int statusCode, final String reason)
         {
-            scheduler.execute(() -> closedConnection(this, statusCode, reason, opened));
+            submit(() -> closedConnection(this, statusCode, reason, opened));
             return null;
         }
 
         public void onError(final WebSocket webSocket, final Throwable error)
         {
-            scheduler.execute(() -> closedConnection(this, 0, String.valueOf(error), opened));
+            submit(() -> closedConnection(this, 0, String.valueOf(error), opened));
         }
     }
 }

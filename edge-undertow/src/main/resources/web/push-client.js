@@ -632,7 +632,7 @@ export class PushClient extends EventTarget {
 
   /**
    * With a token function on a WebSocket: send a fresh token (Authenticate) a minute before the current one
-   * expires (or at half its remaining life if shorter), so the connection is never closed for expiry.
+   * expires (at half its remaining life if that is later), so the connection is never closed for expiry.
    */
   scheduleRefresh(connection) {
     clearTimeout(this.refreshTimer);
@@ -640,7 +640,9 @@ export class PushClient extends EventTarget {
     const expiresAt = tokenExpiryMs(this.currentToken);
     if (expiresAt === null) return;
     const remaining = expiresAt - Date.now();
-    const delayMs = Math.max(0, Math.min(remaining - 60000, remaining / 2));
+    // a minute before expiry, but never sooner than half the remaining life: with Math.min, a token with under a
+    // minute left was refreshed at once, and its short-lived successor again, in a loop
+    const delayMs = Math.max(0, Math.max(remaining - 60000, remaining / 2));
     this.refreshTimer = setTimeout(() => {
       if (connection !== this.connection || this.stopped) return;
       this.currentToken = this.options.token();

@@ -57,6 +57,8 @@ import java.util.regex.Pattern;
 public final class PushSubscriber implements AutoCloseable
 {
     private static final Pattern RETRY_HINT = Pattern.compile("retry-after-ms=(\\d+)");
+    private static final Pattern EXPIRY = Pattern.compile("\"exp\"\\s*:\\s*(\\d+)");
+    private static final long REFRESH_BEFORE_EXPIRY_MS = 60_000;
 
     /**
      * Where the subscriber stands.
@@ -163,7 +165,8 @@ public final class PushSubscriber implements AutoCloseable
         }
 
         /**
-         * A token (JWT) for each connection, asked for at every connect so it can be refreshed; null for none.
+         * A token (JWT) for each connection, asked for at every connect, and again a minute before the current one
+         * expires to refresh it in-band ({@code Authenticate}) without reconnecting; null for none.
          */
         public Context token(final Supplier<String> token)
         {
@@ -226,9 +229,11 @@ public final class PushSubscriber implements AutoCloseable
     private final ExpandableDirectByteBuffer frame = new ExpandableDirectByteBuffer(64 * 1024);
     private final SubscriberFrameDecoder decoder;
     private volatile WebSocket webSocket;
+    private String connectedToken;
     private volatile boolean closed;
     private volatile State state;
     private int frameLength;
+    private java.util.concurrent.ScheduledFuture<?> refresh;
     private int edgeIndex;
     private int attempt;
     private long nextCorrelationId = 1;
@@ -313,6 +318,75 @@ public final class PushSubscriber implements AutoCloseable
     }
 
     /**
+     * In-band refresh: with a token supplier, a fresh token goes to the edge ({@code Authenticate}) a minute before
+     * the current one expires (at half its remaining life if that is later), so the connection is never closed for
+     * expiry. Subscriber thread.
+     */
+    private void scheduleRefresh(final String token)
+    {
+        if (null != refresh)
+        {
+            refresh.cancel(false);
+            refresh = null;
+        }
+        final long expiresAtMs = expiresAtMs(token);
+        if (null == ctx.token || expiresAtMs <= 0 || closed)
+        {
+            return;
+        }
+        final long remainingMs = expiresAtMs - System.currentTimeMillis();
+        // a minute before expiry, but never sooner than half the remaining life (a short-lived token would otherwise
+        // be refreshed at once, again and again)
+        final long delayMs = Math.max(0, Math.max(remainingMs - REFRESH_BEFORE_EXPIRY_MS, remainingMs / 2));
+        refresh = scheduler.schedule(this::refreshToken, delayMs, TimeUnit.MILLISECONDS);
+    }
+
+    private void refreshToken()
+    {
+        final WebSocket current = webSocket;
+        if (null == current || closed)
+        {
+            return;
+        }
+        final String token = ctx.token.get();
+        final io.pushengine.codec.sbe.AuthenticateEncoder encoder = new io.pushengine.codec.sbe.AuthenticateEncoder();
+        final UnsafeBuffer buffer = new UnsafeBuffer(new byte[64 + token.length()]);
+        encoder.wrapAndApplyHeader(buffer, 0, new MessageHeaderEncoder())
+            .correlationId(nextCorrelationId++)
+            .token(token);
+        current.sendBinary(ByteBuffer.wrap(buffer.byteArray(), 0,
+            MessageHeaderEncoder.ENCODED_LENGTH + encoder.encodedLength()), true);
+        connectedToken = token;
+        scheduleRefresh(token);
+    }
+
+    /**
+     * The {@code exp} claim of a JWT, in epoch milliseconds; 0 if it has none or is not a JWT (then no refresh).
+     */
+    static long expiresAtMs(final String token)
+    {
+        if (null == token)
+        {
+            return 0;
+        }
+        final String[] parts = token.split("\\.");
+        if (parts.length < 2)
+        {
+            return 0;
+        }
+        try
+        {
+            final String claims = new String(java.util.Base64.getUrlDecoder().decode(parts[1]), StandardCharsets.UTF_8);
+            final Matcher exp = EXPIRY.matcher(claims);
+            return exp.find() ? Long.parseLong(exp.group(1)) * 1000 : 0;
+        }
+        catch (final IllegalArgumentException ex)
+        {
+            return 0;
+        }
+    }
+
+    /**
      * Run on the subscriber's thread, unless it is closed (then there is nothing left to do).
      */
     private void submit(final Runnable task)
@@ -344,6 +418,7 @@ public final class PushSubscriber implements AutoCloseable
         {
             builder.header("Authorization", "Bearer " + token);
         }
+        connectedToken = token;
         final Connection connection = new Connection();
         builder.buildAsync(uri, connection)
             .orTimeout(ctx.openTimeoutMs, TimeUnit.MILLISECONDS)
@@ -515,6 +590,7 @@ public final class PushSubscriber implements AutoCloseable
             {
                 attempt = 0;
                 changeState(State.OPEN, webSocket.toString());
+                scheduleRefresh(connectedToken);
             });
             webSocket.request(1);
         }

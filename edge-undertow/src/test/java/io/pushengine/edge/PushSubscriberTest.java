@@ -195,6 +195,60 @@ class PushSubscriberTest
     }
 
     @Test
+    void aTokenAboutToExpireIsRefreshedInBandAndTheConnectionStaysOpen() throws Exception
+    {
+        try (EmbeddedPush push = new EmbeddedPush(new File(dir, "journal"), null, null, new EdgeServer.Context()
+            .jwtSecret(Tokens.SECRET)))
+        {
+            final List<Long> received = new CopyOnWriteArrayList<>();
+            final List<String> states = new CopyOnWriteArrayList<>();
+            final AtomicInteger tokensGiven = new AtomicInteger();
+            final PushSubscriber.Listener listener = new PushSubscriber.Listener()
+            {
+                public void onEvent(
+                    final long globalSequence,
+                    final String topic,
+                    final long topicSequence,
+                    final long timestampNs,
+                    final PayloadType payloadType,
+                    final DirectBuffer payload,
+                    final int offset,
+                    final int length)
+                {
+                    received.add(topicSequence);
+                }
+
+                public void onStateChange(final PushSubscriber.State state, final String detail)
+                {
+                    states.add(state + ": " + detail);
+                }
+            };
+            push.engine.topic(TOPIC);
+            // the first token has about 2 s left on the edge's clock (30 s of leeway), the next an hour
+            final String expiring = Tokens.token("svc", -28_000, List.of("orders.*"), List.of());
+            final String fresh = Tokens.token("svc", 3_600_000, List.of("orders.*"), List.of());
+            try (PushSubscriber subscriber = PushSubscriber.connect(new PushSubscriber.Context()
+                .edges(List.of(URI.create("ws://127.0.0.1:" + push.edge.port())))
+                .topics(List.of(TOPIC))
+                .token(() -> 0 == tokensGiven.getAndIncrement() ? expiring : fresh)
+                .backoff(50, 500, 0.3), listener))
+            {
+                await(() -> tokensGiven.get() >= 2, () -> "not refreshed: " + states);
+                // published past the first token's expiry: the same connection carries on
+                for (int i = 1; i <= 40; i++)
+                {
+                    push.engine.publish(TOPIC, PayloadType.JSON, String.valueOf(i).getBytes(StandardCharsets.US_ASCII));
+                    Thread.sleep(100);
+                }
+                await(() -> received.size() >= 40, () -> "received " + received.size() + ", states " + states);
+                assertEquals(1, states.stream().filter(s -> s.startsWith("OPEN")).count(),
+                    "one connection, never closed for expiry: " + states);
+                assertEquals(0, push.edge.counters().tokenExpiryCloses().get());
+            }
+        }
+    }
+
+    @Test
     void anUnreachableEdgeIsRetriedWithBackoffThenTheSubscriberGivesUp() throws Exception
     {
         final List<String> states = new CopyOnWriteArrayList<>();

@@ -234,6 +234,7 @@ public final class PushSubscriber implements AutoCloseable
     private volatile State state;
     private int frameLength;
     private java.util.concurrent.ScheduledFuture<?> refresh;
+    private java.util.concurrent.CompletableFuture<?> sending = java.util.concurrent.CompletableFuture.completedFuture(null);
     private int edgeIndex;
     private int attempt;
     private long nextCorrelationId = 1;
@@ -354,10 +355,19 @@ public final class PushSubscriber implements AutoCloseable
         encoder.wrapAndApplyHeader(buffer, 0, new MessageHeaderEncoder())
             .correlationId(nextCorrelationId++)
             .token(token);
-        current.sendBinary(ByteBuffer.wrap(buffer.byteArray(), 0,
-            MessageHeaderEncoder.ENCODED_LENGTH + encoder.encodedLength()), true);
+        send(current, ByteBuffer.wrap(buffer.byteArray(), 0,
+            MessageHeaderEncoder.ENCODED_LENGTH + encoder.encodedLength()));
         connectedToken = token;
         scheduleRefresh(token);
+    }
+
+    /**
+     * Send a message after the previous one has gone (the JDK's WebSocket takes one send at a time). Subscriber
+     * thread.
+     */
+    private void send(final WebSocket current, final ByteBuffer message)
+    {
+        sending = sending.handle((ignore, error) -> null).thenCompose(ignore -> current.sendBinary(message, true));
     }
 
     /**
@@ -546,8 +556,8 @@ public final class PushSubscriber implements AutoCloseable
             .fromSequence(SubscribeEncoder.fromSequenceNullValue())
             .snapshot((short)(ctx.snapshot ? 1 : 0))
             .topicName(topic);
-        current.sendBinary(ByteBuffer.wrap(buffer.byteArray(), 0,
-            MessageHeaderEncoder.ENCODED_LENGTH + encoder.encodedLength()), true);
+        send(current, ByteBuffer.wrap(buffer.byteArray(), 0,
+            MessageHeaderEncoder.ENCODED_LENGTH + encoder.encodedLength()));
     }
 
     private void sendUnsubscribe(final String topic)
@@ -562,8 +572,8 @@ public final class PushSubscriber implements AutoCloseable
         encoder.wrapAndApplyHeader(buffer, 0, new MessageHeaderEncoder())
             .correlationId(nextCorrelationId++)
             .topicName(topic);
-        current.sendBinary(ByteBuffer.wrap(buffer.byteArray(), 0,
-            MessageHeaderEncoder.ENCODED_LENGTH + encoder.encodedLength()), true);
+        send(current, ByteBuffer.wrap(buffer.byteArray(), 0,
+            MessageHeaderEncoder.ENCODED_LENGTH + encoder.encodedLength()));
     }
 
     /**

@@ -249,6 +249,65 @@ class PushSubscriberTest
     }
 
     @Test
+    void subscribesAndUnsubscribesLive() throws Exception
+    {
+        try (EmbeddedPush push = new EmbeddedPush(new File(dir, "journal")))
+        {
+            final List<String> received = new CopyOnWriteArrayList<>();
+            final List<String> subscribed = new CopyOnWriteArrayList<>();
+            final PushSubscriber.Listener listener = new PushSubscriber.Listener()
+            {
+                public void onEvent(
+                    final long globalSequence,
+                    final String topic,
+                    final long topicSequence,
+                    final long timestampNs,
+                    final PayloadType payloadType,
+                    final DirectBuffer payload,
+                    final int offset,
+                    final int length)
+                {
+                    received.add(topic + "#" + topicSequence);
+                }
+
+                public void onSubscribed(final String topic, final long topicSequence)
+                {
+                    subscribed.add(topic);
+                }
+            };
+            push.engine.topic("live.a");
+            push.engine.topic("live.b");
+            push.engine.topic("live.c");
+            try (PushSubscriber subscriber = PushSubscriber.connect(new PushSubscriber.Context()
+                .edges(List.of(URI.create("ws://127.0.0.1:" + push.edge.port())))
+                .topics(List.of("live.a"))
+                .snapshot(false), listener))
+            {
+                await(() -> subscribed.contains("live.a"), () -> "not subscribed to live.a");
+                subscriber.subscribe("live.b");
+                await(() -> subscribed.contains("live.b"), () -> "not subscribed to live.b: " + subscribed);
+                publish(push, "live.a");
+                publish(push, "live.b");
+                await(() -> received.size() == 2, () -> "received " + received);
+                assertEquals(List.of("live.a#1", "live.b#1"), received);
+
+                subscriber.unsubscribe("live.b");
+                subscriber.subscribe("live.c"); // the edge takes a connection's messages in order: once live.c is
+                await(() -> subscribed.contains("live.c"), () -> "not subscribed to live.c"); // confirmed, so is the rest
+                publish(push, "live.b");
+                publish(push, "live.a");
+                await(() -> received.size() == 3, () -> "received " + received);
+                assertEquals(List.of("live.a#1", "live.b#1", "live.a#2"), received, "nothing of live.b any more");
+            }
+        }
+    }
+
+    private static void publish(final EmbeddedPush push, final String topic)
+    {
+        assertTrue(push.engine.publish(topic, PayloadType.JSON, "1".getBytes(StandardCharsets.US_ASCII)) > 0);
+    }
+
+    @Test
     void anUnreachableEdgeIsRetriedWithBackoffThenTheSubscriberGivesUp() throws Exception
     {
         final List<String> states = new CopyOnWriteArrayList<>();

@@ -41,40 +41,10 @@ class PushSubscriberTest
         {
             EdgeServer edgeB = push.launchPeerEdge(edgeContext());
             final int portA = push.edge.port();
-            final List<long[]> received = new CopyOnWriteArrayList<>();
-            final List<String> states = new CopyOnWriteArrayList<>();
-            final AtomicInteger outOfOrder = new AtomicInteger();
-            final List<String> subscribed = new CopyOnWriteArrayList<>();
-            final PushSubscriber.Listener listener = new PushSubscriber.Listener()
-            {
-                public void onEvent(
-                    final long globalSequence,
-                    final String topic,
-                    final long topicSequence,
-                    final long timestampNs,
-                    final PayloadType payloadType,
-                    final DirectBuffer payload,
-                    final int offset,
-                    final int length)
-                {
-                    if (!received.isEmpty() && received.get(received.size() - 1)[0] >= globalSequence)
-                    {
-                        outOfOrder.incrementAndGet();
-                    }
-                    final String text = payload.getStringWithoutLengthUtf8(offset, length);
-                    received.add(new long[]{ globalSequence, topicSequence, Long.parseLong(text) });
-                }
-
-                public void onSubscribed(final String topic, final long topicSequence)
-                {
-                    subscribed.add(topic);
-                }
-
-                public void onStateChange(final PushSubscriber.State state, final String detail)
-                {
-                    states.add(state + ": " + detail);
-                }
-            };
+            final RecordingListener listener = new RecordingListener();
+            final List<Event> received = listener.events;
+            final List<String> states = listener.states;
+            final List<String> subscribed = listener.subscribed;
 
             push.engine.topic(TOPIC);
             final AtomicBoolean publishing = new AtomicBoolean(true);
@@ -111,14 +81,14 @@ class PushSubscriberTest
                     " (" + gaps(received) + "), states " + states);
                 publisher.join();
 
-                assertEquals(0, outOfOrder.get(), "in order");
+                assertEquals(0, listener.outOfOrder.get(), "in order");
                 assertEquals(EVENTS, received.size(), "every event once");
                 for (int i = 0; i < EVENTS; i++)
                 {
-                    assertEquals(i + 1, received.get(i)[1], "topic sequence " + (i + 1));
-                    assertEquals(i + 1, received.get(i)[2], "payload " + (i + 1));
+                    assertEquals(i + 1, received.get(i).topicSequence(), "topic sequence " + (i + 1));
+                    assertEquals(String.valueOf(i + 1), received.get(i).payload(), "payload " + (i + 1));
                 }
-                assertEquals(received.get(EVENTS - 1)[0], subscriber.cursor());
+                assertEquals(received.get(EVENTS - 1).globalSequence(), subscriber.cursor());
                 assertTrue(states.stream().filter(s -> s.startsWith("RECONNECTING")).count() >= 2,
                     "moved twice: " + states);
                 assertTrue(states.stream().anyMatch(s -> s.contains("edge going away")), states.toString());
@@ -142,28 +112,9 @@ class PushSubscriberTest
             .maxConnectionAgeMs(500)
             .drainReconnectJitterMs(50)))
         {
-            final List<long[]> received = new CopyOnWriteArrayList<>();
-            final List<String> subscribed = new CopyOnWriteArrayList<>();
-            final PushSubscriber.Listener listener = new PushSubscriber.Listener()
-            {
-                public void onEvent(
-                    final long globalSequence,
-                    final String topic,
-                    final long topicSequence,
-                    final long timestampNs,
-                    final PayloadType payloadType,
-                    final DirectBuffer payload,
-                    final int offset,
-                    final int length)
-                {
-                    received.add(new long[]{ globalSequence, topicSequence });
-                }
-
-                public void onSubscribed(final String topic, final long topicSequence)
-                {
-                    subscribed.add(topic);
-                }
-            };
+            final RecordingListener listener = new RecordingListener();
+            final List<Event> received = listener.events;
+            final List<String> subscribed = listener.subscribed;
             push.engine.topic(TOPIC);
             try (PushSubscriber subscriber = PushSubscriber.connect(new PushSubscriber.Context()
                 .edges(List.of(URI.create("ws://127.0.0.1:" + push.edge.port())))
@@ -186,7 +137,7 @@ class PushSubscriberTest
                 assertEquals(total, received.size(), "every event once");
                 for (int i = 0; i < total; i++)
                 {
-                    assertEquals(i + 1, received.get(i)[1], "topic sequence " + (i + 1) + ", in order");
+                    assertEquals(i + 1, received.get(i).topicSequence(), "topic sequence " + (i + 1) + ", in order");
                 }
                 // recycled twice: a third connection, which confirms the subscription again (it may still be opening)
                 await(() -> subscribed.size() >= 3, () -> "subscribed " + subscribed.size() + " times");
@@ -200,29 +151,10 @@ class PushSubscriberTest
         try (EmbeddedPush push = new EmbeddedPush(new File(dir, "journal"), null, null, new EdgeServer.Context()
             .jwtSecret(Tokens.SECRET)))
         {
-            final List<Long> received = new CopyOnWriteArrayList<>();
-            final List<String> states = new CopyOnWriteArrayList<>();
             final AtomicInteger tokensGiven = new AtomicInteger();
-            final PushSubscriber.Listener listener = new PushSubscriber.Listener()
-            {
-                public void onEvent(
-                    final long globalSequence,
-                    final String topic,
-                    final long topicSequence,
-                    final long timestampNs,
-                    final PayloadType payloadType,
-                    final DirectBuffer payload,
-                    final int offset,
-                    final int length)
-                {
-                    received.add(topicSequence);
-                }
-
-                public void onStateChange(final PushSubscriber.State state, final String detail)
-                {
-                    states.add(state + ": " + detail);
-                }
-            };
+            final RecordingListener listener = new RecordingListener();
+            final List<Event> received = listener.events;
+            final List<String> states = listener.states;
             push.engine.topic(TOPIC);
             // the first token has about 2 s left on the edge's clock (30 s of leeway), the next an hour
             final String expiring = Tokens.token("svc", -28_000, List.of("orders.*"), List.of());
@@ -253,28 +185,9 @@ class PushSubscriberTest
     {
         try (EmbeddedPush push = new EmbeddedPush(new File(dir, "journal")))
         {
-            final List<String> received = new CopyOnWriteArrayList<>();
-            final List<String> subscribed = new CopyOnWriteArrayList<>();
-            final PushSubscriber.Listener listener = new PushSubscriber.Listener()
-            {
-                public void onEvent(
-                    final long globalSequence,
-                    final String topic,
-                    final long topicSequence,
-                    final long timestampNs,
-                    final PayloadType payloadType,
-                    final DirectBuffer payload,
-                    final int offset,
-                    final int length)
-                {
-                    received.add(topic + "#" + topicSequence);
-                }
-
-                public void onSubscribed(final String topic, final long topicSequence)
-                {
-                    subscribed.add(topic);
-                }
-            };
+            final RecordingListener listener = new RecordingListener();
+            final List<Event> received = listener.events;
+            final List<String> subscribed = listener.subscribed;
             push.engine.topic("live.a");
             push.engine.topic("live.b");
             push.engine.topic("live.c");
@@ -288,16 +201,18 @@ class PushSubscriberTest
                 await(() -> subscribed.contains("live.b"), () -> "not subscribed to live.b: " + subscribed);
                 publish(push, "live.a");
                 publish(push, "live.b");
-                await(() -> received.size() == 2, () -> "received " + received);
-                assertEquals(List.of("live.a#1", "live.b#1"), received);
+                await(() -> received.size() == 2, () -> "received " + listener.topicsAndSequences());
+                assertEquals(List.of("live.a#1", "live.b#1"), listener.topicsAndSequences());
 
                 subscriber.unsubscribe("live.b");
-                subscriber.subscribe("live.c"); // the edge takes a connection's messages in order: once live.c is
-                await(() -> subscribed.contains("live.c"), () -> "not subscribed to live.c"); // confirmed, so is the rest
+                // the edge takes a connection's messages in order: once live.c is confirmed, the Unsubscribe is done
+                subscriber.subscribe("live.c");
+                await(() -> subscribed.contains("live.c"), () -> "not subscribed to live.c");
                 publish(push, "live.b");
                 publish(push, "live.a");
-                await(() -> received.size() == 3, () -> "received " + received);
-                assertEquals(List.of("live.a#1", "live.b#1", "live.a#2"), received, "nothing of live.b any more");
+                await(() -> received.size() == 3, () -> "received " + listener.topicsAndSequences());
+                assertEquals(List.of("live.a#1", "live.b#1", "live.a#2"), listener.topicsAndSequences(),
+                    "nothing of live.b any more");
             }
         }
     }
@@ -310,26 +225,8 @@ class PushSubscriberTest
     @Test
     void anUnreachableEdgeIsRetriedWithBackoffThenTheSubscriberGivesUp() throws Exception
     {
-        final List<String> states = new CopyOnWriteArrayList<>();
-        final PushSubscriber.Listener listener = new PushSubscriber.Listener()
-        {
-            public void onEvent(
-                final long globalSequence,
-                final String topic,
-                final long topicSequence,
-                final long timestampNs,
-                final PayloadType payloadType,
-                final DirectBuffer payload,
-                final int offset,
-                final int length)
-            {
-            }
-
-            public void onStateChange(final PushSubscriber.State state, final String detail)
-            {
-                states.add(state + ": " + detail);
-            }
-        };
+        final RecordingListener listener = new RecordingListener();
+        final List<String> states = listener.states;
         final int unusedPort;
         try (java.net.ServerSocket socket = new java.net.ServerSocket(0))
         {
@@ -350,19 +247,71 @@ class PushSubscriberTest
     /**
      * The topic sequences missing from what was received, for a failure message.
      */
-    private static String gaps(final List<long[]> received)
+    private static String gaps(final List<Event> received)
     {
         final StringBuilder gaps = new StringBuilder();
         long expected = 1;
-        for (final long[] event : received)
+        for (final Event event : received)
         {
-            if (event[1] != expected)
+            if (event.topicSequence() != expected)
             {
-                gaps.append(expected).append("..").append(event[1] - 1).append(' ');
+                gaps.append(expected).append("..").append(event.topicSequence() - 1).append(' ');
             }
-            expected = event[1] + 1;
+            expected = event.topicSequence() + 1;
         }
         return gaps.append("last ").append(expected - 1).toString();
+    }
+
+    /**
+     * One event as the listener got it (the payload copied out of the view, for the assertions).
+     */
+    record Event(long globalSequence, String topic, long topicSequence, String payload)
+    {
+    }
+
+    /**
+     * Records what a subscriber tells its application: events (and any that came out of order), confirmed
+     * subscriptions, state changes.
+     */
+    private static final class RecordingListener implements PushSubscriber.Listener
+    {
+        final List<Event> events = new CopyOnWriteArrayList<>();
+        final List<String> subscribed = new CopyOnWriteArrayList<>();
+        final List<String> states = new CopyOnWriteArrayList<>();
+        final AtomicInteger outOfOrder = new AtomicInteger();
+
+        public void onEvent(
+            final long globalSequence,
+            final String topic,
+            final long topicSequence,
+            final long timestampNs,
+            final PayloadType payloadType,
+            final DirectBuffer payload,
+            final int offset,
+            final int length)
+        {
+            if (!events.isEmpty() && events.get(events.size() - 1).globalSequence() >= globalSequence)
+            {
+                outOfOrder.incrementAndGet();
+            }
+            events.add(new Event(
+                globalSequence, topic, topicSequence, payload.getStringWithoutLengthUtf8(offset, length)));
+        }
+
+        public void onSubscribed(final String topic, final long topicSequence)
+        {
+            subscribed.add(topic);
+        }
+
+        public void onStateChange(final PushSubscriber.State state, final String detail)
+        {
+            states.add(state + ": " + detail);
+        }
+
+        List<String> topicsAndSequences()
+        {
+            return events.stream().map(event -> event.topic() + "#" + event.topicSequence()).toList();
+        }
     }
 
     private static EdgeServer.Context edgeContext()

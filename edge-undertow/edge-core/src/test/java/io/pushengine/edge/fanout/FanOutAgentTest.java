@@ -15,7 +15,6 @@ import io.pushengine.edge.session.CloseCodes;
 import io.pushengine.edge.session.ConnectionOptions;
 import io.pushengine.edge.session.IoThreadFlusher;
 import io.pushengine.edge.session.RecordingSession;
-import io.pushengine.edge.session.SessionExecutor;
 import org.agrona.CloseHelper;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.agrona.concurrent.status.CountersManager;
@@ -57,18 +56,7 @@ class FanOutAgentTest
     private long nextSequence = 1;
     private final FanOutCounters counters = newCounters();
     private final UnsafeBuffer message = new UnsafeBuffer(new byte[512]);
-    private final IoThreadFlusher inlineIoThread = new IoThreadFlusher(new SessionExecutor()
-    {
-        public void execute(final Runnable task)
-        {
-            task.run();
-        }
-
-        public void executeAfter(final Runnable task, final long delay, final TimeUnit unit)
-        {
-            throw new UnsupportedOperationException();
-        }
-    }, 1024, 1024, null);
+    private final IoThreadFlusher inlineIoThread = RecordingSession.inlineIoThread();
 
     @BeforeEach
     void start()

@@ -5,7 +5,6 @@ import io.pushengine.edge.session.RecordingSession;
 import io.pushengine.edge.session.CloseCodes;
 import io.pushengine.edge.session.ConnectionOptions;
 import io.pushengine.edge.session.IoThreadFlusher;
-import io.pushengine.edge.session.SessionExecutor;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.agrona.concurrent.status.CountersManager;
 import org.junit.jupiter.api.Test;
@@ -31,18 +30,7 @@ class SessionHousekeepingTest
     private final FanOutCounters counters = newCounters();
     private final List<ClientSession> sessions = new ArrayList<>();
     private final List<ClientSession> forgotten = new ArrayList<>();
-    private final IoThreadFlusher inlineIoThread = new IoThreadFlusher(new SessionExecutor()
-    {
-        public void execute(final Runnable task)
-        {
-            task.run();
-        }
-
-        public void executeAfter(final Runnable task, final long delay, final TimeUnit unit)
-        {
-            throw new UnsupportedOperationException("no batching window here");
-        }
-    }, 1024, 1024, null);
+    private final IoThreadFlusher inlineIoThread = RecordingSession.inlineIoThread();
 
     private SessionHousekeeping housekeeping(final long maxConnectionAgeNs)
     {

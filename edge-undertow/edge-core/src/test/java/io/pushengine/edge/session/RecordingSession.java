@@ -7,6 +7,7 @@ import org.agrona.concurrent.status.AtomicCounter;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Test double of a transport: a session that records what the fan-out asks of it. Events either go through the
@@ -23,6 +24,26 @@ public final class RecordingSession extends ClientSession implements ControlledM
     public int closeCode;
     public String closeReason;
     private final boolean viaRing;
+
+    /**
+     * An IO thread that runs every task on the caller's thread at once: a test steps the fan-out and sees what its
+     * sessions were asked to do as it returns (no batching windows).
+     */
+    public static IoThreadFlusher inlineIoThread()
+    {
+        return new IoThreadFlusher(new SessionExecutor()
+        {
+            public void execute(final Runnable task)
+            {
+                task.run();
+            }
+
+            public void executeAfter(final Runnable task, final long delay, final TimeUnit unit)
+            {
+                throw new UnsupportedOperationException("no batching window in these tests");
+            }
+        }, 1024, 1024, null);
+    }
 
     public RecordingSession(
         final long sessionId,

@@ -10,7 +10,6 @@ import io.pushengine.edge.admission.Admission;
 import io.pushengine.edge.admission.AdmissionSettings;
 import io.pushengine.edge.admission.SlowRequestGuard;
 import io.pushengine.edge.backpressure.BackpressurePolicy;
-import io.pushengine.edge.backpressure.BackpressureRules;
 import io.pushengine.edge.fanout.FanOut;
 import io.pushengine.edge.fanout.FanOutAgent;
 import io.pushengine.edge.fanout.FanOutConfiguration;
@@ -79,8 +78,6 @@ public final class EdgeServer implements AutoCloseable
         private int port = EdgeConfiguration.port();
         private long batchWindowMs = EdgeConfiguration.batchWindowMs();
         private long maxBatchWindowMs = EdgeConfiguration.maxBatchWindowMs();
-        private String backpressurePolicy = FanOutConfiguration.backpressurePolicy();
-        private String backpressureRules = FanOutConfiguration.backpressureRules();
         private String clientPolicies = EdgeConfiguration.clientPolicies();
         private int throttleRate = EdgeConfiguration.throttleRate();
         private int maxThrottleRate = EdgeConfiguration.maxThrottleRate();
@@ -123,8 +120,6 @@ public final class EdgeServer implements AutoCloseable
                 throw new IllegalArgumentException(EdgeConfiguration.BATCH_WINDOW_MS_PROP_NAME + " must be in 0.." +
                     maxBatchWindowMs + ": " + batchWindowMs);
             }
-            fanOut.rules(BackpressureRules.parse(backpressureRules,
-                BackpressureRules.parsePolicy(backpressurePolicy, FanOutConfiguration.BACKPRESSURE_POLICY_PROP_NAME)));
             final EnumSet<BackpressurePolicy> allowed = EnumSet.noneOf(BackpressurePolicy.class);
             for (final String name : clientPolicies.split(","))
             {
@@ -406,7 +401,7 @@ public final class EdgeServer implements AutoCloseable
          */
         public Context backpressurePolicy(final String backpressurePolicy)
         {
-            this.backpressurePolicy = backpressurePolicy;
+            fanOut.backpressurePolicy(backpressurePolicy);
             return this;
         }
 
@@ -415,7 +410,7 @@ public final class EdgeServer implements AutoCloseable
          */
         public Context backpressureRules(final String backpressureRules)
         {
-            this.backpressureRules = backpressureRules;
+            fanOut.backpressureRules(backpressureRules);
             return this;
         }
 

@@ -79,6 +79,8 @@ public final class FanOut implements AutoCloseable
         private long reconnectJitterMs = FanOutConfiguration.drainReconnectJitterMs();
         private int recentWindowBytes = FanOutConfiguration.recentWindowBytes();
         private int recentWindowEvents = FanOutConfiguration.recentWindowEvents();
+        private String backpressurePolicy = FanOutConfiguration.backpressurePolicy();
+        private String backpressureRules = FanOutConfiguration.backpressureRules();
         private BackpressureRules rules;
         private PublishAckListener publishAckListener = PublishAckListener.NONE;
         private FanOutCounters counters;
@@ -110,8 +112,8 @@ public final class FanOut implements AutoCloseable
             }
             if (null == rules)
             {
-                rules = BackpressureRules.parse(FanOutConfiguration.backpressureRules(), BackpressureRules.parsePolicy(
-                    FanOutConfiguration.backpressurePolicy(), FanOutConfiguration.BACKPRESSURE_POLICY_PROP_NAME));
+                rules = BackpressureRules.parse(backpressureRules, BackpressureRules.parsePolicy(
+                    backpressurePolicy, FanOutConfiguration.BACKPRESSURE_POLICY_PROP_NAME));
             }
             if (maxConnectionAgeMs < 0)
             {
@@ -326,8 +328,28 @@ public final class FanOut implements AutoCloseable
         }
 
         /**
-         * Delivery policy per topic; by default parsed from {@value FanOutConfiguration#BACKPRESSURE_RULES_PROP_NAME}
-         * and {@value FanOutConfiguration#BACKPRESSURE_POLICY_PROP_NAME}.
+         * The policy for topics no rule matches: disconnect, conflate, drop or throttle:N. Default
+         * {@value FanOutConfiguration#BACKPRESSURE_POLICY_PROP_NAME}.
+         */
+        public Context backpressurePolicy(final String backpressurePolicy)
+        {
+            this.backpressurePolicy = backpressurePolicy;
+            return this;
+        }
+
+        /**
+         * Policies per topic pattern, first match wins, e.g. {@code px.*=conflate,orders.*=drop,news.*=throttle:5}.
+         * Default {@value FanOutConfiguration#BACKPRESSURE_RULES_PROP_NAME}.
+         */
+        public Context backpressureRules(final String backpressureRules)
+        {
+            this.backpressureRules = backpressureRules;
+            return this;
+        }
+
+        /**
+         * Delivery policy per topic, already parsed: instead of {@link #backpressurePolicy(String)} and
+         * {@link #backpressureRules(String)}, which {@link #conclude()} parses otherwise.
          */
         public Context rules(final BackpressureRules rules)
         {

@@ -22,6 +22,10 @@ class FanOutContextTest
         assertEquals("push.edge.ring.initial.capacity must be a power of two of at least 1024: 512", assertThrows(
             IllegalArgumentException.class, () -> new FanOut.Context().initialRingCapacity(512).conclude())
             .getMessage());
+        final String badPolicy = assertThrows(IllegalArgumentException.class,
+            () -> new FanOut.Context().backpressurePolicy("sometimes").conclude()).getMessage();
+        assertTrue(badPolicy.startsWith("policy must be one of ") &&
+            badPolicy.endsWith("'push.edge.backpressure.policy'"), badPolicy);
         assertEquals("push.edge.heartbeat.interval.ms must be > 0: 0", assertThrows(
             IllegalArgumentException.class, () -> new FanOut.Context().heartbeatIntervalMs(0).conclude()).getMessage());
     }

@@ -74,7 +74,9 @@ public final class PushSubscriber implements AutoCloseable
     public interface Listener
     {
         /**
-         * One event, in order. The payload is a view valid only during the call.
+         * One event, in order; within a snapshot (after {@link #onSubscribed}, before {@link #onSnapshot}) a topic's
+         * current value, whose sequence may be older than events already delivered. The payload is a view valid
+         * only during the call.
          */
         void onEvent(
             long globalSequence,

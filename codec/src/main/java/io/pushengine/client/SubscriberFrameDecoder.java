@@ -4,6 +4,7 @@ import io.pushengine.codec.sbe.BatchDecoder;
 import io.pushengine.codec.sbe.MessageHeaderDecoder;
 import io.pushengine.codec.sbe.PayloadType;
 import io.pushengine.codec.sbe.ResumedDecoder;
+import io.pushengine.codec.sbe.SnapshotBeginDecoder;
 import io.pushengine.codec.sbe.SnapshotEndDecoder;
 import io.pushengine.codec.sbe.SubscribedDecoder;
 import org.agrona.DirectBuffer;
@@ -14,7 +15,8 @@ import org.agrona.concurrent.UnsafeBuffer;
  * The decoding half of {@link PushSubscriber}: the edge's WebSocket frames, decoded with flyweights into calls of its
  * {@link PushSubscriber.Listener}, each event's payload a view of the frame (nothing allocated per event; a topic's
  * name once per topic). Keeps the cursor (the last global sequence delivered) and delivers nothing at or before it,
- * so a stream resumed after a reconnect never repeats an event. One thread at a time; {@link #cursor()} from any.
+ * so a stream resumed after a reconnect never repeats an event; a snapshot's values (between {@code SnapshotBegin}
+ * and {@code SnapshotEnd}) are the current state and are delivered whatever their sequences. One thread at a time; {@link #cursor()} from any.
  */
 public final class SubscriberFrameDecoder
 {
@@ -27,6 +29,7 @@ public final class SubscriberFrameDecoder
     private final SnapshotEndDecoder snapshotEndDecoder = new SnapshotEndDecoder();
     private final PushSubscriber.Listener listener;
     private volatile long cursor;
+    private boolean inSnapshot;
 
     public SubscriberFrameDecoder(final PushSubscriber.Listener listener)
     {
@@ -81,7 +84,12 @@ public final class SubscriberFrameDecoder
                 }
                 break;
 
+            case SnapshotBeginDecoder.TEMPLATE_ID:
+                inSnapshot = true; // the values that follow are the current state, whatever their sequences
+                break;
+
             case SnapshotEndDecoder.TEMPLATE_ID:
+                inSnapshot = false;
                 snapshotEndDecoder.wrapAndApplyHeader(frame, 0, headerDecoder);
                 final long asOf = snapshotEndDecoder.asOfSequence();
                 if (asOf > cursor)
@@ -107,6 +115,14 @@ public final class SubscriberFrameDecoder
             final long timestampNs = event.timestampNs();
             final PayloadType payloadType = event.payloadType();
             event.wrapPayload(payloadView); // a view of the frame: nothing copied
+            if (inSnapshot)
+            {
+                // a topic's current value: it may be older than the cursor (a topic subscribed later); the cursor
+                // moves to the snapshot's position at its end
+                listener.onEvent(globalSequence, topicNames.get(topic), topicSequence, timestampNs, payloadType,
+                    payloadView, 0, payloadView.capacity());
+                continue;
+            }
             if (globalSequence <= cursor)
             {
                 continue; // had it before the reconnect: nothing twice

@@ -217,6 +217,34 @@ class PushSubscriberTest
         }
     }
 
+    @Test
+    void aTopicSubscribedLaterStartsWithItsCurrentValueEvenIfOlderThanTheCursor() throws Exception
+    {
+        try (EmbeddedPush push = new EmbeddedPush(new File(dir, "journal")))
+        {
+            final RecordingListener listener = new RecordingListener();
+            push.engine.topic("snap.a");
+            publish(push, "snap.b"); // b's value, older than what the subscriber will have seen of a
+            try (PushSubscriber subscriber = PushSubscriber.connect(new PushSubscriber.Context()
+                .edges(List.of(URI.create("ws://127.0.0.1:" + push.edge.port())))
+                .topics(List.of("snap.a")), listener))
+            {
+                await(() -> listener.subscribed.contains("snap.a"), () -> "not subscribed to snap.a");
+                publish(push, "snap.a");
+                publish(push, "snap.a");
+                await(() -> listener.events.size() == 2, () -> "received " + listener.topicsAndSequences());
+
+                subscriber.subscribe("snap.b"); // with a snapshot (the default)
+                await(() -> listener.events.size() == 3, () -> "received " + listener.topicsAndSequences());
+                assertEquals(List.of("snap.a#1", "snap.a#2", "snap.b#1"), listener.topicsAndSequences(),
+                    "b's current value, though its sequence is below the cursor");
+                publish(push, "snap.b");
+                await(() -> listener.events.size() == 4, () -> "received " + listener.topicsAndSequences());
+                assertEquals("snap.b#2", listener.topicsAndSequences().get(3), "then live");
+            }
+        }
+    }
+
     private static void publish(final EmbeddedPush push, final String topic)
     {
         assertTrue(push.engine.publish(topic, PayloadType.JSON, "1".getBytes(StandardCharsets.US_ASCII)) > 0);

@@ -11,6 +11,7 @@ import io.pushengine.edge.fanout.FanOutCounters;
 import io.pushengine.edge.fanout.SessionCommand;
 import io.pushengine.edge.session.ClientSession;
 import io.pushengine.edge.session.ConnectionOptions;
+import io.pushengine.edge.session.DeliveryLatencies;
 import io.pushengine.edge.session.EncodedEvent;
 import io.pushengine.edge.session.OutboundRingDescriptor;
 import io.pushengine.edge.session.RecentEvents;
@@ -200,7 +201,8 @@ public class FanOutBenchmark
             null,
             null,
             1024 * 1024,
-            1024);
+            1024,
+            DeliveryLatencies.unregistered().newPublishToFanOut());
 
         agent.onTopicDeclared(1, "prices.EURUSD");
         final ConnectionOptions options = new ConnectionOptions(List.of(), 0, null, 0, ConnectionOptions.NO_RESUME, false);

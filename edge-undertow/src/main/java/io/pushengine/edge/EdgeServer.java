@@ -22,9 +22,12 @@ import io.pushengine.edge.http.ReadyHandler;
 import io.pushengine.edge.http.StreamParameters;
 import io.pushengine.edge.http.TopicsHandler;
 import io.pushengine.edge.poll.PollEndpoint;
+import io.pushengine.edge.poll.PollSession;
 import io.pushengine.edge.session.IoThreadFlushers;
 import io.pushengine.edge.sse.SseEndpoint;
+import io.pushengine.edge.sse.SseSession;
 import io.pushengine.edge.websocket.WebSocketEndpoint;
+import io.pushengine.edge.websocket.WebSocketSession;
 import io.undertow.UndertowOptions;
 import io.undertow.server.HttpHandler;
 import io.undertow.server.handlers.PathHandler;
@@ -43,6 +46,7 @@ import org.slf4j.LoggerFactory;
 import org.xnio.OptionMap;
 
 import java.util.EnumSet;
+import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
@@ -570,7 +574,12 @@ public final class EdgeServer implements AutoCloseable
                 .ingressPublication(ingressPublication)
                 .publishAckListener(publishHandler)
                 .counters(edgeCounters.fanOut(), edgeCounters.errors(), edgeCounters.ioThreadWakeUps())
+                .counterLabel(label) // for the latency histograms it allocates, beside the edge's own counters
                 .epochClock(epochClock));
+            for (final String transport : List.of(WebSocketSession.TRANSPORT, SseSession.TRANSPORT, PollSession.TRANSPORT))
+            {
+                fanOutComponent.latencies().preallocate(transport, ctx.ioThreads);
+            }
             final FanOutAgent agent = fanOutComponent.agent();
             final AtomicLong sessionIds = new AtomicLong();
             final IoThreadFlushers flushers = fanOutComponent.flushers();

@@ -42,4 +42,32 @@ final class Await
             }
         }
     }
+
+    /**
+     * Read {@code value} until {@code accepted} holds, every 50 ms, and return what was accepted; fail with
+     * {@code what} and the last value read after {@link #TIMEOUT_S} seconds.
+     */
+    static <T> T await(final Supplier<T> value, final java.util.function.Predicate<T> accepted, final String what)
+    {
+        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(TIMEOUT_S);
+        T last = value.get();
+        while (!accepted.test(last))
+        {
+            if (System.nanoTime() - deadline > 0)
+            {
+                fail(what + ": not within " + TIMEOUT_S + " s; last: " + last);
+            }
+            try
+            {
+                Thread.sleep(50);
+            }
+            catch (final InterruptedException ex)
+            {
+                Thread.currentThread().interrupt();
+                fail("interrupted");
+            }
+            last = value.get();
+        }
+        return last;
+    }
 }

@@ -143,7 +143,7 @@ class EdgeServerTest
         assertTrue(ready.body().contains("\"status\":\"READY\",\"streamPosition\":" + sequence), ready.body());
         final String metrics = get("/metrics").body();
         assertTrue(metrics.contains("# TYPE push_engine_events_sequenced_total counter"), metrics);
-        assertTrue(metrics.contains("push_engine_events_sequenced_total{source=\"engine\"} 1"), metrics);
+        assertTrue(metrics.contains("push_engine_events_sequenced_total{source=\"engine\"} 1.0"), metrics);
         assertTrue(metrics.contains("# TYPE push_edge_connections gauge"), metrics);
         assertTrue(metrics.contains("\nprocess_cpu_seconds_total "), metrics);
         assertTrue(metrics.contains("\nprocess_resident_memory_bytes "), metrics);
@@ -222,7 +222,7 @@ class EdgeServerTest
             {
                 if (line.startsWith(name + "{"))
                 {
-                    return Long.parseLong(line.substring(line.lastIndexOf(' ') + 1));
+                    return (long)Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
                 }
             }
             return -1;

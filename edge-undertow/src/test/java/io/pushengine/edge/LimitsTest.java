@@ -225,8 +225,9 @@ class LimitsTest
             assertTrue(push.edge.counters().silentCloses().get() >= 1, "the silent connection");
             final String metrics = http.send(HttpRequest.newBuilder(push.http("/metrics")).build(),
                 HttpResponse.BodyHandlers.ofString()).body();
-            assertTrue(metrics.contains("push_edge_request_timeouts_total{"), metrics);
-            assertTrue(metrics.contains("push_edge_silent_closes_total{"), metrics);
+            assertTrue(metrics.matches("(?s).*push_edge_disconnects_total\\{reason=\"request_timeout\",source=\"[^\"]+\"} 2\\.0\n.*"),
+                metrics);
+            assertTrue(metrics.contains("push_edge_disconnects_total{reason=\"silent\","), metrics);
 
             webSocket.close();
             stream.close();

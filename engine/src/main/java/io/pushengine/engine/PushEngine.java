@@ -15,6 +15,8 @@ import io.pushengine.codec.ProtocolDefaults;
 import io.pushengine.codec.StreamConfiguration;
 import io.pushengine.codec.TopicNames;
 import io.pushengine.codec.metrics.CounterType;
+import io.pushengine.codec.metrics.HistogramType;
+import io.pushengine.codec.metrics.LatencyHistogram;
 import io.pushengine.codec.sbe.PayloadType;
 import io.pushengine.engine.replay.ReplayService;
 import io.pushengine.engine.sequencer.AckTable;
@@ -341,7 +343,8 @@ public final class PushEngine implements AutoCloseable
                 counter(CounterType.ENGINE_PUBLISH_REJECTED),
                 counter(CounterType.ENGINE_AERON_BACK_PRESSURED),
                 counter(CounterType.ENGINE_EVENTS_WITHOUT_SUBSCRIBER),
-                counter(CounterType.ENGINE_INGRESS_REFUSED));
+                counter(CounterType.ENGINE_INGRESS_REFUSED),
+                LatencyHistogram.allocate(aeron::addCounter, HistogramType.ENGINE_PUBLISH_TO_JOURNAL, "engine", null));
 
             final Sequencer sequencer = new Sequencer(
                 eventJournal,

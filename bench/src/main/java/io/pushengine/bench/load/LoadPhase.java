@@ -270,7 +270,7 @@ final class LoadPhase
             liveMemoryPerConnection,
             (long)serverBefore.delta(serverAfter, "push_edge_conflated_total"),
             (long)serverBefore.delta(serverAfter, "push_edge_dropped_total"),
-            (long)serverBefore.delta(serverAfter, "push_edge_slow_consumer_disconnects_total"),
+            (long)serverBefore.delta(serverAfter, "push_edge_disconnects_total{reason=\"slow_consumer\"}"),
             transports);
     }
 

@@ -9,7 +9,9 @@ import java.util.HashMap;
 import java.util.Map;
 
 /**
- * The edge's {@code /metrics} at an instant: each metric summed over its labels (sources), by name.
+ * The edge's {@code /metrics} at an instant: each metric summed over its sources, by name
+ * ({@code push_edge_events_in_total}) and by name and its other labels
+ * ({@code push_edge_disconnects_total{reason="lag"}}).
  */
 final class ServerMetrics
 {
@@ -37,8 +39,25 @@ final class ServerMetrics
                 }
                 final int space = line.lastIndexOf(' ');
                 final int brace = line.indexOf('{');
-                final String name = line.substring(0, brace >= 0 && brace < space ? brace : space);
-                values.merge(name, Double.parseDouble(line.substring(space + 1)), Double::sum);
+                final boolean labelled = brace >= 0 && brace < space;
+                final String name = line.substring(0, labelled ? brace : space);
+                final double value = Double.parseDouble(line.substring(space + 1));
+                values.merge(name, value, Double::sum);
+                if (labelled)
+                {
+                    final StringBuilder own = new StringBuilder();
+                    for (final String label : line.substring(brace + 1, line.lastIndexOf('}')).split(","))
+                    {
+                        if (!label.startsWith("source="))
+                        {
+                            own.append(own.length() > 0 ? "," : "").append(label);
+                        }
+                    }
+                    if (own.length() > 0)
+                    {
+                        values.merge(name + "{" + own + "}", value, Double::sum);
+                    }
+                }
             }
             return new ServerMetrics(values);
         }

@@ -34,9 +34,9 @@ public enum CounterType
         "Publishes over the Aeron ingress refused: the session has no valid token, or it does not grant the topic"),
     EDGE_CONNECTIONS(1201, "push_edge_connections", true,
         "Open client connections, all transports"),
-    EDGE_WEBSOCKET_CONNECTIONS(1202, "push_edge_websocket_connections", true,
+    EDGE_WEBSOCKET_CONNECTIONS(1202, "push_edge_transport_connections", "transport", "websocket", true,
         "Open WebSocket connections"),
-    EDGE_SSE_CONNECTIONS(1203, "push_edge_sse_connections", true,
+    EDGE_SSE_CONNECTIONS(1203, "push_edge_transport_connections", "transport", "sse", true,
         "Open Server-Sent Events connections"),
     EDGE_CONNECTIONS_OPENED(1204, "push_edge_connections_opened_total", false,
         "Client connections accepted"),
@@ -50,7 +50,7 @@ public enum CounterType
         "WebSocket frames and SSE writes sent (a frame carries a batch of events)"),
     EDGE_BYTES_OUT(1209, "push_edge_bytes_out_total", false,
         "Bytes of frames handed to Undertow"),
-    EDGE_SLOW_CONSUMER_DISCONNECTS(1210, "push_edge_slow_consumer_disconnects_total", false,
+    EDGE_SLOW_CONSUMER_DISCONNECTS(1210, "push_edge_disconnects_total", "reason", "slow_consumer", false,
         "Connections closed because their ring filled (policy DISCONNECT, 1013)"),
     EDGE_PROTOCOL_ERRORS(1211, "push_edge_protocol_errors_total", false,
         "Malformed or unsupported client frames (connection closed 1002/1003)"),
@@ -66,7 +66,7 @@ public enum CounterType
         "Heartbeats asked of idle connections (sent unless a write was in flight)"),
     EDGE_PINGS_SENT(1217, "push_edge_websocket_pings_sent_total", false,
         "WebSocket pings sent"),
-    EDGE_PONG_TIMEOUTS(1218, "push_edge_websocket_pong_timeouts_total", false,
+    EDGE_PONG_TIMEOUTS(1218, "push_edge_disconnects_total", "reason", "pong_timeout", false,
         "WebSocket connections closed because no pong (or any frame) arrived in time"),
     EDGE_CONFLATED(1219, "push_edge_conflated_total", false,
         "Events held back for a lagging CONFLATE subscription (only the latest value of the topic is sent)"),
@@ -76,9 +76,9 @@ public enum CounterType
         "Gap notices sent to DROP subscriptions"),
     EDGE_THROTTLED(1222, "push_edge_throttled_total", false,
         "Events held back by a THROTTLE subscription's rate (only the latest value is sent when due)"),
-    EDGE_LAG_DISCONNECTS(1223, "push_edge_lag_disconnects_total", false,
+    EDGE_LAG_DISCONNECTS(1223, "push_edge_disconnects_total", "reason", "lag", false,
         "DISCONNECT connections closed (1013) for taking nothing for the lag bound with events waiting"),
-    EDGE_IDLE_CLOSES(1224, "push_edge_idle_closes_total", false,
+    EDGE_IDLE_CLOSES(1224, "push_edge_disconnects_total", "reason", "idle", false,
         "Connections closed for having no subscription for the idle timeout"),
     EDGE_SESSIONS(1225, "push_edge_fanout_sessions", true,
         "Connections registered with the fan-out (should equal push_edge_connections)"),
@@ -116,28 +116,28 @@ public enum CounterType
         "Global sequence of the last event the edge has taken from the engine's stream, in order"),
     EDGE_ENGINE_POSITION(1242, "push_edge_engine_position", true,
         "The engine's last global sequence as of its last catalog answer: the edge is caught up at or past it"),
-    EDGE_DRAIN_CLOSES(1243, "push_edge_drain_closes_total", false,
+    EDGE_DRAIN_CLOSES(1243, "push_edge_disconnects_total", "reason", "drain", false,
         "Connections closed with 1001 (or answered 503) because the edge was draining: they move to a peer"),
-    EDGE_AUTH_FAILURES(1244, "push_edge_auth_failures_total", false,
+    EDGE_AUTH_FAILURES(1244, "push_edge_refusals_total", "reason", "unauthenticated", false,
         "Requests and WebSocket Authenticate messages refused for a missing, invalid or expired token (401, 1008)"),
-    EDGE_FORBIDDEN(1245, "push_edge_forbidden_total", false,
+    EDGE_FORBIDDEN(1245, "push_edge_refusals_total", "reason", "forbidden", false,
         "Subscriptions and publishes refused because the token does not grant the topic (403, Error NOT_AUTHORIZED)"),
-    EDGE_ORIGIN_REJECTIONS(1246, "push_edge_origin_rejections_total", false,
+    EDGE_ORIGIN_REJECTIONS(1246, "push_edge_refusals_total", "reason", "origin", false,
         "Browser requests refused because their Origin is not allowed (403)"),
-    EDGE_LIMIT_REJECTIONS(1247, "push_edge_limit_rejections_total", false,
+    EDGE_LIMIT_REJECTIONS(1247, "push_edge_refusals_total", "reason", "limit", false,
         "Refusals and closes past a limit: connections per edge/address/subject, topics per connection, message rate"),
-    EDGE_TOKEN_EXPIRY_CLOSES(1248, "push_edge_token_expiry_closes_total", false,
+    EDGE_TOKEN_EXPIRY_CLOSES(1248, "push_edge_disconnects_total", "reason", "token_expired", false,
         "Connections closed with 1008 because their token expired without a refresh (or never authenticated)"),
-    EDGE_REQUEST_TIMEOUTS(1249, "push_edge_request_timeouts_total", false,
+    EDGE_REQUEST_TIMEOUTS(1249, "push_edge_disconnects_total", "reason", "request_timeout", false,
         "Connections cut off (408) because a request's headers did not all arrive within the handshake timeout " +
         "(slowloris)"),
     EDGE_IO_THREAD_WAKE_UPS(1251, "push_edge_io_thread_wake_ups_total", false,
         "Tasks the fan-out handed to IO threads: one per IO thread per duty cycle that gave its connections work " +
         "(compare with push_edge_frames_out_total)"),
-    EDGE_SILENT_CLOSES(1250, "push_edge_silent_closes_total", false,
+    EDGE_SILENT_CLOSES(1250, "push_edge_disconnects_total", "reason", "silent", false,
         "Connections closed because they sent nothing within the handshake timeout: new ones that never send a " +
         "request (or a browser's unused preconnect), and keep-alive ones idle after a request"),
-    EDGE_RECYCLE_CLOSES(1253, "push_edge_recycle_closes_total", false,
+    EDGE_RECYCLE_CLOSES(1253, "push_edge_disconnects_total", "reason", "recycle", false,
         "Connections closed with 1001 because they reached push.edge.max.connection.age.ms: they reconnect and resume"),
     EDGE_PUBLISH_REJECTED(1252, "push_edge_publish_rejected_total", false,
         "WebSocket Publish messages answered with an Error instead of Published (invalid topic or payload, not " +
@@ -155,13 +155,31 @@ public enum CounterType
 
     private final int typeId;
     private final String metricName;
+    private final String labelName;
+    private final String labelValue;
     private final boolean gauge;
     private final String help;
 
     CounterType(final int typeId, final String metricName, final boolean gauge, final String help)
     {
+        this(typeId, metricName, null, null, gauge, help);
+    }
+
+    /**
+     * A counter that is one series of a labelled family: e.g. {@code push_edge_disconnects_total{reason="lag"}}.
+     */
+    CounterType(
+        final int typeId,
+        final String metricName,
+        final String labelName,
+        final String labelValue,
+        final boolean gauge,
+        final String help)
+    {
         this.typeId = typeId;
         this.metricName = metricName;
+        this.labelName = labelName;
+        this.labelValue = labelValue;
         this.gauge = gauge;
         this.help = help;
     }
@@ -174,6 +192,49 @@ public enum CounterType
     public String metricName()
     {
         return metricName;
+    }
+
+    /**
+     * The label that tells this counter from the others of its family ({@code transport}, {@code reason}), or null
+     * when the family has one series per source.
+     */
+    public String labelName()
+    {
+        return labelName;
+    }
+
+    public String labelValue()
+    {
+        return labelValue;
+    }
+
+    /**
+     * The metric's name and its own label, as a query would select it: {@code push_edge_disconnects_total{reason="lag"}}.
+     */
+    public String selector()
+    {
+        return null == labelName ? metricName : metricName + "{" + labelName + "=\"" + labelValue + "\"}";
+    }
+
+    /**
+     * The help of this counter's family: for a labelled family, what its label splits; otherwise {@link #help()}.
+     */
+    public String familyHelp()
+    {
+        if (null == labelName)
+        {
+            return help;
+        }
+        return switch (metricName)
+        {
+            case "push_edge_transport_connections" -> "Open client connections by transport (polls: push_edge_polls_held)";
+            case "push_edge_disconnects_total" -> "Connections the edge closed, by reason (slow_consumer and lag: " +
+                "1013; pong_timeout, idle, silent, request_timeout: dead or unused; token_expired: 1008; drain and " +
+                "recycle: 1001, the client moves or reconnects and resumes)";
+            case "push_edge_refusals_total" -> "Requests, subscriptions and publishes refused, by reason " +
+                "(unauthenticated: 401/1008, forbidden: 403/NOT_AUTHORIZED, origin: 403, limit: a configured limit)";
+            default -> help;
+        };
     }
 
     public boolean isGauge()

@@ -3,6 +3,9 @@ package io.pushengine.app;
 import io.aeron.CncFileDescriptor;
 import io.aeron.CommonContext;
 import io.pushengine.codec.metrics.CounterType;
+import io.pushengine.codec.metrics.HistogramType;
+import io.pushengine.codec.metrics.LatencyBuckets;
+import io.pushengine.codec.metrics.LatencyHistogram;
 import org.agrona.IoUtil;
 import org.agrona.collections.Long2LongHashMap;
 import org.agrona.concurrent.UnsafeBuffer;
@@ -16,6 +19,8 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * {@code java -jar push-engine.jar stat [--aeron-dir DIR] [--filter TEXT] [--interval-ms MS] [--count N]}: like
@@ -136,10 +141,27 @@ public final class StatMain
             final double seconds = Math.max(1e-9, (nowNs - previousNs) / 1e9);
             previousNs = nowNs;
             final List<String> lines = new ArrayList<>();
+            final Map<String, long[]> histograms = new TreeMap<>();
+            final UnsafeBuffer key = new UnsafeBuffer(0, 0);
             counters.forEach((counterId, typeId, keyBuffer, label) ->
             {
+                final HistogramType histogramType = HistogramType.get(typeId);
+                if (null != histogramType)
+                {
+                    key.wrap(keyBuffer, 0, keyBuffer.capacity());
+                    final String series = LatencyHistogram.source(key) + '\t' + histogramType.metricName() +
+                        (null == histogramType.labelName() ? "" :
+                        "{" + histogramType.labelName() + "=\"" + LatencyHistogram.labelValue(key) + "\"}");
+                    final int index = LatencyHistogram.bucketIndex(key);
+                    if (index >= 0 && index <= LatencyHistogram.SUM_INDEX)
+                    {
+                        histograms.computeIfAbsent(series, s -> new long[LatencyHistogram.SUM_INDEX + 1])[index] +=
+                            counters.getCounterValue(counterId);
+                    }
+                    return;
+                }
                 final CounterType type = CounterType.get(typeId);
-                final String name = null != type ? type.metricName() : label;
+                final String name = null != type ? type.selector() : label;
                 final String source = null != type ? label : "aeron";
                 if (!filter.isEmpty() && !(name + ' ' + source).toLowerCase(Locale.ROOT).contains(filter))
                 {
@@ -150,6 +172,23 @@ public final class StatMain
                 final String rate = Long.MIN_VALUE == before ? "" : String.format(Locale.ROOT, "%.0f", (value - before) / seconds);
                 lines.add(String.format(Locale.ROOT, "  %-30s %-58s %16d %12s", abbreviate(source, 30),
                     abbreviate(name, 58), value, rate));
+            });
+            histograms.forEach((series, values) ->
+            {
+                final String source = series.substring(0, series.indexOf('\t'));
+                final String name = series.substring(series.indexOf('\t') + 1);
+                if (!filter.isEmpty() && !(name + ' ' + source).toLowerCase(Locale.ROOT).contains(filter))
+                {
+                    return;
+                }
+                long observations = 0;
+                for (int i = 0; i < LatencyBuckets.COUNT; i++)
+                {
+                    observations += values[i];
+                }
+                lines.add(String.format(Locale.ROOT, "  %-30s %-58s %16d %12s", abbreviate(source, 30),
+                    abbreviate(name, 58), observations, "p50<=" + bound(LatencyBuckets.quantileUpperBoundNs(values, 0.5)) +
+                    " p99<=" + bound(LatencyBuckets.quantileUpperBoundNs(values, 0.99))));
             });
             out.println("push stat " + dir + " (driver pid " + pid + ")  " + Instant.now() + "  round " + round);
             out.println(String.format(Locale.ROOT, "  %-30s %-58s %16s %12s", "source", "counter", "value", "per s"));
@@ -203,5 +242,17 @@ public final class StatMain
     private static String abbreviate(final String text, final int width)
     {
         return text.length() <= width ? text : text.substring(0, width - 1) + "~";
+    }
+
+    /**
+     * A bucket bound for a person: "-" (no observation), "+Inf", or milliseconds.
+     */
+    private static String bound(final long upperBoundNs)
+    {
+        if (upperBoundNs < 0)
+        {
+            return "-";
+        }
+        return Long.MAX_VALUE == upperBoundNs ? "+Inf" : String.format(Locale.ROOT, "%.3gms", upperBoundNs / 1e6);
     }
 }

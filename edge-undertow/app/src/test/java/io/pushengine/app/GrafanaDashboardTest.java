@@ -3,6 +3,7 @@ package io.pushengine.app;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.pushengine.codec.metrics.CounterType;
+import io.pushengine.codec.metrics.HistogramType;
 import org.junit.jupiter.api.Test;
 
 import java.io.File;
@@ -37,6 +38,13 @@ class GrafanaDashboardTest
         {
             known.add(type.metricName());
         }
+        for (final HistogramType type : HistogramType.values())
+        {
+            for (final String suffix : List.of("_bucket", "_sum", "_count"))
+            {
+                known.add(type.metricName() + suffix);
+            }
+        }
         final Set<String> unknown = new TreeSet<>();
         int queries = 0;
         for (final JsonNode panel : dashboard.get("panels"))
@@ -56,6 +64,20 @@ class GrafanaDashboardTest
             }
         }
         assertTrue(queries >= 12, "queries: " + queries);
+        final Set<String> selectors = new HashSet<>();
+        for (final CounterType type : CounterType.values())
+        {
+            selectors.add(type.selector());
+        }
+        final Matcher selector = Pattern.compile("(push_[a-z_]+\\{(?:reason|transport)=\\\"[a-z_]+\\\"})")
+            .matcher(dashboard.toString().replace("\\\"", "\""));
+        while (selector.find())
+        {
+            if (!selectors.contains(selector.group(1)))
+            {
+                unknown.add(selector.group(1));
+            }
+        }
         assertTrue(unknown.isEmpty(), "metrics no part of the engine serves: " + unknown);
     }
 }

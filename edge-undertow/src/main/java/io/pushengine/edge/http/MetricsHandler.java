@@ -1,58 +1,52 @@
 package io.pushengine.edge.http;
 
-import io.pushengine.codec.metrics.CounterType;
+import io.prometheus.metrics.expositionformats.ExpositionFormatWriter;
+import io.prometheus.metrics.expositionformats.OpenMetricsTextFormatWriter;
+import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
+import io.prometheus.metrics.instrumentation.jvm.JvmMetrics;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.pushengine.codec.metrics.PushMetricsCollector;
 import io.undertow.server.HttpHandler;
 import io.undertow.server.HttpServerExchange;
 import io.undertow.util.Headers;
 import org.agrona.concurrent.status.CountersReader;
 
-import java.util.ArrayList;
-import java.util.EnumMap;
-import java.util.List;
-import java.util.Map;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.ByteBuffer;
 
 /**
- * {@code GET /metrics}: every push engine counter in the Aeron CnC file this edge is attached to, in the Prometheus
- * text format. Counters are labelled with their source ({@code engine}, {@code edge:PORT}). Then this process's CPU
- * time and memory ({@link ProcessMetrics}): with the engine in another process, those are the edge's alone.
+ * {@code GET /metrics}: every push engine counter and latency histogram in the Aeron CnC file this edge is attached
+ * to ({@link PushMetricsCollector}: labelled {@code source="engine"}, {@code source="edge:PORT"}), then this
+ * process's CPU, memory, GC and threads (the Prometheus Java client's JVM metrics: with the engine in another
+ * process, those are the edge's alone). Prometheus text format, or OpenMetrics when the scraper asks for it.
+ * Exposition is the Prometheus Java client's; the snapshot is built per scrape (every few seconds), off the IO
+ * thread.
  */
 public final class MetricsHandler implements HttpHandler
 {
-    private final CountersReader countersReader;
-    private final ProcessMetrics processMetrics = new ProcessMetrics();
+    private final PrometheusRegistry registry = new PrometheusRegistry();
+    private final ExpositionFormatWriter prometheusText = PrometheusTextFormatWriter.create();
+    private final ExpositionFormatWriter openMetricsText = OpenMetricsTextFormatWriter.create();
 
     public MetricsHandler(final CountersReader countersReader)
     {
-        this.countersReader = countersReader;
+        registry.register(new PushMetricsCollector(countersReader));
+        JvmMetrics.builder().register(registry);
     }
 
-    public void handleRequest(final HttpServerExchange exchange)
+    public void handleRequest(final HttpServerExchange exchange) throws IOException
     {
-        final Map<CounterType, List<String>> samples = new EnumMap<>(CounterType.class);
-        countersReader.forEach((counterId, typeId, keyBuffer, label) ->
+        if (exchange.isInIoThread())
         {
-            final CounterType type = CounterType.get(typeId);
-            if (null != type)
-            {
-                samples.computeIfAbsent(type, t -> new ArrayList<>()).add(
-                    type.metricName() + "{source=\"" + label + "\"} " + countersReader.getCounterValue(counterId));
-            }
-        });
-
-        final StringBuilder out = new StringBuilder(4096);
-        for (final Map.Entry<CounterType, List<String>> entry : samples.entrySet())
-        {
-            final CounterType type = entry.getKey();
-            out.append("# HELP ").append(type.metricName()).append(' ').append(type.help()).append('\n');
-            out.append("# TYPE ").append(type.metricName()).append(' ')
-                .append(type.isGauge() ? "gauge" : "counter").append('\n');
-            for (final String sample : entry.getValue())
-            {
-                out.append(sample).append('\n');
-            }
+            exchange.dispatch(this);
+            return;
         }
-        processMetrics.appendTo(out);
-        exchange.getResponseHeaders().put(Headers.CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8");
-        exchange.getResponseSender().send(out.toString());
+        final String accept = exchange.getRequestHeaders().getFirst(Headers.ACCEPT);
+        final ExpositionFormatWriter writer = openMetricsText.accepts(accept) ? openMetricsText : prometheusText;
+        final ByteArrayOutputStream out = new ByteArrayOutputStream(16 * 1024);
+        writer.write(out, registry.scrape());
+        exchange.getResponseHeaders().put(Headers.CONTENT_TYPE, writer.getContentType());
+        exchange.getResponseSender().send(ByteBuffer.wrap(out.toByteArray()));
     }
 }

@@ -27,6 +27,11 @@ import java.util.Arrays;
  */
 public final class PollSession extends PollingSession implements ControlledMessageHandler
 {
+    /**
+     * The {@code transport} label of its sessions (logs, latency histograms).
+     */
+    public static final String TRANSPORT = "poll";
+
     private static final ThreadLocal<AnswerBuffers> ANSWER_BUFFERS = ThreadLocal.withInitial(AnswerBuffers::new);
 
     private final HttpServerExchange exchange;
@@ -37,6 +42,7 @@ public final class PollSession extends PollingSession implements ControlledMessa
     private XnioExecutor.Key expiry;
     private AnswerBuffers answerBuffers;
     private int eventCount;
+    private long answerTimestampNs;
     private boolean answered;
 
     PollSession(
@@ -49,7 +55,7 @@ public final class PollSession extends PollingSession implements ControlledMessa
         final EdgeCounters counters,
         final PollRingPool ringPool)
     {
-        super(sessionId, "poll", String.valueOf(exchange.getSourceAddress()), flusher,
+        super(sessionId, TRANSPORT, String.valueOf(exchange.getSourceAddress()), flusher,
             ringCapacity, ringBytes, options); // pooled rings, all of one size
         this.exchange = exchange;
         this.counters = counters;
@@ -100,11 +106,13 @@ public final class PollSession extends PollingSession implements ControlledMessa
         final OneToOneRingBuffer ring = takeAnswerRing();
         if (null != ring)
         {
+            answerTimestampNs = flusher.epochClock().nanoTime();
             for (int i = 0; i < 4 && ring.size() > 0; i++) // at most: to the end, padding, from the start
             {
                 ring.controlledRead(this);
             }
             ringPool.giveBack(ring);
+            writeLatency.flush();
         }
 
         final ExpandableArrayBuffer events = buffers.events;
@@ -140,8 +148,12 @@ public final class PollSession extends PollingSession implements ControlledMessa
             {
                 buffers.events.putByte(buffers.eventsLength++, (byte)',');
             }
-            buffers.events.putBytes(buffers.eventsLength, buffer, index, length);
-            buffers.eventsLength += length;
+            final int textLength = length - OutboundRingDescriptor.TEXT_EVENT_TEXT_OFFSET;
+            buffers.events.putBytes(
+                buffers.eventsLength, buffer, index + OutboundRingDescriptor.TEXT_EVENT_TEXT_OFFSET, textLength);
+            buffers.eventsLength += textLength;
+            writeLatency.record(
+                answerTimestampNs - buffer.getLong(index + OutboundRingDescriptor.TEXT_EVENT_TIMESTAMP_OFFSET));
         }
         else
         {

@@ -27,8 +27,13 @@ import java.nio.charset.StandardCharsets;
  * A Server-Sent Events connection over Undertow: an {@link SseTextSession} (the fan-out queues pre-rendered text
  * blocks, rendered once per event per edge) whose IO thread concatenates what is waiting into one write and starts the next only when the socket has taken it.
  */
-final class SseSession extends SseTextSession implements ControlledMessageHandler
+public final class SseSession extends SseTextSession implements ControlledMessageHandler
 {
+    /**
+     * The {@code transport} label of its sessions (logs, latency histograms).
+     */
+    public static final String TRANSPORT = "sse";
+
     private static final Logger LOG = LoggerFactory.getLogger(SseSession.class);
     private static final UnsafeBuffer NOTHING = new UnsafeBuffer(new byte[0]);
     /**
@@ -52,6 +57,7 @@ final class SseSession extends SseTextSession implements ControlledMessageHandle
     private PooledByteBuffer pending;
     private int writeLength;
     private int writeEvents;
+    private long drainTimestampNs;
     private long writes;
     private long eventsSent;
 
@@ -66,7 +72,7 @@ final class SseSession extends SseTextSession implements ControlledMessageHandle
         final ConnectionOptions options,
         final EdgeCounters counters)
     {
-        super(sessionId, "sse", String.valueOf(exchange.getSourceAddress()), flusher,
+        super(sessionId, TRANSPORT, String.valueOf(exchange.getSourceAddress()), flusher,
             initialRingCapacity, ringCapacity, ringBytes, options);
         this.exchange = exchange;
         this.sink = sink;
@@ -117,7 +123,9 @@ final class SseSession extends SseTextSession implements ControlledMessageHandle
         writeLength = 0;
         writeEvents = 0;
 
+        drainTimestampNs = flusher.epochClock().nanoTime();
         readAcrossWrap(ring, this);
+        writeLatency.flush();
         writeBuffer.wrap(NOTHING); // a view kept on a pooled buffer would keep it alive
 
         if (0 == writeLength)
@@ -133,15 +141,20 @@ final class SseSession extends SseTextSession implements ControlledMessageHandle
     public ControlledMessageHandler.Action onMessage(
         final int msgTypeId, final MutableDirectBuffer buffer, final int index, final int length)
     {
-        if (writeLength + length > writeBuffer.capacity())
+        final boolean event = OutboundRingDescriptor.EVENT_MSG_TYPE_ID == msgTypeId;
+        final int textOffset = event ? OutboundRingDescriptor.TEXT_EVENT_TEXT_OFFSET : 0;
+        final int textLength = length - textOffset;
+        if (writeLength + textLength > writeBuffer.capacity())
         {
             return Action.ABORT;
         }
-        writeBuffer.putBytes(writeLength, buffer, index, length);
-        writeLength += length;
-        if (OutboundRingDescriptor.EVENT_MSG_TYPE_ID == msgTypeId)
+        writeBuffer.putBytes(writeLength, buffer, index + textOffset, textLength);
+        writeLength += textLength;
+        if (event)
         {
             writeEvents++;
+            writeLatency.record(
+                drainTimestampNs - buffer.getLong(index + OutboundRingDescriptor.TEXT_EVENT_TIMESTAMP_OFFSET));
         }
         return Action.CONTINUE;
     }

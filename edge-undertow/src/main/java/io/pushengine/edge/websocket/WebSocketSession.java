@@ -40,10 +40,16 @@ import java.util.concurrent.TimeUnit;
  * through {@link WebSocketSocketWriter}; nothing more is built while the socket has not taken the last write, so
  * nothing queues beyond the ring and what one write holds.
  */
-final class WebSocketSession extends SbeSession implements ControlledMessageHandler
+public final class WebSocketSession extends SbeSession implements ControlledMessageHandler
 {
+    /**
+     * The {@code transport} label of its sessions (logs, latency histograms).
+     */
+    public static final String TRANSPORT = "websocket";
+
     private static final Logger LOG = LoggerFactory.getLogger(WebSocketSession.class);
     private static final int SEQUENCE_OFFSET = EventDecoder.globalSequenceEncodingOffset();
+    private static final int TIMESTAMP_OFFSET = EventDecoder.timestampNsEncodingOffset();
     private static final long CLOSE_GRACE_MS = 5_000;
     /**
      * A {@code Batch} frame carries events up to this many bytes (one larger event goes alone); a drain builds
@@ -103,7 +109,7 @@ final class WebSocketSession extends SbeSession implements ControlledMessageHand
         final EdgeCounters counters,
         final EpochNanoClock epochClock)
     {
-        super(sessionId, "websocket", String.valueOf(channel.getSourceAddress()), flusher,
+        super(sessionId, TRANSPORT, String.valueOf(channel.getSourceAddress()), flusher,
             initialRingCapacity, ringCapacity, ringBytes, options);
         this.channel = channel;
         this.writer = new WebSocketSocketWriter(channel, this::onSocketDrained, this::onSocketFailed);
@@ -127,6 +133,12 @@ final class WebSocketSession extends SbeSession implements ControlledMessageHand
             return;
         }
         onProgress();
+        writeFrames();
+        writeLatency.flush();
+    }
+
+    private void writeFrames()
+    {
         final UnsafeBuffer scratch = flusher.scratch();
         final ByteBuffer scratchBytes = flusher.scratchByteBuffer();
         final long sentTimestampNs = epochClock.nanoTime();
@@ -323,6 +335,7 @@ final class WebSocketSession extends SbeSession implements ControlledMessageHand
             }
         }
         eventsInFrame++;
+        writeLatency.record(frameTimestampNs - buffer.getLong(offset + TIMESTAMP_OFFSET, ByteOrder.LITTLE_ENDIAN));
         return true;
     }
 

@@ -7,6 +7,7 @@ import io.aeron.logbuffer.ControlledFragmentHandler;
 import io.aeron.logbuffer.Header;
 import io.pushengine.codec.FrameCheck;
 import io.pushengine.codec.TopicNames;
+import io.pushengine.codec.metrics.LatencyHistogram;
 import io.pushengine.codec.sbe.CatalogCompleteEncoder;
 import io.pushengine.codec.sbe.CatalogRequestDecoder;
 import io.pushengine.codec.sbe.EventDecoder;
@@ -55,7 +56,8 @@ public final class Sequencer implements Agent, ControlledMessageHandler, Control
         AtomicCounter publishRejected,
         AtomicCounter backPressured,
         AtomicCounter withoutSubscriber,
-        AtomicCounter ingressRefused)
+        AtomicCounter ingressRefused,
+        LatencyHistogram publishToJournal)
     {
     }
 
@@ -194,6 +196,7 @@ public final class Sequencer implements Agent, ControlledMessageHandler, Control
         }
         if (work > 0)
         {
+            counters.publishToJournal().flush();
             eventStreamWakeup.wake(); // edges in this process: events and acknowledgements are there to read
         }
         return work;
@@ -353,17 +356,19 @@ public final class Sequencer implements Agent, ControlledMessageHandler, Control
     {
         final long globalSequence = ++lastGlobalSequence;
         final long topicSequence = topicTable.nextTopicSequence(topic);
+        final long publishedNs = 0 != timestampNs ? timestampNs : clock.nanoTime();
 
         eventEncoder.wrapAndApplyHeader(eventBuffer, 0, headerEncoder)
             .globalSequence(globalSequence)
             .topic(topic)
             .topicSequence(topicSequence)
-            .timestampNs(0 != timestampNs ? timestampNs : clock.nanoTime())
+            .timestampNs(publishedNs)
             .payloadType(payloadType)
             .putPayload(payload, payloadOffset, payloadLength);
         final int length = MessageHeaderEncoder.ENCODED_LENGTH + eventEncoder.encodedLength();
 
         journal.append(eventBuffer, 0, length);
+        counters.publishToJournal().record(clock.nanoTime() - publishedNs);
         lastValues.put(topic, eventBuffer, 0, length);
         counters.eventsSequenced().incrementRelease();
         counters.lastSequence().setRelease(globalSequence);

@@ -12,6 +12,8 @@ import io.pushengine.codec.sbe.MessageHeaderDecoder;
 import io.pushengine.codec.sbe.PayloadType;
 import io.pushengine.journal.EventJournal;
 import io.pushengine.journal.TopicRegistryStore;
+import io.pushengine.codec.metrics.HistogramType;
+import io.pushengine.codec.metrics.LatencyHistogram;
 import org.agrona.CloseHelper;
 import org.agrona.concurrent.AgentInvoker;
 import org.agrona.concurrent.UnsafeBuffer;
@@ -62,7 +64,8 @@ class SequencerTest
     private final CountersManager countersManager = new CountersManager(
         new UnsafeBuffer(new byte[16 * 1024]), new UnsafeBuffer(new byte[4 * 1024]));
     private final Sequencer.Counters counters = new Sequencer.Counters(counter(), counter(), counter(), counter(),
-        counter(), counter(), counter());
+        counter(), counter(), counter(), LatencyHistogram.allocate(
+            countersManager::newCounter, HistogramType.ENGINE_PUBLISH_TO_JOURNAL, "sequencer", null));
     private final List<long[]> received = new ArrayList<>();
     private final FragmentHandler eventCollector = new FragmentHandler()
     {

@@ -14,6 +14,7 @@ import io.pushengine.codec.stream.IngressProxy;
 import io.pushengine.codec.stream.ReplayRequestProxy;
 import io.pushengine.edge.backpressure.BackpressureRules;
 import io.pushengine.edge.session.IoThreadFlusher;
+import io.pushengine.edge.session.DeliveryLatencies;
 import io.pushengine.edge.session.IoThreadFlushers;
 import io.pushengine.edge.session.SessionExecutor;
 import org.agrona.CloseHelper;
@@ -384,6 +385,10 @@ public final class FanOut implements AutoCloseable
             return this;
         }
 
+        /**
+         * The label ({@code source} in {@code /metrics}) of what the fan-out allocates: its counters, unless given,
+         * and always its latency histograms.
+         */
         public Context counterLabel(final String counterLabel)
         {
             this.counterLabel = counterLabel;
@@ -450,6 +455,7 @@ public final class FanOut implements AutoCloseable
     private final Aeron ownedAeron;
     private final Publication ownedIngressPublication;
     private final FanOutCounters ownedCounters;
+    private final DeliveryLatencies latencies;
     private final AtomicCounter ownedErrorCounter;
     private final AtomicCounter ownedWakeUps;
     private final Subscription eventSubscription;
@@ -470,6 +476,7 @@ public final class FanOut implements AutoCloseable
         FanOutCounters newCounters = null;
         AtomicCounter newErrors = null;
         AtomicCounter newWakeUps = null;
+        DeliveryLatencies newLatencies = null;
         AgentRunner newRunner = null;
         Subscription events = null;
         Subscription replays = null;
@@ -504,6 +511,7 @@ public final class FanOut implements AutoCloseable
                 wakeUps = newWakeUps;
             }
 
+            newLatencies = new DeliveryLatencies(aeron::addCounter, ctx.counterLabel);
             events = aeron.addSubscription(ctx.eventsChannel(), ctx.eventsStreamId());
             replays = aeron.addSubscription(ctx.eventsChannel(), ProtocolDefaults.REPLAY_STREAM_ID);
             replayRequests = aeron.addPublication(ctx.ingressChannel(), ProtocolDefaults.REPLAY_REQUEST_STREAM_ID);
@@ -527,8 +535,10 @@ public final class FanOut implements AutoCloseable
                 replays,
                 new ReplayRequestProxy(replayRequests),
                 ctx.recentWindowBytes,
-                ctx.recentWindowEvents);
-            flushers = new IoThreadFlushers(IO_THREAD_FLUSH_QUEUE_CAPACITY, ctx.ringCapacity, wakeUps);
+                ctx.recentWindowEvents,
+                newLatencies.newPublishToFanOut());
+            flushers = new IoThreadFlushers(
+                IO_THREAD_FLUSH_QUEUE_CAPACITY, ctx.ringCapacity, wakeUps, newLatencies, ctx.epochClock);
 
             final Agent duties = null == ctx.ingressToken ? agent : new CompositeAgent(
                 agent, new IngressAuthentication(new IngressProxy(ingress), ctx.ingressToken, ctx.nanoClock));
@@ -548,7 +558,8 @@ public final class FanOut implements AutoCloseable
         }
         catch (final RuntimeException ex)
         {
-            CloseHelper.quietCloseAll(newRunner, replayRequests, replays, events, newWakeUps, newErrors, newCounters,
+            CloseHelper.quietCloseAll(newRunner, replayRequests, replays, events, newLatencies, newWakeUps, newErrors,
+                newCounters,
                 newIngress, newAeron);
             throw ex;
         }
@@ -558,6 +569,7 @@ public final class FanOut implements AutoCloseable
         this.ownedAeron = newAeron;
         this.ownedIngressPublication = newIngress;
         this.ownedCounters = newCounters;
+        this.latencies = newLatencies;
         this.ownedErrorCounter = newErrors;
         this.ownedWakeUps = newWakeUps;
     }
@@ -604,6 +616,14 @@ public final class FanOut implements AutoCloseable
     /**
      * The flushers of every IO thread, for a transport that looks them up itself.
      */
+    /**
+     * The latency histograms of this fan-out and its transports' IO threads.
+     */
+    public DeliveryLatencies latencies()
+    {
+        return latencies;
+    }
+
     public IoThreadFlushers flushers()
     {
         return flushers;
@@ -638,6 +658,7 @@ public final class FanOut implements AutoCloseable
     public void close()
     {
         CloseHelper.quietCloseAll(runner, invoker);
-        CloseHelper.closeAll(replayRequestPublication, replaySubscription, eventSubscription, ownedWakeUps, ownedErrorCounter, ownedCounters, ownedIngressPublication, ownedAeron);
+        CloseHelper.closeAll(replayRequestPublication, replaySubscription, eventSubscription, latencies, ownedWakeUps,
+            ownedErrorCounter, ownedCounters, ownedIngressPublication, ownedAeron);
     }
 }

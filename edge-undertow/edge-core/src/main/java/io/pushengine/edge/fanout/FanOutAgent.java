@@ -20,6 +20,7 @@ import io.pushengine.edge.session.RecentEvents;
 import io.pushengine.edge.session.CloseCodes;
 import org.agrona.DirectBuffer;
 import org.agrona.concurrent.Agent;
+import io.pushengine.codec.metrics.LatencyHistogram;
 import org.agrona.concurrent.CachedNanoClock;
 import org.agrona.concurrent.EpochNanoClock;
 import org.agrona.concurrent.ManyToOneConcurrentArrayQueue;
@@ -123,6 +124,9 @@ public final class FanOutAgent implements Agent, EventStreamListener, ReplayStre
     private long catalogAnswers;
     private final StreamGapRecovery gapRecovery;
     private long nowNs;
+    private long dutyCycleEpochNs;
+    private final EpochNanoClock epochClock;
+    private final LatencyHistogram publishToFanOut;
     private Thread agentThread;
 
     public FanOutAgent(
@@ -138,8 +142,11 @@ public final class FanOutAgent implements Agent, EventStreamListener, ReplayStre
         final Subscription replaySubscription,
         final ReplayRequestProxy replayRequestProxy,
         final int recentEventsBytes,
-        final int recentEventsCount)
+        final int recentEventsCount,
+        final LatencyHistogram publishToFanOut)
     {
+        this.epochClock = epochClock;
+        this.publishToFanOut = publishToFanOut;
         this.replayAdapter = null == replaySubscription ? null : new ReplayStreamAdapter(replaySubscription, this);
         this.replayRequestProxy = replayRequestProxy;
         this.recentEvents = new RecentEvents(recentEventsBytes, recentEventsCount);
@@ -251,6 +258,7 @@ public final class FanOutAgent implements Agent, EventStreamListener, ReplayStre
     {
         nowNs = nanoClock.nanoTime();
         clock.update(nowNs);
+        dutyCycleEpochNs = epochClock.nanoTime();
         int work = processCommands();
         if (snapshots.isOpen())
         {
@@ -273,6 +281,7 @@ public final class FanOutAgent implements Agent, EventStreamListener, ReplayStre
         if (position != counters.streamPosition().getPlain())
         {
             counters.streamPosition().setRelease(position); // once per duty cycle, for readiness and /metrics
+            publishToFanOut.flush();
         }
         return work;
     }
@@ -341,6 +350,7 @@ public final class FanOutAgent implements Agent, EventStreamListener, ReplayStre
     public void onEvent(final EventDecoder event, final DirectBuffer buffer, final int offset, final int length)
     {
         counters.eventsIn().incrementRelease();
+        publishToFanOut.record(dutyCycleEpochNs - event.timestampNs());
         recentEvents.append(event.globalSequence(), buffer, offset, length);
         final TopicSubscribers topic = index.byNumber(event.topic());
         if (null == topic)

@@ -2,6 +2,7 @@ package io.pushengine.edge.session;
 
 import io.pushengine.edge.backpressure.DeliveryPolicy;
 import org.agrona.BufferUtil;
+import io.pushengine.codec.metrics.LatencyHistogram;
 import org.agrona.DirectBuffer;
 import org.agrona.concurrent.ControlledMessageHandler;
 import org.agrona.concurrent.UnsafeBuffer;
@@ -53,6 +54,11 @@ public abstract class ClientSession
     private final AtomicCounter ringBytes;
     private final SessionExecutor ioThread;
     protected final IoThreadFlusher flusher;
+    /**
+     * Publish-to-write latency of this transport on this connection's IO thread: record each event as it is
+     * written, flush after the write. IO thread.
+     */
+    protected final LatencyHistogram writeLatency;
     private final AtomicBoolean queuedForIoThread = new AtomicBoolean();
     private final AtomicBoolean flushScheduled = new AtomicBoolean();
     private final AtomicBoolean heartbeatScheduled = new AtomicBoolean();
@@ -119,6 +125,7 @@ public abstract class ClientSession
         this.remoteAddress = remoteAddress;
         this.flusher = flusher;
         this.ioThread = null == flusher ? null : flusher.ioThread();
+        this.writeLatency = null == flusher ? NoFlusher.WRITE_LATENCY : flusher.writeLatency(transport);
         this.initialRingCapacity = initialRingCapacity;
         this.ringCapacity = ringCapacity;
         final RingLink start = new RingLink(null);
@@ -489,6 +496,28 @@ public abstract class ClientSession
             return true;
         }
         return growRing() && this.ring.write(msgTypeId, src, offset, length);
+    }
+
+    /**
+     * An event in a text form, after its publish timestamp ({@link OutboundRingDescriptor#TEXT_EVENT_TEXT_OFFSET}):
+     * the IO thread times its delivery from it. Fan-out thread.
+     *
+     * @return false if there is no room even in a ring of the full capacity.
+     */
+    protected final boolean writeTextEvent(
+        final long timestampNs, final DirectBuffer src, final int offset, final int length)
+    {
+        final int index = claim(OutboundRingDescriptor.EVENT_MSG_TYPE_ID,
+            OutboundRingDescriptor.TEXT_EVENT_TEXT_OFFSET + length);
+        if (index <= 0)
+        {
+            return false;
+        }
+        final OneToOneRingBuffer ring = this.ring;
+        ring.buffer().putLong(index + OutboundRingDescriptor.TEXT_EVENT_TIMESTAMP_OFFSET, timestampNs);
+        ring.buffer().putBytes(index + OutboundRingDescriptor.TEXT_EVENT_TEXT_OFFSET, src, offset, length);
+        ring.commit(index);
+        return true;
     }
 
     /**
@@ -1024,5 +1053,14 @@ public abstract class ClientSession
         {
             this.ring = ring;
         }
+    }
+
+    /**
+     * For sessions built without an IO thread (benchmarks driving the fan-out alone): what they record is read by
+     * nobody.
+     */
+    private static final class NoFlusher
+    {
+        static final LatencyHistogram WRITE_LATENCY = DeliveryLatencies.unregistered().newPublishToWrite("none");
     }
 }

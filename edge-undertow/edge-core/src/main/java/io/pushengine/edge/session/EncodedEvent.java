@@ -28,6 +28,7 @@ public final class EncodedEvent
     private String topicName;
     private long globalSequence;
     private long topicSequence;
+    private long timestampNs;
     private int sseLength;
     private int jsonOffset;
     private int jsonLength;
@@ -39,6 +40,7 @@ public final class EncodedEvent
         this.topicName = topicName;
         this.globalSequence = event.globalSequence();
         this.topicSequence = event.topicSequence();
+        this.timestampNs = event.timestampNs();
         body.wrap(buffer, offset + MessageHeaderDecoder.ENCODED_LENGTH, length - MessageHeaderDecoder.ENCODED_LENGTH);
         sseLength = 0;
         return this;
@@ -52,6 +54,14 @@ public final class EncodedEvent
     public long topicSequence()
     {
         return topicSequence;
+    }
+
+    /**
+     * When it was published (epoch ns): the publisher's stamp, or the sequencer's.
+     */
+    public long timestampNs()
+    {
+        return timestampNs;
     }
 
     public String topicName()

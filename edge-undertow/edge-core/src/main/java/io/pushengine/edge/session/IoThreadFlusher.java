@@ -1,10 +1,14 @@
 package io.pushengine.edge.session;
 
+import io.pushengine.codec.metrics.LatencyHistogram;
+import org.agrona.concurrent.EpochNanoClock;
 import org.agrona.concurrent.OneToOneConcurrentArrayQueue;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.agrona.concurrent.status.AtomicCounter;
 
 import java.nio.ByteBuffer;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -44,6 +48,9 @@ public final class IoThreadFlusher implements Runnable
     private final AtomicCounter wakeUps;
     private final ByteBuffer scratchByteBuffer;
     private final UnsafeBuffer scratch;
+    private final DeliveryLatencies latencies;
+    private final EpochNanoClock epochClock;
+    private final Map<String, LatencyHistogram> writeLatencies = new ConcurrentHashMap<>();
 
     /**
      * @param ioThread      the IO thread whose connections this flushes.
@@ -51,10 +58,19 @@ public final class IoThreadFlusher implements Runnable
      * @param scratchCapacity bytes of the frame-building buffer: at least {@link #MIN_SCRATCH_CAPACITY}, and room
      *                        for the largest message a connection's ring can hold with its frame headers.
      * @param wakeUps       counts tasks handed to the IO thread, or null.
+     * @param latencies     where this IO thread's publish-to-write histograms are allocated.
+     * @param epochClock    wall-clock time, as events are stamped.
      */
     public IoThreadFlusher(
-        final SessionExecutor ioThread, final int queueCapacity, final int scratchCapacity, final AtomicCounter wakeUps)
+        final SessionExecutor ioThread,
+        final int queueCapacity,
+        final int scratchCapacity,
+        final AtomicCounter wakeUps,
+        final DeliveryLatencies latencies,
+        final EpochNanoClock epochClock)
     {
+        this.latencies = latencies;
+        this.epochClock = epochClock;
         this.scratchByteBuffer = ByteBuffer.allocateDirect(Math.max(MIN_SCRATCH_CAPACITY, scratchCapacity));
         this.scratch = new UnsafeBuffer(scratchByteBuffer);
         this.ioThread = ioThread;
@@ -115,6 +131,23 @@ public final class IoThreadFlusher implements Runnable
                 return;
             }
         }
+    }
+
+    /**
+     * This IO thread's publish-to-write histogram for a transport's connections: they record each delivery they
+     * write and flush after each write. IO thread.
+     */
+    public LatencyHistogram writeLatency(final String transport)
+    {
+        return writeLatencies.computeIfAbsent(transport, latencies::newPublishToWrite);
+    }
+
+    /**
+     * Wall-clock time as events are stamped, for {@link #writeLatency}.
+     */
+    public EpochNanoClock epochClock()
+    {
+        return epochClock;
     }
 
     /**

@@ -1,5 +1,6 @@
 package io.pushengine.edge.session;
 
+import org.agrona.concurrent.EpochNanoClock;
 import org.agrona.concurrent.status.AtomicCounter;
 
 import java.util.concurrent.ConcurrentHashMap;
@@ -15,14 +16,25 @@ public final class IoThreadFlushers
     private final int queueCapacity;
     private final int scratchCapacity;
     private final AtomicCounter wakeUps;
+    private final DeliveryLatencies latencies;
+    private final EpochNanoClock epochClock;
 
     /**
      * @param queueCapacity connections one IO thread can have waiting for its next pass.
      * @param ringCapacity  the largest ring a connection has: its largest message must fit one IO thread's scratch.
      * @param wakeUps       counts tasks handed to IO threads, or null.
+     * @param latencies     where IO threads allocate their publish-to-write histograms.
+     * @param epochClock    wall-clock time, as events are stamped.
      */
-    public IoThreadFlushers(final int queueCapacity, final int ringCapacity, final AtomicCounter wakeUps)
+    public IoThreadFlushers(
+        final int queueCapacity,
+        final int ringCapacity,
+        final AtomicCounter wakeUps,
+        final DeliveryLatencies latencies,
+        final EpochNanoClock epochClock)
     {
+        this.latencies = latencies;
+        this.epochClock = epochClock;
         this.queueCapacity = queueCapacity;
         this.scratchCapacity = ringCapacity / 8 + 1024; // OneToOneRingBuffer's largest message, with headroom
         this.wakeUps = wakeUps;
@@ -33,6 +45,7 @@ public final class IoThreadFlushers
      */
     public IoThreadFlusher forThread(final SessionExecutor ioThread)
     {
-        return byThread.computeIfAbsent(ioThread, thread -> new IoThreadFlusher(thread, queueCapacity, scratchCapacity, wakeUps));
+        return byThread.computeIfAbsent(ioThread, thread -> new IoThreadFlusher(
+            thread, queueCapacity, scratchCapacity, wakeUps, latencies, epochClock));
     }
 }

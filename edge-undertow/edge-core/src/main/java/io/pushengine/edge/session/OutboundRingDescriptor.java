@@ -4,7 +4,12 @@ package io.pushengine.edge.session;
  * Message types in a connection's outbound ring (Agrona {@code OneToOneRingBuffer}: the fan-out agent writes, the
  * connection's IO thread reads).
  * <pre>
- *  EVENT    WebSocket: an SBE Event body (one Batch entry). SSE: a rendered "id/event/data" block.
+ *  EVENT    WebSocket: an SBE Event body (one Batch entry), its publish timestamp inside. Text transports: the
+ *           event's publish timestamp, then its text (SSE: a rendered "id/event/data" block; poll: its JSON):
+ *    0               8
+ *    +---------------+------------------------------+
+ *    | timestampNs   | text                         |
+ *    +---------------+------------------------------+
  *  CONTROL  WebSocket: a whole SBE message sent as its own frame (Subscribed, Heartbeat, Error).
  *           SSE: text written as is (comment heartbeats).
  *  SHARED_LOG_FROM   from here on, read the events of these topics from the edge's shared log, starting at a
@@ -26,6 +31,8 @@ public final class OutboundRingDescriptor
     public static final int SHARED_LOG_FROM_MSG_TYPE_ID = 3;
     public static final int SHARED_LOG_UNTIL_MSG_TYPE_ID = 4;
 
+    public static final int TEXT_EVENT_TIMESTAMP_OFFSET = 0;
+    public static final int TEXT_EVENT_TEXT_OFFSET = 8;
     public static final int FROM_SEQUENCE_OFFSET = 0;
     public static final int TOPIC_COUNT_OFFSET = 8;
     public static final int TOPICS_OFFSET = 12;

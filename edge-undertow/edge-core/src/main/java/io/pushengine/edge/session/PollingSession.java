@@ -124,8 +124,7 @@ public abstract class PollingSession extends ClientSession
 
     public boolean offerEvent(final EncodedEvent event)
     {
-        return write(
-            OutboundRingDescriptor.EVENT_MSG_TYPE_ID, event.jsonBuffer(), event.jsonOffset(), event.jsonLength());
+        return writeTextEvent(event.timestampNs(), event.jsonBuffer(), event.jsonOffset(), event.jsonLength());
     }
 
     public boolean offerSubscribed(

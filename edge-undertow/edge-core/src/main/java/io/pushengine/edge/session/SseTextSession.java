@@ -30,7 +30,7 @@ public abstract class SseTextSession extends ClientSession
 
     public boolean offerEvent(final EncodedEvent event)
     {
-        return write(OutboundRingDescriptor.EVENT_MSG_TYPE_ID, event.sseBuffer(), 0, event.sseLength());
+        return writeTextEvent(event.timestampNs(), event.sseBuffer(), 0, event.sseLength());
     }
 
     public boolean offerSubscribed(

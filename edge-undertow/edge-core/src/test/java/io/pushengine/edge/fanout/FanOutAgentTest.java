@@ -13,6 +13,7 @@ import io.pushengine.edge.backpressure.BackpressureRules;
 import io.pushengine.edge.backpressure.DeliveryPolicy;
 import io.pushengine.edge.session.CloseCodes;
 import io.pushengine.edge.session.ConnectionOptions;
+import io.pushengine.edge.session.DeliveryLatencies;
 import io.pushengine.edge.session.IoThreadFlusher;
 import io.pushengine.edge.session.RecordingSession;
 import org.agrona.CloseHelper;
@@ -155,7 +156,8 @@ class FanOutAgentTest
             null,
             null,
             1024 * 1024,
-            1024);
+            1024,
+            DeliveryLatencies.unregistered().newPublishToFanOut());
         declare();
         step(() -> agent.declaredTopics().size() == 1);
         final ConnectionOptions options =

@@ -42,7 +42,7 @@ public final class RecordingSession extends ClientSession implements ControlledM
             {
                 throw new UnsupportedOperationException("no batching window in these tests");
             }
-        }, 1024, 1024, null);
+        }, 1024, 1024, null, DeliveryLatencies.unregistered(), new org.agrona.concurrent.OffsetEpochNanoClock());
     }
 
     public RecordingSession(

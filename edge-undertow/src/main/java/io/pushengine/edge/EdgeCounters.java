@@ -42,31 +42,31 @@ public final class EdgeCounters implements AutoCloseable
 
     EdgeCounters(final Aeron aeron, final String label)
     {
-        connections = aeron.addCounter(CounterType.EDGE_CONNECTIONS.typeId(), label);
-        webSocketConnections = aeron.addCounter(CounterType.EDGE_WEBSOCKET_CONNECTIONS.typeId(), label);
-        sseConnections = aeron.addCounter(CounterType.EDGE_SSE_CONNECTIONS.typeId(), label);
-        connectionsOpened = aeron.addCounter(CounterType.EDGE_CONNECTIONS_OPENED.typeId(), label);
-        connectionsClosed = aeron.addCounter(CounterType.EDGE_CONNECTIONS_CLOSED.typeId(), label);
-        framesOut = aeron.addCounter(CounterType.EDGE_FRAMES_OUT.typeId(), label);
-        bytesOut = aeron.addCounter(CounterType.EDGE_BYTES_OUT.typeId(), label);
-        protocolErrors = aeron.addCounter(CounterType.EDGE_PROTOCOL_ERRORS.typeId(), label);
-        httpRejected = aeron.addCounter(CounterType.EDGE_HTTP_REJECTED.typeId(), label);
-        publishRequests = aeron.addCounter(CounterType.EDGE_PUBLISH_REQUESTS.typeId(), label);
-        errors = aeron.addCounter(CounterType.EDGE_ERRORS.typeId(), label);
-        pingsSent = aeron.addCounter(CounterType.EDGE_PINGS_SENT.typeId(), label);
-        ioThreadWakeUps = aeron.addCounter(CounterType.EDGE_IO_THREAD_WAKE_UPS.typeId(), label);
-        publishRejected = aeron.addCounter(CounterType.EDGE_PUBLISH_REJECTED.typeId(), label);
-        pongTimeouts = aeron.addCounter(CounterType.EDGE_PONG_TIMEOUTS.typeId(), label);
-        polls = aeron.addCounter(CounterType.EDGE_POLLS.typeId(), label);
-        pollsHeld = aeron.addCounter(CounterType.EDGE_POLLS_HELD.typeId(), label);
-        pollsEmpty = aeron.addCounter(CounterType.EDGE_POLLS_EMPTY.typeId(), label);
-        authFailures = aeron.addCounter(CounterType.EDGE_AUTH_FAILURES.typeId(), label);
-        forbidden = aeron.addCounter(CounterType.EDGE_FORBIDDEN.typeId(), label);
-        originRejections = aeron.addCounter(CounterType.EDGE_ORIGIN_REJECTIONS.typeId(), label);
-        limitRejections = aeron.addCounter(CounterType.EDGE_LIMIT_REJECTIONS.typeId(), label);
-        tokenExpiryCloses = aeron.addCounter(CounterType.EDGE_TOKEN_EXPIRY_CLOSES.typeId(), label);
-        requestTimeouts = aeron.addCounter(CounterType.EDGE_REQUEST_TIMEOUTS.typeId(), label);
-        silentCloses = aeron.addCounter(CounterType.EDGE_SILENT_CLOSES.typeId(), label);
+        connections = CounterType.EDGE_CONNECTIONS.allocate(aeron::addCounter, label);
+        webSocketConnections = CounterType.EDGE_WEBSOCKET_CONNECTIONS.allocate(aeron::addCounter, label);
+        sseConnections = CounterType.EDGE_SSE_CONNECTIONS.allocate(aeron::addCounter, label);
+        connectionsOpened = CounterType.EDGE_CONNECTIONS_OPENED.allocate(aeron::addCounter, label);
+        connectionsClosed = CounterType.EDGE_CONNECTIONS_CLOSED.allocate(aeron::addCounter, label);
+        framesOut = CounterType.EDGE_FRAMES_OUT.allocate(aeron::addCounter, label);
+        bytesOut = CounterType.EDGE_BYTES_OUT.allocate(aeron::addCounter, label);
+        protocolErrors = CounterType.EDGE_PROTOCOL_ERRORS.allocate(aeron::addCounter, label);
+        httpRejected = CounterType.EDGE_HTTP_REJECTED.allocate(aeron::addCounter, label);
+        publishRequests = CounterType.EDGE_PUBLISH_REQUESTS.allocate(aeron::addCounter, label);
+        errors = CounterType.EDGE_ERRORS.allocate(aeron::addCounter, label);
+        pingsSent = CounterType.EDGE_PINGS_SENT.allocate(aeron::addCounter, label);
+        ioThreadWakeUps = CounterType.EDGE_IO_THREAD_WAKE_UPS.allocate(aeron::addCounter, label);
+        publishRejected = CounterType.EDGE_PUBLISH_REJECTED.allocate(aeron::addCounter, label);
+        pongTimeouts = CounterType.EDGE_PONG_TIMEOUTS.allocate(aeron::addCounter, label);
+        polls = CounterType.EDGE_POLLS.allocate(aeron::addCounter, label);
+        pollsHeld = CounterType.EDGE_POLLS_HELD.allocate(aeron::addCounter, label);
+        pollsEmpty = CounterType.EDGE_POLLS_EMPTY.allocate(aeron::addCounter, label);
+        authFailures = CounterType.EDGE_AUTH_FAILURES.allocate(aeron::addCounter, label);
+        forbidden = CounterType.EDGE_FORBIDDEN.allocate(aeron::addCounter, label);
+        originRejections = CounterType.EDGE_ORIGIN_REJECTIONS.allocate(aeron::addCounter, label);
+        limitRejections = CounterType.EDGE_LIMIT_REJECTIONS.allocate(aeron::addCounter, label);
+        tokenExpiryCloses = CounterType.EDGE_TOKEN_EXPIRY_CLOSES.allocate(aeron::addCounter, label);
+        requestTimeouts = CounterType.EDGE_REQUEST_TIMEOUTS.allocate(aeron::addCounter, label);
+        silentCloses = CounterType.EDGE_SILENT_CLOSES.allocate(aeron::addCounter, label);
         fanOut = FanOutCounters.allocate(aeron, label);
     }
 

@@ -90,7 +90,7 @@ final class EmbeddedPush implements AutoCloseable
         final org.agrona.concurrent.status.CountersReader counters = engine.aeron().countersReader();
         counters.forEach((counterId, typeId, keyBuffer, label) ->
         {
-            if (typeId == type.typeId() && label.startsWith("engine"))
+            if (typeId == type.typeId() && "engine".equals(io.pushengine.codec.metrics.CounterType.source(keyBuffer, label)))
             {
                 value[0] = counters.getCounterValue(counterId);
             }

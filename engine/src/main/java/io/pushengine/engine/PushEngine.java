@@ -634,7 +634,7 @@ public final class PushEngine implements AutoCloseable
 
     private AtomicCounter counter(final CounterType type)
     {
-        return aeron.addCounter(type.typeId(), "engine");
+        return type.allocate(aeron::addCounter, "engine");
     }
 
     private void ensureOpen()

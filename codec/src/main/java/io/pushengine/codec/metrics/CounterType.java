@@ -1,6 +1,12 @@
 package io.pushengine.codec.metrics;
 
+import org.agrona.DirectBuffer;
 import org.agrona.collections.Int2ObjectHashMap;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.agrona.concurrent.status.AtomicCounter;
+import org.agrona.concurrent.status.CountersReader;
+
+import java.nio.charset.StandardCharsets;
 
 /**
  * Every counter the engine and edges keep. Counters live in the Aeron CnC file ({@code Aeron#addCounter}), so any
@@ -245,6 +251,39 @@ public enum CounterType
     public String help()
     {
         return help;
+    }
+
+    /**
+     * A counter of this type for {@code source} ({@code engine}, {@code edge:HOST:PORT:PID}): its key holds the
+     * source (ASCII, length first), its label is the Prometheus series it is, so AeronStat and {@code stat} show
+     * e.g. {@code push_edge_disconnects_total{reason="lag",source="edge:127.0.0.1:8080:4242"}}.
+     *
+     * @param allocator {@code aeron::addCounter}, or a counters manager's {@code newCounter}.
+     */
+    public AtomicCounter allocate(final CounterAllocator allocator, final String source)
+    {
+        final UnsafeBuffer key = new UnsafeBuffer(new byte[CountersReader.MAX_KEY_LENGTH]);
+        final int keyLength = key.putStringAscii(0, source.length() <= CountersReader.MAX_KEY_LENGTH - Integer.BYTES ?
+            source : source.substring(0, CountersReader.MAX_KEY_LENGTH - Integer.BYTES));
+        final String text = metricName + "{" + (null == labelName ? "" : labelName + "=\"" + labelValue + "\",") +
+            "source=\"" + source + "\"}";
+        final UnsafeBuffer label = new UnsafeBuffer(text.getBytes(StandardCharsets.US_ASCII));
+        return allocator.allocate(typeId, key, 0, keyLength, label, 0,
+            Math.min(label.capacity(), CountersReader.MAX_LABEL_LENGTH));
+    }
+
+    /**
+     * The source of a counter of ours: from its key ({@link #allocate}), else its whole label (counters allocated
+     * by label only, as tests and benchmarks do).
+     */
+    public static String source(final DirectBuffer keyBuffer, final String label)
+    {
+        final int length = keyBuffer.capacity() >= Integer.BYTES ? keyBuffer.getInt(0) : 0;
+        if (length <= 0 || length > keyBuffer.capacity() - Integer.BYTES)
+        {
+            return label;
+        }
+        return keyBuffer.getStringAscii(0);
     }
 
     /**

@@ -43,8 +43,9 @@ public final class PushMetricsCollector implements MultiCollector
             final CounterType type = CounterType.get(typeId);
             if (null != type)
             {
+                final String source = CounterType.source(keyBuffer, label);
                 final Labels labels = null == type.labelName() ?
-                    Labels.of("source", label) : Labels.of("source", label, type.labelName(), type.labelValue());
+                    Labels.of("source", source) : Labels.of("source", source, type.labelName(), type.labelValue());
                 families.putIfAbsent(type.metricName(), type);
                 counterValues.computeIfAbsent(type.metricName(), name -> new TreeMap<>())
                     .merge(labels, (double)countersReader.getCounterValue(counterId), Double::sum);
@@ -55,9 +56,9 @@ public final class PushMetricsCollector implements MultiCollector
             {
                 key.wrap(keyBuffer, 0, keyBuffer.capacity());
                 final String labelValue = LatencyHistogram.labelValue(key);
-                final String source = LatencyHistogram.source(key);
-                final Labels labels = null == histogramType.labelName() ?
-                    Labels.of("source", source) : Labels.of("source", source, histogramType.labelName(), labelValue);
+                final String histogramSource = LatencyHistogram.source(key);
+                final Labels labels = null == histogramType.labelName() ? Labels.of("source", histogramSource) :
+                    Labels.of("source", histogramSource, histogramType.labelName(), labelValue);
                 final int index = LatencyHistogram.bucketIndex(key);
                 if (index >= 0 && index <= LatencyHistogram.SUM_INDEX)
                 {

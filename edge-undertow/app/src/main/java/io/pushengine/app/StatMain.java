@@ -162,7 +162,7 @@ public final class StatMain
                 }
                 final CounterType type = CounterType.get(typeId);
                 final String name = null != type ? type.selector() : label;
-                final String source = null != type ? label : "aeron";
+                final String source = null != type ? CounterType.source(keyBuffer, label) : "aeron";
                 if (!filter.isEmpty() && !(name + ' ' + source).toLowerCase(Locale.ROOT).contains(filter))
                 {
                     return;

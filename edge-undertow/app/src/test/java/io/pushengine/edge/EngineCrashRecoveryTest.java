@@ -215,7 +215,8 @@ class EngineCrashRecoveryTest
             "push.events.channel", eventsChannel,
             "push.ingress.channel", ingressChannel,
             "push.aeron.dir", engineAeronDir.getAbsolutePath(),
-            "push.aeron.term.buffer.length", "1048576"), EngineMain.READY_LINE);
+            "push.aeron.term.buffer.length", "1048576",
+            "push.engine.metrics.port", "0"), EngineMain.READY_LINE);
     }
 
     private static int freeUdpPort() throws Exception

@@ -70,7 +70,8 @@ class MultiProcessFailoverTest
                 "push.ingress.channel", ingress,
                 "push.journal.dir", new File(dir, "journal").getAbsolutePath(),
                 "push.aeron.dir", new File(dir, "aeron-engine").getAbsolutePath(),
-                "push.aeron.term.buffer.length", "1048576"), "push-engine ready");
+                "push.aeron.term.buffer.length", "1048576",
+                "push.engine.metrics.port", "0"), "push-engine ready");
             RoleProcess publisher = RoleProcess.start("publisher", "publisher", Map.of(
                 "push.ingress.channel", ingress,
                 "push.aeron.dir", new File(dir, "aeron-publisher").getAbsolutePath(),
@@ -103,6 +104,15 @@ class MultiProcessFailoverTest
             {
                 await(() -> client.received() >= 30, () -> client.name + " received " + client.received());
             }
+
+            // 0. the standalone engine serves its own metrics: the edges, in other processes, cannot see them
+            final String engineMetricsUrl = engine.readyLine.substring(engine.readyLine.indexOf(" metrics=") + 9);
+            final String engineMetrics = http.send(HttpRequest.newBuilder(URI.create(engineMetricsUrl)).build(),
+                HttpResponse.BodyHandlers.ofString()).body();
+            assertTrue(engineMetrics.matches("(?s).*\npush_engine_events_sequenced_total\\{source=\"engine\"} [1-9].*"),
+                engineMetrics);
+            assertTrue(engineMetrics.matches("(?s).*\npush_engine_publish_to_journal_seconds_count\\{source=\"engine\"} [1-9].*"),
+                engineMetrics);
 
             // 1. edge A dies: its clients go to B and resume where they were
             edgeA.kill();

@@ -504,8 +504,8 @@ public final class FanOut implements AutoCloseable
             if (null == counters)
             {
                 newCounters = FanOutCounters.allocate(aeron, ctx.counterLabel);
-                newErrors = aeron.addCounter(CounterType.EDGE_ERRORS.typeId(), ctx.counterLabel);
-                newWakeUps = aeron.addCounter(CounterType.EDGE_IO_THREAD_WAKE_UPS.typeId(), ctx.counterLabel);
+                newErrors = CounterType.EDGE_ERRORS.allocate(aeron::addCounter, ctx.counterLabel);
+                newWakeUps = CounterType.EDGE_IO_THREAD_WAKE_UPS.allocate(aeron::addCounter, ctx.counterLabel);
                 counters = newCounters;
                 errors = newErrors;
                 wakeUps = newWakeUps;

@@ -46,7 +46,7 @@ public record FanOutCounters(
      */
     public static FanOutCounters allocate(final Aeron aeron, final String label)
     {
-        return allocate(typeId -> aeron.addCounter(typeId, label));
+        return allocate(typeId -> CounterType.get(typeId).allocate(aeron::addCounter, label));
     }
 
     /**

@@ -1,6 +1,7 @@
 package io.pushengine.auth;
 
 import java.util.List;
+import java.util.Set;
 
 /**
  * What a connection or request may do: who it is, until when, which topics it may subscribe to and publish on.
@@ -11,11 +12,25 @@ import java.util.List;
  * @param expiresAtMs       epoch milliseconds after which the grant is void ({@link Long#MAX_VALUE}: never).
  * @param subscribePatterns topics it may read.
  * @param publishPatterns   topics it may publish on.
+ * @param scopes            what else it may do (the token's {@code scope}, OAuth style): {@value #OPS_SCOPE} opens
+ *                          the ops page.
  */
-public record AccessGrant(String subject, long expiresAtMs, List<String> subscribePatterns, List<String> publishPatterns)
+public record AccessGrant(
+    String subject, long expiresAtMs, List<String> subscribePatterns, List<String> publishPatterns, Set<String> scopes)
 {
+    /**
+     * The scope that lets a token open {@code /ops} and read its data.
+     */
+    public static final String OPS_SCOPE = "push:ops";
+
     /** Authentication off: everything, for ever. */
-    public static final AccessGrant OPEN = new AccessGrant("anonymous", Long.MAX_VALUE, List.of("*"), List.of("*"));
+    public static final AccessGrant OPEN = new AccessGrant(
+        "anonymous", Long.MAX_VALUE, List.of("*"), List.of("*"), Set.of(OPS_SCOPE));
+
+    public boolean hasScope(final String scope)
+    {
+        return scopes.contains(scope);
+    }
 
     public boolean maySubscribe(final String topic)
     {

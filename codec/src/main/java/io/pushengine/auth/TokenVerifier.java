@@ -11,13 +11,15 @@ import com.nimbusds.jwt.SignedJWT;
 import java.text.ParseException;
 import java.util.Date;
 import java.util.List;
+import java.util.Set;
 
 /**
  * Verifies HMAC-SHA256 signed JWTs (nimbus-jose-jwt) and turns their claims into an {@link AccessGrant}:
  * <pre>
  *   { "sub": "alice", "exp": 1767225600,
  *     "sub_topics": ["prices.*", "news.fx"],      topics she may subscribe to (patterns)
- *     "pub_topics": ["orders.alice.*"] }          topics she may publish on (HTTP ingress)
+ *     "pub_topics": ["orders.alice.*"],           topics she may publish on (HTTP ingress)
+ *     "scope": "push:ops" }                       optional, space-separated: push:ops opens the ops page
  * </pre>
  * Required: {@code alg} HS256 (nothing else is accepted, {@code none} least of all), a valid signature,
  * {@code sub}, {@code exp} in the future; {@code nbf}, when present, in the past (both with a small clock skew).
@@ -27,6 +29,7 @@ public final class TokenVerifier
 {
     public static final String SUBSCRIBE_CLAIM = "sub_topics";
     public static final String PUBLISH_CLAIM = "pub_topics";
+    public static final String SCOPE_CLAIM = "scope";
     private static final long CLOCK_SKEW_MS = 30_000;
 
     private final MACVerifier verifier;
@@ -104,7 +107,20 @@ public final class TokenVerifier
             throw new TokenRejectedException("token not valid yet (nbf)");
         }
         return new AccessGrant(subject, expiry.getTime() + CLOCK_SKEW_MS,
-            patterns(claims, SUBSCRIBE_CLAIM), patterns(claims, PUBLISH_CLAIM));
+            patterns(claims, SUBSCRIBE_CLAIM), patterns(claims, PUBLISH_CLAIM), scopes(claims));
+    }
+
+    private static Set<String> scopes(final JWTClaimsSet claims) throws TokenRejectedException
+    {
+        try
+        {
+            final String scope = claims.getStringClaim(SCOPE_CLAIM);
+            return null == scope || scope.isBlank() ? Set.of() : Set.copyOf(List.of(scope.trim().split("\\s+")));
+        }
+        catch (final ParseException ex)
+        {
+            throw new TokenRejectedException("claim " + SCOPE_CLAIM + " must be a string of scopes separated by spaces");
+        }
     }
 
     private static boolean isUnsigned(final String token)

@@ -17,6 +17,7 @@ import io.pushengine.edge.http.EdgeHttpListener;
 import io.pushengine.edge.http.HealthHandler;
 import io.pushengine.edge.http.HttpResponses;
 import io.pushengine.edge.http.MetricsHandler;
+import io.pushengine.edge.ops.OpsHandler;
 import io.pushengine.edge.http.PublishHandler;
 import io.pushengine.edge.http.ReadyHandler;
 import io.pushengine.edge.http.StreamParameters;
@@ -609,7 +610,9 @@ public final class EdgeServer implements AutoCloseable
                     agent::isEventStreamConnected, agent::isCatalogComplete, c.connections()::get))
                 .addExactPath("/ready", new ReadyHandler(agent::isCaughtUp,
                     c.fanOut().streamPosition()::get, c.fanOut().enginePosition()::get, this::isDraining))
-                .addExactPath("/metrics", new MetricsHandler(aeronClient.countersReader()));
+                .addExactPath("/metrics", new MetricsHandler(aeronClient.countersReader()))
+                .addPrefixPath("/ops", admission.guard(Admission.Kind.OPERATE,
+                    new OpsHandler(aeronClient.countersReader())));
             if (null != ctx.admissionSettings.jwtSecret() && ctx.admissionSettings.allowedOrigins().contains("*"))
             {
                 LOG.warn("{}=* with authentication on: a page on any site can open a WebSocket that carries a " +

@@ -35,14 +35,32 @@ final class Tokens
     static String sign(final byte[] key, final String subject, final long expiresInMs, final List<String> subscribe,
         final List<String> publish)
     {
+        return sign(key, subject, expiresInMs, subscribe, publish, null);
+    }
+
+    /**
+     * A token that may subscribe to everything, with a {@code scope} claim.
+     */
+    static String withScope(final String subject, final String scope)
+    {
+        return sign(SECRET, subject, 3_600_000, List.of("*"), List.of(), scope);
+    }
+
+    static String sign(final byte[] key, final String subject, final long expiresInMs, final List<String> subscribe,
+        final List<String> publish, final String scope)
+    {
         try
         {
-            final SignedJWT jwt = new SignedJWT(new JWSHeader(JWSAlgorithm.HS256), new JWTClaimsSet.Builder()
+            final JWTClaimsSet.Builder claims = new JWTClaimsSet.Builder()
                 .subject(subject)
                 .expirationTime(new Date(System.currentTimeMillis() + expiresInMs))
                 .claim("sub_topics", subscribe)
-                .claim("pub_topics", publish)
-                .build());
+                .claim("pub_topics", publish);
+            if (null != scope)
+            {
+                claims.claim("scope", scope);
+            }
+            final SignedJWT jwt = new SignedJWT(new JWSHeader(JWSAlgorithm.HS256), claims.build());
             jwt.sign(new MACSigner(key));
             return jwt.serialize();
         }

@@ -30,7 +30,8 @@ import java.util.function.LongSupplier;
  *     {@code access_token} query parameter, or the token cookie; missing, invalid or expired: 401 with a reason.
  *     A WebSocket handshake with no token and no topics may instead authenticate with its first message.</li>
  *     <li><b>Grant</b>: every topic asked for must be granted ({@code sub_topics}; {@code pub_topics} for
- *     {@code /publish}), else 403 naming the first one that is not.</li>
+ *     {@code /publish}), else 403 naming the first one that is not; {@code /ops} needs the {@code push:ops} scope
+ *     (and answers its own origin only).</li>
  *     <li><b>Limits</b> (connections and polls): the edge's maximum (503), per client address and per subject
  *     (429).</li>
  * </ol>
@@ -63,7 +64,9 @@ public final class Admission
         /** HTTP publish: writes one topic. */
         PUBLISH,
         /** Reads the catalog. */
-        READ
+        READ,
+        /** The ops page and its data: same origin only, and the {@code push:ops} scope when authentication is on. */
+        OPERATE
     }
 
     private final AdmissionSettings settings;
@@ -130,7 +133,17 @@ public final class Admission
     private void admit(final Kind kind, final HttpHandler endpoint, final HttpServerExchange exchange) throws Exception
     {
         final String origin = exchange.getRequestHeaders().getFirst(Headers.ORIGIN);
-        if (null != origin)
+        if (null != origin && Kind.OPERATE == kind)
+        {
+            if (!origin.equals(exchange.getRequestScheme() + "://" + exchange.getHostAndPort()))
+            {
+                counters.originRejections().increment();
+                HttpResponses.reject(exchange, 403, "origin " + origin + " is not allowed: the ops page answers " +
+                    "its own origin only", counters);
+                return;
+            }
+        }
+        else if (null != origin)
         {
             if (!isOriginAllowed(origin))
             {
@@ -204,6 +217,13 @@ public final class Admission
             }
         }
 
+        if (Kind.OPERATE == kind && !grant.hasScope(AccessGrant.OPS_SCOPE))
+        {
+            counters.forbidden().increment();
+            HttpResponses.reject(exchange, 403, "scope " + AccessGrant.OPS_SCOPE + " is not granted to " +
+                grant.subject() + " (the token's scope claim)", counters);
+            return;
+        }
         if (null != grant)
         {
             final String refused = Kind.PUBLISH == kind ? refusedPublish(grant, exchange) :

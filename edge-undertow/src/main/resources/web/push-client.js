@@ -442,7 +442,8 @@ export class PushClient extends EventTarget {
     const origin = typeof location !== 'undefined' ? location.origin : 'http://127.0.0.1:8080';
     this.urls = this.options.urls ?? [this.options.url ?? origin];
     this.urlIndex = 0;
-    this.transports = this.options.transports.filter((t) => TRANSPORTS.includes(t));
+    this.enabled = (this.options.transports ?? TRANSPORTS).filter((t) => TRANSPORTS.includes(t));
+    this.transports = this.enabled.slice();   // the chain in use: useTransport() starts it lower
     this.transportIndex = 0;
     this.cursor = 0;                 // the last sequence given to the application
     this.refreshes = 0;
@@ -472,6 +473,32 @@ export class PushClient extends EventTarget {
     this.probe?.stop();
     this.connection = this.probe = null;
     this.setState('closed', { reason: 'closed by the application' });
+  }
+
+  /**
+   * Move to `transport` now, while connected (the migration story: WebSocket, SSE, long-poll, short-poll): the new
+   * connection resumes from the cursor and the old one closes once it is open, so nothing is lost or shown twice.
+   * From then on the client falls back only to transports below it and never probes above it; useTransport of the
+   * best one restores the full chain. Throws for a transport not in `transports`.
+   */
+  useTransport(transport) {
+    const from = this.enabled.indexOf(transport);
+    if (from < 0) throw new Error(`transport ${transport} is not enabled: ${this.enabled.join(', ')}`);
+    this.transports = this.enabled.slice(from);
+    this.transportIndex = Math.max(0, this.transports.indexOf(this.transport));
+    clearTimeout(this.upgradeTimer);
+    if (this.stopped || (this.transport === transport && this.connection && this.state === 'open')) return this;
+    this.probe?.stop();
+    const probe = this.open(transport);
+    probe.transport = transport;
+    this.probe = probe;
+    setTimeout(() => {
+      if (this.probe === probe && !probe.wasOpen) {
+        probe.stop();
+        this.closed(probe, { code: 0, reason: `${transport} did not open`, opened: false });
+      }
+    }, this.options.openTimeoutMs);
+    return this;
   }
 
   // ---------------------------------------------------------------- connecting

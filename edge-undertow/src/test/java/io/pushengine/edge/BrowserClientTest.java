@@ -63,6 +63,39 @@ class BrowserClientTest
     }
 
     @Test
+    void thePillsSwitchTransportLiveDownTheMigrationPathAndBackWithNothingLostAndDisplayLatencyMeasured()
+        throws Exception
+    {
+        try (EmbeddedPush push = new EmbeddedPush(journalDir);
+            TickPublisher publisher = new TickPublisher(push);
+            HeadlessChromium browser = new HeadlessChromium())
+        {
+            browser.open(push.http("/?" + FAST_RECOVERY));
+            awaitTransport(browser, "websocket");
+            publisher.start();
+            awaitMoreTicks(browser, 20);
+            for (final String transport : List.of("sse", "long-poll", "short-poll", "websocket"))
+            {
+                browser.eval("document.querySelector('#chain [data-t=\"" + transport + "\"]').click(), true");
+                awaitTransport(browser, transport);
+                assertTrue(text(browser, "document.querySelector('#chain .on').dataset.t").equals(transport));
+                awaitMoreTicks(browser, 20);
+            }
+            publisher.stop();
+            assertAllShownOnceInOrder(browser, publisher);
+            final JsonNode transports = browser.eval("window.ticker.transports");
+            assertEquals("[\"websocket\",\"sse\",\"long-poll\",\"short-poll\",\"websocket\"]",
+                transports.toString(), "transports used, in order");
+            assertEquals(0, count(browser, "window.ticker.reconnects"), "switches are not reconnects");
+            final JsonNode latency = browser.eval("window.ticker.displayLatencyMs");
+            assertTrue(null != latency && latency.get("count").asLong() > 0 && latency.get("p50").asDouble() > 0,
+                "publish → display measured at paint: " + latency);
+            assertTrue(text(browser, "document.getElementById('latency').textContent").endsWith(" ms"));
+            browser.screenshot("ticker-after-live-switches");
+        }
+    }
+
+    @Test
     void fallsBackThroughSseLongPollAndShortPollAcrossEdgeRestartsThenBackToWebSocketWithNothingLost() throws Exception
     {
         try (EmbeddedPush push = new EmbeddedPush(journalDir, null, null, new EdgeServer.Context()

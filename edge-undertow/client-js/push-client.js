@@ -1,7 +1,9 @@
-// Push engine browser client. Plain ES module: no build step, no dependencies. Served by every edge at
-// /push-client.js.
+// Push engine client for browsers and Node. Plain ES module: no build step, no dependencies. Served by every edge
+// at /push-client.js; the npm package of this directory (package.json, push-client.d.ts) is the same file.
 //
-//   import { PushClient } from '/push-client.js';
+//   import { PushClient } from '/push-client.js';            // a browser
+//   import { PushClient } from '@pushengine/client';          // Node 20+: pass a WebSocket implementation,
+//   import WebSocket from 'ws';                               //   e.g. new PushClient({ WebSocket, url, topics })
 //   const client = new PushClient({ topics: ['prices.EURUSD', 'prices.GBPUSD'] });
 //   client.addEventListener('event', (e) => render(e.detail));      // { sequence, topic, payload, ... }
 //   client.addEventListener('state', (e) => show(e.detail));        // { state, transport, attempt, delayMs, reason }
@@ -42,6 +44,9 @@ export const DEFAULTS = {
   upgradeAfterMs: 60000,       // on a lower transport, probe the best one after this long
   longPollWaitMs: 25000,       // long-poll: how long the edge may hold a poll
   shortPollIntervalMs: 1000,   // short-poll: pause between polls
+  WebSocket: undefined,        // implementations, for where there are none built in (Node: 'ws'; 'eventsource' for
+  EventSource: undefined,      // SSE); default: the global ones. A transport whose implementation is missing is
+  fetch: undefined,            // skipped like one that does not open
 };
 
 // ------------------------------------------------------------------------------------------------ decoding
@@ -241,9 +246,10 @@ class WebSocketConnection {
     const url = new URL('/ws', base);
     url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
     url.search = query.toString();
-    const ws = new WebSocket(url);
+    const ws = new (owner.implementation('WebSocket'))(url);
     ws.binaryType = 'arraybuffer';
     this.ws = ws;
+    ws.onerror = () => { /* the close that follows says why ('ws' in Node throws on an error nobody handles) */ };
     ws.onopen = () => { if (!this.done) { this.wasOpen = true; owner.opened(this); } };
     ws.onmessage = (m) => {
       if (this.done) return;
@@ -287,7 +293,7 @@ class SseConnection {
     this.inSnapshot = false;
     const url = new URL('/sse', base);
     url.search = query.toString();
-    const source = new EventSource(url);
+    const source = new (owner.implementation('EventSource'))(url);
     this.source = source;
     source.onopen = () => { if (!this.done) { this.wasOpen = true; owner.opened(this); } };
     // The browser would reconnect by itself with Last-Event-ID; the client does it instead, with its own backoff
@@ -352,14 +358,20 @@ class PollConnection {
   async poll() {
     const url = new URL('/poll', this.base);
     const query = new URLSearchParams(this.query);
-    if (this.cursor > 0) query.set('after', String(this.cursor));
-    query.set('wait', String(this.waitMs));
+    // after the first answer its cursor is known, even 0 (a fresh engine): events from then on are all wanted
+    if (this.cursor > 0 || this.wasOpen) query.set('after', String(this.cursor));
+    // the first poll of a connection is answered at once (it is what opens it: one held on a quiet topic would look
+    // like a transport that does not open), yet still a long poll (wait > 0) for a long-poll connection, so an edge
+    // that does not serve long-poll refuses it; long polls follow from its cursor
+    const waitMs = this.wasOpen ? this.waitMs : Math.min(this.waitMs, 1);
+    query.set('wait', String(waitMs));
     url.search = query.toString();
     this.abort = new AbortController();
-    const timer = setTimeout(() => this.abort.abort(), this.waitMs + 10000);
+    const timer = setTimeout(() => this.abort.abort(), waitMs + 10000);
     let response, body;
     try {
-      response = await fetch(url, { signal: this.abort.signal, cache: 'no-store' });
+      response = await this.owner.implementation('fetch').call(globalThis, url,
+        { signal: this.abort.signal, cache: 'no-store' });
       body = await response.json();
     } catch (error) {
       this.finish({ code: 0, reason: `poll failed: ${error.message}`, opened: !!this.wasOpen });
@@ -423,6 +435,27 @@ class PollConnection {
 }
 
 // ------------------------------------------------------------------------------------------------ client
+
+/** A transport with no implementation here (no WebSocket in Node without 'ws'): it fails to open, at once. */
+class UnavailableConnection {
+  constructor(owner, reason) {
+    this.owner = owner;
+    this.done = false;
+    setTimeout(() => this.finish({ code: 0, reason, opened: false }), 0);
+  }
+
+  finish(detail) {
+    if (this.done) return;
+    this.done = true;
+    this.owner.closed(this, detail);
+  }
+
+  send() {}
+
+  stop() {
+    this.done = true;
+  }
+}
 
 /**
  * Events (addEventListener), each with a `detail`:
@@ -518,7 +551,16 @@ export class PushClient extends EventTarget {
     return query;
   }
 
+  /** The WebSocket, EventSource or fetch to use: the one given in the options, else the global one, else null. */
+  implementation(name) {
+    return this.options[name] ?? globalThis[name] ?? null;
+  }
+
   open(transport) {
+    const needs = { 'websocket': 'WebSocket', 'sse': 'EventSource' }[transport] ?? 'fetch';
+    if (!this.implementation(needs)) {
+      return new UnavailableConnection(this, `${transport}: no ${needs} here (pass one in the options)`);
+    }
     const base = this.urls[this.urlIndex];
     const query = this.query(transport);
     switch (transport) {

@@ -1,0 +1,51 @@
+// A Node service subscribing to the push engine: the same client as the browser's, given the 'ws' WebSocket.
+//
+//   node examples/node-subscriber.mjs http://127.0.0.1:8080 prices.EURUSD,prices.GBPUSD [--count N]
+//        [--transports websocket,long-poll,short-poll] [--without-ws]   (--without-ws: pass no WebSocket, to see the
+//        client skip that transport where the runtime has none)
+//
+// Prints one JSON line per event ({"sequence":..,"topic":..,"payload":..}) and one per state change
+// ({"state":..,"transport":..}) on stdout; exits after --count events (default: runs until killed).
+import WebSocket from 'ws';
+import { PushClient } from '../push-client.js';
+
+const [url, topics, ...rest] = process.argv.slice(2);
+if (!url || !topics) {
+  console.error('usage: node-subscriber.mjs URL TOPIC[,TOPIC...] [--count N] [--transports websocket,...] ' +
+    '[--without-ws]');
+  process.exit(2);
+}
+const option = (name, fallback) => {
+  const i = rest.indexOf(name);
+  return i >= 0 ? rest[i + 1] : fallback;
+};
+const count = Number(option('--count', 'Infinity'));
+const transports = option('--transports', 'websocket,long-poll,short-poll').split(',');
+
+const client = new PushClient({
+  url,
+  topics: topics.split(','),
+  WebSocket: rest.includes('--without-ws') ? undefined : WebSocket, // Node 20 has none built in
+  transports,                // no EventSource in Node either: SSE is left out unless one is passed
+  snapshot: false,
+  baseDelayMs: 200,
+  maxDelayMs: 2000,
+});
+let received = 0;
+client.addEventListener('event', (e) => {
+  const { sequence, topic, payload } = e.detail;
+  process.stdout.write(JSON.stringify({ sequence, topic, payload }) + '\n');
+  if (++received >= count) {
+    client.close();
+    process.exit(0);
+  }
+});
+client.addEventListener('state', (e) => {
+  process.stdout.write(JSON.stringify({ state: e.detail.state, transport: e.detail.transport ?? null,
+    reason: e.detail.reason ?? null }) + '\n');
+});
+client.addEventListener('failure', (e) => {
+  console.error('gave up: ' + e.detail.reason);
+  process.exit(1);
+});
+client.start();

@@ -47,6 +47,8 @@ export interface PushClientOptions {
   upgradeAfterMs?: number;
   longPollWaitMs?: number;
   shortPollIntervalMs?: number;
+  /** Topic -> at most this many events per second on it, the latest value when due (WebSocket and SSE). */
+  maxFrequencies?: Record<string, number>;
   /** A WebSocket implementation where there is none built in (Node: the 'ws' package's default export). */
   WebSocket?: new (url: string | URL) => WebSocketLike;
   /** An EventSource implementation (Node: the 'eventsource' package) for the SSE transport. */
@@ -59,7 +61,7 @@ export interface PushClientOptions {
 }
 
 export declare const DEFAULTS: Readonly<Required<Omit<PushClientOptions,
-  'url' | 'urls' | 'policy' | 'token' | 'WebSocket' | 'EventSource' | 'fetch'>>>;
+  'url' | 'urls' | 'policy' | 'token' | 'WebSocket' | 'EventSource' | 'fetch' | 'maxFrequencies'>>>;
 
 export type PayloadType = 'OPAQUE' | 'TEXT' | 'JSON' | 'PRICE_TICK';
 
@@ -99,6 +101,7 @@ export interface PushClientEventMap {
   transport: CustomEvent<{ transport: Transport; previous: Transport }>;
   reset: CustomEvent<{ oldestRetained: number }>;
   gap: CustomEvent<{ topic: string; fromSequence: number; toSequence: number }>;
+  subscribed: CustomEvent<{ topic: string; correlationId: number }>;
   autherror: CustomEvent<{ reason: string }>;
   failure: CustomEvent<{ attempts: number; reason: string }>;
   servererror: CustomEvent<{ reason: string }>;
@@ -117,6 +120,8 @@ export declare class PushClient extends EventTarget {
   close(): void;
   /** Move to a transport now, resuming from the cursor; throws for one not in `transports`. */
   useTransport(transport: Transport): this;
+  /** At most `maxFrequency` events per second on a topic from now on (0: none), changed live. */
+  setMaxFrequency(topic: string, maxFrequency: number): this;
   addEventListener<K extends keyof PushClientEventMap>(
     type: K, listener: (event: PushClientEventMap[K]) => void, options?: boolean | AddEventListenerOptions): void;
   addEventListener(

@@ -44,6 +44,8 @@ export const DEFAULTS = {
   upgradeAfterMs: 60000,       // on a lower transport, probe the best one after this long
   longPollWaitMs: 25000,       // long-poll: how long the edge may hold a poll
   shortPollIntervalMs: 1000,   // short-poll: pause between polls
+  maxFrequencies: {},          // topic -> at most this many events/s on it, the latest value when due (WebSocket and
+                               // SSE; a poll's rate is its interval); change live with setMaxFrequency()
   WebSocket: undefined,        // implementations, for where there are none built in (Node: 'ws'; 'eventsource' for
   EventSource: undefined,      // SSE); default: the global ones. A transport whose implementation is missing is
   fetch: undefined,            // skipped like one that does not open
@@ -129,7 +131,8 @@ export function decodeFrame(buffer, topicNames) {
       const nameLength = view.getUint16(body + blockLength, true);
       const name = utf8.decode(new Uint8Array(buffer, body + blockLength + 2, nameLength));
       topicNames.set(topic, name);
-      return { type: 'subscribed', topic, name, topicSequence: Number(view.getBigInt64(body + 12, true)) };
+      return { type: 'subscribed', topic, name, topicSequence: Number(view.getBigInt64(body + 12, true)),
+        correlationId: Number(view.getBigInt64(body, true)) };
     }
     case TEMPLATE.HEARTBEAT:
       return { type: 'heartbeat', lastSequence: Number(view.getBigInt64(body + 8, true)) };
@@ -207,6 +210,22 @@ function encodeAuthenticate(correlationId, token) {
   return buffer;
 }
 
+/** An SBE UpdateSubscription message (template 19): a live subscription's new maximum frequency (0: none). */
+function encodeUpdateSubscription(correlationId, topic, maxFrequency) {
+  const bytes = new TextEncoder().encode(topic);
+  const buffer = new ArrayBuffer(8 + 10 + 2 + bytes.length);
+  const view = new DataView(buffer);
+  view.setUint16(0, 10, true);           // block length: correlationId, maxFrequency
+  view.setUint16(2, 19, true);           // template id
+  view.setUint16(4, SCHEMA_ID, true);
+  view.setUint16(6, 1, true);            // schema version
+  view.setBigInt64(8, BigInt(correlationId), true);
+  view.setUint16(16, maxFrequency, true);
+  view.setUint16(18, bytes.length, true);
+  new Uint8Array(buffer, 20).set(bytes);
+  return buffer;
+}
+
 /** A JWT's exp in epoch ms (read, not verified: the edge verifies), or null. */
 function tokenExpiryMs(token) {
   try {
@@ -262,6 +281,7 @@ class WebSocketConnection {
           owner.message(this, msg.complete ? { type: 'heartbeat' } : { type: 'reset', oldestRetained: msg.oldestRetained });
           break;
         case 'gap': owner.message(this, msg); break;
+        case 'subscribed': owner.message(this, msg); break;
         case 'error': owner.message(this, { type: 'error', reason: msg.reason }); break;
         default: owner.message(this, { type: 'heartbeat' }); break;
       }
@@ -465,6 +485,8 @@ class UnavailableConnection {
  *   transport  { transport, previous }: moved to another transport
  *   reset      { oldestRetained }: what was missed is no longer retained; the client resyncs with a snapshot
  *   gap        { topic, fromSequence, toSequence }: the edge dropped these (policy=drop)
+ *   subscribed { topic, correlationId }: WebSocket: a topic's subscription is live (correlationId 0 for the URL's
+ *              topics), or a setMaxFrequency took effect
  *   autherror  { reason }: refused by policy (close 1008, HTTP 401): no reconnect
  *   failure    { attempts, reason }: gave up after maxAttempts
  */
@@ -481,6 +503,9 @@ export class PushClient extends EventTarget {
     this.cursor = 0;                 // the last sequence given to the application
     this.refreshes = 0;
     this.latest = new Map();         // topic -> latest event
+    this.topicSequences = new Map(); // topic -> last topic sequence given: nothing twice, judged per topic
+    this.maxFrequencies = { ...(this.options.maxFrequencies ?? {}) };
+    this.correlationIds = 0;
     this.attempt = 0;
     this.connection = null;
     this.probe = null;
@@ -534,12 +559,36 @@ export class PushClient extends EventTarget {
     return this;
   }
 
+  /**
+   * At most `maxFrequency` events per second on a topic from now on (0: no per-topic cap), the latest value when
+   * due. On a WebSocket the subscription is changed in place (UpdateSubscription); on SSE a new connection with the
+   * new rate replaces the current one, resuming from the cursor; on polls it applies to the next WebSocket or SSE.
+   */
+  setMaxFrequency(topic, maxFrequency) {
+    if (!Number.isInteger(maxFrequency) || maxFrequency < 0 || maxFrequency > 65535) {
+      throw new Error(`maxFrequency is a whole number of events per second (0: none), not ${maxFrequency}`);
+    }
+    this.maxFrequencies[topic] = maxFrequency;
+    if (this.stopped || !this.connection || this.state !== 'open') return this;
+    if (this.transport === 'websocket') {
+      this.connection.send(encodeUpdateSubscription(++this.correlationIds, topic, maxFrequency));
+    } else if (this.transport === 'sse' && !this.probe) {
+      const probe = this.open('sse');
+      probe.transport = 'sse';
+      this.probe = probe;
+    }
+    return this;
+  }
+
   // ---------------------------------------------------------------- connecting
 
   query(transport) {
     const query = new URLSearchParams({ topics: this.options.topics.join(',') });
     if (transport === 'websocket' || transport === 'sse') {
       if (this.options.policy) query.set('policy', this.options.policy);
+      for (const [topic, frequency] of Object.entries(this.maxFrequencies)) {
+        if (frequency > 0 && this.options.topics.includes(topic)) query.set('rate.' + topic, String(frequency));
+      }
       if (this.cursor > 0) query.set(transport === 'sse' ? 'lastEventId' : 'from', String(this.cursor));
       else if (this.options.snapshot) query.set('snapshot', 'true');
     } else if (this.cursor === 0 && !this.options.snapshot) {
@@ -758,9 +807,11 @@ export class PushClient extends EventTarget {
       case 'events':
         for (const event of msg.events) {
           // a snapshot's values are older than the cursor it ends with; anything else already seen is a duplicate
-          // (a probe and the connection it replaces overlap for a moment)
-          if (!msg.snapshot && event.sequence <= this.cursor) continue;
-          if (!msg.snapshot) this.cursor = event.sequence;
+          // (a probe and the connection it replaces overlap for a moment), judged per topic: a throttled or
+          // conflated topic's latest value may come after newer events of other topics
+          if (!msg.snapshot && event.topicSequence <= (this.topicSequences.get(event.topic) ?? 0)) continue;
+          this.topicSequences.set(event.topic, event.topicSequence);
+          if (!msg.snapshot && event.sequence > this.cursor) this.cursor = event.sequence;
           this.latest.set(event.topic, event);
           this.emit('event', event);
         }
@@ -772,6 +823,7 @@ export class PushClient extends EventTarget {
       case 'reset':
         this.emit('reset', { oldestRetained: msg.oldestRetained });
         this.cursor = 0;          // resync: a fresh connection with a snapshot
+        this.topicSequences.clear();
         connection.stop();
         if (connection === this.connection) {
           this.connection = null;
@@ -780,6 +832,11 @@ export class PushClient extends EventTarget {
         break;
       case 'gap':
         this.emit('gap', msg);
+        break;
+      case 'subscribed':
+        if (connection === this.connection) {
+          this.emit('subscribed', { topic: msg.name, correlationId: msg.correlationId });
+        }
         break;
       case 'error':
         this.emit('servererror', { reason: msg.reason });

@@ -2,7 +2,8 @@
 //
 //   node examples/node-subscriber.mjs http://127.0.0.1:8080 prices.EURUSD,prices.GBPUSD [--count N]
 //        [--transports websocket,long-poll,short-poll] [--without-ws]   (--without-ws: pass no WebSocket, to see the
-//        client skip that transport where the runtime has none)
+//        client skip that transport where the runtime has none) [--max-frequency TOPIC=N]
+// Reads commands on stdin, one per line: "max-frequency TOPIC N" changes a topic's maximum frequency live.
 //
 // Prints one JSON line per event ({"sequence":..,"topic":..,"payload":..}) and one per state change
 // ({"state":..,"transport":..}) on stdout; exits after --count events (default: runs until killed).
@@ -21,6 +22,13 @@ const option = (name, fallback) => {
 };
 const count = Number(option('--count', 'Infinity'));
 const transports = option('--transports', 'websocket,long-poll,short-poll').split(',');
+const maxFrequencies = {};
+for (let i = 0; i < rest.length; i++) {
+  if (rest[i] === '--max-frequency') {
+    const [topic, n] = rest[i + 1].split('=');
+    maxFrequencies[topic] = Number(n);
+  }
+}
 
 const client = new PushClient({
   url,
@@ -28,6 +36,7 @@ const client = new PushClient({
   WebSocket: rest.includes('--without-ws') ? undefined : WebSocket, // Node 20 has none built in
   transports,                // no EventSource in Node either: SSE is left out unless one is passed
   snapshot: false,
+  maxFrequencies,
   baseDelayMs: 200,
   maxDelayMs: 2000,
 });
@@ -44,8 +53,23 @@ client.addEventListener('state', (e) => {
   process.stdout.write(JSON.stringify({ state: e.detail.state, transport: e.detail.transport ?? null,
     reason: e.detail.reason ?? null }) + '\n');
 });
+client.addEventListener('subscribed', (e) => {
+  process.stdout.write(JSON.stringify({ subscribed: e.detail.topic, correlationId: e.detail.correlationId }) + '\n');
+});
 client.addEventListener('failure', (e) => {
   console.error('gave up: ' + e.detail.reason);
   process.exit(1);
 });
 client.start();
+
+let input = '';
+process.stdin.setEncoding('utf8');
+process.stdin.on('data', (chunk) => {
+  input += chunk;
+  let newline;
+  while ((newline = input.indexOf('\n')) >= 0) {
+    const [command, topic, n] = input.slice(0, newline).trim().split(/\s+/);
+    input = input.slice(newline + 1);
+    if (command === 'max-frequency') client.setMaxFrequency(topic, Number(n));
+  }
+});

@@ -7,13 +7,14 @@ const client = new PushClient({
   transports: TRANSPORTS.filter((t: Transport) => t !== 'sse'),
   token: () => 'a.jwt.from-your-auth-service',
   policy: 'conflate',
+  maxFrequencies: { 'prices.EURUSD': 4 },
 });
 client.addEventListener('event', (e) => {
   const event: PushEvent = e.detail;
   console.log(event.sequence, event.topic, event.payload);
 });
 client.addEventListener('state', (e) => console.log(e.detail.state, e.detail.transport));
-client.start().useTransport('long-poll');
+client.start().useTransport('long-poll').setMaxFrequency('prices.EURUSD', 1);
 const cursor: number = client.cursor;
 console.log(cursor);
 client.close();

@@ -7,6 +7,7 @@ import io.pushengine.codec.sbe.PayloadType;
 import io.pushengine.codec.sbe.ResumedDecoder;
 import io.pushengine.codec.sbe.SnapshotEndDecoder;
 import io.pushengine.codec.sbe.SubscribeEncoder;
+import io.pushengine.codec.sbe.UpdateSubscriptionEncoder;
 import io.pushengine.codec.sbe.SubscribedDecoder;
 import io.pushengine.codec.sbe.UnsubscribeEncoder;
 import org.agrona.DirectBuffer;
@@ -23,6 +24,8 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.HashMap;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -113,6 +116,14 @@ public final class PushSubscriber implements AutoCloseable
         default void onStateChange(final State state, final String detail)
         {
         }
+
+        /**
+         * The edge refused something the subscriber asked (a topic not granted, a frequency out of bounds): the
+         * connection and its other topics carry on. {@code code} is an {@code ErrorCode} value.
+         */
+        default void onError(final int code, final String reason)
+        {
+        }
     }
 
     /**
@@ -122,6 +133,7 @@ public final class PushSubscriber implements AutoCloseable
     {
         private List<URI> edges = new ArrayList<>();
         private List<String> topics = new ArrayList<>();
+        private Map<String, Integer> maxFrequencies = new HashMap<>();
         private boolean snapshot = true;
         private String policy;
         private Supplier<String> token;
@@ -145,6 +157,17 @@ public final class PushSubscriber implements AutoCloseable
         public Context topics(final List<String> topics)
         {
             this.topics = new ArrayList<>(topics);
+            return this;
+        }
+
+        /**
+         * At most {@code maxFrequency} events per second on one of the topics (the latest value when due; the
+         * Lightstreamer "max frequency"), sent as {@code rate.TOPIC=N} on every connection.
+         */
+        public Context maxFrequency(final String topic, final int maxFrequency)
+        {
+            checkFrequency(maxFrequency);
+            maxFrequencies.put(topic, maxFrequency);
             return this;
         }
 
@@ -216,6 +239,14 @@ public final class PushSubscriber implements AutoCloseable
             {
                 throw new IllegalArgumentException("jitter must be in [0, 1): " + jitter);
             }
+            for (final String topic : maxFrequencies.keySet())
+            {
+                if (!topics.contains(topic))
+                {
+                    throw new IllegalArgumentException("a maxFrequency for '" + topic + "', not one of the topics");
+                }
+            }
+            maxFrequencies.values().removeIf(frequency -> 0 == frequency);
             if (null == httpClient)
             {
                 httpClient = HttpClient.newBuilder().connectTimeout(Duration.ofMillis(openTimeoutMs)).build();
@@ -228,6 +259,7 @@ public final class PushSubscriber implements AutoCloseable
     private final Listener listener;
     private final ScheduledExecutorService scheduler;
     private final List<String> topics;
+    private final Map<String, Integer> maxFrequencies = new HashMap<>();
     private final ExpandableDirectByteBuffer frame = new ExpandableDirectByteBuffer(64 * 1024);
     private final SubscriberFrameDecoder decoder;
     private volatile WebSocket webSocket;
@@ -246,6 +278,7 @@ public final class PushSubscriber implements AutoCloseable
         this.ctx = ctx;
         this.listener = listener;
         this.topics = new ArrayList<>(ctx.topics);
+        this.maxFrequencies.putAll(ctx.maxFrequencies);
         this.decoder = new SubscriberFrameDecoder(listener);
         this.scheduler = Executors.newSingleThreadScheduledExecutor(runnable ->
         {
@@ -283,14 +316,64 @@ public final class PushSubscriber implements AutoCloseable
      */
     public void subscribe(final String topic)
     {
+        subscribe(topic, 0);
+    }
+
+    /**
+     * Subscribe to one more topic with at most {@code maxFrequency} events per second on it (the latest value when
+     * due; 0: the connection's policy), now and on every reconnect. The edge caps it by its throttle rules and refuses
+     * one above its maximum ({@code INVALID_ARGUMENT} to {@link Listener#onError}).
+     */
+    public void subscribe(final String topic, final int maxFrequency)
+    {
+        checkFrequency(maxFrequency);
         submit(() ->
         {
             if (!topics.contains(topic))
             {
                 topics.add(topic);
+                setFrequency(topic, maxFrequency);
                 sendSubscribe(topic);
             }
         });
+    }
+
+    /**
+     * Change a subscribed topic's maximum frequency live (0: the connection's policy again); it also holds for
+     * every reconnect.
+     */
+    public void updateSubscription(final String topic, final int maxFrequency)
+    {
+        checkFrequency(maxFrequency);
+        submit(() ->
+        {
+            if (topics.contains(topic))
+            {
+                setFrequency(topic, maxFrequency);
+                sendUpdateSubscription(topic, maxFrequency);
+            }
+        });
+    }
+
+    private void setFrequency(final String topic, final int maxFrequency)
+    {
+        if (0 == maxFrequency)
+        {
+            maxFrequencies.remove(topic);
+        }
+        else
+        {
+            maxFrequencies.put(topic, maxFrequency);
+        }
+    }
+
+    private static void checkFrequency(final int maxFrequency)
+    {
+        if (maxFrequency < 0 || maxFrequency > 0xFFFF)
+        {
+            throw new IllegalArgumentException("maxFrequency is events per second from 1 to 65535, or 0: " +
+                maxFrequency);
+        }
     }
 
     public void unsubscribe(final String topic)
@@ -451,6 +534,11 @@ public final class PushSubscriber implements AutoCloseable
         {
             query.append("&policy=").append(URLEncoder.encode(ctx.policy, StandardCharsets.UTF_8));
         }
+        for (final Map.Entry<String, Integer> frequency : maxFrequencies.entrySet())
+        {
+            query.append("&rate.").append(URLEncoder.encode(frequency.getKey(), StandardCharsets.UTF_8))
+                .append('=').append(frequency.getValue());
+        }
         final long cursor = decoder.cursor();
         if (cursor > 0)
         {
@@ -557,6 +645,24 @@ public final class PushSubscriber implements AutoCloseable
             .correlationId(nextCorrelationId++)
             .fromSequence(SubscribeEncoder.fromSequenceNullValue())
             .snapshot((short)(ctx.snapshot ? 1 : 0))
+            .maxFrequency(maxFrequencies.getOrDefault(topic, 0))
+            .topicName(topic);
+        send(current, ByteBuffer.wrap(buffer.byteArray(), 0,
+            MessageHeaderEncoder.ENCODED_LENGTH + encoder.encodedLength()));
+    }
+
+    private void sendUpdateSubscription(final String topic, final int maxFrequency)
+    {
+        final WebSocket current = webSocket;
+        if (null == current)
+        {
+            return; // the next connection's URL carries it
+        }
+        final UpdateSubscriptionEncoder encoder = new UpdateSubscriptionEncoder();
+        final UnsafeBuffer buffer = new UnsafeBuffer(new byte[256 + topic.length()]);
+        encoder.wrapAndApplyHeader(buffer, 0, new MessageHeaderEncoder())
+            .correlationId(nextCorrelationId++)
+            .maxFrequency(maxFrequency)
             .topicName(topic);
         send(current, ByteBuffer.wrap(buffer.byteArray(), 0,
             MessageHeaderEncoder.ENCODED_LENGTH + encoder.encodedLength()));

@@ -1,6 +1,7 @@
 package io.pushengine.client;
 
 import io.pushengine.codec.sbe.BatchDecoder;
+import io.pushengine.codec.sbe.ErrorDecoder;
 import io.pushengine.codec.sbe.MessageHeaderDecoder;
 import io.pushengine.codec.sbe.PayloadType;
 import io.pushengine.codec.sbe.ResumedDecoder;
@@ -8,14 +9,17 @@ import io.pushengine.codec.sbe.SnapshotBeginDecoder;
 import io.pushengine.codec.sbe.SnapshotEndDecoder;
 import io.pushengine.codec.sbe.SubscribedDecoder;
 import org.agrona.DirectBuffer;
+import org.agrona.collections.Long2LongHashMap;
 import org.agrona.collections.Int2ObjectHashMap;
 import org.agrona.concurrent.UnsafeBuffer;
 
 /**
  * The decoding half of {@link PushSubscriber}: the edge's WebSocket frames, decoded with flyweights into calls of its
  * {@link PushSubscriber.Listener}, each event's payload a view of the frame (nothing allocated per event; a topic's
- * name once per topic). Keeps the cursor (the last global sequence delivered) and delivers nothing at or before it,
- * so a stream resumed after a reconnect never repeats an event; a snapshot's values (between {@code SnapshotBegin}
+ * name once per topic). Keeps the cursor (the highest global sequence delivered, where a reconnect resumes) and,
+ * per topic, the last topic sequence delivered: an event at or before it is one already had (a reconnect's overlap),
+ * so a stream resumed after a reconnect never repeats an event. Per topic, because a throttled or conflated topic's
+ * latest value can arrive after newer events of other topics. A snapshot's values (between {@code SnapshotBegin}
  * and {@code SnapshotEnd}) are the current state and are delivered whatever their sequences. One thread at a time; {@link #cursor()} from any.
  */
 public final class SubscriberFrameDecoder
@@ -27,6 +31,8 @@ public final class SubscriberFrameDecoder
     private final SubscribedDecoder subscribedDecoder = new SubscribedDecoder();
     private final ResumedDecoder resumedDecoder = new ResumedDecoder();
     private final SnapshotEndDecoder snapshotEndDecoder = new SnapshotEndDecoder();
+    private final ErrorDecoder errorDecoder = new ErrorDecoder();
+    private final Long2LongHashMap lastTopicSequences = new Long2LongHashMap(0);
     private final PushSubscriber.Listener listener;
     private volatile long cursor;
     private boolean inSnapshot;
@@ -99,8 +105,13 @@ public final class SubscriberFrameDecoder
                 listener.onSnapshot(asOf, snapshotEndDecoder.valueCount());
                 break;
 
+            case ErrorDecoder.TEMPLATE_ID:
+                errorDecoder.wrapAndApplyHeader(frame, 0, headerDecoder);
+                listener.onError(errorDecoder.codeRaw(), errorDecoder.reason());
+                break;
+
             default:
-                break; // heartbeats, acknowledgements, errors: nothing for the stream
+                break; // heartbeats, acknowledgements: nothing for the stream
         }
     }
 
@@ -119,17 +130,24 @@ public final class SubscriberFrameDecoder
             {
                 // a topic's current value: it may be older than the cursor (a topic subscribed later); the cursor
                 // moves to the snapshot's position at its end
+                lastTopicSequences.put(topic, topicSequence);
                 listener.onEvent(globalSequence, topicNames.get(topic), topicSequence, timestampNs, payloadType,
                     payloadView, 0, payloadView.capacity());
                 continue;
             }
-            if (globalSequence <= cursor)
+            // nothing twice, judged per topic: a throttled or conflated topic's latest value may come after newer
+            // events of other topics, so global sequences are in order per topic only
+            if (topicSequence <= lastTopicSequences.get(topic))
             {
-                continue; // had it before the reconnect: nothing twice
+                continue;
             }
+            lastTopicSequences.put(topic, topicSequence);
             listener.onEvent(globalSequence, topicNames.get(topic), topicSequence, timestampNs, payloadType,
                 payloadView, 0, payloadView.capacity());
-            cursor = globalSequence;
+            if (globalSequence > cursor)
+            {
+                cursor = globalSequence;
+            }
         }
     }
 }

@@ -4,6 +4,7 @@ import io.pushengine.codec.sbe.AuthenticateEncoder;
 import io.pushengine.codec.sbe.HeartbeatEncoder;
 import io.pushengine.codec.sbe.MessageHeaderEncoder;
 import io.pushengine.codec.sbe.SubscribeEncoder;
+import io.pushengine.codec.sbe.UpdateSubscriptionEncoder;
 import org.agrona.concurrent.UnsafeBuffer;
 
 import java.util.Arrays;
@@ -19,12 +20,29 @@ final class ControlMessages
 
     static byte[] subscribe(final String topic, final long correlationId)
     {
+        return subscribe(topic, correlationId, 0);
+    }
+
+    static byte[] subscribe(final String topic, final long correlationId, final int maxFrequency)
+    {
         final UnsafeBuffer buffer = new UnsafeBuffer(new byte[256]);
         final SubscribeEncoder encoder = new SubscribeEncoder()
             .wrapAndApplyHeader(buffer, 0, new MessageHeaderEncoder())
             .correlationId(correlationId)
             .fromSequence(SubscribeEncoder.fromSequenceNullValue())
             .snapshot((short)0)
+            .maxFrequency(maxFrequency)
+            .topicName(topic);
+        return Arrays.copyOf(buffer.byteArray(), MessageHeaderEncoder.ENCODED_LENGTH + encoder.encodedLength());
+    }
+
+    static byte[] updateSubscription(final String topic, final long correlationId, final int maxFrequency)
+    {
+        final UnsafeBuffer buffer = new UnsafeBuffer(new byte[256]);
+        final UpdateSubscriptionEncoder encoder = new UpdateSubscriptionEncoder()
+            .wrapAndApplyHeader(buffer, 0, new MessageHeaderEncoder())
+            .correlationId(correlationId)
+            .maxFrequency(maxFrequency)
             .topicName(topic);
         return Arrays.copyOf(buffer.byteArray(), MessageHeaderEncoder.ENCODED_LENGTH + encoder.encodedLength());
     }

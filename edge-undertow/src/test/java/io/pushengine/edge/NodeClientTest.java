@@ -110,6 +110,50 @@ class NodeClientTest
     }
 
     @Test
+    void aMaximumFrequencyPerTopicThenLiftedLiveEveryOtherEventOnceAndInOrder() throws Exception
+    {
+        try (EmbeddedPush push = new EmbeddedPush(journalDir))
+        {
+            push.engine.topic("node.S");
+            push.engine.topic("node.F");
+            final NodeSubscriber node = NodeSubscriber.start(push, "node.S,node.F", "--max-frequency", "node.S=1");
+            try
+            {
+                await(() -> node.states().contains("open:websocket"), () -> "node states " + node.states());
+                await(() -> push.edge.counters().fanOut().subscriptions().get() == 2);
+                final List<Long> slow = new ArrayList<>();
+                final List<Long> full = new ArrayList<>();
+                for (int i = 0; i < 200; i++)
+                {
+                    slow.add(PollTest.publish(push, "node.S", "s" + i));
+                    full.add(PollTest.publish(push, "node.F", "f" + i));
+                }
+                await(() -> node.sequencesOf("node.S").contains(slow.get(199)) &&
+                    node.sequencesOf("node.F").contains(full.get(199)), () -> "node has " + node.output.size());
+                assertEquals(full, node.sequencesOf("node.F"), "the unthrottled topic: all, once, in order");
+                assertTrue(node.sequencesOf("node.S").size() <= 10, "1/s: " + node.sequencesOf("node.S").size());
+
+                node.command("max-frequency node.S 0"); // lifted live (UpdateSubscription), confirmed by Subscribed
+                await(() -> node.output.stream().anyMatch(l -> l.has("subscribed") && l.get("correlationId").asLong() > 0),
+                    () -> "no confirmation: " + node.output);
+                final int before = node.sequencesOf("node.S").size();
+                final List<Long> after = new ArrayList<>();
+                for (int i = 0; i < 100; i++)
+                {
+                    after.add(PollTest.publish(push, "node.S", "t" + i));
+                }
+                await(() -> node.sequencesOf("node.S").contains(after.get(99)));
+                assertEquals(after, node.sequencesOf("node.S").subList(before, node.sequencesOf("node.S").size()),
+                    "every event once the cap is lifted");
+            }
+            finally
+            {
+                node.process.destroyForcibly();
+            }
+        }
+    }
+
+    @Test
     void withoutAWebSocketImplementationTheClientSkipsToTheNextTransportInsteadOfThrowing() throws Exception
     {
         try (EmbeddedPush push = new EmbeddedPush(journalDir))
@@ -186,6 +230,25 @@ class NodeClientTest
                 }
             }
             return sequences;
+        }
+
+        List<Long> sequencesOf(final String topic)
+        {
+            final List<Long> sequences = new ArrayList<>();
+            for (final JsonNode line : output)
+            {
+                if (line.has("sequence") && topic.equals(line.get("topic").asText()))
+                {
+                    sequences.add(line.get("sequence").asLong());
+                }
+            }
+            return sequences;
+        }
+
+        void command(final String line) throws IOException
+        {
+            process.getOutputStream().write((line + "\n").getBytes(StandardCharsets.UTF_8));
+            process.getOutputStream().flush();
         }
 
         List<String> states()

@@ -245,6 +245,79 @@ class PushSubscriberTest
         }
     }
 
+    @Test
+    void aMaximumFrequencyPerTopicIsKeptAcrossReconnectsAndChangedLive() throws Exception
+    {
+        try (EmbeddedPush push = new EmbeddedPush(new File(dir, "journal")))
+        {
+            final RecordingListener listener = new RecordingListener();
+            push.engine.topic("rate.slow");
+            push.engine.topic("rate.full");
+            try (PushSubscriber subscriber = PushSubscriber.connect(new PushSubscriber.Context()
+                .edges(List.of(URI.create("ws://127.0.0.1:" + push.edge.port())))
+                .topics(List.of("rate.slow", "rate.full"))
+                .maxFrequency("rate.slow", 1)
+                .snapshot(false), listener))
+            {
+                await(() -> listener.subscribed.containsAll(List.of("rate.slow", "rate.full")));
+                burst(push, 200);
+                await(() -> countOf(listener, "rate.full") == 200 && lastTopicSequence(listener, "rate.slow") == 200,
+                    () -> "received " + countOf(listener, "rate.slow") + " slow, " + countOf(listener, "rate.full"));
+                assertTrue(countOf(listener, "rate.slow") <= 10, "1/s: " + countOf(listener, "rate.slow"));
+
+                // reconnect (edge restart): the frequency travels in the URL (rate.rate.slow=1)
+                push.restartEdge(new EdgeServer.Context());
+                await(() -> listener.subscribed.stream().filter("rate.slow"::equals).count() == 2);
+                final int slowBefore = countOf(listener, "rate.slow");
+                burst(push, 200);
+                await(() -> lastTopicSequence(listener, "rate.slow") == 400);
+                assertTrue(countOf(listener, "rate.slow") - slowBefore <= 10, "still 1/s after the reconnect");
+
+                subscriber.updateSubscription("rate.slow", 0); // live: every event again
+                await(() -> listener.subscribed.stream().filter("rate.slow"::equals).count() == 3,
+                    () -> "the update is confirmed: " + listener.subscribed);
+                final int slowAfterUpdate = countOf(listener, "rate.slow");
+                burst(push, 100);
+                await(() -> lastTopicSequence(listener, "rate.slow") == 500);
+                assertEquals(100, countOf(listener, "rate.slow") - slowAfterUpdate, "unthrottled after the update");
+
+                subscriber.subscribe("rate.bad", 5000);
+                await(() -> !listener.errors.isEmpty(), () -> "no error for a frequency above the maximum");
+                assertTrue(listener.errors.get(0).contains("from 1 to 1000"), listener.errors.toString());
+                for (final String topic : List.of("rate.slow", "rate.full"))
+                {
+                    // in order per topic (a throttled topic's latest value may follow newer events of another)
+                    final List<Long> topicSequences = listener.events.stream().filter(e -> topic.equals(e.topic()))
+                        .map(Event::topicSequence).toList();
+                    for (int i = 1; i < topicSequences.size(); i++)
+                    {
+                        assertTrue(topicSequences.get(i) > topicSequences.get(i - 1), topic + ": " + topicSequences);
+                    }
+                }
+            }
+        }
+    }
+
+    private static void burst(final EmbeddedPush push, final int count)
+    {
+        for (int i = 0; i < count; i++)
+        {
+            publish(push, "rate.slow");
+            publish(push, "rate.full");
+        }
+    }
+
+    private static int countOf(final RecordingListener listener, final String topic)
+    {
+        return (int)listener.events.stream().filter(e -> topic.equals(e.topic())).count();
+    }
+
+    private static long lastTopicSequence(final RecordingListener listener, final String topic)
+    {
+        return listener.events.stream().filter(e -> topic.equals(e.topic())).mapToLong(Event::topicSequence)
+            .max().orElse(0);
+    }
+
     private static void publish(final EmbeddedPush push, final String topic)
     {
         assertTrue(push.engine.publish(topic, PayloadType.JSON, "1".getBytes(StandardCharsets.US_ASCII)) > 0);
@@ -306,7 +379,13 @@ class PushSubscriberTest
         final List<Event> events = new CopyOnWriteArrayList<>();
         final List<String> subscribed = new CopyOnWriteArrayList<>();
         final List<String> states = new CopyOnWriteArrayList<>();
+        final List<String> errors = new CopyOnWriteArrayList<>();
         final AtomicInteger outOfOrder = new AtomicInteger();
+
+        public void onError(final int code, final String reason)
+        {
+            errors.add(code + " " + reason);
+        }
 
         public void onEvent(
             final long globalSequence,

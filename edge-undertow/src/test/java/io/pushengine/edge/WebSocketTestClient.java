@@ -41,6 +41,8 @@ final class WebSocketTestClient implements WebSocket.Listener, AutoCloseable
     final List<Event> events = new CopyOnWriteArrayList<>();
     final List<byte[]> frames = new CopyOnWriteArrayList<>();
     final Map<Integer, String> topicNames = new ConcurrentHashMap<>();
+    /** The correlation id of every {@code Subscribed} received (subscribe and update confirmations). */
+    final List<Long> subscribedCorrelationIds = new CopyOnWriteArrayList<>();
     /** Published answers: correlationId, globalSequence, topic, topicSequence. */
     final List<long[]> published = new CopyOnWriteArrayList<>();
     final CompletableFuture<Integer> closeCode = new CompletableFuture<>();
@@ -122,6 +124,7 @@ final class WebSocketTestClient implements WebSocket.Listener, AutoCloseable
         if (header.templateId() == SubscribedDecoder.TEMPLATE_ID)
         {
             final SubscribedDecoder subscribed = new SubscribedDecoder().wrapAndApplyHeader(buffer, 0, header);
+            subscribedCorrelationIds.add(subscribed.correlationId());
             topicNames.put(subscribed.topic(), subscribed.topicName());
         }
         else if (header.templateId() == ResumedDecoder.TEMPLATE_ID)

@@ -8,6 +8,9 @@ import io.undertow.util.HttpString;
 
 import java.util.Deque;
 import java.util.EnumSet;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -26,6 +29,11 @@ import java.util.Set;
 public final class StreamParameters
 {
     private static final HttpString LAST_EVENT_ID = new HttpString("Last-Event-ID");
+
+    /**
+     * Per-topic maximum frequency in a query: {@code topics=a,b&rate.a=4}.
+     */
+    public static final String TOPIC_RATE_PREFIX = "rate.";
 
     private final long defaultWindowMs;
     private final long maxWindowMs;
@@ -91,8 +99,67 @@ public final class StreamParameters
         final long byteRate = parseLong(exchange, "byterate", 0, 0, Integer.MAX_VALUE,
             "byterate must be a whole number of bytes per second, 0 for no cap");
 
-        return new ConnectionOptions(TopicsParameter.parse(exchange), windowMs, requested, byteRate,
-            resumeFrom(exchange), parseBoolean(exchange, "snapshot"));
+        final List<String> topics = TopicsParameter.parse(exchange);
+        return new ConnectionOptions(topics, windowMs, requested, byteRate,
+            resumeFrom(exchange), parseBoolean(exchange, "snapshot"), maxFrequencies(exchange, topics));
+    }
+
+    /**
+     * {@code rate.TOPIC=N} per topic of {@code topics}: at most N events per second on it.
+     *
+     * @throws IllegalArgumentException for a rate on a topic not asked for, or out of bounds.
+     */
+    private Map<String, Integer> maxFrequencies(final HttpServerExchange exchange, final List<String> topics)
+    {
+        Map<String, Integer> frequencies = Map.of();
+        for (final String name : exchange.getQueryParameters().keySet())
+        {
+            if (!name.startsWith(TOPIC_RATE_PREFIX))
+            {
+                continue;
+            }
+            final String topic = name.substring(TOPIC_RATE_PREFIX.length());
+            if (!topics.contains(topic))
+            {
+                throw new IllegalArgumentException(name + ": '" + topic + "' is not one of the topics asked for");
+            }
+            final int frequency = (int)parseLong(exchange, name, 0, 1, Integer.MAX_VALUE,
+                name + " must be a whole number of events per second from 1 to " + maxThrottleRate);
+            final String refused = checkMaxFrequency(frequency);
+            if (null != refused)
+            {
+                throw new IllegalArgumentException(name + ": " + refused);
+            }
+            if (frequencies.isEmpty())
+            {
+                frequencies = new HashMap<>();
+            }
+            frequencies.put(topic, frequency);
+        }
+        return frequencies;
+    }
+
+    /**
+     * Whether a client may ask for at most {@code maxFrequency} events per second on a topic (0: no per-topic cap).
+     *
+     * @return null if it may, else the reason.
+     */
+    public String checkMaxFrequency(final int maxFrequency)
+    {
+        if (0 == maxFrequency)
+        {
+            return null;
+        }
+        if (!clientPolicies.contains(BackpressurePolicy.THROTTLE))
+        {
+            return "a maximum frequency is a throttle, which is not open to clients on this server";
+        }
+        if (maxFrequency < 1 || maxFrequency > maxThrottleRate)
+        {
+            return "a maximum frequency is a whole number of events per second from 1 to " + maxThrottleRate +
+                " (push.edge.throttle.max.rate), not " + maxFrequency;
+        }
+        return null;
     }
 
     /**

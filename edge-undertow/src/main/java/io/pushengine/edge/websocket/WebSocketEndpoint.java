@@ -12,6 +12,7 @@ import io.pushengine.codec.sbe.PayloadType;
 import io.pushengine.codec.sbe.PublishDecoder;
 import io.pushengine.codec.sbe.SubscribeDecoder;
 import io.pushengine.codec.sbe.UnsubscribeDecoder;
+import io.pushengine.codec.sbe.UpdateSubscriptionDecoder;
 import io.pushengine.edge.EdgeCounters;
 import io.pushengine.auth.AccessGrant;
 import io.pushengine.edge.admission.Admission;
@@ -203,6 +204,7 @@ public final class WebSocketEndpoint implements HttpHandler, WebSocketConnection
         private final MessageHeaderDecoder headerDecoder = new MessageHeaderDecoder();
         private final SubscribeDecoder subscribeDecoder = new SubscribeDecoder();
         private final UnsubscribeDecoder unsubscribeDecoder = new UnsubscribeDecoder();
+        private final UpdateSubscriptionDecoder updateDecoder = new UpdateSubscriptionDecoder();
         private final HeartbeatDecoder heartbeatDecoder = new HeartbeatDecoder();
         private final AuthenticateDecoder authenticateDecoder = new AuthenticateDecoder();
         private final PublishDecoder publishDecoder = new PublishDecoder();
@@ -423,6 +425,8 @@ public final class WebSocketEndpoint implements HttpHandler, WebSocketConnection
                         // clients built before the snapshot field send a shorter block: no snapshot
                         final boolean snapshot = blockLength > SubscribeDecoder.snapshotEncodingOffset() &&
                             1 == subscribeDecoder.snapshot();
+                        final int maxFrequency = blockLength > SubscribeDecoder.maxFrequencyEncodingOffset() ?
+                            subscribeDecoder.maxFrequency() : 0;
                         final String topic = subscribeDecoder.topicName();
                         checkConsumed(subscribeDecoder.limit(), length);
                         final String invalid = TopicNames.validate(topic);
@@ -445,6 +449,13 @@ public final class WebSocketEndpoint implements HttpHandler, WebSocketConnection
                                 admission.settings().maxTopicsPerConnection() + " topics per connection");
                             return;
                         }
+                        final String badFrequency = parameters.checkMaxFrequency(maxFrequency);
+                        if (null != badFrequency)
+                        {
+                            counters.protocolErrors().increment();
+                            session.sendError(ErrorCode.INVALID_ARGUMENT, correlationId, badFrequency);
+                            return;
+                        }
                         if (subscribeDecoder.fromSequence() != SubscribeDecoder.fromSequenceNullValue())
                         {
                             counters.protocolErrors().increment();
@@ -455,12 +466,42 @@ public final class WebSocketEndpoint implements HttpHandler, WebSocketConnection
                         topics.add(topic);
                         if (snapshot)
                         {
-                            SessionCommand.offerSnapshot(commands, session, List.of(topic), correlationId);
+                            SessionCommand.offer(commands, SessionCommand.snapshotBegin(session, correlationId));
+                            SessionCommand.offer(commands,
+                                SessionCommand.subscribe(session, topic, correlationId, true, maxFrequency));
+                            SessionCommand.offer(commands, SessionCommand.snapshotEnd(session, correlationId));
                         }
                         else
                         {
-                            SessionCommand.offer(commands, SessionCommand.subscribe(session, topic, correlationId));
+                            SessionCommand.offer(commands,
+                                SessionCommand.subscribe(session, topic, correlationId, false, maxFrequency));
                         }
+                        break;
+                    }
+
+                    case UpdateSubscriptionDecoder.TEMPLATE_ID:
+                    {
+                        updateDecoder.wrap(buffer, MessageHeaderDecoder.ENCODED_LENGTH, blockLength, version);
+                        final long correlationId = updateDecoder.correlationId();
+                        final int maxFrequency = updateDecoder.maxFrequency();
+                        final String topic = updateDecoder.topicName();
+                        checkConsumed(updateDecoder.limit(), length);
+                        if (!topics.contains(topic))
+                        {
+                            counters.protocolErrors().increment();
+                            session.sendError(ErrorCode.NOT_SUBSCRIBED, correlationId,
+                                "not subscribed to '" + topic + "': subscribe first");
+                            return;
+                        }
+                        final String badFrequency = parameters.checkMaxFrequency(maxFrequency);
+                        if (null != badFrequency)
+                        {
+                            counters.protocolErrors().increment();
+                            session.sendError(ErrorCode.INVALID_ARGUMENT, correlationId, badFrequency);
+                            return;
+                        }
+                        SessionCommand.offer(commands,
+                            SessionCommand.updateSubscription(session, topic, correlationId, maxFrequency));
                         break;
                     }
 

@@ -10,6 +10,7 @@ import io.pushengine.codec.stream.IngressProxy;
 import io.pushengine.codec.stream.ReplayRequestProxy;
 import io.pushengine.codec.stream.ReplayStreamAdapter;
 import io.pushengine.codec.stream.ReplayStreamListener;
+import io.pushengine.edge.backpressure.BackpressurePolicy;
 import io.pushengine.edge.backpressure.BackpressureRules;
 import io.pushengine.edge.backpressure.DeliveryPolicy;
 import io.pushengine.edge.session.PollingSession;
@@ -612,6 +613,17 @@ public final class FanOutAgent implements Agent, EventStreamListener, ReplayStre
 
     // ---------------------------------------------------------------- commands
 
+    /**
+     * A subscription's policy: the topic's rule and what the client asked, per topic (a maximum frequency is a
+     * throttle at that rate) or for the connection. A client cannot lift a server throttle, only go below it.
+     */
+    private DeliveryPolicy subscriptionPolicy(final ClientSession session, final SessionCommand command)
+    {
+        final DeliveryPolicy requested = command.maxFrequency() > 0 ?
+            DeliveryPolicy.of(BackpressurePolicy.THROTTLE, command.maxFrequency()) : session.requestedPolicy();
+        return DeliveryPolicy.resolve(rules.policyFor(command.topicName()), requested);
+    }
+
     private void onCommand(final SessionCommand command)
     {
         final ClientSession session = command.session();
@@ -637,8 +649,7 @@ public final class FanOutAgent implements Agent, EventStreamListener, ReplayStre
                 {
                     break;
                 }
-                final DeliveryPolicy policy = DeliveryPolicy.resolve(
-                    rules.policyFor(command.topicName()), session.requestedPolicy());
+                final DeliveryPolicy policy = subscriptionPolicy(session, command);
                 final TopicSubscription subscription = index.subscribe(session, command.topicName(), policy);
                 if (null != subscription)
                 {
@@ -666,6 +677,20 @@ public final class FanOutAgent implements Agent, EventStreamListener, ReplayStre
             case SNAPSHOT_END:
                 snapshots.end(session, command.correlationId(), adapter.lastGlobalSequence());
                 break;
+
+            case UPDATE_SUBSCRIPTION:
+            {
+                final TopicSubscription subscription = index.find(session, command.topicName());
+                if (null != subscription && !session.isClosed())
+                {
+                    subscription.policy(subscriptionPolicy(session, command));
+                    session.subscriptionsChanged();
+                    final TopicSubscribers topic = subscription.topic();
+                    answered(session, session.offerSubscribed(
+                        command.correlationId(), topic.number(), topic.lastTopicSequence(), topic.name()));
+                }
+                break;
+            }
 
             case UNSUBSCRIBE:
                 if (index.unsubscribe(session, command.topicName()))

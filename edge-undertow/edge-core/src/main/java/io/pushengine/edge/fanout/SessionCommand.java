@@ -14,11 +14,26 @@ import org.agrona.concurrent.ManyToOneConcurrentArrayQueue;
  * A poll is registered and subscribed like any session, then armed by {@code POLL_WAIT} (long-poll: answer when
  * there is something) or {@code POLL_NOW} (short-poll: answer once caught up); {@code POLL_EXPIRED} ends the wait.
  */
-public record SessionCommand(Type type, ClientSession session, String topicName, long correlationId, boolean snapshot)
+public record SessionCommand(
+    Type type, ClientSession session, String topicName, long correlationId, boolean snapshot, int maxFrequency)
 {
     public enum Type
     {
-        REGISTER, SUBSCRIBE, UNSUBSCRIBE, REMOVE, RESUME, SNAPSHOT_BEGIN, SNAPSHOT_END, POLL_WAIT, POLL_NOW, POLL_EXPIRED
+        REGISTER, SUBSCRIBE, UNSUBSCRIBE, UPDATE_SUBSCRIPTION, REMOVE, RESUME, SNAPSHOT_BEGIN, SNAPSHOT_END, POLL_WAIT,
+        POLL_NOW, POLL_EXPIRED
+    }
+
+    /**
+     * A command without a frequency (all but subscribe and update).
+     */
+    public SessionCommand(
+        final Type type,
+        final ClientSession session,
+        final String topicName,
+        final long correlationId,
+        final boolean snapshot)
+    {
+        this(type, session, topicName, correlationId, snapshot, 0);
     }
 
     /**
@@ -50,6 +65,28 @@ public record SessionCommand(Type type, ClientSession session, String topicName,
         final ClientSession session, final String topicName, final long correlationId, final boolean snapshot)
     {
         return new SessionCommand(Type.SUBSCRIBE, session, topicName, correlationId, snapshot);
+    }
+
+    /**
+     * Subscribe with at most {@code maxFrequency} events per second on this topic (0: the connection's policy).
+     */
+    public static SessionCommand subscribe(
+        final ClientSession session,
+        final String topicName,
+        final long correlationId,
+        final boolean snapshot,
+        final int maxFrequency)
+    {
+        return new SessionCommand(Type.SUBSCRIBE, session, topicName, correlationId, snapshot, maxFrequency);
+    }
+
+    /**
+     * Change a live subscription's maximum frequency (0: the connection's policy again); confirmed by Subscribed.
+     */
+    public static SessionCommand updateSubscription(
+        final ClientSession session, final String topicName, final long correlationId, final int maxFrequency)
+    {
+        return new SessionCommand(Type.UPDATE_SUBSCRIPTION, session, topicName, correlationId, false, maxFrequency);
     }
 
     public static SessionCommand snapshotBegin(final ClientSession session, final long correlationId)
@@ -107,13 +144,18 @@ public record SessionCommand(Type type, ClientSession session, String topicName,
     {
         if (options.startsWithSnapshot())
         {
-            offerSnapshot(queue, session, options.topics(), 0);
+            offer(queue, snapshotBegin(session, 0));
+            for (final String topic : options.topics())
+            {
+                offer(queue, subscribe(session, topic, 0, true, options.maxFrequency(topic)));
+            }
+            offer(queue, snapshotEnd(session, 0));
         }
         else
         {
             for (final String topic : options.topics())
             {
-                offer(queue, subscribe(session, topic, 0));
+                offer(queue, subscribe(session, topic, 0, false, options.maxFrequency(topic)));
             }
         }
         if (options.resumeFrom() >= 0)

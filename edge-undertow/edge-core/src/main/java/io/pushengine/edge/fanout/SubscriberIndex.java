@@ -104,6 +104,15 @@ public final class SubscriberIndex
         subscriptions.clear();
     }
 
+    /**
+     * The connection's subscription to a topic, or null.
+     */
+    public TopicSubscription find(final ClientSession session, final String name)
+    {
+        final TopicSubscribers topic = byName.get(name);
+        return null == topic ? null : find(session, topic);
+    }
+
     private static TopicSubscription find(final ClientSession session, final TopicSubscribers topic)
     {
         final List<TopicSubscription> subscriptions = session.subscriptions();

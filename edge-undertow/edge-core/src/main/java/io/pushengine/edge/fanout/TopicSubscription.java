@@ -14,8 +14,8 @@ public final class TopicSubscription implements SessionSubscription
 {
     private final ClientSession session;
     private final TopicSubscribers topic;
-    private final BackpressurePolicy kind;
-    private final long minIntervalNs;
+    private BackpressurePolicy kind;
+    private long minIntervalNs;
     private boolean active = true;
 
     long lastSentSequence;
@@ -62,6 +62,17 @@ public final class TopicSubscription implements SessionSubscription
     BackpressurePolicy kind()
     {
         return kind;
+    }
+
+    /**
+     * A new policy for a live subscription (a client's UpdateSubscription): a throttle's next value is due at
+     * once, so a faster rate shows without waiting out the old interval. Fan-out thread.
+     */
+    void policy(final DeliveryPolicy policy)
+    {
+        this.kind = policy.policy();
+        this.minIntervalNs = policy.minIntervalNs();
+        this.nextDueNs = 0;
     }
 
     long minIntervalNs()

@@ -3,6 +3,7 @@ package io.pushengine.edge.session;
 import io.pushengine.edge.backpressure.DeliveryPolicy;
 
 import java.util.List;
+import java.util.Map;
 
 /**
  * What a client asked for when it connected, already checked against the server's limits.
@@ -14,6 +15,8 @@ import java.util.List;
  * @param resumeFrom         the last global sequence the client saw: send what followed, then live; -1 for live only.
  * @param snapshot           send each topic's current value before live updates (ignored when resuming: a resuming
  *                           client already has the state).
+ * @param maxFrequencies     topic -> at most this many events per second on it (the latest value when due), for
+ *                           the topics that asked ({@code rate.TOPIC=N}); checked against the server's maximum.
  */
 public record ConnectionOptions(
     List<String> topics,
@@ -21,8 +24,28 @@ public record ConnectionOptions(
     DeliveryPolicy requestedPolicy,
     long maxBytesPerSecond,
     long resumeFrom,
-    boolean snapshot)
+    boolean snapshot,
+    Map<String, Integer> maxFrequencies)
 {
+    public ConnectionOptions(
+        final List<String> topics,
+        final long batchWindowMs,
+        final DeliveryPolicy requestedPolicy,
+        final long maxBytesPerSecond,
+        final long resumeFrom,
+        final boolean snapshot)
+    {
+        this(topics, batchWindowMs, requestedPolicy, maxBytesPerSecond, resumeFrom, snapshot, Map.of());
+    }
+
+    /**
+     * @return the maximum frequency asked for a topic, 0 for none.
+     */
+    public int maxFrequency(final String topic)
+    {
+        return maxFrequencies.getOrDefault(topic, 0);
+    }
+
     /**
      * @return true when the connection starts with a snapshot of its topics.
      */

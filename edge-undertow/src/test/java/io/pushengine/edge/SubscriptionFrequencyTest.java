@@ -1,0 +1,204 @@
+package io.pushengine.edge;
+
+import io.pushengine.codec.sbe.ErrorCode;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.File;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import static io.pushengine.edge.Await.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * A maximum update frequency per subscription (Lightstreamer's "max frequency"), over real sockets: asked in
+ * {@code Subscribe}, changed live with {@code UpdateSubscription}, or per topic in the URL ({@code rate.TOPIC=N})
+ * for WebSocket and SSE; capped by the server's throttle rules; bad values refused with a reason while the
+ * connection's other topics carry on. A throttled topic gets the latest value when due (never a stale backlog), so
+ * a burst of 200 events at most a few plus the last; an unthrottled one gets all 200.
+ */
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
+class SubscriptionFrequencyTest
+{
+    private static final int BURST = 200;
+    private static final HttpClient HTTP = HttpClient.newHttpClient();
+
+    @TempDir
+    File journalDir;
+
+    @Test
+    void subscribeWithAMaximumFrequencyThenLiftItLive() throws Exception
+    {
+        try (EmbeddedPush push = new EmbeddedPush(journalDir);
+            WebSocketTestClient client = new WebSocketTestClient(push.ws("/ws")))
+        {
+            push.engine.topic("f.A");
+            client.sendBinary(ControlMessages.subscribe("f.A", 7, 1));
+            await(() -> client.subscribedCorrelationIds.contains(7L));
+
+            final List<Long> first = burst(push, "f.A");
+            await(() -> lastOf(client, "f.A") == last(first), () -> "the latest value arrives: " + sequences(client));
+            final int throttled = sequences(client).size();
+            assertTrue(throttled <= 10, "1 event/s over a burst of " + BURST + ": " + throttled + " delivered");
+            assertIncreasing(sequences(client));
+
+            client.sendBinary(ControlMessages.updateSubscription("f.A", 8, 0)); // the connection's policy again
+            await(() -> client.subscribedCorrelationIds.contains(8L), () -> "update confirmed by Subscribed");
+            final List<Long> second = burst(push, "f.A");
+            await(() -> lastOf(client, "f.A") == last(second));
+            final List<Long> after = sequences(client).subList(throttled, sequences(client).size());
+            assertEquals(second, after, "unthrottled: every event of the second burst, in order");
+
+            client.sendBinary(ControlMessages.updateSubscription("f.A", 9, 2)); // and down again
+            await(() -> client.subscribedCorrelationIds.contains(9L));
+            final int before = sequences(client).size();
+            final List<Long> third = burst(push, "f.A");
+            await(() -> lastOf(client, "f.A") == last(third));
+            assertTrue(sequences(client).size() - before <= 12, "2 events/s again: " +
+                (sequences(client).size() - before));
+            assertEquals(0, client.errors.size(), client.errors.toString());
+        }
+    }
+
+    @Test
+    void perTopicRatesInTheUrlForWebSocketAndSse() throws Exception
+    {
+        try (EmbeddedPush push = new EmbeddedPush(journalDir))
+        {
+            push.engine.topic("f.B");
+            push.engine.topic("f.C");
+            try (WebSocketTestClient ws = new WebSocketTestClient(push.ws("/ws?topics=f.B,f.C&rate.f.B=1"));
+                SseTestClient sse = new SseTestClient(push.http("/sse?topics=f.B,f.C&rate.f.B=1")))
+            {
+                await(() -> push.edge.counters().fanOut().subscriptions().get() == 4);
+                final List<Long> throttled = new ArrayList<>();
+                final List<Long> full = new ArrayList<>();
+                for (int i = 0; i < BURST; i++)
+                {
+                    throttled.add(PollTest.publish(push, "f.B", "b" + i));
+                    full.add(PollTest.publish(push, "f.C", "c" + i));
+                }
+                await(() -> lastOf(ws, "f.B") == last(throttled) && lastOf(ws, "f.C") == last(full));
+                await(() -> lastSse(sse, "f.B") == last(throttled) && lastSse(sse, "f.C") == last(full));
+                assertEquals(full, ofTopic(ws, "f.C"), "the other topic is not throttled (WebSocket)");
+                assertEquals(full, sseOfTopic(sse, "f.C"), "the other topic is not throttled (SSE)");
+                assertTrue(ofTopic(ws, "f.B").size() <= 10, "WebSocket f.B: " + ofTopic(ws, "f.B").size());
+                assertTrue(sseOfTopic(sse, "f.B").size() <= 10, "SSE f.B: " + sseOfTopic(sse, "f.B").size());
+            }
+        }
+    }
+
+    @Test
+    void theServersThrottleRuleCapsWhatAClientAsks() throws Exception
+    {
+        try (EmbeddedPush push = new EmbeddedPush(journalDir, null, null, new EdgeServer.Context()
+            .backpressureRules("f.R*=throttle:1"));
+            WebSocketTestClient client = new WebSocketTestClient(push.ws("/ws?topics=f.R1&rate.f.R1=1000")))
+        {
+            push.engine.topic("f.R1");
+            await(() -> push.edge.counters().fanOut().subscriptions().get() == 1);
+            final List<Long> published = burst(push, "f.R1");
+            await(() -> lastOf(client, "f.R1") == last(published));
+            assertTrue(sequences(client).size() <= 10, "the rule's 1/s, not the 1000/s asked: " +
+                sequences(client).size());
+        }
+    }
+
+    @Test
+    void badFrequenciesAreRefusedWithAReasonAndTheConnectionCarriesOn() throws Exception
+    {
+        try (EmbeddedPush push = new EmbeddedPush(journalDir);
+            WebSocketTestClient client = new WebSocketTestClient(push.ws("/ws?topics=f.OK")))
+        {
+            push.engine.topic("f.OK");
+            final HttpResponse<String> tooFast = HTTP.send(HttpRequest.newBuilder(
+                push.http("/sse?topics=f.OK&rate.f.OK=5000")).build(), HttpResponse.BodyHandlers.ofString());
+            assertEquals(400, tooFast.statusCode());
+            assertTrue(tooFast.body().contains("from 1 to 1000"), tooFast.body());
+            final HttpResponse<String> otherTopic = HTTP.send(HttpRequest.newBuilder(
+                push.http("/sse?topics=f.OK&rate.f.X=2")).build(), HttpResponse.BodyHandlers.ofString());
+            assertEquals(400, otherTopic.statusCode());
+            assertTrue(otherTopic.body().contains("'f.X' is not one of the topics asked for"), otherTopic.body());
+
+            final long protocolErrors = push.edge.counters().protocolErrors().get();
+            client.sendBinary(ControlMessages.subscribe("f.Y", 21, 5000));
+            client.sendBinary(ControlMessages.updateSubscription("f.Z", 22, 2));
+            client.sendBinary(ControlMessages.updateSubscription("f.OK", 23, 5000));
+            await(() -> client.errors.size() == 3, () -> "errors " + client.errors);
+            assertEquals(ErrorCode.INVALID_ARGUMENT.value(), client.errors.get(0).code());
+            assertEquals(21, client.errors.get(0).correlationId());
+            assertEquals(ErrorCode.NOT_SUBSCRIBED.value(), client.errors.get(1).code());
+            assertTrue(client.errors.get(1).reason().contains("not subscribed to 'f.Z'"), client.errors.toString());
+            assertEquals(ErrorCode.INVALID_ARGUMENT.value(), client.errors.get(2).code());
+            assertTrue(client.errors.get(2).reason().contains("from 1 to 1000"), client.errors.toString());
+            assertEquals(protocolErrors + 3, push.edge.counters().protocolErrors().get(), "counted");
+
+            final List<Long> published = burst(push, "f.OK");
+            await(() -> lastOf(client, "f.OK") == last(published));
+            assertEquals(published, ofTopic(client, "f.OK"), "the connection's topic carries on, unthrottled");
+        }
+    }
+
+    private static List<Long> burst(final EmbeddedPush push, final String topic)
+    {
+        final List<Long> sequences = new ArrayList<>();
+        for (int i = 0; i < BURST; i++)
+        {
+            sequences.add(PollTest.publish(push, topic, "v" + i));
+        }
+        return sequences;
+    }
+
+    private static long last(final List<Long> sequences)
+    {
+        return sequences.get(sequences.size() - 1);
+    }
+
+    private static List<Long> sequences(final WebSocketTestClient client)
+    {
+        final List<Long> sequences = new ArrayList<>();
+        client.events.forEach(e -> sequences.add(e.globalSequence()));
+        return sequences;
+    }
+
+    private static List<Long> ofTopic(final WebSocketTestClient client, final String topic)
+    {
+        final List<Long> sequences = new ArrayList<>();
+        client.events.stream().filter(e -> topic.equals(e.topic())).forEach(e -> sequences.add(e.globalSequence()));
+        return sequences;
+    }
+
+    private static long lastOf(final WebSocketTestClient client, final String topic)
+    {
+        final List<Long> sequences = ofTopic(client, topic);
+        return sequences.isEmpty() ? -1 : last(sequences);
+    }
+
+    private static List<Long> sseOfTopic(final SseTestClient client, final String topic)
+    {
+        final List<Long> sequences = new ArrayList<>();
+        client.events.stream().filter(e -> topic.equals(e.event())).forEach(e -> sequences.add(e.id()));
+        return sequences;
+    }
+
+    private static long lastSse(final SseTestClient client, final String topic)
+    {
+        final List<Long> sequences = sseOfTopic(client, topic);
+        return sequences.isEmpty() ? -1 : last(sequences);
+    }
+
+    private static void assertIncreasing(final List<Long> sequences)
+    {
+        for (int i = 1; i < sequences.size(); i++)
+        {
+            assertTrue(sequences.get(i) > sequences.get(i - 1), "in order: " + sequences);
+        }
+    }
+}

@@ -7,6 +7,7 @@ package io.pushengine.codec;
 public final class TopicNames
 {
     public static final int MAX_LENGTH = 128;
+    public static final char WILDCARD = '*';
 
     private TopicNames()
     {
@@ -33,6 +34,44 @@ public final class TopicNames
             }
         }
         return null;
+    }
+
+    /**
+     * Whether a name a client subscribes to is a wildcard: a prefix followed by {@code *} ({@code prices.*}: every
+     * present and future topic starting with {@code prices.}; {@code *}: every topic).
+     */
+    public static boolean isWildcard(final CharSequence name)
+    {
+        return null != name && name.length() > 0 && name.charAt(name.length() - 1) == WILDCARD;
+    }
+
+    /**
+     * What a client may subscribe to: a topic name, or a wildcard ({@link #isWildcard}). Publishing takes names
+     * only ({@link #validate}).
+     *
+     * @return null when it is valid, else why it is not.
+     */
+    public static String validateSubscription(final CharSequence name)
+    {
+        if (!isWildcard(name))
+        {
+            return validate(name);
+        }
+        final CharSequence prefix = name.subSequence(0, name.length() - 1);
+        if (prefix.length() == 0)
+        {
+            return null; // '*': every topic
+        }
+        final String invalid = validate(prefix);
+        return null == invalid ? null : "wildcard " + name + ": " + invalid + " (a wildcard is a prefix then one *)";
+    }
+
+    /**
+     * Whether a topic falls under a wildcard.
+     */
+    public static boolean matchesWildcard(final String wildcard, final String topic)
+    {
+        return topic.regionMatches(0, wildcard, 0, wildcard.length() - 1);
     }
 
     public static boolean isValidChar(final char c)

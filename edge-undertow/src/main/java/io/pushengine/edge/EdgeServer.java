@@ -16,6 +16,7 @@ import io.pushengine.edge.fanout.FanOutConfiguration;
 import io.pushengine.edge.http.EdgeHttpListener;
 import io.pushengine.edge.http.HealthHandler;
 import io.pushengine.edge.http.HttpResponses;
+import io.pushengine.edge.http.AllowedMethods;
 import io.pushengine.edge.http.MetricsHandler;
 import io.pushengine.edge.ops.OpsHandler;
 import io.pushengine.edge.http.PublishHandler;
@@ -35,6 +36,8 @@ import io.undertow.server.handlers.PathHandler;
 import io.undertow.server.handlers.resource.ClassPathResourceManager;
 import io.undertow.server.handlers.resource.ResourceHandler;
 import io.undertow.util.Headers;
+import io.undertow.util.HttpString;
+import io.undertow.util.Methods;
 import org.agrona.CloseHelper;
 import org.agrona.ErrorHandler;
 import org.agrona.concurrent.AgentInvoker;
@@ -589,30 +592,33 @@ public final class EdgeServer implements AutoCloseable
                 exchange, 404, "no such endpoint: " + exchange.getRequestPath(), c);
             final Admission admission = new Admission(ctx.admissionSettings, c,
                 () -> c.connections().get() + c.pollsHeld().get(), new SystemEpochClock());
-            final PathHandler routes = new PathHandler(new ResourceHandler(
-                new ClassPathResourceManager(EdgeServer.class.getClassLoader(), "web"), notFound))
+            final HttpString[] read = { Methods.GET, Methods.HEAD };
+            final PathHandler routes = new PathHandler(AllowedMethods.only(c, new ResourceHandler(
+                new ClassPathResourceManager(EdgeServer.class.getClassLoader(), "web"), notFound), read))
                 .addExactPath("/ws", open(served(EdgeTransport.WEBSOCKET, admission.guard(Admission.Kind.STREAM,
-                    new WebSocketEndpoint(agent.commandQueue(), edgeCounters, epochClock, sessionIds,
-                    ctx.fanOut.initialRingCapacity(), ctx.fanOut.ringCapacity(), ctx.streamParameters, ctx.pingIntervalMs,
-                    ctx.pongTimeoutMs, admission, flushers, new IngressProxy(ingressPublication),
-                    agent.publishRoutes(), ctx.maxPayloadLength, ctx.publishTimeoutMs)), c), c))
+                    AllowedMethods.only(c, new WebSocketEndpoint(agent.commandQueue(), edgeCounters, epochClock,
+                    sessionIds, ctx.fanOut.initialRingCapacity(), ctx.fanOut.ringCapacity(), ctx.streamParameters,
+                    ctx.pingIntervalMs, ctx.pongTimeoutMs, admission, flushers, new IngressProxy(ingressPublication),
+                    agent.publishRoutes(), ctx.maxPayloadLength, ctx.publishTimeoutMs), Methods.GET)), c), c))
                 .addExactPath("/sse", open(served(EdgeTransport.SSE, admission.guard(Admission.Kind.STREAM,
-                    new SseEndpoint(agent.commandQueue(), edgeCounters, sessionIds, ctx.fanOut.initialRingCapacity(),
-                    ctx.fanOut.ringCapacity(),
-                    ctx.streamParameters, flushers)), c), c))
-                .addExactPath("/poll", open(admission.guard(Admission.Kind.POLL, new PollEndpoint(
-                    agent.commandQueue(), edgeCounters, sessionIds, ctx.fanOut.ringCapacity(), ctx.pollMaxWaitMs,
-                    ctx.servedTransports, flushers)), c))
-                .addPrefixPath("/publish", admission.guard(Admission.Kind.PUBLISH, publishHandler))
+                    AllowedMethods.only(c, new SseEndpoint(agent.commandQueue(), edgeCounters, sessionIds,
+                    ctx.fanOut.initialRingCapacity(), ctx.fanOut.ringCapacity(), ctx.streamParameters, flushers),
+                    Methods.GET)), c), c))
+                .addExactPath("/poll", open(admission.guard(Admission.Kind.POLL, AllowedMethods.only(c,
+                    new PollEndpoint(agent.commandQueue(), edgeCounters, sessionIds, ctx.fanOut.ringCapacity(),
+                    ctx.pollMaxWaitMs, ctx.servedTransports, flushers), Methods.GET)), c))
+                .addPrefixPath("/publish", admission.guard(Admission.Kind.PUBLISH,
+                    AllowedMethods.only(c, publishHandler, Methods.POST)))
                 .addExactPath("/topics", admission.guard(Admission.Kind.READ,
-                    new TopicsHandler(agent::declaredTopics)))
-                .addExactPath("/health", new HealthHandler(
-                    agent::isEventStreamConnected, agent::isCatalogComplete, c.connections()::get))
-                .addExactPath("/ready", new ReadyHandler(agent::isCaughtUp,
-                    c.fanOut().streamPosition()::get, c.fanOut().enginePosition()::get, this::isDraining))
-                .addExactPath("/metrics", new MetricsHandler(aeronClient.countersReader()))
+                    AllowedMethods.only(c, new TopicsHandler(agent::declaredTopics), read)))
+                .addExactPath("/health", AllowedMethods.only(c, new HealthHandler(
+                    agent::isEventStreamConnected, agent::isCatalogComplete, c.connections()::get), read))
+                .addExactPath("/ready", AllowedMethods.only(c, new ReadyHandler(agent::isCaughtUp,
+                    c.fanOut().streamPosition()::get, c.fanOut().enginePosition()::get, this::isDraining), read))
+                .addExactPath("/metrics", AllowedMethods.only(c, new MetricsHandler(aeronClient.countersReader()),
+                    read))
                 .addPrefixPath("/ops", admission.guard(Admission.Kind.OPERATE,
-                    new OpsHandler(aeronClient.countersReader())));
+                    AllowedMethods.only(c, new OpsHandler(aeronClient.countersReader()), read)));
             if (null != ctx.admissionSettings.jwtSecret() && ctx.admissionSettings.allowedOrigins().contains("*"))
             {
                 LOG.warn("{}=* with authentication on: a page on any site can open a WebSocket that carries a " +

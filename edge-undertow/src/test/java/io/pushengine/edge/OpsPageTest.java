@@ -71,6 +71,7 @@ class OpsPageTest
                 HttpResponse.BodyHandlers.ofString());
             assertEquals(405, post.statusCode());
             assertEquals("GET, HEAD", post.headers().firstValue("Allow").orElse(""));
+            assertTrue(post.body().contains("POST is not allowed on /ops"), post.body());
             assertEquals(404, get(push, "/ops/nothing", operator, null).statusCode());
         }
     }

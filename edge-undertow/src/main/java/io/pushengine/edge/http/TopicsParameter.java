@@ -42,7 +42,7 @@ public final class TopicsParameter
         }
         for (final String topic : topics)
         {
-            final String invalid = TopicNames.validate(topic);
+            final String invalid = TopicNames.validateSubscription(topic);
             if (null != invalid)
             {
                 return invalid;

@@ -12,7 +12,6 @@ import io.pushengine.edge.http.Json;
 import io.undertow.server.HttpHandler;
 import io.undertow.server.HttpServerExchange;
 import io.undertow.util.Headers;
-import io.undertow.util.Methods;
 import org.agrona.concurrent.status.CountersReader;
 
 import java.io.IOException;
@@ -26,7 +25,7 @@ import java.nio.charset.StandardCharsets;
  * /ops/metrics} its data, polled each second: every push counter and latency histogram this edge sees (its own and,
  * sharing a media driver, the engine's), as JSON, from the same collector as {@code /metrics}. The page computes
  * rates and quantiles from consecutive samples. Guarded by the admission ({@code OPERATE}): same origin, and the
- * {@code push:ops} scope when authentication is on.
+ * {@code push:ops} scope when authentication is on; GET and HEAD only ({@code AllowedMethods}).
  */
 public final class OpsHandler implements HttpHandler
 {
@@ -54,13 +53,6 @@ public final class OpsHandler implements HttpHandler
 
     public void handleRequest(final HttpServerExchange exchange)
     {
-        if (!Methods.GET.equals(exchange.getRequestMethod()) && !Methods.HEAD.equals(exchange.getRequestMethod()))
-        {
-            exchange.setStatusCode(405);
-            exchange.getResponseHeaders().put(Headers.ALLOW, "GET, HEAD");
-            exchange.getResponseSender().send("the ops page is read-only: GET\n");
-            return;
-        }
         final String path = exchange.getRelativePath();
         exchange.getResponseHeaders().put(Headers.CACHE_CONTROL, "no-store");
         if (DATA_PATH.equals(path))

@@ -429,7 +429,7 @@ public final class WebSocketEndpoint implements HttpHandler, WebSocketConnection
                             subscribeDecoder.maxFrequency() : 0;
                         final String topic = subscribeDecoder.topicName();
                         checkConsumed(subscribeDecoder.limit(), length);
-                        final String invalid = TopicNames.validate(topic);
+                        final String invalid = TopicNames.validateSubscription(topic);
                         if (null != invalid)
                         {
                             session.sendError(ErrorCode.INVALID_TOPIC, correlationId, invalid);

@@ -21,6 +21,7 @@ import io.pushengine.edge.session.RecentEvents;
 import io.pushengine.edge.session.CloseCodes;
 import org.agrona.DirectBuffer;
 import org.agrona.concurrent.Agent;
+import io.pushengine.codec.TopicNames;
 import io.pushengine.codec.metrics.LatencyHistogram;
 import org.agrona.concurrent.CachedNanoClock;
 import org.agrona.concurrent.EpochNanoClock;
@@ -401,6 +402,15 @@ public final class FanOutAgent implements Agent, EventStreamListener, ReplayStre
     public void onTopicDeclared(final int number, final String topicName)
     {
         final TopicSubscribers topic = index.declare(number, topicName);
+        final List<WildcardSubscription> wildcards = index.wildcards();
+        for (int i = 0, size = wildcards.size(); i < size; i++)
+        {
+            final WildcardSubscription wildcard = wildcards.get(i);
+            if (TopicNames.matchesWildcard(wildcard.pattern(), topicName) && !wildcard.session().isClosed())
+            {
+                expand(wildcard, topicName); // a new topic under a wildcard: confirmed below with the others
+            }
+        }
         final TopicSubscription[] subscriptions = topic.subscriptions();
         for (int i = 0, size = topic.size(); i < size; i++)
         {
@@ -619,9 +629,100 @@ public final class FanOutAgent implements Agent, EventStreamListener, ReplayStre
      */
     private DeliveryPolicy subscriptionPolicy(final ClientSession session, final SessionCommand command)
     {
-        final DeliveryPolicy requested = command.maxFrequency() > 0 ?
-            DeliveryPolicy.of(BackpressurePolicy.THROTTLE, command.maxFrequency()) : session.requestedPolicy();
-        return DeliveryPolicy.resolve(rules.policyFor(command.topicName()), requested);
+        return subscriptionPolicy(session, command.topicName(), command.maxFrequency());
+    }
+
+    private DeliveryPolicy subscriptionPolicy(final ClientSession session, final String topicName, final int maxFrequency)
+    {
+        final DeliveryPolicy requested = maxFrequency > 0 ?
+            DeliveryPolicy.of(BackpressurePolicy.THROTTLE, maxFrequency) : session.requestedPolicy();
+        return DeliveryPolicy.resolve(rules.policyFor(topicName), requested);
+    }
+
+    private void updateSubscription(final ClientSession session, final String topicName, final SessionCommand command)
+    {
+        final TopicSubscription subscription = index.find(session, topicName);
+        if (null != subscription && !session.isClosed())
+        {
+            subscription.policy(subscriptionPolicy(session, topicName, command.maxFrequency()));
+            session.subscriptionsChanged();
+            final TopicSubscribers topic = subscription.topic();
+            answered(session, session.offerSubscribed(
+                command.correlationId(), topic.number(), topic.lastTopicSequence(), topic.name()));
+        }
+    }
+
+    private void unsubscribe(final ClientSession session, final String topicName)
+    {
+        if (index.unsubscribe(session, topicName))
+        {
+            session.subscriptionsChanged();
+            counters.subscriptions().getAndAddRelease(-1);
+            if (session.subscriptions().isEmpty())
+            {
+                session.idleSinceNs(nowNs);
+            }
+        }
+    }
+
+    /**
+     * A wildcard ({@code prices.*}): every declared topic under it now (confirmed and, if asked, with its current
+     * value, as one subscribe each), and every future one as the engine declares it ({@link #onTopicDeclared}).
+     */
+    private void subscribeWildcard(final ClientSession session, final SessionCommand command)
+    {
+        final WildcardSubscription wildcard =
+            index.addWildcard(session, command.topicName(), command.maxFrequency());
+        if (null == wildcard)
+        {
+            return;
+        }
+        session.idleSinceNs(0);
+        for (final TopicSubscribers topic : index.declaredTopics())
+        {
+            if (TopicNames.matchesWildcard(wildcard.pattern(), topic.name()))
+            {
+                final TopicSubscription subscription = expand(wildcard, topic.name());
+                if (null != subscription)
+                {
+                    answered(session, session.offerSubscribed(
+                        command.correlationId(), topic.number(), topic.lastTopicSequence(), topic.name()));
+                    if (command.snapshot())
+                    {
+                        snapshots.value(subscription);
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * Subscribe a wildcard's connection to one topic under it, unless it has it already.
+     */
+    private TopicSubscription expand(final WildcardSubscription wildcard, final String topicName)
+    {
+        final ClientSession session = wildcard.session();
+        final TopicSubscription subscription = index.subscribe(
+            session, topicName, subscriptionPolicy(session, topicName, wildcard.maxFrequency()));
+        if (null != subscription)
+        {
+            wildcard.expanded().add(topicName);
+            session.subscriptionsChanged();
+            counters.subscriptions().incrementRelease();
+        }
+        return subscription;
+    }
+
+    private void unsubscribeWildcard(final ClientSession session, final String pattern)
+    {
+        final WildcardSubscription wildcard = index.removeWildcard(session, pattern);
+        if (null != wildcard)
+        {
+            for (final String topicName : wildcard.expanded())
+            {
+                unsubscribe(session, topicName);
+            }
+        }
     }
 
     private void onCommand(final SessionCommand command)
@@ -647,6 +748,11 @@ public final class FanOutAgent implements Agent, EventStreamListener, ReplayStre
             {
                 if (session.isClosed() || session.fanOutIndex() < 0)
                 {
+                    break;
+                }
+                if (TopicNames.isWildcard(command.topicName()))
+                {
+                    subscribeWildcard(session, command);
                     break;
                 }
                 final DeliveryPolicy policy = subscriptionPolicy(session, command);
@@ -680,33 +786,33 @@ public final class FanOutAgent implements Agent, EventStreamListener, ReplayStre
 
             case UPDATE_SUBSCRIPTION:
             {
-                final TopicSubscription subscription = index.find(session, command.topicName());
-                if (null != subscription && !session.isClosed())
+                final WildcardSubscription wildcard = index.wildcard(session, command.topicName());
+                if (null != wildcard)
                 {
-                    subscription.policy(subscriptionPolicy(session, command));
-                    session.subscriptionsChanged();
-                    final TopicSubscribers topic = subscription.topic();
-                    answered(session, session.offerSubscribed(
-                        command.correlationId(), topic.number(), topic.lastTopicSequence(), topic.name()));
+                    wildcard.maxFrequency(command.maxFrequency());
+                    for (final String topicName : wildcard.expanded())
+                    {
+                        updateSubscription(session, topicName, command);
+                    }
+                    break;
                 }
+                updateSubscription(session, command.topicName(), command);
                 break;
             }
 
             case UNSUBSCRIBE:
-                if (index.unsubscribe(session, command.topicName()))
+                if (TopicNames.isWildcard(command.topicName()))
                 {
-                    session.subscriptionsChanged();
-                    counters.subscriptions().getAndAddRelease(-1);
-                    if (session.subscriptions().isEmpty())
-                    {
-                        session.idleSinceNs(nowNs);
-                    }
+                    unsubscribeWildcard(session, command.topicName());
+                    break;
                 }
+                unsubscribe(session, command.topicName());
                 break;
 
             case REMOVE:
                 forget(session);
                 break;
+
 
             case RESUME:
                 resumes.start(session);

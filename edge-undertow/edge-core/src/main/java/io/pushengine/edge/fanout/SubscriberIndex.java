@@ -4,6 +4,7 @@ import io.pushengine.edge.backpressure.DeliveryPolicy;
 import io.pushengine.edge.session.ClientSession;
 import org.agrona.collections.Int2ObjectHashMap;
 
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
@@ -19,6 +20,7 @@ public final class SubscriberIndex
     private final Map<String, TopicSubscribers> byName = new HashMap<>();
     private final Int2ObjectHashMap<TopicSubscribers> byNumber = new Int2ObjectHashMap<>();
     private final Map<String, TopicSubscribers> declared = new ConcurrentHashMap<>();
+    private final List<WildcardSubscription> wildcards = new ArrayList<>();
 
     /**
      * @return the subscribers of a topic number, or null if nobody is subscribed and the topic is unknown.
@@ -102,6 +104,58 @@ public final class SubscriberIndex
             forgetIfUnused(subscription.topic());
         }
         subscriptions.clear();
+        if (!wildcards.isEmpty())
+        {
+            wildcards.removeIf(wildcard -> wildcard.session() == session);
+        }
+    }
+
+    /**
+     * @return the new wildcard subscription, or null if the session already had it.
+     */
+    WildcardSubscription addWildcard(final ClientSession session, final String pattern, final int maxFrequency)
+    {
+        if (null != wildcard(session, pattern))
+        {
+            return null;
+        }
+        final WildcardSubscription wildcard = new WildcardSubscription(session, pattern, maxFrequency);
+        wildcards.add(wildcard);
+        return wildcard;
+    }
+
+    WildcardSubscription wildcard(final ClientSession session, final String pattern)
+    {
+        for (int i = 0, size = wildcards.size(); i < size; i++)
+        {
+            final WildcardSubscription wildcard = wildcards.get(i);
+            if (wildcard.session() == session && wildcard.pattern().equals(pattern))
+            {
+                return wildcard;
+            }
+        }
+        return null;
+    }
+
+    /**
+     * Forget a wildcard (its topics stay subscribed until the caller unsubscribes them).
+     */
+    WildcardSubscription removeWildcard(final ClientSession session, final String pattern)
+    {
+        final WildcardSubscription wildcard = wildcard(session, pattern);
+        if (null != wildcard)
+        {
+            wildcards.remove(wildcard);
+        }
+        return wildcard;
+    }
+
+    /**
+     * Every connection's wildcards, to expand to a newly declared topic.
+     */
+    List<WildcardSubscription> wildcards()
+    {
+        return wildcards;
     }
 
     /**

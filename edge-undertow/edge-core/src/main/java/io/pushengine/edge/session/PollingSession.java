@@ -162,7 +162,9 @@ public abstract class PollingSession extends ClientSession
         position += out.putLongAscii(position, fromSequence);
         position += out.putStringWithoutLengthAscii(position, ",\"oldestRetained\":");
         position += out.putLongAscii(position, oldestRetained);
-        position += out.putStringWithoutLengthAscii(position,
+        position += out.putStringWithoutLengthAscii(position, fromSequence > toSequence ?
+            ",\"reason\":\"fromSequence was never issued (the newest sequence is " + toSequence + "): poll again " +
+            "without after= for the current values\"}" :
             ",\"reason\":\"events after fromSequence are no longer retained: poll again without after= for the " +
             "current values\"}");
         return write(OutboundRingDescriptor.CONTROL_MSG_TYPE_ID, out, 0, position);

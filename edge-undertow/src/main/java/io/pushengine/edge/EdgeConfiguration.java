@@ -30,6 +30,12 @@ public final class EdgeConfiguration
     /** Largest {@code rate=} a client may ask for. */
     public static final String MAX_THROTTLE_RATE_PROP_NAME = "push.edge.throttle.max.rate";
     public static final int MAX_THROTTLE_RATE_DEFAULT = 1000;
+    /**
+     * Transports whose answers are gzip-compressed for clients that send {@code Accept-Encoding: gzip}: {@code poll}
+     * (the default) or empty for none. SSE and WebSocket are not compressed yet.
+     */
+    public static final String COMPRESSION_PROP_NAME = "push.edge.compression";
+    public static final String COMPRESSION_DEFAULT = "poll";
     /** WebSocket ping interval. */
     public static final String PING_INTERVAL_MS_PROP_NAME = "push.edge.ping.interval.ms";
     public static final long PING_INTERVAL_MS_DEFAULT = 30_000;
@@ -133,6 +139,11 @@ public final class EdgeConfiguration
     public static int throttleRate()
     {
         return Integer.getInteger(THROTTLE_RATE_PROP_NAME, THROTTLE_RATE_DEFAULT);
+    }
+
+    public static String compression()
+    {
+        return System.getProperty(COMPRESSION_PROP_NAME, COMPRESSION_DEFAULT);
     }
 
     public static int maxThrottleRate()

@@ -33,6 +33,9 @@ import io.pushengine.edge.websocket.WebSocketSession;
 import io.undertow.UndertowOptions;
 import io.undertow.server.HttpHandler;
 import io.undertow.server.handlers.PathHandler;
+import io.undertow.server.handlers.encoding.ContentEncodingRepository;
+import io.undertow.server.handlers.encoding.EncodingHandler;
+import io.undertow.server.handlers.encoding.GzipEncodingProvider;
 import io.undertow.server.handlers.resource.ClassPathResourceManager;
 import io.undertow.server.handlers.resource.ResourceHandler;
 import io.undertow.util.Headers;
@@ -100,6 +103,8 @@ public final class EdgeServer implements AutoCloseable
         private long drainMs = EdgeConfiguration.drainMs();
         private String transports = EdgeConfiguration.transports();
         private EnumSet<EdgeTransport> servedTransports;
+        private String compression = EdgeConfiguration.compression();
+        private boolean gzipPolls;
         private byte[] jwtSecret;
         private boolean firstMessageAuthentication = EdgeConfiguration.firstMessageAuthentication();
         private long authenticationTimeoutMs = EdgeConfiguration.authenticationTimeoutMs();
@@ -150,6 +155,17 @@ public final class EdgeServer implements AutoCloseable
             streamParameters = new StreamParameters(
                 batchWindowMs, maxBatchWindowMs, allowed, throttleRate, maxThrottleRate);
             servedTransports = EdgeTransport.parseList(transports);
+            for (final String name : compression.split(","))
+            {
+                switch (name.trim())
+                {
+                    case "" -> { }
+                    case "poll" -> gzipPolls = true;
+                    default -> throw new IllegalArgumentException(EdgeConfiguration.COMPRESSION_PROP_NAME +
+                        " lists '" + name.trim() + "': only poll answers can be compressed (SSE and WebSocket " +
+                        "cannot yet)");
+                }
+            }
             jwtSecret = null != jwtSecret ? jwtSecret : EdgeConfiguration.jwtSecret();
             if (null == fanOut.ingressToken())
             {
@@ -316,6 +332,16 @@ public final class EdgeServer implements AutoCloseable
         public Context transports(final String transports)
         {
             this.transports = transports;
+            return this;
+        }
+
+        /**
+         * Which transports' answers are gzip-compressed for clients that accept it: {@code "poll"} or {@code ""}
+         * ({@value EdgeConfiguration#COMPRESSION_PROP_NAME}).
+         */
+        public Context compression(final String compression)
+        {
+            this.compression = compression;
             return this;
         }
 
@@ -605,8 +631,8 @@ public final class EdgeServer implements AutoCloseable
                     ctx.fanOut.initialRingCapacity(), ctx.fanOut.ringCapacity(), ctx.streamParameters, flushers),
                     Methods.GET)), c), c))
                 .addExactPath("/poll", open(admission.guard(Admission.Kind.POLL, AllowedMethods.only(c,
-                    new PollEndpoint(agent.commandQueue(), edgeCounters, sessionIds, ctx.fanOut.ringCapacity(),
-                    ctx.pollMaxWaitMs, ctx.servedTransports, flushers), Methods.GET)), c))
+                    gzip(ctx.gzipPolls, new PollEndpoint(agent.commandQueue(), edgeCounters, sessionIds,
+                    ctx.fanOut.ringCapacity(), ctx.pollMaxWaitMs, ctx.servedTransports, flushers)), Methods.GET)), c))
                 .addPrefixPath("/publish", admission.guard(Admission.Kind.PUBLISH,
                     AllowedMethods.only(c, publishHandler, Methods.POST)))
                 .addExactPath("/topics", admission.guard(Admission.Kind.READ,
@@ -672,6 +698,17 @@ public final class EdgeServer implements AutoCloseable
      * The endpoint if this edge serves its transport, else a 403 saying so (before any upgrade), so a client
      * falls back to the next transport at once.
      */
+    /**
+     * {@code endpoint}'s answers gzip-compressed (Undertow's encoding handler) for clients that accept gzip, if
+     * {@code on}. Whole answers only: Undertow's compressing conduit does not push a stream's data out on flush
+     * (tried on SSE: events were held in the compressor), so SSE is not compressed.
+     */
+    private static HttpHandler gzip(final boolean on, final HttpHandler endpoint)
+    {
+        return on ? new EncodingHandler(endpoint, new ContentEncodingRepository()
+            .addEncodingHandler("gzip", new GzipEncodingProvider(), 50)) : endpoint;
+    }
+
     private HttpHandler served(final EdgeTransport transport, final HttpHandler endpoint, final EdgeCounters counters)
     {
         if (ctx.servedTransports.contains(transport))

@@ -547,6 +547,15 @@ export class PushClient extends EventTarget {
     clearTimeout(this.upgradeTimer);
     if (this.stopped || (this.transport === transport && this.connection && this.state === 'open')) return this;
     this.probe?.stop();
+    this.openProbe(transport);
+    return this;
+  }
+
+  /**
+   * Open `transport` beside the current connection, from the cursor: it replaces the current one once open
+   * (opened()), or is given up after openTimeoutMs (closed(), which asks again later).
+   */
+  openProbe(transport) {
     const probe = this.open(transport);
     probe.transport = transport;
     this.probe = probe;
@@ -556,7 +565,6 @@ export class PushClient extends EventTarget {
         this.closed(probe, { code: 0, reason: `${transport} did not open`, opened: false });
       }
     }, this.options.openTimeoutMs);
-    return this;
   }
 
   /**
@@ -573,9 +581,7 @@ export class PushClient extends EventTarget {
     if (this.transport === 'websocket') {
       this.connection.send(encodeUpdateSubscription(++this.correlationIds, topic, maxFrequency));
     } else if (this.transport === 'sse' && !this.probe) {
-      const probe = this.open('sse');
-      probe.transport = 'sse';
-      this.probe = probe;
+      this.openProbe('sse');
     }
     return this;
   }
@@ -775,16 +781,7 @@ export class PushClient extends EventTarget {
     if (this.transportIndex === 0 || this.stopped) return;
     this.upgradeTimer = setTimeout(() => {
       if (this.stopped || !this.connection || this.probe) return;
-      const best = this.transports[0];
-      const probe = this.open(best);
-      probe.transport = best;
-      this.probe = probe;
-      setTimeout(() => {
-        if (this.probe === probe && !probe.wasOpen) {
-          probe.stop();
-          this.closed(probe, { code: 0, reason: `${best} did not open`, opened: false });
-        }
-      }, this.options.openTimeoutMs);
+      this.openProbe(this.transports[0]);
     }, this.options.upgradeAfterMs * (0.8 + 0.4 * Math.random()));
   }
 

@@ -39,7 +39,8 @@ class SubscriptionFrequencyTest
         try (EmbeddedPush push = new EmbeddedPush(journalDir);
             WebSocketTestClient client = new WebSocketTestClient(push.ws("/ws")))
         {
-            push.engine.topic("f.A");
+            PollTest.publish(push, "f.A", "before"); // the edge knows the topic: its Subscribed carries our id
+            await(() -> push.edge.counters().fanOut().eventsIn().get() == 1);
             client.sendBinary(ControlMessages.subscribe("f.A", 7, 1));
             await(() -> client.subscribedCorrelationIds.contains(7L));
 

@@ -449,11 +449,8 @@ public final class WebSocketEndpoint implements HttpHandler, WebSocketConnection
                                 admission.settings().maxTopicsPerConnection() + " topics per connection");
                             return;
                         }
-                        final String badFrequency = parameters.checkMaxFrequency(maxFrequency);
-                        if (null != badFrequency)
+                        if (refusedFrequency(correlationId, maxFrequency))
                         {
-                            counters.protocolErrors().increment();
-                            session.sendError(ErrorCode.INVALID_ARGUMENT, correlationId, badFrequency);
                             return;
                         }
                         if (subscribeDecoder.fromSequence() != SubscribeDecoder.fromSequenceNullValue())
@@ -493,11 +490,8 @@ public final class WebSocketEndpoint implements HttpHandler, WebSocketConnection
                                 "not subscribed to '" + topic + "': subscribe first");
                             return;
                         }
-                        final String badFrequency = parameters.checkMaxFrequency(maxFrequency);
-                        if (null != badFrequency)
+                        if (refusedFrequency(correlationId, maxFrequency))
                         {
-                            counters.protocolErrors().increment();
-                            session.sendError(ErrorCode.INVALID_ARGUMENT, correlationId, badFrequency);
                             return;
                         }
                         SessionCommand.offer(commands,
@@ -634,6 +628,21 @@ public final class WebSocketEndpoint implements HttpHandler, WebSocketConnection
                 messagesInWindow = 0;
             }
             return ++messagesInWindow > admission.settings().maxControlMessagesPerSecond();
+        }
+
+        /**
+         * A maximum frequency the server does not allow: refused with the reason (counted); the connection carries on.
+         */
+        private boolean refusedFrequency(final long correlationId, final int maxFrequency)
+        {
+            final String refused = parameters.checkMaxFrequency(maxFrequency);
+            if (null == refused)
+            {
+                return false;
+            }
+            counters.protocolErrors().increment();
+            session.sendError(ErrorCode.INVALID_ARGUMENT, correlationId, refused);
+            return true;
         }
 
         private void checkConsumed(final int limit, final int length)

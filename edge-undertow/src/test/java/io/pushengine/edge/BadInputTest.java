@@ -19,6 +19,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 import static io.pushengine.edge.Await.await;
@@ -194,6 +195,8 @@ class BadInputTest
             push.engine.publish("late", PayloadType.TEXT, "hello".getBytes(StandardCharsets.UTF_8));
             await(() -> client.events.size() == 1);
             assertEquals("late", client.events.get(0).topic());
+            assertEquals(List.of(7L), client.subscribedCorrelationIds,
+                "a Subscribe before the topic existed is confirmed at its declaration, with its own id");
         }
     }
 

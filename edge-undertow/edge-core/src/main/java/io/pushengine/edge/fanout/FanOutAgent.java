@@ -416,7 +416,9 @@ public final class FanOutAgent implements Agent, EventStreamListener, ReplayStre
         {
             final ClientSession session = subscriptions[i].session();
             session.subscriptionsChanged(); // its topic has a number now
-            if (session.offerSubscribed(0, number, topic.lastTopicSequence(), topicName))
+            // a Subscribe that came before the declaration is confirmed now, with its own correlation id
+            final long correlationId = subscriptions[i].takeAwaitedCorrelationId();
+            if (session.offerSubscribed(correlationId, number, topic.lastTopicSequence(), topicName))
             {
                 session.offered(nowNs);
                 markDirty(session);
@@ -767,6 +769,10 @@ public final class FanOutAgent implements Agent, EventStreamListener, ReplayStre
                     {
                         answered(session, session.offerSubscribed(
                             command.correlationId(), topic.number(), topic.lastTopicSequence(), topic.name()));
+                    }
+                    else
+                    {
+                        subscription.awaitingDeclaration(command.correlationId()); // confirmed when declared
                     }
                     if (command.snapshot())
                     {

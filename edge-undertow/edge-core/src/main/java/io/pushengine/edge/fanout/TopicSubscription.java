@@ -18,6 +18,8 @@ public final class TopicSubscription implements SessionSubscription
     private long minIntervalNs;
     private boolean active = true;
 
+    private long awaitedCorrelationId;
+
     long lastSentSequence;
     long nextDueNs;
     boolean pending;
@@ -78,6 +80,25 @@ public final class TopicSubscription implements SessionSubscription
     long minIntervalNs()
     {
         return minIntervalNs;
+    }
+
+    /**
+     * Subscribed (with this correlation id) before the engine's declaration of the topic reached the edge: the
+     * declaration confirms it. Fan-out thread.
+     */
+    void awaitingDeclaration(final long correlationId)
+    {
+        this.awaitedCorrelationId = correlationId;
+    }
+
+    /**
+     * The correlation id of a Subscribe waiting for the topic's declaration, once (0 after, or for none).
+     */
+    long takeAwaitedCorrelationId()
+    {
+        final long correlationId = awaitedCorrelationId;
+        awaitedCorrelationId = 0;
+        return correlationId;
     }
 
     boolean isActive()

@@ -120,6 +120,12 @@ export declare class PushClient extends EventTarget {
   close(): void;
   /** Move to a transport now, resuming from the cursor; throws for one not in `transports`. */
   useTransport(transport: Transport): this;
+  /**
+   * Publish over the open WebSocket: resolves once journaled; rejects with the edge's reason, or when the
+   * connection is lost first (then it may or may not have been journaled).
+   */
+  publish(topic: string, payload: string | Uint8Array | unknown, type?: PayloadType): Promise<{
+    sequence: number; topicSequence: number }>;
   /** At most `maxFrequency` events per second on a topic from now on (0: none), changed live. */
   setMaxFrequency(topic: string, maxFrequency: number): this;
   addEventListener<K extends keyof PushClientEventMap>(

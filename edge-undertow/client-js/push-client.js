@@ -17,6 +17,7 @@
 const SCHEMA_ID = 7101;
 const TEMPLATE = {
   BATCH: 2, SUBSCRIBED: 12, HEARTBEAT: 13, ERROR: 14, GAP: 15, RESUMED: 16, SNAPSHOT_BEGIN: 17, SNAPSHOT_END: 18,
+  PUBLISHED: 36,
 };
 const PAYLOAD = { OPAQUE: 0, TEXT: 1, JSON: 2, PRICE_TICK: 3 };
 const utf8 = new TextDecoder();
@@ -138,9 +139,18 @@ export function decodeFrame(buffer, topicNames) {
       return { type: 'heartbeat', lastSequence: Number(view.getBigInt64(body + 8, true)) };
     case TEMPLATE.ERROR: {
       const code = view.getUint16(body, true);
+      const correlationId = Number(view.getBigInt64(body + 2, true));
       const length = view.getUint16(body + blockLength, true);
-      return { type: 'error', code, reason: utf8.decode(new Uint8Array(buffer, body + blockLength + 2, length)) };
+      return { type: 'error', code, correlationId,
+        reason: utf8.decode(new Uint8Array(buffer, body + blockLength + 2, length)) };
     }
+    case TEMPLATE.PUBLISHED:
+      return {
+        type: 'published',
+        correlationId: Number(view.getBigInt64(body, true)),
+        sequence: Number(view.getBigInt64(body + 8, true)),
+        topicSequence: Number(view.getBigInt64(body + 20, true)),
+      };
     case TEMPLATE.GAP: {
       const topic = view.getInt32(body, true);
       return {
@@ -207,6 +217,24 @@ function encodeAuthenticate(correlationId, token) {
   view.setBigInt64(8, BigInt(correlationId), true);
   view.setUint16(16, bytes.length, true);
   new Uint8Array(buffer, 18).set(bytes);
+  return buffer;
+}
+
+/** An SBE Publish message (template 35): a payload to sequence on a topic, answered by Published or an Error. */
+function encodePublish(correlationId, topic, payloadType, payload) {
+  const name = new TextEncoder().encode(topic);
+  const buffer = new ArrayBuffer(8 + 9 + 2 + name.length + 4 + payload.length);
+  const view = new DataView(buffer);
+  view.setUint16(0, 9, true);            // block length: correlationId, payloadType
+  view.setUint16(2, 35, true);           // template id
+  view.setUint16(4, SCHEMA_ID, true);
+  view.setUint16(6, 1, true);            // schema version
+  view.setBigInt64(8, BigInt(correlationId), true);
+  view.setUint8(16, payloadType);
+  view.setUint16(17, name.length, true);
+  new Uint8Array(buffer, 19, name.length).set(name);
+  view.setUint32(19 + name.length, payload.length, true);
+  new Uint8Array(buffer, 23 + name.length).set(payload);
   return buffer;
 }
 
@@ -282,7 +310,8 @@ class WebSocketConnection {
           break;
         case 'gap': owner.message(this, msg); break;
         case 'subscribed': owner.message(this, msg); break;
-        case 'error': owner.message(this, { type: 'error', reason: msg.reason }); break;
+        case 'published': owner.message(this, msg); break;
+        case 'error': owner.message(this, { type: 'error', reason: msg.reason, correlationId: msg.correlationId }); break;
         default: owner.message(this, { type: 'heartbeat' }); break;
       }
     };
@@ -506,6 +535,7 @@ export class PushClient extends EventTarget {
     this.topicSequences = new Map(); // topic -> last topic sequence given: nothing twice, judged per topic
     this.maxFrequencies = { ...(this.options.maxFrequencies ?? {}) };
     this.correlationIds = 0;
+    this.publishes = new Map();      // correlationId -> { resolve, reject } of a publish awaiting its answer
     this.attempt = 0;
     this.connection = null;
     this.probe = null;
@@ -529,6 +559,7 @@ export class PushClient extends EventTarget {
     clearTimeout(this.upgradeTimer);
     this.connection?.stop();
     this.probe?.stop();
+    this.failPublishes(this.connection);
     this.connection = this.probe = null;
     this.setState('closed', { reason: 'closed by the application' });
   }
@@ -584,6 +615,38 @@ export class PushClient extends EventTarget {
       this.openProbe('sse');
     }
     return this;
+  }
+
+  /**
+   * Publish over the open WebSocket (binary Publish; the token's pub_topics must grant the topic). Resolves with
+   * { sequence, topicSequence } once the engine has journaled it; rejects with the edge's reason, or when the
+   * connection is lost first (then it may or may not have been journaled: publish with an idempotency key in the
+   * payload if that matters). payload: a string (TEXT), a Uint8Array (OPAQUE), anything else JSON; `type`
+   * overrides. Without an open WebSocket it rejects at once: POST /publish/TOPIC is the other way.
+   */
+  publish(topic, payload, type) {
+    if (this.transport !== 'websocket' || this.state !== 'open' || !this.connection) {
+      return Promise.reject(new Error('publish needs an open WebSocket (or POST /publish/' + topic + ')'));
+    }
+    const payloadType = type ?? (typeof payload === 'string' ? 'TEXT' : payload instanceof Uint8Array ? 'OPAQUE' : 'JSON');
+    const bytes = payload instanceof Uint8Array ? payload
+      : new TextEncoder().encode(typeof payload === 'string' ? payload : JSON.stringify(payload));
+    const correlationId = ++this.correlationIds;
+    const connection = this.connection;
+    return new Promise((resolve, reject) => {
+      this.publishes.set(correlationId, { resolve, reject, connection });
+      connection.send(encodePublish(correlationId, topic, PAYLOAD[payloadType], bytes));
+    });
+  }
+
+  /** A connection is gone: its publishes awaiting an answer will not get one. */
+  failPublishes(connection) {
+    for (const [correlationId, pending] of this.publishes) {
+      if (pending.connection === connection) {
+        this.publishes.delete(correlationId);
+        pending.reject(new Error('connection lost before the answer: the publish may or may not be journaled'));
+      }
+    }
   }
 
   // ---------------------------------------------------------------- connecting
@@ -650,6 +713,7 @@ export class PushClient extends EventTarget {
       this.connection = connection;
       this.transportIndex = 0;
       previous?.stop();
+      this.failPublishes(previous);
       this.switched(connection.transport, previous?.transport);
       this.setState('open', { transport: connection.transport });
       this.armWatchdog();
@@ -672,6 +736,7 @@ export class PushClient extends EventTarget {
   }
 
   closed(connection, detail) {
+    this.failPublishes(connection);
     if (connection === this.probe) {
       this.probe = null;          // the better transport still does not work: stay, ask again later
       this.scheduleUpgrade();
@@ -835,9 +900,24 @@ export class PushClient extends EventTarget {
           this.emit('subscribed', { topic: msg.name, correlationId: msg.correlationId });
         }
         break;
-      case 'error':
-        this.emit('servererror', { reason: msg.reason });
+      case 'published': {
+        const pending = this.publishes.get(msg.correlationId);
+        if (pending) {
+          this.publishes.delete(msg.correlationId);
+          pending.resolve({ sequence: msg.sequence, topicSequence: msg.topicSequence });
+        }
         break;
+      }
+      case 'error': {
+        const pending = msg.correlationId ? this.publishes.get(msg.correlationId) : undefined;
+        if (pending) {
+          this.publishes.delete(msg.correlationId);
+          pending.reject(new Error(msg.reason));
+        } else {
+          this.emit('servererror', { reason: msg.reason });
+        }
+        break;
+      }
       default:
         break;
     }

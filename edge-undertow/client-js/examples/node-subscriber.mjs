@@ -3,7 +3,8 @@
 //   node examples/node-subscriber.mjs http://127.0.0.1:8080 prices.EURUSD,prices.GBPUSD [--count N]
 //        [--transports websocket,long-poll,short-poll] [--without-ws]   (--without-ws: pass no WebSocket, to see the
 //        client skip that transport where the runtime has none) [--max-frequency TOPIC=N]
-// Reads commands on stdin, one per line: "max-frequency TOPIC N" changes a topic's maximum frequency live.
+// Reads commands on stdin, one per line: "max-frequency TOPIC N" changes a topic's maximum frequency live;
+// "publish TOPIC TEXT" publishes over the WebSocket and prints {"published":SEQ} or {"publishError":REASON}.
 //
 // Prints one JSON line per event ({"sequence":..,"topic":..,"payload":..}) and one per state change
 // ({"state":..,"transport":..}) on stdout; exits after --count events (default: runs until killed).
@@ -71,5 +72,10 @@ process.stdin.on('data', (chunk) => {
     const [command, topic, n] = input.slice(0, newline).trim().split(/\s+/);
     input = input.slice(newline + 1);
     if (command === 'max-frequency') client.setMaxFrequency(topic, Number(n));
+    if (command === 'publish') {
+      client.publish(topic, n).then(
+        (ack) => process.stdout.write(JSON.stringify({ published: ack.sequence }) + '\n'),
+        (error) => process.stdout.write(JSON.stringify({ publishError: error.message }) + '\n'));
+    }
   }
 });

@@ -16,5 +16,7 @@ client.addEventListener('event', (e) => {
 client.addEventListener('state', (e) => console.log(e.detail.state, e.detail.transport));
 client.start().useTransport('long-poll').setMaxFrequency('prices.EURUSD', 1);
 const cursor: number = client.cursor;
+client.publish('orders.ACME', { side: 'buy', quantity: 100 }).then((ack) => console.log(ack.sequence),
+  (error: Error) => console.log(error.message));
 console.log(cursor);
 client.close();

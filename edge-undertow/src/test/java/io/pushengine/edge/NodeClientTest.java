@@ -154,6 +154,36 @@ class NodeClientTest
     }
 
     @Test
+    void aNodeServicePublishesOverItsWebSocketAndIsAnsweredOnceJournaled() throws Exception
+    {
+        try (EmbeddedPush push = new EmbeddedPush(journalDir))
+        {
+            push.engine.topic("node.P");
+            final NodeSubscriber node = NodeSubscriber.start(push, "node.P");
+            try
+            {
+                await(() -> node.states().contains("open:websocket"), () -> "node states " + node.states());
+                await(() -> push.edge.counters().fanOut().subscriptions().get() == 1);
+                node.command("publish node.P hello");
+                await(() -> node.output.stream().anyMatch(l -> l.has("published")), () -> "no answer: " + node.output);
+                final long sequence = node.output.stream().filter(l -> l.has("published")).findFirst().orElseThrow()
+                    .get("published").asLong();
+                assertTrue(sequence > 0, node.output.toString());
+                await(() -> node.sequencesOf("node.P").contains(sequence), () -> "its own event: " + node.output);
+
+                node.command("publish bad!topic x");
+                await(() -> node.output.stream().anyMatch(l -> l.has("publishError")), () -> "no refusal: " + node.output);
+                assertTrue(node.output.stream().filter(l -> l.has("publishError")).findFirst().orElseThrow()
+                    .get("publishError").asText().contains("topic"), node.output.toString());
+            }
+            finally
+            {
+                node.process.destroyForcibly();
+            }
+        }
+    }
+
+    @Test
     void withoutAWebSocketImplementationTheClientSkipsToTheNextTransportInsteadOfThrowing() throws Exception
     {
         try (EmbeddedPush push = new EmbeddedPush(journalDir))

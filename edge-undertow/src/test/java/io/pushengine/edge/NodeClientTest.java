@@ -78,8 +78,7 @@ class NodeClientTest
         try (EmbeddedPush push = new EmbeddedPush(journalDir))
         {
             push.engine.topic("node.A");
-            final NodeSubscriber node = NodeSubscriber.start(push, "node.A", "--count", "100");
-            try
+            try (NodeSubscriber node = NodeSubscriber.start(push, "node.A", "--count", "100"))
             {
                 await(() -> node.states().contains("open:websocket"), () -> "node states " + node.states());
                 await(() -> push.edge.counters().fanOut().subscriptions().get() == 1);
@@ -102,10 +101,6 @@ class NodeClientTest
                 PollTest.assertSameSequences(published, node.sequences(), "sequences the Node service received");
                 assertTrue(node.states().contains("reconnecting:websocket"), "reconnected: " + node.states());
             }
-            finally
-            {
-                node.process.destroyForcibly();
-            }
         }
     }
 
@@ -116,8 +111,7 @@ class NodeClientTest
         {
             push.engine.topic("node.S");
             push.engine.topic("node.F");
-            final NodeSubscriber node = NodeSubscriber.start(push, "node.S,node.F", "--max-frequency", "node.S=1");
-            try
+            try (NodeSubscriber node = NodeSubscriber.start(push, "node.S,node.F", "--max-frequency", "node.S=1"))
             {
                 await(() -> node.states().contains("open:websocket"), () -> "node states " + node.states());
                 await(() -> push.edge.counters().fanOut().subscriptions().get() == 2);
@@ -146,10 +140,6 @@ class NodeClientTest
                 assertEquals(after, node.sequencesOf("node.S").subList(before, node.sequencesOf("node.S").size()),
                     "every event once the cap is lifted");
             }
-            finally
-            {
-                node.process.destroyForcibly();
-            }
         }
     }
 
@@ -159,8 +149,7 @@ class NodeClientTest
         try (EmbeddedPush push = new EmbeddedPush(journalDir))
         {
             push.engine.topic("node.P");
-            final NodeSubscriber node = NodeSubscriber.start(push, "node.P");
-            try
+            try (NodeSubscriber node = NodeSubscriber.start(push, "node.P"))
             {
                 await(() -> node.states().contains("open:websocket"), () -> "node states " + node.states());
                 await(() -> push.edge.counters().fanOut().subscriptions().get() == 1);
@@ -176,10 +165,6 @@ class NodeClientTest
                 assertTrue(node.output.stream().filter(l -> l.has("publishError")).findFirst().orElseThrow()
                     .get("publishError").asText().contains("topic"), node.output.toString());
             }
-            finally
-            {
-                node.process.destroyForcibly();
-            }
         }
     }
 
@@ -189,9 +174,8 @@ class NodeClientTest
         try (EmbeddedPush push = new EmbeddedPush(journalDir))
         {
             push.engine.topic("node.B");
-            final NodeSubscriber node = NodeSubscriber.start(push, "node.B", "--count", "3", "--without-ws",
-                "--transports", "websocket,long-poll");
-            try
+            try (NodeSubscriber node = NodeSubscriber.start(push, "node.B", "--count", "3", "--without-ws",
+                "--transports", "websocket,long-poll"))
             {
                 await(() -> node.states().stream().anyMatch(s -> s.startsWith("open:")),
                     () -> "node states " + node.states() + "; output " + node.output);
@@ -206,18 +190,19 @@ class NodeClientTest
                 assertEquals(0, node.process.exitValue(), node.output.toString());
                 PollTest.assertSameSequences(published, node.sequences(), "sequences over the fallback");
             }
-            finally
-            {
-                node.process.destroyForcibly();
-            }
         }
     }
 
     /**
      * {@code examples/node-subscriber.mjs} in its own process, its JSON lines collected.
      */
-    private record NodeSubscriber(Process process, List<JsonNode> output)
+    private record NodeSubscriber(Process process, List<JsonNode> output) implements AutoCloseable
     {
+        public void close()
+        {
+            process.destroyForcibly();
+        }
+
         static NodeSubscriber start(final EmbeddedPush push, final String topics, final String... options)
             throws IOException
         {

@@ -7,7 +7,6 @@ import io.prometheus.metrics.model.snapshots.GaugeSnapshot;
 import io.prometheus.metrics.model.snapshots.HistogramSnapshot;
 import io.prometheus.metrics.model.snapshots.Labels;
 import io.prometheus.metrics.model.snapshots.MetricSnapshots;
-import org.agrona.concurrent.UnsafeBuffer;
 import org.agrona.concurrent.status.CountersReader;
 
 import java.util.LinkedHashMap;
@@ -36,8 +35,6 @@ public final class PushMetricsCollector implements MultiCollector
     {
         final Map<String, Map<Labels, Double>> counterValues = new TreeMap<>();
         final Map<String, CounterType> families = new LinkedHashMap<>();
-        final Map<HistogramType, Map<Labels, long[]>> histograms = new TreeMap<>();
-        final UnsafeBuffer key = new UnsafeBuffer(0, 0);
         countersReader.forEach((counterId, typeId, keyBuffer, label) ->
         {
             final CounterType type = CounterType.get(typeId);
@@ -49,25 +46,16 @@ public final class PushMetricsCollector implements MultiCollector
                 families.putIfAbsent(type.metricName(), type);
                 counterValues.computeIfAbsent(type.metricName(), name -> new TreeMap<>())
                     .merge(labels, (double)countersReader.getCounterValue(counterId), Double::sum);
-                return;
-            }
-            final HistogramType histogramType = HistogramType.get(typeId);
-            if (null != histogramType)
-            {
-                key.wrap(keyBuffer, 0, keyBuffer.capacity());
-                final String labelValue = LatencyHistogram.labelValue(key);
-                final String histogramSource = LatencyHistogram.source(key);
-                final Labels labels = null == histogramType.labelName() ? Labels.of("source", histogramSource) :
-                    Labels.of("source", histogramSource, histogramType.labelName(), labelValue);
-                final int index = LatencyHistogram.bucketIndex(key);
-                if (index >= 0 && index <= LatencyHistogram.SUM_INDEX)
-                {
-                    histograms.computeIfAbsent(histogramType, t -> new TreeMap<>())
-                        .computeIfAbsent(labels, l -> new long[LatencyHistogram.SUM_INDEX + 1])[index] +=
-                        countersReader.getCounterValue(counterId);
-                }
             }
         });
+        final Map<HistogramType, Map<Labels, long[]>> histograms = new TreeMap<>();
+        for (final LatencyHistogramSeries series : LatencyHistogramSeries.readAll(countersReader))
+        {
+            final HistogramType type = series.type();
+            final Labels labels = null == type.labelName() ? Labels.of("source", series.source()) :
+                Labels.of("source", series.source(), type.labelName(), series.labelValue());
+            histograms.computeIfAbsent(type, t -> new TreeMap<>()).put(labels, series.values());
+        }
 
         final MetricSnapshots.Builder snapshots = MetricSnapshots.builder();
         for (final Map.Entry<String, Map<Labels, Double>> family : counterValues.entrySet())

@@ -5,7 +5,7 @@ import io.aeron.CommonContext;
 import io.pushengine.codec.metrics.CounterType;
 import io.pushengine.codec.metrics.HistogramType;
 import io.pushengine.codec.metrics.LatencyBuckets;
-import io.pushengine.codec.metrics.LatencyHistogram;
+import io.pushengine.codec.metrics.LatencyHistogramSeries;
 import org.agrona.IoUtil;
 import org.agrona.collections.Long2LongHashMap;
 import org.agrona.concurrent.UnsafeBuffer;
@@ -19,8 +19,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
-import java.util.TreeMap;
 
 /**
  * {@code java -jar push-engine.jar stat [--aeron-dir DIR] [--filter TEXT] [--interval-ms MS] [--count N]}: like
@@ -141,24 +139,11 @@ public final class StatMain
             final double seconds = Math.max(1e-9, (nowNs - previousNs) / 1e9);
             previousNs = nowNs;
             final List<String> lines = new ArrayList<>();
-            final Map<String, long[]> histograms = new TreeMap<>();
-            final UnsafeBuffer key = new UnsafeBuffer(0, 0);
             counters.forEach((counterId, typeId, keyBuffer, label) ->
             {
-                final HistogramType histogramType = HistogramType.get(typeId);
-                if (null != histogramType)
+                if (null != HistogramType.get(typeId))
                 {
-                    key.wrap(keyBuffer, 0, keyBuffer.capacity());
-                    final String series = LatencyHistogram.source(key) + '\t' + histogramType.metricName() +
-                        (null == histogramType.labelName() ? "" :
-                        "{" + histogramType.labelName() + "=\"" + LatencyHistogram.labelValue(key) + "\"}");
-                    final int index = LatencyHistogram.bucketIndex(key);
-                    if (index >= 0 && index <= LatencyHistogram.SUM_INDEX)
-                    {
-                        histograms.computeIfAbsent(series, s -> new long[LatencyHistogram.SUM_INDEX + 1])[index] +=
-                            counters.getCounterValue(counterId);
-                    }
-                    return;
+                    return; // one line per histogram series, below
                 }
                 final CounterType type = CounterType.get(typeId);
                 final String name = null != type ? type.selector() : label;
@@ -173,23 +158,20 @@ public final class StatMain
                 lines.add(String.format(Locale.ROOT, "  %-30s %-58s %16d %12s", abbreviate(source, 30),
                     abbreviate(name, 58), value, rate));
             });
-            histograms.forEach((series, values) ->
+            for (final LatencyHistogramSeries series : LatencyHistogramSeries.readAll(counters))
             {
-                final String source = series.substring(0, series.indexOf('\t'));
-                final String name = series.substring(series.indexOf('\t') + 1);
-                if (!filter.isEmpty() && !(name + ' ' + source).toLowerCase(Locale.ROOT).contains(filter))
+                final HistogramType type = series.type();
+                final String name = type.metricName() +
+                    (null == type.labelName() ? "" : "{" + type.labelName() + "=\"" + series.labelValue() + "\"}");
+                if (!filter.isEmpty() && !(name + ' ' + series.source()).toLowerCase(Locale.ROOT).contains(filter))
                 {
-                    return;
+                    continue;
                 }
-                long observations = 0;
-                for (int i = 0; i < LatencyBuckets.COUNT; i++)
-                {
-                    observations += values[i];
-                }
-                lines.add(String.format(Locale.ROOT, "  %-30s %-58s %16d %12s", abbreviate(source, 30),
-                    abbreviate(name, 58), observations, "p50<=" + bound(LatencyBuckets.quantileUpperBoundNs(values, 0.5)) +
-                    " p99<=" + bound(LatencyBuckets.quantileUpperBoundNs(values, 0.99))));
-            });
+                lines.add(String.format(Locale.ROOT, "  %-30s %-58s %16d %12s", abbreviate(series.source(), 30),
+                    abbreviate(name, 58), series.count(),
+                    "p50<=" + bound(LatencyBuckets.quantileUpperBoundNs(series.values(), 0.5)) +
+                    " p99<=" + bound(LatencyBuckets.quantileUpperBoundNs(series.values(), 0.99))));
+            }
             out.println("push stat " + dir + " (driver pid " + pid + ")  " + Instant.now() + "  round " + round);
             out.println(String.format(Locale.ROOT, "  %-30s %-58s %16s %12s", "source", "counter", "value", "per s"));
             lines.forEach(out::println);

@@ -49,6 +49,8 @@ export interface PushClientOptions {
   shortPollIntervalMs?: number;
   /** Topic -> at most this many events per second on it, the latest value when due (WebSocket and SSE). */
   maxFrequencies?: Record<string, number>;
+  /** topic -> milliseconds its events may wait to arrive with later ones in one frame (none dropped). */
+  batchWindows?: Record<string, number>;
   /** A WebSocket implementation where there is none built in (Node: the 'ws' package's default export). */
   WebSocket?: new (url: string | URL) => WebSocketLike;
   /** An EventSource implementation (Node: the 'eventsource' package) for the SSE transport. */
@@ -61,7 +63,7 @@ export interface PushClientOptions {
 }
 
 export declare const DEFAULTS: Readonly<Required<Omit<PushClientOptions,
-  'url' | 'urls' | 'policy' | 'token' | 'WebSocket' | 'EventSource' | 'fetch' | 'maxFrequencies'>>>;
+  'url' | 'urls' | 'policy' | 'token' | 'WebSocket' | 'EventSource' | 'fetch' | 'maxFrequencies' | 'batchWindows'>>>;
 
 export type PayloadType = 'OPAQUE' | 'TEXT' | 'JSON' | 'PRICE_TICK';
 
@@ -128,6 +130,8 @@ export declare class PushClient extends EventTarget {
     sequence: number; topicSequence: number }>;
   /** At most `maxFrequency` events per second on a topic from now on (0: none), changed live. */
   setMaxFrequency(topic: string, maxFrequency: number): this;
+  /** A topic's batching window in milliseconds from now on (0: none), changed live. */
+  setBatchWindow(topic: string, batchWindowMs: number): this;
   addEventListener<K extends keyof PushClientEventMap>(
     type: K, listener: (event: PushClientEventMap[K]) => void, options?: boolean | AddEventListenerOptions): void;
   addEventListener(

@@ -47,6 +47,8 @@ export const DEFAULTS = {
   shortPollIntervalMs: 1000,   // short-poll: pause between polls
   maxFrequencies: {},          // topic -> at most this many events/s on it, the latest value when due (WebSocket and
                                // SSE; a poll's rate is its interval); change live with setMaxFrequency()
+  batchWindows: {},            // topic -> ms its events may wait to arrive with later ones in one frame (none
+                               // dropped; WebSocket and SSE); change live with setBatchWindow()
   WebSocket: undefined,        // implementations, for where there are none built in (Node: 'ws'; 'eventsource' for
   EventSource: undefined,      // SSE); default: the global ones. A transport whose implementation is missing is
   fetch: undefined,            // skipped like one that does not open
@@ -238,19 +240,23 @@ function encodePublish(correlationId, topic, payloadType, payload) {
   return buffer;
 }
 
-/** An SBE UpdateSubscription message (template 19): a live subscription's new maximum frequency (0: none). */
-function encodeUpdateSubscription(correlationId, topic, maxFrequency) {
+/**
+ * An SBE UpdateSubscription message (template 19): a live subscription's new maximum frequency and batching window
+ * (0: none).
+ */
+function encodeUpdateSubscription(correlationId, topic, maxFrequency, batchWindowMs) {
   const bytes = new TextEncoder().encode(topic);
-  const buffer = new ArrayBuffer(8 + 10 + 2 + bytes.length);
+  const buffer = new ArrayBuffer(8 + 12 + 2 + bytes.length);
   const view = new DataView(buffer);
-  view.setUint16(0, 10, true);           // block length: correlationId, maxFrequency
+  view.setUint16(0, 12, true);           // block length: correlationId, maxFrequency, batchWindowMs
   view.setUint16(2, 19, true);           // template id
   view.setUint16(4, SCHEMA_ID, true);
   view.setUint16(6, 1, true);            // schema version
   view.setBigInt64(8, BigInt(correlationId), true);
   view.setUint16(16, maxFrequency, true);
-  view.setUint16(18, bytes.length, true);
-  new Uint8Array(buffer, 20).set(bytes);
+  view.setUint16(18, batchWindowMs, true);
+  view.setUint16(20, bytes.length, true);
+  new Uint8Array(buffer, 22).set(bytes);
   return buffer;
 }
 
@@ -515,7 +521,7 @@ class UnavailableConnection {
  *   reset      { oldestRetained }: what was missed is no longer retained; the client resyncs with a snapshot
  *   gap        { topic, fromSequence, toSequence }: the edge dropped these (policy=drop)
  *   subscribed { topic, correlationId }: WebSocket: a topic's subscription is live (correlationId 0 for the URL's
- *              topics), or a setMaxFrequency took effect
+ *              topics), or a setMaxFrequency / setBatchWindow took effect
  *   autherror  { reason }: refused by policy (close 1008, HTTP 401): no reconnect
  *   failure    { attempts, reason }: gave up after maxAttempts
  */
@@ -534,6 +540,7 @@ export class PushClient extends EventTarget {
     this.latest = new Map();         // topic -> latest event
     this.topicSequences = new Map(); // topic -> last topic sequence given: nothing twice, judged per topic
     this.maxFrequencies = { ...(this.options.maxFrequencies ?? {}) };
+    this.batchWindows = { ...(this.options.batchWindows ?? {}) };
     this.correlationIds = 0;
     this.publishes = new Map();      // correlationId -> { resolve, reject } of a publish awaiting its answer
     this.attempt = 0;
@@ -608,9 +615,29 @@ export class PushClient extends EventTarget {
       throw new Error(`maxFrequency is a whole number of events per second (0: none), not ${maxFrequency}`);
     }
     this.maxFrequencies[topic] = maxFrequency;
+    return this.updateSubscription(topic);
+  }
+
+  /**
+   * A topic's batching window from now on (0: none): its events may wait up to `batchWindowMs` to arrive with later
+   * ones in one frame; none is dropped. Changed in place on a WebSocket, by a new SSE connection on SSE (resuming
+   * from the cursor); on polls it applies to the next WebSocket or SSE. The edge refuses one above its maximum
+   * ('error' event on a WebSocket, the SSE connection fails to open).
+   */
+  setBatchWindow(topic, batchWindowMs) {
+    if (!Number.isInteger(batchWindowMs) || batchWindowMs < 0 || batchWindowMs > 65535) {
+      throw new Error(`batchWindowMs is a whole number of milliseconds (0: none), not ${batchWindowMs}`);
+    }
+    this.batchWindows[topic] = batchWindowMs;
+    return this.updateSubscription(topic);
+  }
+
+  /** Tell the edge a topic's options changed: in place on a WebSocket, by a new connection on SSE. */
+  updateSubscription(topic) {
     if (this.stopped || !this.connection || this.state !== 'open') return this;
     if (this.transport === 'websocket') {
-      this.connection.send(encodeUpdateSubscription(++this.correlationIds, topic, maxFrequency));
+      this.connection.send(encodeUpdateSubscription(++this.correlationIds, topic,
+        this.maxFrequencies[topic] ?? 0, this.batchWindows[topic] ?? 0));
     } else if (this.transport === 'sse' && !this.probe) {
       this.openProbe('sse');
     }
@@ -657,6 +684,9 @@ export class PushClient extends EventTarget {
       if (this.options.policy) query.set('policy', this.options.policy);
       for (const [topic, frequency] of Object.entries(this.maxFrequencies)) {
         if (frequency > 0 && this.options.topics.includes(topic)) query.set('rate.' + topic, String(frequency));
+      }
+      for (const [topic, windowMs] of Object.entries(this.batchWindows)) {
+        if (windowMs > 0 && this.options.topics.includes(topic)) query.set('window.' + topic, String(windowMs));
       }
       if (this.cursor > 0) query.set(transport === 'sse' ? 'lastEventId' : 'from', String(this.cursor));
       else if (this.options.snapshot) query.set('snapshot', 'true');

@@ -2,8 +2,9 @@
 //
 //   node examples/node-subscriber.mjs http://127.0.0.1:8080 prices.EURUSD,prices.GBPUSD [--count N]
 //        [--transports websocket,long-poll,short-poll] [--without-ws]   (--without-ws: pass no WebSocket, to see the
-//        client skip that transport where the runtime has none) [--max-frequency TOPIC=N]
-// Reads commands on stdin, one per line: "max-frequency TOPIC N" changes a topic's maximum frequency live;
+//        client skip that transport where the runtime has none) [--max-frequency TOPIC=N] [--batch-window TOPIC=MS]
+// Reads commands on stdin, one per line: "max-frequency TOPIC N" changes a topic's maximum frequency live,
+// "batch-window TOPIC MS" its batching window;
 // "publish TOPIC TEXT" publishes over the WebSocket and prints {"published":SEQ} or {"publishError":REASON}.
 //
 // Prints one JSON line per event ({"sequence":..,"topic":..,"payload":..}) and one per state change
@@ -24,10 +25,11 @@ const option = (name, fallback) => {
 const count = Number(option('--count', 'Infinity'));
 const transports = option('--transports', 'websocket,long-poll,short-poll').split(',');
 const maxFrequencies = {};
+const batchWindows = {};
 for (let i = 0; i < rest.length; i++) {
-  if (rest[i] === '--max-frequency') {
+  if (rest[i] === '--max-frequency' || rest[i] === '--batch-window') {
     const [topic, n] = rest[i + 1].split('=');
-    maxFrequencies[topic] = Number(n);
+    (rest[i] === '--max-frequency' ? maxFrequencies : batchWindows)[topic] = Number(n);
   }
 }
 
@@ -38,6 +40,7 @@ const client = new PushClient({
   transports,                // no EventSource in Node either: SSE is left out unless one is passed
   snapshot: false,
   maxFrequencies,
+  batchWindows,
   baseDelayMs: 200,
   maxDelayMs: 2000,
 });
@@ -72,6 +75,7 @@ process.stdin.on('data', (chunk) => {
     const [command, topic, n] = input.slice(0, newline).trim().split(/\s+/);
     input = input.slice(newline + 1);
     if (command === 'max-frequency') client.setMaxFrequency(topic, Number(n));
+    if (command === 'batch-window') client.setBatchWindow(topic, Number(n));
     if (command === 'publish') {
       client.publish(topic, n).then(
         (ack) => process.stdout.write(JSON.stringify({ published: ack.sequence }) + '\n'),

@@ -8,13 +8,14 @@ const client = new PushClient({
   token: () => 'a.jwt.from-your-auth-service',
   policy: 'conflate',
   maxFrequencies: { 'prices.EURUSD': 4 },
+  batchWindows: { 'prices.EURUSD': 50 },
 });
 client.addEventListener('event', (e) => {
   const event: PushEvent = e.detail;
   console.log(event.sequence, event.topic, event.payload);
 });
 client.addEventListener('state', (e) => console.log(e.detail.state, e.detail.transport));
-client.start().useTransport('long-poll').setMaxFrequency('prices.EURUSD', 1);
+client.start().useTransport('long-poll').setMaxFrequency('prices.EURUSD', 1).setBatchWindow('prices.EURUSD', 0);
 const cursor: number = client.cursor;
 client.publish('orders.ACME', { side: 'buy', quantity: 100 }).then((ack) => console.log(ack.sequence),
   (error: Error) => console.log(error.message));

@@ -134,6 +134,7 @@ public final class PushSubscriber implements AutoCloseable
         private List<URI> edges = new ArrayList<>();
         private List<String> topics = new ArrayList<>();
         private Map<String, Integer> maxFrequencies = new HashMap<>();
+        private Map<String, Integer> batchWindows = new HashMap<>();
         private boolean snapshot = true;
         private String policy;
         private Supplier<String> token;
@@ -168,6 +169,17 @@ public final class PushSubscriber implements AutoCloseable
         {
             checkFrequency(maxFrequency);
             maxFrequencies.put(topic, maxFrequency);
+            return this;
+        }
+
+        /**
+         * A batching window for one of the topics: its events may wait up to {@code batchWindowMs} to arrive with
+         * later ones in one frame (none is dropped), sent as {@code window.TOPIC=MS} on every connection.
+         */
+        public Context batchWindow(final String topic, final int batchWindowMs)
+        {
+            checkBatchWindow(batchWindowMs);
+            batchWindows.put(topic, batchWindowMs);
             return this;
         }
 
@@ -246,7 +258,15 @@ public final class PushSubscriber implements AutoCloseable
                     throw new IllegalArgumentException("a maxFrequency for '" + topic + "', not one of the topics");
                 }
             }
+            for (final String topic : batchWindows.keySet())
+            {
+                if (!topics.contains(topic))
+                {
+                    throw new IllegalArgumentException("a batchWindow for '" + topic + "', not one of the topics");
+                }
+            }
             maxFrequencies.values().removeIf(frequency -> 0 == frequency);
+            batchWindows.values().removeIf(windowMs -> 0 == windowMs);
             if (null == httpClient)
             {
                 httpClient = HttpClient.newBuilder().connectTimeout(Duration.ofMillis(openTimeoutMs)).build();
@@ -260,6 +280,7 @@ public final class PushSubscriber implements AutoCloseable
     private final ScheduledExecutorService scheduler;
     private final List<String> topics;
     private final Map<String, Integer> maxFrequencies = new HashMap<>();
+    private final Map<String, Integer> batchWindows = new HashMap<>();
     private final ExpandableDirectByteBuffer frame = new ExpandableDirectByteBuffer(64 * 1024);
     private final SubscriberFrameDecoder decoder;
     private volatile WebSocket webSocket;
@@ -279,6 +300,7 @@ public final class PushSubscriber implements AutoCloseable
         this.listener = listener;
         this.topics = new ArrayList<>(ctx.topics);
         this.maxFrequencies.putAll(ctx.maxFrequencies);
+        this.batchWindows.putAll(ctx.batchWindows);
         this.decoder = new SubscriberFrameDecoder(listener);
         this.scheduler = Executors.newSingleThreadScheduledExecutor(runnable ->
         {
@@ -326,21 +348,33 @@ public final class PushSubscriber implements AutoCloseable
      */
     public void subscribe(final String topic, final int maxFrequency)
     {
+        subscribe(topic, maxFrequency, 0);
+    }
+
+    /**
+     * Subscribe to one more topic with a maximum frequency (0: the connection's policy) and a batching window: its
+     * events may wait up to {@code batchWindowMs} to arrive with later ones in one frame (0: the connection's
+     * window), now and on every reconnect. Values above the edge's maximum are refused ({@code INVALID_ARGUMENT}).
+     */
+    public void subscribe(final String topic, final int maxFrequency, final int batchWindowMs)
+    {
         checkFrequency(maxFrequency);
+        checkBatchWindow(batchWindowMs);
         submit(() ->
         {
             if (!topics.contains(topic))
             {
                 topics.add(topic);
-                setFrequency(topic, maxFrequency);
+                putOrRemove(maxFrequencies, topic, maxFrequency);
+                putOrRemove(batchWindows, topic, batchWindowMs);
                 sendSubscribe(topic);
             }
         });
     }
 
     /**
-     * Change a subscribed topic's maximum frequency live (0: the connection's policy again); it also holds for
-     * every reconnect.
+     * Change a subscribed topic's maximum frequency live (0: the connection's policy again), keeping its batching
+     * window; it also holds for every reconnect.
      */
     public void updateSubscription(final String topic, final int maxFrequency)
     {
@@ -349,21 +383,53 @@ public final class PushSubscriber implements AutoCloseable
         {
             if (topics.contains(topic))
             {
-                setFrequency(topic, maxFrequency);
-                sendUpdateSubscription(topic, maxFrequency);
+                updateSubscriptionNow(topic, maxFrequency, batchWindows.getOrDefault(topic, 0));
             }
         });
     }
 
-    private void setFrequency(final String topic, final int maxFrequency)
+    /**
+     * Change a subscribed topic's maximum frequency and batching window live (a 0 is the connection's again); it
+     * also holds for every reconnect.
+     */
+    public void updateSubscription(final String topic, final int maxFrequency, final int batchWindowMs)
     {
-        if (0 == maxFrequency)
+        checkFrequency(maxFrequency);
+        checkBatchWindow(batchWindowMs);
+        submit(() ->
         {
-            maxFrequencies.remove(topic);
+            if (topics.contains(topic))
+            {
+                updateSubscriptionNow(topic, maxFrequency, batchWindowMs);
+            }
+        });
+    }
+
+    private void updateSubscriptionNow(final String topic, final int maxFrequency, final int batchWindowMs)
+    {
+        putOrRemove(maxFrequencies, topic, maxFrequency);
+        putOrRemove(batchWindows, topic, batchWindowMs);
+        sendUpdateSubscription(topic, maxFrequency, batchWindowMs);
+    }
+
+    private static void putOrRemove(final Map<String, Integer> values, final String topic, final int value)
+    {
+        if (0 == value)
+        {
+            values.remove(topic);
         }
         else
         {
-            maxFrequencies.put(topic, maxFrequency);
+            values.put(topic, value);
+        }
+    }
+
+    private static void checkBatchWindow(final int batchWindowMs)
+    {
+        if (batchWindowMs < 0 || batchWindowMs > 0xFFFF)
+        {
+            throw new IllegalArgumentException("batchWindowMs is milliseconds from 1 to 65535, or 0: " +
+                batchWindowMs);
         }
     }
 
@@ -382,6 +448,8 @@ public final class PushSubscriber implements AutoCloseable
         {
             if (topics.remove(topic))
             {
+                maxFrequencies.remove(topic); // a reconnect's URL may only name options of its topics
+                batchWindows.remove(topic);
                 sendUnsubscribe(topic);
             }
         });
@@ -539,6 +607,11 @@ public final class PushSubscriber implements AutoCloseable
             query.append("&rate.").append(URLEncoder.encode(frequency.getKey(), StandardCharsets.UTF_8))
                 .append('=').append(frequency.getValue());
         }
+        for (final Map.Entry<String, Integer> window : batchWindows.entrySet())
+        {
+            query.append("&window.").append(URLEncoder.encode(window.getKey(), StandardCharsets.UTF_8))
+                .append('=').append(window.getValue());
+        }
         final long cursor = decoder.cursor();
         if (cursor > 0)
         {
@@ -646,12 +719,13 @@ public final class PushSubscriber implements AutoCloseable
             .fromSequence(SubscribeEncoder.fromSequenceNullValue())
             .snapshot((short)(ctx.snapshot ? 1 : 0))
             .maxFrequency(maxFrequencies.getOrDefault(topic, 0))
+            .batchWindowMs(batchWindows.getOrDefault(topic, 0))
             .topicName(topic);
         send(current, ByteBuffer.wrap(buffer.byteArray(), 0,
             MessageHeaderEncoder.ENCODED_LENGTH + encoder.encodedLength()));
     }
 
-    private void sendUpdateSubscription(final String topic, final int maxFrequency)
+    private void sendUpdateSubscription(final String topic, final int maxFrequency, final int batchWindowMs)
     {
         final WebSocket current = webSocket;
         if (null == current)
@@ -663,6 +737,7 @@ public final class PushSubscriber implements AutoCloseable
         encoder.wrapAndApplyHeader(buffer, 0, new MessageHeaderEncoder())
             .correlationId(nextCorrelationId++)
             .maxFrequency(maxFrequency)
+            .batchWindowMs(batchWindowMs)
             .topicName(topic);
         send(current, ByteBuffer.wrap(buffer.byteArray(), 0,
             MessageHeaderEncoder.ENCODED_LENGTH + encoder.encodedLength()));

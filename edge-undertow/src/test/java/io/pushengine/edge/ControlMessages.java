@@ -25,6 +25,12 @@ final class ControlMessages
 
     static byte[] subscribe(final String topic, final long correlationId, final int maxFrequency)
     {
+        return subscribe(topic, correlationId, maxFrequency, 0);
+    }
+
+    static byte[] subscribe(
+        final String topic, final long correlationId, final int maxFrequency, final int batchWindowMs)
+    {
         final UnsafeBuffer buffer = new UnsafeBuffer(new byte[256]);
         final SubscribeEncoder encoder = new SubscribeEncoder()
             .wrapAndApplyHeader(buffer, 0, new MessageHeaderEncoder())
@@ -32,17 +38,25 @@ final class ControlMessages
             .fromSequence(SubscribeEncoder.fromSequenceNullValue())
             .snapshot((short)0)
             .maxFrequency(maxFrequency)
+            .batchWindowMs(batchWindowMs)
             .topicName(topic);
         return Arrays.copyOf(buffer.byteArray(), MessageHeaderEncoder.ENCODED_LENGTH + encoder.encodedLength());
     }
 
     static byte[] updateSubscription(final String topic, final long correlationId, final int maxFrequency)
     {
+        return updateSubscription(topic, correlationId, maxFrequency, 0);
+    }
+
+    static byte[] updateSubscription(
+        final String topic, final long correlationId, final int maxFrequency, final int batchWindowMs)
+    {
         final UnsafeBuffer buffer = new UnsafeBuffer(new byte[256]);
         final UpdateSubscriptionEncoder encoder = new UpdateSubscriptionEncoder()
             .wrapAndApplyHeader(buffer, 0, new MessageHeaderEncoder())
             .correlationId(correlationId)
             .maxFrequency(maxFrequency)
+            .batchWindowMs(batchWindowMs)
             .topicName(topic);
         return Arrays.copyOf(buffer.byteArray(), MessageHeaderEncoder.ENCODED_LENGTH + encoder.encodedLength());
     }

@@ -144,6 +144,35 @@ class NodeClientTest
     }
 
     @Test
+    void aBatchingWindowPerTopicHoldsItsEventsThenIsLiftedLive() throws Exception
+    {
+        try (EmbeddedPush push = new EmbeddedPush(journalDir, null, null,
+            new EdgeServer.Context().maxBatchWindowMs(60_000)))
+        {
+            push.engine.topic("node.W");
+            push.engine.topic("node.F");
+            try (NodeSubscriber node = NodeSubscriber.start(push, "node.W,node.F", "--batch-window", "node.W=30000"))
+            {
+                await(() -> node.states().contains("open:websocket"), () -> "node states " + node.states());
+                await(() -> push.edge.counters().fanOut().subscriptions().get() == 2);
+                final long held = PollTest.publish(push, "node.W", "w0");
+                await(() -> push.edge.counters().fanOut().eventsIn().get() == 1);
+                Thread.sleep(300); // the window is 30 s: without it the event would be here in milliseconds
+                assertEquals(List.of(), node.sequences(), "held by node.W's window");
+                final long immediate = PollTest.publish(push, "node.F", "f0");
+                await(() -> node.sequences().size() == 2, () -> "node has " + node.output);
+                assertEquals(List.of(held, immediate), node.sequences(), "left together, in order");
+
+                node.command("batch-window node.W 0"); // lifted live (UpdateSubscription), confirmed by Subscribed
+                await(() -> node.output.stream().anyMatch(l -> l.has("subscribed") && l.get("correlationId").asLong() > 0),
+                    () -> "no confirmation: " + node.output);
+                final long next = PollTest.publish(push, "node.W", "w1");
+                await(() -> node.sequences().contains(next), () -> "no longer held: " + node.output);
+            }
+        }
+    }
+
+    @Test
     void aNodeServicePublishesOverItsWebSocketAndIsAnsweredOnceJournaled() throws Exception
     {
         try (EmbeddedPush push = new EmbeddedPush(journalDir))

@@ -3,6 +3,7 @@ package io.pushengine.edge.http;
 import io.pushengine.edge.backpressure.BackpressurePolicy;
 import io.pushengine.edge.backpressure.DeliveryPolicy;
 import io.pushengine.edge.session.ConnectionOptions;
+import io.pushengine.edge.session.SubscriptionOptions;
 import io.undertow.server.HttpServerExchange;
 import io.undertow.util.HttpString;
 
@@ -24,6 +25,8 @@ import java.util.Set;
  *   from=SEQ            resume: the last global sequence seen (also lastEventId=SEQ, or a Last-Event-ID header)
  *   snapshot=true       first the current value of each topic (between snapshot markers), then live; ignored when
  *                       resuming
+ *   rate.TOPIC=N        at most N events per second on that topic, the latest value when due (a throttle, 1..max)
+ *   window.TOPIC=MS     that topic's batching window, 0..max (its events may wait that long to leave together)
  * </pre>
  */
 public final class StreamParameters
@@ -34,6 +37,11 @@ public final class StreamParameters
      * Per-topic maximum frequency in a query: {@code topics=a,b&rate.a=4}.
      */
     public static final String TOPIC_RATE_PREFIX = "rate.";
+
+    /**
+     * Per-topic batching window in a query: {@code topics=a,b&window.a=250}.
+     */
+    public static final String TOPIC_WINDOW_PREFIX = "window.";
 
     private final long defaultWindowMs;
     private final long maxWindowMs;
@@ -101,42 +109,76 @@ public final class StreamParameters
 
         final List<String> topics = TopicsParameter.parse(exchange);
         return new ConnectionOptions(topics, windowMs, requested, byteRate,
-            resumeFrom(exchange), parseBoolean(exchange, "snapshot"), maxFrequencies(exchange, topics));
+            resumeFrom(exchange), parseBoolean(exchange, "snapshot"), topicOptions(exchange, topics));
     }
 
     /**
-     * {@code rate.TOPIC=N} per topic of {@code topics}: at most N events per second on it.
+     * {@code rate.TOPIC=N} and {@code window.TOPIC=MS} per topic of {@code topics}.
      *
-     * @throws IllegalArgumentException for a rate on a topic not asked for, or out of bounds.
+     * @throws IllegalArgumentException for an option on a topic not asked for, or out of bounds.
      */
-    private Map<String, Integer> maxFrequencies(final HttpServerExchange exchange, final List<String> topics)
+    private Map<String, SubscriptionOptions> topicOptions(final HttpServerExchange exchange, final List<String> topics)
     {
-        Map<String, Integer> frequencies = Map.of();
+        Map<String, SubscriptionOptions> options = Map.of();
         for (final String name : exchange.getQueryParameters().keySet())
         {
-            if (!name.startsWith(TOPIC_RATE_PREFIX))
+            final boolean rate = name.startsWith(TOPIC_RATE_PREFIX);
+            if (!rate && !name.startsWith(TOPIC_WINDOW_PREFIX))
             {
                 continue;
             }
-            final String topic = name.substring(TOPIC_RATE_PREFIX.length());
+            final String topic = name.substring((rate ? TOPIC_RATE_PREFIX : TOPIC_WINDOW_PREFIX).length());
             if (!topics.contains(topic))
             {
                 throw new IllegalArgumentException(name + ": '" + topic + "' is not one of the topics asked for");
             }
-            final int frequency = (int)parseLong(exchange, name, 0, 1, Integer.MAX_VALUE,
-                name + " must be a whole number of events per second from 1 to " + maxThrottleRate);
-            final String refused = checkMaxFrequency(frequency);
-            if (null != refused)
+            if (options.isEmpty())
             {
-                throw new IllegalArgumentException(name + ": " + refused);
+                options = new HashMap<>();
             }
-            if (frequencies.isEmpty())
+            final SubscriptionOptions asked = options.getOrDefault(topic, SubscriptionOptions.NONE);
+            if (rate)
             {
-                frequencies = new HashMap<>();
+                final int frequency = (int)parseLong(exchange, name, 0, 1, Integer.MAX_VALUE,
+                    name + " must be a whole number of events per second from 1 to " + maxThrottleRate);
+                final String refused = checkMaxFrequency(frequency);
+                if (null != refused)
+                {
+                    throw new IllegalArgumentException(name + ": " + refused);
+                }
+                options.put(topic, asked.withMaxFrequency(frequency));
             }
-            frequencies.put(topic, frequency);
+            else
+            {
+                final int windowMs = (int)parseLong(exchange, name, 0, 0, maxTopicWindowMs(),
+                    name + " must be a whole number of milliseconds from 0 to " + maxTopicWindowMs());
+                options.put(topic, asked.withBatchWindowMs(windowMs));
+            }
         }
-        return frequencies;
+        return options;
+    }
+
+    /**
+     * Whether a client may ask for a subscription's options: a maximum frequency and a batching window.
+     *
+     * @return null if it may, else the reason.
+     */
+    public String checkSubscriptionOptions(final int maxFrequency, final int batchWindowMs)
+    {
+        if (batchWindowMs < 0 || batchWindowMs > maxTopicWindowMs())
+        {
+            return "a batching window is a whole number of milliseconds from 0 to " + maxTopicWindowMs() +
+                " (push.edge.batch.window.max.ms), not " + batchWindowMs;
+        }
+        return checkMaxFrequency(maxFrequency);
+    }
+
+    /**
+     * The largest batching window a topic may ask for: the connection's maximum, within what Subscribe can carry.
+     */
+    private long maxTopicWindowMs()
+    {
+        return Math.min(maxWindowMs, 0xFFFF);
     }
 
     /**

@@ -1,6 +1,7 @@
 package io.pushengine.edge.websocket;
 
 import io.pushengine.edge.session.CloseCodes;
+import io.pushengine.edge.session.SubscriptionOptions;
 import io.pushengine.codec.FrameCheck;
 import io.pushengine.codec.TopicNames;
 import io.pushengine.codec.sbe.AuthenticateDecoder;
@@ -427,6 +428,8 @@ public final class WebSocketEndpoint implements HttpHandler, WebSocketConnection
                             1 == subscribeDecoder.snapshot();
                         final int maxFrequency = blockLength > SubscribeDecoder.maxFrequencyEncodingOffset() ?
                             subscribeDecoder.maxFrequency() : 0;
+                        final int batchWindowMs = blockLength > SubscribeDecoder.batchWindowMsEncodingOffset() ?
+                            subscribeDecoder.batchWindowMs() : 0;
                         final String topic = subscribeDecoder.topicName();
                         checkConsumed(subscribeDecoder.limit(), length);
                         final String invalid = TopicNames.validateSubscription(topic);
@@ -449,10 +452,11 @@ public final class WebSocketEndpoint implements HttpHandler, WebSocketConnection
                                 admission.settings().maxTopicsPerConnection() + " topics per connection");
                             return;
                         }
-                        if (refusedFrequency(correlationId, maxFrequency))
+                        if (refusedOptions(correlationId, maxFrequency, batchWindowMs))
                         {
                             return;
                         }
+                        final SubscriptionOptions options = SubscriptionOptions.of(maxFrequency, batchWindowMs);
                         if (subscribeDecoder.fromSequence() != SubscribeDecoder.fromSequenceNullValue())
                         {
                             counters.protocolErrors().increment();
@@ -465,13 +469,13 @@ public final class WebSocketEndpoint implements HttpHandler, WebSocketConnection
                         {
                             SessionCommand.offer(commands, SessionCommand.snapshotBegin(session, correlationId));
                             SessionCommand.offer(commands,
-                                SessionCommand.subscribe(session, topic, correlationId, true, maxFrequency));
+                                SessionCommand.subscribe(session, topic, correlationId, true, options));
                             SessionCommand.offer(commands, SessionCommand.snapshotEnd(session, correlationId));
                         }
                         else
                         {
                             SessionCommand.offer(commands,
-                                SessionCommand.subscribe(session, topic, correlationId, false, maxFrequency));
+                                SessionCommand.subscribe(session, topic, correlationId, false, options));
                         }
                         break;
                     }
@@ -481,6 +485,9 @@ public final class WebSocketEndpoint implements HttpHandler, WebSocketConnection
                         updateDecoder.wrap(buffer, MessageHeaderDecoder.ENCODED_LENGTH, blockLength, version);
                         final long correlationId = updateDecoder.correlationId();
                         final int maxFrequency = updateDecoder.maxFrequency();
+                        // clients built before the batching window send a shorter block: the connection's window
+                        final int batchWindowMs = blockLength > UpdateSubscriptionDecoder.batchWindowMsEncodingOffset() ?
+                            updateDecoder.batchWindowMs() : 0;
                         final String topic = updateDecoder.topicName();
                         checkConsumed(updateDecoder.limit(), length);
                         if (!topics.contains(topic))
@@ -490,12 +497,12 @@ public final class WebSocketEndpoint implements HttpHandler, WebSocketConnection
                                 "not subscribed to '" + topic + "': subscribe first");
                             return;
                         }
-                        if (refusedFrequency(correlationId, maxFrequency))
+                        if (refusedOptions(correlationId, maxFrequency, batchWindowMs))
                         {
                             return;
                         }
-                        SessionCommand.offer(commands,
-                            SessionCommand.updateSubscription(session, topic, correlationId, maxFrequency));
+                        SessionCommand.offer(commands, SessionCommand.updateSubscription(
+                            session, topic, correlationId, SubscriptionOptions.of(maxFrequency, batchWindowMs)));
                         break;
                     }
 
@@ -631,11 +638,12 @@ public final class WebSocketEndpoint implements HttpHandler, WebSocketConnection
         }
 
         /**
-         * A maximum frequency the server does not allow: refused with the reason (counted); the connection carries on.
+         * A maximum frequency or batching window the server does not allow: refused with the reason (counted); the
+         * connection carries on.
          */
-        private boolean refusedFrequency(final long correlationId, final int maxFrequency)
+        private boolean refusedOptions(final long correlationId, final int maxFrequency, final int batchWindowMs)
         {
-            final String refused = parameters.checkMaxFrequency(maxFrequency);
+            final String refused = parameters.checkSubscriptionOptions(maxFrequency, batchWindowMs);
             if (null == refused)
             {
                 return false;

@@ -164,6 +164,7 @@ final class DeliveryPolicies implements SessionDelivery
         {
             session.lastOfferedSequence(globalSequence);
         }
+        session.mayWaitFor(subscription.batchWindowMs());
         queued(session);
     }
 

@@ -15,6 +15,7 @@ import io.pushengine.edge.backpressure.BackpressureRules;
 import io.pushengine.edge.backpressure.DeliveryPolicy;
 import io.pushengine.edge.session.PollingSession;
 import io.pushengine.edge.session.ClientSession;
+import io.pushengine.edge.session.SubscriptionOptions;
 import io.pushengine.edge.session.EncodedEvent;
 import io.pushengine.edge.session.PublishRoutes;
 import io.pushengine.edge.session.RecentEvents;
@@ -629,13 +630,10 @@ public final class FanOutAgent implements Agent, EventStreamListener, ReplayStre
      * A subscription's policy: the topic's rule and what the client asked, per topic (a maximum frequency is a
      * throttle at that rate) or for the connection. A client cannot lift a server throttle, only go below it.
      */
-    private DeliveryPolicy subscriptionPolicy(final ClientSession session, final SessionCommand command)
+    private DeliveryPolicy subscriptionPolicy(
+        final ClientSession session, final String topicName, final SubscriptionOptions options)
     {
-        return subscriptionPolicy(session, command.topicName(), command.maxFrequency());
-    }
-
-    private DeliveryPolicy subscriptionPolicy(final ClientSession session, final String topicName, final int maxFrequency)
-    {
+        final int maxFrequency = options.maxFrequency();
         final DeliveryPolicy requested = maxFrequency > 0 ?
             DeliveryPolicy.of(BackpressurePolicy.THROTTLE, maxFrequency) : session.requestedPolicy();
         return DeliveryPolicy.resolve(rules.policyFor(topicName), requested);
@@ -646,7 +644,8 @@ public final class FanOutAgent implements Agent, EventStreamListener, ReplayStre
         final TopicSubscription subscription = index.find(session, topicName);
         if (null != subscription && !session.isClosed())
         {
-            subscription.policy(subscriptionPolicy(session, topicName, command.maxFrequency()));
+            subscription.policy(
+                subscriptionPolicy(session, topicName, command.options()), command.options().batchWindowMs());
             session.subscriptionsChanged();
             final TopicSubscribers topic = subscription.topic();
             answered(session, session.offerSubscribed(
@@ -674,7 +673,7 @@ public final class FanOutAgent implements Agent, EventStreamListener, ReplayStre
     private void subscribeWildcard(final ClientSession session, final SessionCommand command)
     {
         final WildcardSubscription wildcard =
-            index.addWildcard(session, command.topicName(), command.maxFrequency());
+            index.addWildcard(session, command.topicName(), command.options());
         if (null == wildcard)
         {
             return;
@@ -704,8 +703,9 @@ public final class FanOutAgent implements Agent, EventStreamListener, ReplayStre
     private TopicSubscription expand(final WildcardSubscription wildcard, final String topicName)
     {
         final ClientSession session = wildcard.session();
+        final SubscriptionOptions options = wildcard.options();
         final TopicSubscription subscription = index.subscribe(
-            session, topicName, subscriptionPolicy(session, topicName, wildcard.maxFrequency()));
+            session, topicName, subscriptionPolicy(session, topicName, options), options.batchWindowMs());
         if (null != subscription)
         {
             wildcard.expanded().add(topicName);
@@ -757,8 +757,9 @@ public final class FanOutAgent implements Agent, EventStreamListener, ReplayStre
                     subscribeWildcard(session, command);
                     break;
                 }
-                final DeliveryPolicy policy = subscriptionPolicy(session, command);
-                final TopicSubscription subscription = index.subscribe(session, command.topicName(), policy);
+                final DeliveryPolicy policy = subscriptionPolicy(session, command.topicName(), command.options());
+                final TopicSubscription subscription = index.subscribe(
+                    session, command.topicName(), policy, command.options().batchWindowMs());
                 if (null != subscription)
                 {
                     session.subscriptionsChanged();
@@ -795,7 +796,7 @@ public final class FanOutAgent implements Agent, EventStreamListener, ReplayStre
                 final WildcardSubscription wildcard = index.wildcard(session, command.topicName());
                 if (null != wildcard)
                 {
-                    wildcard.maxFrequency(command.maxFrequency());
+                    wildcard.options(command.options());
                     for (final String topicName : wildcard.expanded())
                     {
                         updateSubscription(session, topicName, command);

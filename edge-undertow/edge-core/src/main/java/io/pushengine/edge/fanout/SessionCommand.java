@@ -2,6 +2,7 @@ package io.pushengine.edge.fanout;
 
 import io.pushengine.edge.session.ClientSession;
 import io.pushengine.edge.session.ConnectionOptions;
+import io.pushengine.edge.session.SubscriptionOptions;
 import org.agrona.concurrent.ManyToOneConcurrentArrayQueue;
 
 /**
@@ -15,7 +16,12 @@ import org.agrona.concurrent.ManyToOneConcurrentArrayQueue;
  * there is something) or {@code POLL_NOW} (short-poll: answer once caught up); {@code POLL_EXPIRED} ends the wait.
  */
 public record SessionCommand(
-    Type type, ClientSession session, String topicName, long correlationId, boolean snapshot, int maxFrequency)
+    Type type,
+    ClientSession session,
+    String topicName,
+    long correlationId,
+    boolean snapshot,
+    SubscriptionOptions options)
 {
     public enum Type
     {
@@ -24,7 +30,7 @@ public record SessionCommand(
     }
 
     /**
-     * A command without a frequency (all but subscribe and update).
+     * A command without subscription options (all but subscribe and update).
      */
     public SessionCommand(
         final Type type,
@@ -33,7 +39,7 @@ public record SessionCommand(
         final long correlationId,
         final boolean snapshot)
     {
-        this(type, session, topicName, correlationId, snapshot, 0);
+        this(type, session, topicName, correlationId, snapshot, SubscriptionOptions.NONE);
     }
 
     /**
@@ -68,25 +74,28 @@ public record SessionCommand(
     }
 
     /**
-     * Subscribe with at most {@code maxFrequency} events per second on this topic (0: the connection's policy).
+     * Subscribe with the client's options for this topic (maximum frequency, batching window).
      */
     public static SessionCommand subscribe(
         final ClientSession session,
         final String topicName,
         final long correlationId,
         final boolean snapshot,
-        final int maxFrequency)
+        final SubscriptionOptions options)
     {
-        return new SessionCommand(Type.SUBSCRIBE, session, topicName, correlationId, snapshot, maxFrequency);
+        return new SessionCommand(Type.SUBSCRIBE, session, topicName, correlationId, snapshot, options);
     }
 
     /**
-     * Change a live subscription's maximum frequency (0: the connection's policy again); confirmed by Subscribed.
+     * Change a live subscription's options (both: a 0 is the connection's again); confirmed by Subscribed.
      */
     public static SessionCommand updateSubscription(
-        final ClientSession session, final String topicName, final long correlationId, final int maxFrequency)
+        final ClientSession session,
+        final String topicName,
+        final long correlationId,
+        final SubscriptionOptions options)
     {
-        return new SessionCommand(Type.UPDATE_SUBSCRIPTION, session, topicName, correlationId, false, maxFrequency);
+        return new SessionCommand(Type.UPDATE_SUBSCRIPTION, session, topicName, correlationId, false, options);
     }
 
     public static SessionCommand snapshotBegin(final ClientSession session, final long correlationId)
@@ -147,7 +156,7 @@ public record SessionCommand(
             offer(queue, snapshotBegin(session, 0));
             for (final String topic : options.topics())
             {
-                offer(queue, subscribe(session, topic, 0, true, options.maxFrequency(topic)));
+                offer(queue, subscribe(session, topic, 0, true, options.subscriptionOptions(topic)));
             }
             offer(queue, snapshotEnd(session, 0));
         }
@@ -155,7 +164,7 @@ public record SessionCommand(
         {
             for (final String topic : options.topics())
             {
-                offer(queue, subscribe(session, topic, 0, false, options.maxFrequency(topic)));
+                offer(queue, subscribe(session, topic, 0, false, options.subscriptionOptions(topic)));
             }
         }
         if (options.resumeFrom() >= 0)

@@ -2,6 +2,7 @@ package io.pushengine.edge.fanout;
 
 import io.pushengine.edge.backpressure.DeliveryPolicy;
 import io.pushengine.edge.session.ClientSession;
+import io.pushengine.edge.session.SubscriptionOptions;
 import org.agrona.collections.Int2ObjectHashMap;
 
 import java.util.ArrayList;
@@ -57,10 +58,16 @@ public final class SubscriberIndex
         return topic;
     }
 
+    public TopicSubscription subscribe(final ClientSession session, final String name, final DeliveryPolicy policy)
+    {
+        return subscribe(session, name, policy, 0);
+    }
+
     /**
      * @return the new subscription, or null if the session already had the topic.
      */
-    public TopicSubscription subscribe(final ClientSession session, final String name, final DeliveryPolicy policy)
+    public TopicSubscription subscribe(
+        final ClientSession session, final String name, final DeliveryPolicy policy, final int batchWindowMs)
     {
         TopicSubscribers topic = byName.get(name);
         if (null == topic)
@@ -72,7 +79,7 @@ public final class SubscriberIndex
         {
             return null;
         }
-        final TopicSubscription subscription = new TopicSubscription(session, topic, policy);
+        final TopicSubscription subscription = new TopicSubscription(session, topic, policy, batchWindowMs);
         topic.add(subscription);
         session.subscriptions().add(subscription);
         return subscription;
@@ -113,13 +120,14 @@ public final class SubscriberIndex
     /**
      * @return the new wildcard subscription, or null if the session already had it.
      */
-    WildcardSubscription addWildcard(final ClientSession session, final String pattern, final int maxFrequency)
+    WildcardSubscription addWildcard(
+        final ClientSession session, final String pattern, final SubscriptionOptions options)
     {
         if (null != wildcard(session, pattern))
         {
             return null;
         }
-        final WildcardSubscription wildcard = new WildcardSubscription(session, pattern, maxFrequency);
+        final WildcardSubscription wildcard = new WildcardSubscription(session, pattern, options);
         wildcards.add(wildcard);
         return wildcard;
     }

@@ -16,6 +16,7 @@ public final class TopicSubscription implements SessionSubscription
     private final TopicSubscribers topic;
     private BackpressurePolicy kind;
     private long minIntervalNs;
+    private int batchWindowMs;
     private boolean active = true;
 
     private long awaitedCorrelationId;
@@ -29,12 +30,14 @@ public final class TopicSubscription implements SessionSubscription
     long gapFromTopicSequence;
     long gapToTopicSequence;
 
-    TopicSubscription(final ClientSession session, final TopicSubscribers topic, final DeliveryPolicy policy)
+    TopicSubscription(
+        final ClientSession session, final TopicSubscribers topic, final DeliveryPolicy policy, final int batchWindowMs)
     {
         this.session = session;
         this.topic = topic;
         this.kind = policy.policy();
         this.minIntervalNs = policy.minIntervalNs();
+        this.batchWindowMs = batchWindowMs;
     }
 
     /**
@@ -67,14 +70,23 @@ public final class TopicSubscription implements SessionSubscription
     }
 
     /**
-     * A new policy for a live subscription (a client's UpdateSubscription): a throttle's next value is due at
+     * A new policy and batching window for a live subscription (a client's UpdateSubscription): a throttle's next value is due at
      * once, so a faster rate shows without waiting out the old interval. Fan-out thread.
      */
-    void policy(final DeliveryPolicy policy)
+    void policy(final DeliveryPolicy policy, final int batchWindowMs)
     {
         this.kind = policy.policy();
         this.minIntervalNs = policy.minIntervalNs();
+        this.batchWindowMs = batchWindowMs;
         this.nextDueNs = 0;
+    }
+
+    /**
+     * @return how long the topic's events may wait for later ones to share a frame, 0 for the connection's window.
+     */
+    int batchWindowMs()
+    {
+        return batchWindowMs;
     }
 
     long minIntervalNs()

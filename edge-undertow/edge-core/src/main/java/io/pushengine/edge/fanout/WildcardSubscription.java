@@ -1,13 +1,14 @@
 package io.pushengine.edge.fanout;
 
 import io.pushengine.edge.session.ClientSession;
+import io.pushengine.edge.session.SubscriptionOptions;
 
 import java.util.ArrayList;
 import java.util.List;
 
 /**
  * A connection's wildcard subscription ({@code prices.*}): every present and future topic under its prefix is
- * subscribed for it, as if asked one by one, with the wildcard's maximum frequency. Remembers the topics it
+ * subscribed for it, as if asked one by one, with the wildcard's options (maximum frequency, batching window). Remembers the topics it
  * subscribed, so unsubscribing the wildcard ends exactly those. Fan-out thread only.
  */
 final class WildcardSubscription
@@ -15,13 +16,13 @@ final class WildcardSubscription
     private final ClientSession session;
     private final String pattern;
     private final List<String> expanded = new ArrayList<>();
-    private int maxFrequency;
+    private SubscriptionOptions options;
 
-    WildcardSubscription(final ClientSession session, final String pattern, final int maxFrequency)
+    WildcardSubscription(final ClientSession session, final String pattern, final SubscriptionOptions options)
     {
         this.session = session;
         this.pattern = pattern;
-        this.maxFrequency = maxFrequency;
+        this.options = options;
     }
 
     ClientSession session()
@@ -42,13 +43,13 @@ final class WildcardSubscription
         return expanded;
     }
 
-    int maxFrequency()
+    SubscriptionOptions options()
     {
-        return maxFrequency;
+        return options;
     }
 
-    void maxFrequency(final int maxFrequency)
+    void options(final SubscriptionOptions options)
     {
-        this.maxFrequency = maxFrequency;
+        this.options = options;
     }
 }

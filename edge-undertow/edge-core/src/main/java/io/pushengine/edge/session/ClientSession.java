@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * One client connection as the fan-out sees it: a bounded single-producer/single-consumer ring between the fan-out
@@ -46,6 +47,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
  */
 public abstract class ClientSession
 {
+    private static final long NO_WINDOW_ASKED = Long.MAX_VALUE;
+
     private final long sessionId;
     private final String transport;
     private final String remoteAddress;
@@ -63,6 +66,11 @@ public abstract class ClientSession
     private final AtomicBoolean flushScheduled = new AtomicBoolean();
     private final AtomicBoolean heartbeatScheduled = new AtomicBoolean();
     private final AtomicBoolean fallenOutOfSharedLog = new AtomicBoolean();
+    /**
+     * The shortest batching window of the events queued since the IO thread last took it (fan-out lowers it, the IO
+     * thread takes and resets it); {@link #NO_WINDOW_ASKED} when no event asked, e.g. a flush for a confirmation.
+     */
+    private final AtomicLong flushWindowMs = new AtomicLong(NO_WINDOW_ASKED);
     private final Runnable queuedWorkTask = this::runQueuedWork;
     private final Runnable windowTask = this::onBatchWindowEnd;
     private final long batchWindowMs;
@@ -78,6 +86,7 @@ public abstract class ClientSession
 
     // IO thread state
     private boolean batchWindowOpen;
+    private long batchWindowEndNs;
 
     // fan-out thread state
     private final List<SessionSubscription> subscriptions = new ArrayList<>();
@@ -832,6 +841,24 @@ public abstract class ClientSession
     }
 
     /**
+     * An event of a topic with a batching window of {@code topicWindowMs} (0: the connection's window) was queued:
+     * the next flush waits at most that long for later events, or less if another event queued with it asks for
+     * less. Fan-out thread, before {@link #requestFlush()}.
+     */
+    public void mayWaitFor(final long topicWindowMs)
+    {
+        final long windowMs = topicWindowMs > 0 ? topicWindowMs : batchWindowMs;
+        long current;
+        while (windowMs < (current = flushWindowMs.get()))
+        {
+            if (flushWindowMs.compareAndSet(current, windowMs))
+            {
+                return;
+            }
+        }
+    }
+
+    /**
      * Ask the IO thread to drain the ring. The connection joins its IO thread's next pass at most once however many
      * events arrive ({@link IoThreadFlusher}).
      */
@@ -969,10 +996,6 @@ public abstract class ClientSession
     }
 
     /**
-     * With a batching window, the first signal opens the window and events arriving until it ends go out together
-     * (up to a frame); without one, drain at once. A backlog is drained without waiting for further windows.
-     */
-    /**
      * What the fan-out asked for since the last pass: a flush, a heartbeat, or both. IO thread.
      */
     void runQueuedWork()
@@ -995,16 +1018,34 @@ public abstract class ClientSession
         {
             return;
         }
-        if (batchWindowMs > 0)
+        long windowMs = flushWindowMs.getAndSet(NO_WINDOW_ASKED);
+        if (NO_WINDOW_ASKED == windowMs)
         {
-            if (!batchWindowOpen)
-            {
-                batchWindowOpen = true;
-                ioThread.executeAfter(windowTask, batchWindowMs, TimeUnit.MILLISECONDS);
-            }
+            windowMs = batchWindowMs;
+        }
+        if (windowMs > 0)
+        {
+            openBatchWindow(windowMs);
             return;
         }
         drain();
+    }
+
+    /**
+     * With a batching window, the first flush opens the window and events arriving until it ends go out together
+     * (up to a frame). A window asked for while one is open ends no later than it would alone: a shorter one brings
+     * the end forward (the longer timer then drains early, which a window allows: it bounds the wait, it is not a
+     * minimum). A flush without a window drains at once, whatever is waiting. IO thread.
+     */
+    private void openBatchWindow(final long windowMs)
+    {
+        final long endNs = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(windowMs);
+        if (!batchWindowOpen || endNs - batchWindowEndNs < 0)
+        {
+            batchWindowOpen = true;
+            batchWindowEndNs = endNs;
+            ioThread.executeAfter(windowTask, windowMs, TimeUnit.MILLISECONDS);
+        }
     }
 
     private void onBatchWindowEnd()

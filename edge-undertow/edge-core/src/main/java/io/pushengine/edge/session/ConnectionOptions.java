@@ -15,8 +15,9 @@ import java.util.Map;
  * @param resumeFrom         the last global sequence the client saw: send what followed, then live; -1 for live only.
  * @param snapshot           send each topic's current value before live updates (ignored when resuming: a resuming
  *                           client already has the state).
- * @param maxFrequencies     topic -> at most this many events per second on it (the latest value when due), for
- *                           the topics that asked ({@code rate.TOPIC=N}); checked against the server's maximum.
+ * @param topicOptions       topic -> what was asked for it alone ({@code rate.TOPIC=N}: at most N events per second,
+ *                           the latest value when due; {@code window.TOPIC=MS}: its batching window), for the topics
+ *                           that asked; checked against the server's maximum.
  */
 public record ConnectionOptions(
     List<String> topics,
@@ -25,7 +26,7 @@ public record ConnectionOptions(
     long maxBytesPerSecond,
     long resumeFrom,
     boolean snapshot,
-    Map<String, Integer> maxFrequencies)
+    Map<String, SubscriptionOptions> topicOptions)
 {
     public ConnectionOptions(
         final List<String> topics,
@@ -39,11 +40,11 @@ public record ConnectionOptions(
     }
 
     /**
-     * @return the maximum frequency asked for a topic, 0 for none.
+     * @return what was asked for one topic alone, {@link SubscriptionOptions#NONE} for nothing.
      */
-    public int maxFrequency(final String topic)
+    public SubscriptionOptions subscriptionOptions(final String topic)
     {
-        return maxFrequencies.getOrDefault(topic, 0);
+        return topicOptions.getOrDefault(topic, SubscriptionOptions.NONE);
     }
 
     /**

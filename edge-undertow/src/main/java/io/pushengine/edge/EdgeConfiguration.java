@@ -31,11 +31,18 @@ public final class EdgeConfiguration
     public static final String MAX_THROTTLE_RATE_PROP_NAME = "push.edge.throttle.max.rate";
     public static final int MAX_THROTTLE_RATE_DEFAULT = 1000;
     /**
-     * Transports whose answers are gzip-compressed for clients that send {@code Accept-Encoding: gzip}: {@code poll}
-     * (the default) or empty for none. SSE and WebSocket are not compressed yet.
+     * Transports whose answers are compressed for clients that ask, comma-separated: {@code poll} (gzip per answer,
+     * the default), {@code sse} (one gzip stream per connection, flushed per write), {@code websocket}
+     * (permessage-deflate, RFC 7692); empty for none.
      */
     public static final String COMPRESSION_PROP_NAME = "push.edge.compression";
     public static final String COMPRESSION_DEFAULT = "poll";
+    /**
+     * Most SSE and WebSocket streams compressed at once (each keeps a deflater, ~260 KiB native); past it streams
+     * are served uncompressed and counted.
+     */
+    public static final String COMPRESSION_MAX_STREAMS_PROP_NAME = "push.edge.compression.max.streams";
+    public static final int COMPRESSION_MAX_STREAMS_DEFAULT = 256;
     /** WebSocket ping interval. */
     public static final String PING_INTERVAL_MS_PROP_NAME = "push.edge.ping.interval.ms";
     public static final long PING_INTERVAL_MS_DEFAULT = 30_000;
@@ -144,6 +151,11 @@ public final class EdgeConfiguration
     public static String compression()
     {
         return System.getProperty(COMPRESSION_PROP_NAME, COMPRESSION_DEFAULT);
+    }
+
+    public static int compressionMaxStreams()
+    {
+        return Integer.getInteger(COMPRESSION_MAX_STREAMS_PROP_NAME, COMPRESSION_MAX_STREAMS_DEFAULT);
     }
 
     public static int maxThrottleRate()

@@ -38,6 +38,10 @@ public final class EdgeCounters implements AutoCloseable
     private final AtomicCounter tokenExpiryCloses;
     private final AtomicCounter requestTimeouts;
     private final AtomicCounter silentCloses;
+    private final AtomicCounter sseCompressedStreams;
+    private final AtomicCounter webSocketCompressedStreams;
+    private final AtomicCounter sseCompressionOverBudget;
+    private final AtomicCounter webSocketCompressionOverBudget;
     private final FanOutCounters fanOut;
 
     EdgeCounters(final Aeron aeron, final String label)
@@ -67,6 +71,11 @@ public final class EdgeCounters implements AutoCloseable
         tokenExpiryCloses = CounterType.EDGE_TOKEN_EXPIRY_CLOSES.allocate(aeron::addCounter, label);
         requestTimeouts = CounterType.EDGE_REQUEST_TIMEOUTS.allocate(aeron::addCounter, label);
         silentCloses = CounterType.EDGE_SILENT_CLOSES.allocate(aeron::addCounter, label);
+        sseCompressedStreams = CounterType.EDGE_SSE_COMPRESSED_STREAMS.allocate(aeron::addCounter, label);
+        webSocketCompressedStreams = CounterType.EDGE_WEBSOCKET_COMPRESSED_STREAMS.allocate(aeron::addCounter, label);
+        sseCompressionOverBudget = CounterType.EDGE_SSE_COMPRESSION_OVER_BUDGET.allocate(aeron::addCounter, label);
+        webSocketCompressionOverBudget =
+            CounterType.EDGE_WEBSOCKET_COMPRESSION_OVER_BUDGET.allocate(aeron::addCounter, label);
         fanOut = FanOutCounters.allocate(aeron, label);
     }
 
@@ -202,6 +211,26 @@ public final class EdgeCounters implements AutoCloseable
         return silentCloses;
     }
 
+    public AtomicCounter sseCompressedStreams()
+    {
+        return sseCompressedStreams;
+    }
+
+    public AtomicCounter webSocketCompressedStreams()
+    {
+        return webSocketCompressedStreams;
+    }
+
+    public AtomicCounter sseCompressionOverBudget()
+    {
+        return sseCompressionOverBudget;
+    }
+
+    public AtomicCounter webSocketCompressionOverBudget()
+    {
+        return webSocketCompressionOverBudget;
+    }
+
     public FanOutCounters fanOut()
     {
         return fanOut;
@@ -213,6 +242,7 @@ public final class EdgeCounters implements AutoCloseable
             framesOut, bytesOut, protocolErrors, httpRejected, publishRequests, errors, pingsSent, ioThreadWakeUps,
             publishRejected, pongTimeouts,
             polls, pollsHeld, pollsEmpty, authFailures, forbidden, originRejections, limitRejections, tokenExpiryCloses,
-            requestTimeouts, silentCloses, fanOut);
+            requestTimeouts, silentCloses, sseCompressedStreams, webSocketCompressedStreams, sseCompressionOverBudget,
+            webSocketCompressionOverBudget, fanOut);
     }
 }

@@ -21,6 +21,7 @@ import io.pushengine.edge.http.MetricsHandler;
 import io.pushengine.edge.ops.OpsHandler;
 import io.pushengine.edge.http.PublishHandler;
 import io.pushengine.edge.http.ReadyHandler;
+import io.pushengine.edge.http.StreamCompression;
 import io.pushengine.edge.http.StreamParameters;
 import io.pushengine.edge.http.TopicsHandler;
 import io.pushengine.edge.poll.PollEndpoint;
@@ -104,7 +105,9 @@ public final class EdgeServer implements AutoCloseable
         private String transports = EdgeConfiguration.transports();
         private EnumSet<EdgeTransport> servedTransports;
         private String compression = EdgeConfiguration.compression();
+        private int compressionMaxStreams = EdgeConfiguration.compressionMaxStreams();
         private boolean gzipPolls;
+        private StreamCompression streamCompression;
         private byte[] jwtSecret;
         private boolean firstMessageAuthentication = EdgeConfiguration.firstMessageAuthentication();
         private long authenticationTimeoutMs = EdgeConfiguration.authenticationTimeoutMs();
@@ -155,17 +158,26 @@ public final class EdgeServer implements AutoCloseable
             streamParameters = new StreamParameters(
                 batchWindowMs, maxBatchWindowMs, allowed, throttleRate, maxThrottleRate);
             servedTransports = EdgeTransport.parseList(transports);
+            boolean gzipSse = false;
+            boolean deflateWebSocket = false;
             for (final String name : compression.split(","))
             {
                 switch (name.trim())
                 {
                     case "" -> { }
                     case "poll" -> gzipPolls = true;
+                    case "sse" -> gzipSse = true;
+                    case "websocket" -> deflateWebSocket = true;
                     default -> throw new IllegalArgumentException(EdgeConfiguration.COMPRESSION_PROP_NAME +
-                        " lists '" + name.trim() + "': only poll answers can be compressed (SSE and WebSocket " +
-                        "cannot yet)");
+                        " lists '" + name.trim() + "': the transports that can be compressed are poll, sse, websocket");
                 }
             }
+            if (compressionMaxStreams < 0)
+            {
+                throw new IllegalArgumentException(EdgeConfiguration.COMPRESSION_MAX_STREAMS_PROP_NAME +
+                    " must be 0 or more: " + compressionMaxStreams);
+            }
+            streamCompression = new StreamCompression(gzipSse, deflateWebSocket, compressionMaxStreams);
             jwtSecret = null != jwtSecret ? jwtSecret : EdgeConfiguration.jwtSecret();
             if (null == fanOut.ingressToken())
             {
@@ -336,12 +348,22 @@ public final class EdgeServer implements AutoCloseable
         }
 
         /**
-         * Which transports' answers are gzip-compressed for clients that accept it: {@code "poll"} or {@code ""}
-         * ({@value EdgeConfiguration#COMPRESSION_PROP_NAME}).
+         * Which transports are compressed for clients that ask: any of {@code "poll,sse,websocket"}, {@code ""} for
+         * none ({@value EdgeConfiguration#COMPRESSION_PROP_NAME}).
          */
         public Context compression(final String compression)
         {
             this.compression = compression;
+            return this;
+        }
+
+        /**
+         * Most SSE and WebSocket streams compressed at once ({@value
+         * EdgeConfiguration#COMPRESSION_MAX_STREAMS_PROP_NAME}).
+         */
+        public Context compressionMaxStreams(final int compressionMaxStreams)
+        {
+            this.compressionMaxStreams = compressionMaxStreams;
             return this;
         }
 
@@ -625,10 +647,12 @@ public final class EdgeServer implements AutoCloseable
                     AllowedMethods.only(c, new WebSocketEndpoint(agent.commandQueue(), edgeCounters, epochClock,
                     sessionIds, ctx.fanOut.initialRingCapacity(), ctx.fanOut.ringCapacity(), ctx.streamParameters,
                     ctx.pingIntervalMs, ctx.pongTimeoutMs, admission, flushers, new IngressProxy(ingressPublication),
-                    agent.publishRoutes(), ctx.maxPayloadLength, ctx.publishTimeoutMs), Methods.GET)), c), c))
+                    agent.publishRoutes(), ctx.maxPayloadLength, ctx.publishTimeoutMs, ctx.streamCompression),
+                    Methods.GET)), c), c))
                 .addExactPath("/sse", open(served(EdgeTransport.SSE, admission.guard(Admission.Kind.STREAM,
                     AllowedMethods.only(c, new SseEndpoint(agent.commandQueue(), edgeCounters, sessionIds,
-                    ctx.fanOut.initialRingCapacity(), ctx.fanOut.ringCapacity(), ctx.streamParameters, flushers),
+                    ctx.fanOut.initialRingCapacity(), ctx.fanOut.ringCapacity(), ctx.streamParameters, flushers,
+                    ctx.streamCompression),
                     Methods.GET)), c), c))
                 .addExactPath("/poll", open(admission.guard(Admission.Kind.POLL, AllowedMethods.only(c,
                     gzip(ctx.gzipPolls, new PollEndpoint(agent.commandQueue(), edgeCounters, sessionIds,

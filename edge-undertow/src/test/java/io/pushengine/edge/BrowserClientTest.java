@@ -66,7 +66,8 @@ class BrowserClientTest
     void thePillsSwitchTransportLiveDownTheMigrationPathAndBackWithNothingLostAndDisplayLatencyMeasured()
         throws Exception
     {
-        try (EmbeddedPush push = new EmbeddedPush(journalDir);
+        try (EmbeddedPush push = new EmbeddedPush(journalDir, null, null, new EdgeServer.Context()
+            .compression("poll,sse,websocket")); // the browser inflates the SSE stream and WebSocket messages
             TickPublisher publisher = new TickPublisher(push);
             HeadlessChromium browser = new HeadlessChromium())
         {
@@ -80,6 +81,15 @@ class BrowserClientTest
                 awaitTransport(browser, transport);
                 assertTrue(text(browser, "document.querySelector('#chain .on').dataset.t").equals(transport));
                 awaitMoreTicks(browser, 20);
+                if ("sse".equals(transport))
+                {
+                    assertEquals(1, push.edge.counters().sseCompressedStreams().get(), "Chromium asked for gzip");
+                }
+                if ("websocket".equals(transport))
+                {
+                    assertEquals(1, push.edge.counters().webSocketCompressedStreams().get(),
+                        "Chromium offered permessage-deflate");
+                }
             }
             publisher.stop();
             assertAllShownOnceInOrder(browser, publisher);

@@ -4,21 +4,28 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.io.ByteArrayOutputStream;
 import java.io.File;
+import java.io.IOException;
+import java.io.InputStream;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.zip.GZIPInputStream;
 
+import static io.pushengine.edge.Await.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * gzip where a client asks for it ({@code Accept-Encoding: gzip}) and the server allows it
- * ({@code push.edge.compression}): a poll's answer. Clients that do not ask get plain answers.
+ * ({@code push.edge.compression}): a poll's answer, and an SSE stream (flushed per write, so every event can be
+ * inflated as it arrives; bounded in number). Clients that do not ask get plain answers.
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class CompressionTest
@@ -64,11 +71,87 @@ class CompressionTest
     }
 
     @Test
-    void onlyPollAnswersCanBeCompressed()
+    void onlyPollSseAndWebSocketCanBeCompressed()
     {
         final IllegalArgumentException refused = assertThrows(IllegalArgumentException.class,
-            () -> new EdgeServer.Context().compression("poll,sse").conclude());
-        assertTrue(refused.getMessage().contains("push.edge.compression lists 'sse'"), refused.getMessage());
+            () -> new EdgeServer.Context().compression("poll,brotli").conclude());
+        assertTrue(refused.getMessage().contains("push.edge.compression lists 'brotli'"), refused.getMessage());
+        assertThrows(IllegalArgumentException.class,
+            () -> new EdgeServer.Context().compression("sse").compressionMaxStreams(-1).conclude());
+    }
+
+    @Test
+    void anSseStreamIsGzippedAndEachEventCanBeReadTheMomentItIsSent() throws Exception
+    {
+        try (EmbeddedPush push = new EmbeddedPush(journalDir, null, null, new EdgeServer.Context()
+            .compression("poll,sse"));
+            GzippedSse sse = new GzippedSse(push, "/sse?topics=z.s"))
+        {
+            assertEquals("gzip", sse.contentEncoding, "asked and allowed: compressed");
+            await(() -> push.edge.counters().fanOut().subscriptions().get() == 1);
+            assertEquals(1, push.edge.counters().sseCompressedStreams().get());
+            for (int i = 0; i < 3; i++)
+            {
+                final long sequence = PollTest.publish(push, "z.s", "tick " + i);
+                // the next is published only once this one was inflated: each write is flushed, not buffered
+                await(() -> sse.lines.contains("id: " + sequence), () -> "read so far: " + sse.lines);
+            }
+
+            final String row = "{\"instrument\":\"EURUSD\",\"bid\":1.08451,\"ask\":1.08462,\"venue\":\"LDN\"}";
+            final String big = "[" + String.join(",", java.util.Collections.nCopies(60, row)) + "]";
+            final long bytesBefore = push.edge.counters().bytesOut().get();
+            final long sequence = push.engine.publish("z.s", io.pushengine.codec.sbe.PayloadType.JSON,
+                big.getBytes(StandardCharsets.UTF_8));
+            await(() -> sse.lines.contains("id: " + sequence));
+            final long onTheWire = push.edge.counters().bytesOut().get() - bytesBefore;
+            assertTrue(onTheWire * 5 < big.length(), onTheWire + " bytes on the wire for " + big.length());
+            assertTrue(sse.lines.contains("data: " + "{\"sequence\":" + sequence) ||
+                sse.lines.stream().anyMatch(l -> l.startsWith("data: ") && l.contains("\"venue\":\"LDN\"")),
+                "the event's data inflated whole");
+        }
+    }
+
+    @Test
+    void compressedSseStreamsAreBoundedAndAClientThatDoesNotAskGetsPlainText() throws Exception
+    {
+        try (EmbeddedPush push = new EmbeddedPush(journalDir, null, null, new EdgeServer.Context()
+            .compression("sse").compressionMaxStreams(1).heartbeatIntervalMs(200))) // a closed peer is seen at a write
+        {
+            try (GzippedSse first = new GzippedSse(push, "/sse?topics=z.t");
+                GzippedSse overBudget = new GzippedSse(push, "/sse?topics=z.t");
+                SseTestClient notAsking = new SseTestClient(push.http("/sse?topics=z.t")))
+            {
+                assertEquals("gzip", first.contentEncoding);
+                assertEquals("", overBudget.contentEncoding, "over budget: served plain");
+                await(() -> push.edge.counters().fanOut().subscriptions().get() == 3);
+                assertEquals(1, push.edge.counters().sseCompressionOverBudget().get(), "over budget: counted");
+                final long sequence = PollTest.publish(push, "z.t", "to all three");
+                await(() -> first.lines.contains("id: " + sequence));
+                await(() -> overBudget.lines.contains("id: " + sequence) && notAsking.events.size() == 1,
+                    () -> "plain streams: " + overBudget.lines + " " + notAsking.events);
+                assertEquals(sequence, notAsking.events.get(0).id());
+            }
+            await(() -> 0 == push.edge.counters().sseCompressedStreams().get(), () -> "released when closed");
+            try (GzippedSse again = new GzippedSse(push, "/sse?topics=z.t"))
+            {
+                assertEquals("gzip", again.contentEncoding, "the budget's stream is free again");
+            }
+        }
+    }
+
+    @Test
+    void aGzippedSseStreamClosedByTheEdgeEndsItsGzipMemberWithTheCloseNotice() throws Exception
+    {
+        try (EmbeddedPush push = new EmbeddedPush(journalDir, null, null, new EdgeServer.Context()
+            .compression("sse").drainMs(0));
+            GzippedSse sse = new GzippedSse(push, "/sse?topics=z.d"))
+        {
+            await(() -> push.edge.counters().fanOut().subscriptions().get() == 1);
+            push.edge.drain();
+            await(() -> sse.ended, () -> "the stream ends: " + sse.lines);
+            assertEquals(null, sse.failure, "a whole gzip member: CRC and length check out");
+            assertTrue(sse.lines.contains("event: $close"), "the close notice, inflated: " + sse.lines);
+        }
     }
 
     @Test
@@ -80,6 +163,69 @@ class CompressionTest
                 .header("Accept-Encoding", "gzip").build(), HttpResponse.BodyHandlers.ofString());
             assertEquals(200, answer.statusCode());
             assertTrue(answer.headers().firstValue("Content-Encoding").isEmpty());
+        }
+    }
+
+    /**
+     * An SSE client reading the gzip stream as it arrives, line by line (the JDK's inflater over the HTTP body).
+     */
+    private static final class GzippedSse implements AutoCloseable
+    {
+        final List<String> lines = new CopyOnWriteArrayList<>();
+        final String contentEncoding;
+        final InputStream body;
+        volatile boolean ended;
+        volatile Throwable failure;
+
+        GzippedSse(final EmbeddedPush push, final String pathAndQuery) throws Exception
+        {
+            final HttpResponse<InputStream> response = HTTP.send(HttpRequest.newBuilder(push.http(pathAndQuery))
+                .header("Accept-Encoding", "gzip").build(), HttpResponse.BodyHandlers.ofInputStream());
+            assertEquals(200, response.statusCode());
+            contentEncoding = response.headers().firstValue("Content-Encoding").orElse("");
+            body = response.body();
+            final Thread reader = new Thread(this::read, "gzipped-sse");
+            reader.setDaemon(true);
+            reader.start();
+        }
+
+        /**
+         * Bytes as they come, split into lines here: an InputStreamReader over a GZIPInputStream would wait for 8 KiB
+         * (the inflater always claims more is available, so the reader keeps reading).
+         */
+        private void read()
+        {
+            try (InputStream in = "gzip".equals(contentEncoding) ? new GZIPInputStream(body, 64) : body)
+            {
+                final ByteArrayOutputStream line = new ByteArrayOutputStream();
+                final byte[] chunk = new byte[4096];
+                int read;
+                while ((read = in.read(chunk)) > 0)
+                {
+                    for (int i = 0; i < read; i++)
+                    {
+                        if ('\n' == chunk[i])
+                        {
+                            lines.add(line.toString(StandardCharsets.UTF_8));
+                            line.reset();
+                        }
+                        else
+                        {
+                            line.write(chunk[i]);
+                        }
+                    }
+                }
+            }
+            catch (final IOException ex)
+            {
+                failure = ex;
+            }
+            ended = true;
+        }
+
+        public void close() throws IOException
+        {
+            body.close();
         }
     }
 }

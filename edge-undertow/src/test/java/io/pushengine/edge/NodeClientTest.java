@@ -107,7 +107,8 @@ class NodeClientTest
     @Test
     void aMaximumFrequencyPerTopicThenLiftedLiveEveryOtherEventOnceAndInOrder() throws Exception
     {
-        try (EmbeddedPush push = new EmbeddedPush(journalDir))
+        try (EmbeddedPush push = new EmbeddedPush(journalDir, null, null, new EdgeServer.Context()
+            .compression("websocket"))) // 'ws' offers permessage-deflate: it inflates every message here
         {
             push.engine.topic("node.S");
             push.engine.topic("node.F");
@@ -115,6 +116,7 @@ class NodeClientTest
             {
                 await(() -> node.states().contains("open:websocket"), () -> "node states " + node.states());
                 await(() -> push.edge.counters().fanOut().subscriptions().get() == 2);
+                assertEquals(1, push.edge.counters().webSocketCompressedStreams().get(), "deflate agreed with ws");
                 final List<Long> slow = new ArrayList<>();
                 final List<Long> full = new ArrayList<>();
                 for (int i = 0; i < 200; i++)

@@ -147,7 +147,19 @@ public enum CounterType
         "Connections closed with 1001 because they reached push.edge.max.connection.age.ms: they reconnect and resume"),
     EDGE_PUBLISH_REJECTED(1252, "push_edge_publish_rejected_total", false,
         "WebSocket Publish messages answered with an Error instead of Published (invalid topic or payload, not " +
-        "granted, too many in flight, engine unavailable or refusing)");
+        "granted, too many in flight, engine unavailable or refusing)"),
+    EDGE_SSE_COMPRESSED_STREAMS(1254, "push_edge_compressed_streams", "transport", "sse", true,
+        "Open streams compressed with their own deflater (each holds ~260 KiB of native memory while open), within " +
+        "push.edge.compression.max.streams"),
+    EDGE_WEBSOCKET_COMPRESSED_STREAMS(1255, "push_edge_compressed_streams", "transport", "websocket", true,
+        "Open streams compressed with their own deflater (each holds ~260 KiB of native memory while open), within " +
+        "push.edge.compression.max.streams"),
+    EDGE_SSE_COMPRESSION_OVER_BUDGET(1256, "push_edge_compression_over_budget_total", "transport", "sse", false,
+        "Streams that asked for compression and were served uncompressed because push.edge.compression.max.streams " +
+        "were open"),
+    EDGE_WEBSOCKET_COMPRESSION_OVER_BUDGET(1257, "push_edge_compression_over_budget_total", "transport", "websocket",
+        false, "Streams that asked for compression and were served uncompressed because " +
+        "push.edge.compression.max.streams were open");
 
     private static final Int2ObjectHashMap<CounterType> BY_TYPE_ID = new Int2ObjectHashMap<>();
 

@@ -7,6 +7,7 @@ import io.pushengine.edge.session.CloseCodes;
 import io.pushengine.edge.fanout.SessionCommand;
 import io.pushengine.edge.http.HttpResponses;
 import io.pushengine.edge.http.XnioSessionExecutor;
+import io.pushengine.edge.http.StreamCompression;
 import io.pushengine.edge.http.StreamParameters;
 import io.pushengine.edge.session.ConnectionOptions;
 import io.pushengine.edge.session.IoThreadFlushers;
@@ -24,6 +25,7 @@ import org.xnio.channels.StreamSinkChannel;
 
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.zip.Deflater;
 
 /**
  * {@code GET /sse?topics=a,b}: a {@code text/event-stream} of {@code id:} (global sequence), {@code event:} (topic)
@@ -41,6 +43,7 @@ public final class SseEndpoint implements HttpHandler
     private final int ringCapacity;
     private final StreamParameters parameters;
     private final IoThreadFlushers flushers;
+    private final StreamCompression compression;
 
     public SseEndpoint(
         final ManyToOneConcurrentArrayQueue<SessionCommand> commands,
@@ -49,8 +52,10 @@ public final class SseEndpoint implements HttpHandler
         final int initialRingCapacity,
         final int ringCapacity,
         final StreamParameters parameters,
-        final IoThreadFlushers flushers)
+        final IoThreadFlushers flushers,
+        final StreamCompression compression)
     {
+        this.compression = compression;
         this.flushers = flushers;
         this.parameters = parameters;
         this.commands = commands;
@@ -88,10 +93,19 @@ public final class SseEndpoint implements HttpHandler
             .put(Headers.CONTENT_TYPE, "text/event-stream; charset=utf-8")
             .put(Headers.CACHE_CONTROL, "no-cache")
             .put(X_ACCEL_BUFFERING, "no");
+        final GzipEventStream gzip = gzipFor(exchange);
         final StreamSinkChannel sink = exchange.getResponseChannel();
         final SseSession session = new SseSession(
-            sessionIds.incrementAndGet(), exchange, flushers.forThread(new XnioSessionExecutor(exchange.getIoThread())), sink, initialRingCapacity, ringCapacity,
-            counters.fanOut().ringBytes(), options, counters);
+            sessionIds.incrementAndGet(), exchange, flushers.forThread(new XnioSessionExecutor(exchange.getIoThread())),
+            sink, initialRingCapacity, ringCapacity, counters.fanOut().ringBytes(), options, counters, gzip);
+        if (null != gzip)
+        {
+            exchange.getConnection().addCloseListener(connection ->
+            {
+                compression.release();
+                counters.sseCompressedStreams().decrement();
+            });
+        }
 
         if (!commands.offer(SessionCommand.register(session)))
         {
@@ -124,5 +138,26 @@ public final class SseEndpoint implements HttpHandler
 
         // send the headers now so the client sees the stream open before the first event
         session.open();
+    }
+
+    /**
+     * A gzip stream for a client that accepts gzip, when SSE compression is on and the budget has room (else the
+     * stream goes uncompressed, counted); sets the response headers that say so.
+     */
+    private GzipEventStream gzipFor(final HttpServerExchange exchange)
+    {
+        if (!compression.sse() || !StreamCompression.acceptsGzip(exchange))
+        {
+            return null;
+        }
+        exchange.getResponseHeaders().put(Headers.VARY, "Accept-Encoding");
+        if (!compression.tryAcquire())
+        {
+            counters.sseCompressionOverBudget().increment();
+            return null;
+        }
+        counters.sseCompressedStreams().increment();
+        exchange.getResponseHeaders().put(Headers.CONTENT_ENCODING, "gzip");
+        return new GzipEventStream(Deflater.DEFAULT_COMPRESSION);
     }
 }

@@ -52,6 +52,7 @@ public final class SseSession extends SseTextSession implements ControlledMessag
     private final HttpServerExchange exchange;
     private final StreamSinkChannel sink;
     private final EdgeCounters counters;
+    private final GzipEventStream gzip;
 
     // IO thread state
     private PooledByteBuffer pending;
@@ -70,13 +71,15 @@ public final class SseSession extends SseTextSession implements ControlledMessag
         final int ringCapacity,
         final AtomicCounter ringBytes,
         final ConnectionOptions options,
-        final EdgeCounters counters)
+        final EdgeCounters counters,
+        final GzipEventStream gzip)
     {
         super(sessionId, TRANSPORT, String.valueOf(exchange.getSourceAddress()), flusher,
             initialRingCapacity, ringCapacity, ringBytes, options);
         this.exchange = exchange;
         this.sink = sink;
         this.counters = counters;
+        this.gzip = gzip;
     }
 
     // ---------------------------------------------------------------- IO thread
@@ -98,10 +101,30 @@ public final class SseSession extends SseTextSession implements ControlledMessag
         final ByteBuffer byteBuffer = pooled.getBuffer();
         byteBuffer.clear();
         byteBuffer.put(text).flip();
-        writeLength = text.length;
         writeEvents = 0;
-        pending = pooled;
+        pending = compressed(pooled);
         writeOut();
+    }
+
+    /**
+     * The text in {@code plain} (position 0 to limit) as the stream sends it: as it is, or gzip-deflated into a
+     * second pooled buffer (then {@code plain} goes back to the pool). Sets {@link #writeLength}.
+     */
+    private PooledByteBuffer compressed(final PooledByteBuffer plain)
+    {
+        if (null == gzip)
+        {
+            writeLength = plain.getBuffer().remaining();
+            return plain;
+        }
+        final PooledByteBuffer out = exchange.getConnection().getByteBufferPool().allocate();
+        final ByteBuffer outBuffer = out.getBuffer();
+        outBuffer.clear();
+        gzip.compress(plain.getBuffer(), outBuffer);
+        plain.close();
+        outBuffer.flip();
+        writeLength = outBuffer.remaining();
+        return out;
     }
 
     protected void drain()
@@ -119,7 +142,8 @@ public final class SseSession extends SseTextSession implements ControlledMessag
         final PooledByteBuffer pooled = exchange.getConnection().getByteBufferPool().allocate();
         final ByteBuffer byteBuffer = pooled.getBuffer();
         byteBuffer.clear();
-        writeBuffer.wrap(byteBuffer);
+        // compressed text needs room to grow a little when it does not compress
+        writeBuffer.wrap(byteBuffer, 0, byteBuffer.capacity() - (null == gzip ? 0 : GzipEventStream.MAX_EXPANSION));
         writeLength = 0;
         writeEvents = 0;
 
@@ -134,7 +158,7 @@ public final class SseSession extends SseTextSession implements ControlledMessag
             return;
         }
         byteBuffer.limit(writeLength).position(0);
-        pending = pooled;
+        pending = compressed(pooled);
         writeOut();
     }
 
@@ -200,7 +224,18 @@ public final class SseSession extends SseTextSession implements ControlledMessag
             .append(",\"reason\":\"").append(Json.escape(reason)).append("\"}\n\n");
         try
         {
-            sink.write(ByteBuffer.wrap(text.toString().getBytes(StandardCharsets.UTF_8)));
+            final byte[] bytes = text.toString().getBytes(StandardCharsets.UTF_8);
+            if (null == gzip)
+            {
+                sink.write(ByteBuffer.wrap(bytes));
+            }
+            else
+            {
+                final ByteBuffer out = ByteBuffer.allocate(bytes.length + 2 * GzipEventStream.MAX_EXPANSION);
+                gzip.compress(ByteBuffer.wrap(bytes), out);
+                gzip.finish(out); // the client sees a whole gzip member: nothing more follows
+                sink.write(out.flip());
+            }
             sink.flush();
         }
         catch (final IOException ignore)
@@ -233,7 +268,7 @@ public final class SseSession extends SseTextSession implements ControlledMessag
             writes++;
             eventsSent += writeEvents;
             counters.framesOut().increment();
-            counters.bytesOut().getAndAdd(writeLength);
+            counters.bytesOut().getAndAdd(writeLength); // on the wire: compressed when gzip
             drain();
         }
         catch (final IOException ex)
@@ -261,6 +296,10 @@ public final class SseSession extends SseTextSession implements ControlledMessag
         {
             pending.close();
             pending = null;
+        }
+        if (null != gzip)
+        {
+            gzip.close();
         }
         LOG.info("sse closed id={} remote={} writes={} events={} lastSequence={}",
             sessionId(), remoteAddress(), writes, eventsSent, lastOfferedSequence());

@@ -1,6 +1,7 @@
 package io.pushengine.edge.websocket;
 
 import io.pushengine.edge.session.CloseCodes;
+import io.pushengine.edge.http.StreamCompression;
 import io.pushengine.edge.session.SubscriptionOptions;
 import io.pushengine.codec.FrameCheck;
 import io.pushengine.codec.TopicNames;
@@ -31,6 +32,7 @@ import io.pushengine.edge.session.PublishRoutes;
 import io.undertow.server.HttpHandler;
 import io.undertow.server.HttpServerExchange;
 import io.undertow.util.AttachmentKey;
+import io.undertow.util.Headers;
 import io.undertow.websockets.WebSocketConnectionCallback;
 import io.undertow.websockets.WebSocketProtocolHandshakeHandler;
 import io.undertow.websockets.core.AbstractReceiveListener;
@@ -53,6 +55,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.zip.Deflater;
 
 /**
  * {@code GET /ws?topics=a,b}: validates the request, upgrades, and runs the client side of the protocol. Clients
@@ -82,6 +85,7 @@ public final class WebSocketEndpoint implements HttpHandler, WebSocketConnection
     private final Admission admission;
     private final IoThreadFlushers flushers;
     private final WebSocketPublishes publishes;
+    private final StreamCompression compression;
 
     public WebSocketEndpoint(
         final ManyToOneConcurrentArrayQueue<SessionCommand> commands,
@@ -98,8 +102,10 @@ public final class WebSocketEndpoint implements HttpHandler, WebSocketConnection
         final IngressProxy ingressProxy,
         final PublishRoutes<ClientSession> publishRoutes,
         final int maxPayloadLength,
-        final long publishTimeoutMs)
+        final long publishTimeoutMs,
+        final StreamCompression compression)
     {
+        this.compression = compression;
         this.flushers = flushers;
         this.publishes = new WebSocketPublishes(
             ingressProxy, publishRoutes, counters, epochClock, maxPayloadLength, publishTimeoutMs);
@@ -116,6 +122,19 @@ public final class WebSocketEndpoint implements HttpHandler, WebSocketConnection
         this.handshakeHandler = new WebSocketProtocolHandshakeHandler(this, exchange -> HttpResponses.reject(
             exchange, 400, "this endpoint speaks WebSocket: send an Upgrade: websocket request", counters));
         // (a permit taken at admission is given back when such a refused exchange completes: status is not 101)
+        if (compression.webSocket())
+        {
+            final int maxInbound = maxInboundMessageLength(maxPayloadLength);
+            handshakeHandler.addExtension(new PerMessageDeflateNegotiation(() -> new InboundInflate(maxInbound)));
+        }
+    }
+
+    /**
+     * The largest message a client may send: a control message, or a Publish with the largest payload.
+     */
+    private static int maxInboundMessageLength(final int maxPayloadLength)
+    {
+        return Math.max(MAX_CONTROL_MESSAGE_LENGTH, MAX_CONTROL_MESSAGE_LENGTH + maxPayloadLength);
     }
 
     public void handleRequest(final HttpServerExchange exchange) throws Exception
@@ -140,9 +159,11 @@ public final class WebSocketEndpoint implements HttpHandler, WebSocketConnection
         final ConnectionOptions options = exchange.getAttachment(OPTIONS);
         final AccessGrant grant = exchange.getAttachment(Admission.GRANT);
         final ConnectionLimiter.Permit permit = exchange.getAttachment(Admission.PERMIT);
+        final WebSocketDeflater deflater = deflaterFor(exchange);
         final WebSocketSession session = new WebSocketSession(sessionIds.incrementAndGet(), channel,
             flushers.forThread(new XnioSessionExecutor(channel.getIoThread())),
-            initialRingCapacity, ringCapacity, counters.fanOut().ringBytes(), options, counters, epochClock);
+            initialRingCapacity, ringCapacity, counters.fanOut().ringBytes(), options, counters, epochClock, deflater);
+        channel.setAttribute(InboundInflate.SESSION_ATTRIBUTE, session);
         final ControlMessageListener listener = new ControlMessageListener(session, grant, permit, options.topics());
 
         if (!commands.offer(SessionCommand.register(session)))
@@ -161,6 +182,11 @@ public final class WebSocketEndpoint implements HttpHandler, WebSocketConnection
             }
             listener.release();
             session.onChannelClosed();
+            if (null != deflater)
+            {
+                compression.release();
+                counters.webSocketCompressedStreams().decrement();
+            }
             counters.connectionClosed(counters.webSocketConnections());
             SessionCommand.offer(commands, SessionCommand.remove(session));
         });
@@ -173,6 +199,27 @@ public final class WebSocketEndpoint implements HttpHandler, WebSocketConnection
         channel.resumeReceives();
         listener.armExpiry();
         forgetUpgradeRequest(exchange.getAttachment(UPGRADE_REQUEST));
+    }
+
+    /**
+     * The connection's outbound compressor when permessage-deflate was agreed and the budget has room; agreed but
+     * over budget, its messages go uncompressed (the extension allows it per message), counted.
+     */
+    private WebSocketDeflater deflaterFor(final WebSocketHttpExchange exchange)
+    {
+        final String agreed = exchange.getResponseHeader(Headers.SEC_WEB_SOCKET_EXTENSIONS_STRING);
+        if (null == agreed || !agreed.contains(PerMessageDeflateNegotiation.NAME))
+        {
+            return null;
+        }
+        if (!compression.tryAcquire())
+        {
+            counters.webSocketCompressionOverBudget().increment();
+            return null;
+        }
+        counters.webSocketCompressedStreams().increment();
+        return new WebSocketDeflater(Deflater.DEFAULT_COMPRESSION,
+            !agreed.contains(PerMessageDeflateNegotiation.SERVER_NO_CONTEXT_TAKEOVER));
     }
 
     /**
@@ -285,7 +332,7 @@ public final class WebSocketEndpoint implements HttpHandler, WebSocketConnection
 
         protected long getMaxBinaryBufferSize()
         {
-            return Math.max(MAX_CONTROL_MESSAGE_LENGTH, MAX_CONTROL_MESSAGE_LENGTH + publishes.maxPayloadLength());
+            return maxInboundMessageLength(publishes.maxPayloadLength());
         }
 
         protected long getMaxTextBufferSize()

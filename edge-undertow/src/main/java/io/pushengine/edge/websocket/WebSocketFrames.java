@@ -34,6 +34,11 @@ final class WebSocketFrames
      */
     static final int LONG_HEADER_GROWTH = 6;
 
+    /**
+     * The first reserved bit: with permessage-deflate, set on the first frame of a compressed message.
+     */
+    static final int RSV1 = 0x40;
+
     private static final int FIN = 0x80;
 
     private WebSocketFrames()
@@ -72,6 +77,33 @@ final class WebSocketFrames
         buffer.putByte(frameStart + 2, (byte)(payloadLength >>> 8));
         buffer.putByte(frameStart + 3, (byte)payloadLength);
         return MAX_HEADER_LENGTH + payloadLength;
+    }
+
+    /**
+     * Write a frame header at {@code frameStart}, FIN set, with {@code flagsAndOpcode} (RSV bits and opcode), for
+     * a payload of {@code payloadLength} bytes that follows the header.
+     *
+     * @return the header's length: 2, 4 or 10.
+     */
+    static int putHeader(
+        final MutableDirectBuffer buffer, final int frameStart, final int flagsAndOpcode, final int payloadLength)
+    {
+        buffer.putByte(frameStart, (byte)(FIN | flagsAndOpcode));
+        if (payloadLength < 126)
+        {
+            buffer.putByte(frameStart + 1, (byte)payloadLength);
+            return 2;
+        }
+        if (payloadLength <= 0xFFFF)
+        {
+            buffer.putByte(frameStart + 1, (byte)126);
+            buffer.putByte(frameStart + 2, (byte)(payloadLength >>> 8));
+            buffer.putByte(frameStart + 3, (byte)payloadLength);
+            return MAX_HEADER_LENGTH;
+        }
+        buffer.putByte(frameStart + 1, (byte)127);
+        buffer.putLong(frameStart + 2, payloadLength, java.nio.ByteOrder.BIG_ENDIAN);
+        return MAX_HEADER_LENGTH + LONG_HEADER_GROWTH;
     }
 
     /**

@@ -77,6 +77,7 @@ public final class WebSocketSession extends SbeSession implements ControlledMess
     private final WebSocketSocketWriter writer;
     private final EdgeCounters counters;
     private final EpochNanoClock epochClock;
+    private final WebSocketDeflater deflater;
 
     // IO thread state
     private XnioExecutor.Key pingTimer;
@@ -107,7 +108,8 @@ public final class WebSocketSession extends SbeSession implements ControlledMess
         final AtomicCounter ringBytes,
         final ConnectionOptions options,
         final EdgeCounters counters,
-        final EpochNanoClock epochClock)
+        final EpochNanoClock epochClock,
+        final WebSocketDeflater deflater)
     {
         super(sessionId, TRANSPORT, String.valueOf(channel.getSourceAddress()), flusher,
             initialRingCapacity, ringCapacity, ringBytes, options);
@@ -115,6 +117,17 @@ public final class WebSocketSession extends SbeSession implements ControlledMess
         this.writer = new WebSocketSocketWriter(channel, this::onSocketDrained, this::onSocketFailed);
         this.counters = counters;
         this.epochClock = epochClock;
+        this.deflater = deflater;
+    }
+
+    /**
+     * How far into the scratch frames may be built: all of it, or with compression the part that leaves room for
+     * frames that grow when deflated.
+     */
+    private int frameLimit(final UnsafeBuffer scratch)
+    {
+        return null == deflater ? scratch.capacity() :
+            scratch.capacity() - WebSocketDeflater.maxGrowth(scratch.capacity());
     }
 
     // ---------------------------------------------------------------- IO thread
@@ -142,10 +155,11 @@ public final class WebSocketSession extends SbeSession implements ControlledMess
         final UnsafeBuffer scratch = flusher.scratch();
         final ByteBuffer scratchBytes = flusher.scratchByteBuffer();
         final long sentTimestampNs = epochClock.nanoTime();
+        final int limit = frameLimit(scratch);
         while (true)
         {
             int position = 0;
-            while (scratch.capacity() - position >= MAX_FRAME_LENGTH)
+            while (limit - position >= MAX_FRAME_LENGTH)
             {
                 final int frameLength;
                 if (sharedLogNext >= 0)
@@ -303,7 +317,29 @@ public final class WebSocketSession extends SbeSession implements ControlledMess
         framesSent++;
         eventsSent += eventsInFrame;
         counters.framesOut().incrementRelease();
+        if (null != deflater)
+        {
+            return finishCompressedFrame(scratch, frameStart, payloadLength);
+        }
         return WebSocketFrames.finishFrame(scratch, frameStart, WebSocketFrames.OPCODE_BINARY, payloadLength);
+    }
+
+    /**
+     * Deflate the payload built at {@code frameStart + MAX_HEADER_LENGTH} through the IO thread's compression
+     * scratch, and put it back as one compressed frame (RSV1) at {@code frameStart}: the frame builder left room
+     * for a payload that grows.
+     */
+    private int finishCompressedFrame(final UnsafeBuffer scratch, final int frameStart, final int payloadLength)
+    {
+        final ByteBuffer in = flusher.scratchByteBuffer();
+        final int payloadStart = frameStart + WebSocketFrames.MAX_HEADER_LENGTH;
+        in.limit(payloadStart + payloadLength).position(payloadStart); // set again for the write
+        final ByteBuffer out = flusher.compressionScratch().clear();
+        final int compressedLength = deflater.compress(in, out);
+        final int headerLength = WebSocketFrames.putHeader(
+            scratch, frameStart, WebSocketFrames.RSV1 | WebSocketFrames.OPCODE_BINARY, compressedLength);
+        scratch.putBytes(frameStart + headerLength, out, 0, compressedLength);
+        return headerLength + compressedLength;
     }
 
     /**
@@ -328,7 +364,7 @@ public final class WebSocketSession extends SbeSession implements ControlledMess
             // an event larger than a usual frame goes alone, in as much of the scratch as is left (all of it
             // when the frame is the first: the scratch is sized for the largest event a ring can hold)
             batchBuilder.begin(scratch, payloadOffset,
-                scratch.capacity() - payloadOffset - WebSocketFrames.LONG_HEADER_GROWTH, frameTimestampNs);
+                frameLimit(scratch) - payloadOffset - WebSocketFrames.LONG_HEADER_GROWTH, frameTimestampNs);
             if (!batchBuilder.tryAppendEventBody(buffer, offset, length))
             {
                 return false; // written next time, first in the scratch
@@ -561,6 +597,15 @@ public final class WebSocketSession extends SbeSession implements ControlledMess
     }
 
     /**
+     * A compressed client message inflated past the bound of what a client may send: 1009, counted.
+     */
+    void closeForInflatedSize(final int maxMessageLength)
+    {
+        counters.limitRejections().increment();
+        close(1009, "a compressed message inflates to more than " + maxMessageLength + " bytes");
+    }
+
+    /**
      * Accept an {@code Authenticate}: say until when, and as whom.
      */
     void sendAuthenticated(final long correlationId, final long expiresAtMs, final String subject)
@@ -651,6 +696,10 @@ public final class WebSocketSession extends SbeSession implements ControlledMess
         if (null != pingTimer)
         {
             pingTimer.remove();
+        }
+        if (null != deflater)
+        {
+            deflater.close();
         }
         LOG.info("ws closed id={} remote={} code={} frames={} events={} lastSequence={}",
             sessionId(), remoteAddress(), channel.getCloseCode(), framesSent, eventsSent, lastSentSequence);

@@ -48,6 +48,7 @@ public final class IoThreadFlusher implements Runnable
     private final AtomicCounter wakeUps;
     private final ByteBuffer scratchByteBuffer;
     private final UnsafeBuffer scratch;
+    private ByteBuffer compressionScratch;
     private final DeliveryLatencies latencies;
     private final EpochNanoClock epochClock;
     private final Map<String, LatencyHistogram> writeLatencies = new ConcurrentHashMap<>();
@@ -71,7 +72,9 @@ public final class IoThreadFlusher implements Runnable
     {
         this.latencies = latencies;
         this.epochClock = epochClock;
-        this.scratchByteBuffer = ByteBuffer.allocateDirect(Math.max(MIN_SCRATCH_CAPACITY, scratchCapacity));
+        final int capacity = Math.max(MIN_SCRATCH_CAPACITY, scratchCapacity);
+        // room for frames that grow when compressed (a transport that compresses builds within the rest)
+        this.scratchByteBuffer = ByteBuffer.allocateDirect(capacity + capacity / 1024 + 256);
         this.scratch = new UnsafeBuffer(scratchByteBuffer);
         this.ioThread = ioThread;
         this.sessionsToFlush = new OneToOneConcurrentArrayQueue<>(queueCapacity);
@@ -164,5 +167,18 @@ public final class IoThreadFlusher implements Runnable
     public ByteBuffer scratchByteBuffer()
     {
         return scratchByteBuffer;
+    }
+
+    /**
+     * A second buffer the size of {@link #scratch()}, where a transport compresses what it built there; made on
+     * first use, so only IO threads with compressing connections have one. IO thread only.
+     */
+    public ByteBuffer compressionScratch()
+    {
+        if (null == compressionScratch)
+        {
+            compressionScratch = ByteBuffer.allocateDirect(scratchByteBuffer.capacity());
+        }
+        return compressionScratch;
     }
 }

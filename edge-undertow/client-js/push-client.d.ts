@@ -47,7 +47,7 @@ export interface PushClientOptions {
   upgradeAfterMs?: number;
   longPollWaitMs?: number;
   shortPollIntervalMs?: number;
-  /** Topic -> at most this many events per second on it, the latest value when due (WebSocket and SSE). */
+  /** Topic -> at most this many events per second on it, the latest value when due (every transport). */
   maxFrequencies?: Record<string, number>;
   /** topic -> milliseconds its events may wait to arrive with later ones in one frame (none dropped). */
   batchWindows?: Record<string, number>;

@@ -45,8 +45,8 @@ export const DEFAULTS = {
   upgradeAfterMs: 60000,       // on a lower transport, probe the best one after this long
   longPollWaitMs: 25000,       // long-poll: how long the edge may hold a poll
   shortPollIntervalMs: 1000,   // short-poll: pause between polls
-  maxFrequencies: {},          // topic -> at most this many events/s on it, the latest value when due (WebSocket and
-                               // SSE; a poll's rate is its interval); change live with setMaxFrequency()
+  maxFrequencies: {},          // topic -> at most this many events/s on it, the latest value when due (a poll's
+                               // answer keeps the latest event per 1/N s); change live with setMaxFrequency()
   batchWindows: {},            // topic -> ms its events may wait to arrive with later ones in one frame (none
                                // dropped; WebSocket and SSE); change live with setBatchWindow()
   WebSocket: undefined,        // implementations, for where there are none built in (Node: 'ws'; 'eventsource' for
@@ -608,7 +608,7 @@ export class PushClient extends EventTarget {
   /**
    * At most `maxFrequency` events per second on a topic from now on (0: no per-topic cap), the latest value when
    * due. On a WebSocket the subscription is changed in place (UpdateSubscription); on SSE a new connection with the
-   * new rate replaces the current one, resuming from the cursor; on polls it applies to the next WebSocket or SSE.
+   * new rate replaces the current one, resuming from the cursor; on polls the next poll carries it.
    */
   setMaxFrequency(topic, maxFrequency) {
     if (!Number.isInteger(maxFrequency) || maxFrequency < 0 || maxFrequency > 65535) {
@@ -680,11 +680,11 @@ export class PushClient extends EventTarget {
 
   query(transport) {
     const query = new URLSearchParams({ topics: this.options.topics.join(',') });
+    for (const [topic, frequency] of Object.entries(this.maxFrequencies)) {
+      if (frequency > 0 && this.options.topics.includes(topic)) query.set('rate.' + topic, String(frequency));
+    }
     if (transport === 'websocket' || transport === 'sse') {
       if (this.options.policy) query.set('policy', this.options.policy);
-      for (const [topic, frequency] of Object.entries(this.maxFrequencies)) {
-        if (frequency > 0 && this.options.topics.includes(topic)) query.set('rate.' + topic, String(frequency));
-      }
       for (const [topic, windowMs] of Object.entries(this.batchWindows)) {
         if (windowMs > 0 && this.options.topics.includes(topic)) query.set('window.' + topic, String(windowMs));
       }

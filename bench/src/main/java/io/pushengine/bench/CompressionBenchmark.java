@@ -98,7 +98,7 @@ public class CompressionBenchmark
         return events.append("]}\n").toString();
     }
 
-    private static void tick(final StringBuilder out, final int i)
+    static void tick(final StringBuilder out, final int i)
     {
         final String[] instruments = { "EURUSD", "GBPUSD", "USDJPY", "AUDUSD", "USDCHF" };
         out.append("{\"sequence\":").append(123400 + i).append(",\"topic\":\"prices.")
@@ -111,7 +111,7 @@ public class CompressionBenchmark
             .append("}}");
     }
 
-    private static void document(final StringBuilder out, final int i)
+    static void document(final StringBuilder out, final int i)
     {
         out.append("{\"sequence\":").append(200000 + i).append(",\"topic\":\"books.ACME\",\"topicSequence\":")
             .append(i).append(",\"timestampNs\":").append(1796322670128081378L + i)

@@ -147,6 +147,74 @@ class SubscriptionFrequencyTest
         }
     }
 
+    @Test
+    void aPollKeepsTheLatestEventPerSlotOfARatedTopicAndEveryEventOfTheOthers() throws Exception
+    {
+        try (EmbeddedPush push = new EmbeddedPush(journalDir))
+        {
+            final PollTestClient poller = new PollTestClient(push);
+            push.engine.topic("p.R");
+            push.engine.topic("p.F");
+            final long start = poller.poll("topics=p.R,p.F&snapshot=false").cursor();
+            final List<Long> rated = new ArrayList<>();
+            final List<Long> full = new ArrayList<>();
+            for (int i = 0; i < BURST; i++)
+            {
+                rated.add(PollTest.publish(push, "p.R", "r" + i));
+                full.add(PollTest.publish(push, "p.F", "f" + i));
+                if (0 == i % 50)
+                {
+                    Thread.sleep(150); // the burst spans a few 250 ms slots
+                }
+            }
+            await(() -> push.edge.counters().fanOut().eventsIn().get() >= 2 * BURST);
+
+            final PollTestClient.Answer answer = poller.poll("topics=p.R,p.F&after=" + start + "&rate.p.R=4");
+            assertEquals(200, answer.status(), answer.body().toString());
+            final List<Long> ratedSeen = new ArrayList<>();
+            final List<Long> fullSeen = new ArrayList<>();
+            final java.util.Set<Long> slots = new java.util.HashSet<>();
+            for (final com.fasterxml.jackson.databind.JsonNode event : answer.events())
+            {
+                if ("p.R".equals(event.get("topic").asText()))
+                {
+                    ratedSeen.add(event.get("sequence").asLong());
+                    assertTrue(slots.add(event.get("timestampNs").asLong() / 250_000_000L),
+                        "one event per 1/4 s slot of the feed's time: " + answer.body());
+                }
+                else
+                {
+                    fullSeen.add(event.get("sequence").asLong());
+                }
+            }
+            assertEquals(full, fullSeen, "the other topic: every event, in order");
+            assertTrue(ratedSeen.size() < BURST / 10, "thinned: " + ratedSeen.size() + " of " + BURST);
+            assertTrue(ratedSeen.contains(last(rated)), "the latest value is never thinned away: " + ratedSeen);
+            assertIncreasing(ratedSeen);
+            assertEquals(Math.max(last(rated), last(full)), answer.cursor(), "the cursor covers the burst");
+            assertEquals(List.of(), poller.poll("topics=p.R,p.F&after=" + answer.cursor() + "&rate.p.R=4").sequences(),
+                "nothing repeats");
+        }
+    }
+
+    @Test
+    void badPollRatesAndWindowsAre400WithAReason() throws Exception
+    {
+        try (EmbeddedPush push = new EmbeddedPush(journalDir))
+        {
+            final PollTestClient poller = new PollTestClient(push);
+            final PollTestClient.Answer zero = poller.poll("topics=p.Z&rate.p.Z=0");
+            assertEquals(400, zero.status());
+            assertTrue(zero.body().toString().contains("from 1 to 1000"), zero.body().toString());
+            final PollTestClient.Answer other = poller.poll("topics=p.Z&rate.p.Y=2");
+            assertEquals(400, other.status());
+            assertTrue(other.body().toString().contains("'p.Y' is not one of the topics asked for"), other.body().toString());
+            final PollTestClient.Answer window = poller.poll("topics=p.Z&window.p.Z=100");
+            assertEquals(400, window.status());
+            assertTrue(window.body().toString().contains("already one batch"), window.body().toString());
+        }
+    }
+
     private static List<Long> burst(final EmbeddedPush push, final String topic)
     {
         final List<Long> sequences = new ArrayList<>();

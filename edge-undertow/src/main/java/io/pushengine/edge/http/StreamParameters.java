@@ -117,7 +117,7 @@ public final class StreamParameters
      *
      * @throws IllegalArgumentException for an option on a topic not asked for, or out of bounds.
      */
-    private Map<String, SubscriptionOptions> topicOptions(final HttpServerExchange exchange, final List<String> topics)
+    public Map<String, SubscriptionOptions> topicOptions(final HttpServerExchange exchange, final List<String> topics)
     {
         Map<String, SubscriptionOptions> options = Map.of();
         for (final String name : exchange.getQueryParameters().keySet())

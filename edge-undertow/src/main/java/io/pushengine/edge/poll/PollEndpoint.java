@@ -6,6 +6,7 @@ import io.pushengine.edge.fanout.SessionCommand;
 import io.pushengine.edge.http.HttpResponses;
 import io.pushengine.edge.http.XnioSessionExecutor;
 import io.pushengine.edge.http.StreamParameters;
+import io.pushengine.edge.session.SubscriptionOptions;
 import io.pushengine.edge.http.TopicsParameter;
 import io.pushengine.edge.session.ConnectionOptions;
 import io.pushengine.edge.session.IoThreadFlushers;
@@ -15,6 +16,8 @@ import io.undertow.util.Methods;
 import io.undertow.util.SameThreadExecutor;
 import org.agrona.concurrent.ManyToOneConcurrentArrayQueue;
 
+import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -28,6 +31,7 @@ import java.util.concurrent.atomic.AtomicLong;
  *   wait=MS       long-poll: hold the request up to MS until there is something (0..max); 0 or absent: short-poll,
  *                 answer at once
  *   snapshot=     without after=: true (default) for the current values, false for nothing until the next event
+ *   rate.TOPIC=N  at most one event of TOPIC per 1/N s of the feed's time in an answer, the latest of each slot
  * </pre>
  * The answer is {@code {"cursor":N,"events":[...]}} (see {@link PollSession}). A held poll is an Undertow exchange
  * dispatched to no thread; the fan-out completes it.
@@ -43,6 +47,7 @@ public final class PollEndpoint implements HttpHandler
     private final boolean shortPoll;
     private final PollRingPool ringPool;
     private final IoThreadFlushers flushers;
+    private final StreamParameters parameters;
 
     public PollEndpoint(
         final ManyToOneConcurrentArrayQueue<SessionCommand> commands,
@@ -51,8 +56,10 @@ public final class PollEndpoint implements HttpHandler
         final int ringCapacity,
         final long maxWaitMs,
         final Set<EdgeTransport> transports,
-        final IoThreadFlushers flushers)
+        final IoThreadFlushers flushers,
+        final StreamParameters parameters)
     {
+        this.parameters = parameters;
         this.flushers = flushers;
         this.commands = commands;
         this.counters = counters;
@@ -86,7 +93,17 @@ public final class PollEndpoint implements HttpHandler
                 "after must be the cursor of the previous answer: a whole number of at least 0");
             final boolean snapshot = null == StreamParameters.single(exchange, "snapshot") ||
                 StreamParameters.parseBoolean(exchange, "snapshot"); // a first poll answers the current values
-            options = new ConnectionOptions(TopicsParameter.parse(exchange), 0, null, 0, after, snapshot);
+            final List<String> topics = TopicsParameter.parse(exchange);
+            final Map<String, SubscriptionOptions> topicOptions = parameters.topicOptions(exchange, topics);
+            for (final Map.Entry<String, SubscriptionOptions> asked : topicOptions.entrySet())
+            {
+                if (asked.getValue().batchWindowMs() > 0)
+                {
+                    throw new IllegalArgumentException(StreamParameters.TOPIC_WINDOW_PREFIX + asked.getKey() +
+                        ": a poll's answer is already one batch (a window applies to /ws and /sse)");
+                }
+            }
+            options = new ConnectionOptions(topics, 0, null, 0, after, snapshot, topicOptions);
         }
         catch (final IllegalArgumentException ex)
         {

@@ -12,15 +12,15 @@ import java.util.zip.Deflater;
  * before the first piece; {@link #finish} ends the member (CRC-32 and length) when the stream is closed by us.
  * <p>
  * The deflater's native memory (~260 KiB at zlib's defaults) lives until {@link #close()}: the endpoint bounds how
- * many streams have one. No allocation per piece. IO thread only.
+ * many streams have one. No allocation per piece. IO thread only. Public for the bench's StreamCompressionBenchmark.
  */
-final class GzipEventStream implements AutoCloseable
+public final class GzipEventStream implements AutoCloseable
 {
     /**
      * Most a piece can grow by when it does not compress (stored blocks, the sync marker, the header): output
      * buffers keep this much more room than the input they take.
      */
-    static final int MAX_EXPANSION = 64;
+    public static final int MAX_EXPANSION = 64;
 
     private static final byte[] HEADER = {0x1f, (byte)0x8b, Deflater.DEFLATED, 0, 0, 0, 0, 0, 0, (byte)0xff};
 
@@ -32,7 +32,7 @@ final class GzipEventStream implements AutoCloseable
     /**
      * @param level deflate level, 1 (fastest) to 9.
      */
-    GzipEventStream(final int level)
+    public GzipEventStream(final int level)
     {
         this.deflater = new Deflater(level, true);
     }
@@ -43,7 +43,7 @@ final class GzipEventStream implements AutoCloseable
      *
      * @return bytes written to {@code out}.
      */
-    int compress(final ByteBuffer in, final ByteBuffer out)
+    public int compress(final ByteBuffer in, final ByteBuffer out)
     {
         final int start = out.position();
         if (!headerWritten)
@@ -52,7 +52,9 @@ final class GzipEventStream implements AutoCloseable
             headerWritten = true;
         }
         inputBytes += in.remaining();
-        crc.update(in.duplicate()); // a view: the deflater reads the same bytes next
+        final int position = in.position();
+        crc.update(in); // then back: the deflater reads the same bytes (a duplicate() view would allocate)
+        in.position(position);
         deflater.setInput(in);
         deflate(out, Deflater.SYNC_FLUSH);
         return out.position() - start;
@@ -64,7 +66,7 @@ final class GzipEventStream implements AutoCloseable
      *
      * @return bytes written to {@code out}.
      */
-    int finish(final ByteBuffer out)
+    public int finish(final ByteBuffer out)
     {
         final int start = out.position();
         if (!headerWritten)

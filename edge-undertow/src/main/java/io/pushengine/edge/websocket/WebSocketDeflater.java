@@ -9,9 +9,10 @@ import java.util.zip.Deflater;
  * With context takeover (the default) the deflater keeps its 32 KiB window across messages, so a price tick that
  * repeats the last one's field names and most of its digits costs a few bytes; with {@code
  * server_no_context_takeover} agreed each message starts afresh. ~260 KiB of native memory while the connection is
- * open, bounded by the endpoint's budget of compressed streams. No allocation per message. IO thread only.
+ * open, bounded by the endpoint's budget of compressed streams. No allocation per message. IO thread only. Public
+ * for the bench's StreamCompressionBenchmark.
  */
-final class WebSocketDeflater implements AutoCloseable
+public final class WebSocketDeflater implements AutoCloseable
 {
     private final Deflater deflater;
     private final boolean contextTakeover;
@@ -20,7 +21,7 @@ final class WebSocketDeflater implements AutoCloseable
      * @param level           deflate level, 1 (fastest) to 9, or -1 for zlib's default (6).
      * @param contextTakeover keep the window from one message to the next.
      */
-    WebSocketDeflater(final int level, final boolean contextTakeover)
+    public WebSocketDeflater(final int level, final boolean contextTakeover)
     {
         this.deflater = new Deflater(level, true);
         this.contextTakeover = contextTakeover;
@@ -30,7 +31,7 @@ final class WebSocketDeflater implements AutoCloseable
      * Most a message can grow by when it does not compress (stored blocks and the flush marker): a frame's buffer
      * keeps this much room beyond the payload it was built for.
      */
-    static int maxGrowth(final int length)
+    public static int maxGrowth(final int length)
     {
         return length / 2048 + 64;
     }
@@ -41,7 +42,7 @@ final class WebSocketDeflater implements AutoCloseable
      *
      * @return the compressed payload's length, written from {@code out}'s position.
      */
-    int compress(final ByteBuffer in, final ByteBuffer out)
+    public int compress(final ByteBuffer in, final ByteBuffer out)
     {
         final int start = out.position();
         deflater.setInput(in);

@@ -4,6 +4,10 @@ import org.agrona.ExpandableArrayBuffer;
 import org.agrona.concurrent.ringbuffer.OneToOneRingBuffer;
 import org.agrona.concurrent.status.AtomicCounter;
 
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
 /**
  * One long-poll or short-poll request as the fan-out sees it: a client session that lives for one answer, whatever
  * the transport that renders the answer (the Undertow edge's {@code PollSession} writes it as one HTTP response).
@@ -35,6 +39,10 @@ public abstract class PollingSession extends ClientSession
     private boolean full;
     private long fullCursor;
 
+    // fan-out thread: topics with a maximum frequency (rate.TOPIC=N), each holding the latest event of its slot
+    private final RatedTopic[] ratedTopics;
+    private int held;
+
     // handed from the fan-out to the IO thread by the volatile write of completed
     private long cursor;
     private OneToOneRingBuffer answerRing;
@@ -50,6 +58,15 @@ public abstract class PollingSession extends ClientSession
         final ConnectionOptions options)
     {
         super(sessionId, transport, remoteAddress, flusher, ringCapacity, ringCapacity, ringBytes, options);
+        final List<RatedTopic> rated = new ArrayList<>();
+        options.topicOptions().forEach((topic, asked) ->
+        {
+            if (asked.maxFrequency() > 0)
+            {
+                rated.add(new RatedTopic(topic, TimeUnit.SECONDS.toNanos(1) / asked.maxFrequency()));
+            }
+        });
+        this.ratedTopics = rated.toArray(new RatedTopic[0]);
     }
 
     /**
@@ -108,7 +125,7 @@ public abstract class PollingSession extends ClientSession
     public boolean isReadyToAnswer()
     {
         return armed && !completed &&
-            (expired || full || bufferedBytes() > 0 || (answerWhenCaughtUp && !isResuming()));
+            (expired || full || bufferedBytes() > 0 || held > 0 || (answerWhenCaughtUp && !isResuming()));
     }
 
     /**
@@ -117,14 +134,70 @@ public abstract class PollingSession extends ClientSession
      */
     public void complete(final long cursor)
     {
-        this.cursor = cursor;
+        long answerCursor = cursor;
+        for (final RatedTopic topic : ratedTopics)
+        {
+            if (topic.holding && !writeHeld(topic))
+            {
+                answerCursor = Math.min(answerCursor, topic.sequence - 1); // no room: the next poll takes it
+            }
+        }
+        this.cursor = answerCursor;
         this.answerRing = ringInUse();
         this.completed = true;
     }
 
+    /**
+     * An event for the answer. On a topic with a maximum frequency of N ({@code rate.TOPIC=N}) the answer keeps at
+     * most one event per 1/N s of the feed's time, the latest of each slot: an event is held until one of a later
+     * slot comes (then it goes into the answer) or the answer is made (then all held ones do). Fan-out thread.
+     */
     public boolean offerEvent(final EncodedEvent event)
     {
-        return writeTextEvent(event.timestampNs(), event.jsonBuffer(), event.jsonOffset(), event.jsonLength());
+        final RatedTopic rated = ratedTopic(event.topicName());
+        if (null == rated)
+        {
+            return writeTextEvent(event.timestampNs(), event.jsonBuffer(), event.jsonOffset(), event.jsonLength());
+        }
+        final long slot = event.timestampNs() / rated.intervalNs;
+        if (rated.holding && slot != rated.slot && !writeHeld(rated))
+        {
+            return false;
+        }
+        if (!rated.holding)
+        {
+            rated.holding = true;
+            held++;
+        }
+        rated.slot = slot;
+        rated.sequence = event.globalSequence();
+        rated.timestampNs = event.timestampNs();
+        rated.text.putBytes(0, event.jsonBuffer(), event.jsonOffset(), event.jsonLength());
+        rated.length = event.jsonLength();
+        return true;
+    }
+
+    private RatedTopic ratedTopic(final String topicName)
+    {
+        for (final RatedTopic topic : ratedTopics)
+        {
+            if (topic.name.equals(topicName))
+            {
+                return topic;
+            }
+        }
+        return null;
+    }
+
+    private boolean writeHeld(final RatedTopic topic)
+    {
+        if (!writeTextEvent(topic.timestampNs, topic.text, 0, topic.length))
+        {
+            return false;
+        }
+        topic.holding = false;
+        held--;
+        return true;
     }
 
     public boolean offerSubscribed(
@@ -193,6 +266,27 @@ public abstract class PollingSession extends ClientSession
             controlText = new ExpandableArrayBuffer(256);
         }
         return controlText;
+    }
+
+    /**
+     * A topic of the poll with a maximum frequency, and the latest event of its current slot while one is held.
+     */
+    private static final class RatedTopic
+    {
+        final String name;
+        final long intervalNs;
+        final ExpandableArrayBuffer text = new ExpandableArrayBuffer(256);
+        boolean holding;
+        long slot;
+        long sequence;
+        long timestampNs;
+        int length;
+
+        RatedTopic(final String name, final long intervalNs)
+        {
+            this.name = name;
+            this.intervalNs = intervalNs;
+        }
     }
 
     // ---------------------------------------------------------------- IO thread

@@ -155,11 +155,12 @@ public final class PollSession extends PollingSession implements ControlledMessa
             writeLatency.record(
                 answerTimestampNs - buffer.getLong(index + OutboundRingDescriptor.TEXT_EVENT_TIMESTAMP_OFFSET));
         }
-        else
+        else if (OutboundRingDescriptor.CONTROL_MSG_TYPE_ID == msgTypeId)
         {
             buffers.controls.putBytes(buffers.controlsLength, buffer, index, length);
             buffers.controlsLength += length;
         }
+        // SUPERSEDED_EVENT: a later event of the same topic and slot is in the answer instead
         return Action.CONTINUE;
     }
 

@@ -30,6 +30,11 @@ public final class OutboundRingDescriptor
     public static final int CONTROL_MSG_TYPE_ID = 2;
     public static final int SHARED_LOG_FROM_MSG_TYPE_ID = 3;
     public static final int SHARED_LOG_UNTIL_MSG_TYPE_ID = 4;
+    /**
+     * A poll's event replaced by a later one of the same topic and time slot ({@code rate.TOPIC=N}): the answer
+     * leaves it out. Only in a poll's ring, which its IO thread reads after the fan-out is done with it.
+     */
+    public static final int SUPERSEDED_EVENT_MSG_TYPE_ID = 5;
 
     public static final int TEXT_EVENT_TIMESTAMP_OFFSET = 0;
     public static final int TEXT_EVENT_TEXT_OFFSET = 8;

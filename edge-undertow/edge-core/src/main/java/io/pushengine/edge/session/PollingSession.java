@@ -1,7 +1,9 @@
 package io.pushengine.edge.session;
 
 import org.agrona.ExpandableArrayBuffer;
+import org.agrona.concurrent.AtomicBuffer;
 import org.agrona.concurrent.ringbuffer.OneToOneRingBuffer;
+import org.agrona.concurrent.ringbuffer.RecordDescriptor;
 import org.agrona.concurrent.status.AtomicCounter;
 
 import java.util.ArrayList;
@@ -39,9 +41,8 @@ public abstract class PollingSession extends ClientSession
     private boolean full;
     private long fullCursor;
 
-    // fan-out thread: topics with a maximum frequency (rate.TOPIC=N), each holding the latest event of its slot
+    // fan-out thread: topics with a maximum frequency (rate.TOPIC=N) and where the last event of each went
     private final RatedTopic[] ratedTopics;
-    private int held;
 
     // handed from the fan-out to the IO thread by the volatile write of completed
     private long cursor;
@@ -125,7 +126,7 @@ public abstract class PollingSession extends ClientSession
     public boolean isReadyToAnswer()
     {
         return armed && !completed &&
-            (expired || full || bufferedBytes() > 0 || held > 0 || (answerWhenCaughtUp && !isResuming()));
+            (expired || full || bufferedBytes() > 0 || (answerWhenCaughtUp && !isResuming()));
     }
 
     /**
@@ -134,23 +135,16 @@ public abstract class PollingSession extends ClientSession
      */
     public void complete(final long cursor)
     {
-        long answerCursor = cursor;
-        for (final RatedTopic topic : ratedTopics)
-        {
-            if (topic.holding && !writeHeld(topic))
-            {
-                answerCursor = Math.min(answerCursor, topic.sequence - 1); // no room: the next poll takes it
-            }
-        }
-        this.cursor = answerCursor;
+        this.cursor = cursor;
         this.answerRing = ringInUse();
         this.completed = true;
     }
 
     /**
      * An event for the answer. On a topic with a maximum frequency of N ({@code rate.TOPIC=N}) the answer keeps at
-     * most one event per 1/N s of the feed's time, the latest of each slot: an event is held until one of a later
-     * slot comes (then it goes into the answer) or the answer is made (then all held ones do). Fan-out thread.
+     * most one event per 1/N s of the feed's time, the latest of each slot: an event of the same slot as the
+     * topic's previous one in this answer supersedes it (its record is marked, in place, to be left out), so events
+     * stay in order and the answer's size and cursor rules are those of any poll. Fan-out thread.
      */
     public boolean offerEvent(final EncodedEvent event)
     {
@@ -159,21 +153,27 @@ public abstract class PollingSession extends ClientSession
         {
             return writeTextEvent(event.timestampNs(), event.jsonBuffer(), event.jsonOffset(), event.jsonLength());
         }
-        final long slot = event.timestampNs() / rated.intervalNs;
-        if (rated.holding && slot != rated.slot && !writeHeld(rated))
+        final int index = claim(OutboundRingDescriptor.EVENT_MSG_TYPE_ID,
+            OutboundRingDescriptor.TEXT_EVENT_TEXT_OFFSET + event.jsonLength());
+        if (index <= 0)
         {
             return false;
         }
-        if (!rated.holding)
+        final OneToOneRingBuffer ring = ringInUse();
+        final AtomicBuffer buffer = ring.buffer();
+        buffer.putLong(index + OutboundRingDescriptor.TEXT_EVENT_TIMESTAMP_OFFSET, event.timestampNs());
+        buffer.putBytes(index + OutboundRingDescriptor.TEXT_EVENT_TEXT_OFFSET,
+            event.jsonBuffer(), event.jsonOffset(), event.jsonLength());
+        ring.commit(index);
+        final long slot = event.timestampNs() / rated.intervalNs;
+        if (rated.lastIndex > 0 && slot == rated.slot && ring == rated.ring)
         {
-            rated.holding = true;
-            held++;
+            buffer.putInt(RecordDescriptor.typeOffset(rated.lastIndex - RecordDescriptor.HEADER_LENGTH),
+                OutboundRingDescriptor.SUPERSEDED_EVENT_MSG_TYPE_ID);
         }
+        rated.ring = ring;
+        rated.lastIndex = index;
         rated.slot = slot;
-        rated.sequence = event.globalSequence();
-        rated.timestampNs = event.timestampNs();
-        rated.text.putBytes(0, event.jsonBuffer(), event.jsonOffset(), event.jsonLength());
-        rated.length = event.jsonLength();
         return true;
     }
 
@@ -187,17 +187,6 @@ public abstract class PollingSession extends ClientSession
             }
         }
         return null;
-    }
-
-    private boolean writeHeld(final RatedTopic topic)
-    {
-        if (!writeTextEvent(topic.timestampNs, topic.text, 0, topic.length))
-        {
-            return false;
-        }
-        topic.holding = false;
-        held--;
-        return true;
     }
 
     public boolean offerSubscribed(
@@ -269,18 +258,15 @@ public abstract class PollingSession extends ClientSession
     }
 
     /**
-     * A topic of the poll with a maximum frequency, and the latest event of its current slot while one is held.
+     * A topic of the poll with a maximum frequency, and where its last event in the answer is.
      */
     private static final class RatedTopic
     {
         final String name;
         final long intervalNs;
-        final ExpandableArrayBuffer text = new ExpandableArrayBuffer(256);
-        boolean holding;
+        OneToOneRingBuffer ring;
+        int lastIndex;
         long slot;
-        long sequence;
-        long timestampNs;
-        int length;
 
         RatedTopic(final String name, final long intervalNs)
         {

@@ -92,6 +92,7 @@ public abstract class ClientSession
     private final List<SessionSubscription> subscriptions = new ArrayList<>();
     private final List<SessionSubscription> pendingSubscriptions = new ArrayList<>();
     private boolean pendingFlush;
+    private boolean hasTopicWindows;
     private boolean lagging;
     private boolean inPendingList;
     private long lastOfferNs;
@@ -847,6 +848,14 @@ public abstract class ClientSession
      */
     public void mayWaitFor(final long topicWindowMs)
     {
+        if (topicWindowMs > 0)
+        {
+            hasTopicWindows = true;
+        }
+        else if (!hasTopicWindows)
+        {
+            return; // the IO thread takes the connection's window when no event asked: no atomic on the hot path
+        }
         final long windowMs = topicWindowMs > 0 ? topicWindowMs : batchWindowMs;
         long current;
         while (windowMs < (current = flushWindowMs.get()))

@@ -206,6 +206,26 @@ class SubscriptionFrequencyTest
     }
 
     @Test
+    void aMistypedOptionIsA400NamingItNotSilentlyIgnored() throws Exception
+    {
+        try (EmbeddedPush push = new EmbeddedPush(journalDir))
+        {
+            final long rejected = push.edge.counters().httpRejected().get();
+            for (final String path : List.of("/ws?topics=o.a&rat.o.a=4", "/sse?topics=o.a&windw=50",
+                "/poll?topics=o.a&afterr=5"))
+            {
+                final HttpResponse<String> answer = HTTP.send(HttpRequest.newBuilder(push.http(path)).build(),
+                    HttpResponse.BodyHandlers.ofString());
+                assertEquals(400, answer.statusCode(), path);
+                assertTrue(answer.body().contains("unknown parameter '"), path + ": " + answer.body());
+            }
+            assertEquals(rejected + 3, push.edge.counters().httpRejected().get(), "counted");
+            final PollTestClient.Answer cacheBusted = new PollTestClient(push).poll("topics=o.a&_=1733250000000");
+            assertEquals(200, cacheBusted.status(), "a cache buster is let through: " + cacheBusted.body());
+        }
+    }
+
+    @Test
     void badPollRatesAndWindowsAre400WithAReason() throws Exception
     {
         try (EmbeddedPush push = new EmbeddedPush(journalDir))

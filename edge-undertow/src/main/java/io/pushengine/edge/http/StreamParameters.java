@@ -43,6 +43,12 @@ public final class StreamParameters
      */
     public static final String TOPIC_WINDOW_PREFIX = "window.";
 
+    /**
+     * The query parameters of {@code /ws} and {@code /sse}, besides {@code rate.TOPIC} and {@code window.TOPIC}.
+     */
+    public static final Set<String> STREAM_PARAMETERS = Set.of(
+        "topics", "window", "policy", "rate", "byterate", "from", "lastEventId", "snapshot", "access_token");
+
     private final long defaultWindowMs;
     private final long maxWindowMs;
     private final Set<BackpressurePolicy> clientPolicies;
@@ -70,6 +76,7 @@ public final class StreamParameters
      */
     public ConnectionOptions parse(final HttpServerExchange exchange, final boolean topicsRequired)
     {
+        checkKnown(exchange, STREAM_PARAMETERS);
         final String invalidTopics = TopicsParameter.validate(exchange, topicsRequired);
         if (null != invalidTopics)
         {
@@ -256,6 +263,27 @@ public final class StreamParameters
      *
      * @throws IllegalArgumentException with {@code reason}.
      */
+    /**
+     * A parameter the endpoint does not know is refused rather than ignored: a typo ({@code rat.a=4},
+     * {@code windw=50}) would otherwise silently give the client something it did not ask for. Per-topic
+     * {@code rate.} and {@code window.} are checked where they are parsed; {@code _} (a cache buster some HTTP
+     * libraries add) is let through.
+     *
+     * @throws IllegalArgumentException naming the parameter and the known ones.
+     */
+    public static void checkKnown(final HttpServerExchange exchange, final Set<String> known)
+    {
+        for (final String name : exchange.getQueryParameters().keySet())
+        {
+            if (!known.contains(name) && !"_".equals(name) && !name.startsWith(TOPIC_RATE_PREFIX) &&
+                !name.startsWith(TOPIC_WINDOW_PREFIX))
+            {
+                throw new IllegalArgumentException("unknown parameter '" + name + "': this endpoint takes " +
+                    String.join(", ", new java.util.TreeSet<>(known)) + ", rate.TOPIC, window.TOPIC");
+            }
+        }
+    }
+
     public static long parseLong(
         final HttpServerExchange exchange,
         final String name,

@@ -38,6 +38,11 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 public final class PollEndpoint implements HttpHandler
 {
+    /**
+     * The query parameters of {@code /poll}, besides {@code rate.TOPIC}.
+     */
+    static final Set<String> POLL_PARAMETERS = Set.of("topics", "after", "wait", "snapshot", "access_token");
+
     private final ManyToOneConcurrentArrayQueue<SessionCommand> commands;
     private final EdgeCounters counters;
     private final AtomicLong sessionIds;
@@ -82,6 +87,7 @@ public final class PollEndpoint implements HttpHandler
         final ConnectionOptions options;
         try
         {
+            StreamParameters.checkKnown(exchange, POLL_PARAMETERS);
             final String invalidTopics = TopicsParameter.validate(exchange, true);
             if (null != invalidTopics)
             {

@@ -6,6 +6,10 @@ import io.pushengine.edge.fanout.FanOutCounters;
 import org.agrona.CloseHelper;
 import org.agrona.concurrent.status.AtomicCounter;
 
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
+
 /**
  * The edge's counters, allocated in the Aeron CnC file so {@code /metrics} and AeronStat can read them.
  * Connection gauges and IO-side totals are updated from many IO threads (atomic increments); fan-out counters from
@@ -43,6 +47,7 @@ public final class EdgeCounters implements AutoCloseable
     private final AtomicCounter sseCompressionOverBudget;
     private final AtomicCounter webSocketCompressionOverBudget;
     private final FanOutCounters fanOut;
+    private final AtomicLong liveConnections = new AtomicLong();
 
     EdgeCounters(final Aeron aeron, final String label)
     {
@@ -81,6 +86,7 @@ public final class EdgeCounters implements AutoCloseable
 
     public void connectionOpened(final AtomicCounter transportGauge)
     {
+        liveConnections.incrementAndGet();
         connections.increment();
         transportGauge.increment();
         connectionsOpened.increment();
@@ -91,6 +97,29 @@ public final class EdgeCounters implements AutoCloseable
         connections.getAndAdd(-1);
         transportGauge.getAndAdd(-1);
         connectionsClosed.increment();
+        liveConnections.decrementAndGet(); // after its last counter: the counters may be unmapped once all are closed
+    }
+
+    /**
+     * Wait until every connection counted open has run its close task, or {@code timeoutMs} passed. A connection's
+     * close task may run after the IO threads have stopped (Undertow then runs it on its own shutdown executor,
+     * which cannot be awaited); it touches these counters, which live in Aeron's mapped file, so they must not be
+     * unmapped before (a WebSocket closed at shutdown once crashed the JVM: SIGSEGV in AtomicCounter.getAndAdd).
+     *
+     * @return true if none is left.
+     */
+    boolean awaitConnectionsClosed(final long timeoutMs)
+    {
+        final long deadlineNs = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
+        while (liveConnections.get() > 0)
+        {
+            if (System.nanoTime() - deadlineNs > 0)
+            {
+                return false;
+            }
+            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));
+        }
+        return true;
     }
 
     public AtomicCounter connections()

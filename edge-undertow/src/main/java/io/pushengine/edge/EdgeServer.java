@@ -80,6 +80,10 @@ import java.util.function.Supplier;
 public final class EdgeServer implements AutoCloseable
 {
     private static final Logger LOG = LoggerFactory.getLogger(EdgeServer.class);
+    /**
+     * How long {@link #close()} waits for connections' close tasks (they touch the counters it then unmaps).
+     */
+    private static final long CLOSE_TASKS_TIMEOUT_MS = 10_000;
 
     /**
      * Configuration of an edge. Defaults from {@link EdgeConfiguration}; single use.
@@ -866,6 +870,12 @@ public final class EdgeServer implements AutoCloseable
     {
         CloseHelper.quietClose(fanOut);
         httpListener.close();
+        if (!counters.awaitConnectionsClosed(CLOSE_TASKS_TIMEOUT_MS))
+        {
+            // a close task still to run would write into the unmapped file: leave it mapped, the process is ending
+            LOG.warn("connections still closing after {} ms: the edge's counters are left open", CLOSE_TASKS_TIMEOUT_MS);
+            return;
+        }
         CloseHelper.closeAll(counters, aeron);
     }
 }

@@ -98,17 +98,13 @@ public final class SseEndpoint implements HttpHandler
         final SseSession session = new SseSession(
             sessionIds.incrementAndGet(), exchange, flushers.forThread(new XnioSessionExecutor(exchange.getIoThread())),
             sink, initialRingCapacity, ringCapacity, counters.fanOut().ringBytes(), options, counters, gzip);
-        if (null != gzip)
-        {
-            exchange.getConnection().addCloseListener(connection ->
-            {
-                compression.release();
-                counters.sseCompressedStreams().decrement();
-            });
-        }
-
         if (!commands.offer(SessionCommand.register(session)))
         {
+            releaseGzip(gzip);
+            if (null != gzip)
+            {
+                gzip.close();
+            }
             session.closeConnection();
             return;
         }
@@ -116,7 +112,8 @@ public final class SseEndpoint implements HttpHandler
         exchange.getConnection().addCloseListener(connection ->
         {
             session.onConnectionClosed();
-            counters.connectionClosed(counters.sseConnections());
+            releaseGzip(gzip);
+            counters.connectionClosed(counters.sseConnections()); // the last counter it touches: see EdgeServer.close
             SessionCommand.offer(commands, SessionCommand.remove(session));
         });
         SessionCommand.offerInitialSubscriptions(commands, session, options);
@@ -138,6 +135,15 @@ public final class SseEndpoint implements HttpHandler
 
         // send the headers now so the client sees the stream open before the first event
         session.open();
+    }
+
+    private void releaseGzip(final GzipEventStream gzip)
+    {
+        if (null != gzip)
+        {
+            compression.release();
+            counters.sseCompressedStreams().decrement();
+        }
     }
 
     /**

@@ -31,6 +31,13 @@ class LatencyHistogramTest
         assertEquals(4, LatencyBuckets.index(1_000_000));
         assertEquals(LatencyBuckets.COUNT - 1, LatencyBuckets.index(Long.MAX_VALUE));
         assertEquals(Double.POSITIVE_INFINITY, LatencyBuckets.upperBoundSeconds(LatencyBuckets.COUNT - 1));
+        for (int i = 0; i < LatencyBuckets.COUNT - 1; i++)
+        {
+            final long bound = LatencyBuckets.upperBoundNs(i);
+            assertEquals(i, LatencyBuckets.index(bound), "on bucket " + i + "'s bound");
+            assertEquals(i, LatencyBuckets.index(bound - 1), "just under bucket " + i + "'s bound");
+            assertEquals(i + 1, LatencyBuckets.index(bound + 1), "just over bucket " + i + "'s bound");
+        }
     }
 
     @Test

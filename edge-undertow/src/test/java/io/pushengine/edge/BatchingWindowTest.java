@@ -1,8 +1,6 @@
 package io.pushengine.edge;
 
-import io.pushengine.codec.sbe.BatchDecoder;
 import io.pushengine.codec.sbe.PayloadType;
-import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -44,8 +42,8 @@ class BatchingWindowTest
             }
 
             await(() -> windowed.events.size() == 5 && immediate.events.size() == 5);
-            final long windowedFrames = batchFrames(windowed);
-            final long immediateFrames = batchFrames(immediate);
+            final long windowedFrames = windowed.batchFrames();
+            final long immediateFrames = immediate.batchFrames();
             assertTrue(windowedFrames <= 2, "windowed client frames: " + windowedFrames);
             assertTrue(immediateFrames >= 3, "immediate client frames: " + immediateFrames);
             for (int i = 0; i < 5; i++)
@@ -68,12 +66,5 @@ class BatchingWindowTest
             assertEquals(400, http.send(HttpRequest.newBuilder(push.http("/sse?topics=w&window=abc")).build(),
                 HttpResponse.BodyHandlers.ofString()).statusCode());
         }
-    }
-
-    private static long batchFrames(final WebSocketTestClient client)
-    {
-        return client.frames.stream()
-            .filter(frame -> new UnsafeBuffer(frame).getShort(2) == BatchDecoder.TEMPLATE_ID)
-            .count();
     }
 }

@@ -15,8 +15,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 final class RawWebSocket
 {
-    /** A server frame: opcode (1 text, 2 binary, 8 close, 9 ping, 10 pong) and payload. */
-    record Frame(int opcode, byte[] payload)
+    /**
+     * A server frame: opcode (1 text, 2 binary, 8 close, 9 ping, 10 pong), payload, whether RSV1 is set (with
+     * permessage-deflate: the payload is compressed) and whether FIN is (the last frame of its message).
+     */
+    record Frame(int opcode, byte[] payload, boolean compressed, boolean fin)
     {
         int closeCode()
         {
@@ -41,13 +44,26 @@ final class RawWebSocket
         final Socket socket = new Socket();
         socket.setReceiveBufferSize(4096);
         socket.connect(new InetSocketAddress("127.0.0.1", port), 5000);
+        upgrade(socket, port, query, "");
+        return socket;
+    }
+
+    /**
+     * Send the upgrade request for {@code GET /ws?<query>} on a connected socket, with {@code extraHeaders} (each
+     * ending in CRLF), and read the 101 answer.
+     *
+     * @return the answer's status line and headers.
+     */
+    static String upgrade(final Socket socket, final int port, final String query, final String extraHeaders)
+        throws Exception
+    {
         final OutputStream out = socket.getOutputStream();
         out.write(("GET /ws?" + query + " HTTP/1.1\r\n" +
             "Host: 127.0.0.1:" + port + "\r\n" +
             "Upgrade: websocket\r\n" +
             "Connection: Upgrade\r\n" +
             "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n" +
-            "Sec-WebSocket-Version: 13\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            "Sec-WebSocket-Version: 13\r\n" + extraHeaders + "\r\n").getBytes(StandardCharsets.US_ASCII));
         out.flush();
         final InputStream in = socket.getInputStream();
         final StringBuilder response = new StringBuilder();
@@ -56,7 +72,7 @@ final class RawWebSocket
             response.append((char)in.read());
         }
         assertTrue(response.toString().startsWith("HTTP/1.1 101"), response.toString());
-        return socket;
+        return response.toString();
     }
 
     /**
@@ -95,6 +111,6 @@ final class RawWebSocket
         }
         final byte[] payload = new byte[(int)length];
         in.readFully(payload);
-        return new Frame(b0 & 0x0F, payload);
+        return new Frame(b0 & 0x0F, payload, 0 != (b0 & 0x40), 0 != (b0 & 0x80));
     }
 }

@@ -45,25 +45,25 @@ class SubscriptionFrequencyTest
             await(() -> client.subscribedCorrelationIds.contains(7L));
 
             final List<Long> first = burst(push, "f.A");
-            await(() -> lastOf(client, "f.A") == last(first), () -> "the latest value arrives: " + sequences(client));
-            final int throttled = sequences(client).size();
+            await(() -> lastOf(client, "f.A") == last(first), () -> "the latest value arrives: " + client.sequences());
+            final int throttled = client.sequences().size();
             assertTrue(throttled <= 10, "1 event/s over a burst of " + BURST + ": " + throttled + " delivered");
-            assertIncreasing(sequences(client));
+            assertIncreasing(client.sequences());
 
             client.sendBinary(ControlMessages.updateSubscription("f.A", 8, 0)); // the connection's policy again
             await(() -> client.subscribedCorrelationIds.contains(8L), () -> "update confirmed by Subscribed");
             final List<Long> second = burst(push, "f.A");
             await(() -> lastOf(client, "f.A") == last(second));
-            final List<Long> after = sequences(client).subList(throttled, sequences(client).size());
+            final List<Long> after = client.sequences().subList(throttled, client.sequences().size());
             assertEquals(second, after, "unthrottled: every event of the second burst, in order");
 
             client.sendBinary(ControlMessages.updateSubscription("f.A", 9, 2)); // and down again
             await(() -> client.subscribedCorrelationIds.contains(9L));
-            final int before = sequences(client).size();
+            final int before = client.sequences().size();
             final List<Long> third = burst(push, "f.A");
             await(() -> lastOf(client, "f.A") == last(third));
-            assertTrue(sequences(client).size() - before <= 12, "2 events/s again: " +
-                (sequences(client).size() - before));
+            assertTrue(client.sequences().size() - before <= 12, "2 events/s again: " +
+                (client.sequences().size() - before));
             assertEquals(0, client.errors.size(), client.errors.toString());
         }
     }
@@ -107,8 +107,8 @@ class SubscriptionFrequencyTest
             await(() -> push.edge.counters().fanOut().subscriptions().get() == 1);
             final List<Long> published = burst(push, "f.R1");
             await(() -> lastOf(client, "f.R1") == last(published));
-            assertTrue(sequences(client).size() <= 10, "the rule's 1/s, not the 1000/s asked: " +
-                sequences(client).size());
+            assertTrue(client.sequences().size() <= 10, "the rule's 1/s, not the 1000/s asked: " +
+                client.sequences().size());
         }
     }
 
@@ -256,13 +256,6 @@ class SubscriptionFrequencyTest
     private static long last(final List<Long> sequences)
     {
         return sequences.get(sequences.size() - 1);
-    }
-
-    private static List<Long> sequences(final WebSocketTestClient client)
-    {
-        final List<Long> sequences = new ArrayList<>();
-        client.events.forEach(e -> sequences.add(e.globalSequence()));
-        return sequences;
     }
 
     private static List<Long> ofTopic(final WebSocketTestClient client, final String topic)

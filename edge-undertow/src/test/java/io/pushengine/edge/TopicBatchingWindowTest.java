@@ -1,8 +1,6 @@
 package io.pushengine.edge;
 
-import io.pushengine.codec.sbe.BatchDecoder;
 import io.pushengine.codec.sbe.ErrorCode;
-import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -55,11 +53,11 @@ class TopicBatchingWindowTest
             Thread.sleep(HELD_CHECK_MS);
             assertEquals(0, client.events.size(), "held by the topic's window: " + client.events);
 
-            final int framesBefore = batchFrames(client);
+            final int framesBefore = client.batchFrames();
             published.add(PollTest.publish(push, "bw.fast", "f0"));
             await(() -> client.events.size() == 4, () -> "all four: " + client.events);
-            assertEquals(published, sequences(client), "every event, in order");
-            assertEquals(1, batchFrames(client) - framesBefore, "the held events left with the immediate one");
+            assertEquals(published, client.sequences(), "every event, in order");
+            assertEquals(1, client.batchFrames() - framesBefore, "the held events left with the immediate one");
 
             client.sendBinary(ControlMessages.updateSubscription("bw.slow", 3, 0, 0)); // the connection's window: none
             await(() -> client.subscribedCorrelationIds.contains(3L), () -> "update confirmed by Subscribed");
@@ -90,7 +88,7 @@ class TopicBatchingWindowTest
 
                 final long fast = PollTest.publish(push, "bw.fast", "f");
                 await(() -> ws.events.size() == 2 && sse.events.size() == 2);
-                assertEquals(List.of(slow, fast), sequences(ws));
+                assertEquals(List.of(slow, fast), ws.sequences());
                 assertEquals(List.of(slow, fast), List.of(sse.events.get(0).id(), sse.events.get(1).id()));
             }
         }
@@ -135,19 +133,5 @@ class TopicBatchingWindowTest
     private static EdgeServer.Context longWindows()
     {
         return new EdgeServer.Context().maxBatchWindowMs(60_000);
-    }
-
-    private static List<Long> sequences(final WebSocketTestClient client)
-    {
-        final List<Long> sequences = new ArrayList<>();
-        client.events.forEach(e -> sequences.add(e.globalSequence()));
-        return sequences;
-    }
-
-    private static int batchFrames(final WebSocketTestClient client)
-    {
-        return (int)client.frames.stream()
-            .filter(frame -> new UnsafeBuffer(frame).getShort(2) == BatchDecoder.TEMPLATE_ID)
-            .count();
     }
 }

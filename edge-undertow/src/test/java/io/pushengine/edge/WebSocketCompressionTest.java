@@ -176,19 +176,10 @@ class WebSocketCompressionTest
             final Socket socket = new Socket();
             socket.connect(new InetSocketAddress("127.0.0.1", push.edge.port()), 5000);
             socket.setSoTimeout(20_000);
-            socket.getOutputStream().write(("GET /ws?" + query + " HTTP/1.1\r\nHost: 127.0.0.1\r\n" +
-                "Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n" +
-                "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Extensions: " + offer + "\r\n\r\n")
-                .getBytes(StandardCharsets.US_ASCII));
-            final InputStream input = socket.getInputStream();
-            final StringBuilder response = new StringBuilder();
-            while (!response.toString().endsWith("\r\n\r\n"))
-            {
-                response.append((char)input.read());
-            }
-            assertTrue(response.toString().startsWith("HTTP/1.1 101"), response.toString());
+            final String response = RawWebSocket.upgrade(socket, push.edge.port(), query,
+                "Sec-WebSocket-Extensions: " + offer + "\r\n");
             String agreed = null;
-            for (final String line : response.toString().split("\r\n"))
+            for (final String line : response.split("\r\n"))
             {
                 if (line.toLowerCase().startsWith("sec-websocket-extensions:"))
                 {
@@ -213,36 +204,23 @@ class WebSocketCompressionTest
 
         private void readFrame() throws Exception
         {
-            final int b0 = in.readUnsignedByte();
-            final int b1 = in.readUnsignedByte();
-            long length = b1 & 0x7F;
-            if (126 == length)
+            final RawWebSocket.Frame frame = RawWebSocket.readFrame(in);
+            if (0x8 == frame.opcode())
             {
-                length = in.readUnsignedShort();
-            }
-            else if (127 == length)
-            {
-                length = in.readLong();
-            }
-            final byte[] payload = new byte[(int)length];
-            in.readFully(payload);
-            final int opcode = b0 & 0x0F;
-            if (0x8 == opcode)
-            {
-                closeCode = ((payload[0] & 0xFF) << 8) | (payload[1] & 0xFF);
-                closeReason = new String(payload, 2, payload.length - 2, StandardCharsets.UTF_8);
+                closeCode = frame.closeCode();
+                closeReason = frame.closeReason();
                 return;
             }
-            if (0x2 != opcode)
+            if (0x2 != frame.opcode())
             {
                 return; // ping: not answered, the test is short
             }
-            assertTrue(0 != (b0 & 0x80), "unfragmented");
-            byte[] message = payload;
-            if (0 != (b0 & 0x40))
+            assertTrue(frame.fin(), "unfragmented");
+            byte[] message = frame.payload();
+            if (frame.compressed())
             {
                 compressedFrames++;
-                message = inflate(payload);
+                message = inflate(message);
             }
             else
             {

@@ -189,4 +189,24 @@ final class WebSocketTestClient implements WebSocket.Listener, AutoCloseable
     {
         webSocket.abort();
     }
+
+    /**
+     * The global sequences of the events received so far, in the order received.
+     */
+    List<Long> sequences()
+    {
+        final List<Long> sequences = new java.util.ArrayList<>();
+        events.forEach(e -> sequences.add(e.globalSequence()));
+        return sequences;
+    }
+
+    /**
+     * How many {@code Batch} frames (of events) arrived so far.
+     */
+    int batchFrames()
+    {
+        return (int)frames.stream()
+            .filter(frame -> new UnsafeBuffer(frame).getShort(2) == io.pushengine.codec.sbe.BatchDecoder.TEMPLATE_ID)
+            .count();
+    }
 }

@@ -44,13 +44,13 @@ class WildcardTest
             try (WebSocketTestClient client = new WebSocketTestClient(push.ws("/ws?topics=w.*&snapshot=true")))
             {
                 client.snapshotEnd.get(10, TimeUnit.SECONDS);
-                assertEquals(List.of(a1, b1), sorted(sequences(client)), "the current value of every topic under w.");
+                assertEquals(List.of(a1, b1), sorted(client.sequences()), "the current value of every topic under w.");
 
                 live.add(PollTest.publish(push, "w.c", "a topic declared after the subscription"));
                 live.add(PollTest.publish(push, "w.a", "a2"));
                 PollTest.publish(push, "x.other", "still not");
-                await(() -> sequences(client).size() == 4, () -> "received " + client.events);
-                assertEquals(live, sequences(client).subList(2, 4), "the new topic and the old, in order");
+                await(() -> client.sequences().size() == 4, () -> "received " + client.events);
+                assertEquals(live, client.sequences().subList(2, 4), "the new topic and the old, in order");
                 assertTrue(client.topicNames.containsValue("w.c"), "Subscribed named the new topic");
                 cursor = live.get(1);
             }
@@ -61,8 +61,8 @@ class WildcardTest
             PollTest.publish(push, "x.other", "never");
             try (WebSocketTestClient back = new WebSocketTestClient(push.ws("/ws?topics=w.*&from=" + cursor)))
             {
-                await(() -> sequences(back).size() == 2, () -> "resumed " + back.events);
-                assertEquals(whileAway, sequences(back), "what was missed, once, in order, the new topic too");
+                await(() -> back.sequences().size() == 2, () -> "resumed " + back.events);
+                assertEquals(whileAway, back.sequences(), "what was missed, once, in order, the new topic too");
             }
         }
     }
@@ -126,8 +126,8 @@ class WildcardTest
             assertEquals(2, client.subscribedCorrelationIds.size(), client.subscribedCorrelationIds.toString());
             final long a = PollTest.publish(push, "m.a", "a");
             final long b = PollTest.publish(push, "m.b", "b");
-            await(() -> sequences(client).size() == 2);
-            assertEquals(List.of(a, b), sequences(client));
+            await(() -> client.sequences().size() == 2);
+            assertEquals(List.of(a, b), client.sequences());
 
             client.sendBinary(ControlMessages.unsubscribe("m.*", 6));
             client.sendBinary(ControlMessages.subscribe("z.*x", 7));
@@ -141,16 +141,9 @@ class WildcardTest
             client.sendBinary(ControlMessages.subscribe("m.a", 8));
             await(() -> client.subscribedCorrelationIds.contains(8L));
             final long marker = PollTest.publish(push, "m.a", "marker");
-            await(() -> sequences(client).contains(marker));
-            assertEquals(List.of(a, b, marker), sequences(client), "nothing of m.* while unsubscribed");
+            await(() -> client.sequences().contains(marker));
+            assertEquals(List.of(a, b, marker), client.sequences(), "nothing of m.* while unsubscribed");
         }
-    }
-
-    private static List<Long> sequences(final WebSocketTestClient client)
-    {
-        final List<Long> sequences = new ArrayList<>();
-        client.events.forEach(e -> sequences.add(e.globalSequence()));
-        return sequences;
     }
 
     private static List<Long> sorted(final List<Long> sequences)

@@ -8,6 +8,9 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.File;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -19,7 +22,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * WebSocket connections whose subscriptions take every event (DISCONNECT) read their events from the edge's shared
  * log of recent events by cursor, not from a copy in their own ring: a burst far larger than a ring reaches every
- * reading client whole, and changes of subscription mid-stream keep every event once and in order.
+ * reading client whole, and changes of subscription mid-stream keep every event once and in order. SSE connections
+ * do the same from the edge's text log (each event's SSE block, rendered once per edge).
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class SharedLogTest
@@ -69,6 +73,104 @@ class SharedLogTest
             assertTrue(push.edge.counters().fanOut().ringBytes().get() <= 3 * INITIAL_RING,
                 "no connection's ring grew: the events came from the shared log, not from a copy in each ring (" +
                 push.edge.counters().fanOut().ringBytes().get() + " ring bytes)");
+        }
+    }
+
+    @Test
+    void sseClientsRideABurstFarLargerThanTheirRingsFromTheTextLog() throws Exception
+    {
+        final int count = 3_000;
+        final int payloadLength = 1_000; // ~1.4 KB SSE blocks (base64): 4 MB in one burst against 64 KiB rings
+        try (EmbeddedPush push = new EmbeddedPush(journalDir, null, null, new EdgeServer.Context()
+            .initialRingCapacity(INITIAL_RING).ringCapacity(64 * 1024).ringReleaseMs(TimeUnit.MINUTES.toMillis(5)));
+            SseTestClient a = new SseTestClient(push.http("/sse?topics=burst"));
+            SseTestClient b = new SseTestClient(push.http("/sse?topics=burst,other")))
+        {
+            final Topic topic = push.engine.topic("burst");
+            final Topic other = push.engine.topic("other");
+            await(() -> push.edge.counters().fanOut().subscriptions().get() == 3);
+
+            final UnsafeBuffer payload = new UnsafeBuffer(new byte[payloadLength]);
+            for (int i = 0; i < count; i++)
+            {
+                payload.putInt(0, i);
+                offer(push, topic, payload);
+                if (i % 100 == 0)
+                {
+                    offer(push, other, new UnsafeBuffer(new byte[8])); // b's second topic, interleaved
+                }
+            }
+
+            for (final SseTestClient client : List.of(a, b))
+            {
+                await(() -> burstEvents(client) >= count, () -> "received " + burstEvents(client) + " of " + count +
+                    ", slow consumer disconnects " + push.edge.counters().fanOut().slowConsumerDisconnects().get());
+                long lastId = 0;
+                int burst = 0;
+                for (final SseTestClient.Event event : client.events)
+                {
+                    assertTrue(event.id() > lastId, "ids only go up: no event twice, in order");
+                    lastId = event.id();
+                    if ("burst".equals(event.event()))
+                    {
+                        burst++;
+                        assertTrue(event.data().contains("\"topicSequence\":" + burst + ","),
+                            "every event of the burst once, in order: expected topicSequence " + burst + " in " +
+                            event.data());
+                    }
+                }
+                assertEquals(count, burst);
+            }
+            assertEquals(count / 100, b.events.stream().filter(event -> "other".equals(event.event())).count(),
+                "the second topic's events came too, between the burst's");
+            assertEquals(0, push.edge.counters().fanOut().slowConsumerDisconnects().get());
+            assertTrue(push.edge.counters().fanOut().ringBytes().get() <= 2 * INITIAL_RING,
+                "no connection's ring grew: the blocks came from the edge's text log, not from a copy in each ring (" +
+                push.edge.counters().fanOut().ringBytes().get() + " ring bytes)");
+        }
+    }
+
+    @Test
+    void sseClientThatStopsReadingFallsOutOfTheTextLogAndIsClosedWithoutHurtingOthers() throws Exception
+    {
+        final int count = 6_000; // 8 MB of blocks: more than the stalled client's socket buffers and the log hold
+        final int payloadLength = 1_000;
+        try (EmbeddedPush push = new EmbeddedPush(journalDir, null, null, new EdgeServer.Context()
+            .recentWindowBytes(512 * 1024));
+            Socket stalled = new Socket();
+            SseTestClient reading = new SseTestClient(push.http("/sse?topics=burst")))
+        {
+            stalled.setReceiveBufferSize(4096); // before connecting, or the kernel's window is already set
+            stalled.connect(new InetSocketAddress("127.0.0.1", push.edge.port()));
+            stalled.getOutputStream().write(("GET /sse?topics=burst HTTP/1.1\r\nHost: 127.0.0.1\r\n" +
+                "Accept: text/event-stream\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            final Topic topic = push.engine.topic("burst");
+            await(() -> push.edge.counters().fanOut().subscriptions().get() == 2);
+
+            final UnsafeBuffer payload = new UnsafeBuffer(new byte[payloadLength]);
+            for (int i = 0; i < count; i++)
+            {
+                offer(push, topic, payload);
+                if (i % 100 == 99)
+                {
+                    // paced by the reading client (at most ~140 KB behind, inside the 512 KiB log), so it never
+                    // falls out however slowly this box runs it; the stalled one's cursor falls further behind
+                    final int sent = i + 1;
+                    await(() -> burstEvents(reading) >= sent - 100,
+                        () -> "the reading client received " + burstEvents(reading) + " of " + sent);
+                }
+            }
+
+            await(() -> burstEvents(reading) >= count, () -> "the reading client received " + burstEvents(reading) + " (" + reading.events.size() + " events, " +
+                reading.response.statusCode() + ", slow consumer disconnects " +
+                push.edge.counters().fanOut().slowConsumerDisconnects().get() + ", lag disconnects " +
+                push.edge.counters().fanOut().lagDisconnects().get() + ", last " +
+                (reading.events.isEmpty() ? "-" : reading.events.get(reading.events.size() - 1)) + ")");
+            await(() -> push.edge.counters().fanOut().slowConsumerDisconnects().get() == 1,
+                () -> "slow consumer disconnects " + push.edge.counters().fanOut().slowConsumerDisconnects().get());
+            await(() -> push.edge.counters().connections().get() == 1,
+                () -> "connections " + push.edge.counters().connections().get());
+            assertEquals(count, burstEvents(reading), "the reading client got every event once");
         }
     }
 
@@ -129,6 +231,11 @@ class SharedLogTest
         {
             Thread.yield();
         }
+    }
+
+    private static int burstEvents(final SseTestClient client)
+    {
+        return (int)client.events.stream().filter(event -> "burst".equals(event.event())).count();
     }
 
     private static long count(final WebSocketTestClient client, final String topic)

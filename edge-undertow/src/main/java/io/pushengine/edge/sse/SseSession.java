@@ -2,12 +2,15 @@ package io.pushengine.edge.sse;
 
 import io.pushengine.edge.EdgeCounters;
 import io.pushengine.edge.http.Json;
-import io.pushengine.edge.session.SseTextSession;
-import io.pushengine.edge.session.IoThreadFlusher;
+import io.pushengine.edge.session.CloseCodes;
 import io.pushengine.edge.session.ConnectionOptions;
+import io.pushengine.edge.session.IoThreadFlusher;
 import io.pushengine.edge.session.OutboundRingDescriptor;
+import io.pushengine.edge.session.RecentEvents;
+import io.pushengine.edge.session.SseTextSession;
 import io.undertow.connector.PooledByteBuffer;
 import io.undertow.server.HttpServerExchange;
+import org.agrona.DirectBuffer;
 import org.agrona.MutableDirectBuffer;
 import org.agrona.concurrent.ControlledMessageHandler;
 import org.agrona.concurrent.UnsafeBuffer;
@@ -20,12 +23,16 @@ import org.xnio.IoUtils;
 import org.xnio.channels.StreamSinkChannel;
 
 import java.io.IOException;
+import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 
 /**
  * A Server-Sent Events connection over Undertow: an {@link SseTextSession} (the fan-out queues pre-rendered text
- * blocks, rendered once per event per edge) whose IO thread concatenates what is waiting into one write and starts the next only when the socket has taken it.
+ * blocks, rendered once per event per edge) whose IO thread concatenates what is waiting into one write and starts
+ * the next only when the socket has taken it. While all its subscriptions take every event ({@code disconnect}),
+ * it reads its events' blocks from the edge's one text log by cursor instead of a copy in its ring (shared-log
+ * segments, as a WebSocket reads the SBE log): a burst larger than its ring does not cut a client that reads.
  */
 public final class SseSession extends SseTextSession implements ControlledMessageHandler
 {
@@ -55,6 +62,10 @@ public final class SseSession extends SseTextSession implements ControlledMessag
     private final GzipEventStream gzip;
 
     // IO thread state
+    private long sharedLogNext = -1; // next sequence to consider in a shared-log segment; -1 outside one
+    private long sharedLogUntil = Long.MAX_VALUE; // the segment's last sequence, once the fan-out has set it
+    private int[] sharedLogTopics = new int[4];
+    private int sharedLogTopicCount;
     private PooledByteBuffer pending;
     private int writeLength;
     private int writeEvents;
@@ -134,11 +145,6 @@ public final class SseSession extends SseTextSession implements ControlledMessag
             return;
         }
         onProgress();
-        final OneToOneRingBuffer ring = ringForRead();
-        if (null == ring)
-        {
-            return;
-        }
         final PooledByteBuffer pooled = exchange.getConnection().getByteBufferPool().allocate();
         final ByteBuffer byteBuffer = pooled.getBuffer();
         byteBuffer.clear();
@@ -148,13 +154,17 @@ public final class SseSession extends SseTextSession implements ControlledMessag
         writeEvents = 0;
 
         drainTimestampNs = flusher.epochClock().nanoTime();
-        readAcrossWrap(ring, this);
+        final boolean fellOut = !fill();
         writeLatency.flush();
         writeBuffer.wrap(NOTHING); // a view kept on a pooled buffer would keep it alive
 
-        if (0 == writeLength)
+        if (fellOut || 0 == writeLength)
         {
             pooled.close();
+            if (fellOut)
+            {
+                fellOutOfSharedLog();
+            }
             return;
         }
         byteBuffer.limit(writeLength).position(0);
@@ -162,9 +172,147 @@ public final class SseSession extends SseTextSession implements ControlledMessag
         writeOut();
     }
 
+    /**
+     * Fill the write buffer with what is waiting: the ring's messages, and within a shared-log segment the text
+     * log's blocks of this connection's topics, in order, as much as fits.
+     *
+     * @return false if the connection's cursor fell out of the text log.
+     */
+    private boolean fill()
+    {
+        while (true)
+        {
+            final int before = writeLength;
+            if (sharedLogNext >= 0)
+            {
+                if (!readSharedLog())
+                {
+                    return false;
+                }
+                if (sharedLogNext >= 0)
+                {
+                    return true; // up to the newest block, or the buffer is full
+                }
+            }
+            else
+            {
+                final OneToOneRingBuffer ring = ringForRead();
+                if (null == ring)
+                {
+                    return true;
+                }
+                readAcrossWrap(ring, this);
+                if (sharedLogNext < 0 && writeLength == before)
+                {
+                    return true; // nothing more, or the buffer is full
+                }
+            }
+        }
+    }
+
+    /**
+     * Append this connection's blocks from the text log, from its cursor up to the newest or the segment's end.
+     * The log is read first, then the ring for the segment's end: the fan-out writes that end before it appends
+     * anything after it, so an end not seen now lies beyond what was read.
+     *
+     * @return false if the cursor fell out of the log (what was read cannot be trusted).
+     */
+    private boolean readSharedLog()
+    {
+        final RecentEvents log = sharedLog();
+        final long newest = log.lastVolatile();
+        if (Long.MAX_VALUE == sharedLogUntil)
+        {
+            final OneToOneRingBuffer ring = ringForRead();
+            if (null != ring)
+            {
+                ring.controlledRead(this, 1); // only SHARED_LOG_UNTIL can follow in a segment
+            }
+        }
+        final long end = Math.min(newest, sharedLogUntil);
+        final long from = sharedLogNext;
+        final DirectBuffer logBuffer = log.buffer();
+        long sequence = from;
+        while (sequence <= end)
+        {
+            if (isSharedLogTopic(log.topic(sequence)))
+            {
+                final int offset = log.offset(sequence);
+                final int length = log.length(sequence);
+                final int textLength = length - RecentEvents.TEXT_OFFSET;
+                if (textLength < 0 || offset + length > logBuffer.capacity() ||
+                    writeLength + textLength > writeBuffer.capacity())
+                {
+                    break; // a torn slot is caught below; a full buffer goes on in the next write
+                }
+                writeBuffer.putBytes(writeLength, logBuffer, offset + RecentEvents.TEXT_OFFSET, textLength);
+                writeLength += textLength;
+                writeEvents++;
+                writeLatency.record(
+                    drainTimestampNs - logBuffer.getLong(offset + RecentEvents.TEXT_TIMESTAMP_OFFSET));
+            }
+            sequence++;
+        }
+        VarHandle.loadLoadFence();
+        if (log.firstVolatile() > from)
+        {
+            return false; // the writer lapped what was read: it cannot be trusted, and what it held is gone
+        }
+        sharedLogReadSequence = sequence - 1;
+        if (sequence > sharedLogUntil)
+        {
+            sharedLogNext = -1;
+            sharedLogUntil = Long.MAX_VALUE;
+            sharedLogReadSequence = -1;
+        }
+        else
+        {
+            sharedLogNext = sequence;
+        }
+        return true;
+    }
+
+    private boolean isSharedLogTopic(final int topic)
+    {
+        final int[] topics = sharedLogTopics;
+        for (int i = 0, count = sharedLogTopicCount; i < count; i++)
+        {
+            if (topics[i] == topic)
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private void fellOutOfSharedLog()
+    {
+        if (!claimFallOutOfSharedLog())
+        {
+            return; // the fan-out found it first and closes it
+        }
+        counters.fanOut().slowConsumerDisconnects().increment();
+        closeOnIoThread(CloseCodes.TRY_AGAIN_LATER, "slow consumer: fell out of the edge's window of recent " +
+            "events; reconnect (Last-Event-ID resumes it)");
+    }
+
     public ControlledMessageHandler.Action onMessage(
         final int msgTypeId, final MutableDirectBuffer buffer, final int index, final int length)
     {
+        if (sharedLogNext >= 0)
+        {
+            if (OutboundRingDescriptor.SHARED_LOG_UNTIL_MSG_TYPE_ID != msgTypeId)
+            {
+                throw new IllegalStateException("message type " + msgTypeId + " inside a shared-log segment");
+            }
+            sharedLogUntil = buffer.getLong(index + OutboundRingDescriptor.UNTIL_SEQUENCE_OFFSET);
+            return Action.BREAK;
+        }
+        if (OutboundRingDescriptor.SHARED_LOG_FROM_MSG_TYPE_ID == msgTypeId)
+        {
+            startSharedLogSegment(buffer, index);
+            return Action.BREAK;
+        }
         final boolean event = OutboundRingDescriptor.EVENT_MSG_TYPE_ID == msgTypeId;
         final int textOffset = event ? OutboundRingDescriptor.TEXT_EVENT_TEXT_OFFSET : 0;
         final int textLength = length - textOffset;
@@ -181,6 +329,29 @@ public final class SseSession extends SseTextSession implements ControlledMessag
                 drainTimestampNs - buffer.getLong(index + OutboundRingDescriptor.TEXT_EVENT_TIMESTAMP_OFFSET));
         }
         return Action.CONTINUE;
+    }
+
+    private void startSharedLogSegment(final DirectBuffer buffer, final int index)
+    {
+        final long from = buffer.getLong(index + OutboundRingDescriptor.FROM_SEQUENCE_OFFSET);
+        final int count = buffer.getInt(index + OutboundRingDescriptor.TOPIC_COUNT_OFFSET);
+        if (sharedLogTopics.length < count)
+        {
+            sharedLogTopics = new int[Integer.highestOneBit(count) << 1]; // on a subscription change, not per event
+        }
+        for (int i = 0; i < count; i++)
+        {
+            sharedLogTopics[i] = buffer.getInt(index + OutboundRingDescriptor.TOPICS_OFFSET + i * Integer.BYTES);
+        }
+        sharedLogTopicCount = count;
+        sharedLogNext = from;
+        sharedLogUntil = Long.MAX_VALUE;
+        sharedLogReadSequence = from - 1;
+    }
+
+    protected boolean canReadSharedLog()
+    {
+        return true;
     }
 
     protected void sendHeartbeat(final long timestampNs, final long lastGlobalSequence)

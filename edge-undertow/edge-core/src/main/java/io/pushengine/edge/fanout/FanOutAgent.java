@@ -116,6 +116,9 @@ public final class FanOutAgent implements Agent, EventStreamListener, ReplayStre
     private final SessionHousekeeping housekeeping;
     private final CatalogSync catalogSync;
     private final RecentEvents recentEvents;
+    private final int recentEventsBytes;
+    private final int recentEventsCount;
+    private RecentEvents recentText; // the SSE blocks of recent events; allocated for the first SSE connection
     private final ReplayStreamAdapter replayAdapter;
     private final ReplayRequestProxy replayRequestProxy;
     private final ReplayCorrelationIds replayCorrelationIds = new ReplayCorrelationIds();
@@ -153,6 +156,8 @@ public final class FanOutAgent implements Agent, EventStreamListener, ReplayStre
         this.replayAdapter = null == replaySubscription ? null : new ReplayStreamAdapter(replaySubscription, this);
         this.replayRequestProxy = replayRequestProxy;
         this.recentEvents = new RecentEvents(recentEventsBytes, recentEventsCount);
+        this.recentEventsBytes = recentEventsBytes;
+        this.recentEventsCount = recentEventsCount;
         this.adapter = new EventStreamAdapter(eventSubscription, this);
         this.publishAckListener = publishAckListener;
         this.counters = counters;
@@ -358,18 +363,26 @@ public final class FanOutAgent implements Agent, EventStreamListener, ReplayStre
         final TopicSubscribers topic = index.byNumber(event.topic());
         if (null == topic)
         {
+            if (null != recentText)
+            {
+                recentText.appendPlaceholder(event.globalSequence());
+            }
             catalogSync.requestAgain();
             return;
         }
         topic.lastTopicSequence(event.topicSequence());
         lastValues.put(topic.number(), event.globalSequence(), buffer, offset, length);
+        final EncodedEvent encoded = encodedEvent.wrap(event, topic.name(), buffer, offset, length);
+        if (null != recentText)
+        {
+            appendText(topic, encoded);
+        }
         final int size = topic.size();
         if (0 == size)
         {
             return;
         }
 
-        final EncodedEvent encoded = encodedEvent.wrap(event, topic.name(), buffer, offset, length);
         final TopicSubscription[] subscriptions = topic.subscriptions();
         int delivered = 0;
         for (int i = 0; i < size; i++)
@@ -398,6 +411,33 @@ public final class FanOutAgent implements Agent, EventStreamListener, ReplayStre
         {
             disconnectSlowConsumers();
         }
+    }
+
+    /**
+     * The event's SSE block into the text log, rendered once here for every SSE connection that reads it there, or
+     * only its place when no SSE connection takes the topic. Before any delivery, as for the SBE log: a connection
+     * that starts reading the log at this event finds it there.
+     */
+    private void appendText(final TopicSubscribers topic, final EncodedEvent encoded)
+    {
+        if (topic.textLogReaders() > 0)
+        {
+            recentText.appendText(encoded.globalSequence(), topic.number(), encoded.timestampNs(),
+                encoded.sseBuffer(), 0, encoded.sseLength());
+        }
+        else
+        {
+            recentText.appendPlaceholder(encoded.globalSequence());
+        }
+    }
+
+    private RecentEvents recentText()
+    {
+        if (null == recentText)
+        {
+            recentText = new RecentEvents(recentEventsBytes, recentEventsCount);
+        }
+        return recentText;
     }
 
     public void onTopicDeclared(final int number, final String topicName)
@@ -736,7 +776,7 @@ public final class FanOutAgent implements Agent, EventStreamListener, ReplayStre
                 session.fanOutIndex(sessions.size());
                 session.openedNs(nowNs);
                 sessions.add(session);
-                session.attachSharedLog(recentEvents);
+                session.attachSharedLog(session.readsSharedLogAsText() ? recentText() : recentEvents);
                 if (session.resumeFrom() >= 0)
                 {
                     session.resuming(true); // live events are held back from now; the replay starts on RESUME

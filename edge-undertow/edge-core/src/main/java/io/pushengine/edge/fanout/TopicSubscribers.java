@@ -20,6 +20,7 @@ public final class TopicSubscribers
     private volatile long lastTopicSequence;
     private TopicSubscription[] subscriptions = EMPTY;
     private int size;
+    private int textLogReaders;
 
     TopicSubscribers(final String name)
     {
@@ -61,8 +62,21 @@ public final class TopicSubscribers
         return size;
     }
 
+    /**
+     * How many of its subscriptions belong to connections that read the edge's text log (SSE): while there are
+     * any, each event of the topic is rendered into that log; otherwise only its place is held.
+     */
+    int textLogReaders()
+    {
+        return textLogReaders;
+    }
+
     void add(final TopicSubscription subscription)
     {
+        if (subscription.session().readsSharedLogAsText())
+        {
+            textLogReaders++;
+        }
         if (size == subscriptions.length)
         {
             subscriptions = Arrays.copyOf(subscriptions, Math.max(4, size * 2));
@@ -76,6 +90,10 @@ public final class TopicSubscribers
         {
             if (subscriptions[i] == subscription)
             {
+                if (subscription.session().readsSharedLogAsText())
+                {
+                    textLogReaders--;
+                }
                 subscriptions[i] = subscriptions[--size];
                 subscriptions[size] = null;
                 return true;

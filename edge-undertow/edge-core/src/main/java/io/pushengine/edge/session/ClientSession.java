@@ -344,6 +344,15 @@ public abstract class ClientSession
     }
 
     /**
+     * Whether the shared log this connection reads is the edge's text log (SSE blocks) rather than its log of SBE
+     * events. Constant for a connection.
+     */
+    public boolean readsSharedLogAsText()
+    {
+        return false;
+    }
+
+    /**
      * Whether this transport's IO side reads {@code SHARED_LOG_*} markers.
      */
     protected boolean canReadSharedLog()

@@ -15,6 +15,10 @@ import java.nio.ByteBuffer;
  * connections in the shared-log mode read their live events from here by cursor instead of getting a copy each
  * ({@link ClientSession}). Bounded by bytes and by event count; appending evicts the oldest.
  * <p>
+ * The same structure holds an edge's events in a text form ({@link #appendText}: the SSE block, rendered once per
+ * event per edge) for SSE connections in the shared-log mode; events no SSE connection takes hold their place
+ * with no bytes ({@link #appendPlaceholder}), so a reader's cursor moves through contiguous sequences.
+ * <p>
  * Threading: one writer, the fan-out thread ({@link #append}, and the accessors without "Volatile" in their
  * name); any number of IO threads read through {@link #lastVolatile()}, {@link #firstVolatile()} and the slot
  * accessors. A reader may see an event being overwritten (the writer laps it): it checks after reading that the
@@ -25,6 +29,19 @@ import java.nio.ByteBuffer;
  */
 public final class RecentEvents
 {
+    /**
+     * A topic number no event has: placeholders carry it.
+     */
+    public static final int NO_TOPIC = -1;
+    /**
+     * In a text entry ({@link #appendText}): where the event's publish timestamp (epoch ns) is.
+     */
+    public static final int TEXT_TIMESTAMP_OFFSET = 0;
+    /**
+     * In a text entry: where the text starts.
+     */
+    public static final int TEXT_OFFSET = Long.BYTES;
+
     private static final int TOPIC_OFFSET = MessageHeaderDecoder.ENCODED_LENGTH + EventDecoder.topicEncodingOffset();
 
     private final UnsafeBuffer log;
@@ -98,6 +115,33 @@ public final class RecentEvents
      */
     public void append(final long sequence, final DirectBuffer buffer, final int offset, final int length)
     {
+        append(sequence, buffer.getInt(offset + TOPIC_OFFSET, EventDecoder.BYTE_ORDER), 0, 0, buffer, offset, length);
+    }
+
+    /**
+     * Append a text form of the event that follows {@link #last()}: its publish timestamp (at
+     * {@link #TEXT_TIMESTAMP_OFFSET} of the entry) then the text ({@link #TEXT_OFFSET}). Fan-out thread.
+     */
+    public void appendText(
+        final long sequence, final int topic, final long timestampNs, final DirectBuffer text, final int offset,
+        final int length)
+    {
+        append(sequence, topic, TEXT_OFFSET, timestampNs, text, offset, TEXT_OFFSET + length);
+    }
+
+    /**
+     * Hold the place of an event that no reader of this log takes, so the sequences stay contiguous: no bytes, and
+     * a topic that matches none ({@link #NO_TOPIC}). Fan-out thread.
+     */
+    public void appendPlaceholder(final long sequence)
+    {
+        append(sequence, NO_TOPIC, 0, 0, null, 0, 0);
+    }
+
+    private void append(
+        final long sequence, final int topic, final int bodyOffset, final long timestampNs, final DirectBuffer buffer,
+        final int offset, final int length)
+    {
         long first = this.first;
         long last = this.last;
         if (sequence != last + 1 || length > log.capacity())
@@ -129,11 +173,18 @@ public final class RecentEvents
         this.first = first;
         VarHandle.storeStoreFence(); // readers must see the eviction before the bytes that replace what it evicts
 
-        log.putBytes(position, buffer, offset, length);
+        if (0 != bodyOffset)
+        {
+            log.putLong(position + TEXT_TIMESTAMP_OFFSET, timestampNs);
+        }
+        if (length > bodyOffset)
+        {
+            log.putBytes(position + bodyOffset, buffer, offset, length - bodyOffset);
+        }
         final int slot = (int)sequence & mask;
         offsets[slot] = position;
         lengths[slot] = length;
-        topics[slot] = buffer.getInt(offset + TOPIC_OFFSET, EventDecoder.BYTE_ORDER);
+        topics[slot] = topic;
         bytesAppended += length;
         bytesThrough[slot] = bytesAppended;
         writePosition = position + length;

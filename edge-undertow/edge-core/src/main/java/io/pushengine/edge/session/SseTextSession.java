@@ -28,6 +28,14 @@ public abstract class SseTextSession extends ClientSession
         super(sessionId, transport, remoteAddress, flusher, initialRingCapacity, ringCapacity, ringBytes, options);
     }
 
+    /**
+     * An SSE connection that reads a shared log reads the text one: blocks rendered once per event per edge.
+     */
+    public final boolean readsSharedLogAsText()
+    {
+        return canReadSharedLog();
+    }
+
     public boolean offerEvent(final EncodedEvent event)
     {
         return writeTextEvent(event.timestampNs(), event.sseBuffer(), 0, event.sseLength());

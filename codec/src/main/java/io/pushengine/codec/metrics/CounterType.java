@@ -38,6 +38,8 @@ public enum CounterType
 
     ENGINE_INGRESS_REFUSED(1111, "push_engine_ingress_refused_total", false,
         "Publishes over the Aeron ingress refused: the session has no valid token, or it does not grant the topic"),
+    ENGINE_CLUSTER_ROLE(1112, "push_engine_cluster_role", true,
+        "This cluster member's role: 0 follower, 1 candidate, 2 leader (cluster-node role only)"),
     EDGE_CONNECTIONS(1201, "push_edge_connections", true,
         "Open client connections, all transports"),
     EDGE_WEBSOCKET_CONNECTIONS(1202, "push_edge_transport_connections", "transport", "websocket", true,

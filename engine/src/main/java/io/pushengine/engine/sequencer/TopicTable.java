@@ -72,6 +72,11 @@ final class TopicTable
         return ++lastTopicSequence[number];
     }
 
+    long lastTopicSequence(final int number)
+    {
+        return lastTopicSequence[number];
+    }
+
     void lastTopicSequence(final int number, final long sequence)
     {
         lastTopicSequence[number] = sequence;

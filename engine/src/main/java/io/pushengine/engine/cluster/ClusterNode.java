@@ -1,0 +1,368 @@
+package io.pushengine.engine.cluster;
+
+import io.aeron.CommonContext;
+import io.aeron.archive.Archive;
+import io.aeron.archive.ArchiveThreadingMode;
+import io.aeron.archive.client.AeronArchive;
+import io.aeron.cluster.ClusteredMediaDriver;
+import io.aeron.cluster.ConsensusModule;
+import io.aeron.cluster.service.Cluster;
+import io.aeron.cluster.service.ClusteredServiceContainer;
+import io.aeron.driver.MediaDriver;
+import io.aeron.driver.ThreadingMode;
+import io.pushengine.codec.StreamConfiguration;
+import io.pushengine.engine.sequencer.ClusteredSequencer;
+import io.pushengine.journal.EventJournal;
+import io.pushengine.journal.TopicRegistryStore;
+import org.agrona.CloseHelper;
+import org.agrona.concurrent.BackoffIdleStrategy;
+import org.agrona.concurrent.IdleStrategy;
+import org.agrona.concurrent.NoOpLock;
+
+import java.io.File;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+
+/**
+ * One member of a replicated sequencer: a media driver, an Aeron Archive (the Raft log's storage), a consensus
+ * module and the {@link ClusteredSequencer} service with its own journal, all in this process, on the ports and
+ * directories its {@link Context} derives from a member id, the members' host list and a base port.
+ * <pre>{@code
+ * try (ClusterNode node = ClusterNode.launch(new ClusterNode.Context()
+ *     .memberId(0).hosts(List.of("10.0.0.1", "10.0.0.2", "10.0.0.3")).portBase(20000).baseDir(new File("push-cluster"))))
+ * {
+ *     ...
+ * }
+ * }</pre>
+ * Ports of member {@code i}: {@code portBase + 100 i +} 1 archive control, 2 client ingress, 3 consensus, 4 log,
+ * 5 catch-up. Publishers reach the cluster with {@link Context#ingressEndpoints()} ({@link ClusterPublisher}).
+ */
+public final class ClusterNode implements AutoCloseable
+{
+    public static final String MEMBER_ID_PROP_NAME = "push.cluster.member.id";
+    public static final String HOSTS_PROP_NAME = "push.cluster.hosts";
+    public static final String HOSTS_DEFAULT = "localhost,localhost,localhost";
+    public static final String PORT_BASE_PROP_NAME = "push.cluster.port.base";
+    public static final int PORT_BASE_DEFAULT = 20000;
+    public static final String DIR_PROP_NAME = "push.cluster.dir";
+    public static final String DIR_DEFAULT = "push-cluster";
+    public static final String LEADER_HEARTBEAT_TIMEOUT_MS_PROP_NAME = "push.cluster.leader.heartbeat.timeout.ms";
+    public static final long LEADER_HEARTBEAT_TIMEOUT_MS_DEFAULT = 2_000;
+
+    static final int PORTS_PER_MEMBER = 100;
+    static final int ARCHIVE_CONTROL_PORT_OFFSET = 1;
+    static final int INGRESS_PORT_OFFSET = 2;
+    static final int CONSENSUS_PORT_OFFSET = 3;
+    static final int LOG_PORT_OFFSET = 4;
+    static final int CATCHUP_PORT_OFFSET = 5;
+
+    /**
+     * Where a member is and what it runs; {@link #conclude()} checks it and derives the Aeron contexts.
+     */
+    public static final class Context
+    {
+        private int memberId = Integer.getInteger(MEMBER_ID_PROP_NAME, -1);
+        private List<String> hosts = hostsOf(System.getProperty(HOSTS_PROP_NAME, HOSTS_DEFAULT));
+        private int portBase = Integer.getInteger(PORT_BASE_PROP_NAME, PORT_BASE_DEFAULT);
+        private File baseDir = new File(System.getProperty(DIR_PROP_NAME, DIR_DEFAULT));
+        private long leaderHeartbeatTimeoutMs =
+            Long.getLong(LEADER_HEARTBEAT_TIMEOUT_MS_PROP_NAME, LEADER_HEARTBEAT_TIMEOUT_MS_DEFAULT);
+        private String eventsChannel = StreamConfiguration.eventsChannel();
+        private int eventsStreamId = io.pushengine.codec.ProtocolDefaults.EVENTS_STREAM_ID;
+        private int maxPayloadLength = StreamConfiguration.maxPayloadLength();
+        private Supplier<IdleStrategy> idleStrategySupplier =
+            () -> new BackoffIdleStrategy(10, 20, TimeUnit.MICROSECONDS.toNanos(1), TimeUnit.MILLISECONDS.toNanos(1));
+        private ClusteredSequencer.RoleListener roleListener;
+        private String aeronDirectoryName;
+
+        public Context memberId(final int memberId)
+        {
+            this.memberId = memberId;
+            return this;
+        }
+
+        public int memberId()
+        {
+            return memberId;
+        }
+
+        /**
+         * The members' hosts in member id order (id 0 first): every member must be given the same list.
+         */
+        public Context hosts(final List<String> hosts)
+        {
+            this.hosts = List.copyOf(hosts);
+            return this;
+        }
+
+        public List<String> hosts()
+        {
+            return hosts;
+        }
+
+        public Context portBase(final int portBase)
+        {
+            this.portBase = portBase;
+            return this;
+        }
+
+        public int portBase()
+        {
+            return portBase;
+        }
+
+        /**
+         * Parent of every member's directory ({@code member-<id>}: aeron, archive, cluster, journal).
+         */
+        public Context baseDir(final File baseDir)
+        {
+            this.baseDir = baseDir;
+            return this;
+        }
+
+        public File memberDir()
+        {
+            return new File(baseDir, "member-" + memberId);
+        }
+
+        public File journalDir()
+        {
+            return new File(memberDir(), "journal");
+        }
+
+        /**
+         * How long followers wait without hearing from the leader before they elect another: most of the time
+         * publishing pauses when a leader dies.
+         */
+        public Context leaderHeartbeatTimeoutMs(final long leaderHeartbeatTimeoutMs)
+        {
+            this.leaderHeartbeatTimeoutMs = leaderHeartbeatTimeoutMs;
+            return this;
+        }
+
+        /**
+         * The channel this member offers committed events on (edges subscribe to it); null for none.
+         */
+        public Context eventsChannel(final String eventsChannel)
+        {
+            this.eventsChannel = eventsChannel;
+            return this;
+        }
+
+        public Context idleStrategySupplier(final Supplier<IdleStrategy> idleStrategySupplier)
+        {
+            this.idleStrategySupplier = idleStrategySupplier;
+            return this;
+        }
+
+        public Context roleListener(final ClusteredSequencer.RoleListener roleListener)
+        {
+            this.roleListener = roleListener;
+            return this;
+        }
+
+        public String aeronDirectoryName()
+        {
+            return aeronDirectoryName;
+        }
+
+        /**
+         * The members string Aeron Cluster reads: {@code id,ingress,consensus,log,catchup,archive|...}.
+         */
+        public String clusterMembers()
+        {
+            final StringBuilder members = new StringBuilder();
+            for (int id = 0; id < hosts.size(); id++)
+            {
+                final String host = hosts.get(id);
+                members.append(id)
+                    .append(',').append(endpoint(host, id, INGRESS_PORT_OFFSET))
+                    .append(',').append(endpoint(host, id, CONSENSUS_PORT_OFFSET))
+                    .append(',').append(endpoint(host, id, LOG_PORT_OFFSET))
+                    .append(',').append(endpoint(host, id, CATCHUP_PORT_OFFSET))
+                    .append(',').append(endpoint(host, id, ARCHIVE_CONTROL_PORT_OFFSET))
+                    .append('|');
+            }
+            members.setLength(members.length() - 1);
+            return members.toString();
+        }
+
+        /**
+         * What a publisher needs to find the cluster: {@code 0=host:port,1=host:port,...}.
+         */
+        public String ingressEndpoints()
+        {
+            return ingressEndpoints(hosts, portBase);
+        }
+
+        /**
+         * @throws IllegalArgumentException with the setting to fix.
+         */
+        public Context conclude()
+        {
+            if (hosts.isEmpty() || hosts.stream().anyMatch(String::isBlank))
+            {
+                throw new IllegalArgumentException(HOSTS_PROP_NAME + "=" + String.join(",", hosts) +
+                    ": list every member's host in member id order, e.g. host0,host1,host2");
+            }
+            if (memberId < 0 || memberId >= hosts.size())
+            {
+                throw new IllegalArgumentException(MEMBER_ID_PROP_NAME + "=" + memberId + " must be one of 0.." +
+                    (hosts.size() - 1) + " (" + hosts.size() + " hosts in " + HOSTS_PROP_NAME + ")");
+            }
+            if (portBase <= 0 || portBase + hosts.size() * PORTS_PER_MEMBER > 65535)
+            {
+                throw new IllegalArgumentException(PORT_BASE_PROP_NAME + "=" + portBase + " leaves no room for " +
+                    hosts.size() + " members of " + PORTS_PER_MEMBER + " ports each");
+            }
+            if (leaderHeartbeatTimeoutMs < 100)
+            {
+                throw new IllegalArgumentException(
+                    LEADER_HEARTBEAT_TIMEOUT_MS_PROP_NAME + "=" + leaderHeartbeatTimeoutMs + " must be at least 100");
+            }
+            if (null == aeronDirectoryName)
+            {
+                aeronDirectoryName = CommonContext.getAeronDirectoryName() + "-cluster-member-" + memberId;
+            }
+            return this;
+        }
+
+        private String endpoint(final String host, final int id, final int offset)
+        {
+            return host + ":" + (portBase + id * PORTS_PER_MEMBER + offset);
+        }
+
+        static String ingressEndpoints(final List<String> hosts, final int portBase)
+        {
+            final StringBuilder endpoints = new StringBuilder();
+            for (int id = 0; id < hosts.size(); id++)
+            {
+                endpoints.append(id).append('=').append(hosts.get(id)).append(':')
+                    .append(portBase + id * PORTS_PER_MEMBER + INGRESS_PORT_OFFSET).append(',');
+            }
+            endpoints.setLength(endpoints.length() - 1);
+            return endpoints.toString();
+        }
+
+        static List<String> hostsOf(final String list)
+        {
+            return List.of(list.trim().split("\\s*,\\s*"));
+        }
+    }
+
+    private final Context ctx;
+    private final EventJournal journal;
+    private final TopicRegistryStore topicRegistry;
+    private final ClusteredSequencer sequencer;
+    private final ClusteredMediaDriver clusteredMediaDriver;
+    private final ClusteredServiceContainer container;
+
+    private ClusterNode(final Context ctx)
+    {
+        this.ctx = ctx;
+        EventJournal eventJournal = null;
+        TopicRegistryStore registry = null;
+        ClusteredMediaDriver driver = null;
+        try
+        {
+            eventJournal = new EventJournal(new EventJournal.Context().dir(ctx.journalDir()));
+            registry = new TopicRegistryStore(eventJournal.context().dir());
+            this.sequencer = new ClusteredSequencer(
+                eventJournal, registry, ctx.eventsChannel, ctx.eventsStreamId, ctx.maxPayloadLength, ctx.roleListener);
+
+            final String host = ctx.hosts.get(ctx.memberId);
+            final File memberDir = ctx.memberDir();
+            final MediaDriver.Context driverCtx = new MediaDriver.Context()
+                .aeronDirectoryName(ctx.aeronDirectoryName)
+                .dirDeleteOnStart(true)
+                .dirDeleteOnShutdown(true)
+                .threadingMode(ThreadingMode.SHARED)
+                .sharedIdleStrategy(ctx.idleStrategySupplier.get())
+                .termBufferSparseFile(true);
+
+            final Archive.Context archiveCtx = new Archive.Context()
+                .aeronDirectoryName(ctx.aeronDirectoryName)
+                .archiveDir(new File(memberDir, "archive"))
+                .controlChannel("aeron:udp?endpoint=" + ctx.endpoint(host, ctx.memberId, ARCHIVE_CONTROL_PORT_OFFSET))
+                .localControlChannel("aeron:ipc?term-length=64k")
+                .replicationChannel("aeron:udp?endpoint=" + host + ":0")
+                .archiveClientContext(new AeronArchive.Context()
+                    .controlResponseChannel("aeron:udp?endpoint=" + host + ":0"))
+                .recordingEventsEnabled(false)
+                .threadingMode(ArchiveThreadingMode.SHARED)
+                .idleStrategySupplier(ctx.idleStrategySupplier);
+
+            final AeronArchive.Context localArchive = new AeronArchive.Context()
+                .lock(NoOpLock.INSTANCE)
+                .controlRequestChannel(archiveCtx.localControlChannel())
+                .controlRequestStreamId(archiveCtx.localControlStreamId())
+                .controlResponseChannel(archiveCtx.localControlChannel())
+                .aeronDirectoryName(ctx.aeronDirectoryName);
+
+            final File clusterDir = new File(memberDir, "cluster");
+            final ConsensusModule.Context consensusCtx = new ConsensusModule.Context()
+                .aeronDirectoryName(ctx.aeronDirectoryName)
+                .clusterMemberId(ctx.memberId)
+                .clusterMembers(ctx.clusterMembers())
+                .clusterDir(clusterDir)
+                .archiveContext(localArchive.clone())
+                .serviceCount(1)
+                .ingressChannel("aeron:udp")
+                .logChannel("aeron:udp?term-length=4m")
+                .replicationChannel("aeron:udp?endpoint=" + host + ":0")
+                .leaderHeartbeatTimeoutNs(TimeUnit.MILLISECONDS.toNanos(ctx.leaderHeartbeatTimeoutMs))
+                .idleStrategySupplier(ctx.idleStrategySupplier);
+
+            driver = ClusteredMediaDriver.launch(driverCtx, archiveCtx, consensusCtx);
+            this.clusteredMediaDriver = driver;
+            this.container = ClusteredServiceContainer.launch(new ClusteredServiceContainer.Context()
+                .aeronDirectoryName(ctx.aeronDirectoryName)
+                .archiveContext(localArchive.clone())
+                .clusterDir(clusterDir)
+                .clusteredService(sequencer)
+                .serviceId(0)
+                .idleStrategySupplier(ctx.idleStrategySupplier));
+            this.journal = eventJournal;
+            this.topicRegistry = registry;
+        }
+        catch (final RuntimeException ex)
+        {
+            CloseHelper.quietCloseAll(driver, registry, eventJournal);
+            throw ex;
+        }
+    }
+
+    /**
+     * Start a member. Returns once its parts run; it takes part in elections from then on.
+     *
+     * @throws IllegalArgumentException for a setting to fix ({@link Context#conclude()}).
+     */
+    public static ClusterNode launch(final Context ctx)
+    {
+        return new ClusterNode(ctx.conclude());
+    }
+
+    public Context context()
+    {
+        return ctx;
+    }
+
+    /**
+     * Counters of this member's media driver: ours ({@code push_engine_*}, the role) and Aeron Cluster's own.
+     */
+    public org.agrona.concurrent.status.CountersReader countersReader()
+    {
+        return clusteredMediaDriver.mediaDriver().context().countersManager();
+    }
+
+    public void close()
+    {
+        CloseHelper.closeAll(container, clusteredMediaDriver, topicRegistry, journal);
+    }
+
+    static String roleName(final Cluster.Role role)
+    {
+        return role.name().toLowerCase(java.util.Locale.ROOT);
+    }
+}

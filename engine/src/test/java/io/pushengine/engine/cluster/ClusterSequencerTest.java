@@ -1,0 +1,228 @@
+package io.pushengine.engine.cluster;
+
+import io.aeron.cluster.service.Cluster;
+import io.aeron.driver.MediaDriver;
+import io.aeron.driver.ThreadingMode;
+import io.pushengine.client.PublishResult;
+import io.pushengine.codec.ProtocolDefaults;
+import io.pushengine.codec.sbe.EventDecoder;
+import io.pushengine.codec.sbe.MessageHeaderDecoder;
+import io.pushengine.codec.sbe.PayloadType;
+import io.pushengine.journal.EventJournal;
+import io.pushengine.journal.JournalReader;
+import org.agrona.CloseHelper;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.File;
+import java.net.DatagramSocket;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Three members of the replicated sequencer in this JVM (each with its own media driver, archive, consensus
+ * module and journal, on real UDP ports of 127.0.0.1) and a publisher on a driver of its own.
+ */
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
+class ClusterSequencerTest
+{
+    private static final int MEMBERS = 3;
+
+    @TempDir
+    File dir;
+
+    private final ClusterNode[] nodes = new ClusterNode[MEMBERS];
+    private final ConcurrentHashMap<Integer, Cluster.Role> roles = new ConcurrentHashMap<>();
+    private MediaDriver publisherDriver;
+    private ClusterPublisher publisher;
+    private int portBase;
+
+    @AfterEach
+    void close()
+    {
+        CloseHelper.quietClose(publisher);
+        CloseHelper.quietCloseAll(nodes);
+        CloseHelper.quietClose(publisherDriver);
+    }
+
+    @Test
+    void everyMemberJournalsTheSameEventsAndPublishingGoesOnWhenTheLeaderStops() throws Exception
+    {
+        portBase = freePortBase();
+        for (int id = 0; id < MEMBERS; id++)
+        {
+            nodes[id] = launch(id);
+        }
+        publisherDriver = MediaDriver.launchEmbedded(new MediaDriver.Context()
+            .threadingMode(ThreadingMode.SHARED)
+            .dirDeleteOnShutdown(true));
+        publisher = ClusterPublisher.connect(new ClusterPublisher.Context()
+            .aeronDirectoryName(publisherDriver.aeronDirectoryName())
+            .ingressEndpoints(nodes[0].context().ingressEndpoints())
+            .egressChannel("aeron:udp?endpoint=127.0.0.1:0")
+            .publishTimeoutMs(3_000));
+
+        final List<String> acked = new ArrayList<>();
+        long lastSequence = 0;
+        for (int i = 0; i < 50; i++)
+        {
+            final long sequence = publish(i % 2 == 0 ? "prices.a" : "prices.b", "tick-" + i);
+            assertEquals(lastSequence + 1, sequence, "sequences are dense and start at 1");
+            lastSequence = sequence;
+            acked.add("tick-" + i);
+        }
+        assertEquals(PublishResult.REJECTED, publish("prices.a", "x".repeat(ProtocolDefaults.DEFAULT_MAX_PAYLOAD_LENGTH + 1)),
+            "a payload over the limit is refused");
+        assertTrue(publisher.lastRefusal().contains("over the limit"), publisher.lastRefusal());
+
+        final int leader = publisher.leaderMemberId();
+        final long stoppedNs = System.nanoTime();
+        nodes[leader].close();
+        nodes[leader] = null;
+        long firstAckAfterNs = 0;
+
+        int unknown = 0;
+        for (int i = 50; i < 100; i++)
+        {
+            final long sequence = publish("prices.a", "tick-" + i);
+            if (sequence < 0)
+            {
+                assertEquals(PublishResult.TIMED_OUT, sequence, PublishResult.describe(sequence));
+                unknown++;
+                continue;
+            }
+            assertTrue(sequence > lastSequence, "sequence " + sequence + " after " + lastSequence + ": never reused");
+            if (0 == firstAckAfterNs)
+            {
+                firstAckAfterNs = System.nanoTime();
+                System.out.println("leader " + leader + " stopped: first acknowledgement " +
+                    TimeUnit.NANOSECONDS.toMillis(firstAckAfterNs - stoppedNs) + " ms later, from member " +
+                    publisher.leaderMemberId());
+            }
+            lastSequence = sequence;
+            acked.add("tick-" + i);
+        }
+        assertTrue(unknown <= 3, unknown + " publishes unanswered across one failover");
+        assertNotEquals(leader, publisher.leaderMemberId(), "another member leads");
+
+        for (int id = 0; id < MEMBERS; id++)
+        {
+            if (id != leader)
+            {
+                final List<String> journaled = awaitJournal(new File(dir, "member-" + id + "/journal"), lastSequence);
+                for (final String payload : acked)
+                {
+                    assertEquals(1, journaled.stream().filter(payload::equals).count(),
+                        payload + " journaled once on member " + id);
+                }
+            }
+        }
+    }
+
+    private long publish(final String topic, final String payload)
+    {
+        final byte[] bytes = payload.getBytes(StandardCharsets.US_ASCII);
+        return publisher.publish(topic, PayloadType.JSON, new UnsafeBuffer(bytes), 0, bytes.length);
+    }
+
+    /**
+     * The member's journal as payloads in sequence order, once it holds {@code lastSequence}; asserts the sequences
+     * are 1, 2, 3... with no gap or repeat.
+     */
+    private static List<String> awaitJournal(final File journalDir, final long lastSequence) throws Exception
+    {
+        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (true)
+        {
+            final List<String> payloads = new ArrayList<>();
+            final long[] expected = {1};
+            try (EventJournal journal = new EventJournal(new EventJournal.Context().dir(journalDir));
+                JournalReader reader = journal.newReader())
+            {
+                final MessageHeaderDecoder header = new MessageHeaderDecoder();
+                final EventDecoder event = new EventDecoder();
+                reader.toStart();
+                while (reader.read((buffer, offset, length) ->
+                {
+                    event.wrapAndApplyHeader(buffer, offset, header);
+                    assertEquals(expected[0]++, event.globalSequence(), "journal of " + journalDir);
+                    final byte[] bytes = new byte[event.payloadLength()];
+                    event.getPayload(bytes, 0, bytes.length);
+                    payloads.add(new String(bytes, StandardCharsets.US_ASCII));
+                    return true;
+                }, 1024) > 0)
+                {
+                    // to the end
+                }
+            }
+            if (expected[0] - 1 >= lastSequence || System.nanoTime() > deadline)
+            {
+                assertTrue(expected[0] - 1 >= lastSequence,
+                    journalDir + " ends at " + (expected[0] - 1) + ", before " + lastSequence);
+                return payloads;
+            }
+            Thread.sleep(50);
+        }
+    }
+
+    private ClusterNode launch(final int id)
+    {
+        return ClusterNode.launch(new ClusterNode.Context()
+            .memberId(id)
+            .hosts(List.of("127.0.0.1", "127.0.0.1", "127.0.0.1"))
+            .portBase(portBase)
+            .baseDir(dir)
+            .eventsChannel(null)
+            .leaderHeartbeatTimeoutMs(1_000)
+            .roleListener((role, memberId) -> roles.put(memberId, role)));
+    }
+
+    /**
+     * A base port whose members' ports are all free on UDP now (the members bind them a moment later).
+     */
+    static int freePortBase() throws Exception
+    {
+        for (int attempt = 0; attempt < 50; attempt++)
+        {
+            final int base = 20_000 + ThreadLocalRandom.current().nextInt(200) * 100;
+            if (allFree(base))
+            {
+                return base;
+            }
+        }
+        throw new IllegalStateException("no free range of UDP ports");
+    }
+
+    private static boolean allFree(final int base)
+    {
+        for (int port = base; port < base + MEMBERS * ClusterNode.PORTS_PER_MEMBER; port++)
+        {
+            if (port % ClusterNode.PORTS_PER_MEMBER == 0 || port % ClusterNode.PORTS_PER_MEMBER > 5)
+            {
+                continue;
+            }
+            try (DatagramSocket socket = new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), port)))
+            {
+                socket.getLocalPort();
+            }
+            catch (final Exception ex)
+            {
+                return false;
+            }
+        }
+        return true;
+    }
+}

@@ -8,6 +8,7 @@ import io.pushengine.codec.StreamConfiguration;
 import io.pushengine.codec.sbe.PayloadType;
 import io.pushengine.edge.EdgeServer;
 import io.pushengine.engine.EngineMain;
+import io.pushengine.engine.cluster.ClusterNodeMain;
 import io.pushengine.client.PublishResult;
 import io.pushengine.engine.PushEngine;
 import io.pushengine.engine.Topic;
@@ -28,6 +29,7 @@ import java.util.function.Supplier;
  * <pre>
  *   java -jar push-engine.jar [embedded]  [--config file]   engine + edge + demo price feed in one JVM (default)
  *   java -jar push-engine.jar engine      [--config file]   media driver, journal, sequencer, replay service
+ *   java -jar push-engine.jar cluster-node --config file    one member of a replicated sequencer (Aeron Cluster)
  *   java -jar push-engine.jar edge        [--config file]   an Undertow edge, talking to the engine over Aeron
  *   java -jar push-engine.jar publisher   [--config file]   the demo price feed, published over Aeron
  *   java -jar push-engine.jar stat [--aeron-dir DIR] ...   counters and rates of a running engine/edge (StatMain)
@@ -45,7 +47,7 @@ public final class PushEngineMain
      */
     static final long IPC_CONDUCTOR_MAX_PARK_MS = 200;
 
-    static final String USAGE = "usage: java -jar push-engine.jar [embedded|engine|edge|publisher] [--config file]" +
+    static final String USAGE = "usage: java -jar push-engine.jar [embedded|engine|cluster-node|edge|publisher] [--config file]" +
         "\n       java -jar push-engine.jar stat [--aeron-dir DIR] [--filter TEXT] [--interval-ms MS] [--count N]" +
         "\n       java -jar push-engine.jar journal [--dir DIR] [--from SEQ] [--topic NAME|PREFIX*] [--count N] [--follow]";
 
@@ -85,6 +87,7 @@ public final class PushEngineMain
         {
             case "embedded" -> embedded();
             case "engine" -> EngineMain.main(new String[0]);
+            case "cluster-node" -> ClusterNodeMain.main(new String[0]);
             case "edge" -> EdgeMain.run();
             case "publisher" -> PublisherMain.run();
             default ->

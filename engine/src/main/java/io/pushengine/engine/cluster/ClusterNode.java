@@ -193,7 +193,7 @@ public final class ClusterNode implements AutoCloseable
          */
         public String ingressEndpoints()
         {
-            return ingressEndpoints(hosts, portBase);
+            return ingressEndpointsOf(hosts, portBase);
         }
 
         /**
@@ -233,7 +233,7 @@ public final class ClusterNode implements AutoCloseable
             return host + ":" + (portBase + id * PORTS_PER_MEMBER + offset);
         }
 
-        static String ingressEndpoints(final List<String> hosts, final int portBase)
+        static String ingressEndpointsOf(final List<String> hosts, final int portBase)
         {
             final StringBuilder endpoints = new StringBuilder();
             for (int id = 0; id < hosts.size(); id++)
@@ -249,6 +249,14 @@ public final class ClusterNode implements AutoCloseable
         {
             return List.of(list.trim().split("\\s*,\\s*"));
         }
+    }
+
+    /**
+     * What a publisher needs to find a cluster of these hosts and base port: {@code 0=host:port,1=host:port,...}.
+     */
+    public static String ingressEndpoints(final List<String> hosts, final int portBase)
+    {
+        return Context.ingressEndpointsOf(hosts, portBase);
     }
 
     private final Context ctx;
@@ -269,7 +277,8 @@ public final class ClusterNode implements AutoCloseable
             eventJournal = new EventJournal(new EventJournal.Context().dir(ctx.journalDir()));
             registry = new TopicRegistryStore(eventJournal.context().dir());
             this.sequencer = new ClusteredSequencer(
-                eventJournal, registry, ctx.eventsChannel, ctx.eventsStreamId, ctx.maxPayloadLength, ctx.roleListener);
+                eventJournal, registry, ctx.eventsChannel, ctx.eventsStreamId, ctx.maxPayloadLength, ctx.memberId,
+                ctx.roleListener);
 
             final String host = ctx.hosts.get(ctx.memberId);
             final File memberDir = ctx.memberDir();
@@ -314,15 +323,17 @@ public final class ClusterNode implements AutoCloseable
                 .leaderHeartbeatTimeoutNs(TimeUnit.MILLISECONDS.toNanos(ctx.leaderHeartbeatTimeoutMs))
                 .idleStrategySupplier(ctx.idleStrategySupplier);
 
-            driver = ClusteredMediaDriver.launch(driverCtx, archiveCtx, consensusCtx);
+            driver = afterStaleMarkFiles(
+                () -> ClusteredMediaDriver.launch(driverCtx.clone(), archiveCtx.clone(), consensusCtx.clone()));
             this.clusteredMediaDriver = driver;
-            this.container = ClusteredServiceContainer.launch(new ClusteredServiceContainer.Context()
+            final ClusteredServiceContainer.Context containerCtx = new ClusteredServiceContainer.Context()
                 .aeronDirectoryName(ctx.aeronDirectoryName)
                 .archiveContext(localArchive.clone())
                 .clusterDir(clusterDir)
                 .clusteredService(sequencer)
                 .serviceId(0)
-                .idleStrategySupplier(ctx.idleStrategySupplier));
+                .idleStrategySupplier(ctx.idleStrategySupplier);
+            this.container = afterStaleMarkFiles(() -> ClusteredServiceContainer.launch(containerCtx.clone()));
             this.journal = eventJournal;
             this.topicRegistry = registry;
         }
@@ -330,6 +341,47 @@ public final class ClusterNode implements AutoCloseable
         {
             CloseHelper.quietCloseAll(driver, registry, eventJournal);
             throw ex;
+        }
+    }
+
+    /**
+     * After a crash (kill -9, power loss) the previous process's mark files look alive until the Aeron driver
+     * timeout has passed since its last update (10 s by default): a restart within that time waits for them to go
+     * stale, as a supervisor's retry would, instead of failing.
+     */
+    private static <T> T afterStaleMarkFiles(final Supplier<T> launch)
+    {
+        final long deadlineNs = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        boolean told = false;
+        while (true)
+        {
+            try
+            {
+                return launch.get();
+            }
+            catch (final RuntimeException ex)
+            {
+                final String message = String.valueOf(ex.getMessage());
+                if (!message.contains("active mark file detected") || System.nanoTime() - deadlineNs > 0)
+                {
+                    throw ex;
+                }
+                if (!told)
+                {
+                    System.out.println("a previous process's mark file is still fresh (" + message +
+                        "): waiting for it to go stale");
+                    told = true;
+                }
+                try
+                {
+                    Thread.sleep(500);
+                }
+                catch (final InterruptedException interrupted)
+                {
+                    Thread.currentThread().interrupt();
+                    throw ex;
+                }
+            }
         }
     }
 

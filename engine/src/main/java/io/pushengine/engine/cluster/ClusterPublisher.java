@@ -174,6 +174,8 @@ public final class ClusterPublisher implements AutoCloseable, EgressListener
         final IdleStrategy idle = ctx.idleStrategy;
         idle.reset();
         boolean sent = false;
+        pollQuietly(); // a session the cluster closed while we were idle (its session timeout) is seen now, not after
+        // a request sent into it goes unanswered
         while (System.nanoTime() - deadlineNs < 0)
         {
             if (null == cluster || cluster.isClosed())
@@ -220,6 +222,22 @@ public final class ClusterPublisher implements AutoCloseable, EgressListener
         }
         cluster.sendKeepAlive();
         return cluster.pollEgress();
+    }
+
+    private void pollQuietly()
+    {
+        if (null != cluster && !cluster.isClosed())
+        {
+            try
+            {
+                cluster.pollEgress();
+            }
+            catch (final AeronException ex)
+            {
+                CloseHelper.quietClose(cluster);
+                cluster = null;
+            }
+        }
     }
 
     public void onMessage(

@@ -108,6 +108,7 @@ public final class ClusteredSequencer implements ClusteredService
     private final int eventsStreamId;
     private final int maxPayloadLength;
     private final RoleListener roleListener;
+    private final int memberId;
 
     private Cluster cluster;
     private Counters counters;
@@ -121,6 +122,8 @@ public final class ClusteredSequencer implements ClusteredService
      * @param topicRegistry  this member's topic registry, beside the journal.
      * @param eventsChannel  the channel this member offers its committed events on (edges subscribe to it); null
      *                       for none.
+     * @param memberId       this member's id, for its counters' labels and role changes (the container knows it
+     *                       only once the member has joined).
      */
     public ClusteredSequencer(
         final EventJournal journal,
@@ -128,8 +131,10 @@ public final class ClusteredSequencer implements ClusteredService
         final String eventsChannel,
         final int eventsStreamId,
         final int maxPayloadLength,
+        final int memberId,
         final RoleListener roleListener)
     {
+        this.memberId = memberId;
         this.journal = journal;
         this.topicRegistry = topicRegistry;
         this.eventsChannel = eventsChannel;
@@ -153,7 +158,7 @@ public final class ClusteredSequencer implements ClusteredService
     public void onStart(final Cluster cluster, final Image snapshotImage)
     {
         this.cluster = cluster;
-        this.counters = Counters.allocate(cluster.aeron(), "cluster-member-" + cluster.memberId());
+        this.counters = Counters.allocate(cluster.aeron(), "cluster-member-" + memberId);
         final Publication publication = null == eventsChannel ? null :
             cluster.aeron().addExclusivePublication(eventsChannel, eventsStreamId);
         this.eventStream = null == publication ? null :
@@ -277,7 +282,7 @@ public final class ClusteredSequencer implements ClusteredService
         counters.role().setRelease(newRole.code());
         if (null != roleListener)
         {
-            roleListener.onRoleChange(newRole, cluster.memberId());
+            roleListener.onRoleChange(newRole, memberId);
         }
     }
 

@@ -6,6 +6,7 @@ import io.pushengine.client.PublishResult;
 import io.pushengine.codec.sbe.EventDecoder;
 import io.pushengine.codec.sbe.MessageHeaderDecoder;
 import io.pushengine.codec.sbe.PayloadType;
+import io.pushengine.engine.cluster.ClusterNode;
 import io.pushengine.engine.cluster.ClusterNodeMain;
 import io.pushengine.engine.cluster.ClusterPublisher;
 import io.pushengine.journal.EventJournal;
@@ -217,12 +218,7 @@ class ClusterFailoverTest
 
     private String ingressEndpoints()
     {
-        final StringBuilder endpoints = new StringBuilder();
-        for (int id = 0; id < MEMBERS; id++)
-        {
-            endpoints.append(id).append("=127.0.0.1:").append(portBase + id * PORTS_PER_MEMBER + 2).append(',');
-        }
-        return endpoints.substring(0, endpoints.length() - 1);
+        return ClusterNode.ingressEndpoints(List.of("127.0.0.1", "127.0.0.1", "127.0.0.1"), portBase);
     }
 
     /**

@@ -45,6 +45,8 @@ public final class ClusterNode implements AutoCloseable
     public static final String HOSTS_DEFAULT = "localhost,localhost,localhost";
     public static final String PORT_BASE_PROP_NAME = "push.cluster.port.base";
     public static final int PORT_BASE_DEFAULT = 20000;
+    public static final String NAME_PROP_NAME = "push.cluster.name";
+    public static final String NAME_DEFAULT = "push";
     public static final String DIR_PROP_NAME = "push.cluster.dir";
     public static final String DIR_DEFAULT = "push-cluster";
     public static final String LEADER_HEARTBEAT_TIMEOUT_MS_PROP_NAME = "push.cluster.leader.heartbeat.timeout.ms";
@@ -66,6 +68,7 @@ public final class ClusterNode implements AutoCloseable
         private List<String> hosts = hostsOf(System.getProperty(HOSTS_PROP_NAME, HOSTS_DEFAULT));
         private int portBase = Integer.getInteger(PORT_BASE_PROP_NAME, PORT_BASE_DEFAULT);
         private File baseDir = new File(System.getProperty(DIR_PROP_NAME, DIR_DEFAULT));
+        private String clusterName = System.getProperty(NAME_PROP_NAME, NAME_DEFAULT);
         private long leaderHeartbeatTimeoutMs =
             Long.getLong(LEADER_HEARTBEAT_TIMEOUT_MS_PROP_NAME, LEADER_HEARTBEAT_TIMEOUT_MS_DEFAULT);
         private String eventsChannel = StreamConfiguration.eventsChannel();
@@ -119,6 +122,21 @@ public final class ClusterNode implements AutoCloseable
         {
             this.baseDir = baseDir;
             return this;
+        }
+
+        /**
+         * The cluster's name, recorded beside each member's journal ({@link ClusterIdentity}) so a member never
+         * starts on another cluster's journal.
+         */
+        public Context clusterName(final String clusterName)
+        {
+            this.clusterName = clusterName;
+            return this;
+        }
+
+        public String clusterName()
+        {
+            return clusterName;
         }
 
         public File memberDir()
@@ -216,6 +234,10 @@ public final class ClusterNode implements AutoCloseable
                 throw new IllegalArgumentException(PORT_BASE_PROP_NAME + "=" + portBase + " leaves no room for " +
                     hosts.size() + " members of " + PORTS_PER_MEMBER + " ports each");
             }
+            if (null == clusterName || clusterName.isBlank())
+            {
+                throw new IllegalArgumentException(NAME_PROP_NAME + " must not be blank");
+            }
             if (leaderHeartbeatTimeoutMs < 100)
             {
                 throw new IllegalArgumentException(
@@ -272,6 +294,8 @@ public final class ClusterNode implements AutoCloseable
         EventJournal eventJournal = null;
         TopicRegistryStore registry = null;
         ClusteredMediaDriver driver = null;
+        // before anything is opened: a member on another cluster's (or member's) journal refuses, its files untouched
+        new ClusterIdentity(ctx.clusterName, ctx.clusterMembers(), ctx.memberId).checkOrRecord(ctx.journalDir());
         try
         {
             eventJournal = new EventJournal(new EventJournal.Context().dir(ctx.journalDir()));

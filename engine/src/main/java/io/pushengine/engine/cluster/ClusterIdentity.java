@@ -67,18 +67,18 @@ public final class ClusterIdentity
         if (!clusterName.equals(recordedName))
         {
             throw new IllegalStateException(prefix + "it belongs to cluster '" + recordedName + "', this member is " +
-                "configured for cluster '" + clusterName + "' (push.cluster.name): wrong directory or wrong name");
+                "configured for cluster '" + clusterName + "' (" + ClusterNode.NAME_PROP_NAME + "): wrong directory or wrong name");
         }
         if (!members.equals(recordedMembers))
         {
             throw new IllegalStateException(prefix + "it was written with the member list " + recordedMembers +
-                " but this member is configured with " + members + " (push.cluster.hosts, push.cluster.port.base): " +
+                " but this member is configured with " + members + " (" + ClusterNode.HOSTS_PROP_NAME + ", " + ClusterNode.PORT_BASE_PROP_NAME + "): " +
                 "every member must be given the same hosts in the same order and the same base port");
         }
         if (!String.valueOf(memberId).equals(recordedId))
         {
             throw new IllegalStateException(prefix + "it is member " + recordedId + "'s journal " +
-                "(push.cluster.member.id or push.cluster.dir is wrong)");
+                "(" + ClusterNode.MEMBER_ID_PROP_NAME + " or " + ClusterNode.DIR_PROP_NAME + " is wrong)");
         }
     }
 

@@ -22,7 +22,10 @@ import org.agrona.collections.Int2ObjectHashMap;
  * Watches the stream's continuity: an event whose global sequence is beyond the next expected is reported to
  * {@link EventStreamListener#onSequenceGap(long, long)} before it is delivered, and may be held (left in the stream)
  * while the listener fetches the missing range from the journal; a change of the publishing engine's Aeron session
- * (the engine restarted) is reported to {@link EventStreamListener#onEngineSession(int)}.
+ * (the engine restarted, or an edge moved to another member of a cluster) is reported to
+ * {@link EventStreamListener#onEngineSession(int)}. An event at or below the highest sequence already taken (a
+ * cluster member behind the one the stream came from before) is a copy: it is passed to
+ * {@link EventStreamListener#onDuplicateEvent(long)} and not delivered, so nothing is delivered twice.
  * <p>
  * Not thread-safe: poll from one thread, as with the Aeron {@link Subscription} it wraps.
  */
@@ -38,7 +41,7 @@ public final class EventStreamAdapter implements ControlledFragmentHandler
     private final MessageHeaderDecoder lastValueHeaderDecoder = new MessageHeaderDecoder();
     private final Int2ObjectHashMap<String> topicNameByNumber = new Int2ObjectHashMap<>();
     private final ControlledFragmentAssembler fragmentAssembler = new ControlledFragmentAssembler(this);
-    private final Subscription subscription;
+    private Subscription subscription;
     private final EventStreamListener listener;
     private long lastGlobalSequence;
     private int engineSessionId;
@@ -93,6 +96,15 @@ public final class EventStreamAdapter implements ControlledFragmentHandler
         return subscription;
     }
 
+    /**
+     * Read another subscription from now on (an edge that moves to another cluster member): the position and the
+     * catalog carry over; the first message from the new source is reported as a new engine session.
+     */
+    public void subscription(final Subscription subscription)
+    {
+        this.subscription = subscription;
+    }
+
     public Action onFragment(final DirectBuffer buffer, final int offset, final int length, final Header header)
     {
         final int sessionId = header.sessionId();
@@ -122,6 +134,11 @@ public final class EventStreamAdapter implements ControlledFragmentHandler
             {
                 eventDecoder.wrap(buffer, bodyOffset, headerDecoder.blockLength(), headerDecoder.version());
                 final long sequence = eventDecoder.globalSequence();
+                if (sequence <= lastGlobalSequence)
+                {
+                    listener.onDuplicateEvent(sequence);
+                    break;
+                }
                 if (lastGlobalSequence > 0 && sequence > lastGlobalSequence + 1 &&
                     listener.onSequenceGap(lastGlobalSequence, sequence))
                 {

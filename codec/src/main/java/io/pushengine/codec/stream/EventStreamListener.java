@@ -74,4 +74,12 @@ public interface EventStreamListener
     default void onMalformedMessage(final int frameCheckResult, final int templateId)
     {
     }
+
+    /**
+     * An event at or below the highest global sequence already delivered: a copy (from a cluster member that is
+     * behind the one the stream came from before), not delivered again.
+     */
+    default void onDuplicateEvent(final long globalSequence)
+    {
+    }
 }

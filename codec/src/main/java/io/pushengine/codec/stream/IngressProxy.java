@@ -16,7 +16,7 @@ import org.agrona.ExpandableDirectByteBuffer;
  * Each send is one {@link Publication#offer} with a bounded number of retries on {@code BACK_PRESSURED} and
  * {@code ADMIN_ACTION}; the Aeron result (new position, or a negative code) is returned for the caller to act on.
  * A proxy is not thread-safe (its encoding buffer), but proxies on different threads may share a publication, even
- * an exclusive one: the offer itself is serialised on the publication.
+ * an exclusive one, or an {@link IngressSink}: the offer itself is serialised on it.
  */
 public final class IngressProxy
 {
@@ -27,13 +27,51 @@ public final class IngressProxy
     private final PublishRequestEncoder publishRequestEncoder = new PublishRequestEncoder();
     private final CatalogRequestEncoder catalogRequestEncoder = new CatalogRequestEncoder();
     private final IngressAuthenticateEncoder ingressAuthenticateEncoder = new IngressAuthenticateEncoder();
-    private final Publication publication;
-    private final AgentWakeups.Wakeup consumerWakeup;
+    private final Object sendLock;
+    private IngressSink sink;
+    private AgentWakeups.Wakeup consumerWakeup;
 
     public IngressProxy(final Publication publication)
     {
-        this.publication = publication;
+        this.sink = sinkOf(publication);
+        this.sendLock = publication;
         this.consumerWakeup = AgentWakeups.forStream(publication.channel(), publication.streamId());
+    }
+
+    /**
+     * Requests to any other sink (a cluster session); proxies sharing the sink serialise their offers on it.
+     */
+    public IngressProxy(final IngressSink sink)
+    {
+        this.sink = sink;
+        this.sendLock = sink;
+        this.consumerWakeup = new AgentWakeups.Wakeup();
+    }
+
+    /**
+     * Send to another publication from now on (an edge that moves to another cluster member). For a proxy used
+     * by one thread only: the proxy's own buffer serialises it.
+     */
+    public void publication(final Publication publication)
+    {
+        this.sink = sinkOf(publication);
+        this.consumerWakeup = AgentWakeups.forStream(publication.channel(), publication.streamId());
+    }
+
+    private static IngressSink sinkOf(final Publication publication)
+    {
+        return new IngressSink()
+        {
+            public long offer(final DirectBuffer buffer, final int offset, final int length)
+            {
+                return publication.offer(buffer, offset, length);
+            }
+
+            public boolean isConnected()
+            {
+                return publication.isConnected();
+            }
+        };
     }
 
     /**
@@ -80,7 +118,7 @@ public final class IngressProxy
 
     public boolean isConnected()
     {
-        return publication.isConnected();
+        return sink.isConnected();
     }
 
     private long offer(final int length)
@@ -88,7 +126,7 @@ public final class IngressProxy
         // several proxies (threads) may share one exclusive publication: an edge's HTTP IO threads, its fan-out and
         // its ingress authentication; the lock is uncontended on a publisher's single thread
         final long result;
-        synchronized (publication)
+        synchronized (sendLock)
         {
             result = offerLocked(length);
         }
@@ -104,7 +142,7 @@ public final class IngressProxy
         long result = 0;
         for (int i = 0; i <= MAX_RETRIES; i++)
         {
-            result = publication.offer(buffer, 0, length);
+            result = sink.offer(buffer, 0, length);
             if (result > 0 || (result != Publication.BACK_PRESSURED && result != Publication.ADMIN_ACTION))
             {
                 return result;

@@ -16,13 +16,22 @@ public final class ReplayRequestProxy
     private final UnsafeBuffer buffer = new UnsafeBuffer(new byte[LENGTH]);
     private final MessageHeaderEncoder headerEncoder = new MessageHeaderEncoder();
     private final ReplayRequestEncoder encoder = new ReplayRequestEncoder();
-    private final Publication publication;
-    private final AgentWakeups.Wakeup consumerWakeup;
+    private Publication publication;
+    private AgentWakeups.Wakeup consumerWakeup;
 
     public ReplayRequestProxy(final Publication publication)
     {
         this.consumerWakeup = AgentWakeups.forStream(publication.channel(), publication.streamId());
         this.publication = publication;
+    }
+
+    /**
+     * Send to another publication from now on (an edge that moves to another cluster member).
+     */
+    public void publication(final Publication publication)
+    {
+        this.publication = publication;
+        this.consumerWakeup = AgentWakeups.forStream(publication.channel(), publication.streamId());
     }
 
     /**

@@ -22,13 +22,21 @@ public final class ReplayStreamAdapter implements FragmentHandler
     private final ReplayBeginDecoder beginDecoder = new ReplayBeginDecoder();
     private final ReplayEndDecoder endDecoder = new ReplayEndDecoder();
     private final FragmentAssembler fragmentAssembler = new FragmentAssembler(this);
-    private final Subscription subscription;
+    private Subscription subscription;
     private final ReplayStreamListener listener;
 
     public ReplayStreamAdapter(final Subscription subscription, final ReplayStreamListener listener)
     {
         this.subscription = subscription;
         this.listener = listener;
+    }
+
+    /**
+     * Read another subscription from now on (an edge that moves to another cluster member).
+     */
+    public void subscription(final Subscription subscription)
+    {
+        this.subscription = subscription;
     }
 
     public int poll(final int fragmentLimit)

@@ -2,6 +2,7 @@ package io.pushengine.edge;
 
 import io.aeron.driver.MediaDriver;
 import io.aeron.driver.ThreadingMode;
+import io.pushengine.codec.ClusterLayout;
 import io.pushengine.client.PublishResult;
 import io.pushengine.codec.sbe.EventDecoder;
 import io.pushengine.codec.sbe.MessageHeaderDecoder;
@@ -46,7 +47,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class ClusterFailoverTest
 {
     private static final int MEMBERS = 3;
-    private static final int PORTS_PER_MEMBER = 100;
+    private static final int PORTS_PER_MEMBER = ClusterLayout.PORTS_PER_MEMBER;
 
     @TempDir
     File dir;
@@ -259,7 +260,7 @@ class ClusterFailoverTest
     {
         for (int id = 0; id < MEMBERS; id++)
         {
-            for (int offset = 1; offset <= 5; offset++)
+            for (int offset = 1; offset <= ClusterLayout.LAST_PORT_OFFSET; offset++)
             {
                 try (DatagramSocket socket = new DatagramSocket(
                     new InetSocketAddress(InetAddress.getLoopbackAddress(), base + id * PORTS_PER_MEMBER + offset)))

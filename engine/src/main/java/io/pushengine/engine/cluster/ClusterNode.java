@@ -1,5 +1,6 @@
 package io.pushengine.engine.cluster;
 
+import io.aeron.Aeron;
 import io.aeron.CommonContext;
 import io.aeron.archive.Archive;
 import io.aeron.archive.ArchiveThreadingMode;
@@ -10,7 +11,13 @@ import io.aeron.cluster.service.Cluster;
 import io.aeron.cluster.service.ClusteredServiceContainer;
 import io.aeron.driver.MediaDriver;
 import io.aeron.driver.ThreadingMode;
+import io.pushengine.codec.ClusterLayout;
+import io.pushengine.codec.ProtocolDefaults;
 import io.pushengine.codec.StreamConfiguration;
+import io.pushengine.codec.metrics.CounterType;
+import io.pushengine.engine.replay.ReplayService;
+import io.pushengine.journal.JournalRetention;
+import org.agrona.concurrent.AgentRunner;
 import io.pushengine.engine.sequencer.ClusteredSequencer;
 import io.pushengine.journal.EventJournal;
 import io.pushengine.journal.TopicRegistryStore;
@@ -35,8 +42,10 @@ import java.util.function.Supplier;
  *     ...
  * }
  * }</pre>
- * Ports of member {@code i}: {@code portBase + 100 i +} 1 archive control, 2 client ingress, 3 consensus, 4 log,
- * 5 catch-up. Publishers reach the cluster with {@link Context#ingressEndpoints()} ({@link ClusterPublisher}).
+ * Ports of member {@code i} ({@link ClusterLayout}): {@code portBase + 100 i +} 1 archive control, 2 client ingress,
+ * 3 consensus, 4 log, 5 catch-up, 6 edge events, 7 edge requests. Publishers reach the cluster with
+ * {@link Context#ingressEndpoints()} ({@link ClusterPublisher}); edges attach to any member's event stream and send
+ * it their catalog and replay requests ({@link ClusterLayout#edgeEventsSubscriptionChannel}).
  */
 public final class ClusterNode implements AutoCloseable
 {
@@ -52,12 +61,7 @@ public final class ClusterNode implements AutoCloseable
     public static final String LEADER_HEARTBEAT_TIMEOUT_MS_PROP_NAME = "push.cluster.leader.heartbeat.timeout.ms";
     public static final long LEADER_HEARTBEAT_TIMEOUT_MS_DEFAULT = 2_000;
 
-    static final int PORTS_PER_MEMBER = 100;
-    static final int ARCHIVE_CONTROL_PORT_OFFSET = 1;
-    static final int INGRESS_PORT_OFFSET = 2;
-    static final int CONSENSUS_PORT_OFFSET = 3;
-    static final int LOG_PORT_OFFSET = 4;
-    static final int CATCHUP_PORT_OFFSET = 5;
+    static final int PORTS_PER_MEMBER = ClusterLayout.PORTS_PER_MEMBER;
 
     /**
      * Where a member is and what it runs; {@link #conclude()} checks it and derives the Aeron contexts.
@@ -71,8 +75,10 @@ public final class ClusterNode implements AutoCloseable
         private String clusterName = System.getProperty(NAME_PROP_NAME, NAME_DEFAULT);
         private long leaderHeartbeatTimeoutMs =
             Long.getLong(LEADER_HEARTBEAT_TIMEOUT_MS_PROP_NAME, LEADER_HEARTBEAT_TIMEOUT_MS_DEFAULT);
-        private String eventsChannel = StreamConfiguration.eventsChannel();
-        private int eventsStreamId = io.pushengine.codec.ProtocolDefaults.EVENTS_STREAM_ID;
+        private String eventsChannel;
+        private boolean serveEdges = true;
+        private long replayAwaitJournalMs = 5_000;
+        private int eventsStreamId = ProtocolDefaults.EVENTS_STREAM_ID;
         private int maxPayloadLength = StreamConfiguration.maxPayloadLength();
         private Supplier<IdleStrategy> idleStrategySupplier =
             () -> new BackoffIdleStrategy(10, 20, TimeUnit.MICROSECONDS.toNanos(1), TimeUnit.MILLISECONDS.toNanos(1));
@@ -160,12 +166,43 @@ public final class ClusterNode implements AutoCloseable
         }
 
         /**
-         * The channel this member offers committed events on (edges subscribe to it); null for none.
+         * The channel this member offers committed events on (edges subscribe to it); by default its edge events
+         * port ({@link ClusterLayout#edgeEventsPublicationChannel}).
          */
         public Context eventsChannel(final String eventsChannel)
         {
             this.eventsChannel = eventsChannel;
             return this;
+        }
+
+        public String eventsChannel()
+        {
+            return eventsChannel;
+        }
+
+        /**
+         * Whether the member serves edges (default true): an event stream, catalog answers and journal replays on
+         * its edge ports. Off, it only sequences and journals.
+         */
+        public Context serveEdges(final boolean serveEdges)
+        {
+            this.serveEdges = serveEdges;
+            return this;
+        }
+
+        /**
+         * How long a replay request for events this member has not yet journaled waits for them (a follower
+         * applies the log a little after the member an edge saw them from) before it is answered short.
+         */
+        public Context replayAwaitJournalMs(final long replayAwaitJournalMs)
+        {
+            this.replayAwaitJournalMs = replayAwaitJournalMs;
+            return this;
+        }
+
+        public ClusterLayout layout()
+        {
+            return new ClusterLayout(hosts, portBase);
         }
 
         public Context idleStrategySupplier(final Supplier<IdleStrategy> idleStrategySupplier)
@@ -195,11 +232,11 @@ public final class ClusterNode implements AutoCloseable
             {
                 final String host = hosts.get(id);
                 members.append(id)
-                    .append(',').append(endpoint(host, id, INGRESS_PORT_OFFSET))
-                    .append(',').append(endpoint(host, id, CONSENSUS_PORT_OFFSET))
-                    .append(',').append(endpoint(host, id, LOG_PORT_OFFSET))
-                    .append(',').append(endpoint(host, id, CATCHUP_PORT_OFFSET))
-                    .append(',').append(endpoint(host, id, ARCHIVE_CONTROL_PORT_OFFSET))
+                    .append(',').append(endpoint(host, id, ClusterLayout.INGRESS_PORT_OFFSET))
+                    .append(',').append(endpoint(host, id, ClusterLayout.CONSENSUS_PORT_OFFSET))
+                    .append(',').append(endpoint(host, id, ClusterLayout.LOG_PORT_OFFSET))
+                    .append(',').append(endpoint(host, id, ClusterLayout.CATCHUP_PORT_OFFSET))
+                    .append(',').append(endpoint(host, id, ClusterLayout.ARCHIVE_CONTROL_PORT_OFFSET))
                     .append('|');
             }
             members.setLength(members.length() - 1);
@@ -247,6 +284,10 @@ public final class ClusterNode implements AutoCloseable
             {
                 aeronDirectoryName = CommonContext.getAeronDirectoryName() + "-cluster-member-" + memberId;
             }
+            if (null == eventsChannel && serveEdges)
+            {
+                eventsChannel = layout().edgeEventsPublicationChannel(memberId);
+            }
             return this;
         }
 
@@ -257,19 +298,12 @@ public final class ClusterNode implements AutoCloseable
 
         static String ingressEndpointsOf(final List<String> hosts, final int portBase)
         {
-            final StringBuilder endpoints = new StringBuilder();
-            for (int id = 0; id < hosts.size(); id++)
-            {
-                endpoints.append(id).append('=').append(hosts.get(id)).append(':')
-                    .append(portBase + id * PORTS_PER_MEMBER + INGRESS_PORT_OFFSET).append(',');
-            }
-            endpoints.setLength(endpoints.length() - 1);
-            return endpoints.toString();
+            return new ClusterLayout(hosts, portBase).ingressEndpoints();
         }
 
         static List<String> hostsOf(final String list)
         {
-            return List.of(list.trim().split("\\s*,\\s*"));
+            return ClusterLayout.hostsOf(list);
         }
     }
 
@@ -287,6 +321,8 @@ public final class ClusterNode implements AutoCloseable
     private final ClusteredSequencer sequencer;
     private final ClusteredMediaDriver clusteredMediaDriver;
     private final ClusteredServiceContainer container;
+    private final Aeron replayAeron;
+    private final AgentRunner replayRunner;
 
     private ClusterNode(final Context ctx)
     {
@@ -294,6 +330,9 @@ public final class ClusterNode implements AutoCloseable
         EventJournal eventJournal = null;
         TopicRegistryStore registry = null;
         ClusteredMediaDriver driver = null;
+        Aeron replayAeron = null;
+        AgentRunner replayRunner = null;
+        ClusteredServiceContainer serviceContainer = null;
         // before anything is opened: a member on another cluster's (or member's) journal refuses, its files untouched
         new ClusterIdentity(ctx.clusterName, ctx.clusterMembers(), ctx.memberId).checkOrRecord(ctx.journalDir());
         try
@@ -301,8 +340,9 @@ public final class ClusterNode implements AutoCloseable
             eventJournal = new EventJournal(new EventJournal.Context().dir(ctx.journalDir()));
             registry = new TopicRegistryStore(eventJournal.context().dir());
             this.sequencer = new ClusteredSequencer(
-                eventJournal, registry, ctx.eventsChannel, ctx.eventsStreamId, ctx.maxPayloadLength, ctx.memberId,
-                ctx.roleListener);
+                eventJournal, registry, ctx.eventsChannel,
+                ctx.serveEdges ? ctx.layout().edgeRequestsChannel(ctx.memberId) : null,
+                ctx.eventsStreamId, ctx.maxPayloadLength, ctx.memberId, ctx.roleListener);
 
             final String host = ctx.hosts.get(ctx.memberId);
             final File memberDir = ctx.memberDir();
@@ -317,7 +357,7 @@ public final class ClusterNode implements AutoCloseable
             final Archive.Context archiveCtx = new Archive.Context()
                 .aeronDirectoryName(ctx.aeronDirectoryName)
                 .archiveDir(new File(memberDir, "archive"))
-                .controlChannel("aeron:udp?endpoint=" + ctx.endpoint(host, ctx.memberId, ARCHIVE_CONTROL_PORT_OFFSET))
+                .controlChannel("aeron:udp?endpoint=" + ctx.endpoint(host, ctx.memberId, ClusterLayout.ARCHIVE_CONTROL_PORT_OFFSET))
                 .localControlChannel("aeron:ipc?term-length=64k")
                 .replicationChannel("aeron:udp?endpoint=" + host + ":0")
                 .archiveClientContext(new AeronArchive.Context()
@@ -357,15 +397,50 @@ public final class ClusterNode implements AutoCloseable
                 .clusteredService(sequencer)
                 .serviceId(0)
                 .idleStrategySupplier(ctx.idleStrategySupplier);
-            this.container = afterStaleMarkFiles(() -> ClusteredServiceContainer.launch(containerCtx.clone()));
+            serviceContainer = afterStaleMarkFiles(() -> ClusteredServiceContainer.launch(containerCtx.clone()));
+            this.container = serviceContainer;
+            if (ctx.serveEdges && null != ctx.eventsChannel)
+            {
+                replayAeron = Aeron.connect(new Aeron.Context()
+                    .aeronDirectoryName(ctx.aeronDirectoryName)
+                    .clientName("push-cluster-replay-" + ctx.memberId));
+                replayRunner = startReplayService(ctx, replayAeron, eventJournal);
+            }
             this.journal = eventJournal;
             this.topicRegistry = registry;
         }
         catch (final RuntimeException ex)
         {
-            CloseHelper.quietCloseAll(driver, registry, eventJournal);
+            CloseHelper.quietCloseAll(replayRunner, replayAeron, serviceContainer, driver, registry, eventJournal);
             throw ex;
         }
+        this.replayAeron = replayAeron;
+        this.replayRunner = replayRunner;
+    }
+
+    /**
+     * Journal replays for the edges attached to this member, on a thread of its own as in the single engine; a
+     * request for events this member has not journaled yet waits for them up to
+     * {@link Context#replayAwaitJournalMs(long)}. Retention is the single engine's business: a member keeps its
+     * whole journal.
+     */
+    private static AgentRunner startReplayService(final Context ctx, final Aeron aeron, final EventJournal journal)
+    {
+        final String source = "cluster-member-" + ctx.memberId;
+        final ReplayService replayService = new ReplayService(
+            aeron.addSubscription(ctx.layout().edgeRequestsChannel(ctx.memberId),
+                ProtocolDefaults.REPLAY_REQUEST_STREAM_ID),
+            aeron.addExclusivePublication(ctx.eventsChannel, ProtocolDefaults.REPLAY_STREAM_ID),
+            journal,
+            CounterType.ENGINE_REPLAYS_SERVED.allocate(aeron::addCounter, source),
+            CounterType.ENGINE_EVENTS_REPLAYED.allocate(aeron::addCounter, source),
+            new JournalRetention(journal, 0, 0),
+            CounterType.ENGINE_JOURNAL_CYCLES_DELETED.allocate(aeron::addCounter, source),
+            TimeUnit.MILLISECONDS.toNanos(ctx.replayAwaitJournalMs));
+        final AgentRunner runner = new AgentRunner(ctx.idleStrategySupplier.get(), Throwable::printStackTrace,
+            CounterType.ENGINE_ERRORS.allocate(aeron::addCounter, source), replayService);
+        AgentRunner.startOnThread(runner);
+        return runner;
     }
 
     /**
@@ -434,7 +509,7 @@ public final class ClusterNode implements AutoCloseable
 
     public void close()
     {
-        CloseHelper.closeAll(container, clusteredMediaDriver, topicRegistry, journal);
+        CloseHelper.closeAll(replayRunner, replayAeron, container, clusteredMediaDriver, topicRegistry, journal);
     }
 
     static String roleName(final Cluster.Role role)

@@ -69,6 +69,8 @@ public final class ReplayService implements Agent, FragmentHandler, JournalEvent
     private final AtomicCounter eventsReplayed;
     private final JournalRetention retention;
     private final AtomicCounter cyclesDeleted;
+    private final long awaitJournalNs;
+    private long awaitDeadlineNs;
     private long nextRetentionMs;
     private JournalReader reader;
     private State state = State.IDLE;
@@ -77,6 +79,7 @@ public final class ReplayService implements Agent, FragmentHandler, JournalEvent
     private long lastSent;
     private long oldestRetained;
     private boolean tooOld;
+    private boolean skippedEarlier;
     private int pendingLength;
 
     public ReplayService(
@@ -88,6 +91,26 @@ public final class ReplayService implements Agent, FragmentHandler, JournalEvent
         final JournalRetention retention,
         final AtomicCounter cyclesDeleted)
     {
+        this(requestSubscription, replayPublication, journal, replaysServed, eventsReplayed, retention, cyclesDeleted,
+            0);
+    }
+
+    /**
+     * @param awaitJournalNs how long a request whose end this journal has not reached yet waits for it before it is
+     *                       answered short: a cluster follower journals a little after the member an edge saw the
+     *                       events from; 0 (the single engine, which journals before it sends) answers at once.
+     */
+    public ReplayService(
+        final Subscription requestSubscription,
+        final ExclusivePublication replayPublication,
+        final EventJournal journal,
+        final AtomicCounter replaysServed,
+        final AtomicCounter eventsReplayed,
+        final JournalRetention retention,
+        final AtomicCounter cyclesDeleted,
+        final long awaitJournalNs)
+    {
+        this.awaitJournalNs = awaitJournalNs;
         this.retention = retention;
         this.cyclesDeleted = cyclesDeleted;
         this.requestSubscription = requestSubscription;
@@ -193,6 +216,7 @@ public final class ReplayService implements Agent, FragmentHandler, JournalEvent
         oldestRetained = reader.oldestSequence();
         tooOld = request.toSequence() > request.fromSequence() &&
             JournalReader.BEFORE_START == reader.seek(request.fromSequence() + 1);
+        awaitDeadlineNs = System.nanoTime() + awaitJournalNs;
         state = State.BEGIN;
     }
 
@@ -215,11 +239,21 @@ public final class ReplayService implements Agent, FragmentHandler, JournalEvent
         {
             if (0 == pendingLength && 0 == reader.read(this, 1))
             {
+                if (lastSent < current.toSequence() && awaitJournalNs > 0 &&
+                    System.nanoTime() - awaitDeadlineNs < 0)
+                {
+                    break; // not journaled here yet: read again next cycle
+                }
                 state = State.END; // end of the journal
                 break;
             }
             if (0 == pendingLength)
             {
+                if (skippedEarlier)
+                {
+                    skippedEarlier = false;
+                    continue;
+                }
                 break; // the event read is past toSequence
             }
             if (replayPublication.offer(pendingEvent, 0, pendingLength) < 0)
@@ -245,6 +279,11 @@ public final class ReplayService implements Agent, FragmentHandler, JournalEvent
     {
         eventDecoder.wrapAndApplyHeader(buffer, offset, headerDecoder);
         final long sequence = eventDecoder.globalSequence();
+        if (sequence <= current.fromSequence())
+        {
+            skippedEarlier = true; // read from the journal's end while awaiting: not asked for
+            return true;
+        }
         if (sequence > current.toSequence())
         {
             state = State.END;

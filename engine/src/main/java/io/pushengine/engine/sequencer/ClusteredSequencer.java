@@ -1,7 +1,9 @@
 package io.pushengine.engine.sequencer;
 
 import io.aeron.ExclusivePublication;
+import io.aeron.FragmentAssembler;
 import io.aeron.Image;
+import io.aeron.Subscription;
 import io.aeron.Publication;
 import io.aeron.cluster.codecs.CloseReason;
 import io.aeron.cluster.service.ClientSession;
@@ -9,11 +11,15 @@ import io.aeron.cluster.service.Cluster;
 import io.aeron.cluster.service.ClusteredService;
 import io.aeron.logbuffer.Header;
 import io.pushengine.codec.FrameCheck;
+import io.pushengine.codec.ProtocolDefaults;
 import io.pushengine.codec.TopicNames;
 import io.pushengine.codec.metrics.CounterType;
+import io.pushengine.codec.sbe.CatalogCompleteEncoder;
+import io.pushengine.codec.sbe.CatalogRequestDecoder;
 import io.pushengine.codec.sbe.EventDecoder;
 import io.pushengine.codec.sbe.EventEncoder;
 import io.pushengine.codec.sbe.MessageHeaderDecoder;
+import io.pushengine.codec.sbe.LastValueEncoder;
 import io.pushengine.codec.sbe.MessageHeaderEncoder;
 import io.pushengine.codec.sbe.PayloadType;
 import io.pushengine.codec.sbe.PublishAckEncoder;
@@ -23,6 +29,7 @@ import io.pushengine.codec.sbe.TopicDeclaredEncoder;
 import io.pushengine.journal.EventJournal;
 import io.pushengine.journal.JournalReader;
 import io.pushengine.journal.TopicRegistryStore;
+import org.agrona.CloseHelper;
 import org.agrona.DirectBuffer;
 import org.agrona.ExpandableArrayBuffer;
 import org.agrona.collections.MutableBoolean;
@@ -44,6 +51,11 @@ import java.nio.charset.StandardCharsets;
  * written to cluster snapshots ({@link #onTakeSnapshot}) so a member restarts from its newest snapshot and the log
  * after it. The journal and the topic registry are side effects: a member that replays log entries it journaled
  * before a restart appends only what lies past its journal's last sequence.
+ * <p>
+ * Edges: each member offers its committed events on an event stream of its own, and answers the catalog requests
+ * edges attached to it send on its edge requests channel (from {@link #doBackgroundWork}, in stream order: the
+ * topics, their last values as of the answer, then the member's position), as the single-node sequencer does.
+ * Publishes sent there are refused with a reason: edges publish through the cluster's ingress like any publisher.
  * <p>
  * Threading: the service container's thread only. The event stream is best effort: when it is back-pressured the
  * events wait in an outbox retried from {@link #doBackgroundWork} and the log is never held up; edges recover any
@@ -97,6 +109,12 @@ public final class ClusteredSequencer implements ClusteredService
     private final PublishAckEncoder publishAckEncoder = new PublishAckEncoder();
     private final PublishRefusedEncoder publishRefusedEncoder = new PublishRefusedEncoder();
     private final TopicDeclaredEncoder topicDeclaredEncoder = new TopicDeclaredEncoder();
+    private final CatalogRequestDecoder catalogRequestDecoder = new CatalogRequestDecoder();
+    private final CatalogCompleteEncoder catalogCompleteEncoder = new CatalogCompleteEncoder();
+    private final LastValueEncoder lastValueEncoder = new LastValueEncoder();
+    private final ExpandableArrayBuffer lastValueBuffer = new ExpandableArrayBuffer(256);
+    private final LastValueTable lastValues = new LastValueTable();
+    private final FragmentAssembler edgeRequestAssembler = new FragmentAssembler(this::onEdgeRequest);
     private final UnsafeBuffer payloadView = new UnsafeBuffer(0, 0);
     private final UnsafeBuffer controlBuffer = new UnsafeBuffer(new byte[512]);
     private final ExpandableArrayBuffer snapshotBuffer = new ExpandableArrayBuffer(256);
@@ -105,6 +123,7 @@ public final class ClusteredSequencer implements ClusteredService
     private final EventJournal journal;
     private final TopicRegistryStore topicRegistry;
     private final String eventsChannel;
+    private final String edgeRequestsChannel;
     private final int eventsStreamId;
     private final int maxPayloadLength;
     private final RoleListener roleListener;
@@ -113,6 +132,7 @@ public final class ClusteredSequencer implements ClusteredService
     private Cluster cluster;
     private Counters counters;
     private EventStreamPublisher eventStream;
+    private Subscription edgeRequests;
     private long lastGlobalSequence;
     private long journaledThrough;
     private int registeredTopics;
@@ -122,6 +142,7 @@ public final class ClusteredSequencer implements ClusteredService
      * @param topicRegistry  this member's topic registry, beside the journal.
      * @param eventsChannel  the channel this member offers its committed events on (edges subscribe to it); null
      *                       for none.
+     * @param edgeRequestsChannel where edges attached to this member send catalog requests; null for none.
      * @param memberId       this member's id, for its counters' labels and role changes (the container knows it
      *                       only once the member has joined).
      */
@@ -129,6 +150,7 @@ public final class ClusteredSequencer implements ClusteredService
         final EventJournal journal,
         final TopicRegistryStore topicRegistry,
         final String eventsChannel,
+        final String edgeRequestsChannel,
         final int eventsStreamId,
         final int maxPayloadLength,
         final int memberId,
@@ -138,6 +160,7 @@ public final class ClusteredSequencer implements ClusteredService
         this.journal = journal;
         this.topicRegistry = topicRegistry;
         this.eventsChannel = eventsChannel;
+        this.edgeRequestsChannel = edgeRequestsChannel;
         this.eventsStreamId = eventsStreamId;
         this.maxPayloadLength = maxPayloadLength;
         this.roleListener = roleListener;
@@ -163,6 +186,8 @@ public final class ClusteredSequencer implements ClusteredService
             cluster.aeron().addExclusivePublication(eventsChannel, eventsStreamId);
         this.eventStream = null == publication ? null :
             new EventStreamPublisher(publication, counters.backPressured(), counters.withoutSubscriber());
+        this.edgeRequests = null == edgeRequestsChannel || null == eventStream ? null :
+            cluster.aeron().addSubscription(edgeRequestsChannel, ProtocolDefaults.INGRESS_STREAM_ID);
         if (null != snapshotImage)
         {
             loadSnapshot(snapshotImage);
@@ -237,6 +262,7 @@ public final class ClusteredSequencer implements ClusteredService
             journal.append(eventBuffer, 0, eventLength);
             journaledThrough = globalSequence;
         }
+        lastValues.put(topic, eventBuffer, 0, eventLength);
         counters.eventsSequenced().incrementRelease();
         counters.lastSequence().setRelease(globalSequence);
         send(eventBuffer, eventLength);
@@ -288,11 +314,89 @@ public final class ClusteredSequencer implements ClusteredService
 
     public void onTerminate(final Cluster cluster)
     {
+        CloseHelper.quietClose(edgeRequests);
     }
 
     public int doBackgroundWork(final long nowNs)
     {
-        return null != eventStream && eventStream.hasPending() ? eventStream.retryPending() : 0;
+        if (null == eventStream)
+        {
+            return 0;
+        }
+        int work = eventStream.hasPending() ? eventStream.retryPending() : 0;
+        if (null != edgeRequests && !eventStream.hasPending())
+        {
+            work += edgeRequests.poll(edgeRequestAssembler, 16);
+        }
+        return work;
+    }
+
+    /**
+     * A request from an edge attached to this member: a catalog request is answered on the event stream, in order
+     * with the events; a publish is refused (it must go through the cluster's ingress to be ordered by the log).
+     */
+    private void onEdgeRequest(final DirectBuffer buffer, final int offset, final int length, final Header header)
+    {
+        if (FrameCheck.OK != FrameCheck.check(headerDecoder, buffer, offset, length))
+        {
+            counters.publishRejected().incrementRelease();
+            return;
+        }
+        final int bodyOffset = offset + MessageHeaderDecoder.ENCODED_LENGTH;
+        switch (headerDecoder.templateId())
+        {
+            case CatalogRequestDecoder.TEMPLATE_ID:
+                catalogRequestDecoder.wrap(buffer, bodyOffset, headerDecoder.blockLength(), headerDecoder.version());
+                answerCatalog(catalogRequestDecoder.correlationId());
+                break;
+
+            case PublishRequestDecoder.TEMPLATE_ID:
+                publishRequestDecoder.wrap(buffer, bodyOffset, headerDecoder.blockLength(), headerDecoder.version());
+                counters.publishRejected().incrementRelease();
+                if (0 != publishRequestDecoder.correlationId())
+                {
+                    publishRefusedEncoder.wrapAndApplyHeader(controlBuffer, 0, headerEncoder)
+                        .correlationId(publishRequestDecoder.correlationId())
+                        .reason("a cluster member takes publishes through the cluster's ingress only");
+                    send(controlBuffer, MessageHeaderEncoder.ENCODED_LENGTH + publishRefusedEncoder.encodedLength());
+                }
+                break;
+
+            default:
+                counters.publishRejected().incrementRelease();
+                break;
+        }
+    }
+
+    /**
+     * Every topic, its last value as of this member's position (a value the journal scan found past it, while
+     * the member is still replaying its log, is left out), then the position.
+     */
+    private void answerCatalog(final long correlationId)
+    {
+        for (int topic = 1; topic <= topicTable.size(); topic++)
+        {
+            topicDeclaredEncoder.wrapAndApplyHeader(controlBuffer, 0, headerEncoder)
+                .topic(topic)
+                .topicName(topicTable.name(topic));
+            send(controlBuffer, MessageHeaderEncoder.ENCODED_LENGTH + topicDeclaredEncoder.encodedLength());
+            final int valueLength = lastValues.length(topic);
+            if (valueLength > 0)
+            {
+                eventDecoder.wrapAndApplyHeader(lastValues.buffer(topic), 0, headerDecoder);
+                if (eventDecoder.globalSequence() <= lastGlobalSequence)
+                {
+                    lastValueEncoder.wrapAndApplyHeader(lastValueBuffer, 0, headerEncoder)
+                        .putEventMessage(lastValues.buffer(topic), 0, valueLength);
+                    send(lastValueBuffer, MessageHeaderEncoder.ENCODED_LENGTH + lastValueEncoder.encodedLength());
+                }
+            }
+        }
+        catalogCompleteEncoder.wrapAndApplyHeader(controlBuffer, 0, headerEncoder)
+            .correlationId(correlationId)
+            .lastGlobalSequence(lastGlobalSequence)
+            .topicCount(topicTable.size());
+        send(controlBuffer, MessageHeaderEncoder.ENCODED_LENGTH + catalogCompleteEncoder.encodedLength());
     }
 
     private int declare(final String name)
@@ -419,6 +523,7 @@ public final class ClusteredSequencer implements ClusteredService
             {
                 eventDecoder.wrapAndApplyHeader(buffer, offset, headerDecoder);
                 last[0] = eventDecoder.globalSequence();
+                lastValues.put(eventDecoder.topic(), buffer, offset, length);
                 return true;
             }, 4096) > 0)
             {

@@ -1,16 +1,27 @@
 package io.pushengine.engine.cluster;
 
+import io.aeron.Aeron;
+import io.aeron.Publication;
+import io.aeron.Subscription;
 import io.aeron.cluster.service.Cluster;
 import io.aeron.driver.MediaDriver;
 import io.aeron.driver.ThreadingMode;
 import io.pushengine.client.PublishResult;
+import io.pushengine.codec.ClusterLayout;
 import io.pushengine.codec.ProtocolDefaults;
 import io.pushengine.codec.sbe.EventDecoder;
 import io.pushengine.codec.sbe.MessageHeaderDecoder;
 import io.pushengine.codec.sbe.PayloadType;
 import io.pushengine.journal.EventJournal;
 import io.pushengine.journal.JournalReader;
+import io.pushengine.codec.stream.EventStreamAdapter;
+import io.pushengine.codec.stream.EventStreamListener;
+import io.pushengine.codec.stream.IngressProxy;
+import io.pushengine.codec.stream.ReplayRequestProxy;
+import io.pushengine.codec.stream.ReplayStreamAdapter;
+import io.pushengine.codec.stream.ReplayStreamListener;
 import org.agrona.CloseHelper;
+import org.agrona.DirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -132,6 +143,144 @@ class ClusterSequencerTest
         }
     }
 
+    @Test
+    void aFollowerServesAnEdgeItsEventsCatalogAndReplaysAndRefusesPublishesSentToIt() throws Exception
+    {
+        portBase = freePortBase();
+        for (int id = 0; id < MEMBERS; id++)
+        {
+            nodes[id] = launch(id);
+        }
+        publisherDriver = MediaDriver.launchEmbedded(new MediaDriver.Context()
+            .threadingMode(ThreadingMode.SHARED)
+            .dirDeleteOnShutdown(true));
+        publisher = ClusterPublisher.connect(new ClusterPublisher.Context()
+            .aeronDirectoryName(publisherDriver.aeronDirectoryName())
+            .ingressEndpoints(nodes[0].context().ingressEndpoints())
+            .egressChannel("aeron:udp?endpoint=127.0.0.1:0")
+            .publishTimeoutMs(3_000));
+        for (int i = 1; i <= 10; i++)
+        {
+            assertEquals(i, publish(i % 2 == 0 ? "prices.a" : "prices.b", "before-" + i));
+        }
+        final int follower = (publisher.leaderMemberId() + 1) % MEMBERS;
+        final ClusterLayout layout = nodes[follower].context().layout();
+
+        try (Aeron aeron = Aeron.connect(new Aeron.Context().aeronDirectoryName(publisherDriver.aeronDirectoryName()));
+            Subscription events = aeron.addSubscription(
+                layout.edgeEventsSubscriptionChannel(follower, "127.0.0.1"), ProtocolDefaults.EVENTS_STREAM_ID);
+            Subscription replays = aeron.addSubscription(
+                layout.edgeEventsSubscriptionChannel(follower, "127.0.0.1"), ProtocolDefaults.REPLAY_STREAM_ID);
+            Publication requests = aeron.addExclusivePublication(
+                layout.edgeRequestsChannel(follower), ProtocolDefaults.INGRESS_STREAM_ID);
+            Publication replayRequests = aeron.addExclusivePublication(
+                layout.edgeRequestsChannel(follower), ProtocolDefaults.REPLAY_REQUEST_STREAM_ID))
+        {
+            final RecordingListener seen = new RecordingListener();
+            final EventStreamAdapter stream = new EventStreamAdapter(events, seen);
+            final ReplayStreamAdapter replayStream = new ReplayStreamAdapter(replays, seen);
+            awaitTrue(() -> events.isConnected() && requests.isConnected() && replayRequests.isConnected() &&
+                replays.isConnected(), "attached to member " + follower);
+
+            final IngressProxy ingress = new IngressProxy(requests);
+            awaitTrue(() -> ingress.requestCatalog(77) > 0, "catalog request sent");
+            awaitTrue(() -> stream.poll(16) >= 0 && seen.catalogPosition >= 0, "catalog answer");
+            assertEquals(10, seen.catalogPosition, "the catalog answer gives the member's position");
+            assertEquals(List.of("prices.b", "prices.a"), seen.topics, "every topic, in number order");
+            assertEquals(List.of("before-9", "before-10"), seen.lastValues, "each topic's last value");
+
+            assertEquals(11, publish("prices.a", "live-11"));
+            awaitTrue(() -> stream.poll(16) >= 0 && seen.events.contains("live-11"), "a live event from the follower");
+
+            final ReplayRequestProxy replayProxy = new ReplayRequestProxy(replayRequests);
+            awaitTrue(() -> replayProxy.request(5, 3, 11), "replay request sent");
+            awaitTrue(() -> replayStream.poll(16) >= 0 && seen.replayEnded, "replay answered");
+            assertEquals(List.of("before-4", "before-5", "before-6", "before-7", "before-8", "before-9", "before-10",
+                "live-11"), seen.replayed, "events 4..11 from the follower's journal, in order");
+
+            final UnsafeBuffer payload = new UnsafeBuffer("{}".getBytes(StandardCharsets.US_ASCII));
+            awaitTrue(() -> ingress.publish(99, "prices.a", PayloadType.JSON, 0, payload, 0, 2) > 0, "publish sent");
+            awaitTrue(() -> stream.poll(16) >= 0 && null != seen.refusal, "publish refused");
+            assertTrue(seen.refusal.contains("cluster's ingress"), seen.refusal);
+            assertEquals(12, publish("prices.a", "after"), "the refused publish took no sequence");
+        }
+    }
+
+    private static final class RecordingListener implements EventStreamListener, ReplayStreamListener
+    {
+        final List<String> topics = new ArrayList<>();
+        final List<String> lastValues = new ArrayList<>();
+        final List<String> events = new ArrayList<>();
+        final List<String> replayed = new ArrayList<>();
+        long catalogPosition = -1;
+        boolean replayEnded;
+        String refusal;
+
+        public void onEvent(final EventDecoder event, final DirectBuffer buffer, final int offset, final int length)
+        {
+            events.add(payloadOf(event));
+        }
+
+        public void onTopicDeclared(final int topic, final String topicName)
+        {
+            if (catalogPosition < 0)
+            {
+                topics.add(topicName);
+            }
+        }
+
+        public void onLastValue(final EventDecoder event, final DirectBuffer buffer, final int offset, final int length)
+        {
+            lastValues.add(payloadOf(event));
+        }
+
+        public void onCatalogComplete(final long correlationId, final long lastGlobalSequence)
+        {
+            assertEquals(77, correlationId);
+            catalogPosition = lastGlobalSequence;
+        }
+
+        public void onPublishRefused(final long correlationId, final String reason)
+        {
+            assertEquals(99, correlationId);
+            refusal = reason;
+        }
+
+        public void onReplayBegin(final long correlationId)
+        {
+            assertEquals(5, correlationId);
+        }
+
+        public void onReplayedEvent(final EventDecoder event, final DirectBuffer buffer, final int offset, final int length)
+        {
+            replayed.add(payloadOf(event));
+        }
+
+        public void onReplayEnd(final long correlationId, final long lastSequence, final long oldestRetained, final boolean tooOld)
+        {
+            assertEquals(11, lastSequence);
+            replayEnded = true;
+        }
+
+        private static String payloadOf(final EventDecoder event)
+        {
+            final byte[] bytes = new byte[event.payloadLength()];
+            event.getPayload(bytes, 0, bytes.length);
+            return new String(bytes, StandardCharsets.US_ASCII);
+        }
+    }
+
+    private static void awaitTrue(final java.util.function.BooleanSupplier condition, final String what)
+        throws InterruptedException
+    {
+        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (!condition.getAsBoolean())
+        {
+            assertTrue(System.nanoTime() < deadline, what + ": not within 20 s");
+            Thread.sleep(5);
+        }
+    }
+
     private long publish(final String topic, final String payload)
     {
         final byte[] bytes = payload.getBytes(StandardCharsets.US_ASCII);
@@ -185,7 +334,6 @@ class ClusterSequencerTest
             .hosts(List.of("127.0.0.1", "127.0.0.1", "127.0.0.1"))
             .portBase(portBase)
             .baseDir(dir)
-            .eventsChannel(null)
             .leaderHeartbeatTimeoutMs(1_000)
             .roleListener((role, memberId) -> roles.put(memberId, role)));
     }
@@ -210,7 +358,7 @@ class ClusterSequencerTest
     {
         for (int port = base; port < base + MEMBERS * ClusterNode.PORTS_PER_MEMBER; port++)
         {
-            if (port % ClusterNode.PORTS_PER_MEMBER == 0 || port % ClusterNode.PORTS_PER_MEMBER > 5)
+            if (port % ClusterNode.PORTS_PER_MEMBER == 0 || port % ClusterNode.PORTS_PER_MEMBER > ClusterLayout.LAST_PORT_OFFSET)
             {
                 continue;
             }

@@ -42,6 +42,8 @@ import io.undertow.server.handlers.resource.ResourceHandler;
 import io.undertow.util.Headers;
 import io.undertow.util.HttpString;
 import io.undertow.util.Methods;
+import io.pushengine.codec.ClusterLayout;
+import io.pushengine.edge.cluster.ClusterIngress;
 import org.agrona.CloseHelper;
 import org.agrona.ErrorHandler;
 import org.agrona.concurrent.AgentInvoker;
@@ -389,6 +391,27 @@ public final class EdgeServer implements AutoCloseable
             return this;
         }
 
+        /**
+         * In front of a replicated sequencer: follow one member's event stream at a time and publish through the
+         * cluster's ingress (README, "Edges on the cluster"). Default {@code push.cluster.hosts}; null for a single
+         * engine.
+         */
+        public Context cluster(final ClusterLayout layout)
+        {
+            fanOut.clusterLayout(layout);
+            return this;
+        }
+
+        /**
+         * The member to follow first, an address of this host the members can send to, and how long the member
+         * may be quiet before the edge moves to the next.
+         */
+        public Context clusterAttachment(final int firstMemberId, final String localHost, final long memberTimeoutMs)
+        {
+            fanOut.clusterMemberId(firstMemberId).clusterLocalHost(localHost).clusterMemberTimeoutMs(memberTimeoutMs);
+            return this;
+        }
+
         public Context eventsChannel(final String eventsChannel)
         {
             fanOut.eventsChannel(eventsChannel);
@@ -593,6 +616,7 @@ public final class EdgeServer implements AutoCloseable
 
     private final Context ctx;
     private final Aeron aeron;
+    private final ClusterIngress clusterIngress;
     private final EdgeCounters counters;
     private final FanOut fanOut;
     private final EdgeHttpListener httpListener;
@@ -606,6 +630,7 @@ public final class EdgeServer implements AutoCloseable
         EdgeCounters edgeCounters = null;
         FanOut fanOutComponent = null;
         EdgeHttpListener server = null;
+        ClusterIngress clusterSession = null;
         try
         {
             aeronClient = Aeron.connect(new Aeron.Context()
@@ -616,18 +641,23 @@ public final class EdgeServer implements AutoCloseable
             edgeCounters = new EdgeCounters(aeronClient, label);
             // exclusive: this edge's own Aeron session, so its ingress token is its own (concurrent publications
             // on one driver share a session); the threads that offer to it are serialised by IngressProxy
-            final Publication ingressPublication = aeronClient.addExclusivePublication(
+            // in front of a replicated sequencer, publishes go through a session with the cluster's ingress
+            final ClusterLayout cluster = ctx.fanOut.clusterLayout();
+            final Publication ingressPublication = null != cluster ? null : aeronClient.addExclusivePublication(
                 ctx.fanOut.ingressChannel(), ctx.fanOut.ingressStreamId());
+            clusterSession = null == cluster ? null : new ClusterIngress(aeronClient, cluster.ingressEndpoints(),
+                "aeron:udp?endpoint=" + ctx.fanOut.clusterLocalHost() + ":0");
 
             // System.nanoTime() plus an offset to the epoch, resampled hourly: SystemEpochNanoClock builds an Instant
             // per call, which was 5 % of the IO threads' samples at 1M deliveries/s (a frame's sent time)
             final EpochNanoClock epochClock = new OffsetEpochNanoClock();
             final PublishHandler publishHandler = new PublishHandler(
-                new IngressProxy(ingressPublication), edgeCounters, epochClock, ctx.maxPayloadLength,
+                ingressProxy(ingressPublication, clusterSession), edgeCounters, epochClock, ctx.maxPayloadLength,
                 EdgeConfiguration.publishBatchMaxBytes(), ctx.publishTimeoutMs);
             fanOutComponent = FanOut.launch(ctx.fanOut
                 .aeron(aeronClient)
                 .ingressPublication(ingressPublication)
+                .clusterIngress(clusterSession)
                 .publishAckListener(publishHandler)
                 .counters(edgeCounters.fanOut(), edgeCounters.errors(), edgeCounters.ioThreadWakeUps())
                 .counterLabel(label) // for the latency histograms it allocates, beside the edge's own counters
@@ -650,7 +680,8 @@ public final class EdgeServer implements AutoCloseable
                 .addExactPath("/ws", open(served(EdgeTransport.WEBSOCKET, admission.guard(Admission.Kind.STREAM,
                     AllowedMethods.only(c, new WebSocketEndpoint(agent.commandQueue(), edgeCounters, epochClock,
                     sessionIds, ctx.fanOut.initialRingCapacity(), ctx.fanOut.ringCapacity(), ctx.streamParameters,
-                    ctx.pingIntervalMs, ctx.pongTimeoutMs, admission, flushers, new IngressProxy(ingressPublication),
+                    ctx.pingIntervalMs, ctx.pongTimeoutMs, admission, flushers,
+                    ingressProxy(ingressPublication, clusterSession),
                     agent.publishRoutes(), ctx.maxPayloadLength, ctx.publishTimeoutMs, ctx.streamCompression),
                     Methods.GET)), c), c))
                 .addExactPath("/sse", open(served(EdgeTransport.SSE, admission.guard(Admission.Kind.STREAM,
@@ -708,6 +739,7 @@ public final class EdgeServer implements AutoCloseable
                 slowRequests::openListener);
 
             this.aeron = aeronClient;
+            this.clusterIngress = clusterSession;
             this.counters = edgeCounters;
             this.fanOut = fanOutComponent;
             this.httpListener = server;
@@ -716,7 +748,7 @@ public final class EdgeServer implements AutoCloseable
         catch (final RuntimeException ex)
         {
             CloseHelper.quietClose(server);
-            CloseHelper.quietCloseAll(fanOutComponent, edgeCounters, aeronClient);
+            CloseHelper.quietCloseAll(fanOutComponent, clusterSession, edgeCounters, aeronClient);
             throw ex;
         }
         LOG.info("edge listening on {}://{}:{}/ (aeron dir {}, events {})", null != ctx.tlsKeyStore ? "https" : "http",
@@ -866,9 +898,15 @@ public final class EdgeServer implements AutoCloseable
      * connection (waiting for the IO threads: their close tasks update counters in Aeron's mapped file), then
      * detach from Aeron.
      */
+    private static IngressProxy ingressProxy(final Publication ingressPublication, final ClusterIngress cluster)
+    {
+        return null != cluster ? new IngressProxy(cluster) : new IngressProxy(ingressPublication);
+    }
+
     public void close()
     {
         CloseHelper.quietClose(fanOut);
+        CloseHelper.quietClose(clusterIngress);
         httpListener.close();
         if (!counters.awaitConnectionsClosed(CLOSE_TASKS_TIMEOUT_MS))
         {

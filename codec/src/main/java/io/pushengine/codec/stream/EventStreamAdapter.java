@@ -11,6 +11,7 @@ import io.pushengine.codec.sbe.LastValueDecoder;
 import io.pushengine.codec.sbe.MessageHeaderDecoder;
 import io.pushengine.codec.sbe.PublishAckDecoder;
 import io.pushengine.codec.sbe.PublishRefusedDecoder;
+import io.pushengine.codec.sbe.StreamHeartbeatDecoder;
 import io.pushengine.codec.sbe.TopicDeclaredDecoder;
 import org.agrona.DirectBuffer;
 import org.agrona.collections.Int2ObjectHashMap;
@@ -38,6 +39,7 @@ public final class EventStreamAdapter implements ControlledFragmentHandler
     private final PublishRefusedDecoder publishRefusedDecoder = new PublishRefusedDecoder();
     private final CatalogCompleteDecoder catalogCompleteDecoder = new CatalogCompleteDecoder();
     private final LastValueDecoder lastValueDecoder = new LastValueDecoder();
+    private final StreamHeartbeatDecoder streamHeartbeatDecoder = new StreamHeartbeatDecoder();
     private final MessageHeaderDecoder lastValueHeaderDecoder = new MessageHeaderDecoder();
     private final Int2ObjectHashMap<String> topicNameByNumber = new Int2ObjectHashMap<>();
     private final ControlledFragmentAssembler fragmentAssembler = new ControlledFragmentAssembler(this);
@@ -193,6 +195,11 @@ public final class EventStreamAdapter implements ControlledFragmentHandler
             case PublishRefusedDecoder.TEMPLATE_ID:
                 publishRefusedDecoder.wrap(buffer, bodyOffset, headerDecoder.blockLength(), headerDecoder.version());
                 listener.onPublishRefused(publishRefusedDecoder.correlationId(), publishRefusedDecoder.reason());
+                break;
+
+            case StreamHeartbeatDecoder.TEMPLATE_ID:
+                streamHeartbeatDecoder.wrap(buffer, bodyOffset, headerDecoder.blockLength(), headerDecoder.version());
+                listener.onStreamHeartbeat(streamHeartbeatDecoder.lastGlobalSequence());
                 break;
 
             case CatalogCompleteDecoder.TEMPLATE_ID:

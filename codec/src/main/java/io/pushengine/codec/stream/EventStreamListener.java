@@ -82,4 +82,11 @@ public interface EventStreamListener
     default void onDuplicateEvent(final long globalSequence)
     {
     }
+
+    /**
+     * A cluster member that has sent nothing for a while says it is alive and where it is.
+     */
+    default void onStreamHeartbeat(final long lastGlobalSequence)
+    {
+    }
 }

@@ -39,10 +39,13 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Three {@code cluster-node} processes on loopback, a publisher in this JVM: kill -9 a follower (publishing goes
- * on, nothing unanswered), restart it (it catches up), kill -9 the leader (publishing resumes after the election;
- * the time is printed), restart it; every member's journal then holds every acknowledged publish exactly once, in
- * acknowledgement order, with sequences 1..N never reused. Bounded: about 500 publishes and a few elections.
+ * Three {@code cluster-node} processes on loopback, two {@code edge} processes in front of them (one follows member
+ * 0, the other member 1 to begin with) with a WebSocket client each, and a publisher in this JVM: kill -9 a
+ * follower (publishing goes on, nothing unanswered), restart it (it catches up), kill -9 the leader (publishing
+ * resumes after the election; the time is printed), restart it; every member's journal then holds every
+ * acknowledged publish exactly once, in acknowledgement order, with sequences 1..N never reused, and each client,
+ * never disconnected, received every sequence 1..N once and in order, each acknowledged publish at its sequence.
+ * Bounded: about 500 publishes and a few elections.
  */
 class ClusterFailoverTest
 {
@@ -53,6 +56,8 @@ class ClusterFailoverTest
     File dir;
 
     private final RoleProcess[] nodes = new RoleProcess[MEMBERS];
+    private final RoleProcess[] edges = new RoleProcess[2];
+    private final List<Long> ackedSequences = new ArrayList<>();
     private MediaDriver publisherDriver;
     private ClusterPublisher publisher;
     private int portBase;
@@ -64,6 +69,13 @@ class ClusterFailoverTest
     {
         CloseHelper.quietClose(publisher);
         CloseHelper.quietClose(publisherDriver);
+        for (final RoleProcess edge : edges)
+        {
+            if (null != edge)
+            {
+                edge.close();
+            }
+        }
         for (final RoleProcess node : nodes)
         {
             if (null != node)
@@ -74,13 +86,36 @@ class ClusterFailoverTest
     }
 
     @Test
-    void acknowledgedPublishesSurviveKillNineOfAFollowerAndOfTheLeader() throws Exception
+    void acknowledgedPublishesSurviveKillNineOfAFollowerAndOfTheLeaderAndEdgesDeliverEachOnce() throws Exception
     {
         portBase = freePortBase();
         for (int id = 0; id < MEMBERS; id++)
         {
             nodes[id] = start(id);
         }
+        final WebSocketTestClient[] clients = new WebSocketTestClient[edges.length];
+        for (int i = 0; i < edges.length; i++)
+        {
+            edges[i] = startEdge(i);
+            clients[i] = new WebSocketTestClient(URI.create("ws://127.0.0.1:" + edgePort(i) + "/ws?topics=prices.cluster"));
+            awaitSubscribed(i);
+        }
+        try
+        {
+            killLeaderAndFollower();
+            for (int i = 0; i < clients.length; i++)
+            {
+                awaitDelivered(i, clients[i]);
+            }
+        }
+        finally
+        {
+            CloseHelper.quietCloseAll(clients);
+        }
+    }
+
+    private void killLeaderAndFollower() throws Exception
+    {
         publisherDriver = MediaDriver.launchEmbedded(new MediaDriver.Context()
             .aeronDirectoryName(new File(dir, "publisher-aeron").getAbsolutePath())
             .threadingMode(ThreadingMode.SHARED)
@@ -154,6 +189,74 @@ class ClusterFailoverTest
         assertTrue(sequence > lastSequence, "sequence " + sequence + " after " + lastSequence + ": never reused");
         lastSequence = sequence;
         acked.add(payload);
+        ackedSequences.add(sequence);
+    }
+
+    /**
+     * The client, connected before the first publish and never disconnected, has sequences 1..N (N the last
+     * acknowledged) each once and in order, and each acknowledged publish at the sequence its ack gave.
+     */
+    private void awaitDelivered(final int edge, final WebSocketTestClient client) throws Exception
+    {
+        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while ((client.events.isEmpty() || client.events.get(client.events.size() - 1).globalSequence() < lastSequence) &&
+            System.nanoTime() < deadline)
+        {
+            Thread.sleep(50);
+        }
+        assertTrue(!client.closeCode.isDone(), "edge " + edge + "'s client was disconnected: " + client.closeReason);
+        for (int i = 0; i < client.events.size(); i++)
+        {
+            final long sequence = client.events.get(i).globalSequence();
+            assertEquals(i + 1, sequence, "edge " + edge + ": every sequence once, in order (event " + i + " of " +
+                client.events.size() + ")");
+        }
+        assertTrue(client.events.size() >= lastSequence,
+            "edge " + edge + "'s client has " + client.events.size() + " events of " + lastSequence);
+        for (int i = 0; i < acked.size(); i++)
+        {
+            assertEquals(acked.get(i), client.events.get((int)(ackedSequences.get(i) - 1)).payload(),
+                "edge " + edge + ": acknowledged publish at sequence " + ackedSequences.get(i));
+        }
+        System.out.println("edge " + edge + ": " + client.events.size() + " events, each once and in order; " +
+            scrape(edgeUrl(edge) + "metrics", "push_edge_cluster_member_switches_total") + " member switches, " +
+            scrape(edgeUrl(edge) + "metrics", "push_edge_stream_duplicates_total") + " duplicates dropped");
+    }
+
+    private RoleProcess startEdge(final int index) throws Exception
+    {
+        return RoleProcess.start("edge-" + index, "edge", Map.of(
+            "push.edge.host", "127.0.0.1",
+            "push.edge.port", "0",
+            "push.cluster.hosts", "127.0.0.1,127.0.0.1,127.0.0.1",
+            "push.cluster.port.base", String.valueOf(portBase),
+            "push.edge.cluster.member", String.valueOf(index),
+            "push.edge.cluster.local.host", "127.0.0.1",
+            "push.aeron.dir", new File(dir, "aeron-edge-" + index).getAbsolutePath(),
+            "push.aeron.term.buffer.length", "1048576"), "push-edge ready");
+    }
+
+    private String edgeUrl(final int index)
+    {
+        final String ready = edges[index].readyLine;
+        final int start = ready.indexOf("http://");
+        return ready.substring(start, ready.indexOf('/', start + "http://".length()) + 1);
+    }
+
+    private int edgePort(final int index)
+    {
+        final String url = edgeUrl(index);
+        return Integer.parseInt(url.substring(url.lastIndexOf(':') + 1, url.length() - 1));
+    }
+
+    private void awaitSubscribed(final int index) throws Exception
+    {
+        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (!"1".equals(scrape(edgeUrl(index) + "metrics", "push_edge_subscriptions")))
+        {
+            assertTrue(System.nanoTime() < deadline, "edge " + index + "'s client not subscribed");
+            Thread.sleep(50);
+        }
     }
 
     private long publish(final String payload)
@@ -228,18 +331,26 @@ class ClusterFailoverTest
     private String scrapeRole(final int id) throws Exception
     {
         final String ready = nodes[id].readyLine;
-        final String url = ready.substring(ready.indexOf("metrics=") + "metrics=".length()).trim();
+        return scrape(ready.substring(ready.indexOf("metrics=") + "metrics=".length()).trim(),
+            "push_engine_cluster_role");
+    }
+
+    /**
+     * The value of a metric at a {@code /metrics} URL, without a trailing {@code .0}.
+     */
+    private static String scrape(final String url, final String metric) throws Exception
+    {
         final String body = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(url)).build(),
             HttpResponse.BodyHandlers.ofString()).body();
         for (final String line : body.split("\n"))
         {
-            if (line.startsWith("push_engine_cluster_role"))
+            if (line.startsWith(metric + " ") || line.startsWith(metric + "{"))
             {
                 final String value = line.substring(line.lastIndexOf(' ') + 1);
                 return value.endsWith(".0") ? value.substring(0, value.length() - 2) : value;
             }
         }
-        assertNotNull(null, "no push_engine_cluster_role at " + url + ":\n" + body);
+        assertNotNull(null, "no " + metric + " at " + url + ":\n" + body);
         return null;
     }
 

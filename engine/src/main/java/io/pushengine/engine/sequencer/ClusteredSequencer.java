@@ -25,6 +25,7 @@ import io.pushengine.codec.sbe.PayloadType;
 import io.pushengine.codec.sbe.PublishAckEncoder;
 import io.pushengine.codec.sbe.PublishRefusedEncoder;
 import io.pushengine.codec.sbe.PublishRequestDecoder;
+import io.pushengine.codec.sbe.StreamHeartbeatEncoder;
 import io.pushengine.codec.sbe.TopicDeclaredEncoder;
 import io.pushengine.journal.EventJournal;
 import io.pushengine.journal.JournalReader;
@@ -97,6 +98,10 @@ public final class ClusteredSequencer implements ClusteredService
         void onRoleChange(Cluster.Role role, int memberId);
     }
 
+    /**
+     * A member that has sent its edges nothing this long sends a {@code StreamHeartbeat}.
+     */
+    public static final long HEARTBEAT_INTERVAL_NS = java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(250);
     static final int SNAPSHOT_MAGIC = 0x50534e31; // "PSN1": sequencer state, layout version 1
     private static final int SNAPSHOT_HEADER_LENGTH = Integer.BYTES + Long.BYTES + Integer.BYTES;
     private static final int SNAPSHOT_TOPIC_FIXED_LENGTH = Integer.BYTES + Long.BYTES + Integer.BYTES;
@@ -114,6 +119,7 @@ public final class ClusteredSequencer implements ClusteredService
     private final LastValueEncoder lastValueEncoder = new LastValueEncoder();
     private final ExpandableArrayBuffer lastValueBuffer = new ExpandableArrayBuffer(256);
     private final LastValueTable lastValues = new LastValueTable();
+    private final StreamHeartbeatEncoder streamHeartbeatEncoder = new StreamHeartbeatEncoder();
     private final FragmentAssembler edgeRequestAssembler = new FragmentAssembler(this::onEdgeRequest);
     private final UnsafeBuffer payloadView = new UnsafeBuffer(0, 0);
     private final UnsafeBuffer controlBuffer = new UnsafeBuffer(new byte[512]);
@@ -133,6 +139,7 @@ public final class ClusteredSequencer implements ClusteredService
     private Counters counters;
     private EventStreamPublisher eventStream;
     private Subscription edgeRequests;
+    private long lastSendNs;
     private long lastGlobalSequence;
     private long journaledThrough;
     private int registeredTopics;
@@ -327,6 +334,16 @@ public final class ClusteredSequencer implements ClusteredService
         if (null != edgeRequests && !eventStream.hasPending())
         {
             work += edgeRequests.poll(edgeRequestAssembler, 16);
+            if (nowNs - lastSendNs >= HEARTBEAT_INTERVAL_NS)
+            {
+                // liveness for the edges attached to this member (they move to another when it goes quiet), and
+                // its position, so an edge that joined after the last event learns what it missed
+                streamHeartbeatEncoder.wrapAndApplyHeader(controlBuffer, 0, headerEncoder)
+                    .lastGlobalSequence(lastGlobalSequence);
+                send(controlBuffer, MessageHeaderEncoder.ENCODED_LENGTH + StreamHeartbeatEncoder.BLOCK_LENGTH);
+                lastSendNs = nowNs;
+                work++;
+            }
         }
         return work;
     }
@@ -419,6 +436,7 @@ public final class ClusteredSequencer implements ClusteredService
         if (null != eventStream)
         {
             eventStream.send(buffer, 0, length);
+            lastSendNs = System.nanoTime();
         }
     }
 

@@ -6,6 +6,9 @@ import io.aeron.CommonContext;
 import io.aeron.Publication;
 import io.aeron.Subscription;
 import io.pushengine.codec.AgentThreadingMode;
+import io.pushengine.codec.ClusterLayout;
+import io.pushengine.edge.cluster.ClusterAttachment;
+import io.pushengine.edge.cluster.ClusterIngress;
 import io.pushengine.codec.IdleStrategies;
 import io.pushengine.codec.ProtocolDefaults;
 import io.pushengine.codec.metrics.CounterType;
@@ -84,6 +87,14 @@ public final class FanOut implements AutoCloseable
         private String backpressureRules = FanOutConfiguration.backpressureRules();
         private BackpressureRules rules;
         private PublishAckListener publishAckListener = PublishAckListener.NONE;
+        private ClusterLayout clusterLayout = FanOutConfiguration.clusterLayout();
+        private String clusterLocalHost = System.getProperty(
+            FanOutConfiguration.CLUSTER_LOCAL_HOST_PROP_NAME, FanOutConfiguration.CLUSTER_LOCAL_HOST_DEFAULT);
+        private int clusterMemberId = Integer.getInteger(
+            FanOutConfiguration.CLUSTER_MEMBER_PROP_NAME, FanOutConfiguration.CLUSTER_MEMBER_DEFAULT);
+        private long clusterMemberTimeoutMs = Long.getLong(FanOutConfiguration.CLUSTER_MEMBER_TIMEOUT_MS_PROP_NAME,
+            FanOutConfiguration.CLUSTER_MEMBER_TIMEOUT_MS_DEFAULT);
+        private ClusterIngress clusterIngress;
         private FanOutCounters counters;
         private AtomicCounter errorCounter;
         private AtomicCounter ioThreadWakeUps;
@@ -153,12 +164,87 @@ public final class FanOut implements AutoCloseable
             {
                 counterLabel = "fan-out:" + ProcessHandle.current().pid();
             }
+            if (null != clusterLayout)
+            {
+                if (clusterMemberId < 0 || clusterMemberId >= clusterLayout.memberCount())
+                {
+                    throw new IllegalArgumentException(FanOutConfiguration.CLUSTER_MEMBER_PROP_NAME + "=" +
+                        clusterMemberId + " must be one of 0.." + (clusterLayout.memberCount() - 1) + " (" +
+                        clusterLayout.memberCount() + " hosts in " + FanOutConfiguration.CLUSTER_HOSTS_PROP_NAME + ")");
+                }
+                if (clusterMemberTimeoutMs < 500)
+                {
+                    throw new IllegalArgumentException(FanOutConfiguration.CLUSTER_MEMBER_TIMEOUT_MS_PROP_NAME + "=" +
+                        clusterMemberTimeoutMs + " must be at least 500 (members heartbeat every 250 ms)");
+                }
+                if (null != ingressToken)
+                {
+                    throw new IllegalArgumentException("an ingress token is not supported on a cluster's ingress " +
+                        "yet: unset it for an edge attached to a cluster");
+                }
+            }
             return this;
         }
 
         public boolean isConcluded()
         {
             return concluded;
+        }
+
+        /**
+         * Attach to a replicated sequencer instead of a single engine: follow one member's event stream at a time
+         * ({@link ClusterAttachment}). Default {@value FanOutConfiguration#CLUSTER_HOSTS_PROP_NAME}; null for a
+         * single engine.
+         */
+        public Context clusterLayout(final ClusterLayout clusterLayout)
+        {
+            this.clusterLayout = clusterLayout;
+            return this;
+        }
+
+        public ClusterLayout clusterLayout()
+        {
+            return clusterLayout;
+        }
+
+        /**
+         * An address of this host the members can send to. Default
+         * {@value FanOutConfiguration#CLUSTER_LOCAL_HOST_PROP_NAME}.
+         */
+        public Context clusterLocalHost(final String clusterLocalHost)
+        {
+            this.clusterLocalHost = clusterLocalHost;
+            return this;
+        }
+
+        public String clusterLocalHost()
+        {
+            return clusterLocalHost;
+        }
+
+        /**
+         * The member to follow first. Default {@value FanOutConfiguration#CLUSTER_MEMBER_PROP_NAME}.
+         */
+        public Context clusterMemberId(final int clusterMemberId)
+        {
+            this.clusterMemberId = clusterMemberId;
+            return this;
+        }
+
+        public Context clusterMemberTimeoutMs(final long clusterMemberTimeoutMs)
+        {
+            this.clusterMemberTimeoutMs = clusterMemberTimeoutMs;
+            return this;
+        }
+
+        /**
+         * The session publishes go through when attached to a cluster (the caller keeps and closes it; the
+         * fan-out drives it and takes its answers).
+         */
+        public Context clusterIngress(final ClusterIngress clusterIngress)
+        {
+            this.clusterIngress = clusterIngress;
+            return this;
         }
 
         /**
@@ -466,6 +552,8 @@ public final class FanOut implements AutoCloseable
     private final IoThreadFlushers flushers;
     private final AgentRunner runner;
     private final AgentInvoker invoker;
+    private final ClusterAttachment attachment;
+    private final AtomicCounter[] clusterCounters;
 
     private FanOut(final Context ctx)
     {
@@ -481,6 +569,8 @@ public final class FanOut implements AutoCloseable
         Subscription events = null;
         Subscription replays = null;
         Publication replayRequests = null;
+        ClusterAttachment newAttachment = null;
+        AtomicCounter[] newClusterCounters = null;
         try
         {
             if (null == aeron)
@@ -492,7 +582,7 @@ public final class FanOut implements AutoCloseable
                 aeron = newAeron;
             }
             Publication ingress = ctx.ingressPublication;
-            if (null == ingress)
+            if (null == ingress && null == ctx.clusterLayout)
             {
                 // exclusive: the fan-out's own Aeron session, so its ingress token is its own
                 newIngress = aeron.addExclusivePublication(ctx.ingressChannel(), ctx.ingressStreamId());
@@ -512,13 +602,34 @@ public final class FanOut implements AutoCloseable
             }
 
             newLatencies = new DeliveryLatencies(aeron::addCounter, ctx.counterLabel);
-            events = aeron.addSubscription(ctx.eventsChannel(), ctx.eventsStreamId());
-            replays = aeron.addSubscription(ctx.eventsChannel(), ProtocolDefaults.REPLAY_STREAM_ID);
-            replayRequests = aeron.addPublication(ctx.ingressChannel(), ProtocolDefaults.REPLAY_REQUEST_STREAM_ID);
+            final IngressProxy catalogRequests;
+            final ReplayRequestProxy replayRequestProxy;
+            if (null != ctx.clusterLayout)
+            {
+                newClusterCounters = new AtomicCounter[] {
+                    CounterType.EDGE_CLUSTER_MEMBER.allocate(aeron::addCounter, ctx.counterLabel),
+                    CounterType.EDGE_CLUSTER_MEMBER_SWITCHES.allocate(aeron::addCounter, ctx.counterLabel),
+                    CounterType.EDGE_CLUSTER_SESSIONS.allocate(aeron::addCounter, ctx.counterLabel)};
+                newAttachment = new ClusterAttachment(aeron, ctx.clusterLayout, ctx.clusterLocalHost,
+                    ctx.clusterMemberId, TimeUnit.MILLISECONDS.toNanos(ctx.clusterMemberTimeoutMs), ctx.nanoClock,
+                    ctx.clusterIngress, newClusterCounters[0], newClusterCounters[1]);
+                events = newAttachment.eventSubscription();
+                replays = newAttachment.replaySubscription();
+                catalogRequests = new IngressProxy(newAttachment.requestPublication());
+                replayRequestProxy = new ReplayRequestProxy(newAttachment.replayRequestPublication());
+            }
+            else
+            {
+                events = aeron.addSubscription(ctx.eventsChannel(), ctx.eventsStreamId());
+                replays = aeron.addSubscription(ctx.eventsChannel(), ProtocolDefaults.REPLAY_STREAM_ID);
+                replayRequests = aeron.addPublication(ctx.ingressChannel(), ProtocolDefaults.REPLAY_REQUEST_STREAM_ID);
+                catalogRequests = new IngressProxy(ingress);
+                replayRequestProxy = new ReplayRequestProxy(replayRequests);
+            }
             this.counters = counters;
             agent = new FanOutAgent(
                 events,
-                new IngressProxy(ingress),
+                catalogRequests,
                 ctx.publishAckListener,
                 counters,
                 ctx.rules,
@@ -533,15 +644,28 @@ public final class FanOut implements AutoCloseable
                     ctx.reconnectJitterMs),
                 64 * 1024,
                 replays,
-                new ReplayRequestProxy(replayRequests),
+                replayRequestProxy,
                 ctx.recentWindowBytes,
                 ctx.recentWindowEvents,
                 newLatencies.newPublishToFanOut());
             flushers = new IoThreadFlushers(
                 IO_THREAD_FLUSH_QUEUE_CAPACITY, ctx.ringCapacity, wakeUps, newLatencies, ctx.epochClock);
 
-            final Agent duties = null == ctx.ingressToken ? agent : new CompositeAgent(
-                agent, new IngressAuthentication(new IngressProxy(ingress), ctx.ingressToken, ctx.nanoClock));
+            final Agent duties;
+            if (null != newAttachment)
+            {
+                newAttachment.bind(agent, catalogRequests, replayRequestProxy);
+                if (null != ctx.clusterIngress)
+                {
+                    ctx.clusterIngress.bind(agent, newClusterCounters[2]);
+                }
+                duties = new CompositeAgent(agent, newAttachment);
+            }
+            else
+            {
+                duties = null == ctx.ingressToken ? agent : new CompositeAgent(
+                    agent, new IngressAuthentication(new IngressProxy(ingress), ctx.ingressToken, ctx.nanoClock));
+            }
             if (AgentThreadingMode.INVOKER == ctx.threadingMode)
             {
                 invoker = new AgentInvoker(ctx.errorHandler, errors, duties);
@@ -558,11 +682,17 @@ public final class FanOut implements AutoCloseable
         }
         catch (final RuntimeException ex)
         {
-            CloseHelper.quietCloseAll(newRunner, replayRequests, replays, events, newLatencies, newWakeUps, newErrors,
-                newCounters,
-                newIngress, newAeron);
+            CloseHelper.quietCloseAll(newRunner, newAttachment, replayRequests, replays, events, newLatencies,
+                newWakeUps, newErrors, newCounters, newIngress);
+            if (null != newClusterCounters)
+            {
+                CloseHelper.quietCloseAll(newClusterCounters);
+            }
+            CloseHelper.quietClose(newAeron);
             throw ex;
         }
+        this.attachment = newAttachment;
+        this.clusterCounters = newClusterCounters;
         this.eventSubscription = events;
         this.replaySubscription = replays;
         this.replayRequestPublication = replayRequests;
@@ -658,7 +788,13 @@ public final class FanOut implements AutoCloseable
     public void close()
     {
         CloseHelper.quietCloseAll(runner, invoker);
-        CloseHelper.closeAll(replayRequestPublication, replaySubscription, eventSubscription, latencies, ownedWakeUps,
-            ownedErrorCounter, ownedCounters, ownedIngressPublication, ownedAeron);
+        if (null != attachment)
+        {
+            CloseHelper.closeAll(attachment); // its subscriptions and publications, whichever member it follows
+            CloseHelper.closeAll(clusterCounters);
+        }
+        CloseHelper.closeAll(replayRequestPublication, null == attachment ? replaySubscription : null,
+            null == attachment ? eventSubscription : null, latencies, ownedWakeUps, ownedErrorCounter, ownedCounters,
+            ownedIngressPublication, ownedAeron);
     }
 }

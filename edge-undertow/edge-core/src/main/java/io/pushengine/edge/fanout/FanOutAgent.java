@@ -11,6 +11,7 @@ import io.pushengine.codec.stream.ReplayRequestProxy;
 import io.pushengine.codec.stream.ReplayStreamAdapter;
 import io.pushengine.codec.stream.ReplayStreamListener;
 import io.pushengine.edge.backpressure.BackpressurePolicy;
+import io.pushengine.edge.cluster.MemberStreamReader;
 import io.pushengine.edge.backpressure.BackpressureRules;
 import io.pushengine.edge.backpressure.DeliveryPolicy;
 import io.pushengine.edge.session.PollingSession;
@@ -60,7 +61,7 @@ import java.util.function.Consumer;
  * subscription past the idle timeout and DISCONNECT connections that take nothing for the lag bound, releases the
  * rings of quiet connections, and passes publish acknowledgements to the HTTP ingress.
  */
-public final class FanOutAgent implements Agent, EventStreamListener, ReplayStreamListener
+public final class FanOutAgent implements Agent, EventStreamListener, ReplayStreamListener, MemberStreamReader
 {
     private static final Logger LOG = LoggerFactory.getLogger(FanOutAgent.class);
     private static final int FRAGMENT_LIMIT = 256;
@@ -127,6 +128,7 @@ public final class FanOutAgent implements Agent, EventStreamListener, ReplayStre
     private final DeliveryPolicies policies;
     private final SessionSnapshots snapshots;
     private long engineLastSequence;
+    private long lastHeardNs;
     private long catalogAnswers;
     private final StreamGapRecovery gapRecovery;
     private long nowNs;
@@ -272,13 +274,27 @@ public final class FanOutAgent implements Agent, EventStreamListener, ReplayStre
         {
             work++; // a snapshot's commands are still arriving: no live event may come between its markers
         }
+        else if (gapRecovery.isRecovering())
+        {
+            work += gapRecovery.requestReplay(nowNs);
+        }
         else
         {
-            work += gapRecovery.isRecovering() ? gapRecovery.requestReplay(nowNs) : adapter.poll(FRAGMENT_LIMIT);
+            final int fragments = adapter.poll(FRAGMENT_LIMIT);
+            if (fragments > 0)
+            {
+                lastHeardNs = nowNs;
+                work += fragments;
+            }
         }
         if (null != replayAdapter)
         {
-            work += replayAdapter.poll(FRAGMENT_LIMIT);
+            final int fragments = replayAdapter.poll(FRAGMENT_LIMIT);
+            if (fragments > 0)
+            {
+                lastHeardNs = nowNs;
+                work += fragments;
+            }
         }
         work += resumes.doWork(engineLastSequence, catalogAnswers);
         work += policies.sendPending();
@@ -508,6 +524,49 @@ public final class FanOutAgent implements Agent, EventStreamListener, ReplayStre
     {
         engineIssued(nextSequence); // the edge is behind until it has it: not ready
         return gapRecovery.onGap(lastSequence, nextSequence);
+    }
+
+    /**
+     * A cluster member's position while it has nothing to send: what the edge has not seen up to it was sent
+     * before the edge joined this member's stream (or lost), and is recovered as any gap.
+     */
+    public void onStreamHeartbeat(final long lastGlobalSequence)
+    {
+        engineIssued(lastGlobalSequence);
+        final long seen = adapter.lastGlobalSequence();
+        if (seen > 0 && lastGlobalSequence > seen && !gapRecovery.isRecovering())
+        {
+            onSequenceGap(seen, lastGlobalSequence + 1);
+        }
+    }
+
+    /**
+     * When the fan-out last read anything from the event or replay stream (its own clock): a cluster edge moves
+     * to another member when its member has been quiet too long (members send heartbeats when idle). Fan-out
+     * thread.
+     */
+    public long lastHeardNs()
+    {
+        return lastHeardNs;
+    }
+
+    public void onDuplicateEvent(final long globalSequence)
+    {
+        counters.streamDuplicates().incrementRelease();
+    }
+
+    /**
+     * Read the event and replay streams from these subscriptions from now on: an edge moving to another member of
+     * a cluster. Position, catalog and connections carry over; the new member's first message starts a new engine
+     * session (catalog learned again, a gap or replay in flight asked of the new member). Fan-out thread.
+     */
+    public void attach(final Subscription eventSubscription, final Subscription replaySubscription)
+    {
+        adapter.subscription(eventSubscription);
+        if (null != replayAdapter)
+        {
+            replayAdapter.subscription(replaySubscription);
+        }
     }
 
     public void onEngineSession(final int sessionId)

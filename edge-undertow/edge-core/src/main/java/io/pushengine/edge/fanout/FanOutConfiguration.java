@@ -1,5 +1,7 @@
 package io.pushengine.edge.fanout;
 
+import io.pushengine.codec.ClusterLayout;
+
 /**
  * The fan-out's system properties and their defaults, read by {@link FanOut.Context} where its fields are declared
  * (an embedder that sets a field never reads the property). The transports' own properties are the Undertow edge's
@@ -48,6 +50,35 @@ public final class FanOutConfiguration
     /** Each drain (and recycle) close carries a hint {@code retry-after-ms=N}, N random below this. */
     public static final String DRAIN_RECONNECT_JITTER_MS_PROP_NAME = "push.edge.drain.reconnect.jitter.ms";
     public static final long DRAIN_RECONNECT_JITTER_MS_DEFAULT = 2_000;
+
+    /**
+     * The members' hosts of a replicated sequencer, in member id order (the {@code cluster-node} role's own
+     * setting): set, the edge follows a cluster member's event stream and publishes through the cluster's ingress;
+     * unset (default), it attaches to a single engine ({@code push.events.channel}, {@code push.ingress.channel}).
+     */
+    public static final String CLUSTER_HOSTS_PROP_NAME = "push.cluster.hosts";
+    /** The cluster's base port ({@code cluster-node}'s own setting). */
+    public static final String CLUSTER_PORT_BASE_PROP_NAME = "push.cluster.port.base";
+    public static final int CLUSTER_PORT_BASE_DEFAULT = 20000;
+    /** An address of the edge's host the cluster members can send its event stream to. */
+    public static final String CLUSTER_LOCAL_HOST_PROP_NAME = "push.edge.cluster.local.host";
+    public static final String CLUSTER_LOCAL_HOST_DEFAULT = "localhost";
+    /** The member an edge follows first (spread edges over members); it moves on when that one goes quiet. */
+    public static final String CLUSTER_MEMBER_PROP_NAME = "push.edge.cluster.member";
+    public static final int CLUSTER_MEMBER_DEFAULT = 0;
+    /** How long the followed member may send nothing (members heartbeat every 250 ms) before the edge moves on. */
+    public static final String CLUSTER_MEMBER_TIMEOUT_MS_PROP_NAME = "push.edge.cluster.member.timeout.ms";
+    public static final long CLUSTER_MEMBER_TIMEOUT_MS_DEFAULT = 2_000;
+
+    /**
+     * @return the cluster's layout from {@link #CLUSTER_HOSTS_PROP_NAME}, or null for a single engine.
+     */
+    public static ClusterLayout clusterLayout()
+    {
+        final String hosts = System.getProperty(CLUSTER_HOSTS_PROP_NAME);
+        return null == hosts || hosts.isBlank() ? null : new ClusterLayout(ClusterLayout.hostsOf(hosts),
+            Integer.getInteger(CLUSTER_PORT_BASE_PROP_NAME, CLUSTER_PORT_BASE_DEFAULT));
+    }
 
     public static int ringCapacity()
     {

@@ -39,7 +39,8 @@ public record FanOutCounters(
     AtomicCounter streamPosition,
     AtomicCounter enginePosition,
     AtomicCounter drainCloses,
-    AtomicCounter recycleCloses) implements AutoCloseable
+    AtomicCounter recycleCloses,
+    AtomicCounter streamDuplicates) implements AutoCloseable
 {
     /**
      * One counter per field, labelled {@code label}, allocated through {@code aeron}; close them with {@link #close()}.
@@ -83,11 +84,12 @@ public record FanOutCounters(
             newCounter.apply(CounterType.EDGE_STREAM_POSITION.typeId()),
             newCounter.apply(CounterType.EDGE_ENGINE_POSITION.typeId()),
             newCounter.apply(CounterType.EDGE_DRAIN_CLOSES.typeId()),
-            newCounter.apply(CounterType.EDGE_RECYCLE_CLOSES.typeId()));
+            newCounter.apply(CounterType.EDGE_RECYCLE_CLOSES.typeId()),
+            newCounter.apply(CounterType.EDGE_STREAM_DUPLICATES.typeId()));
     }
 
     public void close()
     {
-        CloseHelper.closeAll(eventsIn, eventsOut, slowConsumerDisconnects, lagDisconnects, malformedStreamMessages, heartbeatsSent, conflated, dropped, gapNotices, throttled, idleCloses, sessions, subscriptions, ringBytes, resumes, resumeResets, replayRequests, eventsResumed, snapshots, snapshotValues, streamGaps, streamGapEventsRecovered, streamGapEventsLost, engineSessions, streamPosition, enginePosition, drainCloses, recycleCloses);
+        CloseHelper.closeAll(eventsIn, eventsOut, slowConsumerDisconnects, lagDisconnects, malformedStreamMessages, heartbeatsSent, conflated, dropped, gapNotices, throttled, idleCloses, sessions, subscriptions, ringBytes, resumes, resumeResets, replayRequests, eventsResumed, snapshots, snapshotValues, streamGaps, streamGapEventsRecovered, streamGapEventsLost, engineSessions, streamPosition, enginePosition, drainCloses, recycleCloses, streamDuplicates);
     }
 }

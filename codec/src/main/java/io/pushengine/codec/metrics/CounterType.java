@@ -40,6 +40,8 @@ public enum CounterType
         "Publishes over the Aeron ingress refused: the session has no valid token, or it does not grant the topic"),
     ENGINE_CLUSTER_ROLE(1112, "push_engine_cluster_role", true,
         "This cluster member's role: 0 follower, 1 candidate, 2 leader (cluster-node role only)"),
+    ENGINE_CLUSTER_SNAPSHOTS(1113, "push_engine_cluster_snapshots_total", false,
+        "Cluster snapshots this member's sequencer wrote (on schedule, push.cluster.snapshot.interval.ms, or on demand)"),
     EDGE_CONNECTIONS(1201, "push_edge_connections", true,
         "Open client connections, all transports"),
     EDGE_WEBSOCKET_CONNECTIONS(1202, "push_edge_transport_connections", "transport", "websocket", true,

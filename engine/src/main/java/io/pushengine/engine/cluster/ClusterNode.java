@@ -17,7 +17,10 @@ import io.pushengine.codec.StreamConfiguration;
 import io.pushengine.codec.metrics.CounterType;
 import io.pushengine.engine.replay.ReplayService;
 import io.pushengine.journal.JournalRetention;
+import org.agrona.concurrent.Agent;
 import org.agrona.concurrent.AgentRunner;
+import org.agrona.concurrent.CompositeAgent;
+import org.agrona.concurrent.SystemNanoClock;
 import io.pushengine.engine.sequencer.ClusteredSequencer;
 import io.pushengine.journal.EventJournal;
 import io.pushengine.journal.TopicRegistryStore;
@@ -58,6 +61,8 @@ public final class ClusterNode implements AutoCloseable
     public static final String NAME_DEFAULT = "push";
     public static final String DIR_PROP_NAME = "push.cluster.dir";
     public static final String DIR_DEFAULT = "push-cluster";
+    public static final String SNAPSHOT_INTERVAL_MS_PROP_NAME = "push.cluster.snapshot.interval.ms";
+    public static final long SNAPSHOT_INTERVAL_MS_DEFAULT = 600_000;
     public static final String LEADER_HEARTBEAT_TIMEOUT_MS_PROP_NAME = "push.cluster.leader.heartbeat.timeout.ms";
     public static final long LEADER_HEARTBEAT_TIMEOUT_MS_DEFAULT = 2_000;
 
@@ -77,12 +82,14 @@ public final class ClusterNode implements AutoCloseable
             Long.getLong(LEADER_HEARTBEAT_TIMEOUT_MS_PROP_NAME, LEADER_HEARTBEAT_TIMEOUT_MS_DEFAULT);
         private String eventsChannel;
         private boolean serveEdges = true;
+        private long snapshotIntervalMs = Long.getLong(SNAPSHOT_INTERVAL_MS_PROP_NAME, SNAPSHOT_INTERVAL_MS_DEFAULT);
         private long replayAwaitJournalMs = 5_000;
         private int eventsStreamId = ProtocolDefaults.EVENTS_STREAM_ID;
         private int maxPayloadLength = StreamConfiguration.maxPayloadLength();
         private Supplier<IdleStrategy> idleStrategySupplier =
             () -> new BackoffIdleStrategy(10, 20, TimeUnit.MICROSECONDS.toNanos(1), TimeUnit.MILLISECONDS.toNanos(1));
         private ClusteredSequencer.RoleListener roleListener;
+        private java.util.function.Consumer<RuntimeException> startFailureHandler;
         private String aeronDirectoryName;
 
         public Context memberId(final int memberId)
@@ -181,6 +188,16 @@ public final class ClusterNode implements AutoCloseable
         }
 
         /**
+         * How often the leader has the cluster snapshot (every member writes one at the same log position); 0 for
+         * only on demand ({@code ClusterTool snapshot}). Default {@value #SNAPSHOT_INTERVAL_MS_PROP_NAME}.
+         */
+        public Context snapshotIntervalMs(final long snapshotIntervalMs)
+        {
+            this.snapshotIntervalMs = snapshotIntervalMs;
+            return this;
+        }
+
+        /**
          * Whether the member serves edges (default true): an event stream, catalog answers and journal replays on
          * its edge ports. Off, it only sequences and journals.
          */
@@ -208,6 +225,16 @@ public final class ClusterNode implements AutoCloseable
         public Context idleStrategySupplier(final Supplier<IdleStrategy> idleStrategySupplier)
         {
             this.idleStrategySupplier = idleStrategySupplier;
+            return this;
+        }
+
+        /**
+         * Told, on the service thread, when the sequencer cannot start: its journal ends before its newest
+         * snapshot's sequence. The member is of no use then; the {@code cluster-node} role exits with status 2.
+         */
+        public Context startFailureHandler(final java.util.function.Consumer<RuntimeException> startFailureHandler)
+        {
+            this.startFailureHandler = startFailureHandler;
             return this;
         }
 
@@ -275,6 +302,11 @@ public final class ClusterNode implements AutoCloseable
             {
                 throw new IllegalArgumentException(NAME_PROP_NAME + " must not be blank");
             }
+            if (snapshotIntervalMs < 0 || (snapshotIntervalMs > 0 && snapshotIntervalMs < 1_000))
+            {
+                throw new IllegalArgumentException(
+                    SNAPSHOT_INTERVAL_MS_PROP_NAME + "=" + snapshotIntervalMs + " must be 0 (off) or at least 1000");
+            }
             if (leaderHeartbeatTimeoutMs < 100)
             {
                 throw new IllegalArgumentException(
@@ -323,6 +355,7 @@ public final class ClusterNode implements AutoCloseable
     private final ClusteredServiceContainer container;
     private final Aeron replayAeron;
     private final AgentRunner replayRunner;
+    private volatile Cluster.Role role = Cluster.Role.FOLLOWER;
 
     private ClusterNode(final Context ctx)
     {
@@ -342,7 +375,14 @@ public final class ClusterNode implements AutoCloseable
             this.sequencer = new ClusteredSequencer(
                 eventJournal, registry, ctx.eventsChannel,
                 ctx.serveEdges ? ctx.layout().edgeRequestsChannel(ctx.memberId) : null,
-                ctx.eventsStreamId, ctx.maxPayloadLength, ctx.memberId, ctx.roleListener);
+                ctx.eventsStreamId, ctx.maxPayloadLength, ctx.memberId, (role, memberId) ->
+                {
+                    this.role = role;
+                    if (null != ctx.roleListener)
+                    {
+                        ctx.roleListener.onRoleChange(role, memberId);
+                    }
+                }, ctx.startFailureHandler);
 
             final String host = ctx.hosts.get(ctx.memberId);
             final File memberDir = ctx.memberDir();
@@ -399,12 +439,13 @@ public final class ClusterNode implements AutoCloseable
                 .idleStrategySupplier(ctx.idleStrategySupplier);
             serviceContainer = afterStaleMarkFiles(() -> ClusteredServiceContainer.launch(containerCtx.clone()));
             this.container = serviceContainer;
-            if (ctx.serveEdges && null != ctx.eventsChannel)
+            final boolean replays = ctx.serveEdges && null != ctx.eventsChannel;
+            if (replays || ctx.snapshotIntervalMs > 0)
             {
                 replayAeron = Aeron.connect(new Aeron.Context()
                     .aeronDirectoryName(ctx.aeronDirectoryName)
-                    .clientName("push-cluster-replay-" + ctx.memberId));
-                replayRunner = startReplayService(ctx, replayAeron, eventJournal);
+                    .clientName("push-cluster-member-" + ctx.memberId));
+                replayRunner = startHousekeeping(ctx, replayAeron, eventJournal, replays, () -> Cluster.Role.LEADER == role);
             }
             this.journal = eventJournal;
             this.topicRegistry = registry;
@@ -419,15 +460,40 @@ public final class ClusterNode implements AutoCloseable
     }
 
     /**
-     * Journal replays for the edges attached to this member, on a thread of its own as in the single engine; a
-     * request for events this member has not journaled yet waits for them up to
-     * {@link Context#replayAwaitJournalMs(long)}. Retention is the single engine's business: a member keeps its
-     * whole journal.
+     * The member's own thread beside the cluster's: journal replays for the edges attached to it, as in the single
+     * engine (a request for events this member has not journaled yet waits for them up to
+     * {@link Context#replayAwaitJournalMs(long)}; retention is the single engine's business: a member keeps its
+     * whole journal), and the snapshot schedule.
      */
-    private static AgentRunner startReplayService(final Context ctx, final Aeron aeron, final EventJournal journal)
+    private static AgentRunner startHousekeeping(
+        final Context ctx,
+        final Aeron aeron,
+        final EventJournal journal,
+        final boolean replays,
+        final java.util.function.BooleanSupplier isLeader)
     {
         final String source = "cluster-member-" + ctx.memberId;
-        final ReplayService replayService = new ReplayService(
+        final List<Agent> agents = new java.util.ArrayList<>();
+        if (ctx.snapshotIntervalMs > 0)
+        {
+            agents.add(new SnapshotScheduler(aeron.countersReader(),
+                TimeUnit.MILLISECONDS.toNanos(ctx.snapshotIntervalMs), isLeader, new SystemNanoClock()));
+        }
+        if (replays)
+        {
+            agents.add(replayService(ctx, aeron, journal, source));
+        }
+        final AgentRunner runner = new AgentRunner(ctx.idleStrategySupplier.get(), Throwable::printStackTrace,
+            CounterType.ENGINE_ERRORS.allocate(aeron::addCounter, source),
+            1 == agents.size() ? agents.get(0) : new CompositeAgent(agents));
+        AgentRunner.startOnThread(runner);
+        return runner;
+    }
+
+    private static ReplayService replayService(
+        final Context ctx, final Aeron aeron, final EventJournal journal, final String source)
+    {
+        return new ReplayService(
             aeron.addSubscription(ctx.layout().edgeRequestsChannel(ctx.memberId),
                 ProtocolDefaults.REPLAY_REQUEST_STREAM_ID),
             aeron.addExclusivePublication(ctx.eventsChannel, ProtocolDefaults.REPLAY_STREAM_ID),
@@ -437,10 +503,6 @@ public final class ClusterNode implements AutoCloseable
             new JournalRetention(journal, 0, 0),
             CounterType.ENGINE_JOURNAL_CYCLES_DELETED.allocate(aeron::addCounter, source),
             TimeUnit.MILLISECONDS.toNanos(ctx.replayAwaitJournalMs));
-        final AgentRunner runner = new AgentRunner(ctx.idleStrategySupplier.get(), Throwable::printStackTrace,
-            CounterType.ENGINE_ERRORS.allocate(aeron::addCounter, source), replayService);
-        AgentRunner.startOnThread(runner);
-        return runner;
     }
 
     /**

@@ -21,8 +21,15 @@ public final class ClusterNodeMain
     public static void main(final String[] args)
     {
         System.setProperty("chronicle.analytics.disable", "true");
+        final java.util.concurrent.atomic.AtomicReference<RuntimeException> startFailure =
+            new java.util.concurrent.atomic.AtomicReference<>();
         try (ShutdownSignalBarrier barrier = new ShutdownSignalBarrier();
             ClusterNode node = ClusterNode.launch(new ClusterNode.Context()
+                .startFailureHandler(ex ->
+                {
+                    startFailure.set(ex);
+                    barrier.signal();
+                })
                 .roleListener((role, memberId) ->
                 {
                     System.out.println(ROLE_LINE + " member=" + memberId + " " + ClusterNode.roleName(role));
@@ -40,6 +47,11 @@ public final class ClusterNodeMain
         catch (final IllegalArgumentException | IllegalStateException | java.io.UncheckedIOException ex)
         {
             System.err.println(ex.getMessage());
+            System.exit(2);
+        }
+        if (null != startFailure.get())
+        {
+            System.err.println(startFailure.get().getMessage());
             System.exit(2);
         }
     }

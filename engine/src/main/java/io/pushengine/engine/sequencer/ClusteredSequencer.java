@@ -74,7 +74,8 @@ public final class ClusteredSequencer implements ClusteredService
         AtomicCounter publishRejected,
         AtomicCounter backPressured,
         AtomicCounter withoutSubscriber,
-        AtomicCounter role)
+        AtomicCounter role,
+        AtomicCounter snapshots)
     {
         static Counters allocate(final io.aeron.Aeron aeron, final String source)
         {
@@ -85,7 +86,8 @@ public final class ClusteredSequencer implements ClusteredService
                 CounterType.ENGINE_PUBLISH_REJECTED.allocate(aeron::addCounter, source),
                 CounterType.ENGINE_AERON_BACK_PRESSURED.allocate(aeron::addCounter, source),
                 CounterType.ENGINE_EVENTS_WITHOUT_SUBSCRIBER.allocate(aeron::addCounter, source),
-                CounterType.ENGINE_CLUSTER_ROLE.allocate(aeron::addCounter, source));
+                CounterType.ENGINE_CLUSTER_ROLE.allocate(aeron::addCounter, source),
+                CounterType.ENGINE_CLUSTER_SNAPSHOTS.allocate(aeron::addCounter, source));
         }
     }
 
@@ -133,6 +135,7 @@ public final class ClusteredSequencer implements ClusteredService
     private final int eventsStreamId;
     private final int maxPayloadLength;
     private final RoleListener roleListener;
+    private final java.util.function.Consumer<RuntimeException> startFailureHandler;
     private final int memberId;
 
     private Cluster cluster;
@@ -152,6 +155,8 @@ public final class ClusteredSequencer implements ClusteredService
      * @param edgeRequestsChannel where edges attached to this member send catalog requests; null for none.
      * @param memberId       this member's id, for its counters' labels and role changes (the container knows it
      *                       only once the member has joined).
+     * @param startFailureHandler told, on the service thread, when the service cannot start (a snapshot it must
+     *                       refuse); null for none.
      */
     public ClusteredSequencer(
         final EventJournal journal,
@@ -161,8 +166,10 @@ public final class ClusteredSequencer implements ClusteredService
         final int eventsStreamId,
         final int maxPayloadLength,
         final int memberId,
-        final RoleListener roleListener)
+        final RoleListener roleListener,
+        final java.util.function.Consumer<RuntimeException> startFailureHandler)
     {
+        this.startFailureHandler = startFailureHandler;
         this.memberId = memberId;
         this.journal = journal;
         this.topicRegistry = topicRegistry;
@@ -197,7 +204,20 @@ public final class ClusteredSequencer implements ClusteredService
             cluster.aeron().addSubscription(edgeRequestsChannel, ProtocolDefaults.INGRESS_STREAM_ID);
         if (null != snapshotImage)
         {
-            loadSnapshot(snapshotImage);
+            try
+            {
+                loadSnapshot(snapshotImage);
+            }
+            catch (final RuntimeException ex)
+            {
+                // the container only logs what onStart throws and the member would sit there without a service:
+                // tell the node, whose process exits
+                if (null != startFailureHandler)
+                {
+                    startFailureHandler.accept(ex);
+                }
+                throw ex;
+            }
         }
         counters.lastSequence().setRelease(lastGlobalSequence);
         counters.topics().setRelease(topicTable.size());
@@ -308,6 +328,7 @@ public final class ClusteredSequencer implements ClusteredService
             snapshotBuffer.putBytes(SNAPSHOT_TOPIC_FIXED_LENGTH, name);
             offerSnapshot(snapshotPublication, SNAPSHOT_TOPIC_FIXED_LENGTH + name.length);
         }
+        counters.snapshots().incrementRelease();
     }
 
     public void onRoleChange(final Cluster.Role newRole)

@@ -9,6 +9,7 @@ import io.aeron.driver.ThreadingMode;
 import io.pushengine.client.PublishResult;
 import io.pushengine.codec.ClusterLayout;
 import io.pushengine.codec.ProtocolDefaults;
+import io.pushengine.codec.metrics.CounterType;
 import io.pushengine.codec.sbe.EventDecoder;
 import io.pushengine.codec.sbe.MessageHeaderDecoder;
 import io.pushengine.codec.sbe.PayloadType;
@@ -206,6 +207,79 @@ class ClusterSequencerTest
         }
     }
 
+    @Test
+    void theLeaderHasTheClusterSnapshotOnScheduleAndARestartedMemberCatchesUpFromItsSnapshotAndTheLog()
+        throws Exception
+    {
+        portBase = freePortBase();
+        for (int id = 0; id < MEMBERS; id++)
+        {
+            nodes[id] = launch(id, 1_000);
+        }
+        publisherDriver = MediaDriver.launchEmbedded(new MediaDriver.Context()
+            .threadingMode(ThreadingMode.SHARED)
+            .dirDeleteOnShutdown(true));
+        publisher = ClusterPublisher.connect(new ClusterPublisher.Context()
+            .aeronDirectoryName(publisherDriver.aeronDirectoryName())
+            .ingressEndpoints(nodes[0].context().ingressEndpoints())
+            .egressChannel("aeron:udp?endpoint=127.0.0.1:0")
+            .publishTimeoutMs(3_000));
+        for (int i = 1; i <= 10; i++)
+        {
+            assertEquals(i, publish("prices.a", "s-" + i));
+        }
+        for (int id = 0; id < MEMBERS; id++)
+        {
+            final ClusterNode node = nodes[id];
+            awaitTrue(() -> counter(node, CounterType.ENGINE_CLUSTER_SNAPSHOTS) >= 1,
+                "member " + id + " wrote a snapshot on schedule");
+        }
+        final int follower = (publisher.leaderMemberId() + 1) % MEMBERS;
+        nodes[follower].close();
+        nodes[follower] = null;
+        for (int i = 11; i <= 20; i++)
+        {
+            assertEquals(i, publish("prices.a", "s-" + i));
+        }
+        nodes[follower] = launch(follower, 1_000);
+        final List<String> journaled = awaitJournal(new File(dir, "member-" + follower + "/journal"), 20);
+        assertEquals(20, journaled.size(), "events 1..20 once each, after a restart from its snapshot");
+
+        // a member whose journal is gone but whose cluster directory has a snapshot must refuse, not serve a hole
+        final long snapshots = counter(nodes[follower], CounterType.ENGINE_CLUSTER_SNAPSHOTS);
+        awaitTrue(() -> counter(nodes[follower], CounterType.ENGINE_CLUSTER_SNAPSHOTS) > snapshots,
+            "a snapshot after the restart");
+        nodes[follower].close();
+        nodes[follower] = null;
+        org.agrona.IoUtil.delete(new File(dir, "member-" + follower + "/journal"), false);
+        final java.util.concurrent.atomic.AtomicReference<RuntimeException> refused =
+            new java.util.concurrent.atomic.AtomicReference<>();
+        nodes[follower] = ClusterNode.launch(new ClusterNode.Context()
+            .memberId(follower)
+            .hosts(List.of("127.0.0.1", "127.0.0.1", "127.0.0.1"))
+            .portBase(portBase)
+            .baseDir(dir)
+            .leaderHeartbeatTimeoutMs(1_000)
+            .startFailureHandler(refused::set));
+        awaitTrue(() -> null != refused.get(), "the member refuses its snapshot");
+        assertTrue(refused.get().getMessage().contains("journal ends at sequence 0 but its cluster snapshot is at"),
+            refused.get().getMessage());
+    }
+
+    private static long counter(final ClusterNode node, final CounterType type)
+    {
+        final long[] value = {-1};
+        final org.agrona.concurrent.status.CountersReader counters = node.countersReader();
+        counters.forEach((counterId, typeId, keyBuffer, label) ->
+        {
+            if (typeId == type.typeId())
+            {
+                value[0] = counters.getCounterValue(counterId);
+            }
+        });
+        return value[0];
+    }
+
     private static final class RecordingListener implements EventStreamListener, ReplayStreamListener
     {
         final List<String> topics = new ArrayList<>();
@@ -329,7 +403,13 @@ class ClusterSequencerTest
 
     private ClusterNode launch(final int id)
     {
+        return launch(id, 0);
+    }
+
+    private ClusterNode launch(final int id, final long snapshotIntervalMs)
+    {
         return ClusterNode.launch(new ClusterNode.Context()
+            .snapshotIntervalMs(snapshotIntervalMs)
             .memberId(id)
             .hosts(List.of("127.0.0.1", "127.0.0.1", "127.0.0.1"))
             .portBase(portBase)

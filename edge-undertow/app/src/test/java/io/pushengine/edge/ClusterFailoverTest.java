@@ -41,7 +41,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * Three {@code cluster-node} processes on loopback, two {@code edge} processes in front of them (one follows member
  * 0, the other member 1 to begin with) with a WebSocket client each, and a publisher in this JVM: kill -9 a
- * follower (publishing goes on, nothing unanswered), restart it (it catches up), kill -9 the leader (publishing
+ * follower (publishing goes on, nothing unanswered), restart it (it catches up from its snapshot, taken every 2 s,
+ * and the log), kill -9 the leader (publishing
  * resumes after the election; the time is printed), restart it; every member's journal then holds every
  * acknowledged publish exactly once, in acknowledgement order, with sequences 1..N never reused, and each client,
  * never disconnected, received every sequence 1..N once and in order, each acknowledged publish at its sequence.
@@ -132,6 +133,7 @@ class ClusterFailoverTest
         final int follower = (leader + 1) % MEMBERS;
         assertEquals("0", scrapeRole(follower), "a follower's /metrics says follower (0)");
 
+        awaitSnapshot(follower); // so its restart below is from a snapshot plus the log
         nodes[follower].kill();
         publishAcked(100, "b"); // a majority is left: not one publish goes unanswered
         nodes[follower] = start(follower);
@@ -316,6 +318,7 @@ class ClusterFailoverTest
             "push.cluster.hosts", "127.0.0.1,127.0.0.1,127.0.0.1",
             "push.cluster.port.base", String.valueOf(portBase),
             "push.cluster.dir", new File(dir, "cluster").getAbsolutePath(),
+            "push.cluster.snapshot.interval.ms", "2000", // restarts load a snapshot, then the log after it
             "aeron.dir", new File(dir, "aeron").getAbsolutePath(),
             "push.engine.metrics.port", "0"), ClusterNodeMain.READY_LINE);
     }
@@ -328,6 +331,18 @@ class ClusterFailoverTest
     /**
      * The value of {@code push_engine_cluster_role} at the member's {@code /metrics}.
      */
+    private void awaitSnapshot(final int id) throws Exception
+    {
+        final String ready = nodes[id].readyLine;
+        final String url = ready.substring(ready.indexOf("metrics=") + "metrics=".length()).trim();
+        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while ("0".equals(scrape(url, "push_engine_cluster_snapshots_total")))
+        {
+            assertTrue(System.nanoTime() < deadline, "member " + id + " wrote no snapshot");
+            Thread.sleep(100);
+        }
+    }
+
     private String scrapeRole(final int id) throws Exception
     {
         final String ready = nodes[id].readyLine;

@@ -25,7 +25,11 @@ import java.util.concurrent.TimeUnit;
  * <pre>
  *   java [flags] -cp bench/target/push-bench.jar io.pushengine.bench.cluster.AckLatencyBench [single|cluster|both] [count]
  * </pre>
- * Prints p50/p90/p99/p99.9/max of the round trip and acknowledged publishes per second, one publish in flight.
+ * {@code -Dbench.cluster.no.edges=true} runs the members without what they serve edges (event stream, catalog and
+ * replay requests), to see what that costs.
+ * Prints p50/p90/p99/p99.9/max of the round trip and acknowledged publishes per second, one publish in flight; then
+ * the sequencer's throughput with publishes streamed (ten times the count offered without waiting, then one
+ * acknowledged publish sequenced after them all).
  */
 public final class AckLatencyBench
 {
@@ -39,6 +43,12 @@ public final class AckLatencyBench
     interface SyncPublisher
     {
         long publish(UnsafeBuffer payload, int length);
+    }
+
+    @FunctionalInterface
+    interface AsyncPublisher
+    {
+        long offer(UnsafeBuffer payload, int length);
     }
 
     public static void main(final String[] args) throws Exception
@@ -75,6 +85,9 @@ public final class AckLatencyBench
             publisher.awaitConnected(10_000);
             run("single node (engine role, UDP)", count,
                 (payload, length) -> publisher.publish("bench.ack", PayloadType.JSON, payload, 0, length));
+            throughput("single node (engine role, UDP)", count * 10,
+                (payload, length) -> publisher.offer("bench.ack", PayloadType.JSON, payload, 0, length),
+                (payload, length) -> publisher.publish("bench.ack", PayloadType.JSON, payload, 0, length));
         }
         finally
         {
@@ -98,7 +111,7 @@ public final class AckLatencyBench
                     .hosts(List.of("127.0.0.1", "127.0.0.1", "127.0.0.1"))
                     .portBase(24_000)
                     .baseDir(dir)
-                    .eventsChannel(null));
+                    .serveEdges(!Boolean.getBoolean("bench.cluster.no.edges")));
             }
             driver = publisherDriver(dir);
             publisher = ClusterPublisher.connect(new ClusterPublisher.Context()
@@ -107,6 +120,9 @@ public final class AckLatencyBench
                 .egressChannel("aeron:udp?endpoint=127.0.0.1:0"));
             final ClusterPublisher p = publisher;
             run("3-member cluster (cluster-node role, UDP)", count,
+                (payload, length) -> p.publish("bench.ack", PayloadType.JSON, payload, 0, length));
+            throughput("3-member cluster (cluster-node role, UDP)", count * 10,
+                (payload, length) -> p.offer("bench.ack", PayloadType.JSON, payload, 0, length),
                 (payload, length) -> p.publish("bench.ack", PayloadType.JSON, payload, 0, length));
         }
         finally
@@ -124,6 +140,33 @@ public final class AckLatencyBench
             .threadingMode(ThreadingMode.SHARED)
             .dirDeleteOnStart(true)
             .dirDeleteOnShutdown(true));
+    }
+
+    /**
+     * Sequencer throughput with publishes streamed: {@code count} offers without waiting for answers (a
+     * back-pressured offer is retried), then one acknowledged publish, which is sequenced after all of them.
+     */
+    private static void throughput(
+        final String name, final int count, final AsyncPublisher offers, final SyncPublisher last)
+    {
+        final byte[] json = "{\"bid\":101.25,\"ask\":101.27,\"instrument\":\"EURUSD\",\"seq\":000000000}"
+            .getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        final UnsafeBuffer payload = new UnsafeBuffer(json);
+        final long first = last.publish(payload, json.length);
+        long backPressured = 0;
+        final long startNs = System.nanoTime();
+        for (int i = 0; i < count; i++)
+        {
+            while (offers.offer(payload, json.length) <= 0)
+            {
+                backPressured++;
+                Thread.onSpinWait();
+            }
+        }
+        final long lastSequence = last.publish(payload, json.length);
+        final double seconds = (System.nanoTime() - startNs) / 1e9;
+        System.out.printf("%-42s n=%d sequenced=%d  %.0f events/s streamed (offers retried %d times)%n",
+            name, count, lastSequence - first, (lastSequence - first) / seconds, backPressured);
     }
 
     private static void run(final String name, final int count, final SyncPublisher publisher)

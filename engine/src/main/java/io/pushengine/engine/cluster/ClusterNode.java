@@ -20,6 +20,7 @@ import io.pushengine.journal.JournalRetention;
 import org.agrona.concurrent.Agent;
 import org.agrona.concurrent.AgentRunner;
 import org.agrona.concurrent.CompositeAgent;
+import org.agrona.concurrent.SleepingMillisIdleStrategy;
 import org.agrona.concurrent.SystemNanoClock;
 import io.pushengine.engine.sequencer.ClusteredSequencer;
 import io.pushengine.journal.EventJournal;
@@ -483,7 +484,9 @@ public final class ClusterNode implements AutoCloseable
         {
             agents.add(replayService(ctx, aeron, journal, source));
         }
-        final AgentRunner runner = new AgentRunner(ctx.idleStrategySupplier.get(), Throwable::printStackTrace,
+        // off the consensus path: an idle member's housekeeping parks 1 ms at a time rather than spinning beside the
+        // consensus module, archive and service on a small box
+        final AgentRunner runner = new AgentRunner(new SleepingMillisIdleStrategy(1), Throwable::printStackTrace,
             CounterType.ENGINE_ERRORS.allocate(aeron::addCounter, source),
             1 == agents.size() ? agents.get(0) : new CompositeAgent(agents));
         AgentRunner.startOnThread(runner);

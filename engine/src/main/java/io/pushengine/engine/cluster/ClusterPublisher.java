@@ -1,5 +1,6 @@
 package io.pushengine.engine.cluster;
 
+import io.aeron.Publication;
 import io.aeron.cluster.client.AeronCluster;
 import io.aeron.cluster.client.EgressListener;
 import io.aeron.exceptions.AeronException;
@@ -208,6 +209,53 @@ public final class ClusterPublisher implements AutoCloseable, EgressListener
         }
         awaitedCorrelationId = 0;
         return sent ? PublishResult.TIMED_OUT : PublishResult.NOT_CONNECTED;
+    }
+
+    /**
+     * Send one event without waiting for its answer (a feed at rate: the cluster sequences it once committed and
+     * answers nothing). Reads what the cluster sent meanwhile (leader changes) first.
+     *
+     * @return a positive position if sent, else {@link PublishResult#BACK_PRESSURED} (try again),
+     * {@link PublishResult#NOT_CONNECTED} (no session now: an election, or the session was lost; the next
+     * {@link #publish} opens another) or {@link PublishResult#CLOSED}.
+     */
+    public long offer(
+        final String topic, final PayloadType payloadType, final DirectBuffer payload, final int offset, final int length)
+    {
+        final String invalid = TopicNames.validate(topic);
+        if (null != invalid)
+        {
+            throw new IllegalArgumentException(invalid);
+        }
+        pollQuietly();
+        if (null == cluster || cluster.isClosed())
+        {
+            return PublishResult.NOT_CONNECTED;
+        }
+        requestEncoder.wrapAndApplyHeader(requestBuffer, 0, headerEncoder)
+            .correlationId(0) // no answer wanted
+            .timestampNs(0)
+            .payloadType(payloadType)
+            .topicName(topic)
+            .putPayload(payload, offset, length);
+        final long result;
+        try
+        {
+            result = cluster.offer(requestBuffer, 0, MessageHeaderEncoder.ENCODED_LENGTH + requestEncoder.encodedLength());
+        }
+        catch (final AeronException ex)
+        {
+            CloseHelper.quietClose(cluster);
+            cluster = null;
+            return PublishResult.NOT_CONNECTED;
+        }
+        if (result > 0)
+        {
+            return result;
+        }
+        return Publication.BACK_PRESSURED == result || Publication.ADMIN_ACTION == result ?
+            PublishResult.BACK_PRESSURED : Publication.NOT_CONNECTED == result ? PublishResult.NOT_CONNECTED :
+            PublishResult.CLOSED;
     }
 
     /**

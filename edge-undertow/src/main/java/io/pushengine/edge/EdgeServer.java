@@ -646,7 +646,7 @@ public final class EdgeServer implements AutoCloseable
             final Publication ingressPublication = null != cluster ? null : aeronClient.addExclusivePublication(
                 ctx.fanOut.ingressChannel(), ctx.fanOut.ingressStreamId());
             clusterSession = null == cluster ? null : new ClusterIngress(aeronClient, cluster.ingressEndpoints(),
-                "aeron:udp?endpoint=" + ctx.fanOut.clusterLocalHost() + ":0");
+                "aeron:udp?endpoint=" + ctx.fanOut.clusterLocalHost() + ":0", ctx.fanOut.ingressToken());
 
             // System.nanoTime() plus an offset to the epoch, resampled hourly: SystemEpochNanoClock builds an Instant
             // per call, which was 5 % of the IO threads' samples at 1M deliveries/s (a frame's sent time)

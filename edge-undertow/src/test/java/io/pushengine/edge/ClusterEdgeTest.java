@@ -141,6 +141,47 @@ class ClusterEdgeTest
         }
     }
 
+    @Test
+    void anEdgePublishesToAClusterThatRequiresATokenWithItsOwnTokenAndOnlyWhatItGrants() throws Exception
+    {
+        final int portBase = freePortBase();
+        final ClusterLayout layout = new ClusterLayout(List.of("127.0.0.1", "127.0.0.1", "127.0.0.1"), portBase);
+        for (int id = 0; id < MEMBERS; id++)
+        {
+            nodes[id] = ClusterNode.launch(new ClusterNode.Context()
+                .memberId(id)
+                .hosts(layout.hosts())
+                .portBase(portBase)
+                .baseDir(dir)
+                .leaderHeartbeatTimeoutMs(1_000)
+                .ingressJwtSecret(Tokens.SECRET));
+        }
+        edgeDriver = MediaDriver.launchEmbedded(new MediaDriver.Context()
+            .threadingMode(ThreadingMode.SHARED)
+            .dirDeleteOnShutdown(true));
+        edge = EdgeServer.launch(new EdgeServer.Context()
+            .host("127.0.0.1")
+            .port(0)
+            .aeronDirectoryName(edgeDriver.aeronDirectoryName())
+            .cluster(layout)
+            .clusterAttachment(0, "127.0.0.1", 1_000)
+            .ingressToken(Tokens.token("edge-a", 3_600_000, List.of(), List.of("px.*"))));
+        await(edge::isReady, () -> "edge not ready on the cluster");
+
+        final List<String> acked = new ArrayList<>();
+        final List<Long> sequences = new ArrayList<>();
+        publishUntilAcked("granted", acked, sequences);
+        assertEquals(List.of(1L), sequences);
+        final HttpResponse<String> refused = http.send(HttpRequest.newBuilder(
+            URI.create("http://127.0.0.1:" + edge.port() + "/publish/orders.x"))
+            .header("Content-Type", "text/plain")
+            .POST(HttpRequest.BodyPublishers.ofString("not granted")).build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(403, refused.statusCode(), refused.body());
+        assertTrue(refused.body().contains("'orders.x' is not granted to edge-a"), refused.body());
+        publishUntilAcked("granted again", acked, sequences);
+        assertEquals(List.of(1L, 2L), sequences, "the refused publish took no sequence");
+    }
+
     private void publishUntilAcked(final String payload, final List<String> acked, final List<Long> sequences)
         throws Exception
     {

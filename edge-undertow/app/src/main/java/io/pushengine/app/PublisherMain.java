@@ -107,7 +107,8 @@ final class PublisherMain
                     .aeronDirectoryName(EmbeddedMediaDriver.aeronDirectoryName(ownDriver))
                     .ingressEndpoints(ingressEndpoints)
                     .egressChannel("aeron:udp?endpoint=" + System.getProperty(EGRESS_HOST_PROP_NAME, "127.0.0.1") +
-                        ":0")))
+                        ":0")
+                    .token(System.getProperty(TOKEN_PROP_NAME))))
                 {
                     System.out.println(READY_LINE + " up to " + ticksPerSecond + " ticks/s over " + instruments +
                         " instruments to the cluster at " + ingressEndpoints + ", leader " +

@@ -12,7 +12,9 @@ import io.aeron.cluster.service.ClusteredServiceContainer;
 import io.aeron.driver.MediaDriver;
 import io.aeron.driver.ThreadingMode;
 import io.pushengine.codec.ClusterLayout;
+import io.aeron.security.DefaultAuthenticatorSupplier;
 import io.pushengine.codec.ProtocolDefaults;
+import io.pushengine.engine.EngineConfiguration;
 import io.pushengine.codec.StreamConfiguration;
 import io.pushengine.codec.metrics.CounterType;
 import io.pushengine.engine.replay.ReplayService;
@@ -91,6 +93,7 @@ public final class ClusterNode implements AutoCloseable
             () -> new BackoffIdleStrategy(10, 20, TimeUnit.MICROSECONDS.toNanos(1), TimeUnit.MILLISECONDS.toNanos(1));
         private ClusteredSequencer.RoleListener roleListener;
         private java.util.function.Consumer<RuntimeException> startFailureHandler;
+        private byte[] ingressJwtSecret = EngineConfiguration.ingressJwtSecret();
         private String aeronDirectoryName;
 
         public Context memberId(final int memberId)
@@ -226,6 +229,17 @@ public final class ClusterNode implements AutoCloseable
         public Context idleStrategySupplier(final Supplier<IdleStrategy> idleStrategySupplier)
         {
             this.idleStrategySupplier = idleStrategySupplier;
+            return this;
+        }
+
+        /**
+         * The HS256 key publishers' and edges' tokens must be signed with to publish through the cluster's ingress
+         * (a session presents its token when it connects; its {@code pub_topics} bound what it may publish); null
+         * for an open ingress. Default {@code push.ingress.jwt.secret} / {@code .file}, as on a single engine.
+         */
+        public Context ingressJwtSecret(final byte[] ingressJwtSecret)
+        {
+            this.ingressJwtSecret = ingressJwtSecret;
             return this;
         }
 
@@ -383,7 +397,7 @@ public final class ClusterNode implements AutoCloseable
                     {
                         ctx.roleListener.onRoleChange(role, memberId);
                     }
-                }, ctx.startFailureHandler);
+                }, ctx.startFailureHandler, ctx.ingressJwtSecret);
 
             final String host = ctx.hosts.get(ctx.memberId);
             final File memberDir = ctx.memberDir();
@@ -426,6 +440,8 @@ public final class ClusterNode implements AutoCloseable
                 .logChannel("aeron:udp?term-length=4m")
                 .replicationChannel("aeron:udp?endpoint=" + host + ":0")
                 .leaderHeartbeatTimeoutNs(TimeUnit.MILLISECONDS.toNanos(ctx.leaderHeartbeatTimeoutMs))
+                .authenticatorSupplier(null == ctx.ingressJwtSecret ? new DefaultAuthenticatorSupplier() :
+                    () -> new TokenAuthenticator(ctx.ingressJwtSecret))
                 .idleStrategySupplier(ctx.idleStrategySupplier);
 
             driver = afterStaleMarkFiles(
@@ -437,6 +453,7 @@ public final class ClusterNode implements AutoCloseable
                 .clusterDir(clusterDir)
                 .clusteredService(sequencer)
                 .serviceId(0)
+                .errorHandler(Throwable::printStackTrace)
                 .idleStrategySupplier(ctx.idleStrategySupplier);
             serviceContainer = afterStaleMarkFiles(() -> ClusteredServiceContainer.launch(containerCtx.clone()));
             this.container = serviceContainer;

@@ -52,6 +52,7 @@ public final class ClusterPublisher implements AutoCloseable, EgressListener
         private String ingressEndpoints;
         private String egressChannel = "aeron:udp?endpoint=localhost:0";
         private long publishTimeoutMs = 10_000;
+        private String token;
         private IdleStrategy idleStrategy =
             new BackoffIdleStrategy(10, 20, TimeUnit.MICROSECONDS.toNanos(1), TimeUnit.MICROSECONDS.toNanos(200));
 
@@ -87,6 +88,28 @@ public final class ClusterPublisher implements AutoCloseable, EgressListener
         {
             this.publishTimeoutMs = publishTimeoutMs;
             return this;
+        }
+
+        /**
+         * A JWT for a cluster whose ingress requires one ({@code push.ingress.jwt.secret} on the members): presented
+         * when a session connects; its {@code pub_topics} bound what this publisher may publish. A session whose
+         * token expires is refused ({@link PublishResult#REJECTED}, "ingress token expired"): connect again with a
+         * fresh one.
+         */
+        public Context token(final String token)
+        {
+            this.token = token;
+            return this;
+        }
+
+        public String aeronDirectoryName()
+        {
+            return aeronDirectoryName;
+        }
+
+        public String ingressEndpoints()
+        {
+            return ingressEndpoints;
         }
 
         public Context conclude()
@@ -356,8 +379,30 @@ public final class ClusterPublisher implements AutoCloseable, EgressListener
             .ingressChannel("aeron:udp")
             .ingressEndpoints(ctx.ingressEndpoints)
             .egressChannel(ctx.egressChannel)
+            .credentialsSupplier(credentialsOf(ctx.token))
             .egressListener(this));
         leaderMemberId = session.leaderMemberId();
         return session;
+    }
+
+    /**
+     * The token as Aeron Cluster connect credentials (none without one).
+     */
+    public static io.aeron.security.CredentialsSupplier credentialsOf(final String token)
+    {
+        final byte[] credentials = null == token ? new byte[0] :
+            token.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        return new io.aeron.security.CredentialsSupplier()
+        {
+            public byte[] encodedCredentials()
+            {
+                return credentials;
+            }
+
+            public byte[] onChallenge(final byte[] encodedChallenge)
+            {
+                return credentials;
+            }
+        };
     }
 }

@@ -75,7 +75,8 @@ public final class ClusteredSequencer implements ClusteredService
         AtomicCounter backPressured,
         AtomicCounter withoutSubscriber,
         AtomicCounter role,
-        AtomicCounter snapshots)
+        AtomicCounter snapshots,
+        AtomicCounter ingressRefused)
     {
         static Counters allocate(final io.aeron.Aeron aeron, final String source)
         {
@@ -87,7 +88,8 @@ public final class ClusteredSequencer implements ClusteredService
                 CounterType.ENGINE_AERON_BACK_PRESSURED.allocate(aeron::addCounter, source),
                 CounterType.ENGINE_EVENTS_WITHOUT_SUBSCRIBER.allocate(aeron::addCounter, source),
                 CounterType.ENGINE_CLUSTER_ROLE.allocate(aeron::addCounter, source),
-                CounterType.ENGINE_CLUSTER_SNAPSHOTS.allocate(aeron::addCounter, source));
+                CounterType.ENGINE_CLUSTER_SNAPSHOTS.allocate(aeron::addCounter, source),
+                CounterType.ENGINE_INGRESS_REFUSED.allocate(aeron::addCounter, source));
         }
     }
 
@@ -136,6 +138,7 @@ public final class ClusteredSequencer implements ClusteredService
     private final int maxPayloadLength;
     private final RoleListener roleListener;
     private final java.util.function.Consumer<RuntimeException> startFailureHandler;
+    private final SessionGrants sessionGrants;
     private final int memberId;
 
     private Cluster cluster;
@@ -157,6 +160,8 @@ public final class ClusteredSequencer implements ClusteredService
      *                       only once the member has joined).
      * @param startFailureHandler told, on the service thread, when the service cannot start (a snapshot it must
      *                       refuse); null for none.
+     * @param ingressSecret  the HS256 key publishers' tokens must be signed with (their sessions' principals);
+     *                       null: the ingress is open.
      */
     public ClusteredSequencer(
         final EventJournal journal,
@@ -167,8 +172,10 @@ public final class ClusteredSequencer implements ClusteredService
         final int maxPayloadLength,
         final int memberId,
         final RoleListener roleListener,
-        final java.util.function.Consumer<RuntimeException> startFailureHandler)
+        final java.util.function.Consumer<RuntimeException> startFailureHandler,
+        final byte[] ingressSecret)
     {
+        this.sessionGrants = new SessionGrants(ingressSecret);
         this.startFailureHandler = startFailureHandler;
         this.memberId = memberId;
         this.journal = journal;
@@ -221,14 +228,18 @@ public final class ClusteredSequencer implements ClusteredService
         }
         counters.lastSequence().setRelease(lastGlobalSequence);
         counters.topics().setRelease(topicTable.size());
+        // sessions restored with a snapshot are not opened again: their tokens come from their principals here
+        cluster.forEachClientSession(sessionGrants::onSessionOpen);
     }
 
     public void onSessionOpen(final ClientSession session, final long timestamp)
     {
+        sessionGrants.onSessionOpen(session);
     }
 
     public void onSessionClose(final ClientSession session, final long timestamp, final CloseReason closeReason)
     {
+        sessionGrants.onSessionClose(session.id());
     }
 
     public void onSessionMessage(
@@ -262,6 +273,16 @@ public final class ClusteredSequencer implements ClusteredService
             counters.publishRejected().incrementRelease();
             refuse(session, correlationId, refusal);
             return;
+        }
+        if (!sessionGrants.isOpen())
+        {
+            final String denied = sessionGrants.refusal(session.id(), name, cluster.timeUnit().toMillis(timestamp));
+            if (null != denied)
+            {
+                counters.ingressRefused().incrementRelease();
+                refuse(session, correlationId, denied);
+                return;
+            }
         }
 
         int topic = topicTable.number(name);

@@ -266,6 +266,79 @@ class ClusterSequencerTest
             refused.get().getMessage());
     }
 
+    @Test
+    void withASecretTheClusterIngressTakesOnlySessionsWithATokenAndOnlyTheTopicsItGrants() throws Exception
+    {
+        final byte[] key = "test-only-throwaway-hs256-key-not-a-secret-0123456789".getBytes(StandardCharsets.US_ASCII);
+        portBase = freePortBase();
+        for (int id = 0; id < MEMBERS; id++)
+        {
+            nodes[id] = ClusterNode.launch(new ClusterNode.Context()
+                .memberId(id)
+                .hosts(List.of("127.0.0.1", "127.0.0.1", "127.0.0.1"))
+                .portBase(portBase)
+                .baseDir(dir)
+                .leaderHeartbeatTimeoutMs(1_000)
+                .ingressJwtSecret(key));
+        }
+        publisherDriver = MediaDriver.launchEmbedded(new MediaDriver.Context()
+            .threadingMode(ThreadingMode.SHARED)
+            .dirDeleteOnShutdown(true));
+        final ClusterPublisher.Context base = new ClusterPublisher.Context()
+            .aeronDirectoryName(publisherDriver.aeronDirectoryName())
+            .ingressEndpoints(nodes[0].context().ingressEndpoints())
+            .egressChannel("aeron:udp?endpoint=127.0.0.1:0")
+            .publishTimeoutMs(3_000);
+
+        final Exception noToken = org.junit.jupiter.api.Assertions.assertThrows(Exception.class,
+            () -> ClusterPublisher.connect(copy(base)).close(), "a session without a token is rejected at connect");
+        assertTrue(String.valueOf(noToken.getMessage()).toLowerCase(java.util.Locale.ROOT).contains("authentication"),
+            String.valueOf(noToken.getMessage()));
+        org.junit.jupiter.api.Assertions.assertThrows(Exception.class,
+            () -> ClusterPublisher.connect(copy(base).token(sign(key, "old", -3_600_000, List.of("*")))).close(),
+            "an expired token is rejected at connect");
+        org.junit.jupiter.api.Assertions.assertThrows(Exception.class,
+            () -> ClusterPublisher.connect(copy(base).token(sign("another-key-another-key-another-key-0123"
+                .getBytes(StandardCharsets.US_ASCII), "forged", 3_600_000, List.of("*")))).close(),
+            "a token signed with another key is rejected at connect");
+
+        publisher = ClusterPublisher.connect(copy(base).token(sign(key, "price-feed", 3_600_000, List.of("prices.*"))));
+        assertEquals(1, publish("prices.a", "granted"));
+        assertEquals(PublishResult.REJECTED, publish("orders.x", "not granted"));
+        assertTrue(publisher.lastRefusal().contains("'orders.x' is not granted to price-feed"), publisher.lastRefusal());
+        assertEquals(2, publish("prices.b", "granted"), "the refused publish took no sequence");
+        final ClusterNode leader = nodes[publisher.leaderMemberId()];
+        assertEquals(1, counter(leader, CounterType.ENGINE_INGRESS_REFUSED), "the refusal is counted");
+    }
+
+    private static ClusterPublisher.Context copy(final ClusterPublisher.Context base)
+    {
+        return new ClusterPublisher.Context()
+            .aeronDirectoryName(publisherDriverDir(base))
+            .ingressEndpoints(base.ingressEndpoints())
+            .egressChannel("aeron:udp?endpoint=127.0.0.1:0")
+            .publishTimeoutMs(3_000);
+    }
+
+    private static String publisherDriverDir(final ClusterPublisher.Context base)
+    {
+        return base.aeronDirectoryName();
+    }
+
+    static String sign(final byte[] key, final String subject, final long expiresInMs, final List<String> publish)
+        throws Exception
+    {
+        final com.nimbusds.jwt.SignedJWT jwt = new com.nimbusds.jwt.SignedJWT(
+            new com.nimbusds.jose.JWSHeader(com.nimbusds.jose.JWSAlgorithm.HS256),
+            new com.nimbusds.jwt.JWTClaimsSet.Builder()
+                .subject(subject)
+                .expirationTime(new java.util.Date(System.currentTimeMillis() + expiresInMs))
+                .claim("pub_topics", publish)
+                .build());
+        jwt.sign(new com.nimbusds.jose.crypto.MACSigner(key));
+        return jwt.serialize();
+    }
+
     private static long counter(final ClusterNode node, final CounterType type)
     {
         final long[] value = {-1};

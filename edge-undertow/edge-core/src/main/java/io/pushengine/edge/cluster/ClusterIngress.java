@@ -6,6 +6,7 @@ import io.aeron.cluster.client.AeronCluster;
 import io.aeron.cluster.client.EgressListener;
 import io.aeron.exceptions.AeronException;
 import io.aeron.logbuffer.Header;
+import io.aeron.security.CredentialsSupplier;
 import io.pushengine.codec.FrameCheck;
 import io.pushengine.codec.sbe.MessageHeaderDecoder;
 import io.pushengine.codec.sbe.PublishAckDecoder;
@@ -41,6 +42,8 @@ public final class ClusterIngress implements IngressSink, EgressListener, AutoCl
     private final Aeron aeron;
     private final String ingressEndpoints;
     private final String egressChannel;
+    private final byte[] credentials;
+    private String lastConnectFailure;
     private AtomicCounter sessionsOpened;
     private EventStreamListener listener;
     private AeronCluster cluster;
@@ -48,17 +51,21 @@ public final class ClusterIngress implements IngressSink, EgressListener, AutoCl
     private long nextConnectNs;
     private long nextKeepAliveNs;
     private boolean closed;
+    private boolean expired;
 
     /**
      * @param aeron            the edge's Aeron client (not closed by this).
      * @param ingressEndpoints {@code id=host:port,...} of every member.
      * @param egressChannel    where the leader answers: {@code aeron:udp?endpoint=<this host>:0}.
+     * @param token            the edge's JWT for a cluster whose ingress requires one; null for none.
      */
-    public ClusterIngress(final Aeron aeron, final String ingressEndpoints, final String egressChannel)
+    public ClusterIngress(
+        final Aeron aeron, final String ingressEndpoints, final String egressChannel, final String token)
     {
         this.aeron = aeron;
         this.ingressEndpoints = ingressEndpoints;
         this.egressChannel = egressChannel;
+        this.credentials = null == token ? new byte[0] : token.getBytes(java.nio.charset.StandardCharsets.UTF_8);
     }
 
     /**
@@ -133,6 +140,13 @@ public final class ClusterIngress implements IngressSink, EgressListener, AutoCl
             LOG.warn("cluster session closed by the cluster: opening another");
             cluster = null;
         }
+        if (expired && null != cluster)
+        {
+            LOG.warn("the cluster says this edge's ingress token expired: opening a new session");
+            CloseHelper.quietClose(cluster);
+            cluster = null;
+        }
+        expired = false;
         return work;
     }
 
@@ -151,6 +165,18 @@ public final class ClusterIngress implements IngressSink, EgressListener, AutoCl
                 .ingressChannel("aeron:udp")
                 .ingressEndpoints(ingressEndpoints)
                 .egressChannel(egressChannel)
+                .credentialsSupplier(new CredentialsSupplier()
+                {
+                    public byte[] encodedCredentials()
+                    {
+                        return credentials;
+                    }
+
+                    public byte[] onChallenge(final byte[] encodedChallenge)
+                    {
+                        return credentials;
+                    }
+                })
                 .egressListener(this));
         }
         try
@@ -169,13 +195,22 @@ public final class ClusterIngress implements IngressSink, EgressListener, AutoCl
             }
             LOG.info("cluster session {} open, leader member {}", connected.clusterSessionId(),
                 connected.leaderMemberId());
+            lastConnectFailure = null;
             return 1;
         }
         catch (final AeronException ex)
         {
-            // no leader answered in time (an election, or the cluster is down): try again after the interval
+            // no leader answered in time (an election, or the cluster is down), or the token was rejected: try
+            // again after the interval; say so once per kind of failure
             CloseHelper.quietClose(connecting);
             connecting = null;
+            final String failure = ex.getClass().getSimpleName() + ": " + ex.getMessage();
+            if (!failure.equals(lastConnectFailure))
+            {
+                lastConnectFailure = failure;
+                LOG.warn("no session with the cluster's ingress yet ({}): publishes are answered 503 until one " +
+                    "opens", failure);
+            }
             return 0;
         }
     }
@@ -202,7 +237,13 @@ public final class ClusterIngress implements IngressSink, EgressListener, AutoCl
         else if (PublishRefusedDecoder.TEMPLATE_ID == headerDecoder.templateId())
         {
             refusedDecoder.wrap(buffer, bodyOffset, headerDecoder.blockLength(), headerDecoder.version());
-            listener.onPublishRefused(refusedDecoder.correlationId(), refusedDecoder.reason());
+            final long correlationId = refusedDecoder.correlationId();
+            final String reason = refusedDecoder.reason();
+            listener.onPublishRefused(correlationId, reason);
+            if (reason.startsWith("ingress token expired"))
+            {
+                expired = true; // the token is checked at connect: a new session presents the current one
+            }
         }
     }
 

@@ -177,11 +177,6 @@ public final class FanOut implements AutoCloseable
                     throw new IllegalArgumentException(FanOutConfiguration.CLUSTER_MEMBER_TIMEOUT_MS_PROP_NAME + "=" +
                         clusterMemberTimeoutMs + " must be at least 500 (members heartbeat every 250 ms)");
                 }
-                if (null != ingressToken)
-                {
-                    throw new IllegalArgumentException("an ingress token is not supported on a cluster's ingress " +
-                        "yet: unset it for an edge attached to a cluster");
-                }
             }
             return this;
         }

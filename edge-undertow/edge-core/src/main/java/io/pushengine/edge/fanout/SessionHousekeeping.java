@@ -25,6 +25,11 @@ final class SessionHousekeeping
 {
     private static final Logger LOG = LoggerFactory.getLogger(SessionHousekeeping.class);
     private static final long INTERVAL_MAX_NS = TimeUnit.MILLISECONDS.toNanos(250);
+    /**
+     * A shared-log reader with nothing of its own waiting is asked to read through to the head once its cursor is
+     * this many events behind (a pass skips them by topic number and sends nothing).
+     */
+    static final long IDLE_READER_NUDGE_EVENTS = 1024;
 
     private final FanOutAgent.Timeouts timeouts;
     private final FanOutCounters counters;
@@ -144,6 +149,12 @@ final class SessionHousekeeping
                 forget.accept(session);
                 work++;
                 continue;
+            }
+
+            if (session.isIdleFarBehindInSharedLog(IDLE_READER_NUDGE_EVENTS))
+            {
+                session.requestFlush(); // its topics are quiet, others are not: move its cursor up before it is lapped
+                work++;
             }
 
             if (session.bufferedBytes() > 0 && nowNs - session.lastProgressNs() > timeouts.maxLagNs() &&

@@ -115,6 +115,7 @@ public abstract class ClientSession
     // IO thread writes, fan-out reads: the last sequence the IO thread has passed in a shared-log segment, -1 outside
     protected volatile long sharedLogReadSequence = -1;
 
+
     protected ClientSession(
         final long sessionId,
         final String transport,
@@ -456,19 +457,36 @@ public abstract class ClientSession
     private int sharedLogBacklog()
     {
         final long readSequence = sharedLogReadSequence;
-        return readSequence < 0 || null == sharedLog ? 0 : sharedLog.bytesFrom(readSequence + 1);
+        // only what is its own: other topics' events past its cursor are nothing it has to take (a client of a
+        // quiet topic among busy ones is not behind)
+        return readSequence < 0 || null == sharedLog || lastOfferedSequence <= readSequence ? 0 :
+            sharedLog.bytesFrom(readSequence + 1);
     }
 
     /**
-     * True when the connection's cursor has fallen out of the shared log (what it still had to read is gone) and
+     * True when the connection reads the shared log, has nothing of its own left to read in it, and its cursor is
+     * more than {@code behindEvents} behind the log's newest event: its IO thread should read through to the head
+     * (skipping other topics' events, sending nothing) so the cursor is not lapped while its topics are quiet.
+     * Fan-out thread.
+     */
+    public boolean isIdleFarBehindInSharedLog(final long behindEvents)
+    {
+        final long readSequence = sharedLogReadSequence;
+        return readSequence >= 0 && null != sharedLog && lastOfferedSequence <= readSequence &&
+            sharedLog.last() - readSequence > behindEvents;
+    }
+
+    /**
+     * True when the connection's cursor has fallen out of the shared log with events of its own still to read
+     * (they are gone) and
      * the caller is the first to find it (its IO thread may find it too): the caller closes and counts it. Fan-out
      * thread.
      */
     public boolean hasFallenOutOfSharedLog()
     {
         final long readSequence = sharedLogReadSequence;
-        return readSequence >= 0 && null != sharedLog && readSequence + 1 < sharedLog.first() &&
-            fallenOutOfSharedLog.compareAndSet(false, true);
+        return readSequence >= 0 && null != sharedLog && lastOfferedSequence > readSequence &&
+            readSequence + 1 < sharedLog.first() && fallenOutOfSharedLog.compareAndSet(false, true);
     }
 
     /**

@@ -52,6 +52,11 @@ import java.util.concurrent.TimeUnit;
  *     topic to find its own: fine for a service that publishes now and then, wasteful for a firehose — use
  *     {@link #offer} there.</li>
  * </ul>
+ * In front of a replicated sequencer ({@link Context#clusterIngressEndpoints}), the same calls go through a session
+ * with the cluster's ingress ({@link ClusterPublisher}, which follows the leader across elections): {@link #publish}
+ * answers once the event is committed on a majority and journaled on the leader; {@link #connect} returns once a
+ * leader has opened the session (or throws after Aeron Cluster's message timeout).
+ * <p>
  * Not thread-safe: one publisher per thread (they are cheap; they can share an {@link Aeron} client).
  */
 public final class PushPublisher implements AutoCloseable
@@ -76,7 +81,33 @@ public final class PushPublisher implements AutoCloseable
         private IdleStrategy ackIdleStrategy = new SleepingIdleStrategy(TimeUnit.MICROSECONDS.toNanos(50));
         private EpochNanoClock clock = new SystemEpochNanoClock();
         private ErrorHandler errorHandler = Throwable::printStackTrace;
+        private String clusterIngressEndpoints;
+        private String clusterEgressChannel = "aeron:udp?endpoint=localhost:0";
         private boolean concluded;
+
+        /**
+         * Publish to a replicated sequencer instead of one engine: {@code id=host:port,...} of every member's
+         * ingress ({@code ClusterLayout.ingressEndpoints()}); the ingress and events channels are then unused.
+         */
+        public Context clusterIngressEndpoints(final String clusterIngressEndpoints)
+        {
+            this.clusterIngressEndpoints = clusterIngressEndpoints;
+            return this;
+        }
+
+        public String clusterIngressEndpoints()
+        {
+            return clusterIngressEndpoints;
+        }
+
+        /**
+         * Where the cluster's leader answers: {@code aeron:udp?endpoint=<an address of this host>:0}.
+         */
+        public Context clusterEgressChannel(final String clusterEgressChannel)
+        {
+            this.clusterEgressChannel = clusterEgressChannel;
+            return this;
+        }
 
         public Context conclude()
         {
@@ -175,6 +206,7 @@ public final class PushPublisher implements AutoCloseable
     private final Subscription ackSubscription;
     private final FragmentHandler ackHandler;
     private final IngressAuthentication authentication;
+    private final ClusterPublisher cluster;
     private String lastRefusal;
     private boolean refused;
     private long nextCorrelationId = (ThreadLocalRandom.current().nextLong() & 0x3FFF_FFFFL) << 32 | 1;
@@ -186,6 +218,24 @@ public final class PushPublisher implements AutoCloseable
     private PushPublisher(final Context ctx)
     {
         this.ctx = ctx;
+        if (null != ctx.clusterIngressEndpoints)
+        {
+            this.cluster = ClusterPublisher.connect(new ClusterPublisher.Context()
+                .aeronDirectoryName(null != ctx.aeron ? ctx.aeron.context().aeronDirectoryName() :
+                    ctx.aeronDirectoryName())
+                .ingressEndpoints(ctx.clusterIngressEndpoints)
+                .egressChannel(ctx.clusterEgressChannel)
+                .publishTimeoutMs(ctx.publishTimeoutMs)
+                .token(ctx.token));
+            this.aeron = null;
+            this.ingressPublication = null;
+            this.ingress = null;
+            this.ackSubscription = null;
+            this.ackHandler = null;
+            this.authentication = null;
+            return;
+        }
+        this.cluster = null;
         Aeron client = ctx.aeron;
         Publication publication = null;
         try
@@ -236,6 +286,10 @@ public final class PushPublisher implements AutoCloseable
      */
     public boolean isConnected()
     {
+        if (null != cluster)
+        {
+            return cluster.isConnected();
+        }
         return ingressPublication.isConnected() && (null == ackSubscription || ackSubscription.isConnected());
     }
 
@@ -272,6 +326,10 @@ public final class PushPublisher implements AutoCloseable
         final String topic, final PayloadType payloadType, final DirectBuffer payload, final int offset, final int length)
     {
         checkArguments(topic, payloadType, length);
+        if (null != cluster)
+        {
+            return closed ? PublishResult.CLOSED : cluster.offer(topic, payloadType, payload, offset, length);
+        }
         authenticate();
         if (null != ackSubscription)
         {
@@ -292,6 +350,23 @@ public final class PushPublisher implements AutoCloseable
         final String topic, final PayloadType payloadType, final DirectBuffer payload, final int offset, final int length)
     {
         checkArguments(topic, payloadType, length);
+        if (null != cluster)
+        {
+            if (closed)
+            {
+                return PublishResult.CLOSED;
+            }
+            final long result = cluster.publish(topic, payloadType, payload, offset, length);
+            if (PublishResult.REJECTED == result)
+            {
+                lastRefusal = cluster.lastRefusal();
+            }
+            else if (result > 0)
+            {
+                ackedTopicSequence = cluster.lastTopicSequence();
+            }
+            return result;
+        }
         if (null == ackSubscription)
         {
             throw new IllegalStateException("publish() waits for an acknowledgement: this publisher was built " +
@@ -357,12 +432,18 @@ public final class PushPublisher implements AutoCloseable
 
     /**
      * Read what has arrived on the event stream (looking for acknowledgements). {@link #publish} and
-     * {@link #offer} do this themselves; call it from an idle publisher so its subscription keeps up.
+     * {@link #offer} do this themselves; call it from an idle publisher so its subscription keeps up. In front of a
+     * cluster it keeps the session alive instead (the cluster closes sessions it does not hear from for 10 s):
+     * call it about once a second while idle.
      *
      * @return fragments read.
      */
     public int pollAcks()
     {
+        if (null != cluster)
+        {
+            return cluster.doWork(); // keeps the cluster session alive and takes in leader changes
+        }
         return null == ackSubscription ? 0 : ackSubscription.poll(ackHandler, 256);
     }
 
@@ -373,6 +454,11 @@ public final class PushPublisher implements AutoCloseable
             return;
         }
         closed = true;
+        if (null != cluster)
+        {
+            CloseHelper.close(cluster);
+            return;
+        }
         if (ctx.ownsAeron)
         {
             CloseHelper.close(aeron);

@@ -6,7 +6,7 @@ import io.pushengine.client.PushPublisher;
 import io.pushengine.codec.sbe.PayloadType;
 import io.pushengine.engine.PushEngine;
 import io.pushengine.engine.cluster.ClusterNode;
-import io.pushengine.engine.cluster.ClusterPublisher;
+import io.pushengine.client.ClusterPublisher;
 import org.HdrHistogram.Histogram;
 import org.agrona.CloseHelper;
 import org.agrona.IoUtil;

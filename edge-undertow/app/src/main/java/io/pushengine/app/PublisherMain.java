@@ -5,7 +5,7 @@ import io.aeron.driver.MediaDriver;
 import io.pushengine.codec.sbe.PayloadType;
 import io.pushengine.client.PushPublisher;
 import io.pushengine.engine.cluster.ClusterNode;
-import io.pushengine.engine.cluster.ClusterPublisher;
+import io.pushengine.client.ClusterPublisher;
 import org.agrona.CloseHelper;
 import org.agrona.concurrent.AgentRunner;
 import org.agrona.concurrent.ShutdownSignalBarrier;

@@ -50,7 +50,7 @@ import java.util.function.Supplier;
  * }</pre>
  * Ports of member {@code i} ({@link ClusterLayout}): {@code portBase + 100 i +} 1 archive control, 2 client ingress,
  * 3 consensus, 4 log, 5 catch-up, 6 edge events, 7 edge requests. Publishers reach the cluster with
- * {@link Context#ingressEndpoints()} ({@link ClusterPublisher}); edges attach to any member's event stream and send
+ * {@link Context#ingressEndpoints()} ({@link io.pushengine.client.ClusterPublisher}); edges attach to any member's event stream and send
  * it their catalog and replay requests ({@link ClusterLayout#edgeEventsSubscriptionChannel}).
  */
 public final class ClusterNode implements AutoCloseable

@@ -40,7 +40,7 @@ import org.agrona.concurrent.status.AtomicCounter;
 import java.nio.charset.StandardCharsets;
 /**
  * The sequencer as an Aeron Cluster service: one member of a replicated single writer. Publish requests arrive
- * through the cluster's ingress ({@link io.pushengine.engine.cluster.ClusterPublisher}); the consensus module
+ * through the cluster's ingress ({@link io.pushengine.client.ClusterPublisher}); the consensus module
  * orders them in its Raft log and hands each to every member's service only once a majority has it. The log's
  * order is the global sequence: every member assigns the same sequence to the same request, journals the event
  * to its own Chronicle Queue, and offers it on its own event stream. The leader answers the publisher on the

@@ -6,7 +6,9 @@ import io.aeron.Subscription;
 import io.aeron.cluster.service.Cluster;
 import io.aeron.driver.MediaDriver;
 import io.aeron.driver.ThreadingMode;
+import io.pushengine.client.ClusterPublisher;
 import io.pushengine.client.PublishResult;
+import io.pushengine.client.PushPublisher;
 import io.pushengine.codec.ClusterLayout;
 import io.pushengine.codec.ProtocolDefaults;
 import io.pushengine.codec.metrics.CounterType;
@@ -204,6 +206,25 @@ class ClusterSequencerTest
             awaitTrue(() -> stream.poll(16) >= 0 && null != seen.refusal, "publish refused");
             assertTrue(seen.refusal.contains("cluster's ingress"), seen.refusal);
             assertEquals(12, publish("prices.a", "after"), "the refused publish took no sequence");
+        }
+
+        // the publisher library in front of the cluster: the same calls as in front of one engine
+        try (PushPublisher library = PushPublisher.connect(new PushPublisher.Context()
+            .aeronDirectoryName(publisherDriver.aeronDirectoryName())
+            .clusterIngressEndpoints(layout.ingressEndpoints())
+            .clusterEgressChannel("aeron:udp?endpoint=127.0.0.1:0")
+            .maxPayloadLength(2 * ProtocolDefaults.DEFAULT_MAX_PAYLOAD_LENGTH)))
+        {
+            assertTrue(library.isConnected());
+            final UnsafeBuffer payload = new UnsafeBuffer("{}".getBytes(StandardCharsets.US_ASCII));
+            assertEquals(13, library.publish("prices.a", PayloadType.JSON, payload, 0, 2));
+            assertEquals(8, library.lastTopicSequence(), "prices.a's eighth event");
+            assertTrue(library.offer("prices.b", PayloadType.JSON, payload, 0, 2) > 0, "offered, no answer asked");
+            assertEquals(15, library.publish("prices.b", PayloadType.JSON, payload, 0, 2), "after the offered one");
+            final int over = ProtocolDefaults.DEFAULT_MAX_PAYLOAD_LENGTH + 1; // the library allows it, the cluster not
+            assertEquals(PublishResult.REJECTED, library.publish("prices.a", PayloadType.OPAQUE,
+                new UnsafeBuffer(new byte[over]), 0, over));
+            assertTrue(library.lastRefusal().contains("over the limit"), library.lastRefusal());
         }
     }
 

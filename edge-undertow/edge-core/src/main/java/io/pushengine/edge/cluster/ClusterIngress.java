@@ -7,6 +7,7 @@ import io.aeron.cluster.client.EgressListener;
 import io.aeron.exceptions.AeronException;
 import io.aeron.logbuffer.Header;
 import io.aeron.security.CredentialsSupplier;
+import io.pushengine.client.ClusterPublisher;
 import io.pushengine.codec.FrameCheck;
 import io.pushengine.codec.sbe.MessageHeaderDecoder;
 import io.pushengine.codec.sbe.PublishAckDecoder;
@@ -42,7 +43,7 @@ public final class ClusterIngress implements IngressSink, EgressListener, AutoCl
     private final Aeron aeron;
     private final String ingressEndpoints;
     private final String egressChannel;
-    private final byte[] credentials;
+    private final CredentialsSupplier credentials;
     private String lastConnectFailure;
     private AtomicCounter sessionsOpened;
     private EventStreamListener listener;
@@ -65,7 +66,7 @@ public final class ClusterIngress implements IngressSink, EgressListener, AutoCl
         this.aeron = aeron;
         this.ingressEndpoints = ingressEndpoints;
         this.egressChannel = egressChannel;
-        this.credentials = null == token ? new byte[0] : token.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        this.credentials = ClusterPublisher.credentialsOf(token);
     }
 
     /**
@@ -165,18 +166,7 @@ public final class ClusterIngress implements IngressSink, EgressListener, AutoCl
                 .ingressChannel("aeron:udp")
                 .ingressEndpoints(ingressEndpoints)
                 .egressChannel(egressChannel)
-                .credentialsSupplier(new CredentialsSupplier()
-                {
-                    public byte[] encodedCredentials()
-                    {
-                        return credentials;
-                    }
-
-                    public byte[] onChallenge(final byte[] encodedChallenge)
-                    {
-                        return credentials;
-                    }
-                })
+                .credentialsSupplier(credentials)
                 .egressListener(this));
         }
         try

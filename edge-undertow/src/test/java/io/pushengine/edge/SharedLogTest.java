@@ -192,6 +192,9 @@ class SharedLogTest
                 {
                     await(() -> count(client, "a") >= 100); // changes land while events flow
                     client.sendBinary(ControlMessages.subscribe("b", 7));
+                    // live once confirmed, as for any client: publishing on before that could race past the point
+                    // the test waits for b's events at (seen when the box is busy: the Subscribe was read late)
+                    await(() -> client.subscribedCorrelationIds.contains(7L));
                 }
                 if (i == 2 * perTopic / 3)
                 {

@@ -37,7 +37,9 @@ class SlowConsumerTest
         final int payloadLength = 1000;
         final long publishIntervalNs = TimeUnit.SECONDS.toNanos(1) / 4_000; // a steady 4,000 events/s, 4 MB/s
         try (EmbeddedPush push = new EmbeddedPush(journalDir, null, null, new EdgeServer.Context()
-            .ringCapacity(1024 * 1024) // 250 ms of slack for the normal clients; the stalled one still overflows it
+            // 500 ms of slack for the normal clients (250 ms was seen to cut one on a busy CI box); the stalled one,
+            // sent 12 MB, still overflows it
+            .ringCapacity(2 * 1024 * 1024)
             .maxPayloadLength(payloadLength));
             WebSocketTestClient normal = new WebSocketTestClient(push.ws("/ws?topics=feed"));
             WebSocketTestClient normal2 = new WebSocketTestClient(push.ws("/ws?topics=feed,other"));

@@ -30,6 +30,16 @@ class ClusterIdentityTest
     File dir;
 
     @Test
+    void aSnapshotIntervalUnderASecondIsRefusedNamingTheProperty()
+    {
+        assertEquals("push.cluster.snapshot.interval.ms=10 must be 0 (off) or at least 1000", assertThrows(
+            IllegalArgumentException.class, () -> new ClusterNode.Context().memberId(0).snapshotIntervalMs(10)
+            .conclude()).getMessage());
+        assertEquals(0, new ClusterNode.Context().memberId(0).snapshotIntervalMs(0).conclude().memberId(),
+            "0 turns the schedule off");
+    }
+
+    @Test
     void recordsTheIdentityOnAnEmptyDirectoryAndAcceptsItAgain()
     {
         final File journalDir = new File(dir, "journal");

@@ -28,6 +28,15 @@ class FanOutContextTest
             badPolicy.endsWith("'push.edge.backpressure.policy'"), badPolicy);
         assertEquals("push.edge.heartbeat.interval.ms must be > 0: 0", assertThrows(
             IllegalArgumentException.class, () -> new FanOut.Context().heartbeatIntervalMs(0).conclude()).getMessage());
+
+        final io.pushengine.codec.ClusterLayout cluster =
+            new io.pushengine.codec.ClusterLayout(java.util.List.of("h0", "h1", "h2"), 20000);
+        assertEquals("push.edge.cluster.member=3 must be one of 0..2 (3 hosts in push.cluster.hosts)", assertThrows(
+            IllegalArgumentException.class, () -> new FanOut.Context().clusterLayout(cluster).clusterMemberId(3)
+            .conclude()).getMessage());
+        assertEquals("push.edge.cluster.member.timeout.ms=100 must be at least 500 (members heartbeat every 250 ms)",
+            assertThrows(IllegalArgumentException.class, () -> new FanOut.Context().clusterLayout(cluster)
+            .clusterMemberTimeoutMs(100).conclude()).getMessage());
     }
 
     @Test

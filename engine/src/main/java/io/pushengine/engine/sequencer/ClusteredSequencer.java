@@ -103,7 +103,8 @@ public final class ClusteredSequencer implements ClusteredService
     }
 
     /**
-     * A member that has sent its edges nothing this long sends a {@code StreamHeartbeat}.
+     * The longest an edge goes without a message from its member: a member that sent nothing in the last half of
+     * it sends a {@code StreamHeartbeat}.
      */
     public static final long HEARTBEAT_INTERVAL_NS = java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(250);
     static final int SNAPSHOT_MAGIC = 0x50534e31; // "PSN1": sequencer state, layout version 1
@@ -145,7 +146,8 @@ public final class ClusteredSequencer implements ClusteredService
     private Counters counters;
     private EventStreamPublisher eventStream;
     private Subscription edgeRequests;
-    private long lastSendNs;
+    private long nextHeartbeatCheckNs;
+    private boolean sentSinceHeartbeatCheck;
     private long lastGlobalSequence;
     private long journaledThrough;
     private int registeredTopics;
@@ -376,15 +378,19 @@ public final class ClusteredSequencer implements ClusteredService
         if (null != edgeRequests && !eventStream.hasPending())
         {
             work += edgeRequests.poll(edgeRequestAssembler, 16);
-            if (nowNs - lastSendNs >= HEARTBEAT_INTERVAL_NS)
+            if (nowNs - nextHeartbeatCheckNs >= 0)
             {
-                // liveness for the edges attached to this member (they move to another when it goes quiet), and
-                // its position, so an edge that joined after the last event learns what it missed
-                streamHeartbeatEncoder.wrapAndApplyHeader(controlBuffer, 0, headerEncoder)
-                    .lastGlobalSequence(lastGlobalSequence);
-                send(controlBuffer, MessageHeaderEncoder.ENCODED_LENGTH + StreamHeartbeatEncoder.BLOCK_LENGTH);
-                lastSendNs = nowNs;
-                work++;
+                nextHeartbeatCheckNs = nowNs + HEARTBEAT_INTERVAL_NS / 2; // a silence is never longer than the interval
+                if (!sentSinceHeartbeatCheck)
+                {
+                    // liveness for the edges attached to this member (they move to another when it goes quiet),
+                    // and its position, so an edge that joined after the last event learns what it missed
+                    streamHeartbeatEncoder.wrapAndApplyHeader(controlBuffer, 0, headerEncoder)
+                        .lastGlobalSequence(lastGlobalSequence);
+                    send(controlBuffer, MessageHeaderEncoder.ENCODED_LENGTH + StreamHeartbeatEncoder.BLOCK_LENGTH);
+                    work++;
+                }
+                sentSinceHeartbeatCheck = false;
             }
         }
         return work;
@@ -478,7 +484,7 @@ public final class ClusteredSequencer implements ClusteredService
         if (null != eventStream)
         {
             eventStream.send(buffer, 0, length);
-            lastSendNs = System.nanoTime();
+            sentSinceHeartbeatCheck = true; // no clock read per event: the heartbeat check looks at this flag
         }
     }
 

@@ -75,6 +75,15 @@ static int64_t measure_from_ns;
 
 static int64_t *samples;
 static size_t sample_count;
+static int timeline; /* --timeline: p50/p99/max per second of due time on stderr */
+static int64_t timeline_start_ns;
+#define TIMELINE_SECONDS 600
+static int64_t timeline_count[TIMELINE_SECONDS];
+static int64_t timeline_max_ns[TIMELINE_SECONDS];
+static int64_t timeline_over_ms[TIMELINE_SECONDS][4]; /* deliveries later than 10, 50, 200, 1000 ms */
+static int64_t timeline_send_late_max_ns[TIMELINE_SECONDS]; /* the publisher's own lateness writing a request */
+static int64_t timeline_answer_max_ns[TIMELINE_SECONDS]; /* answer received - due (1 publishing connection) */
+static int64_t first_due_ns, interval_ns_global;
 static size_t sample_capacity;
 
 static int64_t now_ns(void)
@@ -197,6 +206,20 @@ static void scan_bodies(subscriber_t *s, const unsigned char *data, size_t lengt
         {
             record(received_ns - due);
         }
+        if (timeline)
+        {
+            const int64_t second = (due - timeline_start_ns) / 1000000000LL;
+            if (second >= 0 && second < TIMELINE_SECONDS)
+            {
+                const int64_t latency = received_ns - due;
+                timeline_count[second]++;
+                timeline_max_ns[second] = latency > timeline_max_ns[second] ? latency : timeline_max_ns[second];
+                timeline_over_ms[second][0] += latency > 10000000LL;
+                timeline_over_ms[second][1] += latency > 50000000LL;
+                timeline_over_ms[second][2] += latency > 200000000LL;
+                timeline_over_ms[second][3] += latency > 1000000000LL;
+            }
+        }
     }
 }
 
@@ -291,8 +314,18 @@ static int read_answers(int fd)
     {
         return 0;
     }
+    const int64_t received_ns = timeline ? now_ns() : 0;
     for (char *p = answers; (p = memmem(p, answers + got - p, "HTTP/1.1 ", 9)) != NULL; p += 9)
     {
+        if (timeline && 1 == publishers)
+        {
+            const int64_t due = first_due_ns + (pub_ok + pub_failed) * interval_ns_global;
+            const int64_t second = (due - timeline_start_ns) / 1000000000LL;
+            if (second >= 0 && second < TIMELINE_SECONDS && received_ns - due > timeline_answer_max_ns[second])
+            {
+                timeline_answer_max_ns[second] = received_ns - due;
+            }
+        }
         if (p + 9 < answers + got && '2' == p[9])
         {
             pub_ok++;
@@ -424,6 +457,8 @@ static void *publish(void *unused)
     const int64_t interval_ns = 1000000000LL / rate;
     const int64_t total = (int64_t)rate * seconds;
     int64_t due = now_ns();
+    first_due_ns = due;
+    interval_ns_global = interval_ns;
     for (int64_t n = 0; n < total; n++)
     {
         struct timespec ts = {due / 1000000000LL, due % 1000000000LL};
@@ -457,6 +492,15 @@ static void *publish(void *unused)
             write_all(fd, request, request_length + length);
         }
         published = n + 1;
+        if (timeline)
+        {
+            const int64_t second = (due - timeline_start_ns) / 1000000000LL;
+            const int64_t late = now_ns() - due;
+            if (second >= 0 && second < TIMELINE_SECONDS && late > timeline_send_late_max_ns[second])
+            {
+                timeline_send_late_max_ns[second] = late;
+            }
+        }
         due += interval_ns;
 
         for (int i = 0; i < publishers; i++)
@@ -537,7 +581,7 @@ static void usage(void)
 {
     fprintf(stderr, "usage: fanout_load [--port P] [--ws-path PATH] [--pub-path PATH] [--content-type T] "
         "[--subscribers N] [--rate EV_PER_S] [--seconds S] [--warmup S] [--body-length B] [--server-pid PID] "
-        "[--publishers K] [--ws-publish TOPIC] [--label NAME]\n");
+        "[--publishers K] [--ws-publish TOPIC] [--label NAME] [--timeline]\n");
     exit(2);
 }
 
@@ -547,6 +591,11 @@ int main(int argc, char **argv)
     {
         const char *a = argv[i];
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+        if (!strcmp(a, "--timeline"))
+        {
+            timeline = 1;
+            continue;
+        }
         if (NULL == v)
         {
             usage();
@@ -664,6 +713,7 @@ int main(int argc, char **argv)
         else if (publish_start > 0 && now >= publish_start && 0 == start_ns)
         {
             start_ns = now;
+            timeline_start_ns = now;
             measure_from_ns = now + (int64_t)warmup_s * 1000000000LL;
             pthread_create(&publisher, NULL, publish, NULL);
         }
@@ -699,6 +749,17 @@ int main(int argc, char **argv)
         label, subscribers, rate, publishers, ws_publish_topic ? "WS publisher" : "POST conn", (long long)pub_ok, (long long)published, sample_count / measured_s,
         expected ? 100.0 * (expected - received) / expected : 0, (long long)cut, percentile_ms(50),
         percentile_ms(90), percentile_ms(99), percentile_ms(99.9), percentile_ms(100), cpu_percent);
+    if (timeline)
+    {
+        fprintf(stderr, "second deliveries >10ms >50ms >200ms >1s max_ms publisher_late_max_ms answer_max_ms\n");
+        for (int i = 0; i < seconds && i < TIMELINE_SECONDS; i++)
+        {
+            fprintf(stderr, "%d %lld %lld %lld %lld %lld %.1f %.1f %.1f\n", i, (long long)timeline_count[i],
+                (long long)timeline_over_ms[i][0], (long long)timeline_over_ms[i][1],
+                (long long)timeline_over_ms[i][2], (long long)timeline_over_ms[i][3], timeline_max_ns[i] / 1e6,
+                timeline_send_late_max_ns[i] / 1e6, timeline_answer_max_ns[i] / 1e6);
+        }
+    }
     if (duplicates > 0 || pub_failed > 0 || received != expected || (1 == publishers && reordered > 0))
     {
         printf("  missed %lld, duplicates %lld, out of order %lld, publish answers not 2xx %lld\n",

@@ -32,13 +32,14 @@ public final class IoThreadFlusher implements Runnable
     public static final int MIN_SCRATCH_CAPACITY = 256 * 1024;
 
     /**
-     * Connections one task flushes before it hands the IO thread back (re-queuing itself for the rest): a pass over
-     * thousands of sockets takes milliseconds, and what else the IO thread has to do (answer a publish, read the
-     * next pipelined request, accept) would wait for all of it. Between slices the IO thread selects and runs what
-     * came in, so a publisher's round trip costs a slice, not a pass, and the connections later in the pass take
-     * the events that arrived meanwhile in the same write (natural batching). Measured (bench/README, 1,000
-     * subscribers, 1,000 ev/s pipelined on one connection): a whole pass per task answered 250 publishes/s; slices
-     * of 64, 32, 16, 8 and 4 answered 730/s, then all 1,000/s at p99 2.6 s, 1.1 s, 0.1-0.7 s and 50 ms.
+     * Connections one task flushes before it hands the IO thread back (the rest continue after the IO thread's next
+     * poll, {@link SessionExecutor#executeAfterPoll}): a pass over thousands of sockets takes milliseconds, and what
+     * else the IO thread has to do (answer a publish, read the next pipelined request, accept) would wait for all of
+     * it. Between slices the IO thread runs its queued tasks and serves the sockets that are ready, so a publisher's
+     * round trip costs a slice, not a pass, and the connections later in the pass take the events that arrived
+     * meanwhile in the same write (natural batching). Measured (bench/README, 1,000 subscribers, 1,000 ev/s
+     * pipelined on one connection): a whole pass per task answered 250 publishes/s; slices of 64, 32, 16, 8 and 4
+     * answered 730/s, then all 1,000/s at p99 2.6 s, 1.1 s, 0.1-0.7 s and 50 ms.
      */
     public static final int SESSIONS_PER_SLICE = 4;
 
@@ -112,10 +113,10 @@ public final class IoThreadFlusher implements Runnable
     }
 
     /**
-     * One slice of a pass over the connections queued so far: at most {@link #SESSIONS_PER_SLICE}, then the rest in
-     * a task queued behind whatever the IO thread was given meanwhile. IO thread. A connection queued while this
-     * runs is taken by this slice, by the task this slice queues, or by the task its producer scheduled after
-     * {@link #taskScheduled} was cleared.
+     * One slice of a pass over the connections queued so far: at most {@link #SESSIONS_PER_SLICE}, then the rest
+     * after the IO thread's next poll of its sockets and behind whatever it was given meanwhile. IO thread. A
+     * connection queued while this runs is taken by this slice, by the continuation this slice schedules, or by the
+     * task its producer scheduled after {@link #taskScheduled} was cleared.
      */
     public void run()
     {
@@ -129,7 +130,7 @@ public final class IoThreadFlusher implements Runnable
             {
                 if (!sessionsToFlush.isEmpty() && taskScheduled.compareAndSet(false, true))
                 {
-                    ioThread.execute(this); // the rest after what is queued and what the selector has ready
+                    ioThread.executeAfterPoll(this); // the rest after what is queued and what the sockets have ready
                 }
                 return;
             }

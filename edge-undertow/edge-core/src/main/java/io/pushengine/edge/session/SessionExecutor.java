@@ -22,4 +22,15 @@ public interface SessionExecutor
      * Run {@code task} on the IO thread after {@code delay}. Any thread; used for batching windows.
      */
     void executeAfter(Runnable task, long delay, TimeUnit unit);
+
+    /**
+     * Run {@code task} on the IO thread once the event loop has next polled its sockets and served what was ready
+     * (reads, accepts), so a long run of work split into tasks does not starve the connections' input. An event
+     * loop that drains every queued task before it polls (XNIO does) would otherwise read nothing until the run
+     * ends. Called on the IO thread; the default runs it as {@link #execute}.
+     */
+    default void executeAfterPoll(final Runnable task)
+    {
+        execute(task);
+    }
 }

@@ -78,8 +78,6 @@ final class AfterPollTasks implements ChannelListener<StreamSinkChannel>
      */
     public void handleEvent(final StreamSinkChannel channel)
     {
-        armed = false;
-        channel.suspendWrites();
         for (int i = tasks.size(); i > 0; i--)
         {
             final Runnable task = tasks.poll();
@@ -91,6 +89,11 @@ final class AfterPollTasks implements ChannelListener<StreamSinkChannel>
             {
                 LOGGER.log(System.Logger.Level.ERROR, "after-poll task failed", ex);
             }
+        }
+        if (tasks.isEmpty())
+        {
+            armed = false; // a pass that goes on keeps the interest: no change to the selector per step
+            channel.suspendWrites();
         }
     }
 }

@@ -15,6 +15,9 @@
  *                    --rate 1000 --seconds 10 [--warmup 2] [--server-pid PID] [--label NAME]
  *        --ws-publish TOPIC (push-engine only): publish over one WebSocket connection instead, as binary SBE
  *                    Publish messages (template 35); answers counted are Published (36), Errors (14) count as failed
+ *        --timeline: also, on stderr, one line per second of due time: deliveries, how many were later than 10, 50,
+ *                    200 and 1,000 ms, the latest, how late the publisher itself wrote, and (one publishing
+ *                    connection) how late the answers came: tells late publishing from late delivery
  * Prints one Markdown table row; loopback only (it refuses any other host).
  */
 #define _GNU_SOURCE

@@ -14,6 +14,7 @@ public final class XnioSessionExecutor implements SessionExecutor
 {
     private final XnioIoThread ioThread;
     private AfterPollTasks afterPollTasks;
+    private boolean afterPollUnavailable;
 
     /**
      * @param ioThread the XNIO IO thread a connection belongs to.
@@ -46,9 +47,10 @@ public final class XnioSessionExecutor implements SessionExecutor
             execute(task);
             return;
         }
-        if (null == afterPollTasks)
+        if (null == afterPollTasks && !afterPollUnavailable)
         {
             afterPollTasks = AfterPollTasks.open(ioThread);
+            afterPollUnavailable = null == afterPollTasks; // warned once; plain tasks from now on
         }
         if (null == afterPollTasks || !afterPollTasks.add(task))
         {

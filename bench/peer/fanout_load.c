@@ -17,7 +17,8 @@
  *                    Publish messages (template 35); answers counted are Published (36), Errors (14) count as failed
  *        --timeline: also, on stderr, one line per second of due time: deliveries, how many were later than 10, 50,
  *                    200 and 1,000 ms, the latest, how late the publisher itself wrote, and (one publishing
- *                    connection) how late the answers came: tells late publishing from late delivery
+ *                    connection) how late the answers came: tells late publishing from late delivery (with
+ *                    it the publisher reads answers every millisecond while it waits to send)
  * Prints one Markdown table row; loopback only (it refuses any other host).
  */
 #define _GNU_SOURCE
@@ -464,6 +465,22 @@ static void *publish(void *unused)
     interval_ns_global = interval_ns;
     for (int64_t n = 0; n < total; n++)
     {
+        if (timeline && !over_ws)
+        {
+            /* read answers while waiting (at most 1 ms apart), so their lateness is not the send interval's */
+            for (int64_t now = now_ns(); now < due; now = now_ns())
+            {
+                const int64_t wake = due - now > 1000000LL ? now + 1000000LL : due;
+                struct timespec step = {wake / 1000000000LL, wake % 1000000000LL};
+                clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &step, NULL);
+                for (int i = 0; i < publishers; i++)
+                {
+                    while (read_answers(fds[i]))
+                    {
+                    }
+                }
+            }
+        }
         struct timespec ts = {due / 1000000000LL, due % 1000000000LL};
         clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL);
         int length = snprintf(body, sizeof(body), "{\"t\":%lld,\"n\":%lld,\"p\":\"", (long long)due, (long long)n);

@@ -7,6 +7,8 @@
 #   bench/peer/side-by-side.sh [RATES (default "10 100 500 1000")] [SECONDS (10)] [SUBSCRIBERS (1000)]
 #   PUSH_JVM_OPTS="-XX:StartFlightRecording=filename=x.jfr" bench/peer/side-by-side.sh 100   # profile ours
 #   PUBLISHERS=8 bench/peer/side-by-side.sh "500 1000"   # POSTs round-robin over 8 keep-alive connections
+#   TIMELINE=1 bench/peer/side-by-side.sh 1000   # per-second lateness of deliveries, sends and answers into
+#                                                # bench/target/timeline-SERVER-RATE.txt (fanout_load --timeline)
 #
 # Prints a Markdown table: one row per server per rate (columns in the header below).
 set -euo pipefail
@@ -52,14 +54,24 @@ warmup_rate=$(echo "$rates" | tr ' ' '\n' | sort -n | tail -1)
   --rate "$warmup_rate" --seconds 10 --publishers "${PUBLISHERS:-1}" --label warmup >/dev/null 2>&1 || true
 "$client" --port 8090 --ws-path "/sub?ch=warmup" --pub-path "/pub?ch=warmup" --subscribers "$subscribers" \
   --rate "$warmup_rate" --seconds 10 --publishers "${PUBLISHERS:-1}" --label warmup >/dev/null 2>&1 || true
+timeline=()
+[ -n "${TIMELINE:-}" ] && timeline=(--timeline)
 for rate in $rates; do
   topic="bench$rate$RANDOM"
   "$client" --port 8080 --ws-path "/ws?topics=$topic" --pub-path "/publish/$topic" --subscribers "$subscribers" \
     --rate "$rate" --seconds "$seconds" --publishers "${PUBLISHERS:-1}" --server-pid "$java_pid" \
-    --label push-engine 2>>"$work/push/client.err"
+    --label push-engine "${timeline[@]}" 2>"$work/push/client.run"
   "$client" --port 8090 --ws-path "/sub?ch=$topic" --pub-path "/pub?ch=$topic" --subscribers "$subscribers" \
     --rate "$rate" --seconds "$seconds" --publishers "${PUBLISHERS:-1}" --server-pid "$nchan_worker" \
-    --label nchan 2>>"$work/nchan/client.err"
+    --label nchan "${timeline[@]}" 2>"$work/nchan/client.run"
+  for server in push nchan; do
+    if [ -n "${TIMELINE:-}" ]; then
+      sed -n '/^second deliveries/,$p' "$work/$server/client.run" >"bench/target/timeline-$server-$rate.txt"
+      sed '/^second deliveries/,$d' "$work/$server/client.run" >>"$work/$server/client.err"
+    else
+      cat "$work/$server/client.run" >>"$work/$server/client.err"
+    fi
+  done
 done
 for f in "$work"/push/client.err "$work"/nchan/client.err; do
   [ -s "$f" ] && { echo; echo "$(basename "$(dirname "$f")") client said:"; sort "$f" | cut -c1-120 | uniq -c | head -5; }

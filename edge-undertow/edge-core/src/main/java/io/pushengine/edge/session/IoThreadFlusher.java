@@ -6,6 +6,7 @@ import org.agrona.concurrent.OneToOneConcurrentArrayQueue;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.agrona.concurrent.status.AtomicCounter;
 
+import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -99,6 +100,10 @@ public final class IoThreadFlusher implements Runnable
             execute(session.flushTask()); // queue full: this one goes on its own
             return;
         }
+        // the offer is a release store: without a full fence the flag below could be read before the offer is
+        // visible, and an IO thread clearing the flag and then finding the queue empty would leave this connection
+        // queued with no task until the next request (100 ms at 10 ev/s)
+        VarHandle.fullFence();
         if (!taskScheduled.get() && taskScheduled.compareAndSet(false, true))
         {
             execute(this);

@@ -61,6 +61,11 @@ public final class EdgeConfiguration
      */
     public static final String PUBLISH_BATCH_MAX_BYTES_PROP_NAME = "push.edge.publish.batch.max.bytes";
     public static final int PUBLISH_BATCH_MAX_BYTES_DEFAULT = 1024 * 1024;
+    /**
+     * Read pipelined {@code POST /publish} requests ahead while an earlier one on the connection awaits the engine's
+     * acknowledgement (see {@code PublishReadAhead}); false: one journal round trip per request per connection.
+     */
+    public static final String PUBLISH_READ_AHEAD_PROP_NAME = "push.edge.publish.read.ahead";
     public static final String POLL_MAX_WAIT_MS_PROP_NAME = "push.edge.poll.max.wait.ms";
     public static final long POLL_MAX_WAIT_MS_DEFAULT = 30_000;
     /**
@@ -191,6 +196,11 @@ public final class EdgeConfiguration
     public static int publishBatchMaxBytes()
     {
         return Integer.getInteger(PUBLISH_BATCH_MAX_BYTES_PROP_NAME, PUBLISH_BATCH_MAX_BYTES_DEFAULT);
+    }
+
+    public static boolean publishReadAhead()
+    {
+        return !"false".equals(System.getProperty(PUBLISH_READ_AHEAD_PROP_NAME));
     }
 
     public static long pollMaxWaitMs()

@@ -27,6 +27,7 @@ public final class EdgeCounters implements AutoCloseable
     private final AtomicCounter protocolErrors;
     private final AtomicCounter httpRejected;
     private final AtomicCounter publishRequests;
+    private final AtomicCounter publishesReadAhead;
     private final AtomicCounter errors;
     private final AtomicCounter pingsSent;
     private final AtomicCounter ioThreadWakeUps;
@@ -61,6 +62,7 @@ public final class EdgeCounters implements AutoCloseable
         protocolErrors = CounterType.EDGE_PROTOCOL_ERRORS.allocate(aeron::addCounter, label);
         httpRejected = CounterType.EDGE_HTTP_REJECTED.allocate(aeron::addCounter, label);
         publishRequests = CounterType.EDGE_PUBLISH_REQUESTS.allocate(aeron::addCounter, label);
+        publishesReadAhead = CounterType.EDGE_PUBLISHES_READ_AHEAD.allocate(aeron::addCounter, label);
         errors = CounterType.EDGE_ERRORS.allocate(aeron::addCounter, label);
         pingsSent = CounterType.EDGE_PINGS_SENT.allocate(aeron::addCounter, label);
         ioThreadWakeUps = CounterType.EDGE_IO_THREAD_WAKE_UPS.allocate(aeron::addCounter, label);
@@ -160,6 +162,11 @@ public final class EdgeCounters implements AutoCloseable
     public AtomicCounter publishRequests()
     {
         return publishRequests;
+    }
+
+    public AtomicCounter publishesReadAhead()
+    {
+        return publishesReadAhead;
     }
 
     public AtomicCounter errors()
@@ -268,7 +275,8 @@ public final class EdgeCounters implements AutoCloseable
     public void close()
     {
         CloseHelper.closeAll(connections, webSocketConnections, sseConnections, connectionsOpened, connectionsClosed,
-            framesOut, bytesOut, protocolErrors, httpRejected, publishRequests, errors, pingsSent, ioThreadWakeUps,
+            framesOut, bytesOut, protocolErrors, httpRejected, publishRequests, publishesReadAhead, errors, pingsSent,
+            ioThreadWakeUps,
             publishRejected, pongTimeouts,
             polls, pollsHeld, pollsEmpty, authFailures, forbidden, originRejections, limitRejections, tokenExpiryCloses,
             requestTimeouts, silentCloses, sseCompressedStreams, webSocketCompressedStreams, sseCompressionOverBudget,

@@ -106,6 +106,7 @@ public final class EdgeServer implements AutoCloseable
         private int ioThreads = EdgeConfiguration.ioThreads();
         private int bufferSize = EdgeConfiguration.bufferSize();
         private long publishTimeoutMs = StreamConfiguration.publishTimeoutMs();
+        private boolean publishReadAhead = EdgeConfiguration.publishReadAhead();
         private long pollMaxWaitMs = EdgeConfiguration.pollMaxWaitMs();
         private long drainMs = EdgeConfiguration.drainMs();
         private String transports = EdgeConfiguration.transports();
@@ -590,6 +591,16 @@ public final class EdgeServer implements AutoCloseable
             return this;
         }
 
+        /**
+         * Read pipelined {@code POST /publish} requests ahead while one before them on the connection awaits its
+         * acknowledgement ({@value EdgeConfiguration#PUBLISH_READ_AHEAD_PROP_NAME}, default true).
+         */
+        public Context publishReadAhead(final boolean publishReadAhead)
+        {
+            this.publishReadAhead = publishReadAhead;
+            return this;
+        }
+
         public Context idleStrategySupplier(final Supplier<IdleStrategy> idleStrategySupplier)
         {
             fanOut.idleStrategySupplier(idleStrategySupplier);
@@ -653,7 +664,7 @@ public final class EdgeServer implements AutoCloseable
             final EpochNanoClock epochClock = new OffsetEpochNanoClock();
             final PublishHandler publishHandler = new PublishHandler(
                 ingressProxy(ingressPublication, clusterSession), edgeCounters, epochClock, ctx.maxPayloadLength,
-                EdgeConfiguration.publishBatchMaxBytes(), ctx.publishTimeoutMs);
+                EdgeConfiguration.publishBatchMaxBytes(), ctx.publishTimeoutMs, ctx.publishReadAhead);
             fanOutComponent = FanOut.launch(ctx.fanOut
                 .aeron(aeronClient)
                 .ingressPublication(ingressPublication)
@@ -735,7 +746,7 @@ public final class EdgeServer implements AutoCloseable
                     .set(UndertowOptions.NO_REQUEST_TIMEOUT, undertowBackstopMs)
                     .getMap(),
                 OptionMap.EMPTY),
-                slowRequests.handler(routes),
+                slowRequests.handler(publishHandler.answeringReadAhead(routes)),
                 slowRequests::openListener);
 
             this.aeron = aeronClient;

@@ -68,6 +68,9 @@ public enum CounterType
         "HTTP requests answered 4xx/5xx"),
     EDGE_PUBLISH_REQUESTS(1213, "push_edge_publish_requests_total", false,
         "Publish requests (HTTP POSTs, each line of a batch, WebSocket Publish messages) forwarded to the engine"),
+    EDGE_PUBLISHES_READ_AHEAD(1262, "push_edge_publishes_read_ahead_total", false,
+        "HTTP publishes read from a connection's pipelined requests and offered to the engine while an earlier " +
+        "request on that connection awaited its acknowledgement (also in push_edge_publish_requests_total)"),
     EDGE_MALFORMED_STREAM_MESSAGES(1214, "push_edge_malformed_stream_messages_total", false,
         "Messages on the event stream this edge could not decode"),
     EDGE_ERRORS(1215, "push_edge_errors_total", false,

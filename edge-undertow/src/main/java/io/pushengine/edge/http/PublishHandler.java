@@ -10,6 +10,8 @@ import io.pushengine.edge.publish.PayloadValidator;
 import io.undertow.server.HttpHandler;
 import io.undertow.server.HttpServerExchange;
 import io.undertow.server.RequestTooBigException;
+import io.undertow.server.protocol.http.HttpServerConnection;
+import io.undertow.util.AttachmentKey;
 import io.undertow.util.Headers;
 import io.undertow.util.Methods;
 import io.undertow.util.SameThreadExecutor;
@@ -40,15 +42,24 @@ import java.util.concurrent.atomic.AtomicLong;
  * it published), then offered in order, answered once the last is journaled:
  * {@code {"topic":"t","count":K,"firstSequence":N,"lastSequence":M,"firstTopicSequence":A,"lastTopicSequence":B}}.
  * The engine acknowledges an edge's requests in the order they were offered, so the last acknowledgement means all.
+ * <p>
+ * Pipelined requests on one connection are read ahead ({@link PublishReadAhead}, unless
+ * {@code push.edge.publish.read.ahead=false}): the ones after an admitted request that are the same request but for
+ * their body are offered while it awaits its acknowledgement, and answered in order from theirs when Undertow
+ * parses them ({@link #answeringReadAhead(HttpHandler)} sits in front of the routes for that).
  */
 public final class PublishHandler implements HttpHandler, PublishAckListener
 {
     private static final String BATCH_CONTENT_TYPE = "application/x-ndjson";
     private static final int MAX_BATCH_EVENTS = 65_536;
+    private static final AttachmentKey<PublishReadAhead> READ_AHEAD = AttachmentKey.create(PublishReadAhead.class);
+    private static final int MAX_READ_AHEAD_HEAD_LENGTH = 8 * 1024;
     private static final ThreadLocal<PayloadValidator> VALIDATORS = ThreadLocal.withInitial(PayloadValidator::new);
 
     private final Map<Long, HttpServerExchange> awaitingAck = new ConcurrentHashMap<>();
     private final Map<Long, BatchAwait> awaitingBatchAck = new ConcurrentHashMap<>();
+    private final Map<Long, PublishReadAhead.Offered> awaitingReadAheadAck = new ConcurrentHashMap<>();
+    private final UnsafeBuffer readAheadBody = new UnsafeBuffer(0, 0);
     private final AtomicLong correlationIds = new AtomicLong((long)ThreadLocalRandom.current().nextInt(1, 1 << 30) << 32);
     private final IngressProxy ingressProxy;
     private final EdgeCounters counters;
@@ -56,6 +67,7 @@ public final class PublishHandler implements HttpHandler, PublishAckListener
     private final int maxPayloadLength;
     private final int maxBatchBytes;
     private final long ackTimeoutMs;
+    private final boolean readAhead;
 
     public PublishHandler(
         final IngressProxy ingressProxy,
@@ -63,8 +75,10 @@ public final class PublishHandler implements HttpHandler, PublishAckListener
         final EpochNanoClock epochClock,
         final int maxPayloadLength,
         final int maxBatchBytes,
-        final long ackTimeoutMs)
+        final long ackTimeoutMs,
+        final boolean readAhead)
     {
+        this.readAhead = readAhead;
         this.maxBatchBytes = maxBatchBytes;
         this.ingressProxy = ingressProxy;
         this.counters = counters;
@@ -158,6 +172,142 @@ public final class PublishHandler implements HttpHandler, PublishAckListener
                     "the event may still be journaled", counters);
             }
         }, ackTimeoutMs, TimeUnit.MILLISECONDS));
+        if (readAhead && PublishReadAhead.isEligible(exchange))
+        {
+            readAheadOf((HttpServerConnection)exchange.getConnection()).startFrom(exchange, topic, payloadType);
+        }
+    }
+
+    /**
+     * In front of the routes: a request that was read ahead is answered here, from its acknowledgement. It was
+     * admitted as the request it is the same as (same target and headers, checked while the grant was valid), so it
+     * does not pass admission a second time, which could now refuse what is already published. IO thread.
+     */
+    public HttpHandler answeringReadAhead(final HttpHandler next)
+    {
+        return exchange ->
+        {
+            final PublishReadAhead readAhead = exchange.getConnection().getAttachment(READ_AHEAD);
+            if (null == readAhead || !readAhead.hasOffered())
+            {
+                next.handleRequest(exchange);
+                return;
+            }
+            answerReadAhead(exchange, readAhead, readAhead.poll());
+        };
+    }
+
+    private PublishReadAhead readAheadOf(final HttpServerConnection connection)
+    {
+        PublishReadAhead readAhead = connection.getAttachment(READ_AHEAD);
+        if (null == readAhead)
+        {
+            final PublishReadAhead created = new PublishReadAhead(
+                connection, this::offerReadAhead, MAX_READ_AHEAD_HEAD_LENGTH);
+            connection.putAttachment(READ_AHEAD, created);
+            connection.addCloseListener(closed ->
+            {
+                for (final PublishReadAhead.Offered offered : created.close())
+                {
+                    awaitingReadAheadAck.remove(offered.correlationId); // journaled, but nobody left to tell
+                }
+            });
+            readAhead = created;
+        }
+        return readAhead;
+    }
+
+    private PublishReadAhead.Offered offerReadAhead(
+        final PublishReadAhead readAhead, final byte[] body, final int length, final int requestLength,
+        final long bodyHash)
+    {
+        if (length > maxPayloadLength || null != VALIDATORS.get().check(readAhead.payloadType(), body, 0, length))
+        {
+            return null; // answered by the usual path when its turn comes
+        }
+        final long correlationId = correlationIds.incrementAndGet();
+        final PublishReadAhead.Offered offered = new PublishReadAhead.Offered(correlationId, requestLength, length,
+            bodyHash, System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(ackTimeoutMs),
+            readAhead.connection().getIoThread());
+        awaitingReadAheadAck.put(correlationId, offered);
+        final long result;
+        synchronized (ingressProxy)
+        {
+            readAheadBody.wrap(body, 0, length);
+            result = ingressProxy.publish(correlationId, readAhead.topic(), readAhead.payloadType(),
+                epochClock.nanoTime(), readAheadBody, 0, length);
+        }
+        if (result < 0)
+        {
+            awaitingReadAheadAck.remove(correlationId);
+            return null;
+        }
+        counters.publishRequests().increment();
+        counters.publishesReadAhead().increment();
+        return offered;
+    }
+
+    private void answerReadAhead(
+        final HttpServerExchange exchange, final PublishReadAhead readAhead, final PublishReadAhead.Offered offered)
+    {
+        final String target = exchange.getRequestURI() +
+            (exchange.getQueryString().isEmpty() ? "" : "?" + exchange.getQueryString());
+        if (!Methods.POST.equals(exchange.getRequestMethod()) || !readAhead.templateTarget().equals(target) ||
+            exchange.getRequestContentLength() != offered.bodyLength)
+        {
+            lostTrack(exchange, readAhead, offered);
+            return;
+        }
+        exchange.getRequestReceiver().receiveFullBytes((ex, body) ->
+        {
+            if (PublishReadAhead.hash(body, body.length) != offered.bodyHash)
+            {
+                lostTrack(ex, readAhead, offered);
+                return;
+            }
+            offered.exchange = ex;
+            readAhead.continueWith(ex);
+            if (offered.acknowledged)
+            {
+                answer(ex, offered);
+            }
+            else if (null != offered.refusal)
+            {
+                HttpResponses.reject(ex, 403, "the engine refused it: " + offered.refusal, counters);
+            }
+            else
+            {
+                final long remainingNs = Math.max(0, offered.deadlineNs - System.nanoTime());
+                ex.dispatch(SameThreadExecutor.INSTANCE, () -> ex.getIoThread().executeAfter(() ->
+                {
+                    if (null != awaitingReadAheadAck.remove(offered.correlationId))
+                    {
+                        HttpResponses.reject(ex, 504, "engine did not acknowledge in " + ackTimeoutMs + " ms; " +
+                            "the event may still be journaled", counters);
+                    }
+                }, remainingNs, TimeUnit.NANOSECONDS));
+            }
+        }, (ex, error) -> lostTrack(ex, readAhead, offered));
+    }
+
+    /**
+     * The request Undertow parsed is not the one read ahead at its place: a defect, never expected. The events
+     * read ahead are published; the connection is closed, as its answers can no longer be matched to its requests.
+     */
+    private void lostTrack(
+        final HttpServerExchange exchange, final PublishReadAhead readAhead, final PublishReadAhead.Offered offered)
+    {
+        counters.errors().increment();
+        awaitingReadAheadAck.remove(offered.correlationId);
+        exchange.setPersistent(false);
+        HttpResponses.reject(exchange, 500, "pipelined request out of step with the one read ahead at its place " +
+            "(correlation " + offered.correlationId + ", already published): closing the connection", counters);
+    }
+
+    private void answer(final HttpServerExchange exchange, final PublishReadAhead.Offered offered)
+    {
+        HttpResponses.json(exchange, 200, "{\"sequence\":" + offered.sequence + ",\"topic\":\"" +
+            offered.topic + "\",\"topicSequence\":" + offered.topicSequence + "}\n");
     }
 
     private void receiveBatch(final HttpServerExchange exchange, final String topic, final PayloadType payloadType)
@@ -260,6 +410,25 @@ public final class PublishHandler implements HttpHandler, PublishAckListener
     public void onPublishAck(
         final long correlationId, final long globalSequence, final String topicName, final long topicSequence)
     {
+        if (!awaitingReadAheadAck.isEmpty())
+        {
+            final PublishReadAhead.Offered offered = awaitingReadAheadAck.remove(correlationId);
+            if (null != offered)
+            {
+                offered.ioThread.execute(() ->
+                {
+                    offered.acknowledged = true;
+                    offered.sequence = globalSequence;
+                    offered.topic = topicName;
+                    offered.topicSequence = topicSequence;
+                    if (null != offered.exchange)
+                    {
+                        answer(offered.exchange, offered);
+                    }
+                });
+                return;
+            }
+        }
         if (!awaitingBatchAck.isEmpty() && onBatchAck(correlationId, globalSequence, topicSequence))
         {
             return;
@@ -307,6 +476,19 @@ public final class PublishHandler implements HttpHandler, PublishAckListener
      */
     public void onPublishRefused(final long correlationId, final String reason)
     {
+        final PublishReadAhead.Offered offered = awaitingReadAheadAck.remove(correlationId);
+        if (null != offered)
+        {
+            offered.ioThread.execute(() ->
+            {
+                offered.refusal = reason;
+                if (null != offered.exchange)
+                {
+                    HttpResponses.reject(offered.exchange, 403, "the engine refused it: " + reason, counters);
+                }
+            });
+            return;
+        }
         final BatchAwait batch = awaitingBatchAck.remove(correlationId);
         if (null != batch)
         {

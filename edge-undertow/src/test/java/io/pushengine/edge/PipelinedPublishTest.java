@@ -1,0 +1,279 @@
+package io.pushengine.edge;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.BufferedInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.File;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static io.pushengine.edge.Await.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Pipelined {@code POST /publish/{topic}} on one keep-alive connection over a real socket: the requests after an
+ * admitted one that are the same request are read ahead and offered while it awaits its acknowledgement, and every
+ * request is still answered in order, each with its own sequence, each event journaled once; anything else in the
+ * pipeline (a bad body, another topic, another token, a GET) stops the read-ahead and is answered as usual.
+ */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class PipelinedPublishTest
+{
+    private static final Pattern SEQUENCE = Pattern.compile("\"sequence\":(\\d+),\"topic\":\"([^\"]+)\"," +
+        "\"topicSequence\":(\\d+)");
+
+    @TempDir
+    File journalDir;
+
+    @Test
+    void pipelinedPublishesAreReadAheadAndAnsweredInOrderEachWithItsOwnSequence() throws Exception
+    {
+        final int count = 400;
+        try (EmbeddedPush push = new EmbeddedPush(journalDir);
+            WebSocketTestClient client = new WebSocketTestClient(push.ws("/ws?topics=p")))
+        {
+            push.engine.topic("p");
+            await(() -> client.topicNames.size() == 1);
+            final ByteArrayOutputStream requests = new ByteArrayOutputStream();
+            for (int i = 0; i < count; i++)
+            {
+                requests.write(post("/publish/p", "{\"i\":" + i + "}", null));
+            }
+
+            final List<Answer> answers = exchange(push, requests.toByteArray(), count, false);
+
+            for (int i = 0; i < count; i++)
+            {
+                final Answer answer = answers.get(i);
+                assertEquals(200, answer.status, "request " + i + ": " + answer.body);
+                final Matcher sequence = SEQUENCE.matcher(answer.body);
+                assertTrue(sequence.find(), answer.body);
+                assertEquals(i + 1, Long.parseLong(sequence.group(3)), "answers in request order: " + answer.body);
+                assertEquals("p", sequence.group(2));
+            }
+            await(() -> client.events.size() == count);
+            for (int i = 0; i < count; i++)
+            {
+                assertEquals("{\"i\":" + i + "}", client.events.get(i).payload(), "event " + i);
+                assertEquals(i + 1, client.events.get(i).topicSequence());
+            }
+            assertEquals(count, push.edge.counters().publishRequests().get(), "each request offered once");
+            final long readAhead = push.edge.counters().publishesReadAhead().get();
+            assertTrue(readAhead >= count / 2, "read ahead: " + readAhead + " of " + count);
+            assertEquals(0, push.edge.counters().errors().get());
+        }
+    }
+
+    @Test
+    void withReadAheadOffEveryRequestStillGetsItsAnswerButNoneIsReadAhead() throws Exception
+    {
+        final int count = 50;
+        try (EmbeddedPush push = new EmbeddedPush(journalDir, null, null, new EdgeServer.Context()
+            .publishReadAhead(false)))
+        {
+            final ByteArrayOutputStream requests = new ByteArrayOutputStream();
+            for (int i = 0; i < count; i++)
+            {
+                requests.write(post("/publish/p", "{\"i\":" + i + "}", null));
+            }
+
+            final List<Answer> answers = exchange(push, requests.toByteArray(), count, false);
+
+            for (int i = 0; i < count; i++)
+            {
+                assertEquals(200, answers.get(i).status, answers.get(i).body);
+                assertTrue(answers.get(i).body.contains("\"topicSequence\":" + (i + 1) + "}"), answers.get(i).body);
+            }
+            assertEquals(0, push.edge.counters().publishesReadAhead().get());
+        }
+    }
+
+    @Test
+    void anythingElseInThePipelineStopsTheReadAheadAndIsAnsweredInItsTurn() throws Exception
+    {
+        try (EmbeddedPush push = new EmbeddedPush(journalDir))
+        {
+            final ByteArrayOutputStream requests = new ByteArrayOutputStream();
+            requests.write(post("/publish/a", "{\"n\":1}", null));
+            requests.write(post("/publish/a", "{\"n\":2}", null));
+            requests.write(post("/publish/a", "{\"n\":", null)); // not JSON: refused, not published
+            requests.write(post("/publish/a", "{\"n\":3}", null));
+            requests.write(post("/publish/b", "{\"n\":4}", null)); // another topic: its own admission
+            requests.write("GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+            requests.write(post("/publish/a", "{\"n\":5}", null));
+            requests.write(post("/publish/a", "{\"n\":6}", null));
+
+            final List<Answer> answers = exchange(push, requests.toByteArray(), 8, false);
+
+            final int[] statuses = answers.stream().mapToInt(answer -> answer.status).toArray();
+            assertEquals(List.of(200, 200, 400, 200, 200, 200, 200, 200), List.of(
+                statuses[0], statuses[1], statuses[2], statuses[3], statuses[4], statuses[5], statuses[6], statuses[7]),
+                answers.toString());
+            assertTrue(answers.get(2).body.contains("not valid JSON") || answers.get(2).body.contains("JSON"),
+                answers.get(2).body);
+            final long[] expectedTopicSequences = { 1, 2, -1, 3, 1, -1, 4, 5 };
+            long lastSequence = 0;
+            for (int i = 0; i < answers.size(); i++)
+            {
+                if (expectedTopicSequences[i] < 0)
+                {
+                    continue;
+                }
+                final Matcher sequence = SEQUENCE.matcher(answers.get(i).body);
+                assertTrue(sequence.find(), answers.get(i).body);
+                assertEquals(expectedTopicSequences[i], Long.parseLong(sequence.group(3)), answers.get(i).body);
+                assertTrue(Long.parseLong(sequence.group(1)) > lastSequence, "global sequences in order");
+                lastSequence = Long.parseLong(sequence.group(1));
+            }
+            assertEquals(6, push.engine.lastGlobalSequence(), "the six valid events, each once");
+            assertEquals(1, push.edge.counters().httpRejected().get());
+            assertEquals(0, push.edge.counters().errors().get());
+        }
+    }
+
+    @Test
+    void aClientThatSendsItsPipelineAndShutsItsOutputStillGetsEveryAnswer() throws Exception
+    {
+        final int count = 100;
+        try (EmbeddedPush push = new EmbeddedPush(journalDir))
+        {
+            final ByteArrayOutputStream requests = new ByteArrayOutputStream();
+            for (int i = 0; i < count; i++)
+            {
+                requests.write(post("/publish/h", "{\"i\":" + i + "}", null));
+            }
+
+            final List<Answer> answers = exchange(push, requests.toByteArray(), count, true);
+
+            for (int i = 0; i < count; i++)
+            {
+                assertEquals(200, answers.get(i).status, answers.get(i).body);
+                assertTrue(answers.get(i).body.contains("\"topicSequence\":" + (i + 1) + "}"), answers.get(i).body);
+            }
+            assertEquals(count, push.engine.lastGlobalSequence());
+        }
+    }
+
+    @Test
+    void aRequestWithAnotherTokenIsAdmittedOnItsOwnAndNotPublishedIfNotGranted() throws Exception
+    {
+        try (EmbeddedPush push = new EmbeddedPush(journalDir, null, null, new EdgeServer.Context()
+            .jwtSecret(Tokens.SECRET)))
+        {
+            final String granted = Tokens.token("pub", 60_000, List.of(), List.of("g"));
+            final String notGranted = Tokens.token("other", 60_000, List.of(), List.of("elsewhere"));
+            final ByteArrayOutputStream requests = new ByteArrayOutputStream();
+            for (int i = 0; i < 20; i++)
+            {
+                requests.write(post("/publish/g", "{\"i\":" + i + "}", 10 == i ? notGranted : granted));
+            }
+
+            final List<Answer> answers = exchange(push, requests.toByteArray(), 20, false);
+
+            for (int i = 0; i < 20; i++)
+            {
+                assertEquals(10 == i ? 403 : 200, answers.get(i).status, i + ": " + answers.get(i).body);
+            }
+            assertTrue(answers.get(19).body.contains("\"topicSequence\":19}"), answers.get(19).body);
+            assertEquals(19, push.engine.lastGlobalSequence(), "the refused one was not published");
+            assertTrue(push.edge.counters().publishesReadAhead().get() > 0);
+        }
+    }
+
+    private static byte[] post(final String target, final String body, final String token)
+    {
+        final byte[] bodyBytes = body.getBytes(StandardCharsets.UTF_8);
+        return ("POST " + target + " HTTP/1.1\r\n" +
+            "Host: 127.0.0.1\r\n" +
+            "Content-Type: application/json\r\n" +
+            (null == token ? "" : "Authorization: Bearer " + token + "\r\n") +
+            "Content-Length: " + bodyBytes.length + "\r\n" +
+            "\r\n" + body).getBytes(StandardCharsets.UTF_8);
+    }
+
+    /**
+     * Write every request at once on one connection, then read {@code count} answers.
+     */
+    private static List<Answer> exchange(
+        final EmbeddedPush push, final byte[] requests, final int count, final boolean shutdownOutput)
+        throws IOException
+    {
+        try (Socket socket = new Socket())
+        {
+            socket.connect(new InetSocketAddress("127.0.0.1", push.edge.port()), 5_000);
+            socket.setSoTimeout(20_000);
+            final Thread writer = new Thread(() ->
+            {
+                try
+                {
+                    socket.getOutputStream().write(requests);
+                    socket.getOutputStream().flush();
+                    if (shutdownOutput)
+                    {
+                        socket.shutdownOutput();
+                    }
+                }
+                catch (final IOException ignore)
+                {
+                    // the reader fails with what went wrong
+                }
+            }, "pipeline-writer");
+            writer.start();
+            final InputStream in = new BufferedInputStream(socket.getInputStream());
+            final List<Answer> answers = new ArrayList<>();
+            for (int i = 0; i < count; i++)
+            {
+                answers.add(Answer.read(in));
+            }
+            return answers;
+        }
+    }
+
+    private record Answer(int status, String body)
+    {
+        static Answer read(final InputStream in) throws IOException
+        {
+            final String statusLine = line(in);
+            final int status = Integer.parseInt(statusLine.split(" ")[1]);
+            int contentLength = 0;
+            for (String header = line(in); !header.isEmpty(); header = line(in))
+            {
+                if (header.toLowerCase().startsWith("content-length:"))
+                {
+                    contentLength = Integer.parseInt(header.substring(15).trim());
+                }
+            }
+            final byte[] body = in.readNBytes(contentLength);
+            return new Answer(status, new String(body, StandardCharsets.UTF_8));
+        }
+
+        private static String line(final InputStream in) throws IOException
+        {
+            final StringBuilder line = new StringBuilder();
+            for (int b = in.read(); b != '\n'; b = in.read())
+            {
+                if (b < 0)
+                {
+                    throw new IOException("connection closed after: " + line);
+                }
+                if (b != '\r')
+                {
+                    line.append((char)b);
+                }
+            }
+            return line.toString();
+        }
+    }
+}

@@ -71,7 +71,9 @@ class PipelinedPublishTest
             }
             assertEquals(count, push.edge.counters().publishRequests().get(), "each request offered once");
             final long readAhead = push.edge.counters().publishesReadAhead().get();
-            assertTrue(readAhead >= count / 2, "read ahead: " + readAhead + " of " + count);
+            // ~44 KB of requests against a 16 KiB buffer: more than a third can only be read ahead from the socket
+            // while earlier requests await their acknowledgements (397 of 400 in runs here)
+            assertTrue(readAhead >= count * 3 / 4, "read ahead: " + readAhead + " of " + count);
             assertEquals(0, push.edge.counters().errors().get());
         }
     }

@@ -1,5 +1,6 @@
 package io.pushengine.edge.http;
 
+import org.agrona.concurrent.status.AtomicCounter;
 import org.xnio.ChannelListener;
 import org.xnio.ChannelPipe;
 import org.xnio.XnioIoThread;
@@ -26,11 +27,14 @@ final class AfterPollTasks implements ChannelListener<StreamSinkChannel>
     private final ArrayDeque<Runnable> tasks = new ArrayDeque<>();
     private final StreamSourceChannel readEnd; // kept open with the write end; the worker closes both at shutdown
     private final StreamSinkChannel alwaysWritable;
+    private final AtomicCounter errors;
     private boolean armed;
 
-    private AfterPollTasks(final StreamSourceChannel readEnd, final StreamSinkChannel alwaysWritable)
+    private AfterPollTasks(
+        final StreamSourceChannel readEnd, final StreamSinkChannel alwaysWritable, final AtomicCounter errors)
     {
         this.readEnd = readEnd;
+        this.errors = errors;
         this.alwaysWritable = alwaysWritable;
         alwaysWritable.getWriteSetter().set(this);
     }
@@ -38,14 +42,16 @@ final class AfterPollTasks implements ChannelListener<StreamSinkChannel>
     /**
      * Open the pipe on the calling IO thread.
      *
+     * @param ioThread the calling IO thread.
+     * @param errors   counts tasks that throw (logged too; the tasks after them still run).
      * @return the thread's tasks, or null if the pipe could not be opened (callers fall back to a plain task).
      */
-    static AfterPollTasks open(final XnioIoThread ioThread)
+    static AfterPollTasks open(final XnioIoThread ioThread, final AtomicCounter errors)
     {
         try
         {
             final ChannelPipe<StreamSourceChannel, StreamSinkChannel> pipe = ioThread.createHalfDuplexPipe();
-            return new AfterPollTasks(pipe.getLeftSide(), pipe.getRightSide());
+            return new AfterPollTasks(pipe.getLeftSide(), pipe.getRightSide(), errors);
         }
         catch (final IOException | RuntimeException ex)
         {
@@ -87,6 +93,7 @@ final class AfterPollTasks implements ChannelListener<StreamSinkChannel>
             }
             catch (final Throwable ex)
             {
+                errors.increment();
                 LOGGER.log(System.Logger.Level.ERROR, "after-poll task failed", ex);
             }
         }

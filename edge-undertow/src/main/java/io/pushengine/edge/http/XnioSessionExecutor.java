@@ -1,6 +1,7 @@
 package io.pushengine.edge.http;
 
 import io.pushengine.edge.session.SessionExecutor;
+import org.agrona.concurrent.status.AtomicCounter;
 import org.xnio.XnioIoThread;
 
 import java.util.concurrent.TimeUnit;
@@ -13,15 +14,18 @@ import java.util.concurrent.TimeUnit;
 public final class XnioSessionExecutor implements SessionExecutor
 {
     private final XnioIoThread ioThread;
+    private final AtomicCounter errors;
     private AfterPollTasks afterPollTasks;
     private boolean afterPollUnavailable;
 
     /**
      * @param ioThread the XNIO IO thread a connection belongs to.
+     * @param errors   counts tasks run after a poll that throw ({@link #executeAfterPoll}).
      */
-    public XnioSessionExecutor(final XnioIoThread ioThread)
+    public XnioSessionExecutor(final XnioIoThread ioThread, final AtomicCounter errors)
     {
         this.ioThread = ioThread;
+        this.errors = errors;
     }
 
     public void execute(final Runnable task)
@@ -49,7 +53,7 @@ public final class XnioSessionExecutor implements SessionExecutor
         }
         if (null == afterPollTasks && !afterPollUnavailable)
         {
-            afterPollTasks = AfterPollTasks.open(ioThread);
+            afterPollTasks = AfterPollTasks.open(ioThread, errors);
             afterPollUnavailable = null == afterPollTasks; // warned once; plain tasks from now on
         }
         if (null == afterPollTasks || !afterPollTasks.add(task))

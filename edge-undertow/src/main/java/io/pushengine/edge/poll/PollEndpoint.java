@@ -135,8 +135,9 @@ public final class PollEndpoint implements HttpHandler
     private void hold(final HttpServerExchange exchange, final ConnectionOptions options, final long waitMs)
     {
         final PollSession session = new PollSession(
-            sessionIds.incrementAndGet(), exchange, flushers.forThread(new XnioSessionExecutor(exchange.getIoThread())), ringCapacity, counters.fanOut().ringBytes(), options, counters,
-            ringPool);
+            sessionIds.incrementAndGet(), exchange,
+            flushers.forThread(new XnioSessionExecutor(exchange.getIoThread(), counters.errors())), ringCapacity,
+            counters.fanOut().ringBytes(), options, counters, ringPool);
         if (!commands.offer(SessionCommand.register(session)))
         {
             HttpResponses.reject(exchange, 503, "edge is overloaded: poll again shortly", counters);

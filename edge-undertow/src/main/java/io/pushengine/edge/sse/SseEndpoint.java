@@ -96,7 +96,7 @@ public final class SseEndpoint implements HttpHandler
         final GzipEventStream gzip = gzipFor(exchange);
         final StreamSinkChannel sink = exchange.getResponseChannel();
         final SseSession session = new SseSession(
-            sessionIds.incrementAndGet(), exchange, flushers.forThread(new XnioSessionExecutor(exchange.getIoThread())),
+            sessionIds.incrementAndGet(), exchange, flushers.forThread(new XnioSessionExecutor(exchange.getIoThread(), counters.errors())),
             sink, initialRingCapacity, ringCapacity, counters.fanOut().ringBytes(), options, counters, gzip);
         if (!commands.offer(SessionCommand.register(session)))
         {

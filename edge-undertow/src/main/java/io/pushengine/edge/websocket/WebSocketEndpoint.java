@@ -161,7 +161,7 @@ public final class WebSocketEndpoint implements HttpHandler, WebSocketConnection
         final ConnectionLimiter.Permit permit = exchange.getAttachment(Admission.PERMIT);
         final WebSocketDeflater deflater = deflaterFor(exchange);
         final WebSocketSession session = new WebSocketSession(sessionIds.incrementAndGet(), channel,
-            flushers.forThread(new XnioSessionExecutor(channel.getIoThread())),
+            flushers.forThread(new XnioSessionExecutor(channel.getIoThread(), counters.errors())),
             initialRingCapacity, ringCapacity, counters.fanOut().ringBytes(), options, counters, epochClock, deflater);
         channel.setAttribute(InboundInflate.SESSION_ATTRIBUTE, session);
         final ControlMessageListener listener = new ControlMessageListener(session, grant, permit, options.topics());

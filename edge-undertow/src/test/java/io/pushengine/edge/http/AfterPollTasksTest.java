@@ -1,6 +1,9 @@
 package io.pushengine.edge.http;
 
 import org.junit.jupiter.api.AfterEach;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.agrona.concurrent.status.AtomicCounter;
+import org.agrona.concurrent.status.CountersManager;
 import org.junit.jupiter.api.Test;
 import org.xnio.ChannelListener;
 import org.xnio.OptionMap;
@@ -37,6 +40,9 @@ class AfterPollTasksTest
     private XnioWorker worker;
     private AcceptingChannel<StreamConnection> server;
     private volatile boolean stepping = true;
+    private final AtomicCounter errors = new CountersManager(
+        new UnsafeBuffer(ByteBuffer.allocateDirect(CountersManager.METADATA_LENGTH * 4)),
+        new UnsafeBuffer(ByteBuffer.allocateDirect(CountersManager.COUNTER_LENGTH * 4))).newCounter("errors");
 
     @AfterEach
     void close() throws IOException
@@ -88,7 +94,7 @@ class AfterPollTasksTest
                     }
                 });
                 connection.getSourceChannel().resumeReads();
-                final XnioSessionExecutor executor = new XnioSessionExecutor(connection.getIoThread());
+                final XnioSessionExecutor executor = new XnioSessionExecutor(connection.getIoThread(), errors);
                 executor.execute(new Runnable()
                 {
                     public void run()
@@ -139,5 +145,30 @@ class AfterPollTasksTest
             assertTrue(steps.get() > stepsAtRead, "the pass stopped after the read: it must go on; " + failure.get());
             assertEquals(null, failure.get(), "every step on the IO thread that owns the connection");
         }
+    }
+
+    @Test
+    void aTaskThatThrowsIsCountedAndTheTasksAfterItStillRun() throws Exception
+    {
+        worker = Xnio.getInstance().createWorker(OptionMap.create(Options.WORKER_IO_THREADS, 1));
+        final CountDownLatch ranAfter = new CountDownLatch(1);
+        final AtomicReference<String> ranOn = new AtomicReference<>();
+        worker.getIoThread(0).execute(() ->
+        {
+            final XnioSessionExecutor executor = new XnioSessionExecutor(worker.getIoThread(0), errors);
+            executor.executeAfterPoll(() ->
+            {
+                throw new IllegalStateException("a failing step (expected by the test)");
+            });
+            executor.executeAfterPoll(() ->
+            {
+                ranOn.set(Thread.currentThread().getName());
+                ranAfter.countDown();
+            });
+        });
+
+        assertTrue(ranAfter.await(10, TimeUnit.SECONDS), "the task after the failing one never ran");
+        assertEquals(worker.getIoThread(0).getName(), ranOn.get());
+        assertEquals(1, errors.get(), "the failure counted");
     }
 }

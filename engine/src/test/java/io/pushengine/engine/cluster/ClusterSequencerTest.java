@@ -519,7 +519,10 @@ class ClusterSequencerTest
     {
         for (int attempt = 0; attempt < 50; attempt++)
         {
-            final int base = 20_000 + ThreadLocalRandom.current().nextInt(200) * 100;
+            // below the kernel's ephemeral range (32768-60999 here), which the test's other sockets (edges, clients,
+            // drivers) draw from: a member restarted after kill -9 binds its fixed ports again, and one taken
+            // meanwhile by an ephemeral socket failed a run ("Address already in use" on 33103)
+            final int base = 20_000 + ThreadLocalRandom.current().nextInt(120) * 100;
             if (allFree(base))
             {
                 return base;

@@ -271,7 +271,7 @@ final class PublishReadAhead implements ChannelListener<ConduitStreamSourceChann
             return;
         }
         scan();
-        if (stopped || !buffer.hasRemaining() && buffer.limit() == buffer.capacity())
+        if (stopped) // includes a buffer full from its start: nothing more can be read into it until Undertow parses
         {
             stopReading();
         }

@@ -3,6 +3,9 @@
 # posting 64-byte JSON bodies as pipelined HTTP/1.1 POSTs on one keep-alive connection, open loop, at each rate.
 # Loopback only; both servers with default settings (push-engine: the runnable jar, demo feed off; nchan: one
 # nginx worker, nchan.conf). Needs gcc, `apt-get install nginx libnginx-mod-nchan`, and `mvn -DskipTests package`.
+# A third row per rate, "floor": bench/peer/floor_server.c, one C thread that only writes each socket's backlog
+# once per pass (no journal, no sequence): what the box itself allows. Left out if it does not build (it needs
+# OpenSSL's headers, `apt-get install libssl-dev`).
 #
 #   bench/peer/side-by-side.sh [RATES (default "10 100 500 1000")] [SECONDS (10)] [SUBSCRIBERS (1000)]
 #   PUSH_JVM_OPTS="-XX:StartFlightRecording=filename=x.jfr" bench/peer/side-by-side.sh 100   # profile ours
@@ -24,9 +27,11 @@ command -v nginx >/dev/null && [ -f /usr/lib/nginx/modules/ngx_nchan_module.so ]
 mkdir -p bench/target
 client=bench/target/fanout_load
 gcc -O2 -Wall -o "$client" bench/peer/fanout_load.c -lpthread
+floor=bench/target/floor_server
+gcc -O2 -Wall -o "$floor" bench/peer/floor_server.c -lcrypto 2>/dev/null || floor=
 
 work=$(mktemp -d)
-cleanup() { kill "${push_pid:-}" "${nginx_pid:-}" 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$work"; }
+cleanup() { kill "${push_pid:-}" "${nginx_pid:-}" "${floor_pid:-}" 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$work"; }
 trap cleanup EXIT
 
 mkdir -p "$work/nchan/tmp" "$work/push"
@@ -35,6 +40,7 @@ nginx -p "$work/nchan" -c "$work/nchan/nchan.conf" >"$work/nchan/log" 2>&1 &
 nginx_pid=$!
 (cd "$work/push" && exec java ${PUSH_JVM_OPTS:-} -Dpush.demo.ticks.per.second=0 -jar "$OLDPWD/$jar" >"$work/push/log" 2>&1) &
 push_pid=$!
+if [ -n "$floor" ]; then "$floor" 8070 & floor_pid=$!; fi
 for _ in $(seq 1 60); do
   curl -sf -o /dev/null http://127.0.0.1:8080/ready && curl -s -o /dev/null http://127.0.0.1:8090/pub?ch=probe && break
   sleep 1
@@ -54,6 +60,8 @@ warmup_rate=$(echo "$rates" | tr ' ' '\n' | sort -n | tail -1)
   --rate "$warmup_rate" --seconds 10 --publishers "${PUBLISHERS:-1}" --label warmup >/dev/null 2>&1 || true
 "$client" --port 8090 --ws-path "/sub?ch=warmup" --pub-path "/pub?ch=warmup" --subscribers "$subscribers" \
   --rate "$warmup_rate" --seconds 10 --publishers "${PUBLISHERS:-1}" --label warmup >/dev/null 2>&1 || true
+servers="push nchan"
+[ -n "$floor" ] && servers="push nchan floor" && mkdir -p "$work/floor"
 timeline=()
 [ -n "${TIMELINE:-}" ] && timeline=(--timeline)
 for rate in $rates; do
@@ -64,7 +72,12 @@ for rate in $rates; do
   "$client" --port 8090 --ws-path "/sub?ch=$topic" --pub-path "/pub?ch=$topic" --subscribers "$subscribers" \
     --rate "$rate" --seconds "$seconds" --publishers "${PUBLISHERS:-1}" --server-pid "$nchan_worker" \
     --label nchan "${timeline[@]}" 2>"$work/nchan/client.run"
-  for server in push nchan; do
+  if [ -n "$floor" ]; then
+    "$client" --port 8070 --ws-path "/ws?topics=$topic" --pub-path "/publish/$topic" --subscribers "$subscribers" \
+      --rate "$rate" --seconds "$seconds" --publishers "${PUBLISHERS:-1}" --server-pid "$floor_pid" \
+      --label floor "${timeline[@]}" 2>"$work/floor/client.run"
+  fi
+  for server in $servers; do
     if [ -n "${TIMELINE:-}" ]; then
       sed -n '/^second deliveries/,$p' "$work/$server/client.run" >"bench/target/timeline-$server-$rate.txt"
       sed '/^second deliveries/,$d' "$work/$server/client.run" >>"$work/$server/client.err"
@@ -73,7 +86,7 @@ for rate in $rates; do
     fi
   done
 done
-for f in "$work"/push/client.err "$work"/nchan/client.err; do
+for f in "$work"/push/client.err "$work"/nchan/client.err "$work"/floor/client.err; do
   [ -s "$f" ] && { echo; echo "$(basename "$(dirname "$f")") client said:"; sort "$f" | cut -c1-120 | uniq -c | head -5; }
 done
 exit 0

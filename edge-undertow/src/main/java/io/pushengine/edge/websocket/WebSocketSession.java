@@ -194,7 +194,7 @@ public final class WebSocketSession extends SbeSession implements ControlledMess
             {
                 return;
             }
-            counters.bytesOut().getAndAddRelease(position);
+            counters.bytesOut().getAndAdd(position); // atomic: every IO thread adds to it
             scratchBytes.limit(position).position(0);
             if (!writer.write(scratchBytes))
             {
@@ -316,7 +316,7 @@ public final class WebSocketSession extends SbeSession implements ControlledMess
         }
         framesSent++;
         eventsSent += eventsInFrame;
-        counters.framesOut().incrementRelease();
+        counters.framesOut().increment();
         if (null != deflater)
         {
             return finishCompressedFrame(scratch, frameStart, payloadLength);
@@ -495,8 +495,8 @@ public final class WebSocketSession extends SbeSession implements ControlledMess
         heartbeatEncoder.wrap(NOTHING, 0);
         ioHeaderEncoder.wrap(NOTHING, 0);
         framesSent++;
-        counters.framesOut().incrementRelease();
-        counters.bytesOut().getAndAddRelease(frameLength);
+        counters.framesOut().increment();
+        counters.bytesOut().getAndAdd(frameLength);
         final ByteBuffer scratchBytes = flusher.scratchByteBuffer();
         scratchBytes.limit(frameLength).position(0);
         writer.write(scratchBytes);

@@ -992,7 +992,7 @@ public final class FanOutAgent implements Agent, EventStreamListener, ReplayStre
                 final int buffered = session.bufferedBytes();
                 final long lastSequence = session.lastOfferedSequence();
                 forget(session);
-                counters.slowConsumerDisconnects().incrementRelease();
+                counters.slowConsumerDisconnects().increment(); // IO threads count here too
                 session.requestClose(CloseCodes.TRY_AGAIN_LATER,
                     "slow consumer: fell " + buffered + " bytes behind; reconnect with from=" + lastSequence);
             }

@@ -104,7 +104,7 @@ final class SessionHousekeeping
             final ClientSession session = sessions.get(i);
             if (drainWindowNs >= 0 && nowNs - drainStartNs >= drainOffsetNs(session.sessionId()))
             {
-                counters.drainCloses().incrementRelease();
+                counters.drainCloses().increment(); // IO threads count here too
                 session.requestClose(CloseCodes.GOING_AWAY, "edge draining: reconnect to another edge; " +
                     "retry-after-ms=" + ThreadLocalRandom.current().nextLong(drainReconnectJitterMs + 1));
                 forget.accept(session);
@@ -143,7 +143,7 @@ final class SessionHousekeeping
 
             if (session.hasFallenOutOfSharedLog())
             {
-                counters.slowConsumerDisconnects().incrementRelease();
+                counters.slowConsumerDisconnects().increment(); // IO threads count here too
                 session.requestClose(CloseCodes.TRY_AGAIN_LATER, "slow consumer: fell out of the edge's " +
                     "window of recent events; reconnect with from=N, N the last sequence you received");
                 forget.accept(session);

@@ -143,7 +143,7 @@ final class SessionSnapshots
         final int values = session.snapshotValues();
         closed(session);
         forget.accept(session);
-        counters.slowConsumerDisconnects().incrementRelease();
+        counters.slowConsumerDisconnects().increment(); // IO threads count here too
         session.requestClose(CloseCodes.TRY_AGAIN_LATER, "snapshot does not fit the connection's buffer " +
             "after " + values + " values: subscribe fewer topics per snapshot");
     }

@@ -8,7 +8,10 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.File;
+import java.io.IOException;
+import java.io.InputStream;
 import java.net.ServerSocket;
+import java.net.Socket;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
@@ -21,6 +24,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -92,28 +96,28 @@ class MetricsTest
         final int events = 2_000;
         try (EmbeddedPush push = new EmbeddedPush(journalDir))
         {
-            final List<java.net.Socket> sockets = new ArrayList<>();
-            final java.util.concurrent.atomic.AtomicLong bytesRead = new java.util.concurrent.atomic.AtomicLong();
+            final List<Socket> sockets = new ArrayList<>();
+            final AtomicLong bytesRead = new AtomicLong();
             final List<Thread> readers = new ArrayList<>();
             try
             {
                 for (int i = 0; i < clients; i++)
                 {
-                    final java.net.Socket socket = RawWebSocket.open(push.edge.port(), "topics=m.bytes");
+                    final Socket socket = RawWebSocket.open(push.edge.port(), "topics=m.bytes");
                     sockets.add(socket);
                     final Thread reader = new Thread(() ->
                     {
                         final byte[] buffer = new byte[64 * 1024];
                         try
                         {
-                            final java.io.InputStream in = socket.getInputStream();
+                            final InputStream in = socket.getInputStream();
                             int read;
                             while ((read = in.read(buffer)) > 0)
                             {
                                 bytesRead.addAndGet(read);
                             }
                         }
-                        catch (final java.io.IOException ignore)
+                        catch (final IOException ignore)
                         {
                             // closed by the test
                         }
@@ -137,7 +141,7 @@ class MetricsTest
             }
             finally
             {
-                for (final java.net.Socket socket : sockets)
+                for (final Socket socket : sockets)
                 {
                     socket.close();
                 }

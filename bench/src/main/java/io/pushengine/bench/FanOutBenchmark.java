@@ -17,6 +17,7 @@ import io.pushengine.edge.session.OutboundRingDescriptor;
 import io.pushengine.edge.session.RecentEvents;
 import org.agrona.MutableDirectBuffer;
 import org.agrona.concurrent.CachedEpochClock;
+import org.agrona.concurrent.ControlledMessageHandler;
 import org.agrona.concurrent.MessageHandler;
 import org.agrona.concurrent.SystemEpochNanoClock;
 import org.agrona.concurrent.SystemNanoClock;
@@ -89,9 +90,15 @@ public class FanOutBenchmark
     static final class RingOnlySession extends ClientSession
     {
         private static final MessageHandler DISCARD = (msgTypeId, buffer, index, length) -> {};
+        private static final ControlledMessageHandler SEGMENT_END =
+            (msgTypeId, buffer, index, length) -> ControlledMessageHandler.Action.BREAK; // never written here
 
         private final boolean sharedLog;
-        private final UnsafeBuffer frame = new UnsafeBuffer(new byte[512]);
+        /**
+         * Where the "IO thread" copies each event: one buffer for all connections, as a real IO thread builds every
+         * connection's frames in its one scratch buffer ({@code IoThreadFlusher.scratch()}).
+         */
+        private static final UnsafeBuffer FRAME = new UnsafeBuffer(new byte[512]);
         private final MessageHandler logMarkers = this::onRingMessage;
         private long logNext = -1;
 
@@ -151,10 +158,17 @@ public class FanOutBenchmark
 
         protected void drain()
         {
-            final OneToOneRingBuffer ring = ringForRead();
-            if (null != ring)
+            if (logNext < 0)
             {
-                ring.read(logNext < 0 && sharedLog ? logMarkers : DISCARD);
+                final OneToOneRingBuffer ring = ringForRead();
+                if (null != ring)
+                {
+                    ring.read(sharedLog ? logMarkers : DISCARD);
+                }
+            }
+            else
+            {
+                readSegmentEndIfWritten(SEGMENT_END); // as a WebSocket connection does: the ring only if it ended
             }
             if (logNext >= 0)
             {
@@ -162,7 +176,7 @@ public class FanOutBenchmark
                 final long last = log.lastVolatile();
                 for (long sequence = logNext; sequence <= last; sequence++)
                 {
-                    frame.putBytes(0, log.buffer(), log.offset(sequence), log.length(sequence));
+                    FRAME.putBytes(0, log.buffer(), log.offset(sequence), log.length(sequence));
                 }
                 logNext = last + 1;
             }

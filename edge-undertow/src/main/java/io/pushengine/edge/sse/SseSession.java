@@ -223,11 +223,7 @@ public final class SseSession extends SseTextSession implements ControlledMessag
         final long newest = log.lastVolatile();
         if (Long.MAX_VALUE == sharedLogUntil)
         {
-            final OneToOneRingBuffer ring = ringForRead();
-            if (null != ring)
-            {
-                ring.controlledRead(this, 1); // only SHARED_LOG_UNTIL can follow in a segment
-            }
+            readSegmentEndIfWritten(this); // only SHARED_LOG_UNTIL can follow in a segment
         }
         final long end = Math.min(newest, sharedLogUntil);
         final long from = sharedLogNext;

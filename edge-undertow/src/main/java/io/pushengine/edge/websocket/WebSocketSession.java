@@ -72,7 +72,7 @@ public final class WebSocketSession extends SbeSession implements ControlledMess
 
     private final MessageHeaderEncoder ioHeaderEncoder = new MessageHeaderEncoder();
     private final HeartbeatEncoder heartbeatEncoder = new HeartbeatEncoder();
-    private final BatchFrameBuilder batchBuilder = new BatchFrameBuilder();
+    private final BatchFrameBuilder batchBuilder; // the IO thread's: frames are built one connection at a time
     private final WebSocketChannel channel;
     private final WebSocketSocketWriter writer;
     private final EdgeCounters counters;
@@ -115,6 +115,7 @@ public final class WebSocketSession extends SbeSession implements ControlledMess
             initialRingCapacity, ringCapacity, ringBytes, options);
         this.channel = channel;
         this.writer = new WebSocketSocketWriter(channel, this::onSocketDrained, this::onSocketFailed);
+        this.batchBuilder = flusher.batchBuilder();
         this.counters = counters;
         this.epochClock = epochClock;
         this.deflater = deflater;

@@ -1,5 +1,6 @@
 package io.pushengine.edge.session;
 
+import io.pushengine.codec.BatchFrameBuilder;
 import io.pushengine.codec.metrics.LatencyHistogram;
 import org.agrona.concurrent.EpochNanoClock;
 import org.agrona.concurrent.OneToOneConcurrentArrayQueue;
@@ -20,7 +21,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * <p>
  * Also holds what the IO thread needs to build outbound frames for any of its connections: a scratch buffer,
  * written and sent by one connection at a time, so frames cost no memory per connection while the socket takes
- * them.
+ * them, and the frame builder that writes into it.
  * <p>
  * Threading: {@link #requestFlush} from the fan-out thread (single producer); {@link #run} and
  * {@link #scratch()} on the IO thread only.
@@ -53,6 +54,7 @@ public final class IoThreadFlusher implements Runnable
     private final ByteBuffer scratchByteBuffer;
     private final UnsafeBuffer scratch;
     private ByteBuffer compressionScratch;
+    private final BatchFrameBuilder batchBuilder = new BatchFrameBuilder();
     private final DeliveryLatencies latencies;
     private final EpochNanoClock epochClock;
     private final Map<String, LatencyHistogram> writeLatencies = new ConcurrentHashMap<>();
@@ -167,6 +169,17 @@ public final class IoThreadFlusher implements Runnable
     public UnsafeBuffer scratch()
     {
         return scratch;
+    }
+
+    /**
+     * The IO thread's {@code Batch} frame builder, for frames built in {@link #scratch()}: a frame is begun and
+     * finished within one connection's build, so one builder serves every connection of the thread (its flyweights
+     * are written per frame; one per connection would be as many more cold objects touched per delivery). IO thread
+     * only.
+     */
+    public BatchFrameBuilder batchBuilder()
+    {
+        return batchBuilder;
     }
 
     /**

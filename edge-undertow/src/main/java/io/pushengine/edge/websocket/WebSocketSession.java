@@ -5,7 +5,6 @@ import io.pushengine.codec.BatchFrameBuilder;
 import io.pushengine.codec.sbe.ErrorCode;
 import io.pushengine.codec.sbe.EventDecoder;
 import io.pushengine.codec.sbe.ErrorEncoder;
-import io.pushengine.codec.sbe.HeartbeatEncoder;
 import io.pushengine.codec.sbe.MessageHeaderEncoder;
 import io.pushengine.codec.sbe.PublishedEncoder;
 import io.pushengine.edge.EdgeCounters;
@@ -58,11 +57,6 @@ public final class WebSocketSession extends SbeSession implements ControlledMess
     private static final int MAX_PAYLOAD_LENGTH = 16 * 1024;
     private static final int MAX_FRAME_LENGTH = WebSocketFrames.MAX_HEADER_LENGTH + MAX_PAYLOAD_LENGTH;
     private static final byte[] PING_FRAME = WebSocketFrames.frame(WebSocketFrames.OPCODE_PING, new byte[0], 0);
-    /**
-     * Encoders and views are pointed here after use: an SBE flyweight keeps a reference to the buffer it last
-     * wrapped, which would keep a released ring or a pooled buffer alive for as long as the connection.
-     */
-    private static final UnsafeBuffer NOTHING = new UnsafeBuffer(new byte[0]);
     private static final int TEMPLATE_ID_OFFSET = 2;
     /**
      * A connection's {@code Publish} messages awaiting the engine's answer, at most: their answers (44 bytes each in
@@ -70,8 +64,6 @@ public final class WebSocketSession extends SbeSession implements ControlledMess
      */
     static final int MAX_PUBLISHES_IN_FLIGHT = 1024;
 
-    private final MessageHeaderEncoder ioHeaderEncoder = new MessageHeaderEncoder();
-    private final HeartbeatEncoder heartbeatEncoder = new HeartbeatEncoder();
     private final BatchFrameBuilder batchBuilder; // the IO thread's: frames are built one connection at a time
     private final WebSocketChannel channel;
     private final WebSocketSocketWriter writer;
@@ -484,13 +476,9 @@ public final class WebSocketSession extends SbeSession implements ControlledMess
             return;
         }
         final UnsafeBuffer scratch = flusher.scratch();
-        heartbeatEncoder.wrapAndApplyHeader(scratch, WebSocketFrames.MAX_HEADER_LENGTH, ioHeaderEncoder)
-            .timestampNs(timestampNs)
-            .lastGlobalSequence(lastGlobalSequence);
-        final int frameLength = WebSocketFrames.finishFrame(scratch, 0, WebSocketFrames.OPCODE_BINARY,
-            MessageHeaderEncoder.ENCODED_LENGTH + HeartbeatEncoder.BLOCK_LENGTH);
-        heartbeatEncoder.wrap(NOTHING, 0);
-        ioHeaderEncoder.wrap(NOTHING, 0);
+        final int messageLength = threadEncoders().encodeHeartbeat(
+            scratch, WebSocketFrames.MAX_HEADER_LENGTH, timestampNs, lastGlobalSequence);
+        final int frameLength = WebSocketFrames.finishFrame(scratch, 0, WebSocketFrames.OPCODE_BINARY, messageLength);
         framesSent++;
         counters.framesOut().increment();
         counters.bytesOut().getAndAdd(frameLength);

@@ -16,7 +16,6 @@ import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * One client connection as the fan-out sees it: a bounded single-producer/single-consumer ring between the fan-out
@@ -56,6 +55,7 @@ public abstract class ClientSession
     private static final VarHandle QUEUED_WORK;
     private static final VarHandle FLUSH_WINDOW_MS;
     private static final VarHandle SEGMENT_ENDS_WRITTEN;
+    private static final VarHandle FALLEN_OUT_OF_SHARED_LOG;
 
     static
     {
@@ -65,6 +65,8 @@ public abstract class ClientSession
             QUEUED_WORK = lookup.findVarHandle(ClientSession.class, "queuedWork", int.class);
             FLUSH_WINDOW_MS = lookup.findVarHandle(ClientSession.class, "flushWindowMs", long.class);
             SEGMENT_ENDS_WRITTEN = lookup.findVarHandle(ClientSession.class, "segmentEndsWritten", long.class);
+            FALLEN_OUT_OF_SHARED_LOG = lookup.findVarHandle(
+                ClientSession.class, "fallenOutOfSharedLog", boolean.class);
         }
         catch (final ReflectiveOperationException ex)
         {
@@ -85,7 +87,7 @@ public abstract class ClientSession
      * written, flush after the write. IO thread.
      */
     protected final LatencyHistogram writeLatency;
-    private final AtomicBoolean fallenOutOfSharedLog = new AtomicBoolean();
+    private volatile boolean fallenOutOfSharedLog; // claimed once, by the fan-out or the IO thread
     /**
      * What the fan-out asked the IO thread for and the IO thread has not yet taken: {@link #FLUSH_QUEUED},
      * {@link #HEARTBEAT_QUEUED}; the connection is in its IO thread's queue while this is not 0 (the request that
@@ -521,7 +523,7 @@ public abstract class ClientSession
     {
         final long readSequence = sharedLogReadSequence;
         return readSequence >= 0 && null != sharedLog && lastOfferedSequence > readSequence &&
-            readSequence + 1 < sharedLog.first() && fallenOutOfSharedLog.compareAndSet(false, true);
+            readSequence + 1 < sharedLog.first() && FALLEN_OUT_OF_SHARED_LOG.compareAndSet(this, false, true);
     }
 
     /**
@@ -532,7 +534,7 @@ public abstract class ClientSession
      */
     protected final boolean claimFallOutOfSharedLog()
     {
-        return fallenOutOfSharedLog.compareAndSet(false, true);
+        return FALLEN_OUT_OF_SHARED_LOG.compareAndSet(this, false, true);
     }
 
     /**

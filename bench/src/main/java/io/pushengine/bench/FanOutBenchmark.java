@@ -14,11 +14,10 @@ import io.pushengine.edge.session.ConnectionOptions;
 import io.pushengine.edge.session.DeliveryLatencies;
 import io.pushengine.edge.session.EncodedEvent;
 import io.pushengine.edge.session.OutboundRingDescriptor;
-import io.pushengine.edge.session.RecentEvents;
+import org.agrona.DirectBuffer;
 import org.agrona.MutableDirectBuffer;
 import org.agrona.concurrent.CachedEpochClock;
 import org.agrona.concurrent.ControlledMessageHandler;
-import org.agrona.concurrent.MessageHandler;
 import org.agrona.concurrent.SystemEpochNanoClock;
 import org.agrona.concurrent.SystemNanoClock;
 import org.agrona.concurrent.UnsafeBuffer;
@@ -88,19 +87,14 @@ public class FanOutBenchmark
      * A connection without a socket: its ring is read as soon as the fan-out signals it.
      */
     static final class RingOnlySession extends ClientSession
+        implements ControlledMessageHandler, ClientSession.SharedLogEventHandler
     {
-        private static final MessageHandler DISCARD = (msgTypeId, buffer, index, length) -> {};
-        private static final ControlledMessageHandler SEGMENT_END =
-            (msgTypeId, buffer, index, length) -> ControlledMessageHandler.Action.BREAK; // never written here
-
         private final boolean sharedLog;
         /**
          * Where the "IO thread" copies each event: one buffer for all connections, as a real IO thread builds every
          * connection's frames in its one scratch buffer ({@code IoThreadFlusher.scratch()}).
          */
         private static final UnsafeBuffer FRAME = new UnsafeBuffer(new byte[512]);
-        private final MessageHandler logMarkers = this::onRingMessage;
-        private long logNext = -1;
 
         RingOnlySession(
             final long id,
@@ -158,36 +152,41 @@ public class FanOutBenchmark
 
         protected void drain()
         {
-            if (logNext < 0)
+            // as a WebSocket connection does: the ring only outside a segment (or for its end), the log by cursor
+            if (!isInSharedLogSegment())
             {
                 final OneToOneRingBuffer ring = ringForRead();
                 if (null != ring)
                 {
-                    ring.read(sharedLog ? logMarkers : DISCARD);
+                    ring.controlledRead(this);
                 }
             }
-            else
+            if (isInSharedLogSegment())
             {
-                readSegmentEndIfWritten(SEGMENT_END); // as a WebSocket connection does: the ring only if it ended
-            }
-            if (logNext >= 0)
-            {
-                final RecentEvents log = sharedLog();
-                final long last = log.lastVolatile();
-                for (long sequence = logNext; sequence <= last; sequence++)
-                {
-                    FRAME.putBytes(0, log.buffer(), log.offset(sequence), log.length(sequence));
-                }
-                logNext = last + 1;
+                readSharedLog(this, this);
             }
         }
 
-        private void onRingMessage(final int msgTypeId, final MutableDirectBuffer buffer, final int index, final int length)
+        public ControlledMessageHandler.Action onMessage(
+            final int msgTypeId, final MutableDirectBuffer buffer, final int index, final int length)
         {
+            if (isInSharedLogSegment())
+            {
+                endSharedLogSegment(msgTypeId, buffer, index);
+                return ControlledMessageHandler.Action.BREAK;
+            }
             if (OutboundRingDescriptor.SHARED_LOG_FROM_MSG_TYPE_ID == msgTypeId)
             {
-                logNext = buffer.getLong(index + OutboundRingDescriptor.FROM_SEQUENCE_OFFSET);
+                startSharedLogSegment(buffer, index);
+                return ControlledMessageHandler.Action.BREAK;
             }
+            return ControlledMessageHandler.Action.CONTINUE; // an event copied into the ring: taken, as a frame would
+        }
+
+        public boolean onSharedLogEvent(final long sequence, final DirectBuffer buffer, final int offset, final int length)
+        {
+            FRAME.putBytes(0, buffer, offset, length);
+            return true;
         }
 
         protected void sendHeartbeat(final long timestampNs, final long lastGlobalSequence)

@@ -2,6 +2,7 @@ package io.pushengine.edge.sse;
 
 import io.pushengine.edge.EdgeCounters;
 import io.pushengine.edge.http.Json;
+import io.pushengine.edge.session.ClientSession;
 import io.pushengine.edge.session.CloseCodes;
 import io.pushengine.edge.session.ConnectionOptions;
 import io.pushengine.edge.session.IoThreadFlusher;
@@ -23,7 +24,6 @@ import org.xnio.IoUtils;
 import org.xnio.channels.StreamSinkChannel;
 
 import java.io.IOException;
-import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 
@@ -34,7 +34,8 @@ import java.nio.charset.StandardCharsets;
  * it reads its events' blocks from the edge's one text log by cursor instead of a copy in its ring (shared-log
  * segments, as a WebSocket reads the SBE log): a burst larger than its ring does not cut a client that reads.
  */
-public final class SseSession extends SseTextSession implements ControlledMessageHandler
+public final class SseSession extends SseTextSession
+    implements ControlledMessageHandler, ClientSession.SharedLogEventHandler
 {
     /**
      * The {@code transport} label of its sessions (logs, latency histograms).
@@ -62,10 +63,6 @@ public final class SseSession extends SseTextSession implements ControlledMessag
     private final GzipEventStream gzip;
 
     // IO thread state
-    private long sharedLogNext = -1; // next sequence to consider in a shared-log segment; -1 outside one
-    private long sharedLogUntil = Long.MAX_VALUE; // the segment's last sequence, once the fan-out has set it
-    private int[] sharedLogTopics = new int[4];
-    private int sharedLogTopicCount;
     private PooledByteBuffer pending;
     private int writeLength;
     private int writeEvents;
@@ -183,13 +180,13 @@ public final class SseSession extends SseTextSession implements ControlledMessag
         while (true)
         {
             final int before = writeLength;
-            if (sharedLogNext >= 0)
+            if (isInSharedLogSegment())
             {
-                if (!readSharedLog())
+                if (!readSharedLog(this, this))
                 {
                     return false;
                 }
-                if (sharedLogNext >= 0)
+                if (isInSharedLogSegment())
                 {
                     return true; // up to the newest block, or the buffer is full
                 }
@@ -202,7 +199,7 @@ public final class SseSession extends SseTextSession implements ControlledMessag
                     return true;
                 }
                 readAcrossWrap(ring, this);
-                if (sharedLogNext < 0 && writeLength == before)
+                if (!isInSharedLogSegment() && writeLength == before)
                 {
                     return true; // nothing more, or the buffer is full
                 }
@@ -211,74 +208,20 @@ public final class SseSession extends SseTextSession implements ControlledMessag
     }
 
     /**
-     * Append this connection's blocks from the text log, from its cursor up to the newest or the segment's end.
-     * The log is read first, then the ring for the segment's end: the fan-out writes that end before it appends
-     * anything after it, so an end not seen now lies beyond what was read.
-     *
-     * @return false if the cursor fell out of the log (what was read cannot be trusted).
+     * A block of the text log (an event's SSE text, with its timestamp before it) into the write buffer. IO thread.
      */
-    private boolean readSharedLog()
+    public boolean onSharedLogEvent(final long sequence, final DirectBuffer buffer, final int offset, final int length)
     {
-        final RecentEvents log = sharedLog();
-        final long newest = log.lastVolatile();
-        if (Long.MAX_VALUE == sharedLogUntil)
+        final int textLength = length - RecentEvents.TEXT_OFFSET;
+        if (textLength < 0 || writeLength + textLength > writeBuffer.capacity())
         {
-            readSegmentEndIfWritten(this); // only SHARED_LOG_UNTIL can follow in a segment
+            return false;
         }
-        final long end = Math.min(newest, sharedLogUntil);
-        final long from = sharedLogNext;
-        final DirectBuffer logBuffer = log.buffer();
-        long sequence = from;
-        while (sequence <= end)
-        {
-            if (isSharedLogTopic(log.topic(sequence)))
-            {
-                final int offset = log.offset(sequence);
-                final int length = log.length(sequence);
-                final int textLength = length - RecentEvents.TEXT_OFFSET;
-                if (textLength < 0 || offset + length > logBuffer.capacity() ||
-                    writeLength + textLength > writeBuffer.capacity())
-                {
-                    break; // a torn slot is caught below; a full buffer goes on in the next write
-                }
-                writeBuffer.putBytes(writeLength, logBuffer, offset + RecentEvents.TEXT_OFFSET, textLength);
-                writeLength += textLength;
-                writeEvents++;
-                writeLatency.record(
-                    drainTimestampNs - logBuffer.getLong(offset + RecentEvents.TEXT_TIMESTAMP_OFFSET));
-            }
-            sequence++;
-        }
-        VarHandle.loadLoadFence();
-        if (log.firstVolatile() > from)
-        {
-            return false; // the writer lapped what was read: it cannot be trusted, and what it held is gone
-        }
-        sharedLogReadSequence = sequence - 1;
-        if (sequence > sharedLogUntil)
-        {
-            sharedLogNext = -1;
-            sharedLogUntil = Long.MAX_VALUE;
-            sharedLogReadSequence = -1;
-        }
-        else
-        {
-            sharedLogNext = sequence;
-        }
+        writeBuffer.putBytes(writeLength, buffer, offset + RecentEvents.TEXT_OFFSET, textLength);
+        writeLength += textLength;
+        writeEvents++;
+        writeLatency.record(drainTimestampNs - buffer.getLong(offset + RecentEvents.TEXT_TIMESTAMP_OFFSET));
         return true;
-    }
-
-    private boolean isSharedLogTopic(final int topic)
-    {
-        final int[] topics = sharedLogTopics;
-        for (int i = 0, count = sharedLogTopicCount; i < count; i++)
-        {
-            if (topics[i] == topic)
-            {
-                return true;
-            }
-        }
-        return false;
     }
 
     private void fellOutOfSharedLog()
@@ -295,13 +238,9 @@ public final class SseSession extends SseTextSession implements ControlledMessag
     public ControlledMessageHandler.Action onMessage(
         final int msgTypeId, final MutableDirectBuffer buffer, final int index, final int length)
     {
-        if (sharedLogNext >= 0)
+        if (isInSharedLogSegment())
         {
-            if (OutboundRingDescriptor.SHARED_LOG_UNTIL_MSG_TYPE_ID != msgTypeId)
-            {
-                throw new IllegalStateException("message type " + msgTypeId + " inside a shared-log segment");
-            }
-            sharedLogUntil = buffer.getLong(index + OutboundRingDescriptor.UNTIL_SEQUENCE_OFFSET);
+            endSharedLogSegment(msgTypeId, buffer, index);
             return Action.BREAK;
         }
         if (OutboundRingDescriptor.SHARED_LOG_FROM_MSG_TYPE_ID == msgTypeId)
@@ -325,24 +264,6 @@ public final class SseSession extends SseTextSession implements ControlledMessag
                 drainTimestampNs - buffer.getLong(index + OutboundRingDescriptor.TEXT_EVENT_TIMESTAMP_OFFSET));
         }
         return Action.CONTINUE;
-    }
-
-    private void startSharedLogSegment(final DirectBuffer buffer, final int index)
-    {
-        final long from = buffer.getLong(index + OutboundRingDescriptor.FROM_SEQUENCE_OFFSET);
-        final int count = buffer.getInt(index + OutboundRingDescriptor.TOPIC_COUNT_OFFSET);
-        if (sharedLogTopics.length < count)
-        {
-            sharedLogTopics = new int[Integer.highestOneBit(count) << 1]; // on a subscription change, not per event
-        }
-        for (int i = 0; i < count; i++)
-        {
-            sharedLogTopics[i] = buffer.getInt(index + OutboundRingDescriptor.TOPICS_OFFSET + i * Integer.BYTES);
-        }
-        sharedLogTopicCount = count;
-        sharedLogNext = from;
-        sharedLogUntil = Long.MAX_VALUE;
-        sharedLogReadSequence = from - 1;
     }
 
     protected boolean canReadSharedLog()

@@ -1,5 +1,6 @@
 package io.pushengine.edge.websocket;
 
+import io.pushengine.edge.session.ClientSession;
 import io.pushengine.edge.session.CloseCodes;
 import io.pushengine.codec.BatchFrameBuilder;
 import io.pushengine.codec.sbe.ErrorCode;
@@ -13,7 +14,6 @@ import io.pushengine.edge.session.ConnectionOptions;
 import io.pushengine.edge.session.IoThreadFlusher;
 import io.pushengine.edge.session.RecentEvents;
 import org.agrona.DirectBuffer;
-import java.lang.invoke.VarHandle;
 import java.nio.charset.StandardCharsets;
 import io.pushengine.edge.session.OutboundRingDescriptor;
 import io.undertow.websockets.core.WebSocketChannel;
@@ -39,7 +39,8 @@ import java.util.concurrent.TimeUnit;
  * through {@link WebSocketSocketWriter}; nothing more is built while the socket has not taken the last write, so
  * nothing queues beyond the ring and what one write holds.
  */
-public final class WebSocketSession extends SbeSession implements ControlledMessageHandler
+public final class WebSocketSession extends SbeSession
+    implements ControlledMessageHandler, ClientSession.SharedLogEventHandler
 {
     /**
      * The {@code transport} label of its sessions (logs, latency histograms).
@@ -77,10 +78,6 @@ public final class WebSocketSession extends SbeSession implements ControlledMess
     private long silenceLimitNs;
     private boolean closing;
     private boolean batching;
-    private long sharedLogNext = -1; // next sequence to consider in a shared-log segment; -1 outside one
-    private long sharedLogUntil = Long.MAX_VALUE; // the segment's last sequence, once the fan-out has set it
-    private int[] sharedLogTopics = new int[4];
-    private int sharedLogTopicCount;
     private int payloadOffset;
     private long frameTimestampNs;
     private int controlLength;
@@ -155,7 +152,7 @@ public final class WebSocketSession extends SbeSession implements ControlledMess
             while (limit - position >= MAX_FRAME_LENGTH)
             {
                 final int frameLength;
-                if (sharedLogNext >= 0)
+                if (isInSharedLogSegment())
                 {
                     frameLength = buildSharedLogFrame(scratch, position, sentTimestampNs);
                     if (frameLength < 0)
@@ -163,7 +160,7 @@ public final class WebSocketSession extends SbeSession implements ControlledMess
                         fellOutOfSharedLog();
                         return;
                     }
-                    if (0 == frameLength && sharedLogNext >= 0)
+                    if (0 == frameLength && isInSharedLogSegment())
                     {
                         break; // read up to the newest event in the log
                     }
@@ -176,7 +173,7 @@ public final class WebSocketSession extends SbeSession implements ControlledMess
                         break;
                     }
                     frameLength = buildFrame(ring, scratch, position, sentTimestampNs);
-                    if (0 == frameLength && sharedLogNext < 0)
+                    if (0 == frameLength && !isInSharedLogSegment())
                     {
                         break;
                     }
@@ -212,68 +209,33 @@ public final class WebSocketSession extends SbeSession implements ControlledMess
 
     /**
      * One frame at {@code frameStart} of the events of this connection's topics in the shared log, from its cursor
-     * up to the newest event or the segment's end. The log is read first, then the ring for the segment's end: the
-     * fan-out writes that end before it appends anything after it, so an end not seen now lies beyond what was read.
+     * up to the newest event or the segment's end ({@link #readSharedLog}).
      *
      * @return the frame's length, 0 if there was nothing for this connection, -1 if the cursor fell out of the log.
      */
     private int buildSharedLogFrame(final UnsafeBuffer scratch, final int frameStart, final long sentTimestampNs)
     {
-        final RecentEvents log = sharedLog();
-        final long newest = log.lastVolatile();
-        if (Long.MAX_VALUE == sharedLogUntil)
-        {
-            readSegmentEndIfWritten(this); // only SHARED_LOG_UNTIL can follow in a segment
-        }
-        final long end = Math.min(newest, sharedLogUntil);
-        final long from = sharedLogNext;
         startFrame(frameStart, sentTimestampNs);
-        long sequence = from;
-        while (sequence <= end)
+        if (!readSharedLog(this, this))
         {
-            if (isSharedLogTopic(log.topic(sequence)))
-            {
-                final int offset = log.offset(sequence) + MessageHeaderEncoder.ENCODED_LENGTH;
-                final int length = log.length(sequence) - MessageHeaderEncoder.ENCODED_LENGTH;
-                if (length < 0 || offset + length > log.buffer().capacity() ||
-                    !appendEvent(scratch, log.buffer(), offset, length))
-                {
-                    break; // a torn slot is caught below; a full frame goes on in the next one
-                }
-                lastSentSequence = sequence;
-            }
-            sequence++;
-        }
-        VarHandle.loadLoadFence();
-        if (log.firstVolatile() > from)
-        {
-            return -1; // the writer lapped what was read: it cannot be trusted, and what it held is gone
-        }
-        sharedLogReadSequence = sequence - 1;
-        if (sequence > sharedLogUntil)
-        {
-            sharedLogNext = -1;
-            sharedLogUntil = Long.MAX_VALUE;
-            sharedLogReadSequence = -1;
-        }
-        else
-        {
-            sharedLogNext = sequence;
+            return -1;
         }
         return finishFrame(scratch, frameStart);
     }
 
-    private boolean isSharedLogTopic(final int topic)
+    /**
+     * An event of the shared log (an SBE message with its header) into the {@code Batch} frame being built. IO thread.
+     */
+    public boolean onSharedLogEvent(final long sequence, final DirectBuffer buffer, final int offset, final int length)
     {
-        final int[] topics = sharedLogTopics;
-        for (int i = 0, count = sharedLogTopicCount; i < count; i++)
+        final int eventLength = length - MessageHeaderEncoder.ENCODED_LENGTH;
+        if (eventLength < 0 ||
+            !appendEvent(flusher.scratch(), buffer, offset + MessageHeaderEncoder.ENCODED_LENGTH, eventLength))
         {
-            if (topics[i] == topic)
-            {
-                return true;
-            }
+            return false;
         }
-        return false;
+        lastSentSequence = sequence;
+        return true;
     }
 
     private void fellOutOfSharedLog()
@@ -367,13 +329,9 @@ public final class WebSocketSession extends SbeSession implements ControlledMess
     public ControlledMessageHandler.Action onMessage(
         final int msgTypeId, final MutableDirectBuffer buffer, final int index, final int length)
     {
-        if (sharedLogNext >= 0)
+        if (isInSharedLogSegment())
         {
-            if (OutboundRingDescriptor.SHARED_LOG_UNTIL_MSG_TYPE_ID != msgTypeId)
-            {
-                throw new IllegalStateException("message type " + msgTypeId + " inside a shared-log segment");
-            }
-            sharedLogUntil = buffer.getLong(index + OutboundRingDescriptor.UNTIL_SEQUENCE_OFFSET);
+            endSharedLogSegment(msgTypeId, buffer, index);
             return Action.BREAK;
         }
         final UnsafeBuffer scratch = flusher.scratch();
@@ -449,24 +407,6 @@ public final class WebSocketSession extends SbeSession implements ControlledMess
     void publishNotStarted()
     {
         publishesInFlight--;
-    }
-
-    private void startSharedLogSegment(final DirectBuffer buffer, final int index)
-    {
-        final long from = buffer.getLong(index + OutboundRingDescriptor.FROM_SEQUENCE_OFFSET);
-        final int count = buffer.getInt(index + OutboundRingDescriptor.TOPIC_COUNT_OFFSET);
-        if (sharedLogTopics.length < count)
-        {
-            sharedLogTopics = new int[Integer.highestOneBit(count) << 1]; // on a subscription change, not per event
-        }
-        for (int i = 0; i < count; i++)
-        {
-            sharedLogTopics[i] = buffer.getInt(index + OutboundRingDescriptor.TOPICS_OFFSET + i * Integer.BYTES);
-        }
-        sharedLogTopicCount = count;
-        sharedLogNext = from;
-        sharedLogUntil = Long.MAX_VALUE;
-        sharedLogReadSequence = from - 1;
     }
 
     protected void sendHeartbeat(final long timestampNs, final long lastGlobalSequence)

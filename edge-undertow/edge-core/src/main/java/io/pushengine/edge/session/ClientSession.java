@@ -150,6 +150,12 @@ public abstract class ClientSession
     // IO thread writes, fan-out reads: the last sequence the IO thread has passed in a shared-log segment, -1 outside
     protected volatile long sharedLogReadSequence = -1;
 
+    // IO thread: the shared-log segment being read (see readSharedLog)
+    private long sharedLogNext = -1; // next sequence to consider in a shared-log segment; -1 outside one
+    private long sharedLogUntil = Long.MAX_VALUE; // the segment's last sequence, once the fan-out has set it
+    private int[] sharedLogTopics = new int[4];
+    private int sharedLogTopicCount;
+
 
     protected ClientSession(
         final long sessionId,
@@ -1041,12 +1047,148 @@ public abstract class ClientSession
     }
 
     /**
-     * In a shared-log segment: read its {@code SHARED_LOG_UNTIL} marker from the ring into {@code handler} if the
-     * fan-out has written it, and only then (the ring is not touched while the segment is open). Call after reading
-     * the log's newest sequence: the fan-out counts the marker before it appends anything after it, so an end not
-     * seen here lies beyond what was read. The handler must consume the marker (answer {@code BREAK}). IO thread.
+     * What a transport does with each event of its connection's topics that it reads from the shared log: append it
+     * to what it is building for the socket. IO thread.
      */
-    protected final void readSegmentEndIfWritten(final ControlledMessageHandler handler)
+    public interface SharedLogEventHandler
+    {
+        /**
+         * @param sequence the event's global sequence.
+         * @param buffer   the shared log's buffer.
+         * @param offset   where the event's slot starts in it.
+         * @param length   the slot's length, within the buffer; not yet checked against the slot's layout (a slot
+         *                 the log's writer is overwriting is found after the read, which then is not trusted).
+         * @return false to stop before this event: what is being built is full (the rest goes in the next one),
+         * or the slot is not what it should be.
+         */
+        boolean onSharedLogEvent(long sequence, DirectBuffer buffer, int offset, int length);
+    }
+
+    /**
+     * True while the IO thread reads this connection's events from the shared log (between a
+     * {@code SHARED_LOG_FROM} marker and the end of its segment). IO thread.
+     */
+    protected final boolean isInSharedLogSegment()
+    {
+        return sharedLogNext >= 0;
+    }
+
+    /**
+     * A {@code SHARED_LOG_FROM} marker read from the ring at {@code index}: from its sequence on, read the events of
+     * its topics from the shared log ({@link #readSharedLog}). IO thread.
+     */
+    protected final void startSharedLogSegment(final DirectBuffer buffer, final int index)
+    {
+        final long from = buffer.getLong(index + OutboundRingDescriptor.FROM_SEQUENCE_OFFSET);
+        final int count = buffer.getInt(index + OutboundRingDescriptor.TOPIC_COUNT_OFFSET);
+        if (sharedLogTopics.length < count)
+        {
+            sharedLogTopics = new int[Integer.highestOneBit(count) << 1]; // on a subscription change, not per event
+        }
+        for (int i = 0; i < count; i++)
+        {
+            sharedLogTopics[i] = buffer.getInt(index + OutboundRingDescriptor.TOPICS_OFFSET + i * Integer.BYTES);
+        }
+        sharedLogTopicCount = count;
+        sharedLogNext = from;
+        sharedLogUntil = Long.MAX_VALUE;
+        sharedLogReadSequence = from - 1;
+    }
+
+    /**
+     * The {@code SHARED_LOG_UNTIL} marker read from the ring at {@code index}, inside a segment: the segment ends
+     * at its sequence. The only message the ring can hold inside a segment. IO thread.
+     *
+     * @throws IllegalStateException if it is another message.
+     */
+    protected final void endSharedLogSegment(final int msgTypeId, final DirectBuffer buffer, final int index)
+    {
+        if (OutboundRingDescriptor.SHARED_LOG_UNTIL_MSG_TYPE_ID != msgTypeId)
+        {
+            throw new IllegalStateException("message type " + msgTypeId + " inside a shared-log segment");
+        }
+        sharedLogUntil = buffer.getLong(index + OutboundRingDescriptor.UNTIL_SEQUENCE_OFFSET);
+    }
+
+    /**
+     * In a shared-log segment: give {@code events} this connection's events from its cursor up to the newest in
+     * the log or the segment's end, in order, until it answers false; then move the cursor past what it took (and
+     * past other topics' events), and out of the segment once its end is passed. The log is read first, then the
+     * ring for the segment's end: the fan-out writes that end before it appends anything after it, so an end not
+     * seen now lies beyond what was read. IO thread.
+     *
+     * @param events     what the transport does with each event.
+     * @param ringReader reads the segment's end from the ring: the transport's ring handler, which passes a
+     *                   message read inside a segment to {@link #endSharedLogSegment} and answers {@code BREAK}.
+     * @return false if the cursor fell out of the log: the writer lapped what was read, so what {@code events} was
+     * given cannot be trusted, and the events it held are gone (the caller closes the connection as too slow).
+     */
+    protected final boolean readSharedLog(final SharedLogEventHandler events, final ControlledMessageHandler ringReader)
+    {
+        final RecentEvents log = sharedLog;
+        final long newest = log.lastVolatile();
+        if (Long.MAX_VALUE == sharedLogUntil)
+        {
+            readSegmentEndIfWritten(ringReader); // only SHARED_LOG_UNTIL can follow in a segment
+        }
+        final long end = Math.min(newest, sharedLogUntil);
+        final long from = sharedLogNext;
+        final DirectBuffer buffer = log.buffer();
+        final int capacity = buffer.capacity();
+        long sequence = from;
+        while (sequence <= end)
+        {
+            if (isSharedLogTopic(log.topic(sequence)))
+            {
+                final int offset = log.offset(sequence);
+                final int length = log.length(sequence);
+                if (offset < 0 || length < 0 || offset + length > capacity ||
+                    !events.onSharedLogEvent(sequence, buffer, offset, length))
+                {
+                    break; // a torn slot is caught below; a full frame or buffer goes on in the next one
+                }
+            }
+            sequence++;
+        }
+        VarHandle.loadLoadFence();
+        if (log.firstVolatile() > from)
+        {
+            return false;
+        }
+        sharedLogReadSequence = sequence - 1;
+        if (sequence > sharedLogUntil)
+        {
+            sharedLogNext = -1;
+            sharedLogUntil = Long.MAX_VALUE;
+            sharedLogReadSequence = -1;
+        }
+        else
+        {
+            sharedLogNext = sequence;
+        }
+        return true;
+    }
+
+    private boolean isSharedLogTopic(final int topic)
+    {
+        final int[] topics = sharedLogTopics;
+        for (int i = 0, count = sharedLogTopicCount; i < count; i++)
+        {
+            if (topics[i] == topic)
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * In a shared-log segment: read its {@code SHARED_LOG_UNTIL} marker from the ring into {@code handler} if the
+     * fan-out has written it, and only then (the ring is not touched while the segment is open). Called after
+     * reading the log's newest sequence: the fan-out counts the marker before it appends anything after it, so an
+     * end not seen here lies beyond what was read. The handler must consume the marker (answer {@code BREAK}).
+     */
+    private void readSegmentEndIfWritten(final ControlledMessageHandler handler)
     {
         if (segmentEndsRead == segmentEndsWritten)
         {

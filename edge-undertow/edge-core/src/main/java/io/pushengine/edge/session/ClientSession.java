@@ -148,7 +148,7 @@ public abstract class ClientSession
     private boolean sharedLogEligible;
 
     // IO thread writes, fan-out reads: the last sequence the IO thread has passed in a shared-log segment, -1 outside
-    protected volatile long sharedLogReadSequence = -1;
+    volatile long sharedLogReadSequence = -1; // package-private for tests
 
     // IO thread: the shared-log segment being read (see readSharedLog)
     private long sharedLogNext = -1; // next sequence to consider in a shared-log segment; -1 outside one
@@ -375,14 +375,6 @@ public abstract class ClientSession
         {
             this.sharedLog = sharedLog;
         }
-    }
-
-    /**
-     * The shared log this connection may read, or null. Its IO thread reads it only between markers.
-     */
-    protected final RecentEvents sharedLog()
-    {
-        return sharedLog;
     }
 
     /**

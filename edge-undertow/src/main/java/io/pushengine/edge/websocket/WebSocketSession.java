@@ -12,7 +12,6 @@ import io.pushengine.edge.EdgeCounters;
 import io.pushengine.edge.session.SbeSession;
 import io.pushengine.edge.session.ConnectionOptions;
 import io.pushengine.edge.session.IoThreadFlusher;
-import io.pushengine.edge.session.RecentEvents;
 import org.agrona.DirectBuffer;
 import java.nio.charset.StandardCharsets;
 import io.pushengine.edge.session.OutboundRingDescriptor;

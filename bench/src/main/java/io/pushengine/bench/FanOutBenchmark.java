@@ -44,7 +44,7 @@ import java.util.concurrent.TimeUnit;
  * The edge's fan-out of one event to every subscriber of its topic: for each subscription the policy check, a copy
  * of the SBE event body into the connection's outbound ring, and the flush signal; here the "IO thread" read of the
  * ring happens inline in the signal (no socket), so the figure is fan-out plus ring read per subscriber.
- * Policy DISCONNECT (the default; with room in the ring every policy takes this path apart from one check).
+ * Policy DISCONNECT (the default) or CONFLATE ({@link #policy}).
  * Divide ns/op by {@code subscribers} for the cost of one delivery. Run with {@code -prof gc}: 0 B/op expected.
  */
 @State(Scope.Thread)
@@ -74,6 +74,13 @@ public class FanOutBenchmark
      */
     @Param({ "ring", "shared-log" })
     String delivery;
+
+    /**
+     * Every subscription's delivery policy: {@code disconnect} (the edge's default) or {@code conflate} (latest
+     * value when the connection lags; a trading feed's usual choice). With room every policy delivers each event.
+     */
+    @Param({ "disconnect", "conflate" })
+    String policy;
 
     private final UnsafeBuffer eventBuffer = new UnsafeBuffer(ByteBuffer.allocateDirect(256));
     private final MessageHeaderDecoder headerDecoder = new MessageHeaderDecoder();
@@ -206,7 +213,7 @@ public class FanOutBenchmark
             java.nio.charset.StandardCharsets.US_ASCII, new CachedEpochClock(), 0);
         final FanOutCounters counters = FanOutCounters.allocate(typeId -> countersManager.newCounter("bench", typeId));
         agent = new FanOutAgent(null, null, null, counters,
-            BackpressureRules.parse("", DeliveryPolicy.DISCONNECT),
+            BackpressureRules.parse("", "conflate".equals(policy) ? DeliveryPolicy.CONFLATE : DeliveryPolicy.DISCONNECT),
             new SystemNanoClock(), new SystemEpochNanoClock(),
             new FanOutAgent.Timeouts(TimeUnit.SECONDS.toNanos(15), 0, TimeUnit.SECONDS.toNanos(10),
                 TimeUnit.SECONDS.toNanos(5), 0, 0),

@@ -10,20 +10,30 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.io.BufferedReader;
 import java.io.DataInputStream;
+import java.io.InputStreamReader;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.io.File;
 import java.net.Socket;
 import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Set;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 import static io.pushengine.edge.Await.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * A CONFLATE client that stops reading is not disconnected: while it is behind, only the latest event of each
- * topic is kept, and when it reads again it gets the current value of every topic, never the stale backlog.
+ * topic is kept, and when it reads again it gets the current value of every topic, never the stale backlog; also
+ * when it reads the edge's shared log (WebSocket, SSE) and the log's writer laps its cursor.
  */
 @Timeout(value = 90, unit = TimeUnit.SECONDS)
 class ConflationTest
@@ -34,12 +44,82 @@ class ConflationTest
     @Test
     void stalledConflatingClientCatchesUpWithTheLatestValues() throws Exception
     {
+        stalledClientCatchesUp(new EdgeServer.Context().ringCapacity(16 * 1024).maxPayloadLength(1024), false);
+    }
+
+    /**
+     * The same client reading the edge's shared log with a window far smaller than what is published while it
+     * does not read: its cursor is lapped, it skips ahead (counted), and still gets each topic's latest value, in
+     * order, nothing twice, without being cut.
+     */
+    @Test
+    void conflatingClientLappedInTheSharedLogSkipsAheadAndStillGetsEveryTopicsLatestValue() throws Exception
+    {
+        stalledClientCatchesUp(new EdgeServer.Context().ringCapacity(16 * 1024).maxPayloadLength(1024)
+            .recentWindowBytes(256 * 1024), true);
+    }
+
+    @Test
+    void sseConflatingClientLappedInTheTextLogSkipsAheadAndStillGetsEveryTopicsLatestValue() throws Exception
+    {
         final String[] names = { "px.A", "px.B", "px.C" };
-        final int perTopic = 10_000;
-        final int payloadLength = 200;
+        final int perTopic = 5_000;
+        final int payloadLength = 600;
         try (EmbeddedPush push = new EmbeddedPush(journalDir, null, null, new EdgeServer.Context()
-            .ringCapacity(16 * 1024)
-            .maxPayloadLength(1024));
+            .ringCapacity(16 * 1024).maxPayloadLength(1024).recentWindowBytes(256 * 1024));
+            Socket stalled = new Socket())
+        {
+            stalled.setReceiveBufferSize(4096); // before connecting, or the kernel's window is already set
+            stalled.connect(new InetSocketAddress("127.0.0.1", push.edge.port()));
+            stalled.getOutputStream().write(("GET /sse?topics=" + String.join(",", names) + "&policy=conflate " +
+                "HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n\r\n")
+                .getBytes(StandardCharsets.US_ASCII));
+            await(() -> push.edge.counters().fanOut().subscriptions().get() == names.length);
+            publishAll(push, names, perTopic, payloadLength);
+            await(() -> push.edge.counters().fanOut().sharedLogSkips().get() > 0 ||
+                push.edge.counters().fanOut().conflated().get() > 0);
+
+            stalled.setSoTimeout(20_000);
+            final BufferedReader in = new BufferedReader(
+                new InputStreamReader(stalled.getInputStream(), StandardCharsets.UTF_8));
+            final Map<String, Long> lastSequence = new HashMap<>();
+            final Pattern event = Pattern.compile("\"topic\":\"([^\"]+)\",\"topicSequence\":(\\d+)");
+            final Set<Long> ids = new HashSet<>();
+            int received = 0;
+            while (!allFinal(lastSequence, names, perTopic))
+            {
+                final String line = in.readLine();
+                assertNotNull(line, "the stream ended: " + lastSequence);
+                assertTrue(!line.startsWith("event: $close"), "closed: " + line);
+                if (line.startsWith("id: "))
+                {
+                    // latest values go out as room allows, so ids of different topics need not rise in order
+                    assertTrue(ids.add(Long.parseLong(line.substring(4))), "sent twice: " + line);
+                }
+                final Matcher matcher = event.matcher(line);
+                if (line.startsWith("data: ") && matcher.find())
+                {
+                    final String name = matcher.group(1);
+                    final long topicSequence = Long.parseLong(matcher.group(2));
+                    final Long previous = lastSequence.put(name, topicSequence);
+                    assertTrue(null == previous || topicSequence > previous,
+                        name + " went from " + previous + " to " + topicSequence);
+                    received++;
+                }
+            }
+            assertTrue(received < perTopic * names.length, "fewer events than published: " + received);
+            assertTrue(push.edge.counters().fanOut().sharedLogSkips().get() > 0,
+                "the stalled stream's cursor was lapped in the text log");
+            assertEquals(0, push.edge.counters().fanOut().slowConsumerDisconnects().get());
+        }
+    }
+
+    private void stalledClientCatchesUp(final EdgeServer.Context context, final boolean lapped) throws Exception
+    {
+        final String[] names = { "px.A", "px.B", "px.C" };
+        final int perTopic = lapped ? 5_000 : 10_000;
+        final int payloadLength = lapped ? 600 : 200;
+        try (EmbeddedPush push = new EmbeddedPush(journalDir, null, null, context);
             Socket stalled = RawWebSocket.open(
                 push.edge.port(), "topics=" + String.join(",", names) + "&policy=conflate"))
         {
@@ -49,20 +129,7 @@ class ConflationTest
                 topics[t] = push.engine.topic(names[t]);
             }
             await(() -> push.edge.counters().connections().get() == 1);
-
-            final UnsafeBuffer payload = new UnsafeBuffer(new byte[payloadLength]);
-            for (int i = 0; i < perTopic; i++)
-            {
-                for (final Topic topic : topics)
-                {
-                    payload.putInt(0, i);
-                    while (push.engine.offer(topic, PayloadType.OPAQUE, payload, 0, payloadLength) < 0)
-                    {
-                        Thread.yield();
-                    }
-                }
-            }
-            await(() -> push.edge.counters().fanOut().eventsIn().get() == (long)perTopic * names.length);
+            publishAll(push, topics, perTopic, payloadLength);
             assertTrue(push.edge.counters().fanOut().conflated().get() > 0, "the stalled client was conflated");
 
             // now read everything the edge sends until every topic's final value has arrived
@@ -107,7 +174,41 @@ class ConflationTest
                 "conflation sent fewer events than published: " + received);
             assertEquals(0, push.edge.counters().fanOut().slowConsumerDisconnects().get());
             assertEquals(1, push.edge.counters().connections().get(), "still connected");
+            if (lapped)
+            {
+                assertTrue(push.edge.counters().fanOut().sharedLogSkips().get() > 0,
+                    "the stalled client's cursor was lapped in the shared log");
+            }
         }
+    }
+
+    private static void publishAll(
+        final EmbeddedPush push, final String[] names, final int perTopic, final int payloadLength)
+    {
+        final Topic[] topics = new Topic[names.length];
+        for (int t = 0; t < names.length; t++)
+        {
+            topics[t] = push.engine.topic(names[t]);
+        }
+        publishAll(push, topics, perTopic, payloadLength);
+    }
+
+    private static void publishAll(
+        final EmbeddedPush push, final Topic[] topics, final int perTopic, final int payloadLength)
+    {
+        final UnsafeBuffer payload = new UnsafeBuffer(new byte[payloadLength]);
+        for (int i = 0; i < perTopic; i++)
+        {
+            for (final Topic topic : topics)
+            {
+                payload.putInt(0, i);
+                while (push.engine.offer(topic, PayloadType.OPAQUE, payload, 0, payloadLength) < 0)
+                {
+                    Thread.yield();
+                }
+            }
+        }
+        await(() -> push.edge.counters().fanOut().eventsIn().get() == (long)perTopic * topics.length);
     }
 
     private static boolean allFinal(final Map<String, Long> lastSequence, final String[] names, final long last)

@@ -83,6 +83,9 @@ public enum CounterType
         "WebSocket connections closed because no pong (or any frame) arrived in time"),
     EDGE_CONFLATED(1219, "push_edge_conflated_total", false,
         "Events held back for a lagging CONFLATE subscription (only the latest value of the topic is sent)"),
+    EDGE_SHARED_LOG_SKIPS(1263, "push_edge_shared_log_skips_total", false,
+        "Times a CONFLATE connection's cursor was lapped in the edge's shared log (the client was not reading): it " +
+        "skipped ahead, and the latest values it missed were sent again"),
     EDGE_DROPPED(1220, "push_edge_dropped_total", false,
         "Events dropped for a DROP subscription whose ring was full (reported to the client in a Gap notice)"),
     EDGE_GAP_NOTICES(1221, "push_edge_gap_notices_total", false,

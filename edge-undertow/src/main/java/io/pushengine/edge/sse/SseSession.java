@@ -182,9 +182,16 @@ public final class SseSession extends SseTextSession
             final int before = writeLength;
             if (isInSharedLogSegment())
             {
-                if (!readSharedLog(this, this))
+                final int events = writeEvents;
+                final int status = readSharedLog(this, this);
+                if (SHARED_LOG_FELL_OUT == status)
                 {
                     return false;
+                }
+                if (SHARED_LOG_DISCARD == status)
+                {
+                    writeLength = before; // the log's writer lapped what was read: a conflating stream skipped ahead
+                    writeEvents = events;
                 }
                 if (isInSharedLogSegment())
                 {

@@ -210,14 +210,22 @@ public final class WebSocketSession extends SbeSession
      * One frame at {@code frameStart} of the events of this connection's topics in the shared log, from its cursor
      * up to the newest event or the segment's end ({@link #readSharedLog}).
      *
-     * @return the frame's length, 0 if there was nothing for this connection, -1 if the cursor fell out of the log.
+     * @return the frame's length, 0 if there was nothing for this connection (or what was read was lapped: a
+     * conflating connection skipped ahead), -1 if the cursor fell out of the log.
      */
     private int buildSharedLogFrame(final UnsafeBuffer scratch, final int frameStart, final long sentTimestampNs)
     {
         startFrame(frameStart, sentTimestampNs);
-        if (!readSharedLog(this, this))
+        final long lastSentBefore = lastSentSequence;
+        final int status = readSharedLog(this, this);
+        if (SHARED_LOG_FELL_OUT == status)
         {
             return -1;
+        }
+        if (SHARED_LOG_DISCARD == status)
+        {
+            lastSentSequence = lastSentBefore; // the frame is dropped unfinished: the log's writer lapped its events
+            return 0;
         }
         return finishFrame(scratch, frameStart);
     }

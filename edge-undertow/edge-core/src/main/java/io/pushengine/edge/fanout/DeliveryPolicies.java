@@ -81,7 +81,8 @@ final class DeliveryPolicies implements SessionDelivery
 
     /**
      * Deliver a live event to a subscription under its policy: DISCONNECT (into the ring or the shared log, else the
-     * session is too slow and joins {@code slow}), CONFLATE (held as the latest value while the session lags),
+     * session is too slow and joins {@code slow}), CONFLATE (into the ring or the shared log while the session is
+     * less than its ring capacity behind, else held as the latest value while it lags),
      * DROP (the missed range reported before the next event), THROTTLE (at most the subscription's rate, the latest
      * value when due).
      *
@@ -107,10 +108,19 @@ final class DeliveryPolicies implements SessionDelivery
                 return false;
 
             case CONFLATE:
-                if (!session.isLagging() && offer(subscription, encoded))
+                if (!session.isLagging() && session.hasRoomWithoutLagging(encoded.globalSequence(), length))
                 {
-                    return true;
+                    if (session.isInSharedLog() || session.tryEnterSharedLog(encoded.globalSequence()))
+                    {
+                        offered(subscription, encoded.globalSequence()); // it reads the event from the log
+                        return true;
+                    }
+                    if (offer(subscription, encoded))
+                    {
+                        return true;
+                    }
                 }
+                session.leaveSharedLogBefore(encoded.globalSequence()); // its IO thread reads only what it was given
                 session.lagging(true); // newer events of its conflating topics wait as latest values
                 markPending(subscription);
                 counters.conflated().incrementRelease();
@@ -214,6 +224,41 @@ final class DeliveryPolicies implements SessionDelivery
     }
 
     /**
+     * A conflating connection's IO thread skipped events of the shared log its cursor was lapped on (the client was
+     * not reading): for each of its topics whose latest event is among them, that value is owed again and sent as
+     * room allows. A topic whose latest event the client has had, or will read after the skip, owes nothing, so
+     * none is sent twice.
+     *
+     * @return true if a report was taken.
+     */
+    boolean takeLappedReport(final ClientSession session)
+    {
+        final long from = session.lappedFromSequence();
+        if (from < 0)
+        {
+            return false;
+        }
+        final long to = session.lappedToSequence();
+        final List<TopicSubscription> subscriptions = session.subscriptions();
+        for (int i = 0, size = subscriptions.size(); i < size; i++)
+        {
+            final TopicSubscription subscription = subscriptions.get(i);
+            final LastValueCache.Entry lastValue = lastValues.get(subscription.topic().number());
+            if (BackpressurePolicy.CONFLATE == subscription.kind() && null != lastValue &&
+                lastValue.globalSequence >= from && lastValue.globalSequence <= to &&
+                subscription.lastSentSequence >= lastValue.globalSequence)
+            {
+                subscription.lastSentSequence = from - 1; // it never got it
+                markPending(subscription);
+            }
+        }
+        counters.sharedLogSkips().incrementRelease();
+        session.lappedReportTaken();
+        markDirty.accept(session); // it waits for this signal if it was lapped again meanwhile
+        return true;
+    }
+
+    /**
      * Give connections what their policies held back: latest values (CONFLATE, THROTTLE when due) and gap notices
      * (DROP), as far as their rings allow.
      */
@@ -289,6 +334,11 @@ final class DeliveryPolicies implements SessionDelivery
         }
         final EncodedEvent encoded = encodedEvent.wrap(
             lastValueDecoder, topic.name(), lastValue.buffer, 0, lastValue.length);
+        if (BackpressurePolicy.CONFLATE == subscription.kind() &&
+            !session.hasRoomWithoutLagging(lastValue.globalSequence, lastValue.length))
+        {
+            return PendingOutcome.BLOCKED;
+        }
         if (!offer(subscription, encoded))
         {
             return PendingOutcome.BLOCKED;

@@ -165,7 +165,6 @@ public final class FanOutAgent implements Agent, EventStreamListener, ReplayStre
         this.counters = counters;
         this.rules = rules;
         this.nanoClock = nanoClock;
-        this.housekeeping = new SessionHousekeeping(timeouts, counters, epochClock, this::forget);
         this.commands = new CommandQueue(commandQueueCapacity, commandWakeup);
         this.eventStreamWakeup = null == eventSubscription ? new AgentWakeups.Wakeup() :
             AgentWakeups.forStream(eventSubscription.channel(), eventSubscription.streamId());
@@ -176,6 +175,8 @@ public final class FanOutAgent implements Agent, EventStreamListener, ReplayStre
         this.gapRecovery = new StreamGapRecovery(adapter, this, replayRequestProxy, replayCorrelationIds, counters);
         this.clock.update(nowNs);
         this.policies = new DeliveryPolicies(lastValues, counters, clock, this::markDirty, slow);
+        this.housekeeping = new SessionHousekeeping(
+            timeouts, counters, epochClock, this::forget, policies::takeLappedReport);
         this.snapshots = new SessionSnapshots(lastValues, counters, policies, this::forget);
         this.resumes = new SessionResumes(recentEvents, catalogSync, replayRequestProxy, replayCorrelationIds,
             counters, policies);

@@ -19,6 +19,7 @@ public record FanOutCounters(
     AtomicCounter malformedStreamMessages,
     AtomicCounter heartbeatsSent,
     AtomicCounter conflated,
+    AtomicCounter sharedLogSkips,
     AtomicCounter dropped,
     AtomicCounter gapNotices,
     AtomicCounter throttled,
@@ -64,6 +65,7 @@ public record FanOutCounters(
             newCounter.apply(CounterType.EDGE_MALFORMED_STREAM_MESSAGES.typeId()),
             newCounter.apply(CounterType.EDGE_HEARTBEATS_SENT.typeId()),
             newCounter.apply(CounterType.EDGE_CONFLATED.typeId()),
+            newCounter.apply(CounterType.EDGE_SHARED_LOG_SKIPS.typeId()),
             newCounter.apply(CounterType.EDGE_DROPPED.typeId()),
             newCounter.apply(CounterType.EDGE_GAP_NOTICES.typeId()),
             newCounter.apply(CounterType.EDGE_THROTTLED.typeId()),
@@ -90,6 +92,6 @@ public record FanOutCounters(
 
     public void close()
     {
-        CloseHelper.closeAll(eventsIn, eventsOut, slowConsumerDisconnects, lagDisconnects, malformedStreamMessages, heartbeatsSent, conflated, dropped, gapNotices, throttled, idleCloses, sessions, subscriptions, ringBytes, resumes, resumeResets, replayRequests, eventsResumed, snapshots, snapshotValues, streamGaps, streamGapEventsRecovered, streamGapEventsLost, engineSessions, streamPosition, enginePosition, drainCloses, recycleCloses, streamDuplicates);
+        CloseHelper.closeAll(eventsIn, eventsOut, slowConsumerDisconnects, lagDisconnects, malformedStreamMessages, heartbeatsSent, conflated, sharedLogSkips, dropped, gapNotices, throttled, idleCloses, sessions, subscriptions, ringBytes, resumes, resumeResets, replayRequests, eventsResumed, snapshots, snapshotValues, streamGaps, streamGapEventsRecovered, streamGapEventsLost, engineSessions, streamPosition, enginePosition, drainCloses, recycleCloses, streamDuplicates);
     }
 }

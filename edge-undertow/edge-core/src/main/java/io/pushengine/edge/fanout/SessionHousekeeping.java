@@ -11,10 +11,11 @@ import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import java.util.function.Predicate;
 
 /**
  * The fan-out's duties by time over its sessions: heartbeats, the idle timeout, the lag bound and falls out of the
- * shared log (slow consumers), ring release, connection recycling and the drain. Owns the drain's state and the
+ * shared log (slow consumers; conflating ones skip ahead, and what they missed is owed again), ring release, connection recycling and the drain. Owns the drain's state and the
  * spreading of closes (a hash of the session id places each one in the drain window or the last fifth of its
  * maximum age, so connections opened or drained together do not leave together).
  * <p>
@@ -35,6 +36,7 @@ final class SessionHousekeeping
     private final FanOutCounters counters;
     private final EpochNanoClock epochClock;
     private final Consumer<ClientSession> forget;
+    private final Predicate<ClientSession> takeLappedReport;
     private final long intervalNs;
     private long nextNs;
     private volatile long drainWindowNsRequested = -1;
@@ -43,14 +45,18 @@ final class SessionHousekeeping
     private long drainStartNs;
 
     /**
-     * @param forget takes a session out of the fan-out (called after it is asked to close).
+     * @param forget           takes a session out of the fan-out (called after it is asked to close).
+     * @param takeLappedReport acts on what a conflating session's IO thread skipped in the shared log, if it
+     *                         left a report ({@link DeliveryPolicies#takeLappedReport}).
      */
     SessionHousekeeping(
         final FanOutAgent.Timeouts timeouts,
         final FanOutCounters counters,
         final EpochNanoClock epochClock,
-        final Consumer<ClientSession> forget)
+        final Consumer<ClientSession> forget,
+        final Predicate<ClientSession> takeLappedReport)
     {
+        this.takeLappedReport = takeLappedReport;
         this.timeouts = timeouts;
         this.counters = counters;
         this.epochClock = epochClock;
@@ -139,6 +145,11 @@ final class SessionHousekeeping
                 forget.accept(session);
                 work++;
                 continue;
+            }
+
+            if (takeLappedReport.test(session))
+            {
+                work++; // a conflating one skipped ahead: the latest values it missed are owed again
             }
 
             if (session.hasFallenOutOfSharedLog())

@@ -40,18 +40,24 @@ public final class TopicSubscription implements SessionSubscription
         this.batchWindowMs = batchWindowMs;
     }
 
-    /**
-     * True when its connection could take this subscription's events from the edge's shared log: every event,
-     * in order, cut off if it falls too far behind (DISCONNECT), on a topic the engine has declared.
-     */
     public int topicNumber()
     {
         return topic.number();
     }
 
+    /**
+     * True when its connection could take this subscription's events from the edge's shared log: every event, in
+     * order, while it keeps up (DISCONNECT: cut off if it falls too far behind; CONFLATE: latest values from there
+     * on), on a topic the engine has declared.
+     */
     public boolean canReadSharedLog()
     {
-        return BackpressurePolicy.DISCONNECT == kind && 0 != topic.number();
+        return (BackpressurePolicy.DISCONNECT == kind || BackpressurePolicy.CONFLATE == kind) && 0 != topic.number();
+    }
+
+    public boolean disconnectsWhenBehind()
+    {
+        return BackpressurePolicy.DISCONNECT == kind;
     }
 
     public ClientSession session()

@@ -146,6 +146,13 @@ public abstract class ClientSession
     private boolean inSharedLog;
     private boolean sharedLogEligibilityKnown;
     private boolean sharedLogEligible;
+    private boolean sharedLogSkipsWhenLapped; // every subscription conflates (see OutboundRingDescriptor)
+    private long sharedLogUnreadFrom; // the oldest event of its own in the log its IO thread may not have read
+
+    // IO thread writes, fan-out takes: events a conflating connection's cursor skipped when the log's writer lapped
+    // it ([from, to], -1 when none is waiting); the IO thread skips again only once the fan-out has taken the last
+    private volatile long lappedFromSequence = -1;
+    private volatile long lappedToSequence;
 
     // IO thread writes, fan-out reads: the last sequence the IO thread has passed in a shared-log segment, -1 outside
     volatile long sharedLogReadSequence = -1; // package-private for tests
@@ -155,6 +162,7 @@ public abstract class ClientSession
     private long sharedLogUntil = Long.MAX_VALUE; // the segment's last sequence, once the fan-out has set it
     private int[] sharedLogTopics = new int[4];
     private int sharedLogTopicCount;
+    private boolean sharedLogSegmentSkipsWhenLapped;
 
 
     protected ClientSession(
@@ -417,8 +425,8 @@ public abstract class ClientSession
 
     /**
      * From {@code fromSequence} (an event already appended to the shared log) on, read this connection's events
-     * from the shared log, if it may: every subscription takes every event (DISCONNECT), nothing is held back for
-     * it, it is not resuming nor in a snapshot. Fan-out thread.
+     * from the shared log, if it may: every subscription takes every event while it keeps up (DISCONNECT,
+     * CONFLATE), nothing is held back for it, it is not resuming nor in a snapshot. Fan-out thread.
      *
      * @return true if it now reads the shared log (the caller only signals it); false to deliver by copy.
      */
@@ -440,6 +448,8 @@ public abstract class ClientSession
         final org.agrona.concurrent.AtomicBuffer buffer = ring.buffer();
         buffer.putLong(index + OutboundRingDescriptor.FROM_SEQUENCE_OFFSET, fromSequence);
         buffer.putInt(index + OutboundRingDescriptor.TOPIC_COUNT_OFFSET, count);
+        buffer.putInt(index + OutboundRingDescriptor.FLAGS_OFFSET,
+            sharedLogSkipsWhenLapped ? OutboundRingDescriptor.SKIP_WHEN_LAPPED_FLAG : 0);
         for (int i = 0; i < count; i++)
         {
             buffer.putInt(index + OutboundRingDescriptor.TOPICS_OFFSET + i * Integer.BYTES,
@@ -447,6 +457,7 @@ public abstract class ClientSession
         }
         ring.commit(index);
         inSharedLog = true;
+        sharedLogUnreadFrom = fromSequence;
         return true;
     }
 
@@ -455,11 +466,15 @@ public abstract class ClientSession
         if (!sharedLogEligibilityKnown)
         {
             boolean eligible = !subscriptions.isEmpty();
+            boolean skips = true;
             for (int i = 0, size = subscriptions.size(); eligible && i < size; i++)
             {
-                eligible = subscriptions.get(i).canReadSharedLog();
+                final SessionSubscription subscription = subscriptions.get(i);
+                eligible = subscription.canReadSharedLog();
+                skips &= !subscription.disconnectsWhenBehind();
             }
             sharedLogEligible = eligible;
+            sharedLogSkipsWhenLapped = eligible && skips;
             sharedLogEligibilityKnown = true;
         }
         return sharedLogEligible;
@@ -472,6 +487,23 @@ public abstract class ClientSession
      */
     private boolean leaveSharedLog()
     {
+        return leaveSharedLogAfter(sharedLog.last());
+    }
+
+    /**
+     * A conflating connection starts lagging at {@code sequence}, an event already appended to the log: its segment
+     * ends before it, and that event and newer ones of its topics wait as latest values. Fan-out thread.
+     */
+    public void leaveSharedLogBefore(final long sequence)
+    {
+        if (inSharedLog)
+        {
+            leaveSharedLogAfter(sequence - 1);
+        }
+    }
+
+    private boolean leaveSharedLogAfter(final long untilSequence)
+    {
         inSharedLog = false;
         final int index = claimInRing(OutboundRingDescriptor.SHARED_LOG_UNTIL_MSG_TYPE_ID,
             OutboundRingDescriptor.SHARED_LOG_UNTIL_LENGTH);
@@ -479,7 +511,7 @@ public abstract class ClientSession
         {
             return false;
         }
-        ring.buffer().putLong(index + OutboundRingDescriptor.UNTIL_SEQUENCE_OFFSET, sharedLog.last());
+        ring.buffer().putLong(index + OutboundRingDescriptor.UNTIL_SEQUENCE_OFFSET, untilSequence);
         ring.commit(index);
         // after the marker, before anything appended to the log after it (see readSegmentEndIfWritten)
         SEGMENT_ENDS_WRITTEN.setRelease(this, segmentEndsWritten + 1);
@@ -499,6 +531,36 @@ public abstract class ClientSession
     }
 
     /**
+     * CONFLATE: whether an event of {@code length} bytes at {@code sequence} may go to the connection without it
+     * falling further behind than its ring capacity. In the shared log that is the log's bytes from its oldest event
+     * of its own not yet read through this one (other topics' events in between count: it is that far behind the
+     * log); otherwise what its ring holds plus what is left of a segment its IO thread is still reading. Whether
+     * the ring has room is the ring's write. Fan-out thread.
+     *
+     * @return false when the connection lags: the event waits as the topic's latest value.
+     */
+    public boolean hasRoomWithoutLagging(final long sequence, final int length)
+    {
+        if (inSharedLog)
+        {
+            final long readSequence = sharedLogReadSequence;
+            if (readSequence >= 0 && lastOfferedSequence <= readSequence)
+            {
+                sharedLogUnreadFrom = sequence; // caught up: nothing of its own is waiting before this one
+            }
+            final long from = Math.max(sharedLogUnreadFrom, readSequence + 1);
+            return (long)sharedLog.bytesFrom(from) - sharedLog.bytesFrom(sequence + 1) <= ringCapacity;
+        }
+        final int backlog = sharedLogBacklog();
+        if (0 == backlog)
+        {
+            return true;
+        }
+        final OneToOneRingBuffer ring = this.ring;
+        return (long)backlog + (null == ring ? 0 : ring.size()) + length <= ringCapacity;
+    }
+
+    /**
      * True when the connection reads the shared log, has nothing of its own left to read in it, and its cursor is
      * more than {@code behindEvents} behind the log's newest event: its IO thread should read through to the head
      * (skipping other topics' events, sending nothing) so the cursor is not lapped while its topics are quiet.
@@ -513,14 +575,14 @@ public abstract class ClientSession
 
     /**
      * True when the connection's cursor has fallen out of the shared log with events of its own still to read
-     * (they are gone) and
-     * the caller is the first to find it (its IO thread may find it too): the caller closes and counts it. Fan-out
-     * thread.
+     * (they are gone), it does not conflate them away, and the caller is the first to find it (its IO thread may
+     * find it too): the caller closes and counts it. Fan-out thread.
      */
     public boolean hasFallenOutOfSharedLog()
     {
         final long readSequence = sharedLogReadSequence;
-        return readSequence >= 0 && null != sharedLog && lastOfferedSequence > readSequence &&
+        return !sharedLogSkipsWhenLapped && // a conflating one skips ahead instead (its IO thread finds it)
+            readSequence >= 0 && null != sharedLog && lastOfferedSequence > readSequence &&
             readSequence + 1 < sharedLog.first() && FALLEN_OUT_OF_SHARED_LOG.compareAndSet(this, false, true);
     }
 
@@ -533,6 +595,33 @@ public abstract class ClientSession
     protected final boolean claimFallOutOfSharedLog()
     {
         return FALLEN_OUT_OF_SHARED_LOG.compareAndSet(this, false, true);
+    }
+
+    /**
+     * The first event a conflating connection's cursor skipped when the log's writer lapped it, -1 when no such
+     * report waits: the fan-out re-sends the latest value of each of its topics whose latest event is in
+     * [{@link #lappedFromSequence()}, {@link #lappedToSequence()}], then calls {@link #lappedReportTaken()}. The
+     * fan-out looks at its housekeeping pass. Fan-out thread.
+     */
+    public long lappedFromSequence()
+    {
+        return lappedFromSequence;
+    }
+
+    /**
+     * The last event skipped by the report {@link #lappedFromSequence()} gives. Fan-out thread, after it.
+     */
+    public long lappedToSequence()
+    {
+        return lappedToSequence;
+    }
+
+    /**
+     * The report has been acted on: the IO thread may skip again (signal it to read on). Fan-out thread.
+     */
+    public void lappedReportTaken()
+    {
+        lappedFromSequence = -1;
     }
 
     /**
@@ -1039,6 +1128,19 @@ public abstract class ClientSession
     }
 
     /**
+     * {@link #readSharedLog}: the events of the connection's topics up to the newest or the segment's end were given.
+     */
+    protected static final int SHARED_LOG_READ = 0;
+    /**
+     * {@link #readSharedLog}: the events given in this call must be discarded (the log's writer lapped them).
+     */
+    protected static final int SHARED_LOG_DISCARD = 1;
+    /**
+     * {@link #readSharedLog}: the cursor fell out of the log; the connection is too slow (DISCONNECT).
+     */
+    protected static final int SHARED_LOG_FELL_OUT = -1;
+
+    /**
      * What a transport does with each event of its connection's topics that it reads from the shared log: append it
      * to what it is building for the socket. IO thread.
      */
@@ -1073,6 +1175,8 @@ public abstract class ClientSession
     {
         final long from = buffer.getLong(index + OutboundRingDescriptor.FROM_SEQUENCE_OFFSET);
         final int count = buffer.getInt(index + OutboundRingDescriptor.TOPIC_COUNT_OFFSET);
+        sharedLogSegmentSkipsWhenLapped = 0 != (buffer.getInt(index + OutboundRingDescriptor.FLAGS_OFFSET) &
+            OutboundRingDescriptor.SKIP_WHEN_LAPPED_FLAG);
         if (sharedLogTopics.length < count)
         {
             sharedLogTopics = new int[Integer.highestOneBit(count) << 1]; // on a subscription change, not per event
@@ -1109,13 +1213,21 @@ public abstract class ClientSession
      * ring for the segment's end: the fan-out writes that end before it appends anything after it, so an end not
      * seen now lies beyond what was read. IO thread.
      *
+     * A cursor the log's writer has lapped (the events it had still to read are gone) ends the connection when a
+     * subscription of the segment is DISCONNECT ({@link #SHARED_LOG_FELL_OUT}); when all conflate, it skips to the
+     * newest event or the segment's end and leaves a report of what it skipped, from which the fan-out re-sends the
+     * latest values the client missed ({@link #lappedFromSequence()}); while the fan-out has not taken the last
+     * report it waits (reads nothing) for the fan-out's signal.
+     *
      * @param events     what the transport does with each event.
      * @param ringReader reads the segment's end from the ring: the transport's ring handler, which passes a
      *                   message read inside a segment to {@link #endSharedLogSegment} and answers {@code BREAK}.
-     * @return false if the cursor fell out of the log: the writer lapped what was read, so what {@code events} was
-     * given cannot be trusted, and the events it held are gone (the caller closes the connection as too slow).
+     * @return {@link #SHARED_LOG_READ}; {@link #SHARED_LOG_DISCARD} if what {@code events} was given in this call
+     * cannot be trusted (the writer lapped it) and must be discarded (the cursor skipped, or waits);
+     * {@link #SHARED_LOG_FELL_OUT} if the cursor fell out of the log and the caller closes the connection as too
+     * slow.
      */
-    protected final boolean readSharedLog(final SharedLogEventHandler events, final ControlledMessageHandler ringReader)
+    protected final int readSharedLog(final SharedLogEventHandler events, final ControlledMessageHandler ringReader)
     {
         final RecentEvents log = sharedLog;
         final long newest = log.lastVolatile();
@@ -1125,6 +1237,10 @@ public abstract class ClientSession
         }
         final long end = Math.min(newest, sharedLogUntil);
         final long from = sharedLogNext;
+        if (sharedLogSegmentSkipsWhenLapped && log.firstVolatile() > from)
+        {
+            return skipLapped(from, end); // nothing read: lapped while the client was not reading
+        }
         final DirectBuffer buffer = log.buffer();
         final int capacity = buffer.capacity();
         long sequence = from;
@@ -1145,10 +1261,19 @@ public abstract class ClientSession
         VarHandle.loadLoadFence();
         if (log.firstVolatile() > from)
         {
-            return false;
+            return sharedLogSegmentSkipsWhenLapped ? skipLapped(from, end) : SHARED_LOG_FELL_OUT;
         }
-        sharedLogReadSequence = sequence - 1;
-        if (sequence > sharedLogUntil)
+        moveSharedLogCursor(sequence);
+        return SHARED_LOG_READ;
+    }
+
+    /**
+     * The segment's cursor moves on to {@code next}, and out of the segment once past its end.
+     */
+    private void moveSharedLogCursor(final long next)
+    {
+        sharedLogReadSequence = next - 1;
+        if (next > sharedLogUntil)
         {
             sharedLogNext = -1;
             sharedLogUntil = Long.MAX_VALUE;
@@ -1156,9 +1281,24 @@ public abstract class ClientSession
         }
         else
         {
-            sharedLogNext = sequence;
+            sharedLogNext = next;
         }
-        return true;
+    }
+
+    /**
+     * A conflating connection's cursor was lapped at {@code from}: skip to {@code end} and report [from, end] to the
+     * fan-out, unless its last report is still waiting (then read nothing until it signals).
+     */
+    private int skipLapped(final long from, final long end)
+    {
+        if (lappedFromSequence >= 0)
+        {
+            return SHARED_LOG_DISCARD;
+        }
+        lappedToSequence = end;
+        lappedFromSequence = from; // after the end: the fan-out reads from, then to
+        moveSharedLogCursor(end + 1);
+        return SHARED_LOG_DISCARD;
     }
 
     private boolean isSharedLogTopic(final int topic)

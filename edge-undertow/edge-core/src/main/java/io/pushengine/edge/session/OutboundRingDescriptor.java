@@ -14,10 +14,12 @@ package io.pushengine.edge.session;
  *           SSE: text written as is (comment heartbeats).
  *  SHARED_LOG_FROM   from here on, read the events of these topics from the edge's shared log, starting at a
  *                    sequence, instead of from this ring (until a SHARED_LOG_UNTIL, the only message that follows):
- *    0               8               12
- *    +---------------+---------------+------------------------------+
- *    | fromSequence  | topicCount    | topic numbers (int each)     |
- *    +---------------+---------------+------------------------------+
+ *    0               8               12              16
+ *    +---------------+---------------+---------------+------------------------------+
+ *    | fromSequence  | topicCount    | flags         | topic numbers (int each)     |
+ *    +---------------+---------------+---------------+------------------------------+
+ *                    flags: SKIP_WHEN_LAPPED (every subscription conflates: a cursor the log's writer laps skips
+ *                    ahead and the fan-out re-sends the latest values it missed; otherwise the connection is closed)
  *  SHARED_LOG_UNTIL  the shared-log segment ends after this sequence; back to this ring:
  *    +---------------+
  *    | untilSequence |
@@ -40,7 +42,9 @@ public final class OutboundRingDescriptor
     public static final int TEXT_EVENT_TEXT_OFFSET = 8;
     public static final int FROM_SEQUENCE_OFFSET = 0;
     public static final int TOPIC_COUNT_OFFSET = 8;
-    public static final int TOPICS_OFFSET = 12;
+    public static final int FLAGS_OFFSET = 12;
+    public static final int TOPICS_OFFSET = 16;
+    public static final int SKIP_WHEN_LAPPED_FLAG = 1;
     public static final int UNTIL_SEQUENCE_OFFSET = 0;
     public static final int SHARED_LOG_UNTIL_LENGTH = 8;
 

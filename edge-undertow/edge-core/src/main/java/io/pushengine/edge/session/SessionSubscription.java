@@ -13,8 +13,14 @@ public interface SessionSubscription
     int topicNumber();
 
     /**
-     * @return true when every event of the topic goes to the connection in order (DISCONNECT, a declared topic), so
-     * it may read them from the shared log.
+     * @return true when every event of the topic goes to the connection in order while it keeps up (DISCONNECT or
+     * CONFLATE, a declared topic), so it may read them from the shared log.
      */
     boolean canReadSharedLog();
+
+    /**
+     * @return true when the subscription closes its connection if it falls too far behind (DISCONNECT); false when
+     * it conflates, drops or throttles instead.
+     */
+    boolean disconnectsWhenBehind();
 }

@@ -16,6 +16,7 @@ import io.pushengine.edge.session.ConnectionOptions;
 import io.pushengine.edge.session.DeliveryLatencies;
 import io.pushengine.edge.session.IoThreadFlusher;
 import io.pushengine.edge.session.RecordingSession;
+import io.pushengine.edge.session.SharedLogReadingSession;
 import org.agrona.CloseHelper;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.agrona.concurrent.status.CountersManager;
@@ -36,8 +37,9 @@ import static org.junit.jupiter.api.Assertions.fail;
 /**
  * The fan-out agent stepped duty cycle by duty cycle on the test's thread, on an injected clock: the event stream is
  * a real Aeron IPC stream with the media driver and client as invokers, written by the test as the engine would;
- * sessions are {@link RecordingSession}s whose IO side runs inline. Each delivery policy's contract when a client
- * has no room.
+ * sessions are {@link RecordingSession}s whose IO side runs inline (or {@link SharedLogReadingSession}s, which read
+ * the edge's shared log as WebSocket and SSE connections do). Each delivery policy's contract when a client has no
+ * room.
  */
 class FanOutAgentTest
 {
@@ -141,23 +143,88 @@ class FanOutAgentTest
         assertEquals(List.of(1L, 5L), session.events, "the latest when due");
     }
 
+    @Test
+    void conflateReadsTheSharedLogWhileTheClientKeepsUpAndLagsWhenItFallsTooFarBehind()
+    {
+        final SharedLogReadingSession session = startSharedLogReader(8, 4 * 1024);
+        publish(1);
+        step(() -> session.fromLog.size() == 1);
+        assertEquals(List.of(1L), session.fromLog, "from the shared log: no copy of the event in its ring");
+
+        session.stalled = true;
+        publish(6); // 2..7: the log of 8 events still holds 2.., the cursor is at 1
+        step(() -> counters.eventsIn().get() == 7);
+        assertEquals(0, counters.conflated().get(), "behind by less than its ring capacity: not lagging");
+        publish(4); // 8..11: 2 is overwritten at 10, the connection is further behind than its ring could be
+        step(() -> counters.eventsIn().get() == 11);
+        assertEquals(2, counters.conflated().get(), "lagging from 10 on");
+
+        session.stalled = false;
+        session.requestFlush(); // a signal, as its socket turning writable gives
+        nowNs += 300 * MS; // the next housekeeping pass takes the IO thread's report
+        step(() -> session.fromRing.contains(11L));
+        assertEquals(List.of(1L), session.fromLog, "the span the writer lapped is skipped, not read");
+        assertEquals(List.of(11L), session.fromRing, "then the latest value, once");
+        assertEquals(1, counters.sharedLogSkips().get());
+        assertEquals(0, counters.slowConsumerDisconnects().get(), "a conflating client is never cut");
+
+        publish(1);
+        step(() -> session.fromLog.contains(12L));
+        assertEquals(List.of(1L, 12L), session.fromLog, "caught up: from the shared log again");
+    }
+
+    @Test
+    void aConflatingReaderLappedByOtherTopicsGetsItsTopicsLatestValueAgainOnce()
+    {
+        final SharedLogReadingSession session = startSharedLogReader(8, 64 * 1024);
+        declare(TOPIC + 1, "px.other");
+        step(() -> agent.declaredTopics().size() == 2);
+        publish(1);
+        step(() -> session.fromLog.size() == 1);
+
+        session.stalled = true;
+        publish(2); // 2, 3: the latest value of its topic is 3, in the log, not yet read
+        publish(TOPIC + 1, 12); // 4..15 of a topic it does not take lap 2 and 3
+        step(() -> counters.eventsIn().get() == 15);
+
+        session.stalled = false;
+        session.requestFlush(); // a signal, as its socket turning writable gives
+        nowNs += 300 * MS;
+        step(() -> session.fromRing.contains(3L));
+        assertEquals(List.of(1L), session.fromLog);
+        assertEquals(List.of(3L), session.fromRing, "the latest value it missed when it skipped, once");
+        assertEquals(1, counters.sharedLogSkips().get());
+
+        publish(1);
+        step(() -> session.fromLog.contains(16L) || session.fromRing.contains(16L));
+        assertEquals(List.of(3L, 16L), concat(session.fromRing, session.fromLog, 3L), "then live, nothing twice");
+    }
+
+    private static List<Long> concat(final List<Long> ring, final List<Long> log, final long after)
+    {
+        final List<Long> all = new java.util.ArrayList<>(ring);
+        log.stream().filter(sequence -> sequence > after).forEach(all::add);
+        return all;
+    }
+
+    private SharedLogReadingSession startSharedLogReader(final int windowEvents, final int ringCapacity)
+    {
+        agent = newAgent("px.*=conflate", windowEvents);
+        declare();
+        step(() -> agent.declaredTopics().size() == 1);
+        final ConnectionOptions options =
+            new ConnectionOptions(List.of("px.a"), 0, null, 0, ConnectionOptions.NO_RESUME, false);
+        final SharedLogReadingSession session =
+            new SharedLogReadingSession(inlineIoThread, ringCapacity, counters.ringBytes(), options);
+        SessionCommand.offer(agent.commandQueue(), SessionCommand.register(session));
+        SessionCommand.offerInitialSubscriptions(agent.commandQueue(), session, options);
+        step(() -> !session.subscriptions().isEmpty());
+        return session;
+    }
+
     private RecordingSession startWith(final String rules)
     {
-        agent = new FanOutAgent(
-            aeron.addSubscription("aeron:ipc", EVENTS_STREAM),
-            new IngressProxy(aeron.addExclusivePublication("aeron:ipc", EVENTS_STREAM + 1)),
-            PublishAckListener.NONE,
-            counters,
-            BackpressureRules.parse(rules, DeliveryPolicy.DISCONNECT),
-            () -> nowNs,
-            () -> nowNs,
-            new FanOutAgent.Timeouts(60_000 * MS, 0, 60_000 * MS, 60_000 * MS, 0, 0),
-            1024,
-            null,
-            null,
-            1024 * 1024,
-            1024,
-            DeliveryLatencies.unregistered().newPublishToFanOut());
+        agent = newAgent(rules, 1024);
         declare();
         step(() -> agent.declaredTopics().size() == 1);
         final ConnectionOptions options =
@@ -170,14 +237,43 @@ class FanOutAgentTest
         return session;
     }
 
+    private FanOutAgent newAgent(final String rules, final int windowEvents)
+    {
+        return new FanOutAgent(
+            aeron.addSubscription("aeron:ipc", EVENTS_STREAM),
+            new IngressProxy(aeron.addExclusivePublication("aeron:ipc", EVENTS_STREAM + 1)),
+            PublishAckListener.NONE,
+            counters,
+            BackpressureRules.parse(rules, DeliveryPolicy.DISCONNECT),
+            () -> nowNs,
+            () -> nowNs,
+            new FanOutAgent.Timeouts(60_000 * MS, 0, 60_000 * MS, 60_000 * MS, 0, 0),
+            1024,
+            null,
+            null,
+            1024 * 1024,
+            windowEvents,
+            DeliveryLatencies.unregistered().newPublishToFanOut());
+    }
+
     private void declare()
     {
+        declare(TOPIC, "px.a");
+    }
+
+    private void declare(final int topic, final String name)
+    {
         final TopicDeclaredEncoder encoder = new TopicDeclaredEncoder();
-        encoder.wrapAndApplyHeader(message, 0, new MessageHeaderEncoder()).topic(TOPIC).topicName("px.a");
+        encoder.wrapAndApplyHeader(message, 0, new MessageHeaderEncoder()).topic(topic).topicName(name);
         offer(MessageHeaderEncoder.ENCODED_LENGTH + encoder.encodedLength());
     }
 
     private void publish(final int count)
+    {
+        publish(TOPIC, count);
+    }
+
+    private void publish(final int topic, final int count)
     {
         final EventEncoder encoder = new EventEncoder();
         for (int i = 0; i < count; i++)
@@ -185,7 +281,7 @@ class FanOutAgentTest
             final long sequence = nextSequence++;
             encoder.wrapAndApplyHeader(message, 0, new MessageHeaderEncoder())
                 .globalSequence(sequence)
-                .topic(TOPIC)
+                .topic(topic)
                 .topicSequence(sequence)
                 .timestampNs(nowNs)
                 .payloadType(PayloadType.JSON)

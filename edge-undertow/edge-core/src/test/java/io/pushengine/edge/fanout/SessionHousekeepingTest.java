@@ -40,7 +40,8 @@ class SessionHousekeepingTest
             {
                 forgotten.add(session);
                 sessions.remove(session);
-            });
+            },
+            session -> false);
     }
 
     @Test

@@ -25,7 +25,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * as the fan-out (append, enter, leave) and the IO thread (read the ring's markers, then the log) would: only its
  * topics' events, in order, each once; a full frame goes on from the event it stopped at; the segment ends exactly
  * where the fan-out ended it, and what the ring holds after that follows; a cursor the log's writer has lapped is
- * reported, not read.
+ * reported, not read (DISCONNECT: the connection is closed; CONFLATE: it skips ahead and leaves the fan-out a report
+ * of what it missed).
  */
 class SharedLogSegmentTest
 {
@@ -42,7 +43,7 @@ class SharedLogSegmentTest
     void readsOnlyItsTopicsEventsInOrderAndGoesOnWhereAFullFrameStopped()
     {
         final RecentEvents log = new RecentEvents(64 * 1024, 256);
-        final LogReadingSession session = session(log);
+        final SharedLogReadingSession session = session(log);
         append(log, 1, TOPIC);
         assertTrue(session.tryEnterSharedLog(1), "a DISCONNECT subscriber with nothing queued reads the log");
         append(log, 2, OTHER_TOPIC);
@@ -70,7 +71,7 @@ class SharedLogSegmentTest
     void endsTheSegmentWhereTheFanOutEndedItAndThenReadsTheRing()
     {
         final RecentEvents log = new RecentEvents(64 * 1024, 256);
-        final LogReadingSession session = session(log);
+        final SharedLogReadingSession session = session(log);
         append(log, 1, TOPIC);
         assertTrue(session.tryEnterSharedLog(1));
         append(log, 2, TOPIC);
@@ -93,7 +94,7 @@ class SharedLogSegmentTest
     void reportsACursorTheLogsWriterHasLappedInsteadOfReadingIt()
     {
         final RecentEvents log = new RecentEvents(64 * 1024, 8);
-        final LogReadingSession session = session(log);
+        final SharedLogReadingSession session = session(log);
         append(log, 1, TOPIC);
         assertTrue(session.tryEnterSharedLog(1));
         session.drain();
@@ -109,9 +110,118 @@ class SharedLogSegmentTest
         assertFalse(session.claimFallOutOfSharedLog(), "once: whoever finds it next does not close it again");
     }
 
-    private LogReadingSession session(final RecentEvents log)
+    @Test
+    void aConflatingCursorTheWriterHasLappedSkipsToTheNewestAndReportsWhatItMissed()
     {
-        final LogReadingSession session = new LogReadingSession(ringBytes);
+        final RecentEvents log = new RecentEvents(64 * 1024, 8);
+        final SharedLogReadingSession session = session(log, false);
+        append(log, 1, TOPIC);
+        assertTrue(session.tryEnterSharedLog(1), "a CONFLATE subscriber with nothing queued reads the log");
+        session.drain();
+        assertEquals(List.of(1L), session.fromLog);
+
+        for (long sequence = 2; sequence <= 20; sequence++)
+        {
+            append(log, sequence, TOPIC); // 2..12 are gone before the connection reads again
+        }
+        session.drain();
+        assertFalse(session.fellOut, "a conflating connection is not closed for it");
+        assertEquals(List.of(1L), session.fromLog, "nothing of the lapped span is read");
+        assertEquals(2, session.lappedFromSequence(), "the report starts at the first event it missed");
+        assertEquals(20, session.lappedToSequence(), "and ends at the newest, where its cursor went");
+        assertTrue(session.claimFallOutOfSharedLog(), "nobody claimed a fall-out");
+
+        append(log, 21, TOPIC);
+        session.drain();
+        assertEquals(List.of(1L, 21L), session.fromLog, "it reads on after the skip");
+
+        for (long sequence = 22; sequence <= 40; sequence++)
+        {
+            append(log, sequence, TOPIC);
+        }
+        session.drain();
+        assertEquals(List.of(1L, 21L), session.fromLog, "lapped again before the fan-out took the last report");
+        assertEquals(2, session.lappedFromSequence(), "the waiting report is not overwritten: it waits");
+        assertTrue(session.isInSharedLogSegment());
+
+        session.lappedReportTaken();
+        session.drain();
+        assertEquals(22, session.lappedFromSequence(), "once taken, the next skip is reported");
+        assertEquals(40, session.lappedToSequence());
+        append(log, 41, TOPIC);
+        session.drain();
+        assertEquals(List.of(1L, 21L, 41L), session.fromLog);
+    }
+
+    @Test
+    void eventsReadWhileTheWriterLapsThemAreDiscardedNotSent()
+    {
+        final RecentEvents log = new RecentEvents(64 * 1024, 8);
+        final SharedLogReadingSession session = session(log, false);
+        append(log, 1, TOPIC);
+        assertTrue(session.tryEnterSharedLog(1));
+        session.drain();
+        for (long sequence = 2; sequence <= 5; sequence++)
+        {
+            append(log, sequence, TOPIC);
+        }
+        session.duringRead = () ->
+        {
+            for (long sequence = 6; sequence <= 16; sequence++)
+            {
+                append(log, sequence, TOPIC); // the writer laps 2..5 while the IO thread copies them
+            }
+        };
+        session.drain();
+        assertEquals(List.of(1L), session.fromLog, "what was read of the lapped span is discarded");
+        assertEquals(2, session.lappedFromSequence());
+        assertEquals(5, session.lappedToSequence(), "up to the newest the read started with");
+        assertFalse(session.fellOut);
+
+        session.lappedReportTaken();
+        session.drain();
+        assertEquals(6, session.lappedFromSequence(), "6..8 are gone too: it skips again, to the newest");
+        assertEquals(16, session.lappedToSequence());
+        session.lappedReportTaken();
+        append(log, 17, TOPIC);
+        session.drain();
+        assertEquals(List.of(1L, 17L), session.fromLog, "then reads on, each event once");
+        assertEquals(session.fromLog, session.inSlots, "each slot read holds the event of its sequence");
+    }
+
+    @Test
+    void aConflatingSegmentEndedByTheFanOutIsSkippedToItsEndThenTheRingIsRead()
+    {
+        final RecentEvents log = new RecentEvents(64 * 1024, 8);
+        final SharedLogReadingSession session = session(log, false);
+        append(log, 1, TOPIC);
+        assertTrue(session.tryEnterSharedLog(1));
+        for (long sequence = 2; sequence <= 6; sequence++)
+        {
+            append(log, sequence, TOPIC);
+        }
+        session.leaveSharedLogBefore(6); // it lagged at 6: the segment ends at 5, 6 waits as a latest value
+        for (long sequence = 7; sequence <= 20; sequence++)
+        {
+            append(log, sequence, TOPIC);
+        }
+        session.copy(20); // the latest value, sent when there was room
+        session.drain();
+        assertEquals(List.of(), session.fromLog, "the segment was lapped before it was read");
+        assertEquals(1, session.lappedFromSequence());
+        assertEquals(5, session.lappedToSequence(), "it skipped to the segment's end, not past it");
+        assertEquals(List.of(20L), session.fromRing, "then the ring");
+        assertFalse(session.isInSharedLogSegment());
+    }
+
+    private SharedLogReadingSession session(final RecentEvents log)
+    {
+        return session(log, true);
+    }
+
+    private SharedLogReadingSession session(final RecentEvents log, final boolean disconnects)
+    {
+        final SharedLogReadingSession session = new SharedLogReadingSession(ringBytes);
         session.attachSharedLog(log);
         session.subscriptions().add(new SessionSubscription()
         {
@@ -123,6 +233,11 @@ class SharedLogSegmentTest
             public boolean canReadSharedLog()
             {
                 return true;
+            }
+
+            public boolean disconnectsWhenBehind()
+            {
+                return disconnects;
             }
         });
         return session;
@@ -143,147 +258,5 @@ class SharedLogSegmentTest
             .payloadType(PayloadType.OPAQUE)
             .putPayload(new UnsafeBuffer(new byte[8]), 0, 8);
         return MessageHeaderEncoder.ENCODED_LENGTH + encoder.encodedLength();
-    }
-
-    /**
-     * A transport as WebSocket and SSE read: the ring outside a segment (or for its end), the log by cursor inside.
-     */
-    private static final class LogReadingSession extends ClientSession
-        implements ControlledMessageHandler, ClientSession.SharedLogEventHandler
-    {
-        final List<Long> fromLog = new ArrayList<>();
-        final List<Long> fromRing = new ArrayList<>();
-        final List<Long> inSlots = new ArrayList<>();
-        int room = Integer.MAX_VALUE;
-        boolean fellOut;
-        private final UnsafeBuffer copy = new UnsafeBuffer(new byte[256]);
-        private final EventEncoder copyEncoder = new EventEncoder();
-
-        LogReadingSession(final AtomicCounter ringBytes)
-        {
-            super(1, "test", "test", null, 1024, 8 * 1024, ringBytes,
-                new ConnectionOptions(List.of(), 0, null, 0, ConnectionOptions.NO_RESUME, false));
-        }
-
-        protected boolean canReadSharedLog()
-        {
-            return true;
-        }
-
-        /**
-         * An event copied into the ring (as the fan-out does outside a segment).
-         */
-        void copy(final long sequence)
-        {
-            copyEncoder.wrap(copy, 0).globalSequence(sequence).topic(TOPIC).topicSequence(sequence).timestampNs(0)
-                .payloadType(PayloadType.OPAQUE).putPayload(new UnsafeBuffer(new byte[8]), 0, 8);
-            assertTrue(write(OutboundRingDescriptor.EVENT_MSG_TYPE_ID, copy, 0, copyEncoder.encodedLength()));
-        }
-
-        protected void drain()
-        {
-            while (true)
-            {
-                if (isInSharedLogSegment())
-                {
-                    if (!readSharedLog(this, this))
-                    {
-                        fellOut = true;
-                        return;
-                    }
-                    if (isInSharedLogSegment())
-                    {
-                        return; // up to the newest, or no room
-                    }
-                }
-                else
-                {
-                    final OneToOneRingBuffer ring = ringForRead();
-                    if (null == ring || 0 == readAcrossWrap(ring, this))
-                    {
-                        return;
-                    }
-                }
-            }
-        }
-
-        public Action onMessage(
-            final int msgTypeId, final MutableDirectBuffer buffer, final int index, final int length)
-        {
-            if (isInSharedLogSegment())
-            {
-                endSharedLogSegment(msgTypeId, buffer, index);
-                return Action.BREAK;
-            }
-            if (OutboundRingDescriptor.SHARED_LOG_FROM_MSG_TYPE_ID == msgTypeId)
-            {
-                startSharedLogSegment(buffer, index);
-                return Action.BREAK;
-            }
-            fromRing.add(buffer.getLong(index + EventDecoder.globalSequenceEncodingOffset()));
-            return Action.CONTINUE;
-        }
-
-        public boolean onSharedLogEvent(
-            final long sequence, final DirectBuffer buffer, final int offset, final int length)
-        {
-            if (room <= 0)
-            {
-                return false;
-            }
-            room--;
-            final long inSlot = buffer.getLong(
-                offset + MessageHeaderEncoder.ENCODED_LENGTH + EventDecoder.globalSequenceEncodingOffset(),
-                EventDecoder.BYTE_ORDER);
-            fromLog.add(sequence);
-            inSlots.add(inSlot); // what a lapped slot holds is anything: the read is judged after it
-            return true;
-        }
-
-        public boolean offerEvent(final EncodedEvent event)
-        {
-            return false;
-        }
-
-        public boolean offerSubscribed(
-            final long correlationId, final int topic, final long topicSequence, final String topicName)
-        {
-            return true;
-        }
-
-        public boolean offerGap(
-            final int topic,
-            final String topicName,
-            final long fromSequence,
-            final long toSequence,
-            final long fromTopicSequence,
-            final long toTopicSequence)
-        {
-            return true;
-        }
-
-        public boolean offerResumed(
-            final long fromSequence, final long toSequence, final boolean complete, final long oldestRetained)
-        {
-            return true;
-        }
-
-        public boolean offerSnapshotBegin(final long correlationId)
-        {
-            return true;
-        }
-
-        public boolean offerSnapshotEnd(final long correlationId, final long asOfSequence, final int valueCount)
-        {
-            return true;
-        }
-
-        protected void sendHeartbeat(final long timestampNs, final long lastGlobalSequence)
-        {
-        }
-
-        protected void closeOnIoThread(final int code, final String reason)
-        {
-        }
     }
 }

@@ -38,7 +38,8 @@ final class DeliveryPolicies implements SessionDelivery
      * @param lastValues the latest event of each topic (what CONFLATE and THROTTLE send when they can).
      * @param clock      the fan-out's time, updated once per duty cycle.
      * @param markDirty  signals a session's IO thread at the end of the duty cycle.
-     * @param slow       where DISCONNECT sessions without room go, for the fan-out to close.
+     * @param slow       where DISCONNECT sessions without room go, for the fan-out to close (and a conflating one
+     *                   whose shared-log segment could not be ended).
      */
     DeliveryPolicies(
         final LastValueCache lastValues,
@@ -120,7 +121,11 @@ final class DeliveryPolicies implements SessionDelivery
                         return true;
                     }
                 }
-                session.leaveSharedLogBefore(encoded.globalSequence()); // its IO thread reads only what it was given
+                if (!session.leaveSharedLogBefore(encoded.globalSequence())) // it reads only what it was given
+                {
+                    slow.add(session);
+                    return false;
+                }
                 session.lagging(true); // newer events of its conflating topics wait as latest values
                 markPending(subscription);
                 counters.conflated().incrementRelease();

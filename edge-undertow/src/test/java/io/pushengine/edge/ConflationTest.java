@@ -33,7 +33,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * A CONFLATE client that stops reading is not disconnected: while it is behind, only the latest event of each
  * topic is kept, and when it reads again it gets the current value of every topic, never the stale backlog; also
- * when it reads the edge's shared log (WebSocket, SSE) and the log's writer laps its cursor.
+ * when it reads the edge's shared log (WebSocket, SSE) and the log's writer laps its cursor. A client reading beside
+ * it is not held back or cut.
  */
 @Timeout(value = 90, unit = TimeUnit.SECONDS)
 class ConflationTest
@@ -121,14 +122,16 @@ class ConflationTest
         final int payloadLength = lapped ? 600 : 200;
         try (EmbeddedPush push = new EmbeddedPush(journalDir, null, null, context);
             Socket stalled = RawWebSocket.open(
-                push.edge.port(), "topics=" + String.join(",", names) + "&policy=conflate"))
+                push.edge.port(), "topics=" + String.join(",", names) + "&policy=conflate");
+            WebSocketTestClient reading = new WebSocketTestClient(
+                push.ws("/ws?topics=" + String.join(",", names) + "&policy=conflate")))
         {
             final Topic[] topics = new Topic[names.length];
             for (int t = 0; t < names.length; t++)
             {
                 topics[t] = push.engine.topic(names[t]);
             }
-            await(() -> push.edge.counters().connections().get() == 1);
+            await(() -> push.edge.counters().connections().get() == 2);
             publishAll(push, topics, perTopic, payloadLength);
             assertTrue(push.edge.counters().fanOut().conflated().get() > 0, "the stalled client was conflated");
 
@@ -173,7 +176,20 @@ class ConflationTest
             assertTrue(received < perTopic * names.length,
                 "conflation sent fewer events than published: " + received);
             assertEquals(0, push.edge.counters().fanOut().slowConsumerDisconnects().get());
-            assertEquals(1, push.edge.counters().connections().get(), "still connected");
+            assertEquals(2, push.edge.counters().connections().get(), "both still connected");
+
+            // the client that read all along (beside the stalled one): each topic in order, nothing twice, and its
+            // final value; as many of the events as it kept up with (a flood may conflate it too)
+            await(() -> hasFinal(reading, names, perTopic), () -> "the reading client's last events: " +
+                reading.events.subList(Math.max(0, reading.events.size() - 3), reading.events.size()));
+            final Map<String, Long> readingLast = new HashMap<>();
+            for (final WebSocketTestClient.Event event : reading.events)
+            {
+                final Long previous = readingLast.put(event.topic(), event.topicSequence());
+                assertTrue(null == previous || event.topicSequence() > previous,
+                    "reading client: " + event.topic() + " went from " + previous + " to " + event.topicSequence());
+            }
+            assertTrue(!reading.closeCode.isDone(), "the reading client was not cut: " + reading.closeReason);
             if (lapped)
             {
                 // the skip is counted when the fan-out takes its report (its next housekeeping pass), which may be
@@ -211,6 +227,16 @@ class ConflationTest
             }
         }
         await(() -> push.edge.counters().fanOut().eventsIn().get() == (long)perTopic * topics.length);
+    }
+
+    private static boolean hasFinal(final WebSocketTestClient client, final String[] names, final long last)
+    {
+        final Map<String, Long> lastSequence = new HashMap<>();
+        for (final WebSocketTestClient.Event event : client.events)
+        {
+            lastSequence.put(event.topic(), event.topicSequence());
+        }
+        return allFinal(lastSequence, names, last);
     }
 
     private static boolean allFinal(final Map<String, Long> lastSequence, final String[] names, final long last)

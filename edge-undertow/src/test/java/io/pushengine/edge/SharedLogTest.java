@@ -76,6 +76,60 @@ class SharedLogTest
         }
     }
 
+    /**
+     * Conflating connections that keep up read the shared logs too: every event once, in order, nothing conflated,
+     * no copy in their rings (WebSocket and SSE).
+     */
+    @Test
+    void conflatingClientsThatKeepUpGetEveryEventFromTheSharedLogs() throws Exception
+    {
+        final int count = 2_000;
+        final int payloadLength = 1_000;
+        try (EmbeddedPush push = new EmbeddedPush(journalDir, null, null, new EdgeServer.Context()
+            .initialRingCapacity(INITIAL_RING).ringReleaseMs(TimeUnit.MINUTES.toMillis(5)));
+            WebSocketTestClient ws = new WebSocketTestClient(push.ws("/ws?topics=burst&policy=conflate"));
+            SseTestClient sse = new SseTestClient(push.http("/sse?topics=burst&policy=conflate")))
+        {
+            final Topic topic = push.engine.topic("burst");
+            await(() -> push.edge.counters().fanOut().subscriptions().get() == 2);
+            await(() -> ws.topicNames.size() == 1);
+
+            final UnsafeBuffer payload = new UnsafeBuffer(new byte[payloadLength]);
+            for (int i = 0; i < count; i++)
+            {
+                offer(push, topic, payload);
+                if (i % 20 == 19)
+                {
+                    // paced by the slower client: never more than ~20 KB behind, inside the 64 KiB conflation bound
+                    final int sent = i + 1;
+                    await(() -> ws.events.size() >= sent && burstEvents(sse) >= sent,
+                        () -> "received " + ws.events.size() + " (WebSocket), " + burstEvents(sse) + " (SSE) of " +
+                        sent + "; conflated " + push.edge.counters().fanOut().conflated().get());
+                }
+            }
+            await(() -> ws.events.size() >= count && burstEvents(sse) >= count);
+            assertEquals(count, ws.events.size());
+            for (int i = 0; i < count; i++)
+            {
+                assertEquals(i + 1, ws.events.get(i).topicSequence(), "every event once, in order");
+            }
+            assertEquals(count, burstEvents(sse), "every event once over SSE");
+            long previousId = 0;
+            for (final SseTestClient.Event event : sse.events)
+            {
+                if ("burst".equals(event.event()))
+                {
+                    assertTrue(event.id() > previousId, "SSE ids in order: " + previousId + " then " + event.id());
+                    previousId = event.id();
+                }
+            }
+            assertEquals(0, push.edge.counters().fanOut().conflated().get(), "they kept up: nothing conflated");
+            assertTrue(push.edge.counters().fanOut().ringBytes().get() <= 2 * INITIAL_RING,
+                "no ring grew: the events came from the shared logs (" +
+                push.edge.counters().fanOut().ringBytes().get() + " ring bytes)");
+        }
+    }
+
     @Test
     void sseClientsRideABurstFarLargerThanTheirRingsFromTheTextLog() throws Exception
     {

@@ -192,8 +192,8 @@ class ConflationTest
             assertTrue(!reading.closeCode.isDone(), "the reading client was not cut: " + reading.closeReason);
             if (lapped)
             {
-                // the skip is counted when the fan-out takes its report (its next housekeeping pass), which may be
-                // after the latest values, sent as pending ones, have arrived
+                // the skip is counted when the fan-out takes its report, which may be after the latest values,
+                // sent as pending ones, have arrived
                 await(() -> push.edge.counters().fanOut().sharedLogSkips().get() > 0,
                     () -> "the stalled client's cursor was not lapped in the shared log");
             }

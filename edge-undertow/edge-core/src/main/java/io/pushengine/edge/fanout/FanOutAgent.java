@@ -109,6 +109,7 @@ public final class FanOutAgent implements Agent, EventStreamListener, ReplayStre
     private final LastValueCache lastValues = new LastValueCache();
     private final EncodedEvent encodedEvent = new EncodedEvent();
     private final Consumer<SessionCommand> commandHandler = this::onCommand;
+    private final ClientSession.LappedListener lappedListener = this::onLapped;
     private final EventStreamAdapter adapter;
     private final PublishAckListener publishAckListener;
     private final FanOutCounters counters;
@@ -836,7 +837,7 @@ public final class FanOutAgent implements Agent, EventStreamListener, ReplayStre
                 session.fanOutIndex(sessions.size());
                 session.openedNs(nowNs);
                 sessions.add(session);
-                session.attachSharedLog(session.readsSharedLogAsText() ? recentText() : recentEvents);
+                session.attachSharedLog(session.readsSharedLogAsText() ? recentText() : recentEvents, lappedListener);
                 if (session.resumeFrom() >= 0)
                 {
                     session.resuming(true); // live events are held back from now; the replay starts on RESUME
@@ -920,6 +921,13 @@ public final class FanOutAgent implements Agent, EventStreamListener, ReplayStre
                 forget(session);
                 break;
 
+            case LAPPED:
+                if (session.fanOutIndex() >= 0)
+                {
+                    policies.takeLappedReport(session);
+                }
+                break;
+
 
             case RESUME:
                 resumes.start(session);
@@ -999,6 +1007,15 @@ public final class FanOutAgent implements Agent, EventStreamListener, ReplayStre
             }
         }
         slow.clear();
+    }
+
+    /**
+     * A conflating connection's IO thread left a report of what its cursor skipped: act on it at the next duty cycle.
+     * IO threads; with the command queue full, the housekeeping pass takes it.
+     */
+    private void onLapped(final ClientSession session)
+    {
+        commands.offer(SessionCommand.lapped(session));
     }
 
     /**

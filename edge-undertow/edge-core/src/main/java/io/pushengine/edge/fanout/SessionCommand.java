@@ -26,7 +26,7 @@ public record SessionCommand(
     public enum Type
     {
         REGISTER, SUBSCRIBE, UNSUBSCRIBE, UPDATE_SUBSCRIPTION, REMOVE, RESUME, SNAPSHOT_BEGIN, SNAPSHOT_END, POLL_WAIT,
-        POLL_NOW, POLL_EXPIRED
+        POLL_NOW, POLL_EXPIRED, LAPPED
     }
 
     /**
@@ -140,6 +140,16 @@ public record SessionCommand(
     public static SessionCommand remove(final ClientSession session)
     {
         return new SessionCommand(Type.REMOVE, session, null, 0, false);
+    }
+
+    /**
+     * A conflating connection's IO thread left a report of events its cursor skipped in the shared log
+     * ({@link ClientSession#lappedFromSequence()}): the fan-out acts on it now rather than at its next housekeeping
+     * pass. Offered without waiting: a full queue leaves it to that pass.
+     */
+    public static SessionCommand lapped(final ClientSession session)
+    {
+        return new SessionCommand(Type.LAPPED, session, null, 0, false);
     }
 
     /**

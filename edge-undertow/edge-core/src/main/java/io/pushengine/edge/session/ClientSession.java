@@ -50,6 +50,7 @@ import java.util.concurrent.TimeUnit;
 public abstract class ClientSession
 {
     private static final long NO_WINDOW_ASKED = Long.MAX_VALUE;
+    private static final LappedListener NO_LAPPED_LISTENER = session -> {};
     private static final int FLUSH_QUEUED = 1;
     private static final int HEARTBEAT_QUEUED = 2;
     private static final VarHandle QUEUED_WORK;
@@ -143,6 +144,7 @@ public abstract class ClientSession
     private boolean inSnapshot;
     private int snapshotValues;
     private volatile RecentEvents sharedLog; // null when the transport does not read it; set once
+    private LappedListener lappedListener = NO_LAPPED_LISTENER; // set before sharedLog
     private boolean inSharedLog;
     private boolean sharedLogEligibilityKnown;
     private boolean sharedLogEligible;
@@ -379,10 +381,29 @@ public abstract class ClientSession
      */
     public void attachSharedLog(final RecentEvents sharedLog)
     {
+        attachSharedLog(sharedLog, NO_LAPPED_LISTENER);
+    }
+
+    /**
+     * As {@link #attachSharedLog(RecentEvents)}, with whom the IO thread tells when it leaves a report of what a
+     * conflating connection's cursor skipped. Fan-out thread.
+     */
+    public void attachSharedLog(final RecentEvents sharedLog, final LappedListener lappedListener)
+    {
         if (canReadSharedLog())
         {
-            this.sharedLog = sharedLog;
+            this.lappedListener = lappedListener;
+            this.sharedLog = sharedLog; // volatile: publishes the listener with it
         }
+    }
+
+    /**
+     * Told on the IO thread when it has left a report of events a conflating connection's cursor skipped.
+     */
+    @FunctionalInterface
+    public interface LappedListener
+    {
+        void onLapped(ClientSession session);
     }
 
     /**
@@ -601,7 +622,7 @@ public abstract class ClientSession
      * The first event a conflating connection's cursor skipped when the log's writer lapped it, -1 when no such
      * report waits: the fan-out re-sends the latest value of each of its topics whose latest event is in
      * [{@link #lappedFromSequence()}, {@link #lappedToSequence()}], then calls {@link #lappedReportTaken()}. The
-     * fan-out looks at its housekeeping pass. Fan-out thread.
+     * IO thread tells the fan-out ({@link LappedListener}); its housekeeping pass looks too. Fan-out thread.
      */
     public long lappedFromSequence()
     {
@@ -1298,6 +1319,7 @@ public abstract class ClientSession
         lappedToSequence = end;
         lappedFromSequence = from; // after the end: the fan-out reads from, then to
         moveSharedLogCursor(end + 1);
+        lappedListener.onLapped(this);
         return SHARED_LOG_DISCARD;
     }
 

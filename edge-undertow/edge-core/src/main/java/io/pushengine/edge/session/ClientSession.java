@@ -33,13 +33,15 @@ import java.util.concurrent.TimeUnit;
  * reads the rings in the order they were linked ({@link RingLink}), so nothing is reordered. Only a full ring of
  * the full capacity is a slow client. Heartbeats do not use rings: the IO thread writes them.
  * <p>
- * Shared-log mode: a connection whose subscriptions all take every event in order (DISCONNECT) and that has
+ * Shared-log mode: a connection whose subscriptions all take every event in order (DISCONNECT, CONFLATE) and that has
  * nothing else queued need not get a copy of each event: the fan-out writes a {@code SHARED_LOG_FROM} marker
  * (sequence and topics) into its ring once, and from then on only signals it; its IO thread reads the events of its
  * topics from the edge's {@link RecentEvents} by cursor, one copy of each event per edge. Anything else the
  * connection must be sent in order (a control message, a snapshot, a changed subscription) first closes the segment
  * with a {@code SHARED_LOG_UNTIL} marker at the newest event appended, so the IO thread finishes the log up to there
- * before it reads on in the ring. A cursor that falls out of the log is a slow consumer.
+ * before it reads on in the ring. A cursor that falls out of the log is a slow consumer, closed; unless every
+ * subscription conflates (CONFLATE reads the log too while it is less than its ring capacity behind): then its IO
+ * thread skips ahead and the fan-out re-sends the latest values it missed ({@link #readSharedLog}).
  * <p>
  * Threading: fields marked "fan-out" belong to the fan-out thread; the transport subclasses' IO state belongs to
  * the IO thread; the ring links, {@link #queuedWork}, {@link #closed} and {@link #lastProgressNs} are the

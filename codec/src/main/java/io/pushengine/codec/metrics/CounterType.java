@@ -125,6 +125,9 @@ public enum CounterType
     EDGE_STREAM_DUPLICATES(1258, "push_edge_stream_duplicates_total", false,
         "Events received again at or below the edge's position (from a cluster member behind the one it left): " +
         "not delivered twice"),
+    EDGE_REPLAY_RETRIES(1264, "push_edge_replay_retries_total", false,
+        "Replays asked for again because their answer's beginning never reached this edge (its replay stream " +
+        "joined while the answer was being sent, e.g. just after it moved to another cluster member)"),
     EDGE_CLUSTER_MEMBER(1259, "push_edge_cluster_member", true,
         "The cluster member whose event stream this edge follows (cluster mode; -1 before the first)"),
     EDGE_CLUSTER_MEMBER_SWITCHES(1260, "push_edge_cluster_member_switches_total", false,

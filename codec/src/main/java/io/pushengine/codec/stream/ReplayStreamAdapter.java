@@ -39,6 +39,11 @@ public final class ReplayStreamAdapter implements FragmentHandler
         this.subscription = subscription;
     }
 
+    public Subscription subscription()
+    {
+        return subscription;
+    }
+
     public int poll(final int fragmentLimit)
     {
         return subscription.poll(fragmentAssembler, fragmentLimit);

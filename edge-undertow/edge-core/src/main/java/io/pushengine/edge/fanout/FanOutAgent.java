@@ -173,13 +173,15 @@ public final class FanOutAgent implements Agent, EventStreamListener, ReplayStre
             AgentWakeups.forStream(replaySubscription.channel(), replaySubscription.streamId());
         this.nowNs = nanoClock.nanoTime();
         this.catalogSync = new CatalogSync(ingressProxy, nowNs);
-        this.gapRecovery = new StreamGapRecovery(adapter, this, replayRequestProxy, replayCorrelationIds, counters);
+        final ReplayRequester replayRequester =
+            null == replayRequestProxy || null == replaySubscription ? null : this::requestReplay;
+        this.gapRecovery = new StreamGapRecovery(adapter, this, replayRequester, replayCorrelationIds, counters);
         this.clock.update(nowNs);
         this.policies = new DeliveryPolicies(lastValues, counters, clock, this::markDirty, slow);
         this.housekeeping = new SessionHousekeeping(
             timeouts, counters, epochClock, this::forget, policies::takeLappedReport);
         this.snapshots = new SessionSnapshots(lastValues, counters, policies, this::forget);
-        this.resumes = new SessionResumes(recentEvents, catalogSync, replayRequestProxy, replayCorrelationIds,
+        this.resumes = new SessionResumes(recentEvents, catalogSync, replayRequester, replayCorrelationIds,
             counters, policies);
     }
 
@@ -698,6 +700,16 @@ public final class FanOutAgent implements Agent, EventStreamListener, ReplayStre
     }
 
     // ---------------------------------------------------------------- replays (resumes and stream gaps)
+
+    /**
+     * An answer sent before this edge's image of the replay stream joins is lost to it (a member's events channel
+     * adds an edge by the edge's status messages, stream by stream): ask only once the replay stream is connected.
+     */
+    private boolean requestReplay(final long correlationId, final long fromSequence, final long toSequence)
+    {
+        return replayAdapter.subscription().isConnected() &&
+            replayRequestProxy.request(correlationId, fromSequence, toSequence);
+    }
 
     public void onReplayBegin(final long correlationId)
     {

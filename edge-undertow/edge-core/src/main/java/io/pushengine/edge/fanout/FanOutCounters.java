@@ -30,6 +30,7 @@ public record FanOutCounters(
     AtomicCounter resumes,
     AtomicCounter resumeResets,
     AtomicCounter replayRequests,
+    AtomicCounter replayRetries,
     AtomicCounter eventsResumed,
     AtomicCounter snapshots,
     AtomicCounter snapshotValues,
@@ -76,6 +77,7 @@ public record FanOutCounters(
             newCounter.apply(CounterType.EDGE_RESUMES.typeId()),
             newCounter.apply(CounterType.EDGE_RESUME_RESETS.typeId()),
             newCounter.apply(CounterType.EDGE_REPLAY_REQUESTS.typeId()),
+            newCounter.apply(CounterType.EDGE_REPLAY_RETRIES.typeId()),
             newCounter.apply(CounterType.EDGE_EVENTS_RESUMED.typeId()),
             newCounter.apply(CounterType.EDGE_SNAPSHOTS.typeId()),
             newCounter.apply(CounterType.EDGE_SNAPSHOT_VALUES.typeId()),
@@ -92,6 +94,6 @@ public record FanOutCounters(
 
     public void close()
     {
-        CloseHelper.closeAll(eventsIn, eventsOut, slowConsumerDisconnects, lagDisconnects, malformedStreamMessages, heartbeatsSent, conflated, sharedLogSkips, dropped, gapNotices, throttled, idleCloses, sessions, subscriptions, ringBytes, resumes, resumeResets, replayRequests, eventsResumed, snapshots, snapshotValues, streamGaps, streamGapEventsRecovered, streamGapEventsLost, engineSessions, streamPosition, enginePosition, drainCloses, recycleCloses, streamDuplicates);
+        CloseHelper.closeAll(eventsIn, eventsOut, slowConsumerDisconnects, lagDisconnects, malformedStreamMessages, heartbeatsSent, conflated, sharedLogSkips, dropped, gapNotices, throttled, idleCloses, sessions, subscriptions, ringBytes, resumes, resumeResets, replayRequests, replayRetries, eventsResumed, snapshots, snapshotValues, streamGaps, streamGapEventsRecovered, streamGapEventsLost, engineSessions, streamPosition, enginePosition, drainCloses, recycleCloses, streamDuplicates);
     }
 }

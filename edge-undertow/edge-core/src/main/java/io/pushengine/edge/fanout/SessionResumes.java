@@ -3,7 +3,6 @@ package io.pushengine.edge.fanout;
 import io.pushengine.codec.sbe.EventDecoder;
 import io.pushengine.codec.sbe.MessageHeaderDecoder;
 import io.pushengine.codec.stream.CatalogSync;
-import io.pushengine.codec.stream.ReplayRequestProxy;
 import io.pushengine.edge.session.ClientSession;
 import io.pushengine.edge.session.EncodedEvent;
 import io.pushengine.edge.session.RecentEvents;
@@ -36,27 +35,28 @@ final class SessionResumes
     private final EncodedEvent encodedEvent = new EncodedEvent();
     private final RecentEvents recentEvents;
     private final CatalogSync catalogSync;
-    private final ReplayRequestProxy replayRequestProxy;
+    private final ReplayRequester replayRequester;
     private final ReplayCorrelationIds correlationIds;
     private final FanOutCounters counters;
     private final SessionDelivery delivery;
     private ClientSession replayTarget;
+    private long replayTargetCorrelationId;
 
     /**
-     * @param replayRequestProxy asks the engine for journal replays; null when there is no journal to ask (a resume
+     * @param replayRequester asks the engine for journal replays; null when there is no journal to ask (a resume
      *                           older than the recent window then ends with a reset).
      */
     SessionResumes(
         final RecentEvents recentEvents,
         final CatalogSync catalogSync,
-        final ReplayRequestProxy replayRequestProxy,
+        final ReplayRequester replayRequester,
         final ReplayCorrelationIds correlationIds,
         final FanOutCounters counters,
         final SessionDelivery delivery)
     {
         this.recentEvents = recentEvents;
         this.catalogSync = catalogSync;
-        this.replayRequestProxy = replayRequestProxy;
+        this.replayRequester = replayRequester;
         this.correlationIds = correlationIds;
         this.counters = counters;
         this.delivery = delivery;
@@ -169,12 +169,12 @@ final class SessionResumes
             {
                 work += resumeFromWindow(session);
             }
-            else if (null != replayRequestProxy)
+            else if (null != replayRequester)
             {
                 final long to = recentEvents.first() <= recentEvents.last() && recentEvents.first() > cursor + 1 ?
                     recentEvents.first() - 1 : known;
                 final long correlationId = correlationIds.next();
-                if (replayRequestProxy.request(correlationId, cursor, to))
+                if (replayRequester.request(correlationId, cursor, to))
                 {
                     resume.replayRequested(correlationId);
                     replaysInFlight.put(correlationId, session);
@@ -252,6 +252,7 @@ final class SessionResumes
     boolean onReplayBegin(final long correlationId)
     {
         replayTarget = replaysInFlight.get(correlationId);
+        replayTargetCorrelationId = null == replayTarget ? 0 : correlationId;
         return null != replayTarget;
     }
 
@@ -285,13 +286,22 @@ final class SessionResumes
         final long correlationId, final long oldestRetained, final boolean tooOld, final long engineLastSequence)
     {
         final ClientSession session = replaysInFlight.remove(correlationId);
+        final boolean begun = correlationId == replayTargetCorrelationId;
         replayTarget = null;
+        replayTargetCorrelationId = 0;
         if (null == session)
         {
             return;
         }
         final ResumeState resume = session.resume();
         final boolean progressed = resume.replayEnded();
+        if (!begun && !tooOld)
+        {
+            // its beginning never reached this edge (the replay stream joined while it was being sent), so none of
+            // its events were taken: the next duty cycle asks again from the session's cursor
+            counters.replayRetries().incrementRelease();
+            return;
+        }
         if (tooOld || (!progressed && !recentEvents.contains(resume.cursor() + 1)))
         {
             resume.incomplete(oldestRetained);

@@ -3,7 +3,6 @@ package io.pushengine.edge.fanout;
 import io.pushengine.codec.sbe.EventDecoder;
 import io.pushengine.codec.stream.EventStreamAdapter;
 import io.pushengine.codec.stream.EventStreamListener;
-import io.pushengine.codec.stream.ReplayRequestProxy;
 import org.agrona.DirectBuffer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -25,7 +24,7 @@ final class StreamGapRecovery
 
     private final EventStreamAdapter stream;
     private final EventStreamListener live;
-    private final ReplayRequestProxy replayRequestProxy;
+    private final ReplayRequester replayRequester;
     private final ReplayCorrelationIds correlationIds;
     private final FanOutCounters counters;
     private long correlationId;
@@ -37,18 +36,18 @@ final class StreamGapRecovery
     /**
      * @param stream             the event stream being recovered (its position moves as replayed events go live).
      * @param live               where recovered events go, as if they had come live.
-     * @param replayRequestProxy asks the engine for replays; null: a gap is counted lost at once.
+     * @param replayRequester asks the engine for replays; null: a gap is counted lost at once.
      */
     StreamGapRecovery(
         final EventStreamAdapter stream,
         final EventStreamListener live,
-        final ReplayRequestProxy replayRequestProxy,
+        final ReplayRequester replayRequester,
         final ReplayCorrelationIds correlationIds,
         final FanOutCounters counters)
     {
         this.stream = stream;
         this.live = live;
-        this.replayRequestProxy = replayRequestProxy;
+        this.replayRequester = replayRequester;
         this.correlationIds = correlationIds;
         this.counters = counters;
     }
@@ -74,7 +73,7 @@ final class StreamGapRecovery
             return true; // already filling a gap: hold until it is done
         }
         counters.streamGaps().incrementRelease();
-        if (null == replayRequestProxy)
+        if (null == replayRequester)
         {
             counters.streamGapEventsLost().getAndAddRelease(nextSequence - lastSequence - 1);
             return false;
@@ -108,7 +107,7 @@ final class StreamGapRecovery
             return 0;
         }
         // from where the stream stands: on a retry, part of the gap may already have been replayed
-        if (replayRequestProxy.request(correlationId, stream.lastGlobalSequence(), toSequence))
+        if (replayRequester.request(correlationId, stream.lastGlobalSequence(), toSequence))
         {
             requestSent = true;
             requestedNs = nowNs;
@@ -161,6 +160,17 @@ final class StreamGapRecovery
         if (0 == this.correlationId || correlationId != this.correlationId)
         {
             return false;
+        }
+        if (!replayActive)
+        {
+            // its beginning never reached this edge (the replay stream joined while it was being sent): what came
+            // of it was not taken; ask again, under a new id so a late copy of this answer is not taken for it
+            counters.replayRetries().incrementRelease();
+            LOG.warn("replay answer {} arrived without its beginning: asking again for {} to {}",
+                correlationId, stream.lastGlobalSequence() + 1, toSequence);
+            this.correlationId = correlationIds.next();
+            requestSent = false;
+            return true;
         }
         replayActive = false;
         final long missing = toSequence - stream.lastGlobalSequence();

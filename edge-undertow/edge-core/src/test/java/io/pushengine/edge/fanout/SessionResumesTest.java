@@ -35,19 +35,20 @@ class SessionResumesTest
     private final CatalogSync catalogSync = new CatalogSync(null, 0);
     private final SubscriberIndex index = new SubscriberIndex();
     private final List<ClientSession> queued = new ArrayList<>();
-    private final SessionResumes resumes = new SessionResumes(window, catalogSync, null, new ReplayCorrelationIds(),
-        counters, new SessionDelivery()
+    private final SessionDelivery delivery = new SessionDelivery()
+    {
+        public boolean offer(final TopicSubscription subscription, final EncodedEvent encoded)
         {
-            public boolean offer(final TopicSubscription subscription, final EncodedEvent encoded)
-            {
-                return subscription.session().offerEvent(encoded);
-            }
+            return subscription.session().offerEvent(encoded);
+        }
 
-            public void queued(final ClientSession session)
-            {
-                queued.add(session);
-            }
-        });
+        public void queued(final ClientSession session)
+        {
+            queued.add(session);
+        }
+    };
+    private final SessionResumes resumes = new SessionResumes(window, catalogSync, null, new ReplayCorrelationIds(),
+        counters, delivery);
 
     SessionResumesTest()
     {
@@ -130,7 +131,70 @@ class SessionResumesTest
         assertEquals(1, counters.resumeResets().get());
     }
 
+    @Test
+    void aReplayAnswerWhoseBeginningNeverArrivedIsAskedForAgainAndIsNotTakenForAReset()
+    {
+        final List<long[]> requests = new ArrayList<>();
+        final RecentEvents shortWindow = new RecentEvents(1024 * 1024, 32);
+        for (long sequence = 1; sequence <= 100; sequence++)
+        {
+            shortWindow.append(sequence, window.buffer(), window.offset(sequence), window.length(sequence));
+        }
+        final SessionResumes replaying = new SessionResumes(shortWindow, catalogSync,
+            (correlationId, from, to) -> requests.add(new long[]{correlationId, from, to}),
+            new ReplayCorrelationIds(), counters, delivery);
+        catalogSync.onCatalogComplete(catalogSync.correlationId());
+        final RecordingSession session = resumingSession(replaying, 1, 10, Integer.MAX_VALUE);
+
+        replaying.doWork(100, 1);
+        assertEquals(1, requests.size(), "older than the window: a journal replay");
+        final long firstId = requests.get(0)[0];
+        assertEquals(10, requests.get(0)[1]);
+        assertEquals(shortWindow.first() - 1, requests.get(0)[2]);
+
+        // the answer's begin and events went out before this edge's replay image joined: its last event and its end
+        // arrive
+        final long last = shortWindow.first() - 1;
+        replaying.onReplayedEvent(last, window.buffer(), window.offset(last), window.length(last));
+        replaying.onReplayEnd(firstId, 1, false, 100);
+        assertTrue(session.events.isEmpty(), "nothing of an answer without its beginning is taken");
+        assertTrue(session.controls.isEmpty(), "not a reset: the journal holds all of it");
+        assertEquals(1, counters.replayRetries().get());
+
+        replaying.doWork(100, 1);
+        assertEquals(2, requests.size(), "asked again");
+        final long secondId = requests.get(1)[0];
+        assertTrue(secondId != firstId);
+        assertEquals(10, requests.get(1)[1]);
+        assertTrue(replaying.onReplayBegin(secondId));
+        for (long sequence = 11; sequence <= last; sequence++)
+        {
+            replaying.onReplayedEvent(sequence, window.buffer(), window.offset(sequence), window.length(sequence));
+        }
+        replaying.onReplayEnd(secondId, 1, false, 100);
+        replaying.doWork(100, 1);
+        replaying.doWork(100, 1);
+
+        final List<Long> expected = new ArrayList<>();
+        for (long sequence = 11; sequence <= 100; sequence++)
+        {
+            if (sequence % 10 != 0)
+            {
+                expected.add(sequence);
+            }
+        }
+        assertEquals(expected, session.events, "what followed 10 on px.a, once, in order");
+        assertEquals(List.of("resumed 10..100 complete"), session.controls);
+        assertEquals(0, counters.resumeResets().get());
+    }
+
     private RecordingSession resumingSession(final long id, final long resumeFrom, final int room)
+    {
+        return resumingSession(resumes, id, resumeFrom, room);
+    }
+
+    private RecordingSession resumingSession(
+        final SessionResumes resumes, final long id, final long resumeFrom, final int room)
     {
         final RecordingSession session = new RecordingSession(id, null, 1024, 1024, counters.ringBytes(),
             new ConnectionOptions(List.of("px.a"), 0, null, 0, resumeFrom, false), false);

@@ -1,12 +1,14 @@
 package io.pushengine.edge.session;
 
 import io.pushengine.edge.backpressure.DeliveryPolicy;
+import org.agrona.BitUtil;
 import org.agrona.BufferUtil;
 import io.pushengine.codec.metrics.LatencyHistogram;
 import org.agrona.DirectBuffer;
 import org.agrona.concurrent.ControlledMessageHandler;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.agrona.concurrent.ringbuffer.OneToOneRingBuffer;
+import org.agrona.concurrent.ringbuffer.RecordDescriptor;
 import org.agrona.concurrent.ringbuffer.RingBufferDescriptor;
 import org.agrona.concurrent.status.AtomicCounter;
 
@@ -462,6 +464,10 @@ public abstract class ClientSession
         }
         final int count = subscriptions.size();
         final int length = OutboundRingDescriptor.TOPICS_OFFSET + count * Integer.BYTES;
+        if (!hasRoomForSegmentMarkers(length))
+        {
+            return false; // its segment's end might not fit after it: leaving would cut the connection
+        }
         final int index = claim(OutboundRingDescriptor.SHARED_LOG_FROM_MSG_TYPE_ID, length);
         if (index <= 0)
         {
@@ -482,6 +488,26 @@ public abstract class ClientSession
         inSharedLog = true;
         sharedLogUnreadFrom = fromSequence;
         return true;
+    }
+
+    /**
+     * Whether a segment's {@code SHARED_LOG_FROM} marker of {@code fromLength} and, later, its
+     * {@code SHARED_LOG_UNTIL} marker both fit the ring: nothing else is written to it while the segment is open, so
+     * room checked now is there when the segment ends (a ring smaller than the full capacity grows instead). Each
+     * record is counted twice: it may first pad the ring to its end.
+     */
+    private boolean hasRoomForSegmentMarkers(final int fromLength)
+    {
+        final OneToOneRingBuffer ring = ringForWrite();
+        if (ring.capacity() < ringCapacity)
+        {
+            return true;
+        }
+        final int records =
+            BitUtil.align(fromLength + RecordDescriptor.HEADER_LENGTH, RecordDescriptor.ALIGNMENT) +
+            BitUtil.align(OutboundRingDescriptor.SHARED_LOG_UNTIL_LENGTH + RecordDescriptor.HEADER_LENGTH,
+            RecordDescriptor.ALIGNMENT);
+        return ring.capacity() - ring.size() >= 2 * records;
     }
 
     private boolean isSharedLogEligible()

@@ -14,6 +14,7 @@ import org.agrona.concurrent.status.AtomicCounter;
 import java.util.ArrayList;
 import java.util.List;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -49,7 +50,30 @@ public final class SharedLogReadingSession extends ClientSession
         final IoThreadFlusher flusher, final int ringCapacity, final AtomicCounter ringBytes,
         final ConnectionOptions options)
     {
-        super(1, "test", "test", flusher, 1024, ringCapacity, ringBytes, options);
+        this(flusher, 1024, ringCapacity, ringBytes, options);
+    }
+
+    SharedLogReadingSession(
+        final IoThreadFlusher flusher, final int initialRingCapacity, final int ringCapacity,
+        final AtomicCounter ringBytes, final ConnectionOptions options)
+    {
+        super(1, "test", "test", flusher, initialRingCapacity, ringCapacity, ringBytes, options);
+    }
+
+    /**
+     * A control message of {@code length} bytes into the ring (as the fan-out writes a latest value or a notice).
+     */
+    boolean control(final int length)
+    {
+        return write(OutboundRingDescriptor.CONTROL_MSG_TYPE_ID, copy, 0, length);
+    }
+
+    /**
+     * The IO thread reads {@code count} messages of the ring, whatever they are.
+     */
+    void readRing(final int count)
+    {
+        assertEquals(count, ringForRead().read((msgTypeId, buffer, index, length) -> {}, count));
     }
 
     protected boolean canReadSharedLog()

@@ -214,6 +214,32 @@ class SharedLogSegmentTest
         assertFalse(session.isInSharedLogSegment());
     }
 
+    @Test
+    void entersTheLogOnlyWhenItsRingCanTakeTheSegmentsEndAfterItsStart()
+    {
+        int entered = 0;
+        for (int freed = 1; freed <= 12; freed++) // from less than both markers need to more than enough
+        {
+            final RecentEvents log = new RecentEvents(64 * 1024, 8);
+            final SharedLogReadingSession session = subscribed(new SharedLogReadingSession(null, 4096, 4096,
+                ringBytes, new ConnectionOptions(List.of(), 0, null, 0, ConnectionOptions.NO_RESUME, false)), log,
+                false);
+            while (session.control(8)) // 16-byte records: latest values the client has not read yet
+            {
+            }
+            session.readRing(freed);
+            append(log, 1, TOPIC);
+            if (session.tryEnterSharedLog(1))
+            {
+                entered++;
+                append(log, 2, TOPIC);
+                assertTrue(session.leaveSharedLogBefore(2),
+                    "entered with " + freed + " records read: its segment's end must fit, or it is cut");
+            }
+        }
+        assertTrue(entered > 0, "it enters once there is room for both markers");
+    }
+
     private SharedLogReadingSession session(final RecentEvents log)
     {
         return session(log, true);
@@ -221,7 +247,12 @@ class SharedLogSegmentTest
 
     private SharedLogReadingSession session(final RecentEvents log, final boolean disconnects)
     {
-        final SharedLogReadingSession session = new SharedLogReadingSession(ringBytes);
+        return subscribed(new SharedLogReadingSession(ringBytes), log, disconnects);
+    }
+
+    private SharedLogReadingSession subscribed(
+        final SharedLogReadingSession session, final RecentEvents log, final boolean disconnects)
+    {
         session.attachSharedLog(log);
         session.subscriptions().add(new SessionSubscription()
         {

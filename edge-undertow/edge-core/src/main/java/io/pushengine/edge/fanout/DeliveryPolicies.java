@@ -8,6 +8,7 @@ import io.pushengine.edge.session.EncodedEvent;
 import org.agrona.concurrent.CachedNanoClock;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.function.Consumer;
 
@@ -24,7 +25,13 @@ final class DeliveryPolicies implements SessionDelivery
         DONE, NOT_DUE, BLOCKED
     }
 
+    private static final int INSERTION_SORT_MAX = 16;
+    private static final int PLACE_BITS = 21; // sequences below 2^42 (4.4 trillion events) pack with a place
+    private static final long PLACE_MASK = (1L << PLACE_BITS) - 1;
+
     private final List<ClientSession> withPending = new ArrayList<>();
+    private long[] sortKeys = new long[0];
+    private TopicSubscription[] sortScratch = new TopicSubscription[0];
     private final MessageHeaderDecoder lastValueHeaderDecoder = new MessageHeaderDecoder();
     private final EventDecoder lastValueDecoder = new EventDecoder();
     private final EncodedEvent encodedEvent = new EncodedEvent();
@@ -265,7 +272,9 @@ final class DeliveryPolicies implements SessionDelivery
 
     /**
      * Give connections what their policies held back: latest values (CONFLATE, THROTTLE when due) and gap notices
-     * (DROP), as far as their rings allow.
+     * (DROP), as far as their rings allow. Each connection's are sent oldest first (by the sequence of the value or
+     * of the gap's first event), so the sequences it is given keep rising: an SSE client's {@code Last-Event-ID} (or
+     * a WebSocket client's cursor) taken after any of them misses nothing sent before it.
      */
     int sendPending()
     {
@@ -274,27 +283,34 @@ final class DeliveryPolicies implements SessionDelivery
         {
             final ClientSession session = withPending.get(i);
             final List<TopicSubscription> pending = session.pendingSubscriptions();
+            sortOldestFirst(pending);
+            int kept = 0;
             int j = 0;
-            while (j < pending.size())
+            for (final int size = pending.size(); j < size; j++)
             {
                 final TopicSubscription subscription = pending.get(j);
                 final PendingOutcome outcome = sendPending(subscription);
                 if (PendingOutcome.DONE == outcome)
                 {
                     subscription.pending = false;
-                    final int last = pending.size() - 1;
-                    pending.set(j, pending.get(last));
-                    pending.remove(last);
                     work++;
                 }
                 else if (PendingOutcome.NOT_DUE == outcome)
                 {
-                    j++;
+                    pending.set(kept++, subscription);
                 }
                 else
                 {
-                    break;
+                    break; // no room: it and the newer ones wait, in order
                 }
+            }
+            for (final int size = pending.size(); j < size; j++)
+            {
+                pending.set(kept++, pending.get(j));
+            }
+            for (int last = pending.size() - 1; last >= kept; last--)
+            {
+                pending.remove(last);
             }
             if (pending.isEmpty())
             {
@@ -304,6 +320,66 @@ final class DeliveryPolicies implements SessionDelivery
             }
         }
         return work;
+    }
+
+    /**
+     * Order a connection's pending subscriptions by the sequence each would send first. A few: insertion sort (the
+     * list is mostly in order already, as values become pending in sequence order). Many: their keys packed with
+     * their places into longs and sorted as numbers, so a connection lagging on thousands of topics costs
+     * O(n log n), not O(n²), and nothing is allocated once the scratch arrays have grown.
+     */
+    private void sortOldestFirst(final List<TopicSubscription> pending)
+    {
+        final int size = pending.size();
+        if (size <= INSERTION_SORT_MAX || size > PLACE_MASK)
+        {
+            insertionSort(pending);
+            return;
+        }
+        if (sortKeys.length < size)
+        {
+            sortKeys = new long[Integer.highestOneBit(size) << 1];
+            sortScratch = new TopicSubscription[sortKeys.length];
+        }
+        final long[] keys = sortKeys;
+        final TopicSubscription[] scratch = sortScratch;
+        for (int j = 0; j < size; j++)
+        {
+            scratch[j] = pending.get(j);
+            keys[j] = (firstPendingSequence(scratch[j]) << PLACE_BITS) | j;
+        }
+        Arrays.sort(keys, 0, size);
+        for (int j = 0; j < size; j++)
+        {
+            pending.set(j, scratch[(int)(keys[j] & PLACE_MASK)]);
+        }
+        Arrays.fill(scratch, 0, size, null);
+    }
+
+    private void insertionSort(final List<TopicSubscription> pending)
+    {
+        for (int j = 1, size = pending.size(); j < size; j++)
+        {
+            final TopicSubscription subscription = pending.get(j);
+            final long key = firstPendingSequence(subscription);
+            int k = j - 1;
+            while (k >= 0 && firstPendingSequence(pending.get(k)) > key)
+            {
+                pending.set(k + 1, pending.get(k));
+                k--;
+            }
+            pending.set(k + 1, subscription);
+        }
+    }
+
+    private long firstPendingSequence(final TopicSubscription subscription)
+    {
+        if (BackpressurePolicy.DROP == subscription.kind())
+        {
+            return subscription.gapFromSequence;
+        }
+        final LastValueCache.Entry lastValue = lastValues.get(subscription.topic().number());
+        return null == lastValue ? 0 : lastValue.globalSequence;
     }
 
     private PendingOutcome sendPending(final TopicSubscription subscription)

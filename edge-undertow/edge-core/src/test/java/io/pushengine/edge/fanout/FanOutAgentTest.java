@@ -26,6 +26,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.File;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
@@ -97,6 +98,55 @@ class FanOutAgentTest
         publish(1);
         step(() -> session.events.size() == 3);
         assertEquals(6L, session.events.get(2), "then live again");
+    }
+
+    @Test
+    void latestValuesHeldBackForALaggingClientGoOutOldestFirstSoItsCursorOnlyRises()
+    {
+        latestValuesGoOutOldestFirst(3); // a few: sorted by insertion
+    }
+
+    @Test
+    void latestValuesOfManyTopicsHeldBackGoOutOldestFirst()
+    {
+        latestValuesGoOutOldestFirst(40); // many: sorted as packed keys
+    }
+
+    private void latestValuesGoOutOldestFirst(final int topicCount)
+    {
+        agent = newAgent("px.*=conflate", 1024);
+        final List<String> names = new ArrayList<>();
+        for (int t = 0; t < topicCount; t++)
+        {
+            declare(100 + t, "px.t" + t);
+            names.add("px.t" + t);
+        }
+        step(() -> agent.declaredTopics().size() == topicCount);
+        final ConnectionOptions options =
+            new ConnectionOptions(names, 0, null, 0, ConnectionOptions.NO_RESUME, false);
+        final RecordingSession session = new RecordingSession(
+            topicCount, inlineIoThread, 1024, 64 * 1024, counters.ringBytes(), options, false);
+        SessionCommand.offer(agent.commandQueue(), SessionCommand.register(session));
+        SessionCommand.offerInitialSubscriptions(agent.commandQueue(), session, options);
+        step(() -> session.controls.size() == topicCount);
+
+        session.room = 0;
+        for (int t = 0; t < topicCount; t++)
+        {
+            publish(100 + t, 1); // sequences 1..n, one per topic
+        }
+        publish(100, 1); // n + 1: the first topic's value is replaced by a newer one
+        publish(101, 1); // n + 2: and the second's
+        step(() -> counters.conflated().get() >= topicCount + 2);
+
+        session.room = Integer.MAX_VALUE;
+        step(() -> session.events.size() == topicCount);
+        final List<Long> expected = new ArrayList<>();
+        for (long sequence = 3; sequence <= topicCount + 2; sequence++)
+        {
+            expected.add(sequence);
+        }
+        assertEquals(expected, session.events, topicCount + " topics: each latest value once, oldest first");
     }
 
     @Test

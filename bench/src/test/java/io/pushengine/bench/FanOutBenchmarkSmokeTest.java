@@ -5,7 +5,7 @@ import org.junit.jupiter.api.Test;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /**
- * FanOutBenchmark sets up and delivers an event to every subscriber, by each delivery: so a change to the fan-out's
+ * FanOutBenchmark sets up and delivers an event to every subscriber, by each delivery and policy: so a change to the fan-out's
  * constructor or counters that breaks the benchmark fails the build, not the next person who runs JMH.
  */
 class FanOutBenchmarkSmokeTest
@@ -15,13 +15,18 @@ class FanOutBenchmarkSmokeTest
     {
         for (final String delivery : new String[]{ "ring", "shared-log" })
         {
-            final FanOutBenchmark benchmark = new FanOutBenchmark();
-            benchmark.subscribers = 100;
-            benchmark.ringCapacity = 4096;
-            benchmark.delivery = delivery;
-            benchmark.setup();
-            assertEquals(100, benchmark.fanOutOneEvent(), delivery + ": connections flushed for one event");
-            assertEquals(100, benchmark.fanOutOneEvent(), delivery + ": and again for the next");
+            for (final String policy : new String[]{ "disconnect", "conflate", "drop" })
+            {
+                final FanOutBenchmark benchmark = new FanOutBenchmark();
+                benchmark.subscribers = 100;
+                benchmark.ringCapacity = 4096;
+                benchmark.delivery = delivery;
+                benchmark.policy = policy;
+                benchmark.setup();
+                final String what = delivery + ", " + policy;
+                assertEquals(100, benchmark.fanOutOneEvent(), what + ": connections flushed for one event");
+                assertEquals(100, benchmark.fanOutOneEvent(), what + ": and again for the next");
+            }
         }
     }
 }

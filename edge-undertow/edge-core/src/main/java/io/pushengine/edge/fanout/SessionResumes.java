@@ -44,7 +44,7 @@ final class SessionResumes
 
     /**
      * @param replayRequester asks the engine for journal replays; null when there is no journal to ask (a resume
-     *                           older than the recent window then ends with a reset).
+     *                        older than the recent window then ends with a reset).
      */
     SessionResumes(
         final RecentEvents recentEvents,

@@ -34,8 +34,8 @@ final class StreamGapRecovery
     private boolean replayActive;
 
     /**
-     * @param stream             the event stream being recovered (its position moves as replayed events go live).
-     * @param live               where recovered events go, as if they had come live.
+     * @param stream          the event stream being recovered (its position moves as replayed events go live).
+     * @param live            where recovered events go, as if they had come live.
      * @param replayRequester asks the engine for replays; null: a gap is counted lost at once.
      */
     StreamGapRecovery(

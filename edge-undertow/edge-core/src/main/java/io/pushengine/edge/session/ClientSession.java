@@ -57,8 +57,13 @@ public abstract class ClientSession
     private static final LappedListener NO_LAPPED_LISTENER = session -> {};
     private static final int FLUSH_QUEUED = 1;
     private static final int HEARTBEAT_QUEUED = 2;
+    /**
+     * {@link #queuedWork} carries the shortest batching window asked with a flush in its upper half, as the window
+     * in milliseconds plus one (0: none asked), so the IO thread takes a flush and its window in one atomic.
+     */
+    private static final int WINDOW_SHIFT = 32;
+    private static final long WORK_MASK = 0xFFFF_FFFFL;
     private static final VarHandle QUEUED_WORK;
-    private static final VarHandle FLUSH_WINDOW_MS;
     private static final VarHandle SEGMENT_ENDS_WRITTEN;
     private static final VarHandle FALLEN_OUT_OF_SHARED_LOG;
 
@@ -67,8 +72,7 @@ public abstract class ClientSession
         try
         {
             final MethodHandles.Lookup lookup = MethodHandles.lookup();
-            QUEUED_WORK = lookup.findVarHandle(ClientSession.class, "queuedWork", int.class);
-            FLUSH_WINDOW_MS = lookup.findVarHandle(ClientSession.class, "flushWindowMs", long.class);
+            QUEUED_WORK = lookup.findVarHandle(ClientSession.class, "queuedWork", long.class);
             SEGMENT_ENDS_WRITTEN = lookup.findVarHandle(ClientSession.class, "segmentEndsWritten", long.class);
             FALLEN_OUT_OF_SHARED_LOG = lookup.findVarHandle(
                 ClientSession.class, "fallenOutOfSharedLog", boolean.class);
@@ -95,15 +99,12 @@ public abstract class ClientSession
     private volatile boolean fallenOutOfSharedLog; // claimed once, by the fan-out or the IO thread
     /**
      * What the fan-out asked the IO thread for and the IO thread has not yet taken: {@link #FLUSH_QUEUED},
-     * {@link #HEARTBEAT_QUEUED}; the connection is in its IO thread's queue while this is not 0 (the request that
-     * finds it 0 queues it, the IO thread takes all of it at once).
+     * {@link #HEARTBEAT_QUEUED}, and above {@link #WINDOW_SHIFT} the window asked with the flush; the connection is
+     * in its IO thread's queue while this is not 0 (the request that finds it 0 queues it, the IO thread takes all of
+     * it at once). One word, not a flag and a window apart: a window taken apart from its flush could be used up by
+     * the flush before it, and the later flush then drained at once what the window should hold.
      */
-    private volatile int queuedWork;
-    /**
-     * The shortest batching window of the events queued since the IO thread last took it (fan-out lowers it, the IO
-     * thread takes and resets it); {@link #NO_WINDOW_ASKED} when no event asked, e.g. a flush for a confirmation.
-     */
-    private volatile long flushWindowMs = NO_WINDOW_ASKED;
+    private volatile long queuedWork;
     /**
      * {@code SHARED_LOG_UNTIL} markers the fan-out has committed (fan-out writes, IO thread reads), and those the IO
      * thread has read: while they are equal the segment being read has no end yet, and the IO thread need not look
@@ -133,6 +134,11 @@ public abstract class ClientSession
     private final List<SessionSubscription> pendingSubscriptions = new ArrayList<>();
     private boolean pendingFlush;
     private boolean hasTopicWindows;
+    /**
+     * The shortest batching window of the events queued since the last {@link #requestFlush()}, which hands it to
+     * the IO thread with the flush; {@link #NO_WINDOW_ASKED} when no event asked, e.g. a flush for a confirmation.
+     */
+    private long askedWindowMs = NO_WINDOW_ASKED;
     private boolean lagging;
     private boolean inPendingList;
     private long lastOfferNs;
@@ -1057,13 +1063,9 @@ public abstract class ClientSession
             return; // the IO thread takes the connection's window when no event asked: no atomic on the hot path
         }
         final long windowMs = topicWindowMs > 0 ? topicWindowMs : batchWindowMs;
-        long current;
-        while (windowMs < (current = flushWindowMs))
+        if (windowMs < askedWindowMs)
         {
-            if (FLUSH_WINDOW_MS.compareAndSet(this, current, windowMs))
-            {
-                return;
-            }
+            askedWindowMs = windowMs;
         }
     }
 
@@ -1073,9 +1075,18 @@ public abstract class ClientSession
      */
     public void requestFlush()
     {
+        final long windowMs = askedWindowMs;
+        askedWindowMs = NO_WINDOW_ASKED;
         if (!closed)
         {
-            queueForIoThread(FLUSH_QUEUED);
+            if (NO_WINDOW_ASKED == windowMs)
+            {
+                queueForIoThread(FLUSH_QUEUED);
+            }
+            else
+            {
+                queueFlushWithWindow(windowMs);
+            }
         }
     }
 
@@ -1097,9 +1108,28 @@ public abstract class ClientSession
         // always the atomic, never a plain read first: it is also the fence that orders what was just written to
         // the ring before the IO thread's taking of this flag (a read could see the flag still set while the IO
         // thread takes it and misses the write still in this core's store buffer)
-        if (0 == (int)QUEUED_WORK.getAndBitwiseOr(this, work))
+        if (0 == (long)QUEUED_WORK.getAndBitwiseOr(this, (long)work))
         {
             flusher.requestFlush(this); // nothing was asked: not in the IO thread's queue
+        }
+    }
+
+    private void queueFlushWithWindow(final long windowMs)
+    {
+        final long asked = Math.min(windowMs, Integer.MAX_VALUE - 1L) + 1;
+        long current;
+        long next;
+        do
+        {
+            current = queuedWork;
+            final long askedBefore = current >>> WINDOW_SHIFT;
+            next = (current & WORK_MASK) | FLUSH_QUEUED |
+                ((0 == askedBefore || asked < askedBefore ? asked : askedBefore) << WINDOW_SHIFT);
+        }
+        while (!QUEUED_WORK.compareAndSet(this, current, next));
+        if (0 == current)
+        {
+            flusher.requestFlush(this);
         }
     }
 
@@ -1419,10 +1449,11 @@ public abstract class ClientSession
      */
     void runQueuedWork()
     {
-        final int work = (int)QUEUED_WORK.getAndSet(this, 0); // a request from now on queues the connection again
+        final long work = (long)QUEUED_WORK.getAndSet(this, 0L); // a request from now on queues the connection again
         if (0 != (work & FLUSH_QUEUED))
         {
-            runFlush();
+            final long asked = work >>> WINDOW_SHIFT;
+            runFlush(0 == asked ? NO_WINDOW_ASKED : asked - 1);
         }
         if (0 != (work & HEARTBEAT_QUEUED))
         {
@@ -1430,19 +1461,13 @@ public abstract class ClientSession
         }
     }
 
-    private void runFlush()
+    private void runFlush(final long askedWindowMs)
     {
         if (closed)
         {
             return;
         }
-        // only a topic's window sets it: most flushes read it and leave it, with no atomic
-        long windowMs = NO_WINDOW_ASKED == flushWindowMs ?
-            NO_WINDOW_ASKED : (long)FLUSH_WINDOW_MS.getAndSet(this, NO_WINDOW_ASKED);
-        if (NO_WINDOW_ASKED == windowMs)
-        {
-            windowMs = batchWindowMs;
-        }
+        final long windowMs = NO_WINDOW_ASKED == askedWindowMs ? batchWindowMs : askedWindowMs;
         if (windowMs > 0)
         {
             openBatchWindow(windowMs);

@@ -21,6 +21,7 @@ public final class RecordingSession extends ClientSession implements ControlledM
     public final List<Long> heartbeatSequences = new ArrayList<>();
     public final List<Long> ringSequences = new ArrayList<>();
     public int room = Integer.MAX_VALUE;
+    public int drains;
     public int closeCode;
     public String closeReason;
     private final boolean viaRing;
@@ -134,6 +135,7 @@ public final class RecordingSession extends ClientSession implements ControlledM
 
     protected void drain()
     {
+        drains++;
     }
 
     protected void sendHeartbeat(final long timestampNs, final long lastGlobalSequence)

@@ -24,9 +24,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * A stalled client on topics the server's rules put under DROP (it asks for no policy itself): it is not
- * disconnected; events its ring has no room for are dropped, and before the next event of a topic it gets a Gap
+ * disconnected; events it falls too far behind on are dropped, and before the next event of a topic it gets a Gap
  * notice naming exactly what it missed. Reading it all back, every topic sequence from 1 to the last is accounted
- * for exactly once, either as an event or inside a gap, in order.
+ * for exactly once, either as an event or inside a gap, in order. Both ways a WebSocket connection is fed: reading
+ * the edge's shared log (the log's writer laps its cursor: its IO thread finds the gaps) and by copy into its own
+ * ring (the fan-out finds them: a subscription under THROTTLE keeps the connection out of the log).
  */
 @Timeout(value = 90, unit = TimeUnit.SECONDS)
 class DropPolicyTest
@@ -35,24 +37,48 @@ class DropPolicyTest
     File journalDir;
 
     @Test
-    void droppedEventsAreReportedExactlyInGapNotices() throws Exception
+    void droppedEventsAreReportedExactlyInGapNoticesReadingTheSharedLog() throws Exception
+    {
+        final EdgeServer.Context context = context().recentWindowBytes(256 * 1024); // lapped within the run
+        final long laps = stalledClientGetsEveryEventOrAGapForIt(context, "");
+        assertTrue(laps > 0, "its cursor in the shared log was lapped: " + laps);
+    }
+
+    @Test
+    void droppedEventsAreReportedExactlyInGapNoticesFromItsOwnRing() throws Exception
+    {
+        final long laps = stalledClientGetsEveryEventOrAGapForIt(context(), ",thr.quiet");
+        assertEquals(0, laps, "it never read the shared log");
+    }
+
+    private static EdgeServer.Context context()
+    {
+        return new EdgeServer.Context()
+            .ringCapacity(16 * 1024)
+            .maxPayloadLength(1024)
+            .backpressurePolicy("disconnect")
+            .backpressureRules("px.*=conflate,drop.*=drop,thr.*=throttle:1");
+    }
+
+    /**
+     * @return the shared-log laps the edge counted.
+     */
+    private long stalledClientGetsEveryEventOrAGapForIt(final EdgeServer.Context context, final String moreTopics)
+        throws Exception
     {
         final String[] names = { "drop.A", "drop.B" };
         final int perTopic = 15_000;
         final int payloadLength = 200;
-        try (EmbeddedPush push = new EmbeddedPush(journalDir, null, null, new EdgeServer.Context()
-            .ringCapacity(16 * 1024)
-            .maxPayloadLength(1024)
-            .backpressurePolicy("disconnect")
-            .backpressureRules("px.*=conflate,drop.*=drop"));
-            Socket stalled = RawWebSocket.open(push.edge.port(), "topics=" + String.join(",", names)))
+        final int subscriptions = names.length + (moreTopics.isEmpty() ? 0 : 1);
+        try (EmbeddedPush push = new EmbeddedPush(journalDir, null, null, context);
+            Socket stalled = RawWebSocket.open(push.edge.port(), "topics=" + String.join(",", names) + moreTopics))
         {
             final Topic[] topics = new Topic[names.length];
             for (int t = 0; t < names.length; t++)
             {
                 topics[t] = push.engine.topic(names[t]);
             }
-            await(() -> push.edge.counters().fanOut().subscriptions().get() == names.length);
+            await(() -> push.edge.counters().fanOut().subscriptions().get() == subscriptions);
 
             final UnsafeBuffer payload = new UnsafeBuffer(new byte[payloadLength]);
             for (int i = 0; i < perTopic; i++)
@@ -67,7 +93,6 @@ class DropPolicyTest
                 }
             }
             await(() -> push.edge.counters().fanOut().eventsIn().get() == (long)perTopic * names.length);
-            assertTrue(push.edge.counters().fanOut().dropped().get() > 0, "the stalled client had events dropped");
 
             final Map<Integer, String> topicNames = new HashMap<>();
             final Map<String, Long> nextExpected = new HashMap<>();
@@ -128,12 +153,14 @@ class DropPolicyTest
             }
 
             assertTrue(gaps > 0, "at least one gap notice");
+            assertTrue(missedInGaps > 0, "the stalled client had events dropped");
             assertEquals((long)perTopic * names.length, eventsReceived + missedInGaps,
                 "every event was either received or reported missing");
             assertEquals(push.edge.counters().fanOut().dropped().get(), missedInGaps);
             assertEquals(push.edge.counters().fanOut().gapNotices().get(), gaps);
             assertEquals(0, push.edge.counters().fanOut().slowConsumerDisconnects().get());
             assertEquals(1, push.edge.counters().connections().get(), "still connected");
+            return push.edge.counters().fanOut().sharedLogSkips().get();
         }
     }
 

@@ -39,7 +39,7 @@ import java.util.concurrent.TimeUnit;
  * nothing queues beyond the ring and what one write holds.
  */
 public final class WebSocketSession extends SbeSession
-    implements ControlledMessageHandler, ClientSession.SharedLogEventHandler
+    implements ControlledMessageHandler, ClientSession.SharedLogEventHandler, ClientSession.SharedLogGapHandler
 {
     /**
      * The {@code transport} label of its sessions (logs, latency histograms).
@@ -151,7 +151,11 @@ public final class WebSocketSession extends SbeSession
             while (limit - position >= MAX_FRAME_LENGTH)
             {
                 final int frameLength;
-                if (isInSharedLogSegment())
+                if (hasSharedLogGapToSend())
+                {
+                    frameLength = buildSharedLogGapFrame(scratch, position, sentTimestampNs);
+                }
+                else if (isInSharedLogSegment())
                 {
                     frameLength = buildSharedLogFrame(scratch, position, sentTimestampNs);
                     if (frameLength < 0)
@@ -228,6 +232,38 @@ public final class WebSocketSession extends SbeSession
             return 0;
         }
         return finishFrame(scratch, frameStart);
+    }
+
+    /**
+     * One frame at {@code frameStart}: the next {@code Gap} notice found when the cursor was lapped in a dropping
+     * segment, counted as a gap notice and its events as dropped (both atomic: the fan-out counts its own too).
+     */
+    private int buildSharedLogGapFrame(final UnsafeBuffer scratch, final int frameStart, final long sentTimestampNs)
+    {
+        startFrame(frameStart, sentTimestampNs);
+        final long missed = sendSharedLogGap(this);
+        if (0 == missed)
+        {
+            return 0;
+        }
+        counters.fanOut().gapNotices().increment();
+        counters.fanOut().dropped().getAndAdd(missed);
+        return finishFrame(scratch, frameStart);
+    }
+
+    /**
+     * A {@code Gap} notice the cursor found in the shared log, as the frame's one message. IO thread.
+     */
+    public boolean onSharedLogGap(
+        final int topic,
+        final long fromSequence,
+        final long toSequence,
+        final long fromTopicSequence,
+        final long toTopicSequence)
+    {
+        controlLength = threadEncoders().encodeGap(
+            flusher.scratch(), payloadOffset, topic, fromSequence, toSequence, fromTopicSequence, toTopicSequence);
+        return true;
     }
 
     /**
@@ -435,6 +471,11 @@ public final class WebSocketSession extends SbeSession
     }
 
     protected boolean canReadSharedLog()
+    {
+        return true;
+    }
+
+    public boolean reportsGapsInSharedLog()
     {
         return true;
     }

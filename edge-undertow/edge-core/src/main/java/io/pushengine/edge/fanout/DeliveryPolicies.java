@@ -105,7 +105,7 @@ final class DeliveryPolicies implements SessionDelivery
             case DISCONNECT:
                 if (session.isInSharedLog() || session.tryEnterSharedLog(encoded.globalSequence()))
                 {
-                    offered(subscription, encoded.globalSequence()); // it reads the event from the log
+                    offered(subscription, encoded); // it reads the event from the log
                     return true;
                 }
                 if (offer(subscription, encoded))
@@ -120,7 +120,7 @@ final class DeliveryPolicies implements SessionDelivery
                 {
                     if (session.isInSharedLog() || session.tryEnterSharedLog(encoded.globalSequence()))
                     {
-                        offered(subscription, encoded.globalSequence()); // it reads the event from the log
+                        offered(subscription, encoded); // it reads the event from the log
                         return true;
                     }
                     if (offer(subscription, encoded))
@@ -139,6 +139,12 @@ final class DeliveryPolicies implements SessionDelivery
                 return false;
 
             case DROP:
+                if (session.isInSharedLog() ||
+                    (!subscription.hasGap() && session.tryEnterSharedLog(encoded.globalSequence())))
+                {
+                    offered(subscription, encoded); // it reads the event from the log; its IO thread reports a lap
+                    return true;
+                }
                 return deliverOrDrop(subscription, encoded);
 
             case THROTTLE:
@@ -169,7 +175,7 @@ final class DeliveryPolicies implements SessionDelivery
         {
             return false;
         }
-        offered(subscription, encoded.globalSequence());
+        offered(subscription, encoded);
         return true;
     }
 
@@ -177,10 +183,12 @@ final class DeliveryPolicies implements SessionDelivery
      * An event is on its way to the subscription's connection (in its ring, or in the shared log it reads): record
      * it and signal the connection at the end of the duty cycle.
      */
-    void offered(final TopicSubscription subscription, final long globalSequence)
+    void offered(final TopicSubscription subscription, final EncodedEvent encoded)
     {
         final ClientSession session = subscription.session();
+        final long globalSequence = encoded.globalSequence();
         subscription.lastSentSequence = globalSequence;
+        subscription.lastSentTopicSequence = encoded.topicSequence();
         subscription.pending = false;
         if (globalSequence > session.lastOfferedSequence())
         {
@@ -202,7 +210,7 @@ final class DeliveryPolicies implements SessionDelivery
         }
         subscription.addToGap(encoded.globalSequence(), encoded.topicSequence());
         markPending(subscription);
-        counters.dropped().incrementRelease();
+        counters.dropped().increment(); // atomic: IO threads add what they find dropped in the shared log
         return false;
     }
 
@@ -215,9 +223,10 @@ final class DeliveryPolicies implements SessionDelivery
         {
             return false;
         }
+        subscription.lastSentTopicSequence = subscription.gapToTopicSequence; // it knows up to here
         subscription.clearGap();
         queued(session);
-        counters.gapNotices().incrementRelease();
+        counters.gapNotices().increment(); // atomic: IO threads count the gaps they find in the shared log
         return true;
     }
 
@@ -245,10 +254,11 @@ final class DeliveryPolicies implements SessionDelivery
      */
     boolean takeLappedReport(final ClientSession session)
     {
+        final boolean endAsked = endSegmentIfAsked(session);
         final long from = session.lappedFromSequence();
         if (from < 0)
         {
-            return false;
+            return endAsked;
         }
         final long to = session.lappedToSequence();
         final List<TopicSubscription> subscriptions = session.subscriptions();
@@ -267,6 +277,25 @@ final class DeliveryPolicies implements SessionDelivery
         counters.sharedLogSkips().incrementRelease();
         session.lappedReportTaken();
         markDirty.accept(session); // it waits for this signal if it was lapped again meanwhile
+        return true;
+    }
+
+    /**
+     * A dropping connection's IO thread found its cursor lapped and waits for its segment's end: end it after the
+     * newest event (the marker carries what each topic was given in the segment, from which the IO thread reports
+     * the missed ranges), or close the connection if the marker does not fit.
+     */
+    private boolean endSegmentIfAsked(final ClientSession session)
+    {
+        if (!session.takeSegmentEndAsked())
+        {
+            return false;
+        }
+        if (session.isInSharedLog() && !session.leaveSharedLogNow())
+        {
+            slow.add(session);
+        }
+        markDirty.accept(session);
         return true;
     }
 

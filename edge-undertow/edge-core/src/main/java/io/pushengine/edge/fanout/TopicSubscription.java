@@ -22,6 +22,7 @@ public final class TopicSubscription implements SessionSubscription
     private long awaitedCorrelationId;
 
     long lastSentSequence;
+    long lastSentTopicSequence;
     long nextDueNs;
     boolean pending;
 
@@ -38,6 +39,7 @@ public final class TopicSubscription implements SessionSubscription
         this.kind = policy.policy();
         this.minIntervalNs = policy.minIntervalNs();
         this.batchWindowMs = batchWindowMs;
+        this.lastSentTopicSequence = topic.lastTopicSequence(); // what Subscribed tells it: events come after it
     }
 
     public int topicNumber()
@@ -48,16 +50,33 @@ public final class TopicSubscription implements SessionSubscription
     /**
      * True when its connection could take this subscription's events from the edge's shared log: every event, in
      * order, while it keeps up (DISCONNECT: cut off if it falls too far behind; CONFLATE: latest values from there
-     * on), on a topic the engine has declared.
+     * on; DROP: a Gap notice for what the log's writer lapped, where the transport reports gaps its IO thread finds),
+     * on a topic the engine has declared.
      */
     public boolean canReadSharedLog()
     {
-        return (BackpressurePolicy.DISCONNECT == kind || BackpressurePolicy.CONFLATE == kind) && 0 != topic.number();
+        return (BackpressurePolicy.DISCONNECT == kind || BackpressurePolicy.CONFLATE == kind ||
+            (BackpressurePolicy.DROP == kind && session.reportsGapsInSharedLog())) && 0 != topic.number();
     }
 
     public boolean disconnectsWhenBehind()
     {
         return BackpressurePolicy.DISCONNECT == kind;
+    }
+
+    public boolean dropsWhenBehind()
+    {
+        return BackpressurePolicy.DROP == kind;
+    }
+
+    public long lastSentSequence()
+    {
+        return lastSentSequence;
+    }
+
+    public long lastSentTopicSequence()
+    {
+        return lastSentTopicSequence;
     }
 
     public ClientSession session()

@@ -1,5 +1,7 @@
 package io.pushengine.edge.session;
 
+import io.pushengine.codec.sbe.EventDecoder;
+import io.pushengine.codec.sbe.MessageHeaderEncoder;
 import io.pushengine.edge.backpressure.DeliveryPolicy;
 import org.agrona.BitUtil;
 import org.agrona.BufferUtil;
@@ -15,6 +17,7 @@ import org.agrona.concurrent.status.AtomicCounter;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -57,6 +60,9 @@ public abstract class ClientSession
     private static final LappedListener NO_LAPPED_LISTENER = session -> {};
     private static final int FLUSH_QUEUED = 1;
     private static final int HEARTBEAT_QUEUED = 2;
+    private static final int TOPIC_SEQUENCE_IN_SLOT =
+        MessageHeaderEncoder.ENCODED_LENGTH + EventDecoder.topicSequenceEncodingOffset();
+    private static final int TOPIC_SEQUENCE_IN_SLOT_END = TOPIC_SEQUENCE_IN_SLOT + Long.BYTES;
     /**
      * {@link #queuedWork} carries the shortest batching window asked with a flush in its upper half, as the window
      * in milliseconds plus one (0: none asked), so the IO thread takes a flush and its window in one atomic.
@@ -158,13 +164,17 @@ public abstract class ClientSession
     private boolean inSharedLog;
     private boolean sharedLogEligibilityKnown;
     private boolean sharedLogEligible;
-    private boolean sharedLogSkipsWhenLapped; // every subscription conflates (see OutboundRingDescriptor)
+    private boolean sharedLogSkipsWhenLapped; // no subscription disconnects (see OutboundRingDescriptor)
+    private boolean sharedLogGapsWhenLapped; // and some drop: a lapped cursor waits for its segment's end
+    private int segmentGapEntries; // GAPS_WHEN_LAPPED: its topic count at entry (what its end has room for); else 0
     private long sharedLogUnreadFrom; // the oldest event of its own in the log its IO thread may not have read
 
     // IO thread writes, fan-out takes: events a conflating connection's cursor skipped when the log's writer lapped
     // it ([from, to], -1 when none is waiting); the IO thread skips again only once the fan-out has taken the last
     private volatile long lappedFromSequence = -1;
     private volatile long lappedToSequence;
+    // IO thread sets, fan-out takes: a dropping connection's cursor was lapped and waits for its segment to end
+    private volatile boolean segmentEndAsked;
 
     // IO thread writes, fan-out reads: the last sequence the IO thread has passed in a shared-log segment, -1 outside
     volatile long sharedLogReadSequence = -1; // package-private for tests
@@ -175,6 +185,8 @@ public abstract class ClientSession
     private int[] sharedLogTopics = new int[4];
     private int sharedLogTopicCount;
     private boolean sharedLogSegmentSkipsWhenLapped;
+    private boolean sharedLogSegmentReportsGaps;
+    private final SharedLogGaps sharedLogGaps = new SharedLogGaps();
 
 
     protected ClientSession(
@@ -434,6 +446,15 @@ public abstract class ClientSession
     }
 
     /**
+     * Whether this transport's IO side sends the Gap notices its cursor finds in a {@code GAPS_WHEN_LAPPED} segment
+     * ({@link #sendSharedLogGap}), so its DROP subscriptions may read the shared log. Constant for a connection.
+     */
+    public boolean reportsGapsInSharedLog()
+    {
+        return false;
+    }
+
+    /**
      * True while the connection reads its events from the shared log: the fan-out only signals it. Fan-out thread.
      */
     public boolean isInSharedLog()
@@ -469,8 +490,9 @@ public abstract class ClientSession
             return false;
         }
         final int count = subscriptions.size();
-        final int length = OutboundRingDescriptor.TOPICS_OFFSET + count * Integer.BYTES;
-        if (!hasRoomForSegmentMarkers(length))
+        final boolean gaps = sharedLogGapsWhenLapped;
+        final int length = OutboundRingDescriptor.sharedLogFromLength(count, gaps);
+        if (!hasRoomForSegmentMarkers(length, OutboundRingDescriptor.sharedLogUntilLength(gaps ? count : 0)))
         {
             return false; // its segment's end might not fit after it: leaving would cut the connection
         }
@@ -484,14 +506,22 @@ public abstract class ClientSession
         buffer.putLong(index + OutboundRingDescriptor.FROM_SEQUENCE_OFFSET, fromSequence);
         buffer.putInt(index + OutboundRingDescriptor.TOPIC_COUNT_OFFSET, count);
         buffer.putInt(index + OutboundRingDescriptor.FLAGS_OFFSET,
-            sharedLogSkipsWhenLapped ? OutboundRingDescriptor.SKIP_WHEN_LAPPED_FLAG : 0);
+            (sharedLogSkipsWhenLapped ? OutboundRingDescriptor.SKIP_WHEN_LAPPED_FLAG : 0) |
+            (gaps ? OutboundRingDescriptor.GAPS_WHEN_LAPPED_FLAG : 0));
+        final int topicSequences = index + OutboundRingDescriptor.lastTopicSequencesOffset(count);
         for (int i = 0; i < count; i++)
         {
+            final SessionSubscription subscription = subscriptions.get(i);
             buffer.putInt(index + OutboundRingDescriptor.TOPICS_OFFSET + i * Integer.BYTES,
-                subscriptions.get(i).topicNumber());
+                subscription.topicNumber());
+            if (gaps)
+            {
+                buffer.putLong(topicSequences + i * Long.BYTES, subscription.lastSentTopicSequence());
+            }
         }
         ring.commit(index);
         inSharedLog = true;
+        segmentGapEntries = gaps ? count : 0;
         sharedLogUnreadFrom = fromSequence;
         return true;
     }
@@ -502,7 +532,7 @@ public abstract class ClientSession
      * room checked now is there when the segment ends (a ring smaller than the full capacity grows instead). Each
      * record is counted twice: it may first pad the ring to its end.
      */
-    private boolean hasRoomForSegmentMarkers(final int fromLength)
+    private boolean hasRoomForSegmentMarkers(final int fromLength, final int untilLength)
     {
         final OneToOneRingBuffer ring = ringForWrite();
         if (ring.capacity() < ringCapacity)
@@ -511,8 +541,7 @@ public abstract class ClientSession
         }
         final int records =
             BitUtil.align(fromLength + RecordDescriptor.HEADER_LENGTH, RecordDescriptor.ALIGNMENT) +
-            BitUtil.align(OutboundRingDescriptor.SHARED_LOG_UNTIL_LENGTH + RecordDescriptor.HEADER_LENGTH,
-            RecordDescriptor.ALIGNMENT);
+            BitUtil.align(untilLength + RecordDescriptor.HEADER_LENGTH, RecordDescriptor.ALIGNMENT);
         return ring.capacity() - ring.size() >= 2 * records;
     }
 
@@ -522,14 +551,17 @@ public abstract class ClientSession
         {
             boolean eligible = !subscriptions.isEmpty();
             boolean skips = true;
+            boolean drops = false;
             for (int i = 0, size = subscriptions.size(); eligible && i < size; i++)
             {
                 final SessionSubscription subscription = subscriptions.get(i);
                 eligible = subscription.canReadSharedLog();
                 skips &= !subscription.disconnectsWhenBehind();
+                drops |= subscription.dropsWhenBehind();
             }
             sharedLogEligible = eligible;
             sharedLogSkipsWhenLapped = eligible && skips;
+            sharedLogGapsWhenLapped = eligible && skips && drops;
             sharedLogEligibilityKnown = true;
         }
         return sharedLogEligible;
@@ -560,13 +592,32 @@ public abstract class ClientSession
     private boolean leaveSharedLogAfter(final long untilSequence)
     {
         inSharedLog = false;
+        // a subscription added just before this end (the change that ends it) is not in the segment: the first
+        // entries are the segment's topics, and the ring's room was kept for as many
+        final int entries = Math.min(segmentGapEntries, subscriptions.size());
         final int index = claimInRing(OutboundRingDescriptor.SHARED_LOG_UNTIL_MSG_TYPE_ID,
-            OutboundRingDescriptor.SHARED_LOG_UNTIL_LENGTH);
+            OutboundRingDescriptor.sharedLogUntilLength(entries));
         if (index <= 0)
         {
             return false;
         }
-        ring.buffer().putLong(index + OutboundRingDescriptor.UNTIL_SEQUENCE_OFFSET, untilSequence);
+        final org.agrona.concurrent.AtomicBuffer buffer = ring.buffer();
+        buffer.putLong(index + OutboundRingDescriptor.UNTIL_SEQUENCE_OFFSET, untilSequence);
+        if (entries > 0)
+        {
+            buffer.putInt(index + OutboundRingDescriptor.UNTIL_ENTRY_COUNT_OFFSET, entries);
+            for (int i = 0; i < entries; i++)
+            {
+                final SessionSubscription subscription = subscriptions.get(i);
+                final int entry = index + OutboundRingDescriptor.UNTIL_ENTRIES_OFFSET +
+                    i * OutboundRingDescriptor.UNTIL_ENTRY_LENGTH;
+                buffer.putInt(entry, subscription.topicNumber());
+                buffer.putLong(entry + OutboundRingDescriptor.UNTIL_ENTRY_SEQUENCE_OFFSET,
+                    subscription.lastSentSequence());
+                buffer.putLong(entry + OutboundRingDescriptor.UNTIL_ENTRY_TOPIC_SEQUENCE_OFFSET,
+                    subscription.lastSentTopicSequence());
+            }
+        }
         ring.commit(index);
         // after the marker, before anything appended to the log after it (see readSegmentEndIfWritten)
         SEGMENT_ENDS_WRITTEN.setRelease(this, segmentEndsWritten + 1);
@@ -677,6 +728,30 @@ public abstract class ClientSession
     public void lappedReportTaken()
     {
         lappedFromSequence = -1;
+    }
+
+    /**
+     * True once after a dropping connection's IO thread found its cursor lapped and asked for its segment to end
+     * ({@link #leaveSharedLogNow()}). Fan-out thread.
+     */
+    public boolean takeSegmentEndAsked()
+    {
+        if (!segmentEndAsked)
+        {
+            return false;
+        }
+        segmentEndAsked = false;
+        return true;
+    }
+
+    /**
+     * End the shared-log segment after the newest event in the log. Fan-out thread.
+     *
+     * @return false if the marker did not fit the ring (the caller closes the connection).
+     */
+    public boolean leaveSharedLogNow()
+    {
+        return leaveSharedLog();
     }
 
     /**
@@ -1254,8 +1329,9 @@ public abstract class ClientSession
     {
         final long from = buffer.getLong(index + OutboundRingDescriptor.FROM_SEQUENCE_OFFSET);
         final int count = buffer.getInt(index + OutboundRingDescriptor.TOPIC_COUNT_OFFSET);
-        sharedLogSegmentSkipsWhenLapped = 0 != (buffer.getInt(index + OutboundRingDescriptor.FLAGS_OFFSET) &
-            OutboundRingDescriptor.SKIP_WHEN_LAPPED_FLAG);
+        final int flags = buffer.getInt(index + OutboundRingDescriptor.FLAGS_OFFSET);
+        sharedLogSegmentSkipsWhenLapped = 0 != (flags & OutboundRingDescriptor.SKIP_WHEN_LAPPED_FLAG);
+        sharedLogSegmentReportsGaps = 0 != (flags & OutboundRingDescriptor.GAPS_WHEN_LAPPED_FLAG);
         if (sharedLogTopics.length < count)
         {
             sharedLogTopics = new int[Integer.highestOneBit(count) << 1]; // on a subscription change, not per event
@@ -1265,6 +1341,10 @@ public abstract class ClientSession
             sharedLogTopics[i] = buffer.getInt(index + OutboundRingDescriptor.TOPICS_OFFSET + i * Integer.BYTES);
         }
         sharedLogTopicCount = count;
+        if (sharedLogSegmentReportsGaps)
+        {
+            sharedLogGaps.start(count, buffer, index + OutboundRingDescriptor.lastTopicSequencesOffset(count));
+        }
         sharedLogNext = from;
         sharedLogUntil = Long.MAX_VALUE;
         sharedLogReadSequence = from - 1;
@@ -1283,6 +1363,10 @@ public abstract class ClientSession
             throw new IllegalStateException("message type " + msgTypeId + " inside a shared-log segment");
         }
         sharedLogUntil = buffer.getLong(index + OutboundRingDescriptor.UNTIL_SEQUENCE_OFFSET);
+        if (sharedLogSegmentReportsGaps)
+        {
+            sharedLogGaps.end(buffer, index);
+        }
     }
 
     /**
@@ -1296,7 +1380,10 @@ public abstract class ClientSession
      * subscription of the segment is DISCONNECT ({@link #SHARED_LOG_FELL_OUT}); when all conflate, it skips to the
      * newest event or the segment's end and leaves a report of what it skipped, from which the fan-out re-sends the
      * latest values the client missed ({@link #lappedFromSequence()}); while the fan-out has not taken the last
-     * report it waits (reads nothing) for the fan-out's signal.
+     * report it waits (reads nothing) for the fan-out's signal. When some drop (a {@code GAPS_WHEN_LAPPED} segment)
+     * it reads nothing more of the segment: it asks the fan-out to end it, and once the end is read it leaves the
+     * segment with a Gap notice for each topic that missed events ({@link #sendSharedLogGap}) and the report for
+     * the conflating ones.
      *
      * @param events     what the transport does with each event.
      * @param ringReader reads the segment's end from the ring: the transport's ring handler, which passes a
@@ -1316,7 +1403,20 @@ public abstract class ClientSession
         }
         final long end = Math.min(newest, sharedLogUntil);
         final long from = sharedLogNext;
-        if (sharedLogSegmentSkipsWhenLapped && log.firstVolatile() > from)
+        final boolean reportsGaps = sharedLogSegmentReportsGaps;
+        if (reportsGaps)
+        {
+            if (sharedLogGaps.isLapped())
+            {
+                return leaveLappedSegmentWithGaps(); // reads nothing more of the segment
+            }
+            if (log.firstVolatile() > from)
+            {
+                sharedLogGaps.lapped(from);
+                return leaveLappedSegmentWithGaps();
+            }
+        }
+        else if (sharedLogSegmentSkipsWhenLapped && log.firstVolatile() > from)
         {
             return skipLapped(from, end); // nothing read: lapped while the client was not reading
         }
@@ -1325,7 +1425,8 @@ public abstract class ClientSession
         long sequence = from;
         while (sequence <= end)
         {
-            if (isSharedLogTopic(log.topic(sequence)))
+            final int topicIndex = sharedLogTopicIndex(log.topic(sequence));
+            if (topicIndex >= 0)
             {
                 final int offset = log.offset(sequence);
                 final int length = log.length(sequence);
@@ -1334,12 +1435,23 @@ public abstract class ClientSession
                 {
                     break; // a torn slot is caught below; a full frame or buffer goes on in the next one
                 }
+                if (reportsGaps && offset + TOPIC_SEQUENCE_IN_SLOT_END <= capacity)
+                {
+                    sharedLogGaps.given(topicIndex, sequence,
+                        buffer.getLong(offset + TOPIC_SEQUENCE_IN_SLOT, ByteOrder.LITTLE_ENDIAN), from);
+                }
             }
             sequence++;
         }
         VarHandle.loadLoadFence();
         if (log.firstVolatile() > from)
         {
+            if (reportsGaps)
+            {
+                sharedLogGaps.discard(sharedLogTopicCount, from);
+                sharedLogGaps.lapped(from);
+                return leaveLappedSegmentWithGaps();
+            }
             return sharedLogSegmentSkipsWhenLapped ? skipLapped(from, end) : SHARED_LOG_FELL_OUT;
         }
         moveSharedLogCursor(sequence);
@@ -1381,17 +1493,83 @@ public abstract class ClientSession
         return SHARED_LOG_DISCARD;
     }
 
-    private boolean isSharedLogTopic(final int topic)
+    /**
+     * A dropping connection's cursor was lapped in its segment: until the segment's end is known, ask the fan-out
+     * (once) to end it and read nothing; then leave the segment at its end, every event of its topics from the lap
+     * on missed: a Gap notice for each dropping topic that missed any waits for the transport, and a report of the
+     * range for the conflating ones goes to the fan-out (once its last report was taken).
+     */
+    private int leaveLappedSegmentWithGaps()
+    {
+        final long until = sharedLogUntil;
+        if (Long.MAX_VALUE == until)
+        {
+            if (sharedLogGaps.askEndOnce())
+            {
+                segmentEndAsked = true;
+                lappedListener.onLapped(this);
+            }
+            return SHARED_LOG_DISCARD;
+        }
+        if (lappedFromSequence >= 0)
+        {
+            return SHARED_LOG_DISCARD; // the fan-out has not taken the last report: wait for its signal
+        }
+        final long from = sharedLogGaps.lappedFrom();
+        sharedLogGaps.findGaps(sharedLogTopics, sharedLogTopicCount);
+        moveSharedLogCursor(until + 1); // out of the segment: its gaps go before anything the ring holds after it
+        lappedToSequence = until;
+        lappedFromSequence = from; // after the end: the fan-out reads from, then to
+        lappedListener.onLapped(this);
+        return SHARED_LOG_DISCARD;
+    }
+
+    /**
+     * Told by the IO thread, per Gap notice it found in the shared log ({@link #sendSharedLogGap}).
+     */
+    @FunctionalInterface
+    public interface SharedLogGapHandler
+    {
+        /**
+         * @return false if there is no room for it now (it is offered again).
+         */
+        boolean onSharedLogGap(int topic, long fromSequence, long toSequence, long fromTopicSequence,
+            long toTopicSequence);
+    }
+
+    /**
+     * True while Gap notices found when this connection's cursor was lapped in a dropping segment wait to be sent:
+     * they go before anything else the connection is sent. IO thread.
+     */
+    protected final boolean hasSharedLogGapToSend()
+    {
+        return sharedLogGaps.hasGapToSend();
+    }
+
+    /**
+     * Give the next Gap notice found in the shared log to {@code handler}. IO thread.
+     *
+     * @return the number of events it reports missed, 0 if the handler had no room for it.
+     */
+    protected final long sendSharedLogGap(final SharedLogGapHandler handler)
+    {
+        return sharedLogGaps.sendNext(handler);
+    }
+
+    /**
+     * @return the place of {@code topic} in the segment's topics, -1 if it is not one of them.
+     */
+    private int sharedLogTopicIndex(final int topic)
     {
         final int[] topics = sharedLogTopics;
         for (int i = 0, count = sharedLogTopicCount; i < count; i++)
         {
             if (topics[i] == topic)
             {
-                return true;
+                return i;
             }
         }
-        return false;
+        return -1;
     }
 
     /**

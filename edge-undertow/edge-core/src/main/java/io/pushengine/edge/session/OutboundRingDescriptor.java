@@ -18,12 +18,20 @@ package io.pushengine.edge.session;
  *    +---------------+---------------+---------------+------------------------------+
  *    | fromSequence  | topicCount    | flags         | topic numbers (int each)     |
  *    +---------------+---------------+---------------+------------------------------+
- *                    flags: SKIP_WHEN_LAPPED (every subscription conflates: a cursor the log's writer laps skips
- *                    ahead and the fan-out re-sends the latest values it missed; otherwise the connection is closed)
+ *    | with GAPS_WHEN_LAPPED, 8-aligned: the topic sequence the client last had of each topic (long each) |
+ *    +---------------------------------------------------------------------------------------------------+
+ *                    flags: SKIP_WHEN_LAPPED (no subscription disconnects: a cursor the log's writer laps skips
+ *                    ahead and the fan-out re-sends the latest values it missed; otherwise the connection is
+ *                    closed); GAPS_WHEN_LAPPED (and some drop: a lapped cursor waits for the segment's end, which
+ *                    carries what each topic was given in the segment, and reports each topic's missed range in
+ *                    a Gap notice before anything after the segment)
  *  SHARED_LOG_UNTIL  the shared-log segment ends after this sequence; back to this ring:
- *    +---------------+
- *    | untilSequence |
- *    +---------------+
+ *    0               8               12              16
+ *    +---------------+---------------+---------------+--------------------------------------------------+
+ *    | untilSequence | entryCount    | (padding)     | GAPS_WHEN_LAPPED segments: entries of 24 bytes:  |
+ *    +---------------+---------------+---------------+ topic (int), padding, the last global and topic   |
+ *                                                    | sequence given to the segment, of each topic     |
+ *                                                    +--------------------------------------------------+
  * </pre>
  */
 public final class OutboundRingDescriptor
@@ -45,8 +53,39 @@ public final class OutboundRingDescriptor
     public static final int FLAGS_OFFSET = 12;
     public static final int TOPICS_OFFSET = 16;
     public static final int SKIP_WHEN_LAPPED_FLAG = 1;
+    public static final int GAPS_WHEN_LAPPED_FLAG = 2;
     public static final int UNTIL_SEQUENCE_OFFSET = 0;
     public static final int SHARED_LOG_UNTIL_LENGTH = 8;
+    public static final int UNTIL_ENTRY_COUNT_OFFSET = 8;
+    public static final int UNTIL_ENTRIES_OFFSET = 16;
+    public static final int UNTIL_ENTRY_LENGTH = 24;
+    public static final int UNTIL_ENTRY_SEQUENCE_OFFSET = 8;
+    public static final int UNTIL_ENTRY_TOPIC_SEQUENCE_OFFSET = 16;
+
+    /**
+     * @return the length of a {@code SHARED_LOG_FROM} marker for {@code topicCount} topics.
+     */
+    public static int sharedLogFromLength(final int topicCount, final boolean gapsWhenLapped)
+    {
+        final int topics = TOPICS_OFFSET + topicCount * Integer.BYTES;
+        return gapsWhenLapped ? lastTopicSequencesOffset(topicCount) + topicCount * Long.BYTES : topics;
+    }
+
+    /**
+     * @return where a {@code GAPS_WHEN_LAPPED} {@code SHARED_LOG_FROM} marker's topic sequences start.
+     */
+    public static int lastTopicSequencesOffset(final int topicCount)
+    {
+        return org.agrona.BitUtil.align(TOPICS_OFFSET + topicCount * Integer.BYTES, Long.BYTES);
+    }
+
+    /**
+     * @return the length of a {@code SHARED_LOG_UNTIL} marker with {@code entryCount} entries (0 without gaps).
+     */
+    public static int sharedLogUntilLength(final int entryCount)
+    {
+        return 0 == entryCount ? SHARED_LOG_UNTIL_LENGTH : UNTIL_ENTRIES_OFFSET + entryCount * UNTIL_ENTRY_LENGTH;
+    }
 
     private OutboundRingDescriptor()
     {

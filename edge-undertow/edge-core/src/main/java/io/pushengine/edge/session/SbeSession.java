@@ -75,6 +75,32 @@ public abstract class SbeSession extends ClientSession
             headerEncoder.wrap(NOTHING, 0);
             return MessageHeaderEncoder.ENCODED_LENGTH + HeartbeatEncoder.BLOCK_LENGTH;
         }
+
+        /**
+         * Encode a {@code Gap} with its header at {@code offset}: what a connection's IO thread found missed in the
+         * shared log. IO thread.
+         *
+         * @return its length with the header.
+         */
+        public int encodeGap(
+            final UnsafeBuffer buffer,
+            final int offset,
+            final int topic,
+            final long fromSequence,
+            final long toSequence,
+            final long fromTopicSequence,
+            final long toTopicSequence)
+        {
+            gapEncoder.wrapAndApplyHeader(buffer, offset, headerEncoder)
+                .topic(topic)
+                .fromSequence(fromSequence)
+                .toSequence(toSequence)
+                .fromTopicSequence(fromTopicSequence)
+                .toTopicSequence(toTopicSequence);
+            gapEncoder.wrap(NOTHING, 0);
+            headerEncoder.wrap(NOTHING, 0);
+            return MessageHeaderEncoder.ENCODED_LENGTH + GapEncoder.BLOCK_LENGTH;
+        }
     }
 
     /**

@@ -13,10 +13,29 @@ public interface SessionSubscription
     int topicNumber();
 
     /**
-     * @return true when every event of the topic goes to the connection in order while it keeps up (DISCONNECT or
-     * CONFLATE, a declared topic), so it may read them from the shared log.
+     * @return true when every event of the topic goes to the connection in order while it keeps up (DISCONNECT,
+     * CONFLATE, or DROP on a transport that reports gaps found in the log; a declared topic), so it may read them
+     * from the shared log.
      */
     boolean canReadSharedLog();
+
+    /**
+     * @return true when events the connection falls too far behind on are dropped and reported in a Gap notice
+     * (DROP).
+     */
+    boolean dropsWhenBehind();
+
+    /**
+     * @return the global sequence of the last event of the topic given to the connection (in its ring or the
+     * shared log it reads).
+     */
+    long lastSentSequence();
+
+    /**
+     * @return the topic sequence of the last event of the topic the connection was given or told it missed: a gap
+     * found in the shared log starts after it.
+     */
+    long lastSentTopicSequence();
 
     /**
      * @return true when the subscription closes its connection if it falls too far behind (DISCONNECT); false when

@@ -23,10 +23,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * read of the log returns to be discarded (lapped) is taken back out, as a transport drops the frame it built.
  */
 public final class SharedLogReadingSession extends ClientSession
-    implements ControlledMessageHandler, ClientSession.SharedLogEventHandler
+    implements ControlledMessageHandler, ClientSession.SharedLogEventHandler, ClientSession.SharedLogGapHandler
 {
     public final List<Long> fromLog = new ArrayList<>();
     public final List<Long> fromRing = new ArrayList<>();
+    /**
+     * Everything sent, in order: "log 5", "ring 6", "gap 7 3..9 2..4" (topic, global and topic sequences).
+     */
+    public final List<String> sent = new ArrayList<>();
     final List<Long> inSlots = new ArrayList<>();
     int room = Integer.MAX_VALUE;
     boolean fellOut;
@@ -99,9 +103,14 @@ public final class SharedLogReadingSession extends ClientSession
         }
         while (true)
         {
-            if (isInSharedLogSegment())
+            if (hasSharedLogGapToSend())
+            {
+                assertTrue(sendSharedLogGap(this) > 0, "a gap reports at least one event");
+            }
+            else if (isInSharedLogSegment())
             {
                 final int given = fromLog.size();
+                final int sentBefore = sent.size();
                 final int status = readSharedLog(this, this);
                 if (SHARED_LOG_FELL_OUT == status)
                 {
@@ -112,6 +121,7 @@ public final class SharedLogReadingSession extends ClientSession
                 {
                     fromLog.subList(given, fromLog.size()).clear();
                     inSlots.subList(given, inSlots.size()).clear();
+                    sent.subList(sentBefore, sent.size()).clear();
                 }
                 if (isInSharedLogSegment())
                 {
@@ -142,7 +152,9 @@ public final class SharedLogReadingSession extends ClientSession
             startSharedLogSegment(buffer, index);
             return Action.BREAK;
         }
-        fromRing.add(buffer.getLong(index + EventDecoder.globalSequenceEncodingOffset()));
+        final long sequence = buffer.getLong(index + EventDecoder.globalSequenceEncodingOffset());
+        fromRing.add(sequence);
+        sent.add("ring " + sequence);
         return Action.CONTINUE;
     }
 
@@ -158,6 +170,7 @@ public final class SharedLogReadingSession extends ClientSession
             offset + MessageHeaderEncoder.ENCODED_LENGTH + EventDecoder.globalSequenceEncodingOffset(),
             EventDecoder.BYTE_ORDER);
         fromLog.add(sequence);
+        sent.add("log " + sequence);
         inSlots.add(inSlot); // what a lapped slot holds is anything: the read is judged after it
         if (null != duringRead)
         {
@@ -165,6 +178,23 @@ public final class SharedLogReadingSession extends ClientSession
             duringRead = null;
             writer.run();
         }
+        return true;
+    }
+
+    public boolean onSharedLogGap(
+        final int topic,
+        final long fromSequence,
+        final long toSequence,
+        final long fromTopicSequence,
+        final long toTopicSequence)
+    {
+        sent.add("gap " + topic + " " + fromSequence + ".." + toSequence + " " + fromTopicSequence + ".." +
+            toTopicSequence);
+        return true;
+    }
+
+    public boolean reportsGapsInSharedLog()
+    {
         return true;
     }
 

@@ -215,6 +215,126 @@ class SharedLogSegmentTest
     }
 
     @Test
+    void aDroppingCursorLappedInItsSegmentWaitsForItsEndThenSendsEachTopicsMissedRangeBeforeTheRing()
+    {
+        final RecentEvents log = new RecentEvents(64 * 1024, 8);
+        final SharedLogReadingSession session = new SharedLogReadingSession(ringBytes);
+        final int[] lappedSignals = new int[1];
+        session.attachSharedLog(log, lapped -> lappedSignals[0]++);
+        final TestSubscription a = new TestSubscription(TOPIC, false, true);
+        final TestSubscription b = new TestSubscription(OTHER_TOPIC, false, true);
+        b.offered(0, 40); // Subscribed told the client topic sequence 40: its events come after it
+        session.subscriptions().add(a);
+        session.subscriptions().add(b);
+
+        appendOffered(log, 1, a, 1);
+        assertTrue(session.tryEnterSharedLog(1), "DROP subscribers with nothing held back read the log");
+        appendOffered(log, 2, b, 41);
+        session.drain();
+        assertEquals(List.of("log 1", "log 2"), session.sent);
+
+        for (long sequence = 3; sequence <= 20; sequence += 2)
+        {
+            appendOffered(log, sequence, a, 2 + (sequence - 3) / 2); // 3..19: a's 2..10
+            appendOffered(log, sequence + 1, b, 42 + (sequence - 3) / 2); // 4..20: b's 42..50
+        }
+        session.drain(); // a log of 8 events: 3..12 are gone
+        assertEquals(List.of("log 1", "log 2"), session.sent, "nothing of a lapped segment is read");
+        assertTrue(session.takeSegmentEndAsked(), "it asks the fan-out to end the segment");
+        assertEquals(1, lappedSignals[0], "and signals it");
+        session.drain();
+        assertEquals(1, lappedSignals[0], "once: it waits for the end");
+        assertFalse(session.takeSegmentEndAsked());
+        assertTrue(session.isInSharedLogSegment());
+
+        appendOffered(log, 21, a, 11);
+        assertTrue(session.leaveSharedLogNow(), "the fan-out ends it after the newest event");
+        append(log, 22, TOPIC);
+        session.copy(22); // after the segment: by copy
+
+        session.drain();
+        assertEquals(List.of("log 1", "log 2", "gap 7 3..21 2..11", "gap 9 3..20 42..50", "ring 22"), session.sent,
+            "each topic's missed range exactly, from the lap to the segment's end, before anything after it");
+        assertEquals(3, session.lappedFromSequence(), "the conflating topics' report (none here) covers the same");
+        assertEquals(21, session.lappedToSequence());
+        assertFalse(session.isInSharedLogSegment());
+    }
+
+    @Test
+    void aDroppingReadTheWriterLappedIsTakenBackSoTheGapStartsAfterWhatWasSent()
+    {
+        final RecentEvents log = new RecentEvents(64 * 1024, 8);
+        final SharedLogReadingSession session = new SharedLogReadingSession(ringBytes);
+        session.attachSharedLog(log, lapped -> {});
+        final TestSubscription a = new TestSubscription(TOPIC, false, true);
+        session.subscriptions().add(a);
+        appendOffered(log, 1, a, 1);
+        assertTrue(session.tryEnterSharedLog(1));
+        session.drain();
+        for (long sequence = 2; sequence <= 5; sequence++)
+        {
+            appendOffered(log, sequence, a, sequence);
+        }
+        session.duringRead = () ->
+        {
+            for (long sequence = 6; sequence <= 16; sequence++)
+            {
+                appendOffered(log, sequence, a, sequence); // the writer laps 2..5 while they are copied
+            }
+        };
+        session.drain();
+        assertEquals(List.of("log 1"), session.sent, "what was read of the lapped span is discarded");
+        assertTrue(session.takeSegmentEndAsked());
+
+        assertTrue(session.leaveSharedLogNow());
+        session.drain();
+        assertEquals(List.of("log 1", "gap 7 2..16 2..16"), session.sent,
+            "the discarded read's events are in the gap: none lost without notice");
+    }
+
+    @Test
+    void aDroppingCursorLappedAfterItsSegmentEndedReportsAtOnceWithoutAsking()
+    {
+        final RecentEvents log = new RecentEvents(64 * 1024, 8);
+        final SharedLogReadingSession session = new SharedLogReadingSession(ringBytes);
+        session.attachSharedLog(log, lapped -> {});
+        final TestSubscription a = new TestSubscription(TOPIC, false, true);
+        session.subscriptions().add(a);
+        appendOffered(log, 1, a, 1);
+        assertTrue(session.tryEnterSharedLog(1));
+        session.drain();
+        appendOffered(log, 2, a, 2);
+        appendOffered(log, 3, a, 3);
+        session.subscriptionsChanged(); // the segment ends after 3
+        session.copy(4);
+        for (long sequence = 5; sequence <= 20; sequence++)
+        {
+            append(log, sequence, OTHER_TOPIC); // others' events lap the cursor
+        }
+        session.drain();
+        assertEquals(List.of("log 1", "gap 7 2..3 2..3", "ring 4"), session.sent);
+        assertFalse(session.takeSegmentEndAsked(), "the end was known: nothing to ask");
+    }
+
+    @Test
+    void aDroppingSegmentThatIsNotLappedReportsNoGap()
+    {
+        final RecentEvents log = new RecentEvents(64 * 1024, 8);
+        final SharedLogReadingSession session = new SharedLogReadingSession(ringBytes);
+        session.attachSharedLog(log, lapped -> {});
+        final TestSubscription a = new TestSubscription(TOPIC, false, true);
+        session.subscriptions().add(a);
+        appendOffered(log, 1, a, 1);
+        assertTrue(session.tryEnterSharedLog(1));
+        appendOffered(log, 2, a, 2);
+        assertTrue(session.leaveSharedLogNow());
+        session.copy(3);
+        session.drain();
+        assertEquals(List.of("log 1", "log 2", "ring 3"), session.sent);
+        assertEquals(-1, session.lappedFromSequence());
+    }
+
+    @Test
     void entersTheLogOnlyWhenItsRingCanTakeTheSegmentsEndAfterItsStart()
     {
         int entered = 0;
@@ -254,37 +374,32 @@ class SharedLogSegmentTest
         final SharedLogReadingSession session, final RecentEvents log, final boolean disconnects)
     {
         session.attachSharedLog(log);
-        session.subscriptions().add(new SessionSubscription()
-        {
-            public int topicNumber()
-            {
-                return TOPIC;
-            }
-
-            public boolean canReadSharedLog()
-            {
-                return true;
-            }
-
-            public boolean disconnectsWhenBehind()
-            {
-                return disconnects;
-            }
-        });
+        session.subscriptions().add(new TestSubscription(TOPIC, disconnects, false));
         return session;
     }
 
     private void append(final RecentEvents log, final long sequence, final int topic)
     {
-        log.append(sequence, message, 0, encode(sequence, topic));
+        log.append(sequence, message, 0, encode(sequence, topic, sequence));
     }
 
-    private int encode(final long sequence, final int topic)
+    /**
+     * Append an event of the subscription's topic, recorded as given to it, as the fan-out does for a connection
+     * in the log.
+     */
+    private void appendOffered(
+        final RecentEvents log, final long sequence, final TestSubscription subscription, final long topicSequence)
+    {
+        log.append(sequence, message, 0, encode(sequence, subscription.topicNumber(), topicSequence));
+        subscription.offered(sequence, topicSequence);
+    }
+
+    private int encode(final long sequence, final int topic, final long topicSequence)
     {
         encoder.wrapAndApplyHeader(message, 0, headerEncoder)
             .globalSequence(sequence)
             .topic(topic)
-            .topicSequence(sequence)
+            .topicSequence(topicSequence)
             .timestampNs(0)
             .payloadType(PayloadType.OPAQUE)
             .putPayload(new UnsafeBuffer(new byte[8]), 0, 8);

@@ -14,7 +14,9 @@ import org.junit.jupiter.api.io.TempDir;
 import java.io.DataInputStream;
 import java.io.File;
 import java.net.Socket;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
@@ -40,14 +42,22 @@ class DropPolicyTest
     void droppedEventsAreReportedExactlyInGapNoticesReadingTheSharedLog() throws Exception
     {
         final EdgeServer.Context context = context().recentWindowBytes(256 * 1024); // lapped within the run
-        final long laps = stalledClientGetsEveryEventOrAGapForIt(context, "");
+        final long laps = stalledClientGetsEveryEventOrAGapForIt(context, null, null);
+        assertTrue(laps > 0, "its cursor in the shared log was lapped: " + laps);
+    }
+
+    @Test
+    void dropAndConflateOnOneConnectionInTheSharedLogGapsExactAndLatestValues() throws Exception
+    {
+        final EdgeServer.Context context = context().recentWindowBytes(256 * 1024);
+        final long laps = stalledClientGetsEveryEventOrAGapForIt(context, null, "px.C");
         assertTrue(laps > 0, "its cursor in the shared log was lapped: " + laps);
     }
 
     @Test
     void droppedEventsAreReportedExactlyInGapNoticesFromItsOwnRing() throws Exception
     {
-        final long laps = stalledClientGetsEveryEventOrAGapForIt(context(), ",thr.quiet");
+        final long laps = stalledClientGetsEveryEventOrAGapForIt(context(), "thr.quiet", null);
         assertEquals(0, laps, "it never read the shared log");
     }
 
@@ -61,24 +71,37 @@ class DropPolicyTest
     }
 
     /**
+     * @param quietTopic      a topic without events also subscribed to (null for none).
+     * @param conflatingTopic a topic under CONFLATE published as often as the others (null for none): the client
+     *                        gets its values in rising order, ending on the last.
      * @return the shared-log laps the edge counted.
      */
-    private long stalledClientGetsEveryEventOrAGapForIt(final EdgeServer.Context context, final String moreTopics)
-        throws Exception
+    private long stalledClientGetsEveryEventOrAGapForIt(
+        final EdgeServer.Context context, final String quietTopic, final String conflatingTopic) throws Exception
     {
         final String[] names = { "drop.A", "drop.B" };
+        final List<String> published = new ArrayList<>(List.of(names));
+        final List<String> subscribedTopics = new ArrayList<>(published);
+        if (null != conflatingTopic)
+        {
+            published.add(conflatingTopic);
+            subscribedTopics.add(conflatingTopic);
+        }
+        if (null != quietTopic)
+        {
+            subscribedTopics.add(quietTopic);
+        }
         final int perTopic = 15_000;
         final int payloadLength = 200;
-        final int subscriptions = names.length + (moreTopics.isEmpty() ? 0 : 1);
         try (EmbeddedPush push = new EmbeddedPush(journalDir, null, null, context);
-            Socket stalled = RawWebSocket.open(push.edge.port(), "topics=" + String.join(",", names) + moreTopics))
+            Socket stalled = RawWebSocket.open(push.edge.port(), "topics=" + String.join(",", subscribedTopics)))
         {
-            final Topic[] topics = new Topic[names.length];
-            for (int t = 0; t < names.length; t++)
+            final Topic[] topics = new Topic[published.size()];
+            for (int t = 0; t < topics.length; t++)
             {
-                topics[t] = push.engine.topic(names[t]);
+                topics[t] = push.engine.topic(published.get(t));
             }
-            await(() -> push.edge.counters().fanOut().subscriptions().get() == subscriptions);
+            await(() -> push.edge.counters().fanOut().subscriptions().get() == subscribedTopics.size());
 
             final UnsafeBuffer payload = new UnsafeBuffer(new byte[payloadLength]);
             for (int i = 0; i < perTopic; i++)
@@ -92,7 +115,7 @@ class DropPolicyTest
                     }
                 }
             }
-            await(() -> push.edge.counters().fanOut().eventsIn().get() == (long)perTopic * names.length);
+            await(() -> push.edge.counters().fanOut().eventsIn().get() == (long)perTopic * topics.length);
 
             final Map<Integer, String> topicNames = new HashMap<>();
             final Map<String, Long> nextExpected = new HashMap<>();
@@ -101,7 +124,7 @@ class DropPolicyTest
             int gaps = 0;
             stalled.setSoTimeout(20_000);
             final DataInputStream in = new DataInputStream(stalled.getInputStream());
-            while (!allComplete(nextExpected, names, perTopic))
+            while (!allComplete(nextExpected, published, perTopic))
             {
                 final RawWebSocket.Frame frame = RawWebSocket.readFrame(in);
                 assertTrue(frame.opcode() != 0x8, "unexpected close frame");
@@ -128,6 +151,14 @@ class DropPolicyTest
                             new BatchDecoder().wrapAndApplyHeader(buffer, 0, header).events())
                         {
                             final String name = topicNames.get(event.topic());
+                            if (name.equals(conflatingTopic))
+                            {
+                                assertTrue(event.topicSequence() >= nextExpected.get(name),
+                                    name + " latest values only rise: " + event.topicSequence());
+                                nextExpected.put(name, event.topicSequence() + 1);
+                                event.skipPayload();
+                                continue;
+                            }
                             assertEquals(nextExpected.get(name), event.topicSequence(), name + " out of order");
                             nextExpected.put(name, event.topicSequence() + 1);
                             event.skipPayload();
@@ -138,6 +169,7 @@ class DropPolicyTest
                     {
                         final GapDecoder gap = new GapDecoder().wrapAndApplyHeader(buffer, 0, header);
                         final String name = topicNames.get(gap.topic());
+                        assertTrue(!name.equals(conflatingTopic), "no gap for a conflating topic");
                         assertEquals(nextExpected.get(name), gap.fromTopicSequence(), name + " gap does not start " +
                             "where delivery stopped");
                         assertTrue(gap.toTopicSequence() >= gap.fromTopicSequence());
@@ -164,7 +196,7 @@ class DropPolicyTest
         }
     }
 
-    private static boolean allComplete(final Map<String, Long> nextExpected, final String[] names, final long last)
+    private static boolean allComplete(final Map<String, Long> nextExpected, final List<String> names, final long last)
     {
         for (final String name : names)
         {

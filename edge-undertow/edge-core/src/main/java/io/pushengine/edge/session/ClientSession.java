@@ -492,7 +492,7 @@ public abstract class ClientSession
         final int count = subscriptions.size();
         final boolean gaps = sharedLogGapsWhenLapped;
         final int length = OutboundRingDescriptor.sharedLogFromLength(count, gaps);
-        if (!hasRoomForSegmentMarkers(length, OutboundRingDescriptor.sharedLogUntilLength(gaps ? count : 0)))
+        if (!hasRoomForSegmentMarkers(length, OutboundRingDescriptor.sharedLogUntilLength(gaps, count)))
         {
             return false; // its segment's end might not fit after it: leaving would cut the connection
         }
@@ -592,30 +592,38 @@ public abstract class ClientSession
     private boolean leaveSharedLogAfter(final long untilSequence)
     {
         inSharedLog = false;
-        // a subscription added just before this end (the change that ends it) is not in the segment: the first
-        // entries are the segment's topics, and the ring's room was kept for as many
-        final int entries = Math.min(segmentGapEntries, subscriptions.size());
+        // entries for the segment's dropping topics: a subscription added just before this end (the change that
+        // ends it) is not in the segment, so only the first topics are looked at, as many as the ring kept room for
+        final int looked = Math.min(segmentGapEntries, subscriptions.size());
+        int entries = 0;
+        for (int i = 0; i < looked; i++)
+        {
+            entries += subscriptions.get(i).dropsWhenBehind() ? 1 : 0;
+        }
         final int index = claimInRing(OutboundRingDescriptor.SHARED_LOG_UNTIL_MSG_TYPE_ID,
-            OutboundRingDescriptor.sharedLogUntilLength(entries));
+            OutboundRingDescriptor.sharedLogUntilLength(segmentGapEntries > 0, entries));
         if (index <= 0)
         {
             return false;
         }
         final org.agrona.concurrent.AtomicBuffer buffer = ring.buffer();
         buffer.putLong(index + OutboundRingDescriptor.UNTIL_SEQUENCE_OFFSET, untilSequence);
-        if (entries > 0)
+        if (segmentGapEntries > 0)
         {
             buffer.putInt(index + OutboundRingDescriptor.UNTIL_ENTRY_COUNT_OFFSET, entries);
-            for (int i = 0; i < entries; i++)
+            int entry = index + OutboundRingDescriptor.UNTIL_ENTRIES_OFFSET;
+            for (int i = 0; i < looked; i++)
             {
                 final SessionSubscription subscription = subscriptions.get(i);
-                final int entry = index + OutboundRingDescriptor.UNTIL_ENTRIES_OFFSET +
-                    i * OutboundRingDescriptor.UNTIL_ENTRY_LENGTH;
-                buffer.putInt(entry, subscription.topicNumber());
-                buffer.putLong(entry + OutboundRingDescriptor.UNTIL_ENTRY_SEQUENCE_OFFSET,
-                    subscription.lastSentSequence());
-                buffer.putLong(entry + OutboundRingDescriptor.UNTIL_ENTRY_TOPIC_SEQUENCE_OFFSET,
-                    subscription.lastSentTopicSequence());
+                if (subscription.dropsWhenBehind())
+                {
+                    buffer.putInt(entry, subscription.topicNumber());
+                    buffer.putLong(entry + OutboundRingDescriptor.UNTIL_ENTRY_SEQUENCE_OFFSET,
+                        subscription.lastSentSequence());
+                    buffer.putLong(entry + OutboundRingDescriptor.UNTIL_ENTRY_TOPIC_SEQUENCE_OFFSET,
+                        subscription.lastSentTopicSequence());
+                    entry += OutboundRingDescriptor.UNTIL_ENTRY_LENGTH;
+                }
             }
         }
         ring.commit(index);

@@ -30,7 +30,7 @@ package io.pushengine.edge.session;
  *    +---------------+---------------+---------------+--------------------------------------------------+
  *    | untilSequence | entryCount    | (padding)     | GAPS_WHEN_LAPPED segments: entries of 24 bytes:  |
  *    +---------------+---------------+---------------+ topic (int), padding, the last global and topic   |
- *                                                    | sequence given to the segment, of each topic     |
+ *                                                    | sequence put in the segment, of each dropping one |
  *                                                    +--------------------------------------------------+
  * </pre>
  */
@@ -80,11 +80,12 @@ public final class OutboundRingDescriptor
     }
 
     /**
-     * @return the length of a {@code SHARED_LOG_UNTIL} marker with {@code entryCount} entries (0 without gaps).
+     * @return the length of a {@code SHARED_LOG_UNTIL} marker: of a {@code GAPS_WHEN_LAPPED} segment with
+     * {@code entryCount} entries (one per dropping topic), else without entries.
      */
-    public static int sharedLogUntilLength(final int entryCount)
+    public static int sharedLogUntilLength(final boolean gapsWhenLapped, final int entryCount)
     {
-        return 0 == entryCount ? SHARED_LOG_UNTIL_LENGTH : UNTIL_ENTRIES_OFFSET + entryCount * UNTIL_ENTRY_LENGTH;
+        return gapsWhenLapped ? UNTIL_ENTRIES_OFFSET + entryCount * UNTIL_ENTRY_LENGTH : SHARED_LOG_UNTIL_LENGTH;
     }
 
     private OutboundRingDescriptor()

@@ -32,6 +32,7 @@ class SharedLogSegmentTest
 {
     private static final int TOPIC = 7;
     private static final int OTHER_TOPIC = 9;
+    private static final int CONFLATING_TOPIC = 11;
 
     private final AtomicCounter ringBytes = new CountersManager(
         new UnsafeBuffer(new byte[16 * 1024]), new UnsafeBuffer(new byte[4 * 1024])).newCounter("ring bytes");
@@ -223,8 +224,10 @@ class SharedLogSegmentTest
         session.attachSharedLog(log, lapped -> lappedSignals[0]++);
         final TestSubscription a = new TestSubscription(TOPIC, false, true);
         final TestSubscription b = new TestSubscription(OTHER_TOPIC, false, true);
+        final TestSubscription conflating = new TestSubscription(CONFLATING_TOPIC, false, false);
         b.offered(0, 40); // Subscribed told the client topic sequence 40: its events come after it
         session.subscriptions().add(a);
+        session.subscriptions().add(conflating);
         session.subscriptions().add(b);
 
         appendOffered(log, 1, a, 1);
@@ -248,15 +251,17 @@ class SharedLogSegmentTest
         assertTrue(session.isInSharedLogSegment());
 
         appendOffered(log, 21, a, 11);
+        appendOffered(log, 22, conflating, 1);
         assertTrue(session.leaveSharedLogNow(), "the fan-out ends it after the newest event");
-        append(log, 22, TOPIC);
-        session.copy(22); // after the segment: by copy
+        append(log, 23, TOPIC);
+        session.copy(23); // after the segment: by copy
 
         session.drain();
-        assertEquals(List.of("log 1", "log 2", "gap 7 3..21 2..11", "gap 9 3..20 42..50", "ring 22"), session.sent,
-            "each topic's missed range exactly, from the lap to the segment's end, before anything after it");
-        assertEquals(3, session.lappedFromSequence(), "the conflating topics' report (none here) covers the same");
-        assertEquals(21, session.lappedToSequence());
+        assertEquals(List.of("log 1", "log 2", "gap 7 3..21 2..11", "gap 9 3..20 42..50", "ring 23"), session.sent,
+            "each dropping topic's missed range exactly, from the lap to the segment's end, before anything after " +
+            "it; none for the conflating topic");
+        assertEquals(3, session.lappedFromSequence(), "the conflating topic's latest value is owed from the report");
+        assertEquals(22, session.lappedToSequence());
         assertFalse(session.isInSharedLogSegment());
     }
 

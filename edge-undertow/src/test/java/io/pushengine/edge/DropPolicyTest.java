@@ -46,12 +46,16 @@ class DropPolicyTest
         assertTrue(laps > 0, "its cursor in the shared log was lapped: " + laps);
     }
 
+    /**
+     * Drop and conflate on one connection that starts in the shared log: it leaves the log when the conflating topic
+     * lags by more than its ring (then its drops are found in its ring), or its cursor is lapped there (then in the
+     * log), whichever comes first on this run; either way the dropping topics' accounting is exact and the
+     * conflating topic's values only rise, ending on the last.
+     */
     @Test
-    void dropAndConflateOnOneConnectionInTheSharedLogGapsExactAndLatestValues() throws Exception
+    void dropAndConflateOnOneConnectionGapsExactAndLatestValues() throws Exception
     {
-        final EdgeServer.Context context = context().recentWindowBytes(256 * 1024);
-        final long laps = stalledClientGetsEveryEventOrAGapForIt(context, null, "px.C");
-        assertTrue(laps > 0, "its cursor in the shared log was lapped: " + laps);
+        stalledClientGetsEveryEventOrAGapForIt(context().recentWindowBytes(256 * 1024), null, "px.C");
     }
 
     @Test
@@ -119,6 +123,7 @@ class DropPolicyTest
 
             final Map<Integer, String> topicNames = new HashMap<>();
             final Map<String, Long> nextExpected = new HashMap<>();
+            final java.util.ArrayDeque<String> recent = new java.util.ArrayDeque<>(); // for a failure's message
             long eventsReceived = 0;
             long missedInGaps = 0;
             int gaps = 0;
@@ -159,7 +164,9 @@ class DropPolicyTest
                                 event.skipPayload();
                                 continue;
                             }
-                            assertEquals(nextExpected.get(name), event.topicSequence(), name + " out of order");
+                            remember(recent, name + " " + event.topicSequence() + " @" + event.globalSequence());
+                            assertEquals(nextExpected.get(name), event.topicSequence(), () -> name +
+                                " out of order after " + recent);
                             nextExpected.put(name, event.topicSequence() + 1);
                             event.skipPayload();
                             eventsReceived++;
@@ -169,6 +176,8 @@ class DropPolicyTest
                     {
                         final GapDecoder gap = new GapDecoder().wrapAndApplyHeader(buffer, 0, header);
                         final String name = topicNames.get(gap.topic());
+                        remember(recent, "gap " + name + " " + gap.fromTopicSequence() + ".." + gap.toTopicSequence() +
+                            " @" + gap.fromSequence() + ".." + gap.toSequence());
                         assertTrue(!name.equals(conflatingTopic), "no gap for a conflating topic");
                         assertEquals(nextExpected.get(name), gap.fromTopicSequence(), name + " gap does not start " +
                             "where delivery stopped");
@@ -193,6 +202,15 @@ class DropPolicyTest
             assertEquals(0, push.edge.counters().fanOut().slowConsumerDisconnects().get());
             assertEquals(1, push.edge.counters().connections().get(), "still connected");
             return push.edge.counters().fanOut().sharedLogSkips().get();
+        }
+    }
+
+    private static void remember(final java.util.ArrayDeque<String> recent, final String message)
+    {
+        recent.addLast(message);
+        if (recent.size() > 12)
+        {
+            recent.removeFirst();
         }
     }
 

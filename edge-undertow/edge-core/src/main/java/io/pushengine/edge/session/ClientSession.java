@@ -1592,10 +1592,21 @@ public abstract class ClientSession
         {
             return;
         }
-        final OneToOneRingBuffer ring = ringForRead();
-        if (null != ring && ring.controlledRead(handler, 1) > 0)
+        // twice: a read that finds only the padding before the ring's wrap (or the end of a smaller ring that is
+        // followed by a larger one) reads nothing, and the marker is after it; missing it here, the caller would
+        // read the log past the segment's end and send events the ring holds after it a second time
+        for (int attempt = 0; attempt < 2; attempt++)
         {
-            segmentEndsRead++;
+            final OneToOneRingBuffer ring = ringForRead();
+            if (null == ring)
+            {
+                return;
+            }
+            if (ring.controlledRead(handler, 1) > 0)
+            {
+                segmentEndsRead++;
+                return;
+            }
         }
     }
 

@@ -92,6 +92,32 @@ class SharedLogSegmentTest
     }
 
     @Test
+    void findsTheSegmentsEndAfterThePaddingAtTheRingsWrap()
+    {
+        final RecentEvents log = new RecentEvents(64 * 1024, 256);
+        final SharedLogReadingSession session = subscribed(new SharedLogReadingSession(null, 4096, 4096,
+            ringBytes, new ConnectionOptions(List.of(), 0, null, 0, ConnectionOptions.NO_RESUME, false)), log, true);
+        for (int i = 0; i < 252; i++)
+        {
+            assertTrue(session.control(8)); // 16-byte records
+        }
+        assertTrue(session.control(16)); // 24 bytes: the ring's tail is now 40 bytes before its end
+        session.readRing(253);
+        append(log, 1, TOPIC);
+        assertTrue(session.tryEnterSharedLog(1), "its start takes 32 of the last 40 bytes");
+        session.drain();
+        assertEquals(List.of(1L), session.fromLog);
+
+        append(log, 2, TOPIC);
+        append(log, 3, TOPIC);
+        assertTrue(session.leaveSharedLogBefore(3), "its end pads the last 8 bytes and goes to the ring's start");
+        session.copy(3);
+        session.drain();
+        assertEquals(List.of(1L, 2L), session.fromLog, "the log up to the segment's end, not past it");
+        assertEquals(List.of(3L), session.fromRing, "3 once, from the ring");
+    }
+
+    @Test
     void reportsACursorTheLogsWriterHasLappedInsteadOfReadingIt()
     {
         final RecentEvents log = new RecentEvents(64 * 1024, 8);

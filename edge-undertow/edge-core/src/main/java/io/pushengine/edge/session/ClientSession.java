@@ -186,7 +186,7 @@ public abstract class ClientSession
     private int sharedLogTopicCount;
     private boolean sharedLogSegmentSkipsWhenLapped;
     private boolean sharedLogSegmentReportsGaps;
-    private final SharedLogGaps sharedLogGaps = new SharedLogGaps();
+    private SharedLogGaps sharedLogGaps; // the first dropping segment makes it: most connections never need it
 
 
     protected ClientSession(
@@ -1351,6 +1351,10 @@ public abstract class ClientSession
         sharedLogTopicCount = count;
         if (sharedLogSegmentReportsGaps)
         {
+            if (null == sharedLogGaps)
+            {
+                sharedLogGaps = new SharedLogGaps();
+            }
             sharedLogGaps.start(count, buffer, index + OutboundRingDescriptor.lastTopicSequencesOffset(count));
         }
         sharedLogNext = from;
@@ -1551,7 +1555,8 @@ public abstract class ClientSession
      */
     protected final boolean hasSharedLogGapToSend()
     {
-        return sharedLogGaps.hasGapToSend();
+        final SharedLogGaps gaps = sharedLogGaps;
+        return null != gaps && gaps.hasGapToSend();
     }
 
     /**

@@ -67,8 +67,8 @@ public class FanOutBenchmark
     int ringCapacity;
 
     /**
-     * {@code ring}: the fan-out copies each event into every connection's ring (SSE under drop or throttle, polls,
-     * and WebSocket connections with a throttle subscription). {@code shared-log}: WebSocket connections whose
+     * {@code ring}: the fan-out copies each event into every connection's ring (polls, and connections with a
+     * throttle subscription). {@code shared-log}: WebSocket connections whose
      * subscriptions disconnect, conflate or drop read each event from the edge's one copy; the fan-out only
      * signals them, and each "IO thread" read here copies the event out of the log as a real one copies it into a
      * frame.

@@ -11,17 +11,24 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.io.BufferedReader;
 import java.io.DataInputStream;
+import java.io.InputStreamReader;
 import java.io.File;
+import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import static io.pushengine.edge.Await.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -44,6 +51,96 @@ class DropPolicyTest
         final EdgeServer.Context context = context().recentWindowBytes(256 * 1024); // lapped within the run
         final long laps = stalledClientGetsEveryEventOrAGapForIt(context, null, null);
         assertTrue(laps > 0, "its cursor in the shared log was lapped: " + laps);
+    }
+
+    @Test
+    void sseDroppedEventsAreReportedExactlyInGapNoticesReadingTheTextLog() throws Exception
+    {
+        final String[] names = { "drop.A", "drop.B" };
+        final int perTopic = 10_000;
+        final int payloadLength = 200;
+        try (EmbeddedPush push = new EmbeddedPush(journalDir, null, null, context().recentWindowBytes(256 * 1024));
+            Socket stalled = new Socket())
+        {
+            stalled.setReceiveBufferSize(4096); // before connecting, or the kernel's window is already set
+            stalled.connect(new InetSocketAddress("127.0.0.1", push.edge.port()));
+            stalled.getOutputStream().write(("GET /sse?topics=" + String.join(",", names) + " HTTP/1.1\r\n" +
+                "Host: 127.0.0.1\r\nAccept: text/event-stream\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            final Topic[] topics = new Topic[names.length];
+            for (int t = 0; t < names.length; t++)
+            {
+                topics[t] = push.engine.topic(names[t]);
+            }
+            await(() -> push.edge.counters().fanOut().subscriptions().get() == names.length);
+            final UnsafeBuffer payload = new UnsafeBuffer(new byte[payloadLength]);
+            for (int i = 0; i < perTopic; i++)
+            {
+                for (final Topic topic : topics)
+                {
+                    payload.putInt(0, i);
+                    while (push.engine.offer(topic, PayloadType.OPAQUE, payload, 0, payloadLength) < 0)
+                    {
+                        Thread.yield();
+                    }
+                }
+            }
+            await(() -> push.edge.counters().fanOut().eventsIn().get() == (long)perTopic * names.length);
+
+            stalled.setSoTimeout(20_000);
+            final BufferedReader in = new BufferedReader(
+                new InputStreamReader(stalled.getInputStream(), StandardCharsets.UTF_8));
+            final Pattern event = Pattern.compile("\"topic\":\"([^\"]+)\",\"topicSequence\":(\\d+)");
+            final Pattern gap = Pattern.compile("\"topic\":\"([^\"]+)\",\"fromSequence\":(\\d+)," +
+                "\"toSequence\":(\\d+),\"fromTopicSequence\":(\\d+),\"toTopicSequence\":(\\d+)");
+            final Map<String, Long> nextExpected = new HashMap<>();
+            for (final String name : names)
+            {
+                nextExpected.put(name, 1L);
+            }
+            final java.util.ArrayDeque<String> recent = new java.util.ArrayDeque<>();
+            long eventsReceived = 0;
+            long missedInGaps = 0;
+            int gaps = 0;
+            while (!allComplete(nextExpected, List.of(names), perTopic))
+            {
+                final String line = in.readLine();
+                assertNotNull(line, "the stream ended: " + nextExpected);
+                assertTrue(!line.startsWith("event: $close"), "closed: " + line);
+                final Matcher gapMatcher = gap.matcher(line);
+                final Matcher eventMatcher = event.matcher(line);
+                if (line.startsWith("data: ") && gapMatcher.find())
+                {
+                    final String name = gapMatcher.group(1);
+                    final long from = Long.parseLong(gapMatcher.group(4));
+                    final long to = Long.parseLong(gapMatcher.group(5));
+                    remember(recent, "gap " + name + " " + from + ".." + to);
+                    assertEquals(nextExpected.get(name), from, () -> name + " gap does not start where delivery " +
+                        "stopped, after " + recent);
+                    assertTrue(to >= from, line);
+                    nextExpected.put(name, to + 1);
+                    missedInGaps += to - from + 1;
+                    gaps++;
+                }
+                else if (line.startsWith("data: ") && eventMatcher.find())
+                {
+                    final String name = eventMatcher.group(1);
+                    final long topicSequence = Long.parseLong(eventMatcher.group(2));
+                    remember(recent, name + " " + topicSequence);
+                    assertEquals(nextExpected.get(name), topicSequence, () -> name + " out of order after " + recent);
+                    nextExpected.put(name, topicSequence + 1);
+                    eventsReceived++;
+                }
+            }
+
+            assertTrue(gaps > 0, "at least one gap notice");
+            assertTrue(missedInGaps > 0, "the stalled stream had events dropped");
+            assertEquals((long)perTopic * names.length, eventsReceived + missedInGaps,
+                "every event was either received or reported missing");
+            assertEquals(push.edge.counters().fanOut().dropped().get(), missedInGaps);
+            assertEquals(push.edge.counters().fanOut().gapNotices().get(), gaps);
+            assertTrue(push.edge.counters().fanOut().sharedLogSkips().get() > 0, "lapped in the text log");
+            assertEquals(0, push.edge.counters().fanOut().slowConsumerDisconnects().get());
+        }
     }
 
     /**

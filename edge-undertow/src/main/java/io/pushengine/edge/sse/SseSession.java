@@ -35,7 +35,7 @@ import java.nio.charset.StandardCharsets;
  * segments, as a WebSocket reads the SBE log): a burst larger than its ring does not cut a client that reads.
  */
 public final class SseSession extends SseTextSession
-    implements ControlledMessageHandler, ClientSession.SharedLogEventHandler
+    implements ControlledMessageHandler, ClientSession.SharedLogEventHandler, ClientSession.SharedLogGapHandler
 {
     /**
      * The {@code transport} label of its sessions (logs, latency histograms).
@@ -180,7 +180,17 @@ public final class SseSession extends SseTextSession
         while (true)
         {
             final int before = writeLength;
-            if (isInSharedLogSegment())
+            if (hasSharedLogGapToSend())
+            {
+                final long missed = sendSharedLogGap(this);
+                if (0 == missed)
+                {
+                    return true; // the buffer is full: the gap goes first in the next write
+                }
+                counters.fanOut().gapNotices().increment(); // atomic: the fan-out counts its own too
+                counters.fanOut().dropped().getAndAdd(missed);
+            }
+            else if (isInSharedLogSegment())
             {
                 final int events = writeEvents;
                 final int status = readSharedLog(this, this);
@@ -231,6 +241,28 @@ public final class SseSession extends SseTextSession
         return true;
     }
 
+    /**
+     * A gap notice the cursor found in the shared log ({@code event: $gap}, as the fan-out writes one) into the
+     * write buffer. IO thread.
+     */
+    public boolean onSharedLogGap(
+        final int topic,
+        final long fromSequence,
+        final long toSequence,
+        final long fromTopicSequence,
+        final long toTopicSequence)
+    {
+        final String name = sharedLogTopicName(topic);
+        final String topicName = null == name ? String.valueOf(topic) : name;
+        if (writeLength + maxGapLength(topicName) > writeBuffer.capacity())
+        {
+            return false;
+        }
+        writeLength += renderGap(
+            writeBuffer, writeLength, topicName, fromSequence, toSequence, fromTopicSequence, toTopicSequence);
+        return true;
+    }
+
     private void fellOutOfSharedLog()
     {
         if (!claimFallOutOfSharedLog())
@@ -274,6 +306,11 @@ public final class SseSession extends SseTextSession
     }
 
     protected boolean canReadSharedLog()
+    {
+        return true;
+    }
+
+    public boolean reportsGapsInSharedLog()
     {
         return true;
     }

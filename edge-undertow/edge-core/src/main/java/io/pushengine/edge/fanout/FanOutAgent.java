@@ -442,8 +442,12 @@ public final class FanOutAgent implements Agent, EventStreamListener, ReplayStre
     {
         if (topic.textLogReaders() > 0)
         {
-            recentText.appendText(encoded.globalSequence(), topic.number(), encoded.timestampNs(),
-                encoded.sseBuffer(), 0, encoded.sseLength());
+            if (null == recentText.topicName(topic.number()))
+            {
+                recentText.nameTopic(topic.number(), topic.name()); // a dropping SSE reader's gap names it
+            }
+            recentText.appendText(encoded.globalSequence(), topic.number(), encoded.topicSequence(),
+                encoded.timestampNs(), encoded.sseBuffer(), 0, encoded.sseLength());
         }
         else
         {

@@ -1449,8 +1449,7 @@ public abstract class ClientSession
                 }
                 if (reportsGaps && offset + TOPIC_SEQUENCE_IN_SLOT_END <= capacity)
                 {
-                    sharedLogGaps.given(topicIndex, sequence,
-                        buffer.getLong(offset + TOPIC_SEQUENCE_IN_SLOT, ByteOrder.LITTLE_ENDIAN), from);
+                    sharedLogGaps.given(topicIndex, sequence, topicSequenceInSlot(buffer, offset), from);
                 }
             }
             sequence++;
@@ -1503,6 +1502,26 @@ public abstract class ClientSession
         moveSharedLogCursor(end + 1);
         lappedListener.onLapped(this);
         return SHARED_LOG_DISCARD;
+    }
+
+    /**
+     * The topic sequence of the log's entry at {@code offset}: in the SBE log inside the event, in the text log in
+     * the entry's header ({@link RecentEvents#TEXT_TOPIC_SEQUENCE_OFFSET}).
+     */
+    private long topicSequenceInSlot(final DirectBuffer buffer, final int offset)
+    {
+        return readsSharedLogAsText() ?
+            buffer.getLong(offset + RecentEvents.TEXT_TOPIC_SEQUENCE_OFFSET) :
+            buffer.getLong(offset + TOPIC_SEQUENCE_IN_SLOT, ByteOrder.LITTLE_ENDIAN);
+    }
+
+    /**
+     * The name of a topic of the shared log this connection reads, for a notice that names it (SSE's gap); null if
+     * the log was not told it. IO thread.
+     */
+    protected final String sharedLogTopicName(final int topic)
+    {
+        return sharedLog.topicName(topic);
     }
 
     /**

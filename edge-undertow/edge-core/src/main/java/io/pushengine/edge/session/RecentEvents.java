@@ -38,9 +38,13 @@ public final class RecentEvents
      */
     public static final int TEXT_TIMESTAMP_OFFSET = 0;
     /**
+     * In a text entry: where the event's topic sequence is (a dropping reader's gaps are exact by it).
+     */
+    public static final int TEXT_TOPIC_SEQUENCE_OFFSET = Long.BYTES;
+    /**
      * In a text entry: where the text starts.
      */
-    public static final int TEXT_OFFSET = Long.BYTES;
+    public static final int TEXT_OFFSET = 2 * Long.BYTES;
 
     private static final int TOPIC_OFFSET = MessageHeaderDecoder.ENCODED_LENGTH + EventDecoder.topicEncodingOffset();
 
@@ -54,6 +58,7 @@ public final class RecentEvents
     private volatile long last;
     private int writePosition;
     private long bytesAppended;
+    private volatile String[] topicNames = new String[0];
 
     /**
      * @param capacityBytes  size of the log.
@@ -115,18 +120,58 @@ public final class RecentEvents
      */
     public void append(final long sequence, final DirectBuffer buffer, final int offset, final int length)
     {
-        append(sequence, buffer.getInt(offset + TOPIC_OFFSET, EventDecoder.BYTE_ORDER), 0, 0, buffer, offset, length);
+        append(
+            sequence, buffer.getInt(offset + TOPIC_OFFSET, EventDecoder.BYTE_ORDER), 0, 0, 0, buffer, offset, length);
     }
 
     /**
      * Append a text form of the event that follows {@link #last()}: its publish timestamp (at
-     * {@link #TEXT_TIMESTAMP_OFFSET} of the entry) then the text ({@link #TEXT_OFFSET}). Fan-out thread.
+     * {@link #TEXT_TIMESTAMP_OFFSET} of the entry), its topic sequence ({@link #TEXT_TOPIC_SEQUENCE_OFFSET}), then
+     * the text ({@link #TEXT_OFFSET}). Fan-out thread.
      */
     public void appendText(
-        final long sequence, final int topic, final long timestampNs, final DirectBuffer text, final int offset,
+        final long sequence,
+        final int topic,
+        final long topicSequence,
+        final long timestampNs,
+        final DirectBuffer text,
+        final int offset,
         final int length)
     {
-        append(sequence, topic, TEXT_OFFSET, timestampNs, text, offset, TEXT_OFFSET + length);
+        append(sequence, topic, TEXT_OFFSET, timestampNs, topicSequence, text, offset, TEXT_OFFSET + length);
+    }
+
+    /**
+     * The name of topic {@code topic}, for a reader of the text log that writes a notice naming it (a gap); null if
+     * {@link #nameTopic} was not told it. Any thread.
+     */
+    public String topicName(final int topic)
+    {
+        final String[] names = topicNames;
+        return topic >= 0 && topic < names.length ? names[topic] : null;
+    }
+
+    /**
+     * Make {@code name} known as the name of topic {@code topic} before the first of its entries is appended
+     * (readers find it once they have read an entry of it). Fan-out thread; copies the table only when it grows.
+     */
+    public void nameTopic(final int topic, final String name)
+    {
+        String[] names = topicNames;
+        if (topic >= names.length)
+        {
+            names = java.util.Arrays.copyOf(names, Math.max(topic + 1, 2 * names.length));
+        }
+        else if (name.equals(names[topic]))
+        {
+            return;
+        }
+        else
+        {
+            names = names.clone();
+        }
+        names[topic] = name;
+        topicNames = names; // volatile: published before the entries appended after it
     }
 
     /**
@@ -135,12 +180,18 @@ public final class RecentEvents
      */
     public void appendPlaceholder(final long sequence)
     {
-        append(sequence, NO_TOPIC, 0, 0, null, 0, 0);
+        append(sequence, NO_TOPIC, 0, 0, 0, null, 0, 0);
     }
 
     private void append(
-        final long sequence, final int topic, final int bodyOffset, final long timestampNs, final DirectBuffer buffer,
-        final int offset, final int length)
+        final long sequence,
+        final int topic,
+        final int bodyOffset,
+        final long timestampNs,
+        final long topicSequence,
+        final DirectBuffer buffer,
+        final int offset,
+        final int length)
     {
         long first = this.first;
         long last = this.last;
@@ -176,6 +227,7 @@ public final class RecentEvents
         if (0 != bodyOffset)
         {
             log.putLong(position + TEXT_TIMESTAMP_OFFSET, timestampNs);
+            log.putLong(position + TEXT_TOPIC_SEQUENCE_OFFSET, topicSequence);
         }
         if (length > bodyOffset)
         {

@@ -1,6 +1,7 @@
 package io.pushengine.edge.session;
 
 import org.agrona.ExpandableArrayBuffer;
+import org.agrona.MutableDirectBuffer;
 import org.agrona.concurrent.status.AtomicCounter;
 
 /**
@@ -48,6 +49,43 @@ public abstract class SseTextSession extends ClientSession
     }
 
     /**
+     * The most bytes {@link #renderGap} writes for a topic named {@code topicName}.
+     */
+    public static int maxGapLength(final String topicName)
+    {
+        return topicName.length() + 200; // the fixed text, four longs of up to 20 digits, the name
+    }
+
+    /**
+     * Render a gap notice ({@code event: $gap}, JSON data: the topic and the first and last global and topic sequence
+     * missed) at {@code at}: the fan-out's for its ring, an IO thread's for what its cursor found in the shared log.
+     *
+     * @return its length.
+     */
+    public static int renderGap(
+        final MutableDirectBuffer out,
+        final int at,
+        final String topicName,
+        final long fromSequence,
+        final long toSequence,
+        final long fromTopicSequence,
+        final long toTopicSequence)
+    {
+        int position = at + out.putStringWithoutLengthAscii(at, "event: $gap\ndata: {\"topic\":\"");
+        position += out.putStringWithoutLengthAscii(position, topicName);
+        position += out.putStringWithoutLengthAscii(position, "\",\"fromSequence\":");
+        position += out.putLongAscii(position, fromSequence);
+        position += out.putStringWithoutLengthAscii(position, ",\"toSequence\":");
+        position += out.putLongAscii(position, toSequence);
+        position += out.putStringWithoutLengthAscii(position, ",\"fromTopicSequence\":");
+        position += out.putLongAscii(position, fromTopicSequence);
+        position += out.putStringWithoutLengthAscii(position, ",\"toTopicSequence\":");
+        position += out.putLongAscii(position, toTopicSequence);
+        position += out.putStringWithoutLengthAscii(position, "}\n\n");
+        return position - at;
+    }
+
+    /**
      * {@code event: $gap} ({@code $} is not allowed in topic names, so it cannot clash with a topic's event name),
      * no {@code id:}, so the client's Last-Event-ID stays the last event it was actually sent.
      */
@@ -60,17 +98,7 @@ public abstract class SseTextSession extends ClientSession
         final long toTopicSequence)
     {
         final ExpandableArrayBuffer out = controlTextBuffer;
-        int position = out.putStringWithoutLengthAscii(0, "event: $gap\ndata: {\"topic\":\"");
-        position += out.putStringWithoutLengthAscii(position, topicName);
-        position += out.putStringWithoutLengthAscii(position, "\",\"fromSequence\":");
-        position += out.putLongAscii(position, fromSequence);
-        position += out.putStringWithoutLengthAscii(position, ",\"toSequence\":");
-        position += out.putLongAscii(position, toSequence);
-        position += out.putStringWithoutLengthAscii(position, ",\"fromTopicSequence\":");
-        position += out.putLongAscii(position, fromTopicSequence);
-        position += out.putStringWithoutLengthAscii(position, ",\"toTopicSequence\":");
-        position += out.putLongAscii(position, toTopicSequence);
-        position += out.putStringWithoutLengthAscii(position, "}\n\n");
+        final int position = renderGap(out, 0, topicName, fromSequence, toSequence, fromTopicSequence, toTopicSequence);
         return write(OutboundRingDescriptor.CONTROL_MSG_TYPE_ID, out, 0, position);
     }
 

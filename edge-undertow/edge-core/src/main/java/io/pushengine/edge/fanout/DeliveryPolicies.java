@@ -128,10 +128,19 @@ final class DeliveryPolicies implements SessionDelivery
                         return true;
                     }
                 }
-                if (!session.leaveSharedLogBefore(encoded.globalSequence())) // it reads only what it was given
+                if (session.isInSharedLog())
                 {
-                    slow.add(session);
-                    return false;
+                    // the event is in the log already and the IO thread may have read it: the segment ends after
+                    // it, never before (an end before an appended event can reach the IO thread after it read the
+                    // event, which then went out twice: from the log and as the latest value); the next event
+                    // finds the connection out of the log, behind by its backlog there, and lags
+                    if (!session.leaveSharedLogNow())
+                    {
+                        slow.add(session);
+                        return false;
+                    }
+                    offered(subscription, encoded);
+                    return true;
                 }
                 session.lagging(true); // newer events of its conflating topics wait as latest values
                 markPending(subscription);

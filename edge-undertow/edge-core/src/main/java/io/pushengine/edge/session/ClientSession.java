@@ -577,18 +577,6 @@ public abstract class ClientSession
         return leaveSharedLogAfter(sharedLog.last());
     }
 
-    /**
-     * A conflating connection starts lagging at {@code sequence}, an event already appended to the log: its segment
-     * ends before it, and that event and newer ones of its topics wait as latest values. Fan-out thread.
-     *
-     * @return false if the segment's end did not fit the ring: its IO thread would read on past it, so the caller
-     * closes the connection.
-     */
-    public boolean leaveSharedLogBefore(final long sequence)
-    {
-        return !inSharedLog || leaveSharedLogAfter(sequence - 1);
-    }
-
     private boolean leaveSharedLogAfter(final long untilSequence)
     {
         inSharedLog = false;

@@ -109,8 +109,8 @@ class SharedLogSegmentTest
         assertEquals(List.of(1L), session.fromLog);
 
         append(log, 2, TOPIC);
+        assertTrue(session.leaveSharedLogNow(), "its end pads the last 8 bytes and goes to the ring's start");
         append(log, 3, TOPIC);
-        assertTrue(session.leaveSharedLogBefore(3), "its end pads the last 8 bytes and goes to the ring's start");
         session.copy(3);
         session.drain();
         assertEquals(List.of(1L, 2L), session.fromLog, "the log up to the segment's end, not past it");
@@ -223,12 +223,12 @@ class SharedLogSegmentTest
         final SharedLogReadingSession session = session(log, false);
         append(log, 1, TOPIC);
         assertTrue(session.tryEnterSharedLog(1));
-        for (long sequence = 2; sequence <= 6; sequence++)
+        for (long sequence = 2; sequence <= 5; sequence++)
         {
             append(log, sequence, TOPIC);
         }
-        session.leaveSharedLogBefore(6); // it lagged at 6: the segment ends at 5, 6 waits as a latest value
-        for (long sequence = 7; sequence <= 20; sequence++)
+        session.leaveSharedLogNow(); // it lagged at 5: the segment ends after it, 6 on wait as latest values
+        for (long sequence = 6; sequence <= 20; sequence++)
         {
             append(log, sequence, TOPIC);
         }
@@ -383,8 +383,7 @@ class SharedLogSegmentTest
             if (session.tryEnterSharedLog(1))
             {
                 entered++;
-                append(log, 2, TOPIC);
-                assertTrue(session.leaveSharedLogBefore(2),
+                assertTrue(session.leaveSharedLogNow(),
                     "entered with " + freed + " records read: its segment's end must fit, or it is cut");
             }
         }

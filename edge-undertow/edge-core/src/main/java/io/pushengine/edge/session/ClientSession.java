@@ -1422,6 +1422,9 @@ public abstract class ClientSession
         }
         final DirectBuffer buffer = log.buffer();
         final int capacity = buffer.capacity();
+        // where an entry's topic sequence ends: a text entry's is in its header, an SBE entry's inside the event
+        final int topicSequenceEnd = readsSharedLogAsText() ?
+            RecentEvents.TEXT_TOPIC_SEQUENCE_OFFSET + Long.BYTES : TOPIC_SEQUENCE_IN_SLOT_END;
         long sequence = from;
         while (sequence <= end)
         {
@@ -1435,7 +1438,7 @@ public abstract class ClientSession
                 {
                     break; // a torn slot is caught below; a full frame or buffer goes on in the next one
                 }
-                if (reportsGaps && offset + TOPIC_SEQUENCE_IN_SLOT_END <= capacity)
+                if (reportsGaps && offset + topicSequenceEnd <= capacity)
                 {
                     sharedLogGaps.given(topicIndex, sequence, topicSequenceInSlot(buffer, offset), from);
                 }

@@ -22,13 +22,16 @@ import java.net.Socket;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Set;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 
 import static io.pushengine.edge.Await.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
 
 /**
  * A CONFLATE client that stops reading is not disconnected: while it is behind, only the latest event of each
@@ -39,6 +42,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @Timeout(value = 90, unit = TimeUnit.SECONDS)
 class ConflationTest
 {
+    private final List<Throwable> errors = new CopyOnWriteArrayList<>(); // the fan-out's: none expected
+
     @TempDir
     File journalDir;
 
@@ -67,7 +72,7 @@ class ConflationTest
         final int perTopic = 5_000;
         final int payloadLength = 600;
         try (EmbeddedPush push = new EmbeddedPush(journalDir, null, null, new EdgeServer.Context()
-            .ringCapacity(16 * 1024).maxPayloadLength(1024).recentWindowBytes(256 * 1024));
+            .ringCapacity(16 * 1024).maxPayloadLength(1024).recentWindowBytes(256 * 1024).errorHandler(errors::add));
             Socket stalled = new Socket())
         {
             stalled.setReceiveBufferSize(4096); // before connecting, or the kernel's window is already set
@@ -87,8 +92,10 @@ class ConflationTest
             final Pattern event = Pattern.compile("\"topic\":\"([^\"]+)\",\"topicSequence\":(\\d+)");
             final Set<Long> ids = new HashSet<>();
             int received = 0;
+            final long deadlineNs = System.nanoTime() + TimeUnit.SECONDS.toNanos(Await.TIMEOUT_S);
             while (!allFinal(lastSequence, names, perTopic))
             {
+                failIfPast(deadlineNs, push, lastSequence, errors); // heartbeats keep the read from timing out
                 final String line = in.readLine();
                 assertNotNull(line, "the stream ended: " + lastSequence);
                 assertTrue(!line.startsWith("event: $close"), "closed: " + line);
@@ -112,6 +119,7 @@ class ConflationTest
             await(() -> push.edge.counters().fanOut().sharedLogSkips().get() > 0,
                 () -> "the stalled stream's cursor was not lapped in the text log");
             assertEquals(0, push.edge.counters().fanOut().slowConsumerDisconnects().get());
+            assertEquals(List.of(), errors, "the fan-out's errors");
         }
     }
 
@@ -120,7 +128,7 @@ class ConflationTest
         final String[] names = { "px.A", "px.B", "px.C" };
         final int perTopic = lapped ? 5_000 : 10_000;
         final int payloadLength = lapped ? 600 : 200;
-        try (EmbeddedPush push = new EmbeddedPush(journalDir, null, null, context);
+        try (EmbeddedPush push = new EmbeddedPush(journalDir, null, null, context.errorHandler(errors::add));
             Socket stalled = RawWebSocket.open(
                 push.edge.port(), "topics=" + String.join(",", names) + "&policy=conflate");
             WebSocketTestClient reading = new WebSocketTestClient(
@@ -142,8 +150,10 @@ class ConflationTest
             long lastGlobalSequence = 0;
             stalled.setSoTimeout(20_000);
             final DataInputStream in = new DataInputStream(stalled.getInputStream());
+            final long deadlineNs = System.nanoTime() + TimeUnit.SECONDS.toNanos(Await.TIMEOUT_S);
             while (!allFinal(lastSequence, names, perTopic))
             {
+                failIfPast(deadlineNs, push, lastSequence, errors); // heartbeats keep the read from timing out
                 final RawWebSocket.Frame next = RawWebSocket.readFrame(in);
                 assertTrue(next.opcode() != 0x8, "unexpected close frame");
                 if (next.opcode() != 0x2)
@@ -185,6 +195,7 @@ class ConflationTest
             assertTrue(received < perTopic * names.length,
                 "conflation sent fewer events than published: " + received);
             assertEquals(0, push.edge.counters().fanOut().slowConsumerDisconnects().get());
+            assertEquals(List.of(), errors, "the fan-out's errors");
             assertEquals(2, push.edge.counters().connections().get(), "both still connected");
 
             // the client that read all along (beside the stalled one): each topic in order, nothing twice, and its
@@ -229,13 +240,34 @@ class ConflationTest
             for (final Topic topic : topics)
             {
                 payload.putInt(0, i);
+                final long deadlineNs = System.nanoTime() + TimeUnit.SECONDS.toNanos(Await.TIMEOUT_S);
                 while (push.engine.offer(topic, PayloadType.OPAQUE, payload, 0, payloadLength) < 0)
                 {
+                    if (System.nanoTime() - deadlineNs > 0)
+                    {
+                        fail("the engine refused event " + i + " for " + Await.TIMEOUT_S + " s; the edge has taken " +
+                            push.edge.counters().fanOut().eventsIn().get());
+                    }
                     Thread.yield();
                 }
             }
         }
         await(() -> push.edge.counters().fanOut().eventsIn().get() == (long)perTopic * topics.length);
+    }
+
+    private static void failIfPast(
+        final long deadlineNs, final EmbeddedPush push, final Map<String, Long> last, final List<Throwable> errors)
+    {
+        if (System.nanoTime() - deadlineNs > 0)
+        {
+            final AssertionError failure = new AssertionError(
+                "the stalled client has not had every topic's final value within " + Await.TIMEOUT_S +
+                " s; last topic sequences " + last + ", conflated " + push.edge.counters().fanOut().conflated().get() +
+                ", shared-log skips " + push.edge.counters().fanOut().sharedLogSkips().get() + ", fan-out errors " +
+                errors);
+            errors.forEach(failure::addSuppressed);
+            throw failure;
+        }
     }
 
     private static boolean hasFinal(final WebSocketTestClient client, final String[] names, final long last)

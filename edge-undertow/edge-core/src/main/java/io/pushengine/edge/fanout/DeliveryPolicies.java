@@ -174,6 +174,43 @@ final class DeliveryPolicies implements SessionDelivery
     }
 
     /**
+     * A live subscription's policy changed (a client's UpdateSubscription: its own policy or a throttle) from
+     * {@code previous}: what the old policy held back keeps the new one's contract.
+     * <ul>
+     * <li>To DROP with a latest value still owed (THROTTLE, CONFLATE): the client never had the topic's events from
+     * its last one through that value, so they become the gap it is told of before the next event.</li>
+     * <li>From DROP with a gap not yet reported: the gap still goes first (a client must learn what it lost while it
+     * dropped); the connection lags meanwhile, so no live event of a conflating or throttled topic overtakes it.</li>
+     * </ul>
+     */
+    void policyChanged(final TopicSubscription subscription, final BackpressurePolicy previous)
+    {
+        final BackpressurePolicy kind = subscription.kind();
+        if (kind == previous || !subscription.pending)
+        {
+            return;
+        }
+        if (BackpressurePolicy.DROP == kind)
+        {
+            final LastValueCache.Entry lastValue = lastValues.get(subscription.topic().number());
+            if (null != lastValue && lastValue.globalSequence > subscription.lastSentSequence && !subscription.hasGap())
+            {
+                lastValueDecoder.wrapAndApplyHeader(lastValue.buffer, 0, lastValueHeaderDecoder);
+                final long topicSequence = lastValueDecoder.topicSequence();
+                if (topicSequence > subscription.lastSentTopicSequence)
+                {
+                    subscription.addToGap(subscription.lastSentSequence + 1, subscription.lastSentTopicSequence + 1);
+                    subscription.addToGap(lastValue.globalSequence, topicSequence);
+                }
+            }
+        }
+        else if (BackpressurePolicy.DROP == previous && subscription.hasGap())
+        {
+            subscription.session().lagging(true);
+        }
+    }
+
+    /**
      * Offer an event to a subscription and record it as sent.
      *
      * @return false only if the session's ring is full.
@@ -412,7 +449,7 @@ final class DeliveryPolicies implements SessionDelivery
 
     private long firstPendingSequence(final TopicSubscription subscription)
     {
-        if (BackpressurePolicy.DROP == subscription.kind())
+        if (subscription.hasGap())
         {
             return subscription.gapFromSequence;
         }
@@ -426,9 +463,13 @@ final class DeliveryPolicies implements SessionDelivery
         {
             return PendingOutcome.DONE;
         }
+        if (subscription.hasGap() && !offerGap(subscription))
+        {
+            return PendingOutcome.BLOCKED; // a gap first: DROP's, or one left by a change from DROP
+        }
         if (BackpressurePolicy.DROP == subscription.kind())
         {
-            return !subscription.hasGap() || offerGap(subscription) ? PendingOutcome.DONE : PendingOutcome.BLOCKED;
+            return PendingOutcome.DONE;
         }
 
         final TopicSubscribers topic = subscription.topic();

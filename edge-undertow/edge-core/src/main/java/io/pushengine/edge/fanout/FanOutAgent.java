@@ -342,7 +342,12 @@ public final class FanOutAgent implements Agent, EventStreamListener, ReplayStre
      */
     public int processCommands()
     {
-        return commands.drain(commandHandler, COMMAND_LIMIT);
+        final int commandCount = commands.drain(commandHandler, COMMAND_LIMIT);
+        if (!slow.isEmpty())
+        {
+            disconnectSlowConsumers();
+        }
+        return commandCount;
     }
 
     /**
@@ -480,7 +485,7 @@ public final class FanOutAgent implements Agent, EventStreamListener, ReplayStre
         for (int i = 0, size = topic.size(); i < size; i++)
         {
             final ClientSession session = subscriptions[i].session();
-            session.subscriptionsChanged(); // its topic has a number now
+            subscriptionsChanged(session); // its topic has a number now
             // a Subscribe that came before the declaration is confirmed now, with its own correlation id
             final long correlationId = subscriptions[i].takeAwaitedCorrelationId();
             if (session.offerSubscribed(correlationId, number, topic.lastTopicSequence(), topicName))
@@ -761,9 +766,11 @@ public final class FanOutAgent implements Agent, EventStreamListener, ReplayStre
         final TopicSubscription subscription = index.find(session, topicName);
         if (null != subscription && !session.isClosed())
         {
+            final BackpressurePolicy previous = subscription.kind();
             subscription.policy(
                 subscriptionPolicy(session, topicName, command.options()), command.options().batchWindowMs());
-            session.subscriptionsChanged();
+            policies.policyChanged(subscription, previous);
+            subscriptionsChanged(session);
             final TopicSubscribers topic = subscription.topic();
             answered(session, session.offerSubscribed(
                 command.correlationId(), topic.number(), topic.lastTopicSequence(), topic.name()));
@@ -774,7 +781,7 @@ public final class FanOutAgent implements Agent, EventStreamListener, ReplayStre
     {
         if (index.unsubscribe(session, topicName))
         {
-            session.subscriptionsChanged();
+            subscriptionsChanged(session);
             counters.subscriptions().getAndAddRelease(-1);
             if (session.subscriptions().isEmpty())
             {
@@ -826,7 +833,7 @@ public final class FanOutAgent implements Agent, EventStreamListener, ReplayStre
         if (null != subscription)
         {
             wildcard.expanded().add(topicName);
-            session.subscriptionsChanged();
+            subscriptionsChanged(session);
             counters.subscriptions().incrementRelease();
         }
         return subscription;
@@ -879,7 +886,7 @@ public final class FanOutAgent implements Agent, EventStreamListener, ReplayStre
                     session, command.topicName(), policy, command.options().batchWindowMs());
                 if (null != subscription)
                 {
-                    session.subscriptionsChanged();
+                    subscriptionsChanged(session);
                     counters.subscriptions().incrementRelease();
                     session.idleSinceNs(0);
                     final TopicSubscribers topic = subscription.topic();
@@ -1004,6 +1011,18 @@ public final class FanOutAgent implements Agent, EventStreamListener, ReplayStre
         if (session.markPendingFlush())
         {
             dirty.add(session);
+        }
+    }
+
+    /**
+     * A session's subscriptions changed: its shared-log segment ends (a connection whose segment's end does not fit
+     * is closed as too slow; room for it is kept from the segment's start, so this is not expected).
+     */
+    private void subscriptionsChanged(final ClientSession session)
+    {
+        if (!session.subscriptionsChanged())
+        {
+            slow.add(session);
         }
     }
 

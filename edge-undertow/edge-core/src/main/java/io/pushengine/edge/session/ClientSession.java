@@ -465,14 +465,14 @@ public abstract class ClientSession
     /**
      * Its subscriptions changed: the segment (if any) ends here, and whether it may read the shared log is found
      * again. Fan-out thread.
+     *
+     * @return false if the segment's end did not fit the ring (room for it is kept from the segment's start, so
+     * this is not expected): the connection stays in its segment and the caller closes it as too slow.
      */
-    public void subscriptionsChanged()
+    public boolean subscriptionsChanged()
     {
         sharedLogEligibilityKnown = false;
-        if (inSharedLog)
-        {
-            leaveSharedLog();
-        }
+        return !inSharedLog || leaveSharedLog();
     }
 
     /**
@@ -579,7 +579,6 @@ public abstract class ClientSession
 
     private boolean leaveSharedLogAfter(final long untilSequence)
     {
-        inSharedLog = false;
         // entries for the segment's dropping topics: a subscription added just before this end (the change that
         // ends it) is not in the segment, so only the first topics are looked at, as many as the ring kept room for
         final int looked = Math.min(segmentGapEntries, subscriptions.size());
@@ -617,6 +616,7 @@ public abstract class ClientSession
         ring.commit(index);
         // after the marker, before anything appended to the log after it (see readSegmentEndIfWritten)
         SEGMENT_ENDS_WRITTEN.setRelease(this, segmentEndsWritten + 1);
+        inSharedLog = false; // only now: without its end, nothing may go to the ring (the IO thread reads the log)
         return true;
     }
 

@@ -17,6 +17,7 @@ import io.pushengine.edge.session.DeliveryLatencies;
 import io.pushengine.edge.session.IoThreadFlusher;
 import io.pushengine.edge.session.RecordingSession;
 import io.pushengine.edge.session.SharedLogReadingSession;
+import io.pushengine.edge.session.SubscriptionOptions;
 import org.agrona.CloseHelper;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.agrona.concurrent.status.CountersManager;
@@ -194,6 +195,46 @@ class FanOutAgentTest
     }
 
     @Test
+    void aThrottledValueStillOwedWhenTheClientSwitchesToDropIsReportedAsAGap()
+    {
+        final RecordingSession session = startWith("px.*=drop");
+        updateSubscription(session, new SubscriptionOptions(2, 0)); // throttle:2 on a DROP topic
+        publish(5);
+        step(() -> counters.throttled().get() == 4);
+        assertEquals(List.of(1L), session.events, "one now, 2..5 held back by the throttle");
+
+        updateSubscription(session, SubscriptionOptions.NONE); // back to the connection's policy: DROP
+        step(() -> session.controls.contains("gap px.a 2..5"));
+        publish(1);
+        step(() -> session.events.size() == 2);
+        assertEquals(List.of(1L, 6L), session.events, "the owed value is not sent under DROP: it is in the gap");
+        assertEquals(1, counters.gapNotices().get());
+    }
+
+    @Test
+    void aGapNotYetReportedWhenTheClientSwitchesFromDropToThrottleGoesBeforeItsNextEvent()
+    {
+        final RecordingSession session = startWith("px.*=drop");
+        session.room = 1;
+        publish(5);
+        step(() -> counters.dropped().get() == 4);
+        session.room = 0;
+        updateSubscription(session, new SubscriptionOptions(2, 0));
+        step(() -> session.controls.size() == 2); // subscribed, and subscribed again: nothing else fits
+        publish(1);
+        step(() -> counters.throttled().get() == 1);
+
+        session.room = Integer.MAX_VALUE;
+        step(() -> session.events.size() == 2);
+        assertEquals(List.of("subscribed px.a", "subscribed px.a", "gap px.a 2..5"), session.controls,
+            "the gap went first");
+        assertEquals(List.of(1L, 6L), session.events, "then the throttle's latest value");
+        publish(1);
+        step(() -> counters.throttled().get() == 2);
+        assertEquals(List.of(1L, 6L), session.events, "throttled from here on");
+    }
+
+    @Test
     void conflateReadsTheSharedLogWhileTheClientKeepsUpAndLagsWhenItFallsTooFarBehind()
     {
         final SharedLogReadingSession session = startSharedLogReader(8, 4 * 1024);
@@ -248,6 +289,113 @@ class FanOutAgentTest
         assertEquals(List.of(3L, 16L), concat(session.fromRing, session.fromLog, 3L), "then live, nothing twice");
     }
 
+    @Test
+    void conflatingReadersStalledAtRandomGetEveryTopicsFinalValueInOrderAndNothingTwice()
+    {
+        for (int seed = 0; seed < 40; seed++)
+        {
+            close();
+            start();
+            nextSequence = 1;
+            conflatingReaderStalledAtRandom(new java.util.Random(seed), "seed " + seed);
+        }
+        assertTrue(counters.sharedLogSkips().get() > 0 && counters.conflated().get() > 0,
+            "the stalls lapped readers in the shared log and made them lag");
+    }
+
+    private void conflatingReaderStalledAtRandom(final java.util.Random random, final String run)
+    {
+        final java.util.ArrayDeque<Runnable> ioTasks = new java.util.ArrayDeque<>();
+        final IoThreadFlusher queuedIoThread = new IoThreadFlusher(new io.pushengine.edge.session.SessionExecutor()
+        {
+            public void execute(final Runnable task)
+            {
+                ioTasks.add(task);
+            }
+
+            public void executeAfter(final Runnable task, final long delay, final TimeUnit unit)
+            {
+                throw new UnsupportedOperationException("no batching window in this test");
+            }
+        }, 1024, 1024, null, DeliveryLatencies.unregistered(), new org.agrona.concurrent.OffsetEpochNanoClock());
+        agent = newAgent("px.*=conflate", 16);
+        final int[] topics = { TOPIC, TOPIC + 1, TOPIC + 2 };
+        for (int t = 0; t < topics.length; t++)
+        {
+            declare(topics[t], "px." + (char)('a' + t));
+        }
+        step(() -> agent.declaredTopics().size() == topics.length);
+        final ConnectionOptions options = new ConnectionOptions(
+            List.of("px.a", "px.b", "px.c"), 0, null, 0, ConnectionOptions.NO_RESUME, false);
+        final SharedLogReadingSession session =
+            new SharedLogReadingSession(queuedIoThread, 1024, counters.ringBytes(), options);
+        SessionCommand.offer(agent.commandQueue(), SessionCommand.register(session));
+        SessionCommand.offerInitialSubscriptions(agent.commandQueue(), session, options);
+        step(() -> session.subscriptions().size() == topics.length);
+
+        final java.util.Map<Long, Integer> topicOf = new java.util.HashMap<>();
+        final long[] finalOf = new long[topics.length];
+        boolean stalled = false;
+        for (int i = 0; i < 300; i++)
+        {
+            final int action = random.nextInt(10);
+            if (action < 4)
+            {
+                for (int n = random.nextInt(6); n >= 0; n--)
+                {
+                    final int t = random.nextInt(topics.length);
+                    topicOf.put(nextSequence, t);
+                    finalOf[t] = nextSequence;
+                    publish(topics[t], 1);
+                }
+            }
+            else if (action < 5)
+            {
+                stalled = !stalled;
+            }
+            agent.doWork();
+            driver.sharedAgentInvoker().invoke();
+            aeron.conductorAgentInvoker().invoke();
+            for (int n = stalled ? 0 : random.nextInt(3); n > 0 && !ioTasks.isEmpty(); n--)
+            {
+                ioTasks.poll().run();
+            }
+        }
+        for (int i = 0; i < MAX_STEPS && !hasEveryFinal(session, finalOf); i++)
+        {
+            agent.doWork();
+            driver.sharedAgentInvoker().invoke();
+            aeron.conductorAgentInvoker().invoke();
+            while (!ioTasks.isEmpty())
+            {
+                ioTasks.poll().run();
+            }
+        }
+        assertTrue(hasEveryFinal(session, finalOf),
+            run + ": finals " + java.util.Arrays.toString(finalOf) + ", sent " + session.sent);
+        final long[] last = new long[topics.length];
+        for (final String sent : session.sent)
+        {
+            final long sequence = Long.parseLong(sent.substring(sent.indexOf(' ') + 1));
+            final int t = topicOf.get(sequence);
+            assertTrue(sequence > last[t], run + ": topic " + t + " went from " + last[t] + " to " + sequence +
+                " in " + session.sent);
+            last[t] = sequence;
+        }
+    }
+
+    private static boolean hasEveryFinal(final SharedLogReadingSession session, final long[] finalOf)
+    {
+        for (final long sequence : finalOf)
+        {
+            if (0 != sequence && !session.fromLog.contains(sequence) && !session.fromRing.contains(sequence))
+            {
+                return false;
+            }
+        }
+        return true;
+    }
+
     private static List<Long> concat(final List<Long> ring, final List<Long> log, final long after)
     {
         final List<Long> all = new java.util.ArrayList<>(ring);
@@ -283,6 +431,15 @@ class FanOutAgentTest
         SessionCommand.offerInitialSubscriptions(agent.commandQueue(), session, options);
         step(() -> session.controls.contains("subscribed px.a"));
         return session;
+    }
+
+    private void updateSubscription(final RecordingSession session, final SubscriptionOptions options)
+    {
+        SessionCommand.offer(agent.commandQueue(), SessionCommand.updateSubscription(session, "px.a", 2, options));
+        final int controls = session.controls.size();
+        step(() -> true);
+        assertEquals(0, agent.commandQueue().size(), "the update was taken");
+        assertTrue(session.controls.size() >= controls, session.controls.toString());
     }
 
     private FanOutAgent newAgent(final String rules, final int windowEvents)

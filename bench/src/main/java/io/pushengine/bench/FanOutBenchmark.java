@@ -19,7 +19,6 @@ import org.agrona.MutableDirectBuffer;
 import org.agrona.concurrent.CachedEpochClock;
 import org.agrona.concurrent.ControlledMessageHandler;
 import org.agrona.concurrent.SystemEpochNanoClock;
-import org.agrona.concurrent.SystemNanoClock;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.agrona.concurrent.ringbuffer.OneToOneRingBuffer;
 import org.agrona.concurrent.status.AtomicCounter;
@@ -79,11 +78,17 @@ public class FanOutBenchmark
     /**
      * Every subscription's delivery policy: {@code disconnect} (the edge's default) or {@code conflate} (latest
      * value when the connection lags; a trading feed's usual choice); also {@code drop} ({@code -p policy=drop}).
-     * With room each of them delivers every event. (Not {@code throttle}: the benchmark does not advance the
-     * fan-out's duty-cycle clock, so after the first event it would measure only the hold-back.)
+     * With room each of them delivers every event. {@code throttle} ({@code -p policy=throttle}): every
+     * subscription at {@link #THROTTLE_RATE} events/s while events come one per simulated millisecond, so each
+     * connection is given one event in ten (its latest value when due, copied into its ring: a throttled connection
+     * does not read the shared log) and holds the other nine back; each op also runs the policies' re-send pass,
+     * as a duty cycle does.
      */
     @Param({ "disconnect", "conflate" })
     String policy;
+
+    static final int THROTTLE_RATE = 100;
+    private static final long SIMULATED_EVENT_INTERVAL_NS = TimeUnit.MILLISECONDS.toNanos(1);
 
     private final UnsafeBuffer eventBuffer = new UnsafeBuffer(ByteBuffer.allocateDirect(256));
     private final MessageHeaderDecoder headerDecoder = new MessageHeaderDecoder();
@@ -92,6 +97,8 @@ public class FanOutBenchmark
     private FanOutAgent agent;
     private int eventLength;
     private long sequence;
+    private boolean throttle;
+    private long simulatedNs;
 
     /**
      * A connection without a socket: its ring is read as soon as the fan-out signals it.
@@ -220,9 +227,11 @@ public class FanOutBenchmark
             new UnsafeBuffer(ByteBuffer.allocateDirect(64 * 1024)), new UnsafeBuffer(ByteBuffer.allocateDirect(16 * 1024)),
             java.nio.charset.StandardCharsets.US_ASCII, new CachedEpochClock(), 0);
         final FanOutCounters counters = FanOutCounters.allocate(typeId -> countersManager.newCounter("bench", typeId));
+        throttle = "throttle".equals(policy);
+        final String rule = null == policy ? "disconnect" : throttle ? "throttle:" + THROTTLE_RATE : policy;
         agent = new FanOutAgent(null, null, null, counters,
-            BackpressureRules.parse("prices.*=" + (null == policy ? "disconnect" : policy), DeliveryPolicy.DISCONNECT),
-            new SystemNanoClock(), new SystemEpochNanoClock(),
+            BackpressureRules.parse("prices.*=" + rule, DeliveryPolicy.DISCONNECT),
+            () -> simulatedNs, new SystemEpochNanoClock(),
             new FanOutAgent.Timeouts(TimeUnit.SECONDS.toNanos(15), 0, TimeUnit.SECONDS.toNanos(10),
                 TimeUnit.SECONDS.toNanos(5), 0, 0),
             subscribers * 2 + 16,
@@ -256,7 +265,13 @@ public class FanOutBenchmark
         final long next = ++sequence;
         sequenceWriter.globalSequence(next).topicSequence(next);
         eventDecoder.wrapAndApplyHeader(eventBuffer, 0, headerDecoder);
+        int work = 0;
+        if (throttle)
+        {
+            simulatedNs += SIMULATED_EVENT_INTERVAL_NS;
+            work += agent.sendHeldBack();
+        }
         agent.onEvent(eventDecoder, eventBuffer, 0, eventLength);
-        return agent.flushDirty();
+        return work + agent.flushDirty();
     }
 }

@@ -192,7 +192,7 @@ final class DeliveryPolicies implements SessionDelivery
         }
         if (BackpressurePolicy.DROP == kind)
         {
-            final LastValueCache.Entry lastValue = lastValues.get(subscription.topic().number());
+            final LastValueCache.Entry lastValue = lastValueOf(subscription.topic());
             if (null != lastValue && lastValue.globalSequence > subscription.lastSentSequence && !subscription.hasGap())
             {
                 lastValueDecoder.wrapAndApplyHeader(lastValue.buffer, 0, lastValueHeaderDecoder);
@@ -311,7 +311,7 @@ final class DeliveryPolicies implements SessionDelivery
         for (int i = 0, size = subscriptions.size(); i < size; i++)
         {
             final TopicSubscription subscription = subscriptions.get(i);
-            final LastValueCache.Entry lastValue = lastValues.get(subscription.topic().number());
+            final LastValueCache.Entry lastValue = lastValueOf(subscription.topic());
             if (BackpressurePolicy.CONFLATE == subscription.kind() && null != lastValue &&
                 lastValue.globalSequence >= from && lastValue.globalSequence <= to &&
                 subscription.lastSentSequence >= lastValue.globalSequence)
@@ -453,8 +453,22 @@ final class DeliveryPolicies implements SessionDelivery
         {
             return subscription.gapFromSequence;
         }
-        final LastValueCache.Entry lastValue = lastValues.get(subscription.topic().number());
+        final LastValueCache.Entry lastValue = lastValueOf(subscription.topic());
         return null == lastValue ? 0 : lastValue.globalSequence;
+    }
+
+    /**
+     * The topic's latest event, null if it has none yet; found once in the cache and then kept on the topic.
+     */
+    private LastValueCache.Entry lastValueOf(final TopicSubscribers topic)
+    {
+        LastValueCache.Entry lastValue = topic.lastValue;
+        if (null == lastValue)
+        {
+            lastValue = lastValues.get(topic.number());
+            topic.lastValue = lastValue;
+        }
+        return lastValue;
     }
 
     private PendingOutcome sendPending(final TopicSubscription subscription)
@@ -473,7 +487,7 @@ final class DeliveryPolicies implements SessionDelivery
         }
 
         final TopicSubscribers topic = subscription.topic();
-        final LastValueCache.Entry lastValue = lastValues.get(topic.number());
+        final LastValueCache.Entry lastValue = lastValueOf(topic);
         if (null == lastValue)
         {
             return PendingOutcome.DONE;

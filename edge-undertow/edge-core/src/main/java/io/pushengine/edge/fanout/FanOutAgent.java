@@ -351,6 +351,18 @@ public final class FanOutAgent implements Agent, EventStreamListener, ReplayStre
     }
 
     /**
+     * Take the duty cycle's time from the agent's clock and give connections what their policies held back
+     * (THROTTLE's latest values when due, CONFLATE's, DROP's gap notices). Part of {@link #doWork()}; public for
+     * benchmarks that drive the agent without an event stream.
+     */
+    public int sendHeldBack()
+    {
+        nowNs = nanoClock.nanoTime();
+        clock.update(nowNs);
+        return policies.sendPending();
+    }
+
+    /**
      * Signal every connection given something since the last call. Part of {@link #doWork()}; public for benchmarks.
      */
     public int flushDirty()

@@ -21,6 +21,11 @@ public final class TopicSubscribers
     private TopicSubscription[] subscriptions = EMPTY;
     private int size;
     private int textLogReaders;
+    /**
+     * The topic's entry in the edge's {@link LastValueCache}, once it has one (an entry is never replaced): the
+     * policies' re-sends read it without a hash lookup per subscription.
+     */
+    LastValueCache.Entry lastValue;
 
     TopicSubscribers(final String name)
     {
@@ -40,6 +45,7 @@ public final class TopicSubscribers
     void number(final int number)
     {
         this.number = number;
+        this.lastValue = null;
     }
 
     public long lastTopicSequence()

@@ -16,9 +16,11 @@ import io.pushengine.edge.session.ConnectionOptions;
 import io.pushengine.edge.session.DeliveryLatencies;
 import io.pushengine.edge.session.IoThreadFlusher;
 import io.pushengine.edge.session.RecordingSession;
+import io.pushengine.edge.session.SessionExecutor;
 import io.pushengine.edge.session.SharedLogReadingSession;
 import io.pushengine.edge.session.SubscriptionOptions;
 import org.agrona.CloseHelper;
+import org.agrona.concurrent.OffsetEpochNanoClock;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.agrona.concurrent.status.CountersManager;
 import org.junit.jupiter.api.AfterEach;
@@ -27,8 +29,13 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.File;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 
@@ -297,16 +304,16 @@ class FanOutAgentTest
             close();
             start();
             nextSequence = 1;
-            conflatingReaderStalledAtRandom(new java.util.Random(seed), "seed " + seed);
+            conflatingReaderStalledAtRandom(new Random(seed), "seed " + seed);
         }
         assertTrue(counters.sharedLogSkips().get() > 0 && counters.conflated().get() > 0,
             "the stalls lapped readers in the shared log and made them lag");
     }
 
-    private void conflatingReaderStalledAtRandom(final java.util.Random random, final String run)
+    private void conflatingReaderStalledAtRandom(final Random random, final String run)
     {
-        final java.util.ArrayDeque<Runnable> ioTasks = new java.util.ArrayDeque<>();
-        final IoThreadFlusher queuedIoThread = new IoThreadFlusher(new io.pushengine.edge.session.SessionExecutor()
+        final ArrayDeque<Runnable> ioTasks = new ArrayDeque<>();
+        final IoThreadFlusher queuedIoThread = new IoThreadFlusher(new SessionExecutor()
         {
             public void execute(final Runnable task)
             {
@@ -317,7 +324,7 @@ class FanOutAgentTest
             {
                 throw new UnsupportedOperationException("no batching window in this test");
             }
-        }, 1024, 1024, null, DeliveryLatencies.unregistered(), new org.agrona.concurrent.OffsetEpochNanoClock());
+        }, 1024, 1024, null, DeliveryLatencies.unregistered(), new OffsetEpochNanoClock());
         agent = newAgent("px.*=conflate", 16);
         final int[] topics = { TOPIC, TOPIC + 1, TOPIC + 2 };
         for (int t = 0; t < topics.length; t++)
@@ -333,7 +340,7 @@ class FanOutAgentTest
         SessionCommand.offerInitialSubscriptions(agent.commandQueue(), session, options);
         step(() -> session.subscriptions().size() == topics.length);
 
-        final java.util.Map<Long, Integer> topicOf = new java.util.HashMap<>();
+        final Map<Long, Integer> topicOf = new HashMap<>();
         final long[] finalOf = new long[topics.length];
         boolean stalled = false;
         for (int i = 0; i < 300; i++)
@@ -372,7 +379,7 @@ class FanOutAgentTest
             }
         }
         assertTrue(hasEveryFinal(session, finalOf),
-            run + ": finals " + java.util.Arrays.toString(finalOf) + ", sent " + session.sent);
+            run + ": finals " + Arrays.toString(finalOf) + ", sent " + session.sent);
         final long[] last = new long[topics.length];
         for (final String sent : session.sent)
         {
@@ -398,7 +405,7 @@ class FanOutAgentTest
 
     private static List<Long> concat(final List<Long> ring, final List<Long> log, final long after)
     {
-        final List<Long> all = new java.util.ArrayList<>(ring);
+        final List<Long> all = new ArrayList<>(ring);
         log.stream().filter(sequence -> sequence > after).forEach(all::add);
         return all;
     }

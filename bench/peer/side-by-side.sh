@@ -68,6 +68,12 @@ warmup_rate=$(echo "$rates" | tr ' ' '\n' | sort -n | tail -1)
 low_rate=$(echo "$rates" | tr ' ' '\n' | sort -n | head -1)
 low_warmup=${LOW_WARMUP_SECONDS:-20}
 if [ "$low_rate" != "$warmup_rate" ] && [ "$low_warmup" -gt 0 ]; then
+  # first POSTs that come alone, many of them: 400/s round-robin over 8 connections (50/s each, mostly answered
+  # before the next, not read ahead), 10 s; without it C2 reaches that path only after 100-150 s at 10 ev/s (bench/README)
+  "$client" --port 8080 --ws-path "/ws?topics=warmone" --pub-path /publish/warmone --subscribers "$subscribers" \
+    --rate 400 --seconds 10 --publishers 8 --label warmup >/dev/null 2>&1 || true
+  "$client" --port 8090 --ws-path "/sub?ch=warmone" --pub-path "/pub?ch=warmone" --subscribers "$subscribers" \
+    --rate 400 --seconds 10 --publishers 8 --label warmup >/dev/null 2>&1 || true
   "$client" --port 8080 --ws-path "/ws?topics=warmlow" --pub-path /publish/warmlow --subscribers "$subscribers" \
     --rate "$low_rate" --seconds "$low_warmup" --publishers "${PUBLISHERS:-1}" --label warmup >/dev/null 2>&1 || true
   "$client" --port 8090 --ws-path "/sub?ch=warmlow" --pub-path "/pub?ch=warmlow" --subscribers "$subscribers" \

@@ -28,6 +28,7 @@ public final class EdgeCounters implements AutoCloseable
     private final AtomicCounter httpRejected;
     private final AtomicCounter publishRequests;
     private final AtomicCounter publishesReadAhead;
+    private final AtomicCounter publishesAwaitingAck;
     private final AtomicCounter errors;
     private final AtomicCounter pingsSent;
     private final AtomicCounter ioThreadWakeUps;
@@ -63,6 +64,7 @@ public final class EdgeCounters implements AutoCloseable
         httpRejected = CounterType.EDGE_HTTP_REJECTED.allocate(aeron::addCounter, label);
         publishRequests = CounterType.EDGE_PUBLISH_REQUESTS.allocate(aeron::addCounter, label);
         publishesReadAhead = CounterType.EDGE_PUBLISHES_READ_AHEAD.allocate(aeron::addCounter, label);
+        publishesAwaitingAck = CounterType.EDGE_PUBLISHES_AWAITING_ACK.allocate(aeron::addCounter, label);
         errors = CounterType.EDGE_ERRORS.allocate(aeron::addCounter, label);
         pingsSent = CounterType.EDGE_PINGS_SENT.allocate(aeron::addCounter, label);
         ioThreadWakeUps = CounterType.EDGE_IO_THREAD_WAKE_UPS.allocate(aeron::addCounter, label);
@@ -167,6 +169,11 @@ public final class EdgeCounters implements AutoCloseable
     public AtomicCounter publishesReadAhead()
     {
         return publishesReadAhead;
+    }
+
+    public AtomicCounter publishesAwaitingAck()
+    {
+        return publishesAwaitingAck;
     }
 
     public AtomicCounter errors()
@@ -275,7 +282,7 @@ public final class EdgeCounters implements AutoCloseable
     public void close()
     {
         CloseHelper.closeAll(connections, webSocketConnections, sseConnections, connectionsOpened, connectionsClosed,
-            framesOut, bytesOut, protocolErrors, httpRejected, publishRequests, publishesReadAhead, errors, pingsSent,
+            framesOut, bytesOut, protocolErrors, httpRejected, publishRequests, publishesReadAhead, publishesAwaitingAck, errors, pingsSent,
             ioThreadWakeUps,
             publishRejected, pongTimeouts,
             polls, pollsHeld, pollsEmpty, authFailures, forbidden, originRejections, limitRejections, tokenExpiryCloses,

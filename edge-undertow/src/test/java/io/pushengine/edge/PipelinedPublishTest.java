@@ -1,5 +1,8 @@
 package io.pushengine.edge;
 
+import io.pushengine.codec.AgentThreadingMode;
+import io.pushengine.engine.PushEngine;
+import org.agrona.CloseHelper;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -15,6 +18,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -194,6 +198,84 @@ class PipelinedPublishTest
         }
     }
 
+    @Test
+    void answeredPublishesLeaveNoAcknowledgementTimeoutBehind() throws Exception
+    {
+        // a timeout far beyond the test's wait: only disarming on the answer brings the gauge back to 0 in time
+        try (EmbeddedPush push = new EmbeddedPush(journalDir, null, null, new EdgeServer.Context()
+            .publishTimeoutMs(TimeUnit.MINUTES.toMillis(10))))
+        {
+            final ByteArrayOutputStream requests = new ByteArrayOutputStream();
+            for (int i = 0; i < 200; i++)
+            {
+                requests.write(post("/publish/p", "{\"i\":" + i + "}", null));
+            }
+            final List<Answer> answers = exchange(push, requests.toByteArray(), 200, false);
+            answers.forEach(answer -> assertEquals(200, answer.status, answer.body));
+            for (int i = 0; i < 20; i++)
+            {
+                final Answer answer = exchange(push, post("/publish/q", "{\"i\":" + i + "}", null), 1, false).get(0);
+                assertEquals(200, answer.status, answer.body);
+            }
+            final byte[] batch = "{\"n\":1}\n{\"n\":2}\n".getBytes(StandardCharsets.UTF_8);
+            final Answer batchAnswer = exchange(push, ("POST /publish/r HTTP/1.1\r\nHost: 127.0.0.1\r\n" +
+                "Content-Type: application/x-ndjson\r\nContent-Length: " + batch.length + "\r\n\r\n" +
+                new String(batch, StandardCharsets.UTF_8)).getBytes(StandardCharsets.UTF_8), 1, false).get(0);
+            assertEquals(200, batchAnswer.status, batchAnswer.body);
+
+            await(() -> 0 == push.edge.counters().publishesAwaitingAck().get(),
+                () -> push.edge.counters().publishesAwaitingAck().get() + " acknowledgement timeouts still armed " +
+                "after every publish was answered");
+        }
+    }
+
+    @Test
+    void aPublishTheEngineDoesNotAcknowledgeInTimeIsAnswered504() throws Exception
+    {
+        final AtomicBoolean engineRuns = new AtomicBoolean(true);
+        final AtomicBoolean testOver = new AtomicBoolean();
+        final PushEngine engine = PushEngine.launch(new PushEngine.Context().journalDir(journalDir)
+            .threadingMode(AgentThreadingMode.INVOKER));
+        final Thread engineThread = new Thread(() ->
+        {
+            engine.agentInvoker().start();
+            while (!testOver.get())
+            {
+                if (!engineRuns.get() || 0 == engine.agentInvoker().invoke())
+                {
+                    Thread.onSpinWait();
+                }
+            }
+        }, "engine-invoker");
+        engineThread.start();
+        EdgeServer edge = null;
+        try
+        {
+            edge = EdgeServer.launch(new EdgeServer.Context()
+                .publishTimeoutMs(500)
+                .host("127.0.0.1")
+                .port(0)
+                .aeronDirectoryName(engine.aeronDirectoryName())
+                .eventsChannel(engine.context().eventsChannel())
+                .ingressChannel(engine.context().ingressChannel()));
+            await(edge::isReady, () -> "edge not ready");
+            assertEquals(200, exchange(edge.port(), post("/publish/s", "{\"n\":1}", null), 1, false).get(0).status);
+            engineRuns.set(false); // the sequencer stops: what is offered now waits
+
+            final Answer answer = exchange(edge.port(), post("/publish/s", "{\"n\":2}", null), 1, false).get(0);
+
+            assertEquals(504, answer.status, answer.body);
+            assertTrue(answer.body.contains("engine did not acknowledge in 500 ms"), answer.body);
+            assertEquals(0, edge.counters().publishesAwaitingAck().get(), "the timeout fired: none left armed");
+        }
+        finally
+        {
+            testOver.set(true);
+            engineThread.join();
+            CloseHelper.closeAll(edge, engine);
+        }
+    }
+
     private static byte[] post(final String target, final String body, final String token)
     {
         final byte[] bodyBytes = body.getBytes(StandardCharsets.UTF_8);
@@ -212,9 +294,16 @@ class PipelinedPublishTest
         final EmbeddedPush push, final byte[] requests, final int count, final boolean shutdownOutput)
         throws IOException
     {
+        return exchange(push.edge.port(), requests, count, shutdownOutput);
+    }
+
+    private static List<Answer> exchange(
+        final int port, final byte[] requests, final int count, final boolean shutdownOutput)
+        throws IOException
+    {
         try (Socket socket = new Socket())
         {
-            socket.connect(new InetSocketAddress("127.0.0.1", push.edge.port()), 5_000);
+            socket.connect(new InetSocketAddress("127.0.0.1", port), 5_000);
             socket.setSoTimeout(20_000);
             final Thread writer = new Thread(() ->
             {

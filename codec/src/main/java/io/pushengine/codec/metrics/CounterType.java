@@ -71,6 +71,9 @@ public enum CounterType
     EDGE_PUBLISHES_READ_AHEAD(1262, "push_edge_publishes_read_ahead_total", false,
         "HTTP publishes read from a connection's pipelined requests and offered to the engine while an earlier " +
         "request on that connection awaited its acknowledgement (also in push_edge_publish_requests_total)"),
+    EDGE_PUBLISHES_AWAITING_ACK(1265, "push_edge_publishes_awaiting_ack", true,
+        "HTTP publishes (single or batch) forwarded to the engine and not yet answered: each holds its request and " +
+        "an acknowledgement timeout (push.publish.timeout.ms) until the engine acknowledges it or the timeout fires"),
     EDGE_MALFORMED_STREAM_MESSAGES(1214, "push_edge_malformed_stream_messages_total", false,
         "Messages on the event stream this edge could not decode"),
     EDGE_ERRORS(1215, "push_edge_errors_total", false,

@@ -56,7 +56,7 @@ public final class PublishHandler implements HttpHandler, PublishAckListener
     private static final int MAX_READ_AHEAD_HEAD_LENGTH = 8 * 1024;
     private static final ThreadLocal<PayloadValidator> VALIDATORS = ThreadLocal.withInitial(PayloadValidator::new);
 
-    private final Map<Long, HttpServerExchange> awaitingAck = new ConcurrentHashMap<>();
+    private final Map<Long, AwaitingAck> awaitingAck = new ConcurrentHashMap<>();
     private final Map<Long, BatchAwait> awaitingBatchAck = new ConcurrentHashMap<>();
     private final Map<Long, PublishReadAhead.Offered> awaitingReadAheadAck = new ConcurrentHashMap<>();
     private final UnsafeBuffer readAheadBody = new UnsafeBuffer(0, 0);
@@ -150,7 +150,8 @@ public final class PublishHandler implements HttpHandler, PublishAckListener
         }
 
         final long correlationId = correlationIds.incrementAndGet();
-        awaitingAck.put(correlationId, exchange);
+        final AwaitingAck awaiting = new AwaitingAck(exchange, new AckTimeout(counters.publishesAwaitingAck()));
+        awaitingAck.put(correlationId, awaiting);
         final long result;
         synchronized (ingressProxy)
         {
@@ -164,7 +165,7 @@ public final class PublishHandler implements HttpHandler, PublishAckListener
             return;
         }
         counters.publishRequests().increment();
-        exchange.dispatch(SameThreadExecutor.INSTANCE, () -> exchange.getIoThread().executeAfter(() ->
+        exchange.dispatch(SameThreadExecutor.INSTANCE, () -> awaiting.timeout.arm(exchange.getIoThread(), () ->
         {
             if (null != awaitingAck.remove(correlationId))
             {
@@ -209,6 +210,7 @@ public final class PublishHandler implements HttpHandler, PublishAckListener
             {
                 for (final PublishReadAhead.Offered offered : created.close())
                 {
+                    offered.timeout.disarm();
                     awaitingReadAheadAck.remove(offered.correlationId); // journaled, but nobody left to tell
                 }
             });
@@ -228,7 +230,7 @@ public final class PublishHandler implements HttpHandler, PublishAckListener
         final long correlationId = correlationIds.incrementAndGet();
         final PublishReadAhead.Offered offered = new PublishReadAhead.Offered(correlationId, requestLength, length,
             bodyHash, System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(ackTimeoutMs),
-            readAhead.connection().getIoThread());
+            readAhead.connection().getIoThread(), new AckTimeout(counters.publishesAwaitingAck()));
         awaitingReadAheadAck.put(correlationId, offered);
         final long result;
         synchronized (ingressProxy)
@@ -278,7 +280,7 @@ public final class PublishHandler implements HttpHandler, PublishAckListener
             else
             {
                 final long remainingNs = Math.max(0, offered.deadlineNs - System.nanoTime());
-                ex.dispatch(SameThreadExecutor.INSTANCE, () -> ex.getIoThread().executeAfter(() ->
+                ex.dispatch(SameThreadExecutor.INSTANCE, () -> offered.timeout.arm(ex.getIoThread(), () ->
                 {
                     if (null != awaitingReadAheadAck.remove(offered.correlationId))
                     {
@@ -298,6 +300,7 @@ public final class PublishHandler implements HttpHandler, PublishAckListener
         final HttpServerExchange exchange, final PublishReadAhead readAhead, final PublishReadAhead.Offered offered)
     {
         counters.errors().increment();
+        offered.timeout.disarm();
         awaitingReadAheadAck.remove(offered.correlationId);
         exchange.setPersistent(false);
         HttpResponses.reject(exchange, 500, "pipelined request out of step with the one read ahead at its place " +
@@ -341,7 +344,8 @@ public final class PublishHandler implements HttpHandler, PublishAckListener
 
         final int count = batch.count();
         final long firstCorrelationId = correlationIds.getAndAdd(count) + 1;
-        final BatchAwait await = new BatchAwait(exchange, topic, payloadType, batch, firstCorrelationId);
+        final BatchAwait await = new BatchAwait(
+            exchange, topic, payloadType, batch, firstCorrelationId, new AckTimeout(counters.publishesAwaitingAck()));
         awaitingBatchAck.put(firstCorrelationId, await);
         awaitingBatchAck.put(await.lastCorrelationId, await);
         await.deadlineNs = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(ackTimeoutMs);
@@ -378,7 +382,7 @@ public final class PublishHandler implements HttpHandler, PublishAckListener
         final HttpServerExchange exchange = await.exchange;
         if (await.offered == count)
         {
-            exchange.getIoThread().executeAfter(() ->
+            await.timeout.arm(exchange.getIoThread(), () ->
             {
                 if (null != awaitingBatchAck.remove(await.lastCorrelationId))
                 {
@@ -417,6 +421,7 @@ public final class PublishHandler implements HttpHandler, PublishAckListener
             {
                 offered.ioThread.execute(() ->
                 {
+                    offered.timeout.disarm();
                     offered.acknowledged = true;
                     offered.sequence = globalSequence;
                     offered.topic = topicName;
@@ -433,12 +438,16 @@ public final class PublishHandler implements HttpHandler, PublishAckListener
         {
             return;
         }
-        final HttpServerExchange exchange = awaitingAck.remove(correlationId);
-        if (null != exchange)
+        final AwaitingAck awaiting = awaitingAck.remove(correlationId);
+        if (null != awaiting)
         {
-            exchange.getIoThread().execute(() -> HttpResponses.json(exchange, 200,
-                "{\"sequence\":" + globalSequence + ",\"topic\":\"" + topicName + "\",\"topicSequence\":" +
-                topicSequence + "}\n"));
+            final HttpServerExchange exchange = awaiting.exchange;
+            exchange.getIoThread().execute(() ->
+            {
+                awaiting.timeout.disarm();
+                HttpResponses.json(exchange, 200, "{\"sequence\":" + globalSequence + ",\"topic\":\"" + topicName +
+                    "\",\"topicSequence\":" + topicSequence + "}\n");
+            });
         }
     }
 
@@ -466,7 +475,11 @@ public final class PublishHandler implements HttpHandler, PublishAckListener
                 ",\"firstSequence\":" + await.firstSequence + ",\"lastSequence\":" + globalSequence +
                 ",\"firstTopicSequence\":" + await.firstTopicSequence + ",\"lastTopicSequence\":" + topicSequence +
                 "}\n";
-            exchange.getIoThread().execute(() -> HttpResponses.json(exchange, 200, body));
+            exchange.getIoThread().execute(() ->
+            {
+                await.timeout.disarm();
+                HttpResponses.json(exchange, 200, body);
+            });
         }
         return true;
     }
@@ -481,6 +494,7 @@ public final class PublishHandler implements HttpHandler, PublishAckListener
         {
             offered.ioThread.execute(() ->
             {
+                offered.timeout.disarm();
                 offered.refusal = reason;
                 if (null != offered.exchange)
                 {
@@ -493,15 +507,22 @@ public final class PublishHandler implements HttpHandler, PublishAckListener
         if (null != batch)
         {
             awaitingBatchAck.values().remove(batch);
-            batch.exchange.getIoThread().execute(() -> HttpResponses.reject(batch.exchange, 403,
-                "the engine refused it: " + reason, counters));
+            batch.exchange.getIoThread().execute(() ->
+            {
+                batch.timeout.disarm(); // (if the batch is still being offered, its timeout is never armed)
+                HttpResponses.reject(batch.exchange, 403, "the engine refused it: " + reason, counters);
+            });
             return;
         }
-        final HttpServerExchange exchange = awaitingAck.remove(correlationId);
-        if (null != exchange)
+        final AwaitingAck awaiting = awaitingAck.remove(correlationId);
+        if (null != awaiting)
         {
-            exchange.getIoThread().execute(() -> HttpResponses.reject(exchange, 403, "the engine refused it: " + reason,
-                counters));
+            final HttpServerExchange exchange = awaiting.exchange;
+            exchange.getIoThread().execute(() ->
+            {
+                awaiting.timeout.disarm();
+                HttpResponses.reject(exchange, 403, "the engine refused it: " + reason, counters);
+            });
         }
     }
 
@@ -554,6 +575,21 @@ public final class PublishHandler implements HttpHandler, PublishAckListener
 
 
     /**
+     * A single publish waiting for its acknowledgement.
+     */
+    private static final class AwaitingAck
+    {
+        final HttpServerExchange exchange;
+        final AckTimeout timeout;
+
+        AwaitingAck(final HttpServerExchange exchange, final AckTimeout timeout)
+        {
+            this.exchange = exchange;
+            this.timeout = timeout;
+        }
+    }
+
+    /**
      * A batch waiting for its acknowledgements: registered under its first and its last correlation id.
      */
     private static final class BatchAwait
@@ -566,6 +602,7 @@ public final class PublishHandler implements HttpHandler, PublishAckListener
         final int count;
         final long firstCorrelationId;
         final long lastCorrelationId;
+        final AckTimeout timeout;
         long deadlineNs;
         int offered;
         long firstSequence;
@@ -576,9 +613,11 @@ public final class PublishHandler implements HttpHandler, PublishAckListener
             final String topic,
             final PayloadType payloadType,
             final PublishBatch batch,
-            final long firstCorrelationId)
+            final long firstCorrelationId,
+            final AckTimeout timeout)
         {
             this.exchange = exchange;
+            this.timeout = timeout;
             this.topic = topic;
             this.payloadType = payloadType;
             this.batch = batch;

@@ -54,6 +54,7 @@ final class PublishReadAhead implements ChannelListener<ConduitStreamSourceChann
         final long bodyHash;
         final long deadlineNs;
         final XnioIoThread ioThread;
+        final AckTimeout timeout;
         HttpServerExchange exchange;
         boolean acknowledged;
         long sequence;
@@ -67,9 +68,11 @@ final class PublishReadAhead implements ChannelListener<ConduitStreamSourceChann
             final int bodyLength,
             final long bodyHash,
             final long deadlineNs,
-            final XnioIoThread ioThread)
+            final XnioIoThread ioThread,
+            final AckTimeout timeout)
         {
             this.ioThread = ioThread;
+            this.timeout = timeout;
             this.correlationId = correlationId;
             this.requestLength = requestLength;
             this.bodyLength = bodyLength;

@@ -10,6 +10,7 @@ import io.aeron.driver.MediaDriver;
 import io.aeron.driver.ThreadingMode;
 import io.pushengine.codec.AgentThreadingMode;
 import io.pushengine.codec.AgentWakeups;
+import io.pushengine.codec.CallerRunsDutyCycle;
 import io.pushengine.codec.IdleStrategies;
 import io.pushengine.codec.ProtocolDefaults;
 import io.pushengine.codec.StreamConfiguration;
@@ -285,6 +286,7 @@ public final class PushEngine implements AutoCloseable
     private final EventJournal journal;
     private final TopicRegistryStore topicRegistry;
     private final AgentRunner sequencerRunner;
+    private CallerRunsDutyCycle sequencerCallerRuns;
     private final AgentRunner replayRunner;
     private final AgentInvoker agentInvoker;
     private final BooleanSupplier workDueSoon;
@@ -373,14 +375,14 @@ public final class PushEngine implements AutoCloseable
             switch (ctx.threadingMode)
             {
                 case DEDICATED:
-                    sequencerRunner = runner(sequencer, sequencer::hasWorkDueSoon);
+                    sequencerRunner = runner(callerRuns(sequencer), sequencer::hasWorkDueSoon);
                     replayRunner = runner(replayService, replayService::hasWorkDueSoon);
                     agentInvoker = null;
                     AgentRunner.startOnThread(sequencerRunner);
                     AgentRunner.startOnThread(replayRunner);
                     break;
                 case SHARED:
-                    sequencerRunner = runner(new CompositeAgent(sequencer, replayService), workDueSoon);
+                    sequencerRunner = runner(callerRuns(new CompositeAgent(sequencer, replayService)), workDueSoon);
                     replayRunner = null;
                     agentInvoker = null;
                     AgentRunner.startOnThread(sequencerRunner);
@@ -403,6 +405,23 @@ public final class PushEngine implements AutoCloseable
     /**
      * Start an engine: media driver (if embedded), journal recovery, sequencer thread.
      */
+    /**
+     * The sequencer's duty cycle, which an edge's IO thread in this process that publishes over the ingress runs
+     * itself instead of waking the sequencer's thread ({@link CallerRunsDutyCycle}; unless
+     * {@value CallerRunsDutyCycle#ENABLED_PROP_NAME} is false).
+     */
+    private Agent callerRuns(final Agent sequencerAgent)
+    {
+        if (!CallerRunsDutyCycle.enabledBySystemProperty())
+        {
+            return sequencerAgent;
+        }
+        final CallerRunsDutyCycle dutyCycle = new CallerRunsDutyCycle(sequencerAgent, ctx.errorHandler(), errorCounter);
+        AgentWakeups.forStream(ctx.ingressChannel(), ctx.ingressStreamId()).coveredBy(dutyCycle);
+        sequencerCallerRuns = dutyCycle;
+        return dutyCycle;
+    }
+
     private AgentRunner runner(final Agent agent, final BooleanSupplier hasWorkDueSoon)
     {
         return new AgentRunner(IdleStrategies.dueWorkAware(ctx.idleStrategySupplier().get(), hasWorkDueSoon),
@@ -655,6 +674,10 @@ public final class PushEngine implements AutoCloseable
             return;
         }
         closed = true;
+        if (null != sequencerCallerRuns)
+        {
+            AgentWakeups.forStream(ctx.ingressChannel(), ctx.ingressStreamId()).uncoveredBy(sequencerCallerRuns);
+        }
         CloseHelper.closeAll(
             agentInvoker, replayRunner, sequencerRunner, topicRegistry, journal, aeron, mediaDriver);
         if (null != mediaDriver)

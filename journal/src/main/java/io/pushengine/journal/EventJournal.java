@@ -116,6 +116,9 @@ public final class EventJournal implements AutoCloseable
                 .build();
             this.eventQueue = queue;
             this.appender = queue.createAppender();
+            // one writer at a time, but not always the same thread: the sequencer's duty cycle may run on a
+            // producer's event loop (CallerRunsDutyCycle), ordered by its lock
+            this.appender.singleThreadedCheckDisabled(true);
         }
         catch (final RuntimeException ex)
         {

@@ -34,6 +34,7 @@ public final class JournalReader implements AutoCloseable
     {
         this.queue = queue;
         this.tailer = queue.createTailer();
+        this.tailer.singleThreadedCheckDisabled(true); // its agent's, on whichever thread runs its duty cycle
         this.rollCycle = queue.rollCycle();
     }
 

@@ -39,6 +39,7 @@ public final class TopicRegistryStore implements AutoCloseable
                 .build();
             this.queue = q;
             this.appender = q.createAppender();
+            this.appender.singleThreadedCheckDisabled(true); // the sequencer's, on whichever thread runs its cycle
         }
         catch (final RuntimeException ex)
         {

@@ -3,6 +3,8 @@ package io.pushengine.app;
 import io.aeron.Aeron;
 import io.aeron.driver.Configuration;
 import io.pushengine.codec.AgentThreadingMode;
+import io.pushengine.codec.AgentWakeups;
+import io.pushengine.codec.CallerRunsDutyCycle;
 import io.pushengine.codec.IdleStrategies;
 import io.pushengine.codec.StreamConfiguration;
 import io.pushengine.codec.sbe.PayloadType;
@@ -13,6 +15,7 @@ import io.pushengine.client.PublishResult;
 import io.pushengine.engine.PushEngine;
 import io.pushengine.engine.Topic;
 import org.agrona.CloseHelper;
+import org.agrona.concurrent.Agent;
 import org.agrona.concurrent.AgentRunner;
 import org.agrona.concurrent.BackoffIdleStrategy;
 import org.agrona.concurrent.IdleStrategy;
@@ -131,6 +134,7 @@ public final class PushEngineMain
         final PushEngine engine = PushEngine.launch(engineCtx);
         EdgeServer edge = null;
         AgentRunner sharedRunner = null;
+        Agent sharedAgents = null;
         AgentRunner feedRunner = null;
         try
         {
@@ -143,10 +147,23 @@ public final class PushEngineMain
             if (shared)
             {
                 final EdgeServer sharedEdge = edge;
+                final Agent agents = new InvokersAgent("push-agents", engine.agentInvoker(), edge.agentInvoker());
+                if (CallerRunsDutyCycle.enabledBySystemProperty())
+                {
+                    // an IO thread that publishes runs the sequencer and the fan-out itself
+                    final CallerRunsDutyCycle callerRuns = new CallerRunsDutyCycle(
+                        agents, Throwable::printStackTrace, null);
+                    AgentWakeups.forStream(engine.context().ingressChannel(), engine.context().ingressStreamId())
+                        .coveredBy(callerRuns);
+                    sharedAgents = callerRuns;
+                }
+                else
+                {
+                    sharedAgents = agents;
+                }
                 sharedRunner = new AgentRunner(
                     IdleStrategies.dueWorkAware(idle.get(), () -> engine.hasWorkDueSoon() || sharedEdge.hasWorkDueSoon()),
-                    Throwable::printStackTrace, null,
-                    new InvokersAgent("push-agents", engine.agentInvoker(), edge.agentInvoker()));
+                    Throwable::printStackTrace, null, sharedAgents);
                 AgentRunner.startOnThread(sharedRunner);
             }
 
@@ -187,6 +204,11 @@ public final class PushEngineMain
         {
             System.out.println("Shutting down...");
             CloseHelper.closeAll(feedRunner, sharedRunner, edge, engine, barrier); // no drain: the engine stops too
+            if (sharedAgents instanceof CallerRunsDutyCycle)
+            {
+                AgentWakeups.forStream(engine.context().ingressChannel(), engine.context().ingressStreamId())
+                    .uncoveredBy((CallerRunsDutyCycle)sharedAgents);
+            }
 
         }
     }

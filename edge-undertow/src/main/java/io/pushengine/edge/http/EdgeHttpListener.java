@@ -1,5 +1,6 @@
 package io.pushengine.edge.http;
 
+import io.pushengine.codec.AgentWakeups;
 import io.undertow.UndertowOptions;
 import io.undertow.protocols.ssl.UndertowXnioSsl;
 import io.undertow.server.DefaultByteBufferPool;
@@ -12,6 +13,7 @@ import org.xnio.OptionMap;
 import org.xnio.Options;
 import org.xnio.StreamConnection;
 import org.xnio.Xnio;
+import org.xnio.XnioIoThread;
 import org.xnio.XnioWorker;
 import org.xnio.channels.AcceptingChannel;
 
@@ -123,6 +125,11 @@ public final class EdgeHttpListener implements AutoCloseable
                 acceptor = worker.createStreamConnectionServer(address, acceptListener, socketOptions);
             }
             acceptor.resumeAccepts();
+            for (int i = 0, count = worker.getIoThreadCount(); i < count; i++)
+            {
+                final XnioIoThread ioThread = worker.getIoThread(i);
+                AgentWakeups.registerEventLoop(ioThread, ioThread); // it may run the agents it gives work
+            }
             return new EdgeHttpListener(worker, acceptor, openListener);
         }
         catch (final Exception ex)
@@ -154,6 +161,10 @@ public final class EdgeHttpListener implements AutoCloseable
             return; // a second close would wait forever on IO threads that are gone
         }
         closed = true;
+        for (int i = 0, count = worker.getIoThreadCount(); i < count; i++)
+        {
+            AgentWakeups.unregisterEventLoop(worker.getIoThread(i));
+        }
         IoUtils.safeClose(acceptor);
         openListener.closeConnections();
         worker.shutdown();

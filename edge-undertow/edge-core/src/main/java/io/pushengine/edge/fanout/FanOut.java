@@ -23,6 +23,7 @@ import io.pushengine.edge.session.SessionExecutor;
 import org.agrona.CloseHelper;
 import org.agrona.ErrorHandler;
 import org.agrona.concurrent.Agent;
+import io.pushengine.codec.CallerRunsDutyCycle;
 import org.agrona.concurrent.AgentInvoker;
 import org.agrona.concurrent.AgentRunner;
 import org.agrona.concurrent.CompositeAgent;
@@ -546,6 +547,7 @@ public final class FanOut implements AutoCloseable
     private final FanOutAgent agent;
     private final IoThreadFlushers flushers;
     private final AgentRunner runner;
+    private final CallerRunsDutyCycle callerRuns;
     private final AgentInvoker invoker;
     private final ClusterAttachment attachment;
     private final AtomicCounter[] clusterCounters;
@@ -561,6 +563,7 @@ public final class FanOut implements AutoCloseable
         AtomicCounter newWakeUps = null;
         DeliveryLatencies newLatencies = null;
         AgentRunner newRunner = null;
+        CallerRunsDutyCycle newCallerRuns = null;
         Subscription events = null;
         Subscription replays = null;
         Publication replayRequests = null;
@@ -646,7 +649,7 @@ public final class FanOut implements AutoCloseable
             flushers = new IoThreadFlushers(
                 IO_THREAD_FLUSH_QUEUE_CAPACITY, ctx.ringCapacity, wakeUps, newLatencies, ctx.epochClock);
 
-            final Agent duties;
+            Agent duties;
             if (null != newAttachment)
             {
                 newAttachment.bind(agent, catalogRequests, replayRequestProxy);
@@ -669,6 +672,14 @@ public final class FanOut implements AutoCloseable
             else
             {
                 invoker = null;
+                if (CallerRunsDutyCycle.enabledBySystemProperty())
+                {
+                    // an IO thread that queues a command, or runs the sequencer in this process, runs the fan-out
+                    final CallerRunsDutyCycle dutyCycle = new CallerRunsDutyCycle(duties, ctx.errorHandler, errors);
+                    agent.coveredBy(dutyCycle);
+                    newCallerRuns = dutyCycle;
+                    duties = dutyCycle;
+                }
                 newRunner = new AgentRunner(IdleStrategies.dueWorkAware(ctx.idleStrategySupplier.get(),
                     agent::hasWorkDueSoon), ctx.errorHandler, errors, duties);
                 AgentRunner.startOnThread(newRunner);
@@ -687,6 +698,7 @@ public final class FanOut implements AutoCloseable
             throw ex;
         }
         this.attachment = newAttachment;
+        this.callerRuns = newCallerRuns;
         this.clusterCounters = newClusterCounters;
         this.eventSubscription = events;
         this.replaySubscription = replays;
@@ -782,6 +794,10 @@ public final class FanOut implements AutoCloseable
 
     public void close()
     {
+        if (null != callerRuns)
+        {
+            agent.uncoveredBy(callerRuns);
+        }
         CloseHelper.quietCloseAll(runner, invoker);
         if (null != attachment)
         {

@@ -2,6 +2,7 @@ package io.pushengine.edge.fanout;
 
 import io.aeron.Subscription;
 import io.pushengine.codec.AgentWakeups;
+import io.pushengine.codec.CallerRunsDutyCycle;
 import io.pushengine.codec.sbe.EventDecoder;
 import io.pushengine.codec.stream.CatalogSync;
 import io.pushengine.codec.stream.EventStreamAdapter;
@@ -188,6 +189,22 @@ public final class FanOutAgent implements Agent, EventStreamListener, ReplayStre
     public String roleName()
     {
         return "edge-fan-out";
+    }
+
+    /**
+     * IO threads that queue a command, or that run the sequencer in this process (and so publish events), may run
+     * this agent's duty cycle themselves instead of waking its thread.
+     */
+    void coveredBy(final CallerRunsDutyCycle dutyCycle)
+    {
+        commandWakeup.coveredBy(dutyCycle);
+        eventStreamWakeup.coveredBy(dutyCycle);
+    }
+
+    void uncoveredBy(final CallerRunsDutyCycle dutyCycle)
+    {
+        commandWakeup.uncoveredBy(dutyCycle);
+        eventStreamWakeup.uncoveredBy(dutyCycle);
     }
 
     /**

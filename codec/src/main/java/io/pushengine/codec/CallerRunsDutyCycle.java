@@ -1,0 +1,239 @@
+package io.pushengine.codec;
+
+import org.agrona.ErrorHandler;
+import org.agrona.concurrent.Agent;
+import org.agrona.concurrent.status.AtomicCounter;
+
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.locks.LockSupport;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * An agent whose duty cycle the threads that give it work may run themselves, instead of waking its thread.
+ * <p>
+ * On a small machine, and on a VM most of all, waking a parked thread costs far more CPU than the work it wakes for:
+ * two context switches and an inter-processor interrupt, tens of microseconds on this project's 2-core VM, against a
+ * few for journaling an event or handing it to its subscribers. A request that crosses three threads (IO thread,
+ * sequencer, fan-out, IO thread again) pays that three times. Here a producer that is an event loop
+ * ({@link AgentWakeups#registerEventLoop}) and rings a bell this duty cycle covers ({@link AgentWakeups.Wakeup#coveredBy})
+ * queues one run on its own loop instead: when the loop has finished the work in hand (so a read that offered several
+ * requests runs the cycle once for all of them), it takes the agent's lock, runs the duty cycle until it finds no
+ * work (at most {@link #MAX_ROUNDS_PER_RUN} times), and gives the lock back. Work still left, or a lock held by
+ * another thread, wakes the agent's thread as before. Producers that are not event loops wake it as before.
+ * <p>
+ * The agent keeps a single writer: every duty cycle, on its own thread ({@link #doWork()}) or a caller's, runs
+ * under the lock, which orders them (happens-before from one holder to the next). Its own thread skips a cycle
+ * while a caller runs one. Bells the running cycle rings do not wake the agent's thread
+ * ({@link AgentWakeups#runningDutyCycleOf}), nor does the cycle run on the caller's thread after
+ * {@link #onClose()}.
+ */
+public final class CallerRunsDutyCycle implements Agent
+{
+    /**
+     * Duty cycles one caller runs before it leaves the rest to the agent's thread: enough for a request and what
+     * the cycles after it find (its acknowledgement, the fan-out of its event), not so many that an event loop
+     * spends itself on a backlog.
+     */
+    public static final int MAX_ROUNDS_PER_RUN = 4;
+
+    /**
+     * {@code false} turns it off: every producer wakes the agents' threads, as before (for A/B measurement).
+     */
+    public static final String ENABLED_PROP_NAME = "push.threading.caller.runs";
+
+    /**
+     * @return whether components wrap their agents in one ({@value #ENABLED_PROP_NAME}, default true).
+     */
+    public static boolean enabledBySystemProperty()
+    {
+        return !"false".equals(System.getProperty(ENABLED_PROP_NAME));
+    }
+
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Agent agent;
+    private final ErrorHandler errorHandler;
+    private final AtomicCounter errorCounter;
+    private final ThreadLocal<LoopRun> loopRuns = new ThreadLocal<>();
+    private final LoopRun notALoop = new LoopRun(this, null);
+    private volatile Thread agentThread;
+    private boolean closed;
+
+    /**
+     * @param agent        the agent (its cycles run under this one's lock from now on).
+     * @param errorHandler told of what a caller's run throws (the agent's thread has its runner's).
+     * @param errorCounter counts those (the runner's counter), or null.
+     */
+    public CallerRunsDutyCycle(final Agent agent, final ErrorHandler errorHandler, final AtomicCounter errorCounter)
+    {
+        this.agent = agent;
+        this.errorHandler = errorHandler;
+        this.errorCounter = errorCounter;
+    }
+
+    public void onStart()
+    {
+        lock.lock();
+        try
+        {
+            agent.onStart();
+        }
+        finally
+        {
+            lock.unlock();
+        }
+        agentThread = Thread.currentThread(); // callers may run it from now on
+    }
+
+    /**
+     * The agent's own thread: a cycle, unless a caller is running one (then nothing, and the idle strategy backs off;
+     * a caller that leaves work wakes this thread).
+     */
+    public int doWork() throws Exception
+    {
+        if (!lock.tryLock())
+        {
+            return 0;
+        }
+        try
+        {
+            return agent.doWork();
+        }
+        finally
+        {
+            lock.unlock();
+        }
+    }
+
+    public void onClose()
+    {
+        agentThread = null;
+        lock.lock();
+        try
+        {
+            closed = true;
+            agent.onClose();
+        }
+        finally
+        {
+            lock.unlock();
+        }
+    }
+
+    public String roleName()
+    {
+        return agent.roleName();
+    }
+
+    /**
+     * The thread the agent runs on once started (null before and after).
+     */
+    Thread agentThread()
+    {
+        return agentThread;
+    }
+
+    /**
+     * From a bell this duty cycle covers: if the current thread is an event loop, queue a run on it (once until it
+     * has run).
+     *
+     * @return true if a run is queued on the current thread's loop (the agent's thread need not be woken).
+     */
+    boolean runSoonOnThisLoop()
+    {
+        LoopRun loopRun = loopRuns.get();
+        if (null == loopRun)
+        {
+            final Executor loop = AgentWakeups.eventLoopOf(Thread.currentThread());
+            loopRun = null == loop ? notALoop : new LoopRun(this, loop);
+            loopRuns.set(loopRun);
+        }
+        if (notALoop == loopRun || null == agentThread)
+        {
+            return false;
+        }
+        if (!loopRun.queued)
+        {
+            try
+            {
+                loopRun.loop.execute(loopRun);
+            }
+            catch (final RejectedExecutionException ex)
+            {
+                return false; // the loop is stopping: wake the agent's thread
+            }
+            loopRun.queued = true;
+        }
+        return true;
+    }
+
+    private void runOnCaller()
+    {
+        final Thread agentThread = this.agentThread;
+        if (null == agentThread)
+        {
+            return; // closed: nothing is owed to a closed agent
+        }
+        if (!lock.tryLock())
+        {
+            LockSupport.unpark(agentThread); // its thread, or another caller, may be past what we offered
+            return;
+        }
+        int workCount = 0;
+        try
+        {
+            if (closed)
+            {
+                return;
+            }
+            AgentWakeups.runningDutyCycleOf(agentThread);
+            for (int round = 0; round < MAX_ROUNDS_PER_RUN; round++)
+            {
+                workCount = agent.doWork();
+                if (0 == workCount)
+                {
+                    break;
+                }
+            }
+        }
+        catch (final Throwable ex)
+        {
+            if (null != errorCounter && !errorCounter.isClosed())
+            {
+                errorCounter.increment();
+            }
+            errorHandler.onError(ex);
+        }
+        finally
+        {
+            AgentWakeups.runningDutyCycleOf(null);
+            lock.unlock();
+        }
+        if (0 != workCount)
+        {
+            LockSupport.unpark(agentThread);
+        }
+    }
+
+    /**
+     * One caller thread's queued run (allocated once per thread).
+     */
+    private static final class LoopRun implements Runnable
+    {
+        final CallerRunsDutyCycle dutyCycle;
+        final Executor loop;
+        boolean queued;
+
+        LoopRun(final CallerRunsDutyCycle dutyCycle, final Executor loop)
+        {
+            this.dutyCycle = dutyCycle;
+            this.loop = loop;
+        }
+
+        public void run()
+        {
+            queued = false;
+            dutyCycle.runOnCaller();
+        }
+    }
+}

@@ -8,6 +8,7 @@ import io.pushengine.engine.PushEngine;
 import io.pushengine.engine.Topic;
 import org.agrona.CloseHelper;
 import org.agrona.concurrent.AgentRunner;
+import org.agrona.concurrent.IdleStrategy;
 import org.agrona.concurrent.SleepingIdleStrategy;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.Test;
@@ -18,7 +19,11 @@ import java.io.File;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.Supplier;
 
 import static io.pushengine.edge.Await.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -84,6 +89,95 @@ class ThreadingModeTest
             .threadingMode(AgentThreadingMode.SHARED)))
         {
             publishAndReceive(push.engine, push.edge.port());
+        }
+    }
+
+    @Test
+    void ioThreadsRunTheAgentsTheyGiveWorkWhileTheAgentsOwnThreadsSleep() throws Exception
+    {
+        final CountDownLatch deafUntil = new CountDownLatch(1);
+        final AtomicBoolean deaf = new AtomicBoolean();
+        final Supplier<IdleStrategy> idle = () -> new DeafWhenAskedIdleStrategy(deaf, deafUntil);
+        try (EmbeddedPush push = new EmbeddedPush(new PushEngine.Context()
+            .journalDir(journalDir)
+            .idleStrategySupplier(idle), null, null, new EdgeServer.Context()
+            .idleStrategySupplier(idle)))
+        {
+            push.engine.topic("callers");
+            final WebSocketTestClient client = new WebSocketTestClient(
+                java.net.URI.create("ws://127.0.0.1:" + push.edge.port() + "/ws?topics=callers"));
+            await(() -> client.topicNames.size() == 1, () -> "not subscribed");
+            // from here the sequencer's and the fan-out's threads, once idle, sleep where no producer's wake-up
+            // reaches them: a publish is journaled, answered and delivered only if the IO thread that read it runs
+            // their duty cycles (it would be answered 504 after push.publish.timeout.ms otherwise)
+            deaf.set(true);
+            try
+            {
+                for (int i = 0; i < EACH_WAY; i++)
+                {
+                    final HttpResponse<String> answer = http.send(HttpRequest.newBuilder(
+                        java.net.URI.create("http://127.0.0.1:" + push.edge.port() + "/publish/callers"))
+                        .header("Content-Type", "application/json")
+                        .POST(HttpRequest.BodyPublishers.ofString("{\"n\":" + i + "}"))
+                        .build(), HttpResponse.BodyHandlers.ofString());
+                    assertEquals(200, answer.statusCode(), answer.body());
+                }
+                await(() -> client.events.size() == EACH_WAY,
+                    () -> "received " + client.events.size() + " of " + EACH_WAY);
+                for (int i = 0; i < EACH_WAY; i++)
+                {
+                    assertEquals("{\"n\":" + i + "}", client.events.get(i).payload());
+                }
+            }
+            finally
+            {
+                deafUntil.countDown(); // the agents' threads wake to close
+                client.close();
+            }
+        }
+    }
+
+    /**
+     * Parks 1 ms when idle, until asked to be deaf: then it waits on a latch, which no unpark ends.
+     */
+    private static final class DeafWhenAskedIdleStrategy implements IdleStrategy
+    {
+        private final AtomicBoolean deaf;
+        private final CountDownLatch deafUntil;
+
+        DeafWhenAskedIdleStrategy(final AtomicBoolean deaf, final CountDownLatch deafUntil)
+        {
+            this.deaf = deaf;
+            this.deafUntil = deafUntil;
+        }
+
+        public void idle(final int workCount)
+        {
+            if (workCount <= 0)
+            {
+                idle();
+            }
+        }
+
+        public void idle()
+        {
+            if (!deaf.get())
+            {
+                LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));
+                return;
+            }
+            try
+            {
+                deafUntil.await(60, TimeUnit.SECONDS);
+            }
+            catch (final InterruptedException ex)
+            {
+                Thread.currentThread().interrupt();
+            }
+        }
+
+        public void reset()
+        {
         }
     }
 

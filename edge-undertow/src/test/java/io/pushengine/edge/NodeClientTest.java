@@ -157,6 +157,10 @@ class NodeClientTest
             {
                 await(() -> node.states().contains("open:websocket"), () -> "node states " + node.states());
                 await(() -> push.edge.counters().fanOut().subscriptions().get() == 2);
+                // both confirmations at the client first: a flush of them still pending (no window) would drain an
+                // event queued behind them at once, window or not
+                await(() -> node.output.stream().filter(l -> l.has("subscribed")).count() == 2,
+                    () -> "confirmations: " + node.output);
                 final long held = PollTest.publish(push, "node.W", "w0");
                 await(() -> push.edge.counters().fanOut().eventsIn().get() == 1);
                 Thread.sleep(300); // the window is 30 s: without it the event would be here in milliseconds

@@ -8,6 +8,7 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.BooleanSupplier;
 
 /**
  * An agent whose duty cycle the threads that give it work may run themselves, instead of waking its thread.
@@ -19,8 +20,8 @@ import java.util.concurrent.locks.ReentrantLock;
  * ({@link AgentWakeups#registerEventLoop}) and rings a bell this duty cycle covers ({@link AgentWakeups.Wakeup#coveredBy})
  * queues one run on its own loop instead: when the loop has finished the work in hand (so a read that offered several
  * requests runs the cycle once for all of them), it takes the agent's lock, runs the duty cycle until it finds no
- * work (at most {@link #MAX_ROUNDS_PER_RUN} times), and gives the lock back. Work still left, or a lock held by
- * another thread, wakes the agent's thread as before. Producers that are not event loops wake it as before.
+ * work (at most {@link #MAX_ROUNDS_PER_RUN} times), and gives the lock back. Work still left, work due by time (a
+ * back-pressured offer to retry), or a lock held by another thread, wakes the agent's thread as before. Producers that are not event loops wake it as before.
  * <p>
  * The agent keeps a single writer: every duty cycle, on its own thread ({@link #doWork()}) or a caller's, runs
  * under the lock, which orders them (happens-before from one holder to the next). Its own thread skips a cycle
@@ -54,6 +55,7 @@ public final class CallerRunsDutyCycle implements Agent
     private final Agent agent;
     private final ErrorHandler errorHandler;
     private final AtomicCounter errorCounter;
+    private final BooleanSupplier hasWorkDueSoon;
     private final ThreadLocal<LoopRun> loopRuns = new ThreadLocal<>();
     private final LoopRun notALoop = new LoopRun(this, null);
     private volatile Thread agentThread;
@@ -62,11 +64,19 @@ public final class CallerRunsDutyCycle implements Agent
     /**
      * @param agent        the agent (its cycles run under this one's lock from now on).
      * @param errorHandler told of what a caller's run throws (the agent's thread has its runner's).
-     * @param errorCounter counts those (the runner's counter), or null.
+     * @param errorCounter   counts those (the runner's counter), or null.
+     * @param hasWorkDueSoon whether the agent has work due by time (a retry of a back-pressured offer, a throttled
+     *                       re-send): after a caller's run its thread is woken to take it, as a thread parked long
+     *                       would not be back in time.
      */
-    public CallerRunsDutyCycle(final Agent agent, final ErrorHandler errorHandler, final AtomicCounter errorCounter)
+    public CallerRunsDutyCycle(
+        final Agent agent,
+        final ErrorHandler errorHandler,
+        final AtomicCounter errorCounter,
+        final BooleanSupplier hasWorkDueSoon)
     {
         this.agent = agent;
+        this.hasWorkDueSoon = hasWorkDueSoon;
         this.errorHandler = errorHandler;
         this.errorCounter = errorCounter;
     }
@@ -180,6 +190,7 @@ public final class CallerRunsDutyCycle implements Agent
             return;
         }
         int workCount = 0;
+        boolean workDue = false;
         try
         {
             if (closed)
@@ -195,6 +206,7 @@ public final class CallerRunsDutyCycle implements Agent
                     break;
                 }
             }
+            workDue = hasWorkDueSoon.getAsBoolean();
         }
         catch (final Throwable ex)
         {
@@ -209,9 +221,9 @@ public final class CallerRunsDutyCycle implements Agent
             AgentWakeups.runningDutyCycleOf(null);
             lock.unlock();
         }
-        if (0 != workCount)
+        if (0 != workCount || workDue)
         {
-            LockSupport.unpark(agentThread);
+            LockSupport.unpark(agentThread); // its idle strategy then parks no longer than the due work allows
         }
     }
 

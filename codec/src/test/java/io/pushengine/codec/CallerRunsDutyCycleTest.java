@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.IntSupplier;
@@ -33,6 +34,7 @@ class CallerRunsDutyCycleTest
     private final ArrayDeque<Runnable> loop = new ArrayDeque<>();
     private final AgentWakeups.Wakeup bell = new AgentWakeups.Wakeup();
     private final List<Thread> threads = new ArrayList<>();
+    private final AtomicBoolean workDueSoon = new AtomicBoolean();
 
     @BeforeEach
     void thisThreadIsAnEventLoop()
@@ -98,6 +100,19 @@ class CallerRunsDutyCycleTest
 
         assertEquals(CallerRunsDutyCycle.MAX_ROUNDS_PER_RUN, cycles.get(), "the caller stops after its rounds");
         assertTrue(agentThread.wokenWithin(20_000), "the rest is the agent thread's");
+    }
+
+    @Test
+    void workDueByTimeAfterTheRunWakesTheAgentThread() throws Exception
+    {
+        final CallerRunsDutyCycle dutyCycle = dutyCycle(() -> 0);
+        final ParkedAgentThread agentThread = startAgentThread(dutyCycle);
+        workDueSoon.set(true); // e.g. an offer back-pressured in the run, to retry in a millisecond
+
+        bell.wake();
+        loop.poll().run();
+
+        assertTrue(agentThread.wokenWithin(20_000), "the agent's thread takes the timed work");
     }
 
     @Test
@@ -169,7 +184,7 @@ class CallerRunsDutyCycleTest
             {
                 return "test-agent";
             }
-        }, Throwable::printStackTrace, null);
+        }, Throwable::printStackTrace, null, workDueSoon::get);
         bell.coveredBy(dutyCycle);
         return dutyCycle;
     }

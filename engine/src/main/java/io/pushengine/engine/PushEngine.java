@@ -375,14 +375,15 @@ public final class PushEngine implements AutoCloseable
             switch (ctx.threadingMode)
             {
                 case DEDICATED:
-                    sequencerRunner = runner(callerRuns(sequencer), sequencer::hasWorkDueSoon);
+                    sequencerRunner = runner(callerRuns(sequencer, sequencer::hasWorkDueSoon), sequencer::hasWorkDueSoon);
                     replayRunner = runner(replayService, replayService::hasWorkDueSoon);
                     agentInvoker = null;
                     AgentRunner.startOnThread(sequencerRunner);
                     AgentRunner.startOnThread(replayRunner);
                     break;
                 case SHARED:
-                    sequencerRunner = runner(callerRuns(new CompositeAgent(sequencer, replayService)), workDueSoon);
+                    sequencerRunner = runner(
+                        callerRuns(new CompositeAgent(sequencer, replayService), workDueSoon), workDueSoon);
                     replayRunner = null;
                     agentInvoker = null;
                     AgentRunner.startOnThread(sequencerRunner);
@@ -410,13 +411,14 @@ public final class PushEngine implements AutoCloseable
      * itself instead of waking the sequencer's thread ({@link CallerRunsDutyCycle}; unless
      * {@value CallerRunsDutyCycle#ENABLED_PROP_NAME} is false).
      */
-    private Agent callerRuns(final Agent sequencerAgent)
+    private Agent callerRuns(final Agent sequencerAgent, final BooleanSupplier hasWorkDueSoon)
     {
         if (!CallerRunsDutyCycle.enabledBySystemProperty())
         {
             return sequencerAgent;
         }
-        final CallerRunsDutyCycle dutyCycle = new CallerRunsDutyCycle(sequencerAgent, ctx.errorHandler(), errorCounter);
+        final CallerRunsDutyCycle dutyCycle = new CallerRunsDutyCycle(
+            sequencerAgent, ctx.errorHandler(), errorCounter, hasWorkDueSoon);
         AgentWakeups.forStream(ctx.ingressChannel(), ctx.ingressStreamId()).coveredBy(dutyCycle);
         sequencerCallerRuns = dutyCycle;
         return dutyCycle;

@@ -151,8 +151,8 @@ public final class PushEngineMain
                 if (CallerRunsDutyCycle.enabledBySystemProperty())
                 {
                     // an IO thread that publishes runs the sequencer and the fan-out itself
-                    final CallerRunsDutyCycle callerRuns = new CallerRunsDutyCycle(
-                        agents, Throwable::printStackTrace, null);
+                    final CallerRunsDutyCycle callerRuns = new CallerRunsDutyCycle(agents, Throwable::printStackTrace,
+                        null, () -> engine.hasWorkDueSoon() || sharedEdge.hasWorkDueSoon());
                     AgentWakeups.forStream(engine.context().ingressChannel(), engine.context().ingressStreamId())
                         .coveredBy(callerRuns);
                     sharedAgents = callerRuns;

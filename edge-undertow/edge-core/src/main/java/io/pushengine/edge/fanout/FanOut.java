@@ -675,7 +675,8 @@ public final class FanOut implements AutoCloseable
                 if (CallerRunsDutyCycle.enabledBySystemProperty())
                 {
                     // an IO thread that queues a command, or runs the sequencer in this process, runs the fan-out
-                    final CallerRunsDutyCycle dutyCycle = new CallerRunsDutyCycle(duties, ctx.errorHandler, errors);
+                    final CallerRunsDutyCycle dutyCycle = new CallerRunsDutyCycle(
+                        duties, ctx.errorHandler, errors, agent::hasWorkDueSoon);
                     agent.coveredBy(dutyCycle);
                     newCallerRuns = dutyCycle;
                     duties = dutyCycle;

@@ -24,8 +24,9 @@ import java.util.function.BooleanSupplier;
  * back-pressured offer to retry), or a lock held by another thread, wakes the agent's thread as before. Producers that are not event loops wake it as before.
  * <p>
  * The agent keeps a single writer: every duty cycle, on its own thread ({@link #doWork()}) or a caller's, runs
- * under the lock, which orders them (happens-before from one holder to the next). Its own thread skips a cycle
- * while a caller runs one. Bells the running cycle rings do not wake the agent's thread
+ * under the lock, which orders them (happens-before from one holder to the next). Its own thread waits for a
+ * caller's run to end and then runs its cycle (see {@link #doWork()} for why it must not skip it). Bells the
+ * running cycle rings do not wake the agent's thread
  * ({@link AgentWakeups#runningDutyCycleOf}), nor does the cycle run on the caller's thread after
  * {@link #onClose()}.
  */
@@ -96,14 +97,19 @@ public final class CallerRunsDutyCycle implements Agent
     }
 
     /**
-     * The agent's own thread: a cycle, unless a caller is running one (then nothing, and the idle strategy backs off;
-     * a caller that leaves work wakes this thread).
+     * The agent's own thread: a cycle; while a caller runs one, it waits for that run to end and then cycles.
+     * <p>
+     * It must not skip the cycle: this thread is woken by a producer whose own run found the lock held (or that is
+     * not an event loop), and the caller holding the lock may have made its last check for work before that
+     * producer's offer. Skipping would spend the wake-up and leave the offer for the idle strategy's next park to
+     * end: up to {@code push.idle.max.park.us} (100 ms by default). The wait here is at most one caller's run
+     * ({@link #MAX_ROUNDS_PER_RUN} cycles).
      */
     public int doWork() throws Exception
     {
         if (!lock.tryLock())
         {
-            return 0;
+            lock.lock();
         }
         try
         {

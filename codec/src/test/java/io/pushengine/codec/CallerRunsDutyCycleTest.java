@@ -115,19 +115,26 @@ class CallerRunsDutyCycleTest
         assertTrue(agentThread.wokenWithin(20_000), "the agent's thread takes the timed work");
     }
 
+    /**
+     * The lost wake-up this guards against: a producer's run finds the lock held by another caller and wakes the
+     * agent's thread; the holder had already made its last check for work. If the agent's thread skipped its cycle
+     * because the lock was held, the offer would wait for its next park to end.
+     */
     @Test
-    void theAgentThreadSkipsItsCycleWhileACallerRunsOneAndTheCyclesBellsDoNotWakeIt() throws Exception
+    void theAgentThreadsCycleWaitsForACallersRunAndThenRunsItsOwnAndTheCyclesBellsDoNotWakeIt() throws Exception
     {
         final AgentWakeups.Wakeup otherBell = new AgentWakeups.Wakeup(); // one the cycle rings, as the sequencer
         final AtomicInteger agentThreadsCycle = new AtomicInteger(-1);
+        final Thread[] agentsOwnCycle = new Thread[1];
         final CallerRunsDutyCycle[] self = new CallerRunsDutyCycle[1];
         final AtomicInteger cycles = new AtomicInteger();
         self[0] = dutyCycle(() ->
         {
-            if (0 == cycles.getAndIncrement())
+            final int cycle = cycles.getAndIncrement();
+            if (0 == cycle)
             {
                 otherBell.wake();
-                final Thread agentsOwnCycle = new Thread(() ->
+                agentsOwnCycle[0] = new Thread(() ->
                 {
                     try
                     {
@@ -138,20 +145,21 @@ class CallerRunsDutyCycleTest
                         throw new IllegalStateException(ex);
                     }
                 });
-                agentsOwnCycle.start();
-                join(agentsOwnCycle);
+                agentsOwnCycle[0].start();
+                awaitWaiting(agentsOwnCycle[0]); // its cycle began while this caller's run holds the lock
                 return 1;
             }
-            return 0;
+            return 1 == cycle ? 0 : 7; // the caller's last check finds nothing; the agent thread's cycle finds 7
         });
         final ParkedAgentThread agentThread = startAgentThread(self[0]);
         otherBell.register(agentThread.thread);
 
         bell.wake();
         loop.poll().run();
+        join(agentsOwnCycle[0]);
 
-        assertEquals(0, agentThreadsCycle.get(), "a cycle on another thread found the lock held and did nothing");
-        assertEquals(2, cycles.get());
+        assertEquals(7, agentThreadsCycle.get(), "the agent thread's cycle ran once the caller's run had ended");
+        assertEquals(3, cycles.get(), "two cycles on the caller, then one on the agent's thread");
         assertFalse(agentThread.wokenWithin(200), "the bell the running cycle rang did not wake the agent's thread");
     }
 
@@ -196,6 +204,18 @@ class CallerRunsDutyCycleTest
         agentThread.thread.start();
         agentThread.started.await();
         return agentThread;
+    }
+
+    private static void awaitWaiting(final Thread thread)
+    {
+        while (thread.getState() != Thread.State.WAITING)
+        {
+            if (!thread.isAlive())
+            {
+                throw new IllegalStateException("the agent thread's cycle ended while a caller held the lock");
+            }
+            Thread.onSpinWait();
+        }
     }
 
     private static void join(final Thread thread)

@@ -96,16 +96,11 @@ final class WebSocketPublishes
                 "(push.max.payload.length)");
             return;
         }
-        if (PayloadType.OPAQUE != payloadType)
+        final String invalid = validator.check(payloadType, payload, offset, length);
+        if (null != invalid)
         {
-            final byte[] copy = new byte[length]; // TEXT, JSON and PRICE_TICK are checked (and allocate) here
-            payload.getBytes(offset, copy);
-            final String invalid = validator.check(payloadType, copy, 0, length);
-            if (null != invalid)
-            {
-                refuse(session, ErrorCode.PUBLISH_FAILED, correlationId, payloadType + " payload is " + invalid);
-                return;
-            }
+            refuse(session, ErrorCode.PUBLISH_FAILED, correlationId, payloadType + " payload is " + invalid);
+            return;
         }
 
         final long nowNs = System.nanoTime();

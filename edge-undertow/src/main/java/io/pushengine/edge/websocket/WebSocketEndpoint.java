@@ -4,6 +4,7 @@ import io.pushengine.edge.session.CloseCodes;
 import io.pushengine.edge.http.StreamCompression;
 import io.pushengine.edge.session.SubscriptionOptions;
 import io.pushengine.codec.FrameCheck;
+import io.pushengine.codec.TopicNameCache;
 import io.pushengine.codec.TopicNames;
 import io.pushengine.codec.sbe.AuthenticateDecoder;
 import io.pushengine.codec.stream.IngressProxy;
@@ -68,6 +69,10 @@ public final class WebSocketEndpoint implements HttpHandler, WebSocketConnection
     private static final int MAX_CONTROL_MESSAGE_LENGTH = 4096;
     private static final int MESSAGE_TOO_BIG = 1009;
     private static final UnsafeBuffer NOTHING = new UnsafeBuffer(new byte[0]);
+    /**
+     * Each IO thread's names of the topics its connections publish to: decoded once, not per Publish.
+     */
+    private static final ThreadLocal<TopicNameCache> TOPIC_NAMES = ThreadLocal.withInitial(TopicNameCache::new);
     private static final AttachmentKey<ConnectionOptions> OPTIONS = AttachmentKey.create(ConnectionOptions.class);
     private static final AttachmentKey<HttpServerExchange> UPGRADE_REQUEST =
         AttachmentKey.create(HttpServerExchange.class);
@@ -594,7 +599,10 @@ public final class WebSocketEndpoint implements HttpHandler, WebSocketConnection
                     headerDecoder.version());
                 correlationId = publishDecoder.correlationId();
                 final PayloadType payloadType = publishDecoder.payloadType();
-                final String topic = publishDecoder.topicName();
+                final int topicLength = publishDecoder.topicNameLength();
+                final int topicOffset = publishDecoder.limit() + PublishDecoder.topicNameHeaderLength();
+                publishDecoder.skipTopicName();
+                final String topic = TOPIC_NAMES.get().name(buffer, topicOffset, topicLength);
                 final int payloadLength = publishDecoder.payloadLength();
                 final int payloadOffset = publishDecoder.limit() + PublishDecoder.payloadHeaderLength();
                 publishDecoder.skipPayload();

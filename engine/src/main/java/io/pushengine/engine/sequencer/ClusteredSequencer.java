@@ -24,6 +24,7 @@ import io.pushengine.codec.sbe.MessageHeaderEncoder;
 import io.pushengine.codec.sbe.PayloadType;
 import io.pushengine.codec.sbe.PublishAckEncoder;
 import io.pushengine.codec.sbe.PublishRefusedEncoder;
+import io.pushengine.codec.TopicNameCache;
 import io.pushengine.codec.sbe.PublishRequestDecoder;
 import io.pushengine.codec.sbe.StreamHeartbeatEncoder;
 import io.pushengine.codec.sbe.TopicDeclaredEncoder;
@@ -116,6 +117,7 @@ public final class ClusteredSequencer implements ClusteredService
     private final EventEncoder eventEncoder = new EventEncoder();
     private final EventDecoder eventDecoder = new EventDecoder();
     private final PublishRequestDecoder publishRequestDecoder = new PublishRequestDecoder();
+    private final TopicNameCache topicNames = new TopicNameCache();
     private final PublishAckEncoder publishAckEncoder = new PublishAckEncoder();
     private final PublishRefusedEncoder publishRefusedEncoder = new PublishRefusedEncoder();
     private final TopicDeclaredEncoder topicDeclaredEncoder = new TopicDeclaredEncoder();
@@ -264,7 +266,10 @@ public final class ClusteredSequencer implements ClusteredService
         final long correlationId = request.correlationId();
         final long requestTimestampNs = request.timestampNs();
         final PayloadType payloadType = request.payloadType();
-        final String name = request.topicName(); // allocates: the remote path, as the single-node ingress
+        final int nameLength = request.topicNameLength();
+        final int nameOffset = request.limit() + PublishRequestDecoder.topicNameHeaderLength();
+        request.skipTopicName();
+        final String name = topicNames.name(buffer, nameOffset, nameLength); // decoded once per name
         final int payloadLength = request.payloadLength();
         final String refusal = null != TopicNames.validate(name) ? TopicNames.validate(name) :
             payloadLength > maxPayloadLength ? "payload of " + payloadLength + " bytes is over the limit of " +

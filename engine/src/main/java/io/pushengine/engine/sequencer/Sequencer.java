@@ -19,6 +19,7 @@ import io.pushengine.codec.sbe.PayloadType;
 import io.pushengine.codec.sbe.IngressAuthenticateDecoder;
 import io.pushengine.codec.sbe.PublishAckEncoder;
 import io.pushengine.codec.sbe.PublishRefusedEncoder;
+import io.pushengine.codec.TopicNameCache;
 import io.pushengine.codec.sbe.PublishRequestDecoder;
 import io.pushengine.codec.sbe.TopicDeclaredEncoder;
 import io.pushengine.journal.EventJournal;
@@ -70,6 +71,7 @@ public final class Sequencer implements Agent, ControlledMessageHandler, Control
     private final PublishRefusedEncoder publishRefusedEncoder = new PublishRefusedEncoder();
     private final IngressAuthenticateDecoder ingressAuthenticateDecoder = new IngressAuthenticateDecoder();
     private final PublishRequestDecoder publishRequestDecoder = new PublishRequestDecoder();
+    private final TopicNameCache topicNames = new TopicNameCache();
     private final CatalogRequestDecoder catalogRequestDecoder = new CatalogRequestDecoder();
     private final CatalogCompleteEncoder catalogCompleteEncoder = new CatalogCompleteEncoder();
     private final UnsafeBuffer eventBuffer;
@@ -304,8 +306,11 @@ public final class Sequencer implements Agent, ControlledMessageHandler, Control
         final long correlationId = request.correlationId();
         final long timestampNs = request.timestampNs();
         final PayloadType payloadType = request.payloadType();
-        // Allocates the name: ingress by name is the remote/HTTP path; in-process publishers use topic numbers.
-        final String name = request.topicName();
+        // by name: the remote/HTTP path (in-process publishers use topic numbers); decoded once per name
+        final int nameLength = request.topicNameLength();
+        final int nameOffset = request.limit() + PublishRequestDecoder.topicNameHeaderLength();
+        request.skipTopicName();
+        final String name = topicNames.name(buffer, nameOffset, nameLength);
         final int payloadLength = request.payloadLength();
         if (null != TopicNames.validate(name) || payloadLength > maxPayloadLength ||
             payloadType == PayloadType.NULL_VAL)

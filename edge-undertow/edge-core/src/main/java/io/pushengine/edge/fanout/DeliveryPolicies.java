@@ -35,11 +35,15 @@ final class DeliveryPolicies implements SessionDelivery
     private final MessageHeaderDecoder lastValueHeaderDecoder = new MessageHeaderDecoder();
     private final EventDecoder lastValueDecoder = new EventDecoder();
     private final EncodedEvent encodedEvent = new EncodedEvent();
+    private LastValueCache.Entry wrappedLastValue; // what encodedEvent holds now, while its sequence is this
+    private long wrappedLastValueSequence;
     private final LastValueCache lastValues;
     private final FanOutCounters counters;
     private final CachedNanoClock clock;
     private final Consumer<ClientSession> markDirty;
     private final List<ClientSession> slow;
+    private final ThrottleSchedule throttleSchedule = new ThrottleSchedule();
+    private final Consumer<TopicSubscription> releaseHeld = this::releaseHeld;
 
     /**
      * @param lastValues the latest event of each topic (what CONFLATE and THROTTLE send when they can).
@@ -63,11 +67,24 @@ final class DeliveryPolicies implements SessionDelivery
     }
 
     /**
-     * True while a policy holds something back: its re-send is due by time or by room, not by a wake-up.
+     * True while a policy holds something back, or a throttled send's interval runs (a value that arrives meanwhile is
+     * held till then): its re-send is due by time or by room, not by a wake-up.
      */
     boolean hasWork()
     {
-        return !withPending.isEmpty();
+        return !withPending.isEmpty() || throttleSchedule.hasEntries();
+    }
+
+    /**
+     * A held THROTTLE value fell due: it is pending now, and this duty cycle's re-send pass sends it in order with
+     * whatever else its connection is owed.
+     */
+    private void releaseHeld(final TopicSubscription subscription)
+    {
+        if (subscription.isActive() && BackpressurePolicy.THROTTLE == subscription.kind())
+        {
+            markPending(subscription);
+        }
     }
 
     /**
@@ -159,13 +176,24 @@ final class DeliveryPolicies implements SessionDelivery
             case THROTTLE:
             {
                 final long nowNs = clock.nanoTime();
-                if (nowNs - subscription.nextDueNs >= 0 && !session.isLagging() &&
-                    session.tryChargeBytes(length, nowNs) && offer(subscription, encoded))
+                if (nowNs - subscription.nextDueNs < 0)
                 {
-                    subscription.nextDueNs = nowNs + subscription.minIntervalNs();
+                    if (!subscription.pending)
+                    {
+                        subscription.held = true; // the schedule makes it pending when due: nothing to do till then
+                        subscription.topic().heldUntil(subscription, subscription.nextDueNs);
+                    }
+                }
+                else if (!session.isLagging() && session.tryChargeBytes(length, nowNs) &&
+                    offer(subscription, encoded))
+                {
+                    throttleSchedule.sent(subscription, nowNs);
                     return true;
                 }
-                markPending(subscription);
+                else
+                {
+                    markPending(subscription); // due, but the connection has no room or byte budget now
+                }
                 counters.throttled().incrementRelease();
                 return false;
             }
@@ -185,6 +213,10 @@ final class DeliveryPolicies implements SessionDelivery
      */
     void policyChanged(final TopicSubscription subscription, final BackpressurePolicy previous)
     {
+        if (subscription.held)
+        {
+            markPending(subscription); // owed under the new policy now (a new throttle's first value is due at once)
+        }
         final BackpressurePolicy kind = subscription.kind();
         if (kind == previous || !subscription.pending)
         {
@@ -195,8 +227,7 @@ final class DeliveryPolicies implements SessionDelivery
             final LastValueCache.Entry lastValue = lastValueOf(subscription.topic());
             if (null != lastValue && lastValue.globalSequence > subscription.lastSentSequence && !subscription.hasGap())
             {
-                lastValueDecoder.wrapAndApplyHeader(lastValue.buffer, 0, lastValueHeaderDecoder);
-                final long topicSequence = lastValueDecoder.topicSequence();
+                final long topicSequence = encodedLastValue(subscription.topic(), lastValue).topicSequence();
                 if (topicSequence > subscription.lastSentTopicSequence)
                 {
                     subscription.addToGap(subscription.lastSentSequence + 1, subscription.lastSentTopicSequence + 1);
@@ -236,6 +267,11 @@ final class DeliveryPolicies implements SessionDelivery
         subscription.lastSentSequence = globalSequence;
         subscription.lastSentTopicSequence = encoded.topicSequence();
         subscription.pending = false;
+        if (subscription.held) // given a value otherwise (a snapshot, a resume): what it held is superseded
+        {
+            subscription.held = false;
+            subscription.topic().notHeld(subscription);
+        }
         if (globalSequence > session.lastOfferedSequence())
         {
             session.lastOfferedSequence(globalSequence);
@@ -278,6 +314,11 @@ final class DeliveryPolicies implements SessionDelivery
 
     private void markPending(final TopicSubscription subscription)
     {
+        if (subscription.held)
+        {
+            subscription.held = false;
+            subscription.topic().notHeld(subscription);
+        }
         if (!subscription.pending)
         {
             subscription.pending = true;
@@ -353,7 +394,7 @@ final class DeliveryPolicies implements SessionDelivery
      */
     int sendPending()
     {
-        int work = 0;
+        int work = throttleSchedule.releaseDue(clock.nanoTime(), releaseHeld);
         for (int i = withPending.size() - 1; i >= 0; i--)
         {
             final ClientSession session = withPending.get(i);
@@ -471,6 +512,22 @@ final class DeliveryPolicies implements SessionDelivery
         return lastValue;
     }
 
+    /**
+     * The topic's latest value as an event to offer: wrapped (and its SSE form rendered) once for all the
+     * subscriptions a pass gives it to, not once each.
+     */
+    private EncodedEvent encodedLastValue(final TopicSubscribers topic, final LastValueCache.Entry lastValue)
+    {
+        if (wrappedLastValue != lastValue || wrappedLastValueSequence != lastValue.globalSequence)
+        {
+            lastValueDecoder.wrapAndApplyHeader(lastValue.buffer, 0, lastValueHeaderDecoder);
+            encodedEvent.wrap(lastValueDecoder, topic.name(), lastValue.buffer, 0, lastValue.length);
+            wrappedLastValue = lastValue;
+            wrappedLastValueSequence = lastValue.globalSequence;
+        }
+        return encodedEvent;
+    }
+
     private PendingOutcome sendPending(final TopicSubscription subscription)
     {
         if (!subscription.pending || !subscription.isActive())
@@ -496,7 +553,6 @@ final class DeliveryPolicies implements SessionDelivery
         {
             return PendingOutcome.DONE;
         }
-        lastValueDecoder.wrapAndApplyHeader(lastValue.buffer, 0, lastValueHeaderDecoder);
         final ClientSession session = subscription.session();
         if (BackpressurePolicy.THROTTLE == subscription.kind())
         {
@@ -506,8 +562,7 @@ final class DeliveryPolicies implements SessionDelivery
                 return PendingOutcome.NOT_DUE;
             }
         }
-        final EncodedEvent encoded = encodedEvent.wrap(
-            lastValueDecoder, topic.name(), lastValue.buffer, 0, lastValue.length);
+        final EncodedEvent encoded = encodedLastValue(topic, lastValue);
         if (BackpressurePolicy.CONFLATE == subscription.kind() &&
             !session.hasRoomWithoutLagging(lastValue.globalSequence, lastValue.length))
         {
@@ -517,7 +572,10 @@ final class DeliveryPolicies implements SessionDelivery
         {
             return PendingOutcome.BLOCKED;
         }
-        subscription.nextDueNs = clock.nanoTime() + subscription.minIntervalNs();
+        if (BackpressurePolicy.THROTTLE == subscription.kind())
+        {
+            throttleSchedule.sent(subscription, clock.nanoTime());
+        }
         counters.eventsOut().incrementRelease();
         return PendingOutcome.DONE;
     }

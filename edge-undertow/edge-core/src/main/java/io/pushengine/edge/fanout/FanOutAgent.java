@@ -438,9 +438,18 @@ public final class FanOutAgent implements Agent, EventStreamListener, ReplayStre
         }
 
         final TopicSubscription[] subscriptions = topic.subscriptions();
+        final long[] heldUntilNs = topic.heldUntilNs();
+        final long nowNs = clock.nanoTime();
         int delivered = 0;
+        int held = 0;
         for (int i = 0; i < size; i++)
         {
+            final long heldUntil = heldUntilNs[i];
+            if (0 != heldUntil && heldUntil - nowNs > 0)
+            {
+                held++; // a throttle holds it back: it is owed this topic's latest value when due
+                continue;
+            }
             final TopicSubscription subscription = subscriptions[i];
             if (subscription.session().isResuming())
             {
@@ -460,6 +469,10 @@ public final class FanOutAgent implements Agent, EventStreamListener, ReplayStre
             }
         }
         counters.eventsOut().getAndAddRelease(delivered);
+        if (held > 0)
+        {
+            counters.throttled().getAndAddRelease(held);
+        }
 
         if (!slow.isEmpty())
         {

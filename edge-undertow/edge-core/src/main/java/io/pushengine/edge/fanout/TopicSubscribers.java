@@ -14,11 +14,18 @@ public final class TopicSubscribers
     private static final AtomicLongFieldUpdater<TopicSubscribers> LAST_TOPIC_SEQUENCE =
         AtomicLongFieldUpdater.newUpdater(TopicSubscribers.class, "lastTopicSequence");
     private static final TopicSubscription[] EMPTY = new TopicSubscription[0];
+    private static final long[] EMPTY_TIMES = new long[0];
 
     private final String name;
     private int number;
     private volatile long lastTopicSequence;
     private TopicSubscription[] subscriptions = EMPTY;
+    /**
+     * Beside each subscription, the time until which it is known to hold a THROTTLE value back (0: not known), so the
+     * fan-out passes over it per event without touching the subscription or its connection: only the due ones cost a
+     * delivery.
+     */
+    private long[] heldUntilNs = EMPTY_TIMES;
     private int size;
     private int textLogReaders;
     /**
@@ -69,6 +76,34 @@ public final class TopicSubscribers
     }
 
     /**
+     * Beside {@link #subscriptions()}, index for index: until when each is held back by its throttle.
+     */
+    long[] heldUntilNs()
+    {
+        return heldUntilNs;
+    }
+
+    /**
+     * The subscription holds a THROTTLE value back until {@code dueNs}: events before then need not visit it.
+     */
+    void heldUntil(final TopicSubscription subscription, final long dueNs)
+    {
+        heldUntilNs[subscription.slot] = dueNs;
+    }
+
+    /**
+     * The subscription is no longer held (its policy changed, or it is owed a value now): visit it per event again.
+     */
+    void notHeld(final TopicSubscription subscription)
+    {
+        final int slot = subscription.slot;
+        if (slot >= 0)
+        {
+            heldUntilNs[slot] = 0;
+        }
+    }
+
+    /**
      * How many of its subscriptions belong to connections that read the edge's text log (SSE): while there are
      * any, each event of the topic is rendered into that log; otherwise only its place is held.
      */
@@ -86,7 +121,10 @@ public final class TopicSubscribers
         if (size == subscriptions.length)
         {
             subscriptions = Arrays.copyOf(subscriptions, Math.max(4, size * 2));
+            heldUntilNs = Arrays.copyOf(heldUntilNs, subscriptions.length);
         }
+        subscription.slot = size;
+        heldUntilNs[size] = 0;
         subscriptions[size++] = subscription;
     }
 
@@ -100,8 +138,13 @@ public final class TopicSubscribers
                 {
                     textLogReaders--;
                 }
-                subscriptions[i] = subscriptions[--size];
+                final TopicSubscription moved = subscriptions[--size];
+                subscriptions[i] = moved;
+                heldUntilNs[i] = heldUntilNs[size];
+                moved.slot = i;
                 subscriptions[size] = null;
+                heldUntilNs[size] = 0;
+                subscription.slot = -1;
                 return true;
             }
         }

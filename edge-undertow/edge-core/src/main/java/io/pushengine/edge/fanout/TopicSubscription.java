@@ -25,6 +25,15 @@ public final class TopicSubscription implements SessionSubscription
     long lastSentTopicSequence;
     long nextDueNs;
     boolean pending;
+    /**
+     * THROTTLE: a newer value arrived before {@link #nextDueNs}; the {@link ThrottleSchedule} makes it pending when
+     * due. Never with {@link #pending}.
+     */
+    boolean held;
+    /**
+     * Its place in its topic's {@link TopicSubscribers#subscriptions()}, -1 once removed.
+     */
+    int slot = -1;
 
     long gapFromSequence;
     long gapToSequence;

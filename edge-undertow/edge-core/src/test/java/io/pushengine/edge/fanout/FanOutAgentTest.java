@@ -202,6 +202,97 @@ class FanOutAgentTest
     }
 
     @Test
+    void heldThrottleValuesOfTwoTopicsThatFallDueTogetherGoOldestFirst()
+    {
+        agent = newAgent("px.*=throttle:2", 1024);
+        declare();
+        declare(TOPIC + 1, "px.b");
+        step(() -> agent.declaredTopics().size() == 2);
+        final ConnectionOptions options =
+            new ConnectionOptions(List.of("px.a", "px.b"), 0, null, 0, ConnectionOptions.NO_RESUME, false);
+        final RecordingSession session = new RecordingSession(
+            1, inlineIoThread, 1024, 64 * 1024, counters.ringBytes(), options, false);
+        SessionCommand.offer(agent.commandQueue(), SessionCommand.register(session));
+        SessionCommand.offerInitialSubscriptions(agent.commandQueue(), session, options);
+        step(() -> session.controls.contains("subscribed px.a") && session.controls.contains("subscribed px.b"));
+
+        publish(TOPIC, 1); // 1: px.a, sent first, so due first
+        publish(TOPIC + 1, 1); // 2: px.b
+        step(() -> session.events.size() == 2);
+        publish(TOPIC + 1, 1); // 3: px.b, held
+        publish(TOPIC, 1); // 4: px.a, held
+        step(() -> counters.throttled().get() == 2);
+
+        nowNs += 500 * MS;
+        step(() -> session.events.size() == 4);
+        assertEquals(List.of(1L, 2L, 3L, 4L), session.events,
+            "both fell due in one duty cycle: the older value first, so the sequences a client is given keep rising");
+    }
+
+    @Test
+    void aHeldThrottleValueGoesAtOnceWhenTheClientAsksForAFasterRate()
+    {
+        final RecordingSession session = startWith("px.*=disconnect");
+        updateSubscription(session, new SubscriptionOptions(1, 0)); // throttle:1
+        publish(3);
+        step(() -> counters.throttled().get() == 2);
+        assertEquals(List.of(1L), session.events, "one now, 2 and 3 held for a second");
+
+        updateSubscription(session, new SubscriptionOptions(10, 0));
+        step(() -> session.events.size() == 2);
+        assertEquals(List.of(1L, 3L), session.events, "the new rate's first value is due at once: the latest");
+        publish(1);
+        step(() -> counters.throttled().get() == 3);
+        nowNs += 100 * MS;
+        step(() -> session.events.size() == 3);
+        assertEquals(List.of(1L, 3L, 4L), session.events, "then every 100 ms");
+    }
+
+    @Test
+    void aSubscriptionThatStopsThrottlingWhileItHoldsAValueIsGivenEveryEventAgainAtOnce()
+    {
+        final RecordingSession session = startWith("px.*=disconnect");
+        updateSubscription(session, new SubscriptionOptions(1, 0)); // throttle:1
+        publish(3);
+        step(() -> counters.throttled().get() == 2);
+        publish(2);
+        step(() -> counters.throttled().get() == 4);
+        assertEquals(List.of(1L), session.events, "2..5 held for a second");
+
+        updateSubscription(session, SubscriptionOptions.NONE); // back to DISCONNECT, well before the second is up
+        step(() -> session.events.size() == 2);
+        publish(2);
+        step(() -> session.events.size() == 4);
+        assertEquals(List.of(1L, 5L, 6L, 7L), session.events, "the owed latest value, then every event");
+        assertEquals(4, counters.throttled().get(), "nothing more held back");
+    }
+
+    @Test
+    void aHeldThrottleValueThatFallsDueWithoutRoomGoesWhenThereIsRoomAndTheIntervalRunsFromThatSend()
+    {
+        final RecordingSession session = startWith("px.*=throttle:2");
+        publish(3);
+        step(() -> counters.throttled().get() == 2);
+        session.room = 0;
+        nowNs += 500 * MS;
+        step(() -> true);
+        assertEquals(List.of(1L), session.events, "due, but no room");
+
+        nowNs += 100 * MS;
+        session.room = Integer.MAX_VALUE;
+        step(() -> session.events.size() == 2);
+        assertEquals(List.of(1L, 3L), session.events, "sent once there is room");
+        publish(1);
+        step(() -> counters.throttled().get() == 3);
+        nowNs += 499 * MS;
+        step(() -> true);
+        assertEquals(List.of(1L, 3L), session.events, "the next is due 500 ms after that send, not before");
+        nowNs += MS;
+        step(() -> session.events.size() == 3);
+        assertEquals(List.of(1L, 3L, 4L), session.events);
+    }
+
+    @Test
     void aThrottledValueStillOwedWhenTheClientSwitchesToDropIsReportedAsAGap()
     {
         final RecordingSession session = startWith("px.*=drop");

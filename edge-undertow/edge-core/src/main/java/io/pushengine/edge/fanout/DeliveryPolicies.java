@@ -92,7 +92,7 @@ final class DeliveryPolicies implements SessionDelivery
      */
     void remove(final ClientSession session)
     {
-        if (withPending.remove(session))
+        if (session.isInPendingList() && withPending.remove(session)) // most are not: no search of the list
         {
             session.clearInPendingList();
         }

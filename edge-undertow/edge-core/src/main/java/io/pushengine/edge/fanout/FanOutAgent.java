@@ -1040,7 +1040,10 @@ public final class FanOutAgent implements Agent, EventStreamListener, ReplayStre
         session.fanOutIndex(-1);
         counters.subscriptions().getAndAddRelease(-session.subscriptions().size());
         index.removeSession(session);
-        dirty.remove(session);
+        if (session.hasPendingFlush())
+        {
+            dirty.remove(session); // only then is it in the list: no search of it per forgotten session
+        }
         policies.remove(session);
         session.pendingSubscriptions().clear();
         resumes.remove(session);

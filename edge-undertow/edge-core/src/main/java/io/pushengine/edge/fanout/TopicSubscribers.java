@@ -128,26 +128,28 @@ public final class TopicSubscribers
         subscriptions[size++] = subscription;
     }
 
+    /**
+     * O(1): the subscription knows its place, and the last one takes it (order among a topic's subscribers does not
+     * matter), so a wave of answered long-polls or closed connections costs one step each, not a search each.
+     */
     boolean remove(final TopicSubscription subscription)
     {
-        for (int i = 0; i < size; i++)
+        final int i = subscription.slot;
+        if (i < 0 || i >= size || subscriptions[i] != subscription)
         {
-            if (subscriptions[i] == subscription)
-            {
-                if (subscription.session().readsSharedLogAsText())
-                {
-                    textLogReaders--;
-                }
-                final TopicSubscription moved = subscriptions[--size];
-                subscriptions[i] = moved;
-                heldUntilNs[i] = heldUntilNs[size];
-                moved.slot = i;
-                subscriptions[size] = null;
-                heldUntilNs[size] = 0;
-                subscription.slot = -1;
-                return true;
-            }
+            return false;
         }
-        return false;
+        if (subscription.session().readsSharedLogAsText())
+        {
+            textLogReaders--;
+        }
+        final TopicSubscription moved = subscriptions[--size];
+        subscriptions[i] = moved;
+        heldUntilNs[i] = heldUntilNs[size];
+        moved.slot = i;
+        subscriptions[size] = null;
+        heldUntilNs[size] = 0;
+        subscription.slot = -1;
+        return true;
     }
 }

@@ -979,6 +979,11 @@ public abstract class ClientSession
         inPendingList = false;
     }
 
+    public boolean isInPendingList()
+    {
+        return inPendingList;
+    }
+
     /**
      * THROTTLE byte budget: a token bucket of {@code maxBytesPerSecond} holding at most a tenth of a second. An
      * event may go when any credit is left, so an event larger than the bucket is not blocked forever; the debt is
@@ -1111,6 +1116,15 @@ public abstract class ClientSession
         }
         pendingFlush = true;
         return true;
+    }
+
+    /**
+     * True between {@link #markPendingFlush()} and {@link #clearPendingFlush()}: the fan-out has it in its list of
+     * connections to signal.
+     */
+    public boolean hasPendingFlush()
+    {
+        return pendingFlush;
     }
 
     public void clearPendingFlush()

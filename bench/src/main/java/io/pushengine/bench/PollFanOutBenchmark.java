@@ -1,0 +1,216 @@
+package io.pushengine.bench;
+
+import io.pushengine.codec.sbe.EventDecoder;
+import io.pushengine.codec.sbe.EventEncoder;
+import io.pushengine.codec.sbe.MessageHeaderDecoder;
+import io.pushengine.codec.sbe.MessageHeaderEncoder;
+import io.pushengine.edge.backpressure.BackpressureRules;
+import io.pushengine.edge.backpressure.DeliveryPolicy;
+import io.pushengine.edge.fanout.FanOutAgent;
+import io.pushengine.edge.fanout.FanOutCounters;
+import io.pushengine.edge.fanout.SessionCommand;
+import io.pushengine.edge.session.ConnectionOptions;
+import io.pushengine.edge.session.DeliveryLatencies;
+import io.pushengine.edge.session.OutboundRingDescriptor;
+import io.pushengine.edge.session.PollingSession;
+import org.agrona.MutableDirectBuffer;
+import org.agrona.concurrent.CachedEpochClock;
+import org.agrona.concurrent.ControlledMessageHandler;
+import org.agrona.concurrent.SystemEpochNanoClock;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.agrona.concurrent.ringbuffer.OneToOneRingBuffer;
+import org.agrona.concurrent.ringbuffer.RingBufferDescriptor;
+import org.agrona.concurrent.status.AtomicCounter;
+import org.agrona.concurrent.status.ConcurrentCountersManager;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.Warmup;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The edge's fan-out to long-polls: {@link #polls} long-polls wait on one topic; one event answers every one of them
+ * (a copy of its JSON into each poll's ring, the answer fixed, the poll forgotten, its ring read as its IO thread
+ * renders the answer), and each client polls again at once (a new poll registered, subscribed and armed, as
+ * {@code PollEndpoint} does per request). So an op is one wave of a polling population; divide ns/op by
+ * {@link #polls} for the cost of one long-poll delivery with its re-poll. A poll's objects (the session, its
+ * commands) are made per request, as a real one's are: B/op ÷ polls is that per-request garbage, not a per-message
+ * cost. Rings come from a pool, as the edge's {@code PollRingPool} gives them.
+ */
+@State(Scope.Thread)
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.NANOSECONDS)
+@Warmup(iterations = 3, time = 1)
+@Measurement(iterations = 5, time = 1)
+@Fork(value = 1, jvmArgsAppend = {
+    BenchFlags.ADD_EXPORTS_MISC, BenchFlags.ADD_EXPORTS_NIO, BenchFlags.ADD_OPENS_REFLECT, BenchFlags.NO_ANALYTICS })
+public class PollFanOutBenchmark
+{
+    private static final int RING_CAPACITY = 4096;
+    private static final String TOPIC = "prices.EURUSD";
+
+    @Param({ "1000", "10000" })
+    int polls;
+
+    private final UnsafeBuffer eventBuffer = new UnsafeBuffer(ByteBuffer.allocateDirect(256));
+    private final MessageHeaderDecoder headerDecoder = new MessageHeaderDecoder();
+    private final EventDecoder eventDecoder = new EventDecoder();
+    private final EventEncoder sequenceWriter = new EventEncoder();
+    private final ArrayDeque<OneToOneRingBuffer> ringPool = new ArrayDeque<>();
+    private final ConnectionOptions options =
+        new ConnectionOptions(List.of(TOPIC), 0, null, 0, ConnectionOptions.NO_RESUME, false);
+    private FanOutAgent agent;
+    private AtomicCounter ringBytes;
+    private int eventLength;
+    private long sequence;
+    private long sessionId;
+    private int answered;
+
+    /**
+     * A long-poll without an HTTP exchange: its answer is read from its ring as soon as the fan-out completes it.
+     */
+    final class BenchPoll extends PollingSession implements ControlledMessageHandler
+    {
+        private final UnsafeBuffer answer = ANSWER;
+        private boolean done;
+
+        BenchPoll(final long id)
+        {
+            super(id, "bench-poll", "bench", null, RING_CAPACITY, ringBytes, options);
+        }
+
+        protected OneToOneRingBuffer newRing(final int capacity)
+        {
+            final OneToOneRingBuffer ring = ringPool.pollFirst();
+            return null != ring ? ring :
+                new OneToOneRingBuffer(new UnsafeBuffer(ByteBuffer.allocateDirect(capacity + RingBufferDescriptor.TRAILER_LENGTH)));
+        }
+
+        protected void freeRing(final OneToOneRingBuffer ring)
+        {
+            // pooled: given back once read
+        }
+
+        public void requestFlush()
+        {
+            drain();
+        }
+
+        protected void drain()
+        {
+            if (!isCompleted() || done)
+            {
+                return;
+            }
+            done = true;
+            final OneToOneRingBuffer ring = takeAnswerRing();
+            if (null != ring)
+            {
+                ring.controlledRead(this);
+                ringPool.addLast(ring);
+            }
+            answered++;
+        }
+
+        public ControlledMessageHandler.Action onMessage(
+            final int msgTypeId, final MutableDirectBuffer buffer, final int index, final int length)
+        {
+            if (OutboundRingDescriptor.EVENT_MSG_TYPE_ID == msgTypeId)
+            {
+                answer.putBytes(0, buffer, index, Math.min(length, answer.capacity())); // as the answer is built
+            }
+            return ControlledMessageHandler.Action.CONTINUE;
+        }
+
+        protected void sendHeartbeat(final long timestampNs, final long lastGlobalSequence)
+        {
+        }
+
+        protected void closeOnIoThread(final int code, final String reason)
+        {
+        }
+    }
+
+    private static final UnsafeBuffer ANSWER = new UnsafeBuffer(new byte[512]);
+
+    @Setup
+    public void setup()
+    {
+        final ConcurrentCountersManager countersManager = new ConcurrentCountersManager(
+            new UnsafeBuffer(ByteBuffer.allocateDirect(64 * 1024)), new UnsafeBuffer(ByteBuffer.allocateDirect(16 * 1024)),
+            StandardCharsets.US_ASCII, new CachedEpochClock(), 0);
+        final FanOutCounters counters = FanOutCounters.allocate(typeId -> countersManager.newCounter("bench", typeId));
+        ringBytes = counters.ringBytes();
+        agent = new FanOutAgent(null, null, null, counters,
+            BackpressureRules.parse("prices.*=disconnect", DeliveryPolicy.DISCONNECT),
+            System::nanoTime, new SystemEpochNanoClock(),
+            new FanOutAgent.Timeouts(TimeUnit.SECONDS.toNanos(15), 0, TimeUnit.SECONDS.toNanos(10),
+                TimeUnit.SECONDS.toNanos(5), 0, 0),
+            4096,
+            null,
+            null,
+            1024 * 1024,
+            1024,
+            DeliveryLatencies.unregistered().newPublishToFanOut());
+        agent.onTopicDeclared(1, TOPIC);
+        eventLength = BenchEvents.encodePriceTickEvent(eventBuffer, 1);
+        sequenceWriter.wrap(eventBuffer, MessageHeaderEncoder.ENCODED_LENGTH);
+        pollAgain();
+    }
+
+    /**
+     * Every client's next long-poll: registered, subscribed and armed, through the fan-out's command queue.
+     */
+    private void pollAgain()
+    {
+        for (int i = 0; i < polls; i++)
+        {
+            final BenchPoll poll = new BenchPoll(++sessionId);
+            offer(SessionCommand.register(poll));
+            offer(SessionCommand.subscribe(poll, TOPIC, 0));
+            offer(SessionCommand.pollWait(poll));
+        }
+        while (agent.processCommands() > 0)
+        {
+            // the rest
+        }
+        agent.flushDirty(); // as the duty cycle that took them: each armed poll is looked at, none has an answer yet
+    }
+
+    private void offer(final SessionCommand command)
+    {
+        while (!agent.commandQueue().offer(command))
+        {
+            agent.processCommands();
+        }
+    }
+
+    @Benchmark
+    public int answerOneWaveAndPollAgain()
+    {
+        final long next = ++sequence;
+        sequenceWriter.globalSequence(next).topicSequence(next);
+        eventDecoder.wrapAndApplyHeader(eventBuffer, 0, headerDecoder);
+        answered = 0;
+        agent.onEvent(eventDecoder, eventBuffer, 0, eventLength);
+        agent.flushDirty(); // answers the polls given the event: fixed, forgotten, read
+        if (answered != polls)
+        {
+            throw new IllegalStateException("answered " + answered + " of " + polls);
+        }
+        pollAgain();
+        return answered;
+    }
+}

@@ -58,7 +58,8 @@ import java.util.concurrent.TimeUnit;
     BenchFlags.ADD_EXPORTS_MISC, BenchFlags.ADD_EXPORTS_NIO, BenchFlags.ADD_OPENS_REFLECT, BenchFlags.NO_ANALYTICS })
 public class PollFanOutBenchmark
 {
-    private static final int RING_CAPACITY = 4096;
+    private static final int INITIAL_RING_CAPACITY = 4096; // the edge's defaults
+    private static final int RING_CAPACITY = 64 * 1024;
     private static final String TOPIC = "prices.EURUSD";
 
     @Param({ "1000", "10000" })
@@ -88,7 +89,7 @@ public class PollFanOutBenchmark
 
         BenchPoll(final long id)
         {
-            super(id, "bench-poll", "bench", null, RING_CAPACITY, ringBytes, options);
+            super(id, "bench-poll", "bench", null, INITIAL_RING_CAPACITY, RING_CAPACITY, ringBytes, options);
         }
 
         protected OneToOneRingBuffer newRing(final int capacity)
@@ -115,8 +116,8 @@ public class PollFanOutBenchmark
                 return;
             }
             done = true;
-            final OneToOneRingBuffer ring = takeAnswerRing();
-            if (null != ring)
+            OneToOneRingBuffer ring;
+            while (null != (ring = takeAnswerRing()))
             {
                 ring.controlledRead(this);
                 ringPool.addLast(ring);

@@ -702,7 +702,7 @@ public final class EdgeServer implements AutoCloseable
                     Methods.GET)), c), c))
                 .addExactPath("/poll", open(admission.guard(Admission.Kind.POLL, AllowedMethods.only(c,
                     gzip(ctx.gzipPolls, new PollEndpoint(agent.commandQueue(), edgeCounters, sessionIds,
-                    ctx.fanOut.ringCapacity(), ctx.pollMaxWaitMs, ctx.servedTransports, flushers,
+                    ctx.fanOut.initialRingCapacity(), ctx.fanOut.ringCapacity(), ctx.pollMaxWaitMs, ctx.servedTransports, flushers,
                     ctx.streamParameters)), Methods.GET)), c))
                 .addPrefixPath("/publish", admission.guard(Admission.Kind.PUBLISH,
                     AllowedMethods.only(c, publishHandler, Methods.POST)))

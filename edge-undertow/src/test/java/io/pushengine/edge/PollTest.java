@@ -157,6 +157,36 @@ class PollTest
     }
 
     @Test
+    void anAnswerThatOutgrowsItsFirstRingComesWholeAndInOrder() throws Exception
+    {
+        final int count = 30; // ~450 bytes of JSON each: past the 4 KiB first ring, within the 64 KiB full one
+        try (EmbeddedPush push = new EmbeddedPush(journalDir))
+        {
+            final PollTestClient client = new PollTestClient(push);
+            final long start = publish(push, "grow.A", "start");
+            final List<Long> published = new ArrayList<>();
+            for (int i = 0; i < count; i++)
+            {
+                published.add(publish(push, "grow.A", "event " + i + " " + "x".repeat(300)));
+            }
+            await(() -> push.edge.counters().fanOut().eventsIn().get() >= count + 1);
+
+            final PollTestClient.Answer answer = client.poll("topics=grow.A&after=" + start);
+            assertEquals(200, answer.status(), answer.body().toString());
+            assertEquals(published, answer.sequences(), "every event in one answer, the first ring's first");
+            assertEquals(published.get(count - 1), answer.cursor());
+            assertEquals("event 0 " + "x".repeat(300), answer.events().get(0).get("payload").asText());
+
+            final CompletableFuture<PollTestClient.Answer> held =
+                client.pollAsync("topics=grow.A&wait=20000&after=" + answer.cursor());
+            await(() -> push.edge.counters().pollsHeld().get() == 1);
+            final long next = publish(push, "grow.A", "next");
+            assertEquals(List.of(next), held.get(10, TimeUnit.SECONDS).sequences(), "and the next poll goes on");
+            await(() -> push.edge.counters().fanOut().ringBytes().get() == 0);
+        }
+    }
+
+    @Test
     void aBacklogLargerThanOneAnswerComesInSeveralWithoutLossOrRepeat() throws Exception
     {
         final int count = 400;

@@ -46,6 +46,7 @@ public final class PollEndpoint implements HttpHandler
     private final ManyToOneConcurrentArrayQueue<SessionCommand> commands;
     private final EdgeCounters counters;
     private final AtomicLong sessionIds;
+    private final int initialRingCapacity;
     private final int ringCapacity;
     private final long maxWaitMs;
     private final boolean longPoll;
@@ -58,6 +59,7 @@ public final class PollEndpoint implements HttpHandler
         final ManyToOneConcurrentArrayQueue<SessionCommand> commands,
         final EdgeCounters counters,
         final AtomicLong sessionIds,
+        final int initialRingCapacity,
         final int ringCapacity,
         final long maxWaitMs,
         final Set<EdgeTransport> transports,
@@ -69,11 +71,12 @@ public final class PollEndpoint implements HttpHandler
         this.commands = commands;
         this.counters = counters;
         this.sessionIds = sessionIds;
+        this.initialRingCapacity = initialRingCapacity;
         this.ringCapacity = ringCapacity;
         this.maxWaitMs = maxWaitMs;
         this.longPoll = transports.contains(EdgeTransport.LONG_POLL);
         this.shortPoll = transports.contains(EdgeTransport.SHORT_POLL);
-        this.ringPool = new PollRingPool(ringCapacity, 64);
+        this.ringPool = new PollRingPool(initialRingCapacity);
     }
 
     public void handleRequest(final HttpServerExchange exchange)
@@ -136,7 +139,7 @@ public final class PollEndpoint implements HttpHandler
     {
         final PollSession session = new PollSession(
             sessionIds.incrementAndGet(), exchange,
-            flushers.forThread(new XnioSessionExecutor(exchange.getIoThread(), counters.errors())), ringCapacity,
+            flushers.forThread(new XnioSessionExecutor(exchange.getIoThread(), counters.errors())), initialRingCapacity, ringCapacity,
             counters.fanOut().ringBytes(), options, counters, ringPool);
         if (!commands.offer(SessionCommand.register(session)))
         {

@@ -49,6 +49,7 @@ public final class PollSession extends PollingSession implements ControlledMessa
         final long sessionId,
         final HttpServerExchange exchange,
         final IoThreadFlusher flusher,
+        final int initialRingCapacity,
         final int ringCapacity,
         final AtomicCounter ringBytes,
         final ConnectionOptions options,
@@ -56,7 +57,7 @@ public final class PollSession extends PollingSession implements ControlledMessa
         final PollRingPool ringPool)
     {
         super(sessionId, TRANSPORT, String.valueOf(exchange.getSourceAddress()), flusher,
-            ringCapacity, ringBytes, options); // pooled rings, all of one size
+            initialRingCapacity, ringCapacity, ringBytes, options); // first rings pooled, all of one size
         this.exchange = exchange;
         this.counters = counters;
         this.ringPool = ringPool;
@@ -103,15 +104,19 @@ public final class PollSession extends PollingSession implements ControlledMessa
         buffers.controlsLength = 0;
         eventCount = 0;
 
-        final OneToOneRingBuffer ring = takeAnswerRing();
+        OneToOneRingBuffer ring = takeAnswerRing();
         if (null != ring)
         {
             answerTimestampNs = flusher.epochClock().nanoTime();
-            for (int i = 0; i < 4 && ring.size() > 0; i++) // at most: to the end, padding, from the start
+            do
             {
-                ring.controlledRead(this);
+                for (int i = 0; i < 4 && ring.size() > 0; i++) // at most: to the end, padding, from the start
+                {
+                    ring.controlledRead(this);
+                }
+                ringPool.giveBack(ring);
             }
-            ringPool.giveBack(ring);
+            while (null != (ring = takeAnswerRing())); // the larger ring that followed a full first one
             writeLatency.flush();
         }
 

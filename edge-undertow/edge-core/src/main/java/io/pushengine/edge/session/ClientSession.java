@@ -886,6 +886,24 @@ public abstract class ClientSession
     }
 
     /**
+     * The ring linked before {@link #ringInUse()} that still holds messages (a smaller first ring this connection
+     * outgrew), or null. For a connection whose IO thread has read nothing yet (a poll before its answer): the
+     * fan-out hands both rings over in order. Fan-out thread.
+     */
+    protected final OneToOneRingBuffer ringBeforeInUse()
+    {
+        OneToOneRingBuffer before = null;
+        for (RingLink link = readLink; null != link && link != lastLink; link = link.next)
+        {
+            if (null != link.ring && link.ring.size() > 0)
+            {
+                before = link.ring;
+            }
+        }
+        return before;
+    }
+
+    /**
      * Drop the ring if it is empty and has not been written for {@code idleNs}; the next write allocates another.
      * The IO thread may still hold the old one for a moment: it is empty, so it reads nothing. Fan-out thread.
      *

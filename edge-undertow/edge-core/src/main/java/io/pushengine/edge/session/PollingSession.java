@@ -46,19 +46,26 @@ public abstract class PollingSession extends ClientSession
 
     // handed from the fan-out to the IO thread by the volatile write of completed
     private long cursor;
+    private OneToOneRingBuffer firstAnswerRing;
     private OneToOneRingBuffer answerRing;
     private volatile boolean completed;
 
+    /**
+     * @param initialRingCapacity the ring an answer starts in: most answers are an event or a few, and a wave of
+     *                            answered polls holds one ring each at once.
+     * @param ringCapacity        the most an answer holds: a larger ring follows the first when that fills.
+     */
     protected PollingSession(
         final long sessionId,
         final String transport,
         final String remoteAddress,
         final IoThreadFlusher flusher,
+        final int initialRingCapacity,
         final int ringCapacity,
         final AtomicCounter ringBytes,
         final ConnectionOptions options)
     {
-        super(sessionId, transport, remoteAddress, flusher, ringCapacity, ringCapacity, ringBytes, options);
+        super(sessionId, transport, remoteAddress, flusher, initialRingCapacity, ringCapacity, ringBytes, options);
         final List<RatedTopic> rated = new ArrayList<>();
         options.topicOptions().forEach((topic, asked) ->
         {
@@ -136,6 +143,7 @@ public abstract class PollingSession extends ClientSession
     public void complete(final long cursor)
     {
         this.cursor = cursor;
+        this.firstAnswerRing = ringBeforeInUse();
         this.answerRing = ringInUse();
         this.completed = true;
     }
@@ -295,13 +303,20 @@ public abstract class PollingSession extends ClientSession
     }
 
     /**
-     * The ring holding the answer's events ({@code EVENT}: an event's JSON) and control fragments ({@code CONTROL}:
-     * text to append after the events array), or null if nothing was queued; the caller owns it from now on.
+     * The next ring holding the answer's events ({@code EVENT}: an event's JSON) and control fragments
+     * ({@code CONTROL}: text to append after the events array), in order: the answer's first ring, then the larger
+     * one that followed it when it filled; null when there is no more. The caller owns each from now on.
      * IO thread, once completed.
      */
     protected final OneToOneRingBuffer takeAnswerRing()
     {
-        final OneToOneRingBuffer ring = answerRing;
+        OneToOneRingBuffer ring = firstAnswerRing;
+        if (null != ring)
+        {
+            firstAnswerRing = null;
+            return ring;
+        }
+        ring = answerRing;
         answerRing = null;
         return ring;
     }

@@ -174,9 +174,11 @@ public abstract class PollingSession extends ClientSession
             event.jsonBuffer(), event.jsonOffset(), event.jsonLength());
         ring.commit(index);
         final long slot = event.timestampNs() / rated.intervalNs;
-        if (rated.lastIndex > 0 && slot == rated.slot && ring == rated.ring)
+        if (rated.lastIndex > 0 && slot == rated.slot)
         {
-            buffer.putInt(RecordDescriptor.typeOffset(rated.lastIndex - RecordDescriptor.HEADER_LENGTH),
+            // in the ring it was written to: the first ring, if the answer has since gone on in a larger one (the
+            // IO thread reads neither before the answer is complete)
+            rated.ring.buffer().putInt(RecordDescriptor.typeOffset(rated.lastIndex - RecordDescriptor.HEADER_LENGTH),
                 OutboundRingDescriptor.SUPERSEDED_EVENT_MSG_TYPE_ID);
         }
         rated.ring = ring;

@@ -32,6 +32,7 @@ import io.pushengine.edge.sse.SseSession;
 import io.pushengine.edge.websocket.WebSocketEndpoint;
 import io.pushengine.edge.websocket.WebSocketSession;
 import io.undertow.UndertowOptions;
+import io.undertow.predicate.Predicates;
 import io.undertow.server.HttpHandler;
 import io.undertow.server.handlers.PathHandler;
 import io.undertow.server.handlers.encoding.ContentEncodingRepository;
@@ -113,6 +114,7 @@ public final class EdgeServer implements AutoCloseable
         private EnumSet<EdgeTransport> servedTransports;
         private String compression = EdgeConfiguration.compression();
         private int compressionMaxStreams = EdgeConfiguration.compressionMaxStreams();
+        private int compressionMinBytes = EdgeConfiguration.compressionMinBytes();
         private boolean gzipPolls;
         private StreamCompression streamCompression;
         private byte[] jwtSecret;
@@ -178,6 +180,11 @@ public final class EdgeServer implements AutoCloseable
                     default -> throw new IllegalArgumentException(EdgeConfiguration.COMPRESSION_PROP_NAME +
                         " lists '" + name.trim() + "': the transports that can be compressed are poll, sse, websocket");
                 }
+            }
+            if (compressionMinBytes < 0)
+            {
+                throw new IllegalArgumentException(EdgeConfiguration.COMPRESSION_MIN_BYTES_PROP_NAME +
+                    " must be 0 or more: " + compressionMinBytes);
             }
             if (compressionMaxStreams < 0)
             {
@@ -368,6 +375,15 @@ public final class EdgeServer implements AutoCloseable
          * Most SSE and WebSocket streams compressed at once ({@value
          * EdgeConfiguration#COMPRESSION_MAX_STREAMS_PROP_NAME}).
          */
+        /**
+         * Poll answers shorter than this are not compressed ({@link EdgeConfiguration#COMPRESSION_MIN_BYTES_PROP_NAME}).
+         */
+        public Context compressionMinBytes(final int compressionMinBytes)
+        {
+            this.compressionMinBytes = compressionMinBytes;
+            return this;
+        }
+
         public Context compressionMaxStreams(final int compressionMaxStreams)
         {
             this.compressionMaxStreams = compressionMaxStreams;
@@ -701,7 +717,7 @@ public final class EdgeServer implements AutoCloseable
                     ctx.streamCompression),
                     Methods.GET)), c), c))
                 .addExactPath("/poll", open(admission.guard(Admission.Kind.POLL, AllowedMethods.only(c,
-                    gzip(ctx.gzipPolls, new PollEndpoint(agent.commandQueue(), edgeCounters, sessionIds,
+                    gzip(ctx.gzipPolls, ctx.compressionMinBytes, new PollEndpoint(agent.commandQueue(), edgeCounters, sessionIds,
                     ctx.fanOut.initialRingCapacity(), ctx.fanOut.ringCapacity(), ctx.pollMaxWaitMs, ctx.servedTransports, flushers,
                     ctx.streamParameters)), Methods.GET)), c))
                 .addPrefixPath("/publish", admission.guard(Admission.Kind.PUBLISH,
@@ -775,10 +791,15 @@ public final class EdgeServer implements AutoCloseable
      * {@code on}. Whole answers only: Undertow's compressing conduit does not push a stream's data out on flush
      * (tried on SSE: events were held in the compressor), so SSE is not compressed.
      */
-    private static HttpHandler gzip(final boolean on, final HttpHandler endpoint)
+    /**
+     * gzip for answers of at least {@code minBytes} (their {@code Content-Length}: a poll answer is sent in one
+     * piece, so it has one) to clients that accept it.
+     */
+    private static HttpHandler gzip(final boolean on, final int minBytes, final HttpHandler endpoint)
     {
         return on ? new EncodingHandler(endpoint, new ContentEncodingRepository()
-            .addEncodingHandler("gzip", new GzipEncodingProvider(), 50)) : endpoint;
+            .addEncodingHandler("gzip", new GzipEncodingProvider(), 50, Predicates.maxContentSize(minBytes - 1L))) :
+            endpoint;
     }
 
     private HttpHandler served(final EdgeTransport transport, final HttpHandler endpoint, final EdgeCounters counters)

@@ -71,6 +71,35 @@ class CompressionTest
     }
 
     @Test
+    void aPollAnswerShorterThanTheMinimumIsSentPlainEvenToAClientThatAcceptsGzip() throws Exception
+    {
+        try (EmbeddedPush push = new EmbeddedPush(journalDir))
+        {
+            final long sequence = push.engine.publish("z.s", io.pushengine.codec.sbe.PayloadType.JSON,
+                "{\"bid\":1.0845,\"ask\":1.0846}".getBytes(StandardCharsets.UTF_8));
+            assertTrue(sequence > 0, "published: " + sequence);
+            final HttpResponse<String> answer = HTTP.send(HttpRequest.newBuilder(
+                push.http("/poll?topics=z.s&after=" + (sequence - 1))).header("Accept-Encoding", "gzip").build(),
+                HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, answer.statusCode(), answer.body());
+            assertTrue(answer.body().length() < EdgeConfiguration.COMPRESSION_MIN_BYTES_DEFAULT, answer.body());
+            assertTrue(answer.headers().firstValue("Content-Encoding").isEmpty(),
+                "one small event: gzip would cost more than it saves");
+            assertTrue(answer.body().contains("\"sequence\":" + sequence), answer.body());
+        }
+        try (EmbeddedPush push = new EmbeddedPush(journalDir, null, null, new EdgeServer.Context()
+            .compressionMinBytes(0)))
+        {
+            final long sequence = push.engine.publish("z.s", io.pushengine.codec.sbe.PayloadType.JSON,
+                "{\"bid\":1.0845}".getBytes(StandardCharsets.UTF_8));
+            final HttpResponse<byte[]> answer = HTTP.send(HttpRequest.newBuilder(
+                push.http("/poll?topics=z.s&after=" + (sequence - 1))).header("Accept-Encoding", "gzip").build(),
+                HttpResponse.BodyHandlers.ofByteArray());
+            assertEquals("gzip", answer.headers().firstValue("Content-Encoding").orElse(""), "no minimum: gzipped");
+        }
+    }
+
+    @Test
     void onlyPollSseAndWebSocketCanBeCompressed()
     {
         final IllegalArgumentException refused = assertThrows(IllegalArgumentException.class,

@@ -262,7 +262,7 @@ public final class WebSocketEndpoint implements HttpHandler, WebSocketConnection
         private final AuthenticateDecoder authenticateDecoder = new AuthenticateDecoder();
         private final PublishDecoder publishDecoder = new PublishDecoder();
         private final UnsafeBuffer publishPayload = new UnsafeBuffer(0, 0);
-        private final PayloadValidator payloadValidator = new PayloadValidator();
+        private PayloadValidator payloadValidator; // made by the connection's first publish: most never publish
         private final UnsafeBuffer buffer = new UnsafeBuffer(0, 0);
         private final WebSocketSession session;
         private final Set<String> topics = new HashSet<>();
@@ -343,6 +343,15 @@ public final class WebSocketEndpoint implements HttpHandler, WebSocketConnection
         protected long getMaxTextBufferSize()
         {
             return MAX_CONTROL_MESSAGE_LENGTH;
+        }
+
+        private PayloadValidator payloadValidator()
+        {
+            if (null == payloadValidator)
+            {
+                payloadValidator = new PayloadValidator();
+            }
+            return payloadValidator;
         }
 
         /**
@@ -609,7 +618,7 @@ public final class WebSocketEndpoint implements HttpHandler, WebSocketConnection
                 checkConsumed(publishDecoder.limit(), length);
                 publishPayload.wrap(buffer, payloadOffset, payloadLength);
                 publishes.onPublish(
-                    session, grant, correlationId, payloadType, topic, publishPayload, 0, payloadLength, payloadValidator);
+                    session, grant, correlationId, payloadType, topic, publishPayload, 0, payloadLength, payloadValidator());
             }
             catch (final IndexOutOfBoundsException | IllegalArgumentException | IllegalStateException ex)
             {

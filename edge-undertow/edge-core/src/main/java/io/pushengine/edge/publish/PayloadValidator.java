@@ -29,7 +29,8 @@ import java.nio.charset.StandardCharsets;
  *     <li>{@code PRICE_TICK}: a whole SBE {@code PriceTick} message with its header, of our schema;</li>
  *     <li>{@code OPAQUE}: anything.</li>
  * </ul>
- * One instance per thread (it keeps a decoder and flyweights); the parser factory is shared.
+ * One instance per thread, or per WebSocket connection that publishes (made at its first publish), as it keeps a
+ * decoder, flyweights and a scratch array; the parser factory is shared. Not thread-safe.
  * <p>
  * Every publish passes here, so a valid payload costs no allocation: {@link Utf8Check} and {@link JsonSyntaxCheck}
  * accept it in one pass each. Only what they do not accept goes to the JDK's decoder and Jackson's parser (a new

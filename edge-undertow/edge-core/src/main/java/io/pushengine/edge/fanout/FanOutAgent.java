@@ -800,7 +800,27 @@ public final class FanOutAgent implements Agent, EventStreamListener, ReplayStre
         final int maxFrequency = options.maxFrequency();
         final DeliveryPolicy requested = maxFrequency > 0 ?
             DeliveryPolicy.of(BackpressurePolicy.THROTTLE, maxFrequency) : session.requestedPolicy();
-        return DeliveryPolicy.resolve(rules.policyFor(topicName), requested);
+        return DeliveryPolicy.resolve(rulePolicy(topicName), requested);
+    }
+
+    /**
+     * The server's rule for a topic: matched once per topic while it has subscribers and kept on it, not matched
+     * (a regular expression per rule) for every subscription, which for polls is every request.
+     */
+    private DeliveryPolicy rulePolicy(final String topicName)
+    {
+        final TopicSubscribers topic = index.byName(topicName);
+        if (null == topic)
+        {
+            return rules.policyFor(topicName);
+        }
+        DeliveryPolicy policy = topic.rulePolicy;
+        if (null == policy)
+        {
+            policy = rules.policyFor(topicName);
+            topic.rulePolicy = policy;
+        }
+        return policy;
     }
 
     private void updateSubscription(final ClientSession session, final String topicName, final SessionCommand command)

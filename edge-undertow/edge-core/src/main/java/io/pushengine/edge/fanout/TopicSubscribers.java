@@ -1,5 +1,6 @@
 package io.pushengine.edge.fanout;
 
+import io.pushengine.edge.backpressure.DeliveryPolicy;
 
 import java.util.Arrays;
 import java.util.concurrent.atomic.AtomicLongFieldUpdater;
@@ -33,6 +34,10 @@ public final class TopicSubscribers
      * policies' re-sends read it without a hash lookup per subscription.
      */
     LastValueCache.Entry lastValue;
+    /**
+     * The server's backpressure rule for this topic's name, once matched (the rules do not change). Fan-out thread.
+     */
+    DeliveryPolicy rulePolicy;
 
     TopicSubscribers(final String name)
     {

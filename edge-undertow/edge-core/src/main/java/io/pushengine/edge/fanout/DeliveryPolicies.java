@@ -67,12 +67,12 @@ final class DeliveryPolicies implements SessionDelivery
     }
 
     /**
-     * True while a policy holds something back, or a throttled send's interval runs (a value that arrives meanwhile is
-     * held till then): its re-send is due by time or by room, not by a wake-up.
+     * True while a policy holds something back (a THROTTLE value until it is due included): its re-send is due by
+     * time or by room, not by a wake-up.
      */
     boolean hasWork()
     {
-        return !withPending.isEmpty() || throttleSchedule.hasEntries();
+        return !withPending.isEmpty() || throttleSchedule.hasHeld();
     }
 
     /**
@@ -180,8 +180,7 @@ final class DeliveryPolicies implements SessionDelivery
                 {
                     if (!subscription.pending)
                     {
-                        subscription.held = true; // the schedule makes it pending when due: nothing to do till then
-                        subscription.topic().heldUntil(subscription, subscription.nextDueNs);
+                        throttleSchedule.hold(subscription); // made pending when due: nothing to do till then
                     }
                 }
                 else if (!session.isLagging() && session.tryChargeBytes(length, nowNs) &&
@@ -267,11 +266,7 @@ final class DeliveryPolicies implements SessionDelivery
         subscription.lastSentSequence = globalSequence;
         subscription.lastSentTopicSequence = encoded.topicSequence();
         subscription.pending = false;
-        if (subscription.held) // given a value otherwise (a snapshot, a resume): what it held is superseded
-        {
-            subscription.held = false;
-            subscription.topic().notHeld(subscription);
-        }
+        throttleSchedule.unhold(subscription); // given a value otherwise (a snapshot, a resume): it supersedes
         if (globalSequence > session.lastOfferedSequence())
         {
             session.lastOfferedSequence(globalSequence);
@@ -314,11 +309,7 @@ final class DeliveryPolicies implements SessionDelivery
 
     private void markPending(final TopicSubscription subscription)
     {
-        if (subscription.held)
-        {
-            subscription.held = false;
-            subscription.topic().notHeld(subscription);
-        }
+        throttleSchedule.unhold(subscription);
         if (!subscription.pending)
         {
             subscription.pending = true;

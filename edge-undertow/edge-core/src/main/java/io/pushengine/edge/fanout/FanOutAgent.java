@@ -279,6 +279,15 @@ public final class FanOutAgent implements Agent, EventStreamListener, ReplayStre
      * ring, sessions resuming, a stream gap or the catalog being recovered, a drain under way. The agent's idle
      * strategy then parks short ({@link io.pushengine.codec.DueWorkIdleStrategy}). Fan-out thread.
      */
+    /**
+     * True while a delivery policy holds something back ({@link #hasWorkDueSoon()}'s part of it). Package-private
+     * for tests.
+     */
+    boolean policiesHoldBack()
+    {
+        return policies.hasWork();
+    }
+
     public boolean hasWorkDueSoon()
     {
         return policies.hasWork() || resumes.hasWork() || gapRecovery.isRecovering() || housekeeping.isDraining() ||

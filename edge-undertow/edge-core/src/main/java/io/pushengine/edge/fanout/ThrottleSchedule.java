@@ -24,6 +24,7 @@ final class ThrottleSchedule
 
     private final List<DueQueue> queues = new ArrayList<>();
     private int entries;
+    private int held;
 
     /**
      * A subscription was sent a value at {@code nowNs}: its next one is due at {@code nowNs} plus its interval.
@@ -38,11 +39,47 @@ final class ThrottleSchedule
     }
 
     /**
-     * True while any send is still within its interval: a held value may fall due, so the fan-out must not park long.
+     * True while any send is still within its interval (its entry not yet due or not yet dropped).
      */
     boolean hasEntries()
     {
         return entries > 0;
+    }
+
+    /**
+     * True while a subscription holds a value back: it falls due by time, so the fan-out must not park long. A
+     * throttled feed slower than its rate holds nothing, and lets the fan-out park.
+     */
+    boolean hasHeld()
+    {
+        return held > 0;
+    }
+
+    /**
+     * A value arrived before the subscription's next one is due: it is owed when due, and until then events of the
+     * topic pass it by ({@link TopicSubscribers#heldUntilNs()}). It was sent at least once, so its entry is here.
+     */
+    void hold(final TopicSubscription subscription)
+    {
+        if (!subscription.held)
+        {
+            subscription.held = true;
+            held++;
+            subscription.topic().heldUntil(subscription, subscription.nextDueNs);
+        }
+    }
+
+    /**
+     * The subscription no longer holds a value (it is owed it now, or was given one otherwise).
+     */
+    void unhold(final TopicSubscription subscription)
+    {
+        if (subscription.held)
+        {
+            subscription.held = false;
+            held--;
+            subscription.topic().notHeld(subscription);
+        }
     }
 
     /**
@@ -68,7 +105,7 @@ final class ThrottleSchedule
                 entries--;
                 if (subscription.held && dueNs == subscription.nextDueNs)
                 {
-                    subscription.held = false;
+                    unhold(subscription);
                     release.accept(subscription);
                     released++;
                 }

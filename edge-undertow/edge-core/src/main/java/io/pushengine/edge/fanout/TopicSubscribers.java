@@ -93,7 +93,11 @@ public final class TopicSubscribers
      */
     void heldUntil(final TopicSubscription subscription, final long dueNs)
     {
-        heldUntilNs[subscription.slot] = dueNs;
+        final int slot = subscription.slot;
+        if (slot >= 0)
+        {
+            heldUntilNs[slot] = dueNs;
+        }
     }
 
     /**

@@ -40,6 +40,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -227,6 +228,22 @@ class FanOutAgentTest
         step(() -> session.events.size() == 4);
         assertEquals(List.of(1L, 2L, 3L, 4L), session.events,
             "both fell due in one duty cycle: the older value first, so the sequences a client is given keep rising");
+    }
+
+    @Test
+    void aThrottledFeedSlowerThanItsRateHoldsNothingAndLetsTheFanOutPark()
+    {
+        final RecordingSession session = startWith("px.*=throttle:2");
+        publish(1);
+        step(() -> session.events.size() == 1);
+        assertFalse(agent.policiesHoldBack(), "sent at once, nothing held: no reason to wake every millisecond");
+
+        publish(1);
+        step(() -> counters.throttled().get() == 1);
+        assertTrue(agent.policiesHoldBack(), "a value held until its slot opens");
+        nowNs += 500 * MS;
+        step(() -> session.events.size() == 2);
+        assertFalse(agent.policiesHoldBack(), "sent when due: nothing held again");
     }
 
     @Test

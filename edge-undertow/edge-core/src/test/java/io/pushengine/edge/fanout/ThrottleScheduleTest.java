@@ -30,8 +30,10 @@ class ThrottleScheduleTest
         schedule.sent(notHeld, 0);
         assertEquals(100 * MS, fast.nextDueNs);
         assertEquals(500 * MS, slow.nextDueNs);
-        fast.held = true;
-        slow.held = true;
+        assertFalse(schedule.hasHeld(), "sent, nothing held: the fan-out may park");
+        schedule.hold(fast);
+        schedule.hold(slow);
+        assertTrue(schedule.hasHeld());
 
         assertEquals(0, schedule.releaseDue(100 * MS - 1, released::add), "nothing before its due time");
         assertEquals(1, schedule.releaseDue(100 * MS, released::add));
@@ -42,6 +44,7 @@ class ThrottleScheduleTest
         assertEquals(1, schedule.releaseDue(600 * MS, released::add));
         assertEquals(List.of(fast, slow), released);
         assertFalse(schedule.hasEntries());
+        assertFalse(schedule.hasHeld(), "every held value released");
     }
 
     @Test
@@ -50,7 +53,7 @@ class ThrottleScheduleTest
         final TopicSubscription subscription = throttled("a", 10);
         schedule.sent(subscription, 0);
         schedule.sent(subscription, 50 * MS); // e.g. its rate changed and it was sent at once
-        subscription.held = true;
+        schedule.hold(subscription);
 
         assertEquals(0, schedule.releaseDue(100 * MS, released::add), "the first entry is not its due time now");
         assertTrue(subscription.held);
@@ -67,7 +70,7 @@ class ThrottleScheduleTest
         {
             final TopicSubscription subscription = throttled("t" + i, 1000); // 1 ms
             schedule.sent(subscription, nowNs += 1000);
-            subscription.held = true;
+            schedule.hold(subscription);
             sent.add(subscription);
         }
         assertEquals(40, schedule.releaseDue(MS + 40_000, released::add), "the first 40 (wraps the first ring)");
@@ -75,7 +78,7 @@ class ThrottleScheduleTest
         {
             final TopicSubscription subscription = throttled("t" + i, 1000);
             schedule.sent(subscription, nowNs += 1000);
-            subscription.held = true;
+            schedule.hold(subscription);
             sent.add(subscription);
         }
         assertEquals(210, schedule.releaseDue(nowNs + MS, released::add));

@@ -96,8 +96,8 @@ public class PollFanOutBenchmark
         protected OneToOneRingBuffer newRing(final int capacity)
         {
             final OneToOneRingBuffer ring = ringPool.pollFirst();
-            return null != ring ? ring :
-                new OneToOneRingBuffer(new UnsafeBuffer(ByteBuffer.allocateDirect(capacity + RingBufferDescriptor.TRAILER_LENGTH)));
+            return null != ring ? ring : new OneToOneRingBuffer(
+                new UnsafeBuffer(ByteBuffer.allocateDirect(capacity + RingBufferDescriptor.TRAILER_LENGTH)));
         }
 
         protected void freeRing(final OneToOneRingBuffer ring)
@@ -151,7 +151,8 @@ public class PollFanOutBenchmark
     public void setup()
     {
         final ConcurrentCountersManager countersManager = new ConcurrentCountersManager(
-            new UnsafeBuffer(ByteBuffer.allocateDirect(64 * 1024)), new UnsafeBuffer(ByteBuffer.allocateDirect(16 * 1024)),
+            new UnsafeBuffer(ByteBuffer.allocateDirect(64 * 1024)),
+            new UnsafeBuffer(ByteBuffer.allocateDirect(16 * 1024)),
             StandardCharsets.US_ASCII, new CachedEpochClock(), 0);
         final FanOutCounters counters = FanOutCounters.allocate(typeId -> countersManager.newCounter("bench", typeId));
         ringBytes = counters.ringBytes();

@@ -376,7 +376,8 @@ public final class EdgeServer implements AutoCloseable
          * EdgeConfiguration#COMPRESSION_MAX_STREAMS_PROP_NAME}).
          */
         /**
-         * Poll answers shorter than this are not compressed ({@link EdgeConfiguration#COMPRESSION_MIN_BYTES_PROP_NAME}).
+         * Poll answers shorter than this are not compressed
+         * ({@link EdgeConfiguration#COMPRESSION_MIN_BYTES_PROP_NAME}).
          */
         public Context compressionMinBytes(final int compressionMinBytes)
         {
@@ -717,9 +718,9 @@ public final class EdgeServer implements AutoCloseable
                     ctx.streamCompression),
                     Methods.GET)), c), c))
                 .addExactPath("/poll", open(admission.guard(Admission.Kind.POLL, AllowedMethods.only(c,
-                    gzip(ctx.gzipPolls, ctx.compressionMinBytes, new PollEndpoint(agent.commandQueue(), edgeCounters, sessionIds,
-                    ctx.fanOut.initialRingCapacity(), ctx.fanOut.ringCapacity(), ctx.pollMaxWaitMs, ctx.servedTransports, flushers,
-                    ctx.streamParameters)), Methods.GET)), c))
+                    gzip(ctx.gzipPolls, ctx.compressionMinBytes, new PollEndpoint(agent.commandQueue(), edgeCounters,
+                    sessionIds, ctx.fanOut.initialRingCapacity(), ctx.fanOut.ringCapacity(), ctx.pollMaxWaitMs,
+                    ctx.servedTransports, flushers, ctx.streamParameters)), Methods.GET)), c))
                 .addPrefixPath("/publish", admission.guard(Admission.Kind.PUBLISH,
                     AllowedMethods.only(c, publishHandler, Methods.POST)))
                 .addExactPath("/topics", admission.guard(Admission.Kind.READ,

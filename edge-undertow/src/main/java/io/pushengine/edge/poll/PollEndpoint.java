@@ -139,8 +139,8 @@ public final class PollEndpoint implements HttpHandler
     {
         final PollSession session = new PollSession(
             sessionIds.incrementAndGet(), exchange,
-            flushers.forThread(new XnioSessionExecutor(exchange.getIoThread(), counters.errors())), initialRingCapacity, ringCapacity,
-            counters.fanOut().ringBytes(), options, counters, ringPool);
+            flushers.forThread(new XnioSessionExecutor(exchange.getIoThread(), counters.errors())),
+            initialRingCapacity, ringCapacity, counters.fanOut().ringBytes(), options, counters, ringPool);
         if (!commands.offer(SessionCommand.register(session)))
         {
             HttpResponses.reject(exchange, 503, "edge is overloaded: poll again shortly", counters);

@@ -617,8 +617,8 @@ public final class WebSocketEndpoint implements HttpHandler, WebSocketConnection
                 publishDecoder.skipPayload();
                 checkConsumed(publishDecoder.limit(), length);
                 publishPayload.wrap(buffer, payloadOffset, payloadLength);
-                publishes.onPublish(
-                    session, grant, correlationId, payloadType, topic, publishPayload, 0, payloadLength, payloadValidator());
+                publishes.onPublish(session, grant, correlationId, payloadType, topic, publishPayload, 0, payloadLength,
+                    payloadValidator());
             }
             catch (final IndexOutOfBoundsException | IllegalArgumentException | IllegalStateException ex)
             {

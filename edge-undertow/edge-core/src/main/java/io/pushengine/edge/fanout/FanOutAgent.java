@@ -448,13 +448,13 @@ public final class FanOutAgent implements Agent, EventStreamListener, ReplayStre
 
         final TopicSubscription[] subscriptions = topic.subscriptions();
         final long[] heldUntilNs = topic.heldUntilNs();
+        final boolean anyHeld = topic.hasHeld();
         final long nowNs = clock.nanoTime();
         int delivered = 0;
         int held = 0;
         for (int i = 0; i < size; i++)
         {
-            final long heldUntil = heldUntilNs[i];
-            if (0 != heldUntil && heldUntil - nowNs > 0)
+            if (anyHeld && 0 != heldUntilNs[i] && heldUntilNs[i] - nowNs > 0)
             {
                 held++; // a throttle holds it back: it is owed this topic's latest value when due
                 continue;

@@ -27,6 +27,7 @@ public final class TopicSubscribers
      * delivery.
      */
     private long[] heldUntilNs = EMPTY_TIMES;
+    private int held; // entries of heldUntilNs that are not 0: while none, the fan-out need not read it
     private int size;
     private int textLogReaders;
     /**
@@ -89,13 +90,26 @@ public final class TopicSubscribers
     }
 
     /**
+     * True while any subscription of the topic holds a THROTTLE value back: only then is {@link #heldUntilNs()} worth
+     * reading per event.
+     */
+    boolean hasHeld()
+    {
+        return held > 0;
+    }
+
+    /**
      * The subscription holds a THROTTLE value back until {@code dueNs}: events before then need not visit it.
      */
     void heldUntil(final TopicSubscription subscription, final long dueNs)
     {
         final int slot = subscription.slot;
-        if (slot >= 0)
+        if (slot >= 0 && 0 != dueNs)
         {
+            if (0 == heldUntilNs[slot])
+            {
+                held++;
+            }
             heldUntilNs[slot] = dueNs;
         }
     }
@@ -106,9 +120,10 @@ public final class TopicSubscribers
     void notHeld(final TopicSubscription subscription)
     {
         final int slot = subscription.slot;
-        if (slot >= 0)
+        if (slot >= 0 && 0 != heldUntilNs[slot])
         {
             heldUntilNs[slot] = 0;
+            held--;
         }
     }
 
@@ -151,6 +166,10 @@ public final class TopicSubscribers
         if (subscription.session().readsSharedLogAsText())
         {
             textLogReaders--;
+        }
+        if (0 != heldUntilNs[i])
+        {
+            held--;
         }
         final TopicSubscription moved = subscriptions[--size];
         subscriptions[i] = moved;

@@ -107,6 +107,10 @@ class CompressionTest
         assertTrue(refused.getMessage().contains("push.edge.compression lists 'brotli'"), refused.getMessage());
         assertThrows(IllegalArgumentException.class,
             () -> new EdgeServer.Context().compression("sse").compressionMaxStreams(-1).conclude());
+        final IllegalArgumentException negativeMinimum = assertThrows(IllegalArgumentException.class,
+            () -> new EdgeServer.Context().compressionMinBytes(-1).conclude());
+        assertTrue(negativeMinimum.getMessage().contains("push.edge.compression.min.bytes must be 0 or more"),
+            negativeMinimum.getMessage());
     }
 
     @Test

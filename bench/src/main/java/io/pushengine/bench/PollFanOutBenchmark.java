@@ -13,6 +13,7 @@ import io.pushengine.edge.session.ConnectionOptions;
 import io.pushengine.edge.session.DeliveryLatencies;
 import io.pushengine.edge.session.OutboundRingDescriptor;
 import io.pushengine.edge.session.PollingSession;
+import org.agrona.DirectBuffer;
 import org.agrona.MutableDirectBuffer;
 import org.agrona.concurrent.CachedEpochClock;
 import org.agrona.concurrent.ControlledMessageHandler;
@@ -42,8 +43,9 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The edge's fan-out to long-polls: {@link #polls} long-polls wait on one topic; one event answers every one of them
- * (a copy of its JSON into each poll's ring, the answer fixed, the poll forgotten, its ring read as its IO thread
- * renders the answer), and each client polls again at once (a new poll registered, subscribed and armed, as
+ * (its JSON rendered once into the edge's text log, each answer fixed with its place there, the poll forgotten, the
+ * event read from the log as its IO thread renders the answer; until the twelfth session, a copy of the JSON into
+ * each poll's ring), and each client polls again at once (a new poll registered, subscribed and armed, as
  * {@code PollEndpoint} does per request). So an op is one wave of a polling population; divide ns/op by
  * {@link #polls} for the cost of one long-poll delivery with its re-poll. A poll's objects (the session, its
  * commands) are made per request, as a real one's are: B/op ÷ polls is that per-request garbage, not a per-message
@@ -123,6 +125,10 @@ public class PollFanOutBenchmark
                 ring.controlledRead(this);
                 ringPool.addLast(ring);
             }
+            if (!readAnswerLog())
+            {
+                throw new IllegalStateException("lapped: the answer's live events were overwritten in the log");
+            }
             answered++;
         }
 
@@ -134,6 +140,12 @@ public class PollFanOutBenchmark
                 answer.putBytes(0, buffer, index, Math.min(length, answer.capacity())); // as the answer is built
             }
             return ControlledMessageHandler.Action.CONTINUE;
+        }
+
+        protected void onAnswerLogEvent(
+            final DirectBuffer buffer, final int offset, final int length, final long timestampNs)
+        {
+            answer.putBytes(0, buffer, offset, Math.min(length, answer.capacity())); // as the answer is built
         }
 
         protected void sendHeartbeat(final long timestampNs, final long lastGlobalSequence)

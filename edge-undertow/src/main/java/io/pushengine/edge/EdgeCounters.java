@@ -37,6 +37,7 @@ public final class EdgeCounters implements AutoCloseable
     private final AtomicCounter polls;
     private final AtomicCounter pollsHeld;
     private final AtomicCounter pollsEmpty;
+    private final AtomicCounter pollsLapped;
     private final AtomicCounter authFailures;
     private final AtomicCounter forbidden;
     private final AtomicCounter originRejections;
@@ -73,6 +74,7 @@ public final class EdgeCounters implements AutoCloseable
         polls = CounterType.EDGE_POLLS.allocate(aeron::addCounter, label);
         pollsHeld = CounterType.EDGE_POLLS_HELD.allocate(aeron::addCounter, label);
         pollsEmpty = CounterType.EDGE_POLLS_EMPTY.allocate(aeron::addCounter, label);
+        pollsLapped = CounterType.EDGE_POLLS_LAPPED.allocate(aeron::addCounter, label);
         authFailures = CounterType.EDGE_AUTH_FAILURES.allocate(aeron::addCounter, label);
         forbidden = CounterType.EDGE_FORBIDDEN.allocate(aeron::addCounter, label);
         originRejections = CounterType.EDGE_ORIGIN_REJECTIONS.allocate(aeron::addCounter, label);
@@ -219,6 +221,11 @@ public final class EdgeCounters implements AutoCloseable
         return pollsEmpty;
     }
 
+    public AtomicCounter pollsLapped()
+    {
+        return pollsLapped;
+    }
+
     public AtomicCounter authFailures()
     {
         return authFailures;
@@ -285,7 +292,7 @@ public final class EdgeCounters implements AutoCloseable
             framesOut, bytesOut, protocolErrors, httpRejected, publishRequests, publishesReadAhead, publishesAwaitingAck, errors, pingsSent,
             ioThreadWakeUps,
             publishRejected, pongTimeouts,
-            polls, pollsHeld, pollsEmpty, authFailures, forbidden, originRejections, limitRejections, tokenExpiryCloses,
+            polls, pollsHeld, pollsEmpty, pollsLapped, authFailures, forbidden, originRejections, limitRejections, tokenExpiryCloses,
             requestTimeouts, silentCloses, sseCompressedStreams, webSocketCompressedStreams, sseCompressionOverBudget,
             webSocketCompressionOverBudget, fanOut);
     }

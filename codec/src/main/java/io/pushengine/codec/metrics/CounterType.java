@@ -143,6 +143,10 @@ public enum CounterType
         "Polls waiting now for data or for their wait to end (no thread is held by any)"),
     EDGE_POLLS_EMPTY(1240, "push_edge_polls_empty_total", false,
         "Polls answered with no events (wait ended, or a short poll with nothing new)"),
+    EDGE_POLLS_LAPPED(1266, "push_edge_polls_lapped_total", false,
+        "Poll answers sent without their live events because the edge's text log had overwritten them before the " +
+        "answer was written (the edge took more events meanwhile than the log holds); the answer's cursor stays " +
+        "before them, so the next poll takes them from the journal: nothing is lost"),
     EDGE_STREAM_POSITION(1241, "push_edge_stream_position", true,
         "Global sequence of the last event the edge has taken from the engine's stream, in order"),
     EDGE_ENGINE_POSITION(1242, "push_edge_engine_position", true,

@@ -9,6 +9,7 @@ import io.pushengine.edge.session.CloseCodes;
 import io.pushengine.edge.http.HttpResponses;
 import io.undertow.server.HttpServerExchange;
 import io.undertow.util.Headers;
+import org.agrona.DirectBuffer;
 import org.agrona.ExpandableArrayBuffer;
 import org.agrona.MutableDirectBuffer;
 import org.agrona.concurrent.ControlledMessageHandler;
@@ -98,27 +99,30 @@ public final class PollSession extends PollingSession implements ControlledMessa
 
         final AnswerBuffers buffers = ANSWER_BUFFERS.get();
         answerBuffers = buffers;
-        buffers.eventsLength = buffers.events.putStringWithoutLengthAscii(0, "{\"cursor\":");
-        buffers.eventsLength += buffers.events.putLongAscii(buffers.eventsLength, answerCursor());
-        buffers.eventsLength += buffers.events.putStringWithoutLengthAscii(buffers.eventsLength, ",\"events\":[");
+        buffers.eventsLength = AnswerBuffers.EVENTS_START; // the cursor goes before, once known
         buffers.controlsLength = 0;
         eventCount = 0;
+        answerTimestampNs = flusher.epochClock().nanoTime();
 
         OneToOneRingBuffer ring = takeAnswerRing();
-        if (null != ring)
+        while (null != ring) // the first ring, then the larger one that followed it when it filled
         {
-            answerTimestampNs = flusher.epochClock().nanoTime();
-            do
+            for (int i = 0; i < 4 && ring.size() > 0; i++) // at most: to the end, padding, from the start
             {
-                for (int i = 0; i < 4 && ring.size() > 0; i++) // at most: to the end, padding, from the start
-                {
-                    ring.controlledRead(this);
-                }
-                ringPool.giveBack(ring);
+                ring.controlledRead(this);
             }
-            while (null != (ring = takeAnswerRing())); // the larger ring that followed a full first one
-            writeLatency.flush();
+            ringPool.giveBack(ring);
+            ring = takeAnswerRing();
         }
+        final int ringEventsLength = buffers.eventsLength;
+        final int ringEventCount = eventCount;
+        if (!readAnswerLog()) // then its live events, read from the edge's text log
+        {
+            buffers.eventsLength = ringEventsLength; // lapped there: answered without them, the cursor before them
+            eventCount = ringEventCount;
+            counters.pollsLapped().increment();
+        }
+        writeLatency.flush();
 
         final ExpandableArrayBuffer events = buffers.events;
         events.putByte(buffers.eventsLength++, (byte)']');
@@ -126,7 +130,14 @@ public final class PollSession extends PollingSession implements ControlledMessa
         buffers.eventsLength += buffers.controlsLength;
         events.putByte(buffers.eventsLength++, (byte)'}');
         events.putByte(buffers.eventsLength++, (byte)'\n');
-        final byte[] body = Arrays.copyOf(events.byteArray(), buffers.eventsLength); // the sender may keep it
+        final MutableDirectBuffer prefix = buffers.prefix;
+        int prefixLength = prefix.putStringWithoutLengthAscii(0, "{\"cursor\":");
+        prefixLength += prefix.putLongAscii(prefixLength, answerCursor());
+        prefixLength += prefix.putStringWithoutLengthAscii(prefixLength, ",\"events\":[");
+        final int start = AnswerBuffers.EVENTS_START - prefixLength;
+        events.putBytes(start, prefix, 0, prefixLength);
+        // the sender may keep it
+        final byte[] body = Arrays.copyOfRange(events.byteArray(), start, buffers.eventsLength);
         answerBuffers = null;
 
         counters.pollsHeld().getAndAdd(-1);
@@ -149,16 +160,9 @@ public final class PollSession extends PollingSession implements ControlledMessa
         final AnswerBuffers buffers = answerBuffers;
         if (OutboundRingDescriptor.EVENT_MSG_TYPE_ID == msgTypeId)
         {
-            if (eventCount++ > 0)
-            {
-                buffers.events.putByte(buffers.eventsLength++, (byte)',');
-            }
-            final int textLength = length - OutboundRingDescriptor.TEXT_EVENT_TEXT_OFFSET;
-            buffers.events.putBytes(
-                buffers.eventsLength, buffer, index + OutboundRingDescriptor.TEXT_EVENT_TEXT_OFFSET, textLength);
-            buffers.eventsLength += textLength;
-            writeLatency.record(
-                answerTimestampNs - buffer.getLong(index + OutboundRingDescriptor.TEXT_EVENT_TIMESTAMP_OFFSET));
+            appendEvent(buffer, index + OutboundRingDescriptor.TEXT_EVENT_TEXT_OFFSET,
+                length - OutboundRingDescriptor.TEXT_EVENT_TEXT_OFFSET,
+                buffer.getLong(index + OutboundRingDescriptor.TEXT_EVENT_TIMESTAMP_OFFSET));
         }
         else if (OutboundRingDescriptor.CONTROL_MSG_TYPE_ID == msgTypeId)
         {
@@ -167,6 +171,24 @@ public final class PollSession extends PollingSession implements ControlledMessa
         }
         // SUPERSEDED_EVENT: a later event of the same topic and slot is in the answer instead
         return Action.CONTINUE;
+    }
+
+    protected void onAnswerLogEvent(
+        final DirectBuffer buffer, final int offset, final int length, final long timestampNs)
+    {
+        appendEvent(buffer, offset, length, timestampNs);
+    }
+
+    private void appendEvent(final DirectBuffer buffer, final int offset, final int length, final long timestampNs)
+    {
+        final AnswerBuffers buffers = answerBuffers;
+        if (eventCount++ > 0)
+        {
+            buffers.events.putByte(buffers.eventsLength++, (byte)',');
+        }
+        buffers.events.putBytes(buffers.eventsLength, buffer, offset, length);
+        buffers.eventsLength += length;
+        writeLatency.record(answerTimestampNs - timestampNs);
     }
 
     protected void sendHeartbeat(final long timestampNs, final long lastGlobalSequence)
@@ -209,7 +231,13 @@ public final class PollSession extends PollingSession implements ControlledMessa
      */
     private static final class AnswerBuffers
     {
+        /**
+         * Where the events start in {@link #events}: room before them for the cursor, written once it is known.
+         */
+        static final int EVENTS_START = 64;
+
         final ExpandableArrayBuffer events = new ExpandableArrayBuffer(16 * 1024);
+        final ExpandableArrayBuffer prefix = new ExpandableArrayBuffer(EVENTS_START);
         final ExpandableArrayBuffer controls = new ExpandableArrayBuffer(512);
         int eventsLength;
         int controlsLength;

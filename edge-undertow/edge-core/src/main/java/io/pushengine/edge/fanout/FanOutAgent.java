@@ -490,8 +490,8 @@ public final class FanOutAgent implements Agent, EventStreamListener, ReplayStre
     }
 
     /**
-     * The event's SSE block into the text log, rendered once here for every SSE connection that reads it there, or
-     * only its place when no SSE connection takes the topic. Before any delivery, as for the SBE log: a connection
+     * The event's SSE block into the text log, rendered once here for every SSE connection and poll that reads it
+     * there, or only its place when none takes the topic. Before any delivery, as for the SBE log: a connection
      * that starts reading the log at this event finds it there.
      */
     private void appendText(final TopicSubscribers topic, final EncodedEvent encoded)
@@ -503,7 +503,8 @@ public final class FanOutAgent implements Agent, EventStreamListener, ReplayStre
                 recentText.nameTopic(topic.number(), topic.name()); // a dropping SSE reader's gap names it
             }
             recentText.appendText(encoded.globalSequence(), topic.number(), encoded.topicSequence(),
-                encoded.timestampNs(), encoded.sseBuffer(), 0, encoded.sseLength());
+                encoded.timestampNs(), encoded.sseBuffer(), 0, encoded.sseLength(),
+                encoded.jsonOffset(), encoded.jsonLength());
         }
         else
         {
@@ -932,6 +933,10 @@ public final class FanOutAgent implements Agent, EventStreamListener, ReplayStre
                 session.openedNs(nowNs);
                 sessions.add(session);
                 session.attachSharedLog(session.readsSharedLogAsText() ? recentText() : recentEvents, lappedListener);
+                if (session instanceof PollingSession poll)
+                {
+                    poll.answerLog(recentText()); // live events wait there for its answer, not in its ring
+                }
                 if (session.resumeFrom() >= 0)
                 {
                     session.resuming(true); // live events are held back from now; the replay starts on RESUME

@@ -128,7 +128,7 @@ public final class TopicSubscribers
     }
 
     /**
-     * How many of its subscriptions belong to connections that read the edge's text log (SSE): while there are
+     * How many of its subscriptions belong to sessions that read the edge's text log (SSE, polls): while there are
      * any, each event of the topic is rendered into that log; otherwise only its place is held.
      */
     int textLogReaders()
@@ -138,7 +138,7 @@ public final class TopicSubscribers
 
     void add(final TopicSubscription subscription)
     {
-        if (subscription.session().readsSharedLogAsText())
+        if (subscription.session().readsTextLog())
         {
             textLogReaders++;
         }
@@ -163,7 +163,7 @@ public final class TopicSubscribers
         {
             return false;
         }
-        if (subscription.session().readsSharedLogAsText())
+        if (subscription.session().readsTextLog())
         {
             textLogReaders--;
         }

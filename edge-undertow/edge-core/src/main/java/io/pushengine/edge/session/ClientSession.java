@@ -438,6 +438,16 @@ public abstract class ClientSession
     }
 
     /**
+     * Whether this session reads events from the edge's text log at all (SSE connections; polls, whose live
+     * answers are read there): while a topic has such a subscriber, the fan-out renders each of its events into
+     * that log. Constant for a session.
+     */
+    public boolean readsTextLog()
+    {
+        return readsSharedLogAsText();
+    }
+
+    /**
      * Whether this transport's IO side reads {@code SHARED_LOG_*} markers.
      */
     protected boolean canReadSharedLog()

@@ -1,12 +1,16 @@
 package io.pushengine.edge.session;
 
+import org.agrona.BitUtil;
+import org.agrona.DirectBuffer;
 import org.agrona.ExpandableArrayBuffer;
 import org.agrona.concurrent.AtomicBuffer;
 import org.agrona.concurrent.ringbuffer.OneToOneRingBuffer;
 import org.agrona.concurrent.ringbuffer.RecordDescriptor;
 import org.agrona.concurrent.status.AtomicCounter;
 
+import java.lang.invoke.VarHandle;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
@@ -16,9 +20,13 @@ import java.util.concurrent.TimeUnit;
  * <p>
  * It is registered, subscribed and resumed from {@code after=} exactly like a streaming connection, so a client may
  * switch transports at any cursor. Once armed (all its subscriptions made) the fan-out answers it when there is
- * something to say (events, a snapshot, a reset), when its ring is full, when its wait ends, or, for a short poll,
- * as soon as it has caught up. The fan-out then fixes the cursor ({@link #complete}), hands the ring over and forgets
- * the session; the IO thread renders the ring's events (their JSON form) and control fragments as one answer:
+ * something to say (events, a snapshot, a reset), when its answer is full, when its wait ends, or, for a short
+ * poll, as soon as it has caught up. The fan-out then fixes the cursor ({@link #complete}), hands the ring over and
+ * forgets the session; the IO thread renders the ring's events (their JSON form) and control fragments, then its
+ * live events, as one answer. Live events are not copied: the fan-out renders each event of a topic with waiting
+ * polls into the edge's text log once, and an answer only notes the first and last it takes there
+ * ({@link #readAnswerLog()}); the ring holds what comes before them (snapshot values, resumed events), and all
+ * events of a poll with a maximum frequency ({@code rate.TOPIC=N}), whose answer leaves some out:
  * <pre>
  *   {"cursor":57,"events":[{"sequence":55,...},{"sequence":57,...}]}
  *   {"cursor":60,"events":[]}                                   wait ended, nothing on these topics up to 60
@@ -28,8 +36,8 @@ import java.util.concurrent.TimeUnit;
  * The cursor is the {@code after=} of the next poll (and the {@code from=} of a streaming connection): every event up
  * to it on the poll's topics is in this answer or an earlier one, so nothing is lost and nothing repeats.
  * <p>
- * Threading: fields marked fan-out belong to the fan-out thread; {@link #completed} publishes {@link #cursor} and
- * {@link #answerRing} to the IO thread.
+ * Threading: fields marked fan-out belong to the fan-out thread; {@link #completed} publishes {@link #cursor},
+ * the rings and the answer's place in the log to the IO thread.
  */
 public abstract class PollingSession extends ClientSession
 {
@@ -43,11 +51,18 @@ public abstract class PollingSession extends ClientSession
 
     // fan-out thread: topics with a maximum frequency (rate.TOPIC=N) and where the last event of each went
     private final RatedTopic[] ratedTopics;
+    private final int answerCapacity;
+    private int answerLogBytes; // what the answer's live events left in the log would take in a ring
 
     // handed from the fan-out to the IO thread by the volatile write of completed
     private long cursor;
     private OneToOneRingBuffer firstAnswerRing;
     private OneToOneRingBuffer answerRing;
+    private RecentEvents answerLog; // the edge's text log; null until registered (set once)
+    private long answerLogFrom; // the answer's first live event in the log; 0: none
+    private long answerLogUntil; // its last
+    private int[] answerLogTopics; // the topics of its events there: every event of these in [from, until] is its
+    private int answerLogTopicCount;
     private volatile boolean completed;
 
     /**
@@ -75,6 +90,25 @@ public abstract class PollingSession extends ClientSession
             }
         });
         this.ratedTopics = rated.toArray(new RatedTopic[0]);
+        this.answerCapacity = ringCapacity;
+    }
+
+    /**
+     * Polls read their live events from the edge's text log: while a poll waits on a topic, the fan-out renders
+     * that topic's events into the log once for every reader.
+     */
+    public boolean readsTextLog()
+    {
+        return true;
+    }
+
+    /**
+     * The edge's text log, where live events for the answer are left instead of copied. Fan-out thread, once, at
+     * registration.
+     */
+    public void answerLog(final RecentEvents log)
+    {
+        this.answerLog = log;
     }
 
     /**
@@ -133,7 +167,7 @@ public abstract class PollingSession extends ClientSession
     public boolean isReadyToAnswer()
     {
         return armed && !completed &&
-            (expired || full || bufferedBytes() > 0 || (answerWhenCaughtUp && !isResuming()));
+            (expired || full || bufferedBytes() > 0 || 0 != answerLogUntil || (answerWhenCaughtUp && !isResuming()));
     }
 
     /**
@@ -156,6 +190,20 @@ public abstract class PollingSession extends ClientSession
      */
     public boolean offerEvent(final EncodedEvent event)
     {
+        final long sequence = event.globalSequence();
+        final RecentEvents log = answerLog;
+        if (null != log && 0 == ratedTopics.length && !isInSnapshot() &&
+            log.last() == sequence && log.length(sequence) > RecentEvents.TEXT_OFFSET)
+        {
+            return leaveInAnswerLog(log, sequence); // a live event: its text was just appended, once for all
+        }
+        if (0 != answerLogUntil)
+        {
+            // an event for the ring after live events left in the log would be answered before them; none comes
+            // (snapshot values and resumed events are given before a poll takes live events), but if one did, the
+            // answer ends at the last live event, as a full one does, and the next poll takes the rest
+            return false;
+        }
         final RatedTopic rated = ratedTopic(event.topicName());
         if (null == rated)
         {
@@ -185,6 +233,55 @@ public abstract class PollingSession extends ClientSession
         rated.lastIndex = index;
         rated.slot = slot;
         return true;
+    }
+
+    /**
+     * The live event at {@code sequence}, the newest in the text log, joins the answer without a copy: the answer
+     * takes, from the log, every event of its topics from its first such event to its last. As many as a ring of
+     * the poll's capacity would hold: the size rule of an answer does not depend on where its events wait.
+     */
+    private boolean leaveInAnswerLog(final RecentEvents log, final long sequence)
+    {
+        final int jsonLength = log.buffer().getInt(log.offset(sequence) + RecentEvents.TEXT_JSON_LENGTH_OFFSET);
+        final int recordLength = BitUtil.align(RecordDescriptor.HEADER_LENGTH +
+            OutboundRingDescriptor.TEXT_EVENT_TEXT_OFFSET + jsonLength, RecordDescriptor.ALIGNMENT);
+        if (answerLogBytes + recordLength > answerCapacity)
+        {
+            return false;
+        }
+        answerLogBytes += recordLength;
+        if (0 == answerLogFrom)
+        {
+            answerLogFrom = sequence;
+        }
+        answerLogUntil = sequence;
+        final int topic = log.topic(sequence);
+        if (!isAnswerLogTopic(topic))
+        {
+            if (null == answerLogTopics)
+            {
+                answerLogTopics = new int[2];
+            }
+            else if (answerLogTopicCount == answerLogTopics.length)
+            {
+                answerLogTopics = Arrays.copyOf(answerLogTopics, 2 * answerLogTopicCount);
+            }
+            answerLogTopics[answerLogTopicCount++] = topic;
+        }
+        return true;
+    }
+
+    private boolean isAnswerLogTopic(final int topic)
+    {
+        final int[] topics = answerLogTopics;
+        for (int i = 0, count = answerLogTopicCount; i < count; i++)
+        {
+            if (topics[i] == topic)
+            {
+                return true;
+            }
+        }
+        return false;
     }
 
     private RatedTopic ratedTopic(final String topicName)
@@ -297,7 +394,8 @@ public abstract class PollingSession extends ClientSession
     }
 
     /**
-     * The answer's cursor: the {@code after=} of the client's next poll. IO thread, once completed.
+     * The answer's cursor: the {@code after=} of the client's next poll. IO thread, once completed, and after
+     * {@link #readAnswerLog()} (which moves it back when the log was lapped).
      */
     protected final long answerCursor()
     {
@@ -322,4 +420,60 @@ public abstract class PollingSession extends ClientSession
         answerRing = null;
         return ring;
     }
+
+    /**
+     * The answer's live events, which the fan-out left in the edge's text log: each given to
+     * {@link #onAnswerLogEvent}, in order, after the events of the answer's rings. IO thread, once completed.
+     *
+     * @return true; false if the log's writer lapped them while they were read (the edge took more events since
+     * than its log holds): what was given must be discarded, and the answer goes out without them, its cursor
+     * moved back to just before them ({@link #answerCursor()}), so the next poll takes them from the journal.
+     */
+    protected final boolean readAnswerLog()
+    {
+        final long from = answerLogFrom;
+        if (0 == from)
+        {
+            return true;
+        }
+        final RecentEvents log = answerLog;
+        final DirectBuffer buffer = log.buffer();
+        final int capacity = buffer.capacity();
+        boolean torn = false;
+        for (long sequence = from, until = answerLogUntil; sequence <= until; sequence++)
+        {
+            if (isAnswerLogTopic(log.topic(sequence)))
+            {
+                final int offset = log.offset(sequence);
+                final int length = log.length(sequence);
+                if (offset < 0 || length < RecentEvents.TEXT_OFFSET || offset + length > capacity)
+                {
+                    torn = true; // overwritten: caught below
+                    break;
+                }
+                final int jsonOffset = buffer.getInt(offset + RecentEvents.TEXT_JSON_OFFSET_OFFSET);
+                final int jsonLength = buffer.getInt(offset + RecentEvents.TEXT_JSON_LENGTH_OFFSET);
+                if (jsonOffset < RecentEvents.TEXT_OFFSET || jsonLength < 0 || jsonOffset + jsonLength > length)
+                {
+                    torn = true;
+                    break;
+                }
+                onAnswerLogEvent(buffer, offset + jsonOffset, jsonLength,
+                    buffer.getLong(offset + RecentEvents.TEXT_TIMESTAMP_OFFSET));
+            }
+        }
+        VarHandle.loadLoadFence();
+        if (torn || log.firstVolatile() > from)
+        {
+            cursor = from - 1; // every event of its topics before the first left in the log was answered
+            return false;
+        }
+        return true;
+    }
+
+    /**
+     * One live event of the answer, read from the edge's text log: its JSON at {@code offset} for {@code length}
+     * bytes of {@code buffer}, valid only during the call, and its publish timestamp (epoch ns). IO thread.
+     */
+    protected abstract void onAnswerLogEvent(DirectBuffer buffer, int offset, int length, long timestampNs);
 }

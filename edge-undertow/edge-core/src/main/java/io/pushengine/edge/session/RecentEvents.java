@@ -16,8 +16,9 @@ import java.nio.ByteBuffer;
  * ({@link ClientSession}). Bounded by bytes and by event count; appending evicts the oldest.
  * <p>
  * The same structure holds an edge's events in a text form ({@link #appendText}: the SSE block, rendered once per
- * event per edge) for SSE connections in the shared-log mode; events no SSE connection takes hold their place
- * with no bytes ({@link #appendPlaceholder}), so a reader's cursor moves through contiguous sequences.
+ * event per edge, whose {@code data:} part is the event's JSON) for SSE connections in the shared-log mode and for
+ * the answers of polls ({@link PollingSession}); events none of them takes hold their place with no bytes
+ * ({@link #appendPlaceholder}), so a reader's cursor moves through contiguous sequences.
  * <p>
  * Threading: one writer, the fan-out thread ({@link #append}, and the accessors without "Volatile" in their
  * name); any number of IO threads read through {@link #lastVolatile()}, {@link #firstVolatile()} and the slot
@@ -42,9 +43,18 @@ public final class RecentEvents
      */
     public static final int TEXT_TOPIC_SEQUENCE_OFFSET = Long.BYTES;
     /**
+     * In a text entry: where the event's JSON (the {@code data:} part of its SSE block, a poll's answer entry)
+     * starts, from the entry's start (int).
+     */
+    public static final int TEXT_JSON_OFFSET_OFFSET = 2 * Long.BYTES;
+    /**
+     * In a text entry: the length of the event's JSON (int).
+     */
+    public static final int TEXT_JSON_LENGTH_OFFSET = TEXT_JSON_OFFSET_OFFSET + Integer.BYTES;
+    /**
      * In a text entry: where the text starts.
      */
-    public static final int TEXT_OFFSET = 2 * Long.BYTES;
+    public static final int TEXT_OFFSET = TEXT_JSON_LENGTH_OFFSET + Integer.BYTES;
 
     private static final int TOPIC_OFFSET = MessageHeaderDecoder.ENCODED_LENGTH + EventDecoder.topicEncodingOffset();
 
@@ -121,13 +131,18 @@ public final class RecentEvents
     public void append(final long sequence, final DirectBuffer buffer, final int offset, final int length)
     {
         append(
-            sequence, buffer.getInt(offset + TOPIC_OFFSET, EventDecoder.BYTE_ORDER), 0, 0, 0, buffer, offset, length);
+            sequence, buffer.getInt(offset + TOPIC_OFFSET, EventDecoder.BYTE_ORDER), 0, 0, 0, 0, 0,
+            buffer, offset, length);
     }
 
     /**
      * Append a text form of the event that follows {@link #last()}: its publish timestamp (at
-     * {@link #TEXT_TIMESTAMP_OFFSET} of the entry), its topic sequence ({@link #TEXT_TOPIC_SEQUENCE_OFFSET}), then
-     * the text ({@link #TEXT_OFFSET}). Fan-out thread.
+     * {@link #TEXT_TIMESTAMP_OFFSET} of the entry), its topic sequence ({@link #TEXT_TOPIC_SEQUENCE_OFFSET}), where
+     * its JSON lies within the entry ({@link #TEXT_JSON_OFFSET_OFFSET}, {@link #TEXT_JSON_LENGTH_OFFSET}), then the
+     * text ({@link #TEXT_OFFSET}). Fan-out thread.
+     *
+     * @param jsonOffset where the event's JSON starts within the text, from {@code offset}.
+     * @param jsonLength the length of the event's JSON.
      */
     public void appendText(
         final long sequence,
@@ -136,9 +151,12 @@ public final class RecentEvents
         final long timestampNs,
         final DirectBuffer text,
         final int offset,
-        final int length)
+        final int length,
+        final int jsonOffset,
+        final int jsonLength)
     {
-        append(sequence, topic, TEXT_OFFSET, timestampNs, topicSequence, text, offset, TEXT_OFFSET + length);
+        append(sequence, topic, TEXT_OFFSET, timestampNs, topicSequence, TEXT_OFFSET + jsonOffset, jsonLength,
+            text, offset, TEXT_OFFSET + length);
     }
 
     /**
@@ -180,7 +198,7 @@ public final class RecentEvents
      */
     public void appendPlaceholder(final long sequence)
     {
-        append(sequence, NO_TOPIC, 0, 0, 0, null, 0, 0);
+        append(sequence, NO_TOPIC, 0, 0, 0, 0, 0, null, 0, 0);
     }
 
     private void append(
@@ -189,6 +207,8 @@ public final class RecentEvents
         final int bodyOffset,
         final long timestampNs,
         final long topicSequence,
+        final int jsonOffset,
+        final int jsonLength,
         final DirectBuffer buffer,
         final int offset,
         final int length)
@@ -228,6 +248,8 @@ public final class RecentEvents
         {
             log.putLong(position + TEXT_TIMESTAMP_OFFSET, timestampNs);
             log.putLong(position + TEXT_TOPIC_SEQUENCE_OFFSET, topicSequence);
+            log.putInt(position + TEXT_JSON_OFFSET_OFFSET, jsonOffset);
+            log.putInt(position + TEXT_JSON_LENGTH_OFFSET, jsonLength);
         }
         if (length > bodyOffset)
         {

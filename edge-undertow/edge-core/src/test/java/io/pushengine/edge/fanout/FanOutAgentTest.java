@@ -15,6 +15,7 @@ import io.pushengine.edge.session.CloseCodes;
 import io.pushengine.edge.session.ConnectionOptions;
 import io.pushengine.edge.session.DeliveryLatencies;
 import io.pushengine.edge.session.IoThreadFlusher;
+import io.pushengine.edge.session.RecordingPoll;
 import io.pushengine.edge.session.RecordingSession;
 import io.pushengine.edge.session.SessionExecutor;
 import io.pushengine.edge.session.SharedLogReadingSession;
@@ -496,6 +497,90 @@ class FanOutAgentTest
             assertTrue(sequence > last[t], run + ": topic " + t + " went from " + last[t] + " to " + sequence +
                 " in " + session.sent);
             last[t] = sequence;
+        }
+    }
+
+    @Test
+    void aLongPollTakesItsLiveEventsFromTheEdgesTextLogWithoutARingInOrderAndOnlyOfItsTopics()
+    {
+        final ArrayDeque<Runnable> ioTasks = new ArrayDeque<>();
+        final RecordingPoll poll = waitingPoll(16, queuedIoThread(ioTasks));
+        publish(TOPIC + 1, 1); // 2: another topic
+        publish(TOPIC, 1); // 3
+        publish(TOPIC + 1, 1); // 4
+        publish(TOPIC, 1); // 5
+        step(() -> !ioTasks.isEmpty());
+        runAll(ioTasks);
+
+        assertTrue(poll.answered);
+        assertFalse(poll.lapped);
+        assertEquals(List.of(3L, 5L), poll.sequences, "its topic's events, in order, each once");
+        assertEquals(List.of(3L, 5L), poll.fromLog, "read from the edge's text log");
+        assertEquals(0, poll.ringsTaken, "no ring: nothing was copied for this poll");
+        assertEquals(5, poll.cursor);
+    }
+
+    @Test
+    void aPollWhoseLiveEventsTheTextLogOverwritesBeforeItsAnswerIsWrittenGoesWithoutThemItsCursorBeforeThem()
+    {
+        final ArrayDeque<Runnable> ioTasks = new ArrayDeque<>();
+        final RecordingPoll poll = waitingPoll(16, queuedIoThread(ioTasks));
+        publish(TOPIC, 2); // 2, 3: the answer, fixed by the fan-out
+        step(() -> !ioTasks.isEmpty());
+        publish(TOPIC + 1, 40); // the 16-event log laps them before the IO thread writes the answer
+        step(() -> counters.eventsIn().get() == 43);
+        runAll(ioTasks);
+
+        assertTrue(poll.answered);
+        assertTrue(poll.lapped, "the log no longer holds its events: " + poll.sequences);
+        assertEquals(List.of(), poll.sequences, "nothing read from overwritten entries goes out");
+        assertEquals(1, poll.cursor, "the cursor stays before them: the next poll takes them from the journal");
+    }
+
+    /**
+     * A long-poll on px.a, armed and waiting at the head of the stream after one event of px.b (sequence 1), whose
+     * answer its IO thread writes when {@code ioThread} runs its task.
+     */
+    private RecordingPoll waitingPoll(final int windowEvents, final IoThreadFlusher ioThread)
+    {
+        agent = newAgent("px.*=disconnect", windowEvents);
+        declare(TOPIC, "px.a");
+        declare(TOPIC + 1, "px.b");
+        step(() -> agent.declaredTopics().size() == 2);
+        publish(TOPIC + 1, 1);
+        step(() -> counters.eventsIn().get() == 1);
+        final ConnectionOptions options =
+            new ConnectionOptions(List.of("px.a"), 0, null, 0, ConnectionOptions.NO_RESUME, false);
+        final RecordingPoll poll = new RecordingPoll(1, ioThread, 1024, 64 * 1024, counters.ringBytes(), options);
+        SessionCommand.offer(agent.commandQueue(), SessionCommand.register(poll));
+        SessionCommand.offer(agent.commandQueue(), SessionCommand.subscribe(poll, "px.a", 0));
+        SessionCommand.offer(agent.commandQueue(), SessionCommand.pollWait(poll));
+        step(() -> 0 == agent.commandQueue().size() && !poll.subscriptions().isEmpty());
+        assertFalse(poll.answered, "nothing for it yet");
+        return poll;
+    }
+
+    private static IoThreadFlusher queuedIoThread(final ArrayDeque<Runnable> ioTasks)
+    {
+        return new IoThreadFlusher(new SessionExecutor()
+        {
+            public void execute(final Runnable task)
+            {
+                ioTasks.add(task);
+            }
+
+            public void executeAfter(final Runnable task, final long delay, final TimeUnit unit)
+            {
+                throw new UnsupportedOperationException("no batching window in this test");
+            }
+        }, 1024, 1024, null, DeliveryLatencies.unregistered(), new OffsetEpochNanoClock());
+    }
+
+    private static void runAll(final ArrayDeque<Runnable> ioTasks)
+    {
+        while (!ioTasks.isEmpty())
+        {
+            ioTasks.poll().run();
         }
     }
 

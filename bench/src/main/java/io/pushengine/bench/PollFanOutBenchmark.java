@@ -9,7 +9,9 @@ import io.pushengine.edge.backpressure.DeliveryPolicy;
 import io.pushengine.edge.fanout.FanOutAgent;
 import io.pushengine.edge.fanout.FanOutCounters;
 import io.pushengine.edge.fanout.SessionCommand;
+import io.pushengine.edge.session.ClientSession;
 import io.pushengine.edge.session.ConnectionOptions;
+import io.pushengine.edge.session.EncodedEvent;
 import io.pushengine.edge.session.DeliveryLatencies;
 import io.pushengine.edge.session.OutboundRingDescriptor;
 import io.pushengine.edge.session.PollingSession;
@@ -34,6 +36,7 @@ import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
+import org.openjdk.jmh.infra.BenchmarkParams;
 
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -51,6 +54,9 @@ import java.util.concurrent.TimeUnit;
  * commands) are made per request, as a real one's are: B/op ÷ polls is that per-request garbage, not a per-message
  * cost. Rings come from a pool without a bound (the edge's {@code PollRingPool} keeps 4 MiB of first rings), so this
  * measures the fan-out's work, not direct-memory allocation.
+ * <p>
+ * {@link #answerPollsThatComeBackAfterTheirEvent}: the other half of a polling population, each client's next poll
+ * arriving after the event it waits for (so resumed from the edge's recent window and answered at once).
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
@@ -81,6 +87,7 @@ public class PollFanOutBenchmark
     private long sequence;
     private long sessionId;
     private int answered;
+    int eventsFromLog; // read from the edge's text log, not from a ring: what the smoke test checks
 
     /**
      * A long-poll without an HTTP exchange: its answer is read from its ring as soon as the fan-out completes it.
@@ -90,7 +97,7 @@ public class PollFanOutBenchmark
         private final UnsafeBuffer answer = ANSWER;
         private boolean done;
 
-        BenchPoll(final long id)
+        BenchPoll(final long id, final ConnectionOptions options)
         {
             super(id, "bench-poll", "bench", null, INITIAL_RING_CAPACITY, RING_CAPACITY, ringBytes, options);
         }
@@ -146,6 +153,73 @@ public class PollFanOutBenchmark
             final DirectBuffer buffer, final int offset, final int length, final long timestampNs)
         {
             answer.putBytes(0, buffer, offset, Math.min(length, answer.capacity())); // as the answer is built
+            eventsFromLog++;
+        }
+
+        protected void sendHeartbeat(final long timestampNs, final long lastGlobalSequence)
+        {
+        }
+
+        protected void closeOnIoThread(final int code, final String reason)
+        {
+        }
+    }
+
+    /**
+     * Stands for an SSE connection on the topic: a reader of the edge's text log, so each event is rendered there
+     * while no poll waits (as with any population of pollers, some of which are always waiting). Reads nothing.
+     */
+    static final class TextLogReader extends ClientSession
+    {
+        TextLogReader(final AtomicCounter ringBytes, final ConnectionOptions options)
+        {
+            super(0, "bench-sse", "bench", null, INITIAL_RING_CAPACITY, RING_CAPACITY, ringBytes, options);
+        }
+
+        public boolean readsTextLog()
+        {
+            return true;
+        }
+
+        public boolean offerEvent(final EncodedEvent event)
+        {
+            return true;
+        }
+
+        public boolean offerSubscribed(
+            final long correlationId, final int topic, final long topicSequence, final String topicName)
+        {
+            return true;
+        }
+
+        public boolean offerGap(final int topic, final String topicName, final long fromSequence,
+            final long toSequence, final long fromTopicSequence, final long toTopicSequence)
+        {
+            return true;
+        }
+
+        public boolean offerResumed(
+            final long fromSequence, final long toSequence, final boolean complete, final long oldestRetained)
+        {
+            return true;
+        }
+
+        public boolean offerSnapshotBegin(final long correlationId)
+        {
+            return true;
+        }
+
+        public boolean offerSnapshotEnd(final long correlationId, final long asOfSequence, final int valueCount)
+        {
+            return true;
+        }
+
+        public void requestFlush()
+        {
+        }
+
+        protected void drain()
+        {
         }
 
         protected void sendHeartbeat(final long timestampNs, final long lastGlobalSequence)
@@ -159,8 +233,17 @@ public class PollFanOutBenchmark
 
     private static final UnsafeBuffer ANSWER = new UnsafeBuffer(new byte[512]);
 
+    /**
+     * For {@link #answerPollsThatComeBackAfterTheirEvent}: a text-log reader on the topic and the engine's catalog
+     * answered (resumes wait for it); for {@link #answerOneWaveAndPollAgain}: the first wave of waiting polls.
+     */
     @Setup
-    public void setup()
+    public void setup(final BenchmarkParams params)
+    {
+        setup(params.getBenchmark().endsWith("answerPollsThatComeBackAfterTheirEvent"));
+    }
+
+    void setup(final boolean pollsComeBackLate)
     {
         final ConcurrentCountersManager countersManager = new ConcurrentCountersManager(
             new UnsafeBuffer(ByteBuffer.allocateDirect(64 * 1024)),
@@ -182,7 +265,18 @@ public class PollFanOutBenchmark
         agent.onTopicDeclared(1, TOPIC);
         eventLength = BenchEvents.encodePriceTickEvent(eventBuffer, 1);
         sequenceWriter.wrap(eventBuffer, MessageHeaderEncoder.ENCODED_LENGTH);
-        pollAgain();
+        if (pollsComeBackLate)
+        {
+            final TextLogReader reader = new TextLogReader(ringBytes, options);
+            offer(SessionCommand.register(reader));
+            offer(SessionCommand.subscribe(reader, TOPIC, 0));
+            agent.processCommands();
+            agent.onCatalogComplete(agent.catalogCorrelationId(), 0);
+        }
+        else
+        {
+            pollAgain();
+        }
     }
 
     /**
@@ -192,7 +286,7 @@ public class PollFanOutBenchmark
     {
         for (int i = 0; i < polls; i++)
         {
-            final BenchPoll poll = new BenchPoll(++sessionId);
+            final BenchPoll poll = new BenchPoll(++sessionId, options);
             offer(SessionCommand.register(poll));
             offer(SessionCommand.subscribe(poll, TOPIC, 0));
             offer(SessionCommand.pollWait(poll));
@@ -212,20 +306,62 @@ public class PollFanOutBenchmark
         }
     }
 
-    @Benchmark
-    public int answerOneWaveAndPollAgain()
+    private long publish()
     {
         final long next = ++sequence;
         sequenceWriter.globalSequence(next).topicSequence(next);
         eventDecoder.wrapAndApplyHeader(eventBuffer, 0, headerDecoder);
-        answered = 0;
         agent.onEvent(eventDecoder, eventBuffer, 0, eventLength);
+        return next;
+    }
+
+    @Benchmark
+    public int answerOneWaveAndPollAgain()
+    {
+        answered = 0;
+        publish();
         agent.flushDirty(); // answers the polls given the event: fixed, forgotten, read
         if (answered != polls)
         {
             throw new IllegalStateException("answered " + answered + " of " + polls);
         }
         pollAgain();
+        return answered;
+    }
+
+    /**
+     * One event, then {@link #polls} clients each poll again with the cursor before it ({@code after=}): as a
+     * population polling faster than one event per round trip does, each poll arrives after the event it waits for,
+     * so it is resumed from the edge's recent window and answered at once (registered, subscribed, resumed, answered
+     * in one duty cycle, its answer read). Until the twelfth session each such poll rendered the event's JSON and
+     * copied it into its ring; since, it finds it in the text log.
+     */
+    @Benchmark
+    public int answerPollsThatComeBackAfterTheirEvent()
+    {
+        answered = 0;
+        final long event = publish();
+        agent.flushDirty();
+        final ConnectionOptions resumeOptions =
+            new ConnectionOptions(List.of(TOPIC), 0, null, 0, event - 1, false); // one per wave: all share it
+        for (int i = 0; i < polls; i++)
+        {
+            final BenchPoll poll = new BenchPoll(++sessionId, resumeOptions);
+            offer(SessionCommand.register(poll));
+            offer(SessionCommand.subscribe(poll, TOPIC, 0));
+            offer(SessionCommand.resume(poll));
+            offer(SessionCommand.pollWait(poll));
+        }
+        while (agent.processCommands() > 0)
+        {
+            // the rest
+        }
+        agent.resumeSessions();
+        agent.flushDirty(); // answers them: fixed, forgotten, read
+        if (answered != polls)
+        {
+            throw new IllegalStateException("answered " + answered + " of " + polls + " late polls");
+        }
         return answered;
     }
 }

@@ -15,8 +15,20 @@ class PollFanOutBenchmarkSmokeTest
     {
         final PollFanOutBenchmark benchmark = new PollFanOutBenchmark();
         benchmark.polls = 100;
-        benchmark.setup();
+        benchmark.setup(false);
         assertEquals(100, benchmark.answerOneWaveAndPollAgain(), "polls answered by the first event");
         assertEquals(100, benchmark.answerOneWaveAndPollAgain(), "and the next wave by the next");
+        assertEquals(200, benchmark.eventsFromLog, "every answer's event read from the edge's text log");
+    }
+
+    @Test
+    void everyPollThatComesBackAfterItsEventIsResumedAndAnsweredAtOnce()
+    {
+        final PollFanOutBenchmark benchmark = new PollFanOutBenchmark();
+        benchmark.polls = 100;
+        benchmark.setup(true);
+        assertEquals(100, benchmark.answerPollsThatComeBackAfterTheirEvent(), "late polls answered");
+        assertEquals(100, benchmark.answerPollsThatComeBackAfterTheirEvent(), "and the next wave's");
+        assertEquals(200, benchmark.eventsFromLog, "every resumed event read from the edge's text log");
     }
 }

@@ -326,7 +326,7 @@ public final class FanOutAgent implements Agent, EventStreamListener, ReplayStre
                 work += fragments;
             }
         }
-        work += resumes.doWork(engineLastSequence, catalogAnswers);
+        work += resumeSessions();
         work += policies.sendPending();
         work += catalogSync.doWork(nowNs, adapter.subscription().isConnected());
         work += housekeeping.doWork(nowNs, sessions, adapter.lastGlobalSequence());
@@ -374,6 +374,25 @@ public final class FanOutAgent implements Agent, EventStreamListener, ReplayStre
             disconnectSlowConsumers();
         }
         return commandCount;
+    }
+
+    /**
+     * Move resuming sessions on (from the recent window, or by asking the engine for a replay). Part of
+     * {@link #doWork()}; public for benchmarks that drive the agent without an event stream.
+     */
+    public int resumeSessions()
+    {
+        return resumes.doWork(engineLastSequence, catalogAnswers);
+    }
+
+    /**
+     * The id the agent's catalog requests carry, which the engine's {@code CatalogComplete} carries back: for
+     * benchmarks that drive the agent without an event stream and answer as the engine
+     * ({@link #onCatalogComplete}).
+     */
+    public long catalogCorrelationId()
+    {
+        return catalogSync.correlationId();
     }
 
     /**
@@ -932,10 +951,11 @@ public final class FanOutAgent implements Agent, EventStreamListener, ReplayStre
                 session.fanOutIndex(sessions.size());
                 session.openedNs(nowNs);
                 sessions.add(session);
-                session.attachSharedLog(session.readsSharedLogAsText() ? recentText() : recentEvents, lappedListener);
+                final RecentEvents text = session.readsTextLog() ? recentText() : null; // made for the first reader
+                session.attachSharedLog(session.readsSharedLogAsText() ? text : recentEvents, lappedListener);
                 if (session instanceof PollingSession poll)
                 {
-                    poll.answerLog(recentText()); // live events wait there for its answer, not in its ring
+                    poll.answerLog(text); // its events wait there for its answer, not in its ring
                 }
                 if (session.resumeFrom() >= 0)
                 {

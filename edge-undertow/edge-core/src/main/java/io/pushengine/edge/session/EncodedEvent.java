@@ -29,6 +29,7 @@ public final class EncodedEvent
     private long globalSequence;
     private long topicSequence;
     private long timestampNs;
+    private int topic;
     private int sseLength;
     private int jsonOffset;
     private int jsonLength;
@@ -41,6 +42,7 @@ public final class EncodedEvent
         this.globalSequence = event.globalSequence();
         this.topicSequence = event.topicSequence();
         this.timestampNs = event.timestampNs();
+        this.topic = event.topic();
         body.wrap(buffer, offset + MessageHeaderDecoder.ENCODED_LENGTH, length - MessageHeaderDecoder.ENCODED_LENGTH);
         sseLength = 0;
         return this;
@@ -49,6 +51,14 @@ public final class EncodedEvent
     public long globalSequence()
     {
         return globalSequence;
+    }
+
+    /**
+     * The topic's number, as the engine declared it.
+     */
+    public int topic()
+    {
+        return topic;
     }
 
     public long topicSequence()

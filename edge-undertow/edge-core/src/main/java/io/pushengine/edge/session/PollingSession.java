@@ -23,10 +23,11 @@ import java.util.concurrent.TimeUnit;
  * something to say (events, a snapshot, a reset), when its answer is full, when its wait ends, or, for a short
  * poll, as soon as it has caught up. The fan-out then fixes the cursor ({@link #complete}), hands the ring over and
  * forgets the session; the IO thread renders the ring's events (their JSON form) and control fragments, then its
- * live events, as one answer. Live events are not copied: the fan-out renders each event of a topic with waiting
- * polls into the edge's text log once, and an answer only notes the first and last it takes there
- * ({@link #readAnswerLog()}); the ring holds what comes before them (snapshot values, resumed events), and all
- * events of a poll with a maximum frequency ({@code rate.TOPIC=N}), whose answer leaves some out:
+ * events from the log, as one answer. Events are not copied per poll: the fan-out renders each event of a topic
+ * with polls into the edge's text log once, and an answer only notes the first and last it takes there
+ * ({@link #readAnswerLog()}), live or resumed from the edge's recent window; the ring holds what comes before them
+ * (snapshot values, events resumed from the journal or whose text the log lacks), and all events of a poll with a
+ * maximum frequency ({@code rate.TOPIC=N}), whose answer leaves some out:
  * <pre>
  *   {"cursor":57,"events":[{"sequence":55,...},{"sequence":57,...}]}
  *   {"cursor":60,"events":[]}                                   wait ended, nothing on these topics up to 60
@@ -192,17 +193,17 @@ public abstract class PollingSession extends ClientSession
     {
         final long sequence = event.globalSequence();
         final RecentEvents log = answerLog;
-        if (null != log && 0 == ratedTopics.length && !isInSnapshot() &&
-            log.last() == sequence && log.length(sequence) > RecentEvents.TEXT_OFFSET)
+        if (null != log && 0 == ratedTopics.length && !isInSnapshot() && sequence > answerLogUntil &&
+            log.contains(sequence) && log.topic(sequence) == event.topic() &&
+            log.length(sequence) > RecentEvents.TEXT_OFFSET)
         {
-            return leaveInAnswerLog(log, sequence); // a live event: its text was just appended, once for all
+            // a live event (its text was just appended, once for all) or one it resumes from the edge's recent
+            // window whose text is still in the log: either way, not rendered or copied for this poll
+            return leaveInAnswerLog(log, sequence);
         }
-        if (0 != answerLogUntil)
+        if (0 != answerLogUntil && !moveAnswerLogToRing())
         {
-            // an event for the ring after live events left in the log would be answered before them; none comes
-            // (snapshot values and resumed events are given before a poll takes live events), but if one did, the
-            // answer ends at the last live event, as a full one does, and the next poll takes the rest
-            return false;
+            return false; // the answer ends at its last event, as a full one does: the next poll takes the rest
         }
         final RatedTopic rated = ratedTopic(event.topicName());
         if (null == rated)
@@ -236,8 +237,9 @@ public abstract class PollingSession extends ClientSession
     }
 
     /**
-     * The live event at {@code sequence}, the newest in the text log, joins the answer without a copy: the answer
-     * takes, from the log, every event of its topics from its first such event to its last. As many as a ring of
+     * The event at {@code sequence}, held in the text log, joins the answer without a copy: the answer takes, from
+     * the log, every event of its topics from its first such event to its last (events come to a poll in sequence
+     * order, every one of its topics' after its cursor: resumed, then live). As many as a ring of
      * the poll's capacity would hold: the size rule of an answer does not depend on where its events wait.
      */
     private boolean leaveInAnswerLog(final RecentEvents log, final long sequence)
@@ -268,6 +270,44 @@ public abstract class PollingSession extends ClientSession
             }
             answerLogTopics[answerLogTopicCount++] = topic;
         }
+        return true;
+    }
+
+    /**
+     * An event for the ring after events left in the log (one it resumes whose text the log does not hold: its
+     * topic had no text-log reader when it came) would be answered before them: copy them into the ring first, in
+     * order, and go on there. Fan-out thread, the log's writer: what it holds is intact.
+     *
+     * @return false if not all of them fit (those that did are in the ring, the rest stay in the log, still after
+     * them) or the log no longer holds them: the answer takes nothing more.
+     */
+    private boolean moveAnswerLogToRing()
+    {
+        final RecentEvents log = answerLog;
+        final long until = answerLogUntil;
+        if (log.first() > answerLogFrom)
+        {
+            return false;
+        }
+        final DirectBuffer buffer = log.buffer();
+        for (long sequence = answerLogFrom; sequence <= until; sequence++)
+        {
+            if (isAnswerLogTopic(log.topic(sequence)))
+            {
+                final int offset = log.offset(sequence);
+                if (!writeTextEvent(buffer.getLong(offset + RecentEvents.TEXT_TIMESTAMP_OFFSET), buffer,
+                    offset + buffer.getInt(offset + RecentEvents.TEXT_JSON_OFFSET_OFFSET),
+                    buffer.getInt(offset + RecentEvents.TEXT_JSON_LENGTH_OFFSET)))
+                {
+                    answerLogFrom = sequence;
+                    return false;
+                }
+            }
+        }
+        answerLogFrom = 0;
+        answerLogUntil = 0;
+        answerLogTopicCount = 0;
+        answerLogBytes = 0;
         return true;
     }
 
@@ -422,7 +462,7 @@ public abstract class PollingSession extends ClientSession
     }
 
     /**
-     * The answer's live events, which the fan-out left in the edge's text log: each given to
+     * The answer's events that the fan-out left in the edge's text log: each given to
      * {@link #onAnswerLogEvent}, in order, after the events of the answer's rings. IO thread, once completed.
      *
      * @return true; false if the log's writer lapped them while they were read (the edge took more events since

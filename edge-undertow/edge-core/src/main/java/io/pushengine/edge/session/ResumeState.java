@@ -15,10 +15,25 @@ public final class ResumeState
     private boolean incomplete;
     private long oldestRetained;
     private long catalogAnswersAwaited = -1;
+    private int listIndex = -1;
 
     ResumeState(final long cursor)
     {
         this.cursor = cursor;
+    }
+
+    /**
+     * Its place in the fan-out's list of resuming sessions, so that leaving it is one step, not a search; -1 when
+     * not in it.
+     */
+    public int listIndex()
+    {
+        return listIndex;
+    }
+
+    public void listIndex(final int index)
+    {
+        listIndex = index;
     }
 
     public long cursor()

@@ -4,7 +4,11 @@ import io.aeron.Aeron;
 import io.aeron.ExclusivePublication;
 import io.aeron.driver.MediaDriver;
 import io.aeron.driver.ThreadingMode;
+import io.aeron.Subscription;
+import io.pushengine.codec.sbe.CatalogCompleteEncoder;
+import io.pushengine.codec.sbe.CatalogRequestDecoder;
 import io.pushengine.codec.sbe.EventEncoder;
+import io.pushengine.codec.sbe.MessageHeaderDecoder;
 import io.pushengine.codec.sbe.MessageHeaderEncoder;
 import io.pushengine.codec.sbe.PayloadType;
 import io.pushengine.codec.sbe.TopicDeclaredEncoder;
@@ -65,6 +69,7 @@ class FanOutAgentTest
     private MediaDriver driver;
     private Aeron aeron;
     private ExclusivePublication engine;
+    private Subscription ingress;
     private FanOutAgent agent;
     private long nowNs = 1;
     private long nextSequence = 1;
@@ -85,6 +90,7 @@ class FanOutAgentTest
             .useConductorAgentInvoker(true)
             .driverAgentInvoker(driver.sharedAgentInvoker()));
         engine = aeron.addExclusivePublication("aeron:ipc", EVENTS_STREAM);
+        ingress = aeron.addSubscription("aeron:ipc", EVENTS_STREAM + 1); // the engine's: the edge's requests
     }
 
     @AfterEach
@@ -537,11 +543,68 @@ class FanOutAgentTest
         assertEquals(1, poll.cursor, "the cursor stays before them: the next poll takes them from the journal");
     }
 
+    @Test
+    void aPollThatComesBackAfterNewEventsResumesThemFromTheTextLogWithoutARing()
+    {
+        startWithTwoTopics(1024);
+        final RecordingPoll reader = poll(2, RecordingSession.inlineIoThread(), ConnectionOptions.NO_RESUME, false);
+        publish(TOPIC, 1); // 2
+        publish(TOPIC + 1, 1); // 3
+        publish(TOPIC, 2); // 4, 5: while no poll of this client waits
+        step(() -> counters.eventsIn().get() == 5);
+
+        final RecordingPoll poll = poll(3, RecordingSession.inlineIoThread(), 1, true);
+        step(() -> poll.answered);
+        assertFalse(poll.lapped);
+        assertEquals(List.of(2L, 4L, 5L), poll.sequences, "what followed after=1 on its topic, in order");
+        assertEquals(List.of(2L, 4L, 5L), poll.fromLog, "rendered once for the edge (the reader), not for it");
+        assertEquals(0, poll.ringsTaken);
+        assertEquals(5, poll.cursor);
+        assertFalse(reader.answered, "the reader, never armed, stands for an SSE connection on px.a");
+    }
+
+    @Test
+    void aResumedEventWhoseTextTheLogLacksMovesTheAnswersLogEventsToTheRingFirstSoAllGoInOrder()
+    {
+        startWithTwoTopics(1024);
+        final RecordingPoll reader = poll(2, RecordingSession.inlineIoThread(), ConnectionOptions.NO_RESUME, false);
+        publish(TOPIC, 1); // 2: px.a, in the text log (the reader reads px.a)
+        publish(TOPIC + 1, 1); // 3: px.b, only its place: no text-log reader of px.b yet
+        publish(TOPIC, 1); // 4
+        step(() -> counters.eventsIn().get() == 4);
+
+        final ConnectionOptions options =
+            new ConnectionOptions(List.of("px.a", "px.b"), 0, null, 0, 1, false);
+        final RecordingPoll poll = new RecordingPoll(
+            3, RecordingSession.inlineIoThread(), 1024, 64 * 1024, counters.ringBytes(), options);
+        SessionCommand.offer(agent.commandQueue(), SessionCommand.register(poll));
+        SessionCommand.offerInitialSubscriptions(agent.commandQueue(), poll, options);
+        SessionCommand.offer(agent.commandQueue(), SessionCommand.pollWait(poll));
+        step(() -> poll.answered);
+
+        assertEquals(List.of(2L, 3L, 4L), poll.sequences, "every event after 1 on its topics, once, in order");
+        assertEquals(List.of(2L, 3L), poll.fromRing, "2 moved to the ring before 3, which only the ring can take");
+        assertEquals(List.of(4L), poll.fromLog);
+        assertEquals(4, poll.cursor);
+        assertFalse(reader.answered);
+    }
+
     /**
      * A long-poll on px.a, armed and waiting at the head of the stream after one event of px.b (sequence 1), whose
      * answer its IO thread writes when {@code ioThread} runs its task.
      */
     private RecordingPoll waitingPoll(final int windowEvents, final IoThreadFlusher ioThread)
+    {
+        startWithTwoTopics(windowEvents);
+        final RecordingPoll poll = poll(1, ioThread, ConnectionOptions.NO_RESUME, true);
+        assertFalse(poll.answered, "nothing for it yet");
+        return poll;
+    }
+
+    /**
+     * Topics px.a and px.b declared, and one event of px.b (sequence 1).
+     */
+    private void startWithTwoTopics(final int windowEvents)
     {
         agent = newAgent("px.*=disconnect", windowEvents);
         declare(TOPIC, "px.a");
@@ -549,14 +612,54 @@ class FanOutAgentTest
         step(() -> agent.declaredTopics().size() == 2);
         publish(TOPIC + 1, 1);
         step(() -> counters.eventsIn().get() == 1);
-        final ConnectionOptions options =
-            new ConnectionOptions(List.of("px.a"), 0, null, 0, ConnectionOptions.NO_RESUME, false);
-        final RecordingPoll poll = new RecordingPoll(1, ioThread, 1024, 64 * 1024, counters.ringBytes(), options);
+        answerCatalog(); // the edge knows how far the engine has got: resumes may start
+    }
+
+    /**
+     * As the engine: answer the edge's catalog request (every topic is declared already) with the newest sequence.
+     */
+    private void answerCatalog()
+    {
+        final MessageHeaderDecoder header = new MessageHeaderDecoder();
+        final CatalogRequestDecoder request = new CatalogRequestDecoder();
+        final long[] correlationId = { -1 };
+        step(() ->
+        {
+            ingress.poll((buffer, offset, length, frameHeader) ->
+            {
+                header.wrap(buffer, offset);
+                if (CatalogRequestDecoder.TEMPLATE_ID == header.templateId())
+                {
+                    correlationId[0] = request.wrapAndApplyHeader(buffer, offset, header).correlationId();
+                }
+            }, 10);
+            return correlationId[0] >= 0;
+        });
+        final CatalogCompleteEncoder complete = new CatalogCompleteEncoder();
+        complete.wrapAndApplyHeader(message, 0, new MessageHeaderEncoder())
+            .correlationId(correlationId[0])
+            .lastGlobalSequence(nextSequence - 1)
+            .topicCount(agent.declaredTopics().size());
+        offer(MessageHeaderEncoder.ENCODED_LENGTH + complete.encodedLength());
+        step(agent::isCatalogComplete);
+    }
+
+    /**
+     * A poll on px.a, from {@code after} ({@link ConnectionOptions#NO_RESUME}: the head), registered and subscribed;
+     * armed to wait for an answer, or never (it then reads the text log's px.a entries as an SSE connection would,
+     * and is never answered).
+     */
+    private RecordingPoll poll(final long id, final IoThreadFlusher ioThread, final long after, final boolean armed)
+    {
+        final ConnectionOptions options = new ConnectionOptions(List.of("px.a"), 0, null, 0, after, false);
+        final RecordingPoll poll = new RecordingPoll(id, ioThread, 1024, 64 * 1024, counters.ringBytes(), options);
         SessionCommand.offer(agent.commandQueue(), SessionCommand.register(poll));
-        SessionCommand.offer(agent.commandQueue(), SessionCommand.subscribe(poll, "px.a", 0));
-        SessionCommand.offer(agent.commandQueue(), SessionCommand.pollWait(poll));
-        step(() -> 0 == agent.commandQueue().size() && !poll.subscriptions().isEmpty());
-        assertFalse(poll.answered, "nothing for it yet");
+        SessionCommand.offerInitialSubscriptions(agent.commandQueue(), poll, options);
+        if (armed)
+        {
+            SessionCommand.offer(agent.commandQueue(), SessionCommand.pollWait(poll));
+        }
+        step(() -> 0 == agent.commandQueue().size() && (poll.answered || !poll.subscriptions().isEmpty()));
         return poll;
     }
 

@@ -188,6 +188,42 @@ class SessionResumesTest
         assertEquals(0, counters.resumeResets().get());
     }
 
+    @Test
+    void sessionsThatLeaveMidResumeLeaveTheOthersToFinishEachOnce()
+    {
+        catalogSync.onCatalogComplete(catalogSync.correlationId());
+        final List<RecordingSession> sessions = new ArrayList<>();
+        for (int i = 0; i < 6; i++)
+        {
+            sessions.add(resumingSession(i + 1, 90, 3)); // room for 3 of 91..99: each needs more than one cycle
+        }
+        resumes.doWork(100, 1);
+        resumes.remove(sessions.get(1)); // from the middle of the list, its first and its last
+        resumes.remove(sessions.get(0));
+        resumes.remove(sessions.get(5));
+        resumes.remove(sessions.get(5)); // twice: no effect
+        for (final RecordingSession session : sessions)
+        {
+            session.room = Integer.MAX_VALUE;
+        }
+        for (int cycle = 0; cycle < 4; cycle++)
+        {
+            resumes.doWork(100, 1);
+        }
+        assertFalse(resumes.hasWork(), "every remaining resume finished");
+        final List<Long> expected = List.of(91L, 92L, 93L, 94L, 95L, 96L, 97L, 98L, 99L);
+        for (final int i : new int[]{ 2, 3, 4 })
+        {
+            assertEquals(expected, sessions.get(i).events, "session " + (i + 1) + ": each event once, in order");
+            assertEquals(List.of("resumed 90..100 complete"), sessions.get(i).controls);
+        }
+        for (final int i : new int[]{ 0, 1, 5 })
+        {
+            assertEquals(expected.subList(0, 3), sessions.get(i).events, "session " + (i + 1) + " left");
+            assertEquals(List.of(), sessions.get(i).controls);
+        }
+    }
+
     private RecordingSession resumingSession(final long id, final long resumeFrom, final int room)
     {
         return resumingSession(resumes, id, resumeFrom, room);

@@ -245,6 +245,67 @@ class PollTest
     }
 
     @Test
+    void longPollersThroughABurstFarLargerThanTheEdgesRecentWindowGetEveryEventOnceInOrder() throws Exception
+    {
+        final int count = 1500;
+        final int pollers = 4;
+        try (EmbeddedPush push = new EmbeddedPush(journalDir, null, null, new EdgeServer.Context()
+            .recentWindowEvents(64))) // and its text log: what they miss there comes from the journal
+        {
+            final long start = publish(push, "lap.A", "start");
+            publish(push, "lap.B", "start");
+            await(() -> push.edge.counters().fanOut().eventsIn().get() >= 2);
+            final List<Long> published = new ArrayList<>();
+            final List<List<Long>> received = new ArrayList<>();
+            final List<Thread> threads = new ArrayList<>();
+            final PollTestClient client = new PollTestClient(push);
+            for (int p = 0; p < pollers; p++)
+            {
+                final List<Long> mine = new ArrayList<>();
+                received.add(mine);
+                threads.add(new Thread(() ->
+                {
+                    long cursor = start;
+                    final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+                    try
+                    {
+                        while (mine.size() < count && System.nanoTime() < deadline)
+                        {
+                            final PollTestClient.Answer answer = client.poll("topics=lap.A&wait=2000&after=" + cursor);
+                            if (200 != answer.status())
+                            {
+                                throw new IllegalStateException(answer.body().toString());
+                            }
+                            mine.addAll(answer.sequences());
+                            cursor = answer.cursor();
+                        }
+                    }
+                    catch (final Exception ex)
+                    {
+                        mine.add(-1L); // shows as a mismatch below
+                    }
+                }, "poller-" + p));
+            }
+            threads.forEach(Thread::start);
+            for (int i = 0; i < count; i++)
+            {
+                published.add(publish(push, "lap.A", "a" + i));
+                publish(push, "lap.B", "b" + i); // not subscribed: moves the window and the log on
+            }
+            for (final Thread thread : threads)
+            {
+                thread.join(TimeUnit.SECONDS.toMillis(90));
+            }
+            final String lapped = " (answers lapped in the text log: " + push.edge.counters().pollsLapped().get() +
+                ", resumes from the journal: " + push.edge.counters().fanOut().replayRequests().get() + ")";
+            for (int p = 0; p < pollers; p++)
+            {
+                assertSameSequences(published, received.get(p), "poller " + p + lapped);
+            }
+        }
+    }
+
+    @Test
     void badPollsAreRefusedWithAReasonAndDisabledTransportsSaySo() throws Exception
     {
         try (EmbeddedPush push = new EmbeddedPush(journalDir, null, null, new EdgeServer.Context()

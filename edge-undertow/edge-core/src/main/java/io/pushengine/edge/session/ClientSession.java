@@ -58,6 +58,7 @@ public abstract class ClientSession
 {
     private static final long NO_WINDOW_ASKED = Long.MAX_VALUE;
     private static final LappedListener NO_LAPPED_LISTENER = session -> {};
+    private static final int[] NO_TOPICS = new int[0];
     private static final int FLUSH_QUEUED = 1;
     private static final int HEARTBEAT_QUEUED = 2;
     private static final int TOPIC_SEQUENCE_IN_SLOT =
@@ -119,7 +120,7 @@ public abstract class ClientSession
     private volatile long segmentEndsWritten;
     private long segmentEndsRead;
     private final Runnable queuedWorkTask = this::runQueuedWork;
-    private final Runnable windowTask = this::onBatchWindowEnd;
+    private Runnable windowTask; // made at the first batching window: most connections never have one (IO thread)
     private final long batchWindowMs;
     private final DeliveryPolicy requestedPolicy;
     private final long maxBytesPerSecond;
@@ -182,7 +183,7 @@ public abstract class ClientSession
     // IO thread: the shared-log segment being read (see readSharedLog)
     private long sharedLogNext = -1; // next sequence to consider in a shared-log segment; -1 outside one
     private long sharedLogUntil = Long.MAX_VALUE; // the segment's last sequence, once the fan-out has set it
-    private int[] sharedLogTopics = new int[4];
+    private int[] sharedLogTopics = NO_TOPICS; // grown at the first segment: polls and ring readers never read one
     private int sharedLogTopicCount;
     private boolean sharedLogSegmentSkipsWhenLapped;
     private boolean sharedLogSegmentReportsGaps;
@@ -1743,6 +1744,10 @@ public abstract class ClientSession
         {
             batchWindowOpen = true;
             batchWindowEndNs = endNs;
+            if (null == windowTask)
+            {
+                windowTask = this::onBatchWindowEnd;
+            }
             ioThread.executeAfter(windowTask, windowMs, TimeUnit.MILLISECONDS);
         }
     }

@@ -42,6 +42,8 @@ import java.util.concurrent.TimeUnit;
  */
 public abstract class PollingSession extends ClientSession
 {
+    private static final RatedTopic[] NO_RATED_TOPICS = new RatedTopic[0];
+
     // fan-out thread state
     private ExpandableArrayBuffer controlText;
     private boolean armed;
@@ -62,7 +64,9 @@ public abstract class PollingSession extends ClientSession
     private RecentEvents answerLog; // the edge's text log; null until registered (set once)
     private long answerLogFrom; // the answer's first live event in the log; 0: none
     private long answerLogUntil; // its last
-    private int[] answerLogTopics; // the topics of its events there: every event of these in [from, until] is its
+    // the topics of its events there (every event of these in [from, until] is its): the first, then any others
+    private int answerLogTopic;
+    private int[] answerLogMoreTopics;
     private int answerLogTopicCount;
     private volatile boolean completed;
 
@@ -82,15 +86,22 @@ public abstract class PollingSession extends ClientSession
         final ConnectionOptions options)
     {
         super(sessionId, transport, remoteAddress, flusher, initialRingCapacity, ringCapacity, ringBytes, options);
-        final List<RatedTopic> rated = new ArrayList<>();
-        options.topicOptions().forEach((topic, asked) ->
+        if (options.topicOptions().isEmpty())
         {
-            if (asked.maxFrequency() > 0)
+            this.ratedTopics = NO_RATED_TOPICS; // as most polls ask: nothing made per request
+        }
+        else
+        {
+            final List<RatedTopic> rated = new ArrayList<>();
+            options.topicOptions().forEach((topic, asked) ->
             {
-                rated.add(new RatedTopic(topic, TimeUnit.SECONDS.toNanos(1) / asked.maxFrequency()));
-            }
-        });
-        this.ratedTopics = rated.toArray(new RatedTopic[0]);
+                if (asked.maxFrequency() > 0)
+                {
+                    rated.add(new RatedTopic(topic, TimeUnit.SECONDS.toNanos(1) / asked.maxFrequency()));
+                }
+            });
+            this.ratedTopics = rated.toArray(NO_RATED_TOPICS);
+        }
         this.answerCapacity = ringCapacity;
     }
 
@@ -260,15 +271,24 @@ public abstract class PollingSession extends ClientSession
         final int topic = log.topic(sequence);
         if (!isAnswerLogTopic(topic))
         {
-            if (null == answerLogTopics)
+            if (0 == answerLogTopicCount)
             {
-                answerLogTopics = new int[2];
+                answerLogTopic = topic; // most polls have one topic: no array
             }
-            else if (answerLogTopicCount == answerLogTopics.length)
+            else
             {
-                answerLogTopics = Arrays.copyOf(answerLogTopics, 2 * answerLogTopicCount);
+                final int more = answerLogTopicCount - 1;
+                if (null == answerLogMoreTopics)
+                {
+                    answerLogMoreTopics = new int[2];
+                }
+                else if (more == answerLogMoreTopics.length)
+                {
+                    answerLogMoreTopics = Arrays.copyOf(answerLogMoreTopics, 2 * more);
+                }
+                answerLogMoreTopics[more] = topic;
             }
-            answerLogTopics[answerLogTopicCount++] = topic;
+            answerLogTopicCount++;
         }
         return true;
     }
@@ -313,10 +333,19 @@ public abstract class PollingSession extends ClientSession
 
     private boolean isAnswerLogTopic(final int topic)
     {
-        final int[] topics = answerLogTopics;
-        for (int i = 0, count = answerLogTopicCount; i < count; i++)
+        final int count = answerLogTopicCount;
+        if (0 == count)
         {
-            if (topics[i] == topic)
+            return false;
+        }
+        if (answerLogTopic == topic)
+        {
+            return true;
+        }
+        final int[] more = answerLogMoreTopics;
+        for (int i = 0; i < count - 1; i++)
+        {
+            if (more[i] == topic)
             {
                 return true;
             }

@@ -527,6 +527,42 @@ class FanOutAgentTest
     }
 
     @Test
+    void aLongPollOnFiveTopicsTakesEachOfTheirEventsFromTheLogButNoOtherTopics()
+    {
+        startWithTwoTopics(1024);
+        for (int t = 2; t < 6; t++)
+        {
+            declare(TOPIC + t, "px." + (char)('a' + t));
+        }
+        step(() -> agent.declaredTopics().size() == 6);
+        final List<String> names = List.of("px.a", "px.b", "px.c", "px.d", "px.e");
+        final ConnectionOptions options =
+            new ConnectionOptions(names, 0, null, 0, ConnectionOptions.NO_RESUME, false);
+        final ArrayDeque<Runnable> ioTasks = new ArrayDeque<>();
+        final RecordingPoll poll = new RecordingPoll(
+            1, queuedIoThread(ioTasks), 1024, 64 * 1024, counters.ringBytes(), options);
+        SessionCommand.offer(agent.commandQueue(), SessionCommand.register(poll));
+        SessionCommand.offerInitialSubscriptions(agent.commandQueue(), poll, options);
+        SessionCommand.offer(agent.commandQueue(), SessionCommand.pollWait(poll));
+        step(() -> 0 == agent.commandQueue().size() && poll.subscriptions().size() == names.size());
+        final List<Long> expected = new ArrayList<>();
+        for (final int t : new int[]{ 4, 5, 0, 3, 2, 1, 4 })
+        {
+            if (TOPIC + t != TOPIC + 5)
+            {
+                expected.add(nextSequence);
+            }
+            publish(TOPIC + t, 1); // px.f (5) is not its topic
+        }
+        step(() -> !ioTasks.isEmpty());
+        runAll(ioTasks);
+
+        assertEquals(expected, poll.fromLog, "every event of its five topics, in order, none of px.f");
+        assertEquals(expected, poll.sequences);
+        assertEquals(0, poll.ringsTaken);
+    }
+
+    @Test
     void aPollWhoseLiveEventsTheTextLogOverwritesBeforeItsAnswerIsWrittenGoesWithoutThemItsCursorBeforeThem()
     {
         final ArrayDeque<Runnable> ioTasks = new ArrayDeque<>();

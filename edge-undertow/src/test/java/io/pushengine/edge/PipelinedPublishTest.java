@@ -1,6 +1,7 @@
 package io.pushengine.edge;
 
 import io.pushengine.codec.AgentThreadingMode;
+import io.pushengine.codec.sbe.PayloadType;
 import io.pushengine.engine.PushEngine;
 import org.agrona.CloseHelper;
 import org.junit.jupiter.api.Test;
@@ -146,6 +147,43 @@ class PipelinedPublishTest
             assertEquals(6, push.engine.lastGlobalSequence(), "the six valid events, each once");
             assertEquals(1, push.edge.counters().httpRejected().get());
             assertEquals(0, push.edge.counters().errors().get());
+        }
+    }
+
+    @Test
+    void answersGatheredForAPipelineAreNotHeldBehindALongPollThatFollowsThem() throws Exception
+    {
+        final int count = 40;
+        try (EmbeddedPush push = new EmbeddedPush(journalDir);
+            Socket socket = new Socket())
+        {
+            push.engine.topic("later");
+            final ByteArrayOutputStream requests = new ByteArrayOutputStream();
+            for (int i = 0; i < count; i++)
+            {
+                requests.write(post("/publish/p", "{\"i\":" + i + "}", null));
+            }
+            // waits for an event that is published only once every answer above has been read
+            requests.write(("GET /poll?topics=later&after=" + count + "&wait=25000 HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+                .getBytes(StandardCharsets.US_ASCII));
+            socket.connect(new InetSocketAddress("127.0.0.1", push.edge.port()), 5_000);
+            socket.setSoTimeout(20_000); // shorter than the poll's wait: answers held behind it fail the read
+            socket.getOutputStream().write(requests.toByteArray());
+            socket.getOutputStream().flush();
+            final InputStream in = new BufferedInputStream(socket.getInputStream());
+            for (int i = 0; i < count; i++)
+            {
+                final Answer answer = Answer.read(in);
+                assertEquals(200, answer.status, "request " + i + ": " + answer.body);
+                assertTrue(answer.body.contains("\"topicSequence\":" + (i + 1) + "}"), answer.body);
+            }
+
+            push.engine.publish("later", PayloadType.JSON, "{\"x\":1}".getBytes(StandardCharsets.UTF_8));
+
+            final Answer poll = Answer.read(in);
+            assertEquals(200, poll.status, poll.body);
+            assertTrue(poll.body.contains("{\"x\":1}"), poll.body);
+            assertTrue(push.edge.counters().publishesReadAhead().get() > 0, "the pipeline was read ahead");
         }
     }
 

@@ -191,6 +191,10 @@ public final class PublishHandler implements HttpHandler, PublishAckListener
             final PublishReadAhead readAhead = exchange.getConnection().getAttachment(READ_AHEAD);
             if (null == readAhead || !readAhead.hasOffered())
             {
+                if (null != readAhead)
+                {
+                    PublishReadAhead.flushAnswers(exchange); // answers before it must not wait on it (a poll, a batch)
+                }
                 next.handleRequest(exchange);
                 return;
             }
@@ -279,6 +283,7 @@ public final class PublishHandler implements HttpHandler, PublishAckListener
             }
             else
             {
+                PublishReadAhead.flushAnswers(ex);
                 final long remainingNs = Math.max(0, offered.deadlineNs - System.nanoTime());
                 ex.dispatch(SameThreadExecutor.INSTANCE, () -> offered.timeout.arm(ex.getIoThread(), () ->
                 {

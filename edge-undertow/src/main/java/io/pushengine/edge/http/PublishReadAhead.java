@@ -6,6 +6,7 @@ import io.pushengine.edge.admission.Admission;
 import io.undertow.connector.PooledByteBuffer;
 import io.undertow.server.HttpServerExchange;
 import io.undertow.server.protocol.http.HttpServerConnection;
+import io.undertow.server.protocol.http.PipeliningBufferingStreamSinkConduit;
 import io.undertow.util.HeaderValues;
 import io.undertow.util.Headers;
 import io.undertow.util.HttpString;
@@ -320,9 +321,47 @@ final class PublishReadAhead implements ChannelListener<ConduitStreamSourceChann
             }
             offered.add(next);
             offeredBytes += length;
+            bufferAnswers();
             from += length;
         }
         stopped = true;
+    }
+
+    /**
+     * The connection pipelines: its answers are gathered in Undertow's pipelining buffer and written together once
+     * no parsed request is left (Undertow does this itself only for requests without a body).
+     */
+    private void bufferAnswers()
+    {
+        if (null == connection.getPipelineBuffer())
+        {
+            final PipeliningBufferingStreamSinkConduit buffer = new PipeliningBufferingStreamSinkConduit(
+                connection.getOriginalSinkConduit(), connection.getByteBufferPool());
+            connection.setPipelineBuffer(buffer);
+        }
+    }
+
+    /**
+     * A request of this connection waits for its acknowledgement: the answers gathered before it go out now.
+     */
+    static void flushAnswers(final HttpServerExchange exchange)
+    {
+        if (exchange.getConnection() instanceof HttpServerConnection)
+        {
+            final PipeliningBufferingStreamSinkConduit buffer =
+                ((HttpServerConnection)exchange.getConnection()).getPipelineBuffer();
+            if (null != buffer)
+            {
+                try
+                {
+                    buffer.flushPipelinedData(); // what does not fit in the socket goes with the next write
+                }
+                catch (final IOException ex)
+                {
+                    IoUtils.safeClose(exchange.getConnection());
+                }
+            }
+        }
     }
 
     private boolean isSameAsTemplate(final ByteBuffer buffer)

@@ -57,11 +57,11 @@ class PipelinedPublishTest
                 requests.write(post("/publish/p", "{\"i\":" + i + "}", null));
             }
 
-            final List<Answer> answers = exchange(push, requests.toByteArray(), count, false);
+            final List<HttpAnswer> answers = exchange(push, requests.toByteArray(), count, false);
 
             for (int i = 0; i < count; i++)
             {
-                final Answer answer = answers.get(i);
+                final HttpAnswer answer = answers.get(i);
                 assertEquals(200, answer.status, "request " + i + ": " + answer.body);
                 final Matcher sequence = SEQUENCE.matcher(answer.body);
                 assertTrue(sequence.find(), answer.body);
@@ -96,7 +96,7 @@ class PipelinedPublishTest
                 requests.write(post("/publish/p", "{\"i\":" + i + "}", null));
             }
 
-            final List<Answer> answers = exchange(push, requests.toByteArray(), count, false);
+            final List<HttpAnswer> answers = exchange(push, requests.toByteArray(), count, false);
 
             for (int i = 0; i < count; i++)
             {
@@ -122,7 +122,7 @@ class PipelinedPublishTest
             requests.write(post("/publish/a", "{\"n\":5}", null));
             requests.write(post("/publish/a", "{\"n\":6}", null));
 
-            final List<Answer> answers = exchange(push, requests.toByteArray(), 8, false);
+            final List<HttpAnswer> answers = exchange(push, requests.toByteArray(), 8, false);
 
             final int[] statuses = answers.stream().mapToInt(answer -> answer.status).toArray();
             assertEquals(List.of(200, 200, 400, 200, 200, 200, 200, 200), List.of(
@@ -173,14 +173,14 @@ class PipelinedPublishTest
             final InputStream in = new BufferedInputStream(socket.getInputStream());
             for (int i = 0; i < count; i++)
             {
-                final Answer answer = Answer.read(in);
+                final HttpAnswer answer = HttpAnswer.read(in);
                 assertEquals(200, answer.status, "request " + i + ": " + answer.body);
                 assertTrue(answer.body.contains("\"topicSequence\":" + (i + 1) + "}"), answer.body);
             }
 
             push.engine.publish("later", PayloadType.JSON, "{\"x\":1}".getBytes(StandardCharsets.UTF_8));
 
-            final Answer poll = Answer.read(in);
+            final HttpAnswer poll = HttpAnswer.read(in);
             assertEquals(200, poll.status, poll.body);
             assertTrue(poll.body.contains("{\"x\":1}"), poll.body);
             assertTrue(push.edge.counters().publishesReadAhead().get() > 0, "the pipeline was read ahead");
@@ -199,7 +199,7 @@ class PipelinedPublishTest
                 requests.write(post("/publish/h", "{\"i\":" + i + "}", null));
             }
 
-            final List<Answer> answers = exchange(push, requests.toByteArray(), count, true);
+            final List<HttpAnswer> answers = exchange(push, requests.toByteArray(), count, true);
 
             for (int i = 0; i < count; i++)
             {
@@ -224,7 +224,7 @@ class PipelinedPublishTest
                 requests.write(post("/publish/g", "{\"i\":" + i + "}", 10 == i ? notGranted : granted));
             }
 
-            final List<Answer> answers = exchange(push, requests.toByteArray(), 20, false);
+            final List<HttpAnswer> answers = exchange(push, requests.toByteArray(), 20, false);
 
             for (int i = 0; i < 20; i++)
             {
@@ -248,15 +248,15 @@ class PipelinedPublishTest
             {
                 requests.write(post("/publish/p", "{\"i\":" + i + "}", null));
             }
-            final List<Answer> answers = exchange(push, requests.toByteArray(), 200, false);
+            final List<HttpAnswer> answers = exchange(push, requests.toByteArray(), 200, false);
             answers.forEach(answer -> assertEquals(200, answer.status, answer.body));
             for (int i = 0; i < 20; i++)
             {
-                final Answer answer = exchange(push, post("/publish/q", "{\"i\":" + i + "}", null), 1, false).get(0);
+                final HttpAnswer answer = exchange(push, post("/publish/q", "{\"i\":" + i + "}", null), 1, false).get(0);
                 assertEquals(200, answer.status, answer.body);
             }
             final byte[] batch = "{\"n\":1}\n{\"n\":2}\n".getBytes(StandardCharsets.UTF_8);
-            final Answer batchAnswer = exchange(push, ("POST /publish/r HTTP/1.1\r\nHost: 127.0.0.1\r\n" +
+            final HttpAnswer batchAnswer = exchange(push, ("POST /publish/r HTTP/1.1\r\nHost: 127.0.0.1\r\n" +
                 "Content-Type: application/x-ndjson\r\nContent-Length: " + batch.length + "\r\n\r\n" +
                 new String(batch, StandardCharsets.UTF_8)).getBytes(StandardCharsets.UTF_8), 1, false).get(0);
             assertEquals(200, batchAnswer.status, batchAnswer.body);
@@ -300,7 +300,7 @@ class PipelinedPublishTest
             assertEquals(200, exchange(edge.port(), post("/publish/s", "{\"n\":1}", null), 1, false).get(0).status);
             engineRuns.set(false); // the sequencer stops: what is offered now waits
 
-            final Answer answer = exchange(edge.port(), post("/publish/s", "{\"n\":2}", null), 1, false).get(0);
+            final HttpAnswer answer = exchange(edge.port(), post("/publish/s", "{\"n\":2}", null), 1, false).get(0);
 
             assertEquals(504, answer.status, answer.body);
             assertTrue(answer.body.contains("engine did not acknowledge in 500 ms"), answer.body);
@@ -328,14 +328,14 @@ class PipelinedPublishTest
     /**
      * Write every request at once on one connection, then read {@code count} answers.
      */
-    private static List<Answer> exchange(
+    private static List<HttpAnswer> exchange(
         final EmbeddedPush push, final byte[] requests, final int count, final boolean shutdownOutput)
         throws IOException
     {
         return exchange(push.edge.port(), requests, count, shutdownOutput);
     }
 
-    private static List<Answer> exchange(
+    private static List<HttpAnswer> exchange(
         final int port, final byte[] requests, final int count, final boolean shutdownOutput)
         throws IOException
     {
@@ -361,48 +361,12 @@ class PipelinedPublishTest
             }, "pipeline-writer");
             writer.start();
             final InputStream in = new BufferedInputStream(socket.getInputStream());
-            final List<Answer> answers = new ArrayList<>();
+            final List<HttpAnswer> answers = new ArrayList<>();
             for (int i = 0; i < count; i++)
             {
-                answers.add(Answer.read(in));
+                answers.add(HttpAnswer.read(in));
             }
             return answers;
-        }
-    }
-
-    private record Answer(int status, String body)
-    {
-        static Answer read(final InputStream in) throws IOException
-        {
-            final String statusLine = line(in);
-            final int status = Integer.parseInt(statusLine.split(" ")[1]);
-            int contentLength = 0;
-            for (String header = line(in); !header.isEmpty(); header = line(in))
-            {
-                if (header.toLowerCase().startsWith("content-length:"))
-                {
-                    contentLength = Integer.parseInt(header.substring(15).trim());
-                }
-            }
-            final byte[] body = in.readNBytes(contentLength);
-            return new Answer(status, new String(body, StandardCharsets.UTF_8));
-        }
-
-        private static String line(final InputStream in) throws IOException
-        {
-            final StringBuilder line = new StringBuilder();
-            for (int b = in.read(); b != '\n'; b = in.read())
-            {
-                if (b < 0)
-                {
-                    throw new IOException("connection closed after: " + line);
-                }
-                if (b != '\r')
-                {
-                    line.append((char)b);
-                }
-            }
-            return line.toString();
         }
     }
 }

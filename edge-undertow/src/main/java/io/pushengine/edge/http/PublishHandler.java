@@ -59,7 +59,7 @@ public final class PublishHandler implements HttpHandler, PublishAckListener
     private final Map<Long, AwaitingAck> awaitingAck = new ConcurrentHashMap<>();
     private final Map<Long, BatchAwait> awaitingBatchAck = new ConcurrentHashMap<>();
     private final Map<Long, PublishReadAhead.Offered> awaitingReadAheadAck = new ConcurrentHashMap<>();
-    private final UnsafeBuffer readAheadBody = new UnsafeBuffer(0, 0);
+    private final UnsafeBuffer bodyView = new UnsafeBuffer(0, 0); // wrapped and published under the ingress lock
     private final AtomicLong correlationIds = new AtomicLong((long)ThreadLocalRandom.current().nextInt(1, 1 << 30) << 32);
     private final IngressProxy ingressProxy;
     private final EdgeCounters counters;
@@ -122,27 +122,31 @@ public final class PublishHandler implements HttpHandler, PublishAckListener
         }
 
         exchange.setMaxEntitySize(maxPayloadLength);
-        exchange.getRequestReceiver().receiveFullBytes(
-            (ex, body) -> onBody(ex, topic, payloadType, body),
+        RequestBodyReader.receive(exchange, maxPayloadLength,
+            (ex, body, length) -> onBody(ex, topic, payloadType, body, length),
             (ex, error) -> HttpResponses.reject(ex, error instanceof RequestTooBigException ? 413 : 400,
                 error instanceof RequestTooBigException ? tooLarge() : "could not read body: " + error.getMessage(),
                 counters));
     }
 
     private void onBody(
-        final HttpServerExchange exchange, final String topic, final PayloadType payloadType, final byte[] body)
+        final HttpServerExchange exchange,
+        final String topic,
+        final PayloadType payloadType,
+        final byte[] body,
+        final int length)
     {
-        if (body.length == 0)
+        if (length == 0)
         {
             HttpResponses.reject(exchange, 400, "empty body: nothing to publish", counters);
             return;
         }
-        if (body.length > maxPayloadLength)
+        if (length > maxPayloadLength)
         {
             HttpResponses.reject(exchange, 413, tooLarge(), counters);
             return;
         }
-        final String invalid = VALIDATORS.get().check(payloadType, body, 0, body.length);
+        final String invalid = VALIDATORS.get().check(payloadType, body, 0, length);
         if (null != invalid)
         {
             HttpResponses.reject(exchange, 400, "body is " + invalid, counters);
@@ -155,8 +159,9 @@ public final class PublishHandler implements HttpHandler, PublishAckListener
         final long result;
         synchronized (ingressProxy)
         {
+            bodyView.wrap(body, 0, length);
             result = ingressProxy.publish(correlationId, topic, payloadType, epochClock.nanoTime(),
-                new UnsafeBuffer(body), 0, body.length);
+                bodyView, 0, length);
         }
         if (result < 0)
         {
@@ -239,9 +244,9 @@ public final class PublishHandler implements HttpHandler, PublishAckListener
         final long result;
         synchronized (ingressProxy)
         {
-            readAheadBody.wrap(body, 0, length);
+            bodyView.wrap(body, 0, length);
             result = ingressProxy.publish(correlationId, readAhead.topic(), readAhead.payloadType(),
-                epochClock.nanoTime(), readAheadBody, 0, length);
+                epochClock.nanoTime(), bodyView, 0, length);
         }
         if (result < 0)
         {
@@ -264,9 +269,9 @@ public final class PublishHandler implements HttpHandler, PublishAckListener
             lostTrack(exchange, readAhead, offered);
             return;
         }
-        exchange.getRequestReceiver().receiveFullBytes((ex, body) ->
+        RequestBodyReader.receive(exchange, maxPayloadLength, (ex, body, length) ->
         {
-            if (PublishReadAhead.hash(body, body.length) != offered.bodyHash)
+            if (PublishReadAhead.hash(body, length) != offered.bodyHash)
             {
                 lostTrack(ex, readAhead, offered);
                 return;

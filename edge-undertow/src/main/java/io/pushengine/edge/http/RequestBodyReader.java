@@ -93,15 +93,14 @@ final class RequestBodyReader
         }
         final byte[] body = new byte[length];
         System.arraycopy(scratch.array(), 0, body, 0, scratch.position());
-        readRest(exchange, channel, ByteBuffer.wrap(body, scratch.position(), length - scratch.position()), body,
-            handler, onError);
+        readRest(exchange, channel, ByteBuffer.wrap(body, scratch.position(), length - scratch.position()), handler,
+            onError);
     }
 
     private static void readRest(
         final HttpServerExchange exchange,
         final StreamSourceChannel channel,
         final ByteBuffer rest,
-        final byte[] body,
         final BodyHandler handler,
         final Receiver.ErrorCallback onError)
     {
@@ -117,7 +116,7 @@ final class RequestBodyReader
                 if (read < 0)
                 {
                     ready.getReadSetter().set(null);
-                    Connectors.executeRootHandler(ex -> handler.onBody(ex, body, rest.position()), exchange);
+                    Connectors.executeRootHandler(ex -> handler.onBody(ex, rest.array(), rest.position()), exchange);
                 }
             }
             catch (final IOException ex)

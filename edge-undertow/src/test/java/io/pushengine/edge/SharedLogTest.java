@@ -184,6 +184,93 @@ class SharedLogTest
         }
     }
 
+    /**
+     * THROTTLE: the fan-out picks what each throttled connection is given (the first event after an interval, the
+     * latest when its slot opens) and the connection reads that event from the shared log (WebSocket) or the text
+     * log (SSE): at most the rate, each topic ending on its latest value, and no event copied into a ring (a
+     * 3 KB event, ~4 KB as an SSE block, does not fit a first ring: a copy would grow it).
+     */
+    @Test
+    void throttledClientsReadWhatTheyAreDueFromTheSharedLogs() throws Exception
+    {
+        final int perTopic = 1_000;
+        final int payloadLength = 3_000;
+        try (EmbeddedPush push = new EmbeddedPush(journalDir, null, null, new EdgeServer.Context()
+            .initialRingCapacity(INITIAL_RING).ringCapacity(64 * 1024).ringReleaseMs(TimeUnit.MINUTES.toMillis(5)));
+            WebSocketTestClient ws = new WebSocketTestClient(push.ws("/ws?topics=tA,tB&policy=throttle&rate=20"));
+            SseTestClient sse = new SseTestClient(push.http("/sse?topics=tA,tB&policy=throttle&rate=20")))
+        {
+            final Topic[] topics = { push.engine.topic("tA"), push.engine.topic("tB") };
+            await(() -> push.edge.counters().fanOut().subscriptions().get() == 4);
+            await(() -> ws.topicNames.size() == 2);
+
+            final UnsafeBuffer payload = new UnsafeBuffer(new byte[payloadLength]);
+            final long startNs = System.nanoTime();
+            for (int i = 0; i < perTopic; i++)
+            {
+                while (System.nanoTime() - (startNs + TimeUnit.MILLISECONDS.toNanos(i)) < 0)
+                {
+                    Thread.sleep(1); // about 1,000 events/s per topic for 1 s
+                }
+                for (final Topic topic : topics)
+                {
+                    payload.putInt(0, i);
+                    offer(push, topic, payload);
+                }
+            }
+
+            for (final String name : new String[]{ "tA", "tB" })
+            {
+                await(() -> hasLast(ws, name, perTopic), () -> "WebSocket: " + name + " did not end on its latest");
+                await(() -> lastSseTopicSequence(sse, name) == perTopic,
+                    () -> "SSE: " + name + " ended on " + lastSseTopicSequence(sse, name));
+                final List<Long> wsSequences = ws.events.stream().filter(event -> name.equals(event.topic()))
+                    .map(WebSocketTestClient.Event::topicSequence).toList();
+                final List<Long> sseSequences = sse.events.stream().filter(event -> name.equals(event.event()))
+                    .map(event -> topicSequenceOf(event.data())).toList();
+                for (final List<Long> sequences : List.of(wsSequences, sseSequences))
+                {
+                    assertTrue(sequences.size() >= 2 && sequences.size() <= 20 * 2 + 12,
+                        name + ": " + sequences.size() + " events in about 1 s at 20/s: " + sequences);
+                    for (int i = 1; i < sequences.size(); i++)
+                    {
+                        assertTrue(sequences.get(i) > sequences.get(i - 1), name + " went back or twice: " + sequences);
+                    }
+                }
+            }
+            assertTrue(push.edge.counters().fanOut().throttled().get() > 0);
+            assertEquals(0, push.edge.counters().fanOut().slowConsumerDisconnects().get());
+            assertTrue(push.edge.counters().fanOut().ringBytes().get() <= 2 * INITIAL_RING,
+                "no connection's ring grew: the throttled events came from the logs, not from a copy in each ring (" +
+                push.edge.counters().fanOut().ringBytes().get() + " ring bytes)");
+        }
+    }
+
+    private static long lastSseTopicSequence(final SseTestClient client, final String topic)
+    {
+        long last = 0;
+        for (final SseTestClient.Event event : client.events)
+        {
+            if (topic.equals(event.event()))
+            {
+                last = topicSequenceOf(event.data());
+            }
+        }
+        return last;
+    }
+
+    private static long topicSequenceOf(final String data)
+    {
+        final String key = "\"topicSequence\":";
+        final int start = data.indexOf(key) + key.length();
+        int end = start;
+        while (end < data.length() && Character.isDigit(data.charAt(end)))
+        {
+            end++;
+        }
+        return Long.parseLong(data.substring(start, end));
+    }
+
     @Test
     void sseClientThatStopsReadingFallsOutOfTheTextLogAndIsClosedWithoutHurtingOthers() throws Exception
     {

@@ -277,7 +277,10 @@ public final class WebSocketSession extends SbeSession
         {
             return false;
         }
-        lastSentSequence = sequence;
+        if (sequence > lastSentSequence)
+        {
+            lastSentSequence = sequence; // a throttled value released behind the cursor is older than what went
+        }
         return true;
     }
 

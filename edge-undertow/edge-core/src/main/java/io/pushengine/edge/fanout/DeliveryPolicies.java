@@ -184,7 +184,7 @@ final class DeliveryPolicies implements SessionDelivery
                     }
                 }
                 else if (!session.isLagging() && session.tryChargeBytes(length, nowNs) &&
-                    offer(subscription, encoded))
+                    offerThrottled(subscription, encoded))
                 {
                     throttleSchedule.sent(subscription, nowNs);
                     return true;
@@ -238,6 +238,24 @@ final class DeliveryPolicies implements SessionDelivery
         {
             subscription.session().lagging(true);
         }
+    }
+
+    /**
+     * THROTTLE: a live event the subscription is due: released to the connection in the shared log it reads (or
+     * starts reading at this event), so its IO thread reads it there; else copied into its ring.
+     *
+     * @return false only if the session's ring is full.
+     */
+    private boolean offerThrottled(final TopicSubscription subscription, final EncodedEvent encoded)
+    {
+        final ClientSession session = subscription.session();
+        if (session.isInSharedLog() || session.tryEnterSharedLog(encoded.globalSequence()))
+        {
+            session.releaseInSharedLog(subscription.topic().number(), encoded.globalSequence());
+            offered(subscription, encoded);
+            return true;
+        }
+        return offer(subscription, encoded);
     }
 
     /**
@@ -344,7 +362,8 @@ final class DeliveryPolicies implements SessionDelivery
         {
             final TopicSubscription subscription = subscriptions.get(i);
             final LastValueCache.Entry lastValue = lastValueOf(subscription.topic());
-            if (BackpressurePolicy.CONFLATE == subscription.kind() && null != lastValue &&
+            final BackpressurePolicy kind = subscription.kind();
+            if ((BackpressurePolicy.CONFLATE == kind || BackpressurePolicy.THROTTLE == kind) && null != lastValue &&
                 lastValue.globalSequence >= from && lastValue.globalSequence <= to &&
                 subscription.lastSentSequence >= lastValue.globalSequence)
             {
@@ -559,7 +578,13 @@ final class DeliveryPolicies implements SessionDelivery
         {
             return PendingOutcome.BLOCKED;
         }
-        if (!offer(subscription, encoded))
+        if (BackpressurePolicy.THROTTLE == subscription.kind() && session.isInSharedLog() &&
+            session.sharedLogHolds(topic.number(), lastValue.globalSequence))
+        {
+            session.releaseInSharedLog(topic.number(), lastValue.globalSequence); // read from the log: no copy
+            offered(subscription, encoded);
+        }
+        else if (!offer(subscription, encoded)) // from the shared log, the connection leaves it first
         {
             return PendingOutcome.BLOCKED;
         }

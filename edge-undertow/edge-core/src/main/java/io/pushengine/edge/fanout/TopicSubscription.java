@@ -65,7 +65,13 @@ public final class TopicSubscription implements SessionSubscription
     public boolean canReadSharedLog()
     {
         return (BackpressurePolicy.DISCONNECT == kind || BackpressurePolicy.CONFLATE == kind ||
+            BackpressurePolicy.THROTTLE == kind ||
             (BackpressurePolicy.DROP == kind && session.reportsGapsInSharedLog())) && 0 != topic.number();
+    }
+
+    public boolean gatedInSharedLog()
+    {
+        return BackpressurePolicy.THROTTLE == kind;
     }
 
     public boolean disconnectsWhenBehind()

@@ -59,6 +59,8 @@ public abstract class ClientSession
     private static final long NO_WINDOW_ASKED = Long.MAX_VALUE;
     private static final LappedListener NO_LAPPED_LISTENER = session -> {};
     private static final int[] NO_TOPICS = new int[0];
+    private static final boolean[] NO_GATES = new boolean[0];
+    private static final long[] NO_SEQUENCES = new long[0];
     private static final int FLUSH_QUEUED = 1;
     private static final int HEARTBEAT_QUEUED = 2;
     private static final int TOPIC_SEQUENCE_IN_SLOT =
@@ -169,6 +171,8 @@ public abstract class ClientSession
     private boolean sharedLogGapsWhenLapped; // and some drop: a lapped cursor waits for its segment's end
     private int segmentGapEntries; // GAPS_WHEN_LAPPED: its topic count at entry (what its end has room for); else 0
     private long sharedLogUnreadFrom; // the oldest event of its own in the log its IO thread may not have read
+    // fan-out makes it at the first THROTTLE subscription that may read the log (before any segment names it gated)
+    private volatile SharedLogReleases sharedLogReleases;
 
     // IO thread writes, fan-out takes: events a conflating connection's cursor skipped when the log's writer lapped
     // it ([from, to], -1 when none is waiting); the IO thread skips again only once the fan-out has taken the last
@@ -184,7 +188,10 @@ public abstract class ClientSession
     private long sharedLogNext = -1; // next sequence to consider in a shared-log segment; -1 outside one
     private long sharedLogUntil = Long.MAX_VALUE; // the segment's last sequence, once the fan-out has set it
     private int[] sharedLogTopics = NO_TOPICS; // grown at the first segment: polls and ring readers never read one
+    private boolean[] sharedLogGated = NO_GATES; // per topic of the segment: THROTTLE, only released events taken
+    private long[] sharedLogGiven = NO_SEQUENCES; // per topic of the segment: a release behind the cursor just given
     private int sharedLogTopicCount;
+    private int sharedLogGatedCount;
     private boolean sharedLogSegmentSkipsWhenLapped;
     private boolean sharedLogSegmentReportsGaps;
     private SharedLogGaps sharedLogGaps; // the first dropping segment makes it: most connections never need it
@@ -524,7 +531,7 @@ public abstract class ClientSession
         {
             final SessionSubscription subscription = subscriptions.get(i);
             buffer.putInt(index + OutboundRingDescriptor.TOPICS_OFFSET + i * Integer.BYTES,
-                subscription.topicNumber());
+                subscription.gatedInSharedLog() ? ~subscription.topicNumber() : subscription.topicNumber());
             if (gaps)
             {
                 buffer.putLong(topicSequences + i * Long.BYTES, subscription.lastSentTopicSequence());
@@ -569,6 +576,16 @@ public abstract class ClientSession
                 eligible = subscription.canReadSharedLog();
                 skips &= !subscription.disconnectsWhenBehind();
                 drops |= subscription.dropsWhenBehind();
+                if (eligible && subscription.gatedInSharedLog())
+                {
+                    SharedLogReleases releases = sharedLogReleases;
+                    if (null == releases)
+                    {
+                        releases = new SharedLogReleases();
+                        sharedLogReleases = releases;
+                    }
+                    releases.add(subscription.topicNumber());
+                }
             }
             sharedLogEligible = eligible;
             sharedLogSkipsWhenLapped = eligible && skips;
@@ -759,6 +776,26 @@ public abstract class ClientSession
     public boolean leaveSharedLogNow()
     {
         return leaveSharedLog();
+    }
+
+    /**
+     * THROTTLE in the shared log: the event at {@code sequence} of {@code topic} (a throttled topic of the segment
+     * this connection reads) goes to it; of that topic its IO thread takes only what is released, and a release
+     * its cursor has passed first of all. Fan-out thread, while {@link #isInSharedLog()}.
+     */
+    public void releaseInSharedLog(final int topic, final long sequence)
+    {
+        sharedLogReleases.release(topic, sequence);
+    }
+
+    /**
+     * @return true if the shared log this connection reads still holds the event at {@code sequence} of
+     * {@code topic} (a throttled topic's latest value can be released from there). Fan-out thread.
+     */
+    public boolean sharedLogHolds(final int topic, final long sequence)
+    {
+        final RecentEvents log = sharedLog;
+        return null != log && log.contains(sequence) && log.topic(sequence) == topic;
     }
 
     /**
@@ -1332,6 +1369,10 @@ public abstract class ClientSession
      * {@link #readSharedLog}: the cursor fell out of the log; the connection is too slow (DISCONNECT).
      */
     protected static final int SHARED_LOG_FELL_OUT = -1;
+    /**
+     * {@link #takeReleasesBehind}: the handler took no more; the releases left are given in the next call.
+     */
+    private static final int RELEASES_WAIT_FOR_ROOM = 2;
 
     /**
      * What a transport does with each event of its connection's topics that it reads from the shared log: append it
@@ -1374,12 +1415,19 @@ public abstract class ClientSession
         if (sharedLogTopics.length < count)
         {
             sharedLogTopics = new int[Integer.highestOneBit(count) << 1]; // on a subscription change, not per event
+            sharedLogGated = new boolean[sharedLogTopics.length];
+            sharedLogGiven = new long[sharedLogTopics.length];
         }
+        int gated = 0;
         for (int i = 0; i < count; i++)
         {
-            sharedLogTopics[i] = buffer.getInt(index + OutboundRingDescriptor.TOPICS_OFFSET + i * Integer.BYTES);
+            final int topic = buffer.getInt(index + OutboundRingDescriptor.TOPICS_OFFSET + i * Integer.BYTES);
+            sharedLogGated[i] = topic < 0; // THROTTLE: written as ~topic
+            sharedLogTopics[i] = topic < 0 ? ~topic : topic;
+            gated += topic < 0 ? 1 : 0;
         }
         sharedLogTopicCount = count;
+        sharedLogGatedCount = gated;
         if (sharedLogSegmentReportsGaps)
         {
             if (null == sharedLogGaps)
@@ -1463,6 +1511,14 @@ public abstract class ClientSession
         {
             return skipLapped(from, end); // nothing read: lapped while the client was not reading
         }
+        if (sharedLogGatedCount > 0)
+        {
+            final int behind = takeReleasesBehind(events, log, from);
+            if (SHARED_LOG_READ != behind)
+            {
+                return RELEASES_WAIT_FOR_ROOM == behind ? SHARED_LOG_READ : behind;
+            }
+        }
         final DirectBuffer buffer = log.buffer();
         final int capacity = buffer.capacity();
         // where an entry's topic sequence ends: a text entry's is in its header, an SBE entry's inside the event
@@ -1472,7 +1528,7 @@ public abstract class ClientSession
         while (sequence <= end)
         {
             final int topicIndex = sharedLogTopicIndex(log.topic(sequence));
-            if (topicIndex >= 0)
+            if (topicIndex >= 0 && (!sharedLogGated[topicIndex] || isReleased(sharedLogTopics[topicIndex], sequence)))
             {
                 final int offset = log.offset(sequence);
                 final int length = log.length(sequence);
@@ -1480,6 +1536,10 @@ public abstract class ClientSession
                     !events.onSharedLogEvent(sequence, buffer, offset, length))
                 {
                     break; // a torn slot is caught below; a full frame or buffer goes on in the next one
+                }
+                if (sharedLogGated[topicIndex])
+                {
+                    sharedLogReleases.taken(sharedLogTopics[topicIndex], sequence); // torn: the lap report owes it
                 }
                 if (reportsGaps && offset + topicSequenceEnd <= capacity)
                 {
@@ -1501,6 +1561,104 @@ public abstract class ClientSession
         }
         moveSharedLogCursor(sequence);
         return SHARED_LOG_READ;
+    }
+
+    /**
+     * THROTTLE: the event at {@code sequence} of a throttled topic is the one the fan-out released last and the IO
+     * thread has not taken it.
+     */
+    private boolean isReleased(final int topic, final long sequence)
+    {
+        final SharedLogReleases releases = sharedLogReleases;
+        return releases.released(topic) == sequence && sequence > releases.taken(topic);
+    }
+
+    /**
+     * THROTTLE releases its cursor has already passed (a held value whose slot opened after the cursor went by):
+     * given before the events ahead of it, each once. One the log's writer has lapped goes back to the fan-out as a
+     * report of that one event (it re-sends the topic's latest value), before anything is given; while the last
+     * report is not taken, nothing is read until the fan-out signals.
+     *
+     * @return {@link #SHARED_LOG_READ} when nothing is left behind the cursor; {@link #RELEASES_WAIT_FOR_ROOM} when
+     * {@code events} took no more (the rest in the next call); {@link #SHARED_LOG_DISCARD} when what was given was
+     * overwritten as it was read, or a report waits to be taken.
+     */
+    private int takeReleasesBehind(final SharedLogEventHandler events, final RecentEvents log, final long from)
+    {
+        final SharedLogReleases releases = sharedLogReleases;
+        final int count = sharedLogTopicCount;
+        if (!reportLappedReleases(releases, log, from))
+        {
+            return SHARED_LOG_DISCARD; // the fan-out has not taken the last report: wait for its signal
+        }
+        final DirectBuffer buffer = log.buffer();
+        final int capacity = buffer.capacity();
+        final long[] given = sharedLogGiven;
+        long oldestGiven = Long.MAX_VALUE;
+        int status = SHARED_LOG_READ;
+        for (int i = 0; i < count; i++)
+        {
+            given[i] = -1;
+            final long sequence = sharedLogGated[i] ? releases.untaken(sharedLogTopics[i]) : -1;
+            if (sequence < 0 || sequence >= from)
+            {
+                continue;
+            }
+            final int offset = log.offset(sequence);
+            final int length = log.length(sequence);
+            if (offset < 0 || length < 0 || offset + length > capacity)
+            {
+                oldestGiven = Math.min(oldestGiven, sequence); // torn: caught below
+                break;
+            }
+            if (!events.onSharedLogEvent(sequence, buffer, offset, length))
+            {
+                status = RELEASES_WAIT_FOR_ROOM;
+                break;
+            }
+            given[i] = sequence;
+            oldestGiven = Math.min(oldestGiven, sequence);
+        }
+        VarHandle.loadLoadFence();
+        if (Long.MAX_VALUE != oldestGiven && log.firstVolatile() > oldestGiven)
+        {
+            reportLappedReleases(releases, log, from); // overwritten as it was read: the fan-out signals when taken
+            return SHARED_LOG_DISCARD;
+        }
+        for (int i = 0; i < count; i++)
+        {
+            if (given[i] >= 0)
+            {
+                releases.taken(sharedLogTopics[i], given[i]);
+            }
+        }
+        return status;
+    }
+
+    /**
+     * Hand each release behind the cursor that the log's writer has lapped back to the fan-out, as a report of that
+     * one event (it owes the topic's latest value again), one report at a time.
+     *
+     * @return false if one is lapped and the last report has not been taken.
+     */
+    private boolean reportLappedReleases(final SharedLogReleases releases, final RecentEvents log, final long from)
+    {
+        for (int i = 0, count = sharedLogTopicCount; i < count; i++)
+        {
+            final long sequence = sharedLogGated[i] ? releases.untaken(sharedLogTopics[i]) : -1;
+            if (sequence >= 0 && sequence < from && log.firstVolatile() > sequence)
+            {
+                if (lappedFromSequence >= 0)
+                {
+                    return false;
+                }
+                releases.taken(sharedLogTopics[i], sequence);
+                lappedToSequence = sequence;
+                lappedFromSequence = sequence; // after the end: the fan-out reads from, then to
+                lappedListener.onLapped(this);
+            }
+        }
+        return true;
     }
 
     /**

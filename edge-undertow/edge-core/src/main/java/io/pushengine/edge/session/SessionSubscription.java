@@ -14,10 +14,19 @@ public interface SessionSubscription
 
     /**
      * @return true when every event of the topic goes to the connection in order while it keeps up (DISCONNECT,
-     * CONFLATE, or DROP on a transport that reports gaps found in the log; a declared topic), so it may read them
-     * from the shared log.
+     * CONFLATE, or DROP on a transport that reports gaps found in the log; a declared topic), or the ones the fan-out
+     * releases to it (THROTTLE, {@link #gatedInSharedLog()}), so it may read them from the shared log.
      */
     boolean canReadSharedLog();
+
+    /**
+     * @return true when the fan-out picks which of the topic's events the connection is given (THROTTLE): read from
+     * the shared log, only the ones it releases ({@link ClientSession#releaseInSharedLog}) are taken.
+     */
+    default boolean gatedInSharedLog()
+    {
+        return false;
+    }
 
     /**
      * @return true when events the connection falls too far behind on are dropped and reported in a Gap notice

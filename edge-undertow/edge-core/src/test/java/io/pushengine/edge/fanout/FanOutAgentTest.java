@@ -357,6 +357,79 @@ class FanOutAgentTest
     }
 
     @Test
+    void throttleReadsWhatItIsDueFromTheSharedLogNotACopyInItsRing()
+    {
+        final SharedLogReadingSession session = startSharedLogReader("px.*=throttle:2", 1024, 64 * 1024, "px.a");
+        publish(5);
+        step(() -> counters.throttled().get() == 4);
+        assertEquals(List.of(1L), session.fromLog, "one now, from the shared log; the rest held back");
+
+        nowNs += 499 * MS;
+        step(() -> true);
+        assertEquals(List.of(1L), session.fromLog, "not due before 500 ms");
+        nowNs += 2 * MS;
+        step(() -> session.fromLog.size() == 2);
+        assertEquals(List.of(1L, 5L), session.fromLog, "the latest when due, read where the cursor had passed it");
+        assertEquals(List.of(), session.fromRing, "nothing copied into the ring");
+        assertTrue(session.isInSharedLog());
+
+        nowNs += 501 * MS;
+        publish(1);
+        step(() -> session.fromLog.size() == 3);
+        assertEquals(List.of(1L, 5L, 6L), session.fromLog, "a slot open: the next event at once");
+    }
+
+    @Test
+    void aHeldThrottleValueReleasedBehindTheCursorGoesOnceAfterNewerEventsOfOtherTopics()
+    {
+        final SharedLogReadingSession session =
+            startSharedLogReader("px.a=throttle:2", 1024, 64 * 1024, "px.a", "px.b");
+        publish(TOPIC, 1); // 1: sent
+        publish(TOPIC, 1); // 2: held
+        publish(TOPIC + 1, 1); // 3: px.b (disconnect): its IO thread reads on past 2
+        step(() -> session.fromLog.contains(3L));
+        assertEquals(List.of(1L, 3L), session.fromLog, "2 is held: passed over in the log");
+
+        nowNs += 501 * MS;
+        step(() -> session.fromLog.size() == 3);
+        publish(TOPIC + 1, 1); // 4
+        step(() -> session.fromLog.contains(4L));
+        assertEquals(List.of(1L, 3L, 2L, 4L), session.fromLog,
+            "the held value when due, though the cursor had passed it, once; then on from the cursor");
+        assertEquals(List.of(), session.fromRing);
+    }
+
+    @Test
+    void aThrottledValueLappedBeforeItsReleaseWasReadGoesAgainAsTheLatestValue()
+    {
+        final SharedLogReadingSession session =
+            startSharedLogReader("px.a=throttle:2", 8, 64 * 1024, "px.a", "px.b");
+        declare(TOPIC + 2, "px.c");
+        step(() -> agent.declaredTopics().size() == 3);
+        publish(TOPIC, 1); // 1: sent
+        publish(TOPIC, 1); // 2: held
+        publish(TOPIC + 1, 1); // 3: read, so the cursor is at 4
+        step(() -> session.fromLog.contains(3L));
+
+        session.stalled = true;
+        nowNs += 501 * MS;
+        step(() -> true); // 2 is released while the log still holds it; the client reads nothing
+        publish(TOPIC + 2, 7); // 4..10 of a topic it does not take: the log of 8 holds 3..10, 2 is gone
+        step(() -> counters.eventsIn().get() == 10);
+
+        session.stalled = false;
+        session.requestFlush(); // its socket turns writable
+        step(() -> session.fromLog.size() + session.fromRing.size() > 2 || 1 == counters.sharedLogSkips().get());
+        assertEquals(List.of(1L, 3L), session.fromLog, "the release was overwritten: not read");
+        assertEquals(1, counters.sharedLogSkips().get(), "handed back to the fan-out");
+
+        nowNs += 500 * MS; // its next slot
+        step(() -> session.fromRing.contains(2L));
+        assertEquals(List.of(2L), session.fromRing, "the topic's latest value again, from the fan-out's cache");
+        assertEquals(0, counters.slowConsumerDisconnects().get());
+    }
+
+    @Test
     void conflateReadsTheSharedLogWhileTheClientKeepsUpAndLagsWhenItFallsTooFarBehind()
     {
         final SharedLogReadingSession session = startSharedLogReader(8, 4 * 1024);
@@ -744,11 +817,20 @@ class FanOutAgentTest
 
     private SharedLogReadingSession startSharedLogReader(final int windowEvents, final int ringCapacity)
     {
-        agent = newAgent("px.*=conflate", windowEvents);
-        declare();
-        step(() -> agent.declaredTopics().size() == 1);
+        return startSharedLogReader("px.*=conflate", windowEvents, ringCapacity, "px.a");
+    }
+
+    private SharedLogReadingSession startSharedLogReader(
+        final String rules, final int windowEvents, final int ringCapacity, final String... topics)
+    {
+        agent = newAgent(rules, windowEvents);
+        for (int t = 0; t < topics.length; t++)
+        {
+            declare(TOPIC + t, topics[t]);
+        }
+        step(() -> agent.declaredTopics().size() == topics.length);
         final ConnectionOptions options =
-            new ConnectionOptions(List.of("px.a"), 0, null, 0, ConnectionOptions.NO_RESUME, false);
+            new ConnectionOptions(List.of(topics), 0, null, 0, ConnectionOptions.NO_RESUME, false);
         final SharedLogReadingSession session =
             new SharedLogReadingSession(inlineIoThread, ringCapacity, counters.ringBytes(), options);
         SessionCommand.offer(agent.commandQueue(), SessionCommand.register(session));

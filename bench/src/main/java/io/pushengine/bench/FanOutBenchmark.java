@@ -66,11 +66,10 @@ public class FanOutBenchmark
     int ringCapacity;
 
     /**
-     * {@code ring}: the fan-out copies each event into every connection's ring (polls, and connections with a
-     * throttle subscription). {@code shared-log}: WebSocket connections whose
-     * subscriptions disconnect, conflate or drop read each event from the edge's one copy; the fan-out only
-     * signals them, and each "IO thread" read here copies the event out of the log as a real one copies it into a
-     * frame.
+     * {@code ring}: the fan-out copies each event into every connection's ring (as it does for polls, and did for
+     * throttled connections until the fifteenth session). {@code shared-log}: WebSocket connections read each event
+     * from the edge's one copy; the fan-out only signals them (a throttled one: releases the event it is due), and
+     * each "IO thread" read here copies the event out of the log as a real one copies it into a frame.
      */
     @Param({ "ring", "shared-log" })
     String delivery;
@@ -80,9 +79,9 @@ public class FanOutBenchmark
      * value when the connection lags; a trading feed's usual choice); also {@code drop} ({@code -p policy=drop}).
      * With room each of them delivers every event. {@code throttle} ({@code -p policy=throttle}): every
      * subscription at {@link #THROTTLE_RATE} events/s while events come one per simulated millisecond, so each
-     * connection is given one event in ten (its latest value when due, copied into its ring: a throttled connection
-     * does not read the shared log) and holds the other nine back; each op also runs the policies' re-send pass,
-     * as a duty cycle does.
+     * connection is given one event in ten (its latest value when due: copied into its ring under {@code ring},
+     * released to it in the shared log under {@code shared-log}) and holds the other nine back; each op also runs
+     * the policies' re-send pass, as a duty cycle does.
      */
     @Param({ "disconnect", "conflate" })
     String policy;

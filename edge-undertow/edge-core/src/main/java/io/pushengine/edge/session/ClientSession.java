@@ -1370,9 +1370,14 @@ public abstract class ClientSession
      */
     protected static final int SHARED_LOG_FELL_OUT = -1;
     /**
-     * {@link #takeReleasesBehind}: the handler took no more; the releases left are given in the next call.
+     * {@link #takeReleases}: the handler took no more; the releases left are given in the next call.
      */
     private static final int RELEASES_WAIT_FOR_ROOM = 2;
+    /**
+     * Throttled topics of a connection whose releases are given oldest first (a search per release); beyond, in
+     * topic order.
+     */
+    private static final int ORDERED_RELEASES = 16;
 
     /**
      * What a transport does with each event of its connection's topics that it reads from the shared log: append it
@@ -1513,10 +1518,16 @@ public abstract class ClientSession
         }
         if (sharedLogGatedCount > 0)
         {
-            final int behind = takeReleasesBehind(events, log, from);
-            if (SHARED_LOG_READ != behind)
+            final boolean allGated = sharedLogGatedCount == sharedLogTopicCount; // nothing but releases to read
+            final int released = takeReleases(events, log, allGated ? end : from - 1);
+            if (SHARED_LOG_READ != released)
             {
-                return RELEASES_WAIT_FOR_ROOM == behind ? SHARED_LOG_READ : behind;
+                return RELEASES_WAIT_FOR_ROOM == released ? SHARED_LOG_READ : released;
+            }
+            if (allGated)
+            {
+                moveSharedLogCursor(Math.max(from, end + 1));
+                return SHARED_LOG_READ;
             }
         }
         final DirectBuffer buffer = log.buffer();
@@ -1574,34 +1585,55 @@ public abstract class ClientSession
     }
 
     /**
-     * THROTTLE releases its cursor has already passed (a held value whose slot opened after the cursor went by):
-     * given before the events ahead of it, each once. One the log's writer has lapped goes back to the fan-out as a
-     * report of that one event (it re-sends the topic's latest value), before anything is given; while the last
-     * report is not taken, nothing is read until the fan-out signals.
+     * THROTTLE releases up to {@code upTo}: those its cursor has already passed (a held value whose slot opened
+     * after the cursor went by), given before the events ahead of it, and, when every topic of the segment is
+     * throttled, all released up to the newest (the cursor then jumps: nothing else of the log is its own). Each once,
+     * oldest first (a connection's first {@link #ORDERED_RELEASES} throttled topics). One the log's writer has lapped
+     * goes back to the fan-out as a report of that one event (it re-sends the topic's latest value), before anything
+     * is given; while the last report is not taken, nothing is read until the fan-out signals.
      *
-     * @return {@link #SHARED_LOG_READ} when nothing is left behind the cursor; {@link #RELEASES_WAIT_FOR_ROOM} when
+     * @return {@link #SHARED_LOG_READ} when none is left up to {@code upTo}; {@link #RELEASES_WAIT_FOR_ROOM} when
      * {@code events} took no more (the rest in the next call); {@link #SHARED_LOG_DISCARD} when what was given was
      * overwritten as it was read, or a report waits to be taken.
      */
-    private int takeReleasesBehind(final SharedLogEventHandler events, final RecentEvents log, final long from)
+    private int takeReleases(final SharedLogEventHandler events, final RecentEvents log, final long upTo)
     {
         final SharedLogReleases releases = sharedLogReleases;
         final int count = sharedLogTopicCount;
-        if (!reportLappedReleases(releases, log, from))
+        if (!reportLappedReleases(releases, log, upTo))
         {
             return SHARED_LOG_DISCARD; // the fan-out has not taken the last report: wait for its signal
         }
         final DirectBuffer buffer = log.buffer();
         final int capacity = buffer.capacity();
         final long[] given = sharedLogGiven;
+        final boolean ordered = sharedLogGatedCount <= ORDERED_RELEASES;
+        java.util.Arrays.fill(given, 0, count, -1);
         long oldestGiven = Long.MAX_VALUE;
         int status = SHARED_LOG_READ;
-        for (int i = 0; i < count; i++)
+        for (int next = 0; next < count; next++)
         {
-            given[i] = -1;
-            final long sequence = sharedLogGated[i] ? releases.untaken(sharedLogTopics[i]) : -1;
-            if (sequence < 0 || sequence >= from)
+            int pick = -1;
+            long sequence = Long.MAX_VALUE;
+            for (int i = ordered ? 0 : next; i < count; i++)
             {
+                final long released = sharedLogGated[i] && given[i] < 0 ? releases.untaken(sharedLogTopics[i]) : -1;
+                if (released >= 0 && released <= upTo && released < sequence)
+                {
+                    pick = i;
+                    sequence = released;
+                }
+                if (!ordered)
+                {
+                    break; // in topic order: this one or none
+                }
+            }
+            if (pick < 0)
+            {
+                if (ordered)
+                {
+                    break; // none left
+                }
                 continue;
             }
             final int offset = log.offset(sequence);
@@ -1616,13 +1648,13 @@ public abstract class ClientSession
                 status = RELEASES_WAIT_FOR_ROOM;
                 break;
             }
-            given[i] = sequence;
+            given[pick] = sequence;
             oldestGiven = Math.min(oldestGiven, sequence);
         }
         VarHandle.loadLoadFence();
         if (Long.MAX_VALUE != oldestGiven && log.firstVolatile() > oldestGiven)
         {
-            reportLappedReleases(releases, log, from); // overwritten as it was read: the fan-out signals when taken
+            reportLappedReleases(releases, log, upTo); // overwritten as it was read: the fan-out signals when taken
             return SHARED_LOG_DISCARD;
         }
         for (int i = 0; i < count; i++)
@@ -1641,12 +1673,12 @@ public abstract class ClientSession
      *
      * @return false if one is lapped and the last report has not been taken.
      */
-    private boolean reportLappedReleases(final SharedLogReleases releases, final RecentEvents log, final long from)
+    private boolean reportLappedReleases(final SharedLogReleases releases, final RecentEvents log, final long upTo)
     {
         for (int i = 0, count = sharedLogTopicCount; i < count; i++)
         {
             final long sequence = sharedLogGated[i] ? releases.untaken(sharedLogTopics[i]) : -1;
-            if (sequence >= 0 && sequence < from && log.firstVolatile() > sequence)
+            if (sequence >= 0 && sequence <= upTo && log.firstVolatile() > sequence)
             {
                 if (lappedFromSequence >= 0)
                 {

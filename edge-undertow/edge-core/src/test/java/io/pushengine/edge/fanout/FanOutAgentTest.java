@@ -380,6 +380,24 @@ class FanOutAgentTest
     }
 
     @Test
+    void heldValuesOfThrottledTopicsReleasedTogetherAreReadOldestFirst()
+    {
+        final SharedLogReadingSession session =
+            startSharedLogReader("px.*=throttle:2", 1024, 64 * 1024, "px.a", "px.b");
+        publish(TOPIC, 1); // 1: sent
+        publish(TOPIC + 1, 1); // 2: sent
+        publish(TOPIC + 1, 1); // 3: held
+        publish(TOPIC, 1); // 4: held
+        step(() -> counters.throttled().get() == 2);
+        assertEquals(List.of(1L, 2L), session.fromLog);
+
+        nowNs += 501 * MS;
+        step(() -> session.fromLog.size() == 4);
+        assertEquals(List.of(1L, 2L, 3L, 4L), session.fromLog, "both latest values, in sequence order");
+        assertEquals(List.of(), session.fromRing);
+    }
+
+    @Test
     void aHeldThrottleValueReleasedBehindTheCursorGoesOnceAfterNewerEventsOfOtherTopics()
     {
         final SharedLogReadingSession session =

@@ -1535,11 +1535,13 @@ public abstract class ClientSession
         // where an entry's topic sequence ends: a text entry's is in its header, an SBE entry's inside the event
         final int topicSequenceEnd = readsSharedLogAsText() ?
             RecentEvents.TEXT_TOPIC_SEQUENCE_OFFSET + Long.BYTES : TOPIC_SEQUENCE_IN_SLOT_END;
+        final boolean gated = sharedLogGatedCount > 0; // else the gates are not touched: one cold line less
         long sequence = from;
         while (sequence <= end)
         {
             final int topicIndex = sharedLogTopicIndex(log.topic(sequence));
-            if (topicIndex >= 0 && (!sharedLogGated[topicIndex] || isReleased(sharedLogTopics[topicIndex], sequence)))
+            if (topicIndex >= 0 &&
+                (!gated || !sharedLogGated[topicIndex] || isReleased(sharedLogTopics[topicIndex], sequence)))
             {
                 final int offset = log.offset(sequence);
                 final int length = log.length(sequence);
@@ -1548,7 +1550,7 @@ public abstract class ClientSession
                 {
                     break; // a torn slot is caught below; a full frame or buffer goes on in the next one
                 }
-                if (sharedLogGated[topicIndex])
+                if (gated && sharedLogGated[topicIndex])
                 {
                     sharedLogReleases.taken(sharedLogTopics[topicIndex], sequence); // torn: the lap report owes it
                 }

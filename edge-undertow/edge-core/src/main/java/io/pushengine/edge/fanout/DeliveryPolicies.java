@@ -342,9 +342,10 @@ final class DeliveryPolicies implements SessionDelivery
 
     /**
      * A conflating connection's IO thread skipped events of the shared log its cursor was lapped on (the client was
-     * not reading): for each of its topics whose latest event is among them, that value is owed again and sent as
-     * room allows. A topic whose latest event the client has had, or will read after the skip, owes nothing, so
-     * none is sent twice.
+     * not reading), or a throttled one found a release overwritten before it read it: for each of its conflating or
+     * throttled topics whose latest event is among them, that value is owed again and sent as room (and the
+     * throttle's next slot) allows. A topic whose latest event the client has had, or will read after the skip,
+     * owes nothing, so none is sent twice.
      *
      * @return true if a report was taken.
      */

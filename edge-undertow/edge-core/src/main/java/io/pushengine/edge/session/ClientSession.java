@@ -46,7 +46,9 @@ import java.util.concurrent.TimeUnit;
  * with a {@code SHARED_LOG_UNTIL} marker at the newest event appended, so the IO thread finishes the log up to there
  * before it reads on in the ring. A cursor that falls out of the log is a slow consumer, closed; unless every
  * subscription conflates (CONFLATE reads the log too while it is less than its ring capacity behind): then its IO
- * thread skips ahead and the fan-out re-sends the latest values it missed ({@link #readSharedLog}).
+ * thread skips ahead and the fan-out re-sends the latest values it missed ({@link #readSharedLog}). THROTTLE reads
+ * the log too, gated: the fan-out releases each event a throttled topic is due ({@link #releaseInSharedLog}) and
+ * the IO thread takes only those of that topic ({@link SharedLogReleases}).
  * <p>
  * Threading: fields marked "fan-out" belong to the fan-out thread; the transport subclasses' IO state belongs to
  * the IO thread; the ring links, {@link #queuedWork}, {@link #closed} and {@link #lastProgressNs} are the

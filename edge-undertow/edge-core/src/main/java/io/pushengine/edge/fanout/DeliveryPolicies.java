@@ -284,6 +284,7 @@ final class DeliveryPolicies implements SessionDelivery
         subscription.lastSentSequence = globalSequence;
         subscription.lastSentTopicSequence = encoded.topicSequence();
         subscription.pending = false;
+        subscription.resendByCopy = false;
         throttleSchedule.unhold(subscription); // given a value otherwise (a snapshot, a resume): it supersedes
         if (globalSequence > session.lastOfferedSequence())
         {
@@ -352,10 +353,11 @@ final class DeliveryPolicies implements SessionDelivery
     boolean takeLappedReport(final ClientSession session)
     {
         final boolean endAsked = endSegmentIfAsked(session);
+        final boolean releasesSkipped = takeReleasesSkipped(session);
         final long from = session.lappedFromSequence();
         if (from < 0)
         {
-            return endAsked;
+            return endAsked || releasesSkipped;
         }
         final long to = session.lappedToSequence();
         final List<TopicSubscription> subscriptions = session.subscriptions();
@@ -363,8 +365,7 @@ final class DeliveryPolicies implements SessionDelivery
         {
             final TopicSubscription subscription = subscriptions.get(i);
             final LastValueCache.Entry lastValue = lastValueOf(subscription.topic());
-            final BackpressurePolicy kind = subscription.kind();
-            if ((BackpressurePolicy.CONFLATE == kind || BackpressurePolicy.THROTTLE == kind) && null != lastValue &&
+            if (BackpressurePolicy.CONFLATE == subscription.kind() && null != lastValue &&
                 lastValue.globalSequence >= from && lastValue.globalSequence <= to &&
                 subscription.lastSentSequence >= lastValue.globalSequence)
             {
@@ -375,6 +376,45 @@ final class DeliveryPolicies implements SessionDelivery
         counters.sharedLogSkips().incrementRelease();
         session.lappedReportTaken();
         markDirty.accept(session); // it waits for this signal if it was lapped again meanwhile
+        return true;
+    }
+
+    /**
+     * THROTTLE in the shared log: releases its IO thread passed over without giving them (overwritten before it read
+     * them, or in a span its cursor skipped). A topic whose skipped release is still the last value the fan-out
+     * released to it owes that value again: sent at its next slot, by copy. One the fan-out has released something
+     * newer after owes nothing (the IO thread gives the newer one).
+     *
+     * @return true if there were such releases to look at.
+     */
+    private boolean takeReleasesSkipped(final ClientSession session)
+    {
+        if (!session.takeReleasesSkipped())
+        {
+            return false;
+        }
+        final List<TopicSubscription> subscriptions = session.subscriptions();
+        for (int i = 0, size = subscriptions.size(); i < size; i++)
+        {
+            final TopicSubscription subscription = subscriptions.get(i);
+            if (BackpressurePolicy.THROTTLE != subscription.kind())
+            {
+                continue;
+            }
+            final long skipped = session.skippedRelease(subscription.topic().number());
+            if (skipped > subscription.skippedReleaseSeen)
+            {
+                subscription.skippedReleaseSeen = skipped;
+                if (skipped == subscription.lastSentSequence)
+                {
+                    subscription.lastSentSequence = skipped - 1; // it never got it
+                    subscription.resendByCopy = true;
+                    markPending(subscription);
+                }
+            }
+        }
+        counters.sharedLogSkips().incrementRelease();
+        markDirty.accept(session);
         return true;
     }
 
@@ -579,8 +619,8 @@ final class DeliveryPolicies implements SessionDelivery
         {
             return PendingOutcome.BLOCKED;
         }
-        if (BackpressurePolicy.THROTTLE == subscription.kind() && session.isInSharedLog() &&
-            session.sharedLogHolds(topic.number(), lastValue.globalSequence))
+        if (BackpressurePolicy.THROTTLE == subscription.kind() && !subscription.resendByCopy &&
+            session.isInSharedLog() && session.sharedLogHolds(topic.number(), lastValue.globalSequence))
         {
             session.releaseInSharedLog(topic.number(), lastValue.globalSequence); // read from the log: no copy
             offered(subscription, encoded);

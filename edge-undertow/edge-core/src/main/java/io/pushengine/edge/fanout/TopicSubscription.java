@@ -26,6 +26,12 @@ public final class TopicSubscription implements SessionSubscription
     long nextDueNs;
     boolean pending;
     /**
+     * THROTTLE in the shared log: the last release its IO thread passed over that the fan-out has acted on, and
+     * whether the value owed for it goes by copy (a release of the same sequence again would read as taken).
+     */
+    long skippedReleaseSeen = -1;
+    boolean resendByCopy;
+    /**
      * THROTTLE: a newer value arrived before {@link #nextDueNs}; the {@link ThrottleSchedule} makes it pending when
      * due. Never with {@link #pending}.
      */

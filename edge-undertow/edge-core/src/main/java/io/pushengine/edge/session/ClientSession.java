@@ -77,6 +77,7 @@ public abstract class ClientSession
     private static final VarHandle QUEUED_WORK;
     private static final VarHandle SEGMENT_ENDS_WRITTEN;
     private static final VarHandle FALLEN_OUT_OF_SHARED_LOG;
+    private static final VarHandle RELEASES_SKIPPED;
 
     static
     {
@@ -87,6 +88,7 @@ public abstract class ClientSession
             SEGMENT_ENDS_WRITTEN = lookup.findVarHandle(ClientSession.class, "segmentEndsWritten", long.class);
             FALLEN_OUT_OF_SHARED_LOG = lookup.findVarHandle(
                 ClientSession.class, "fallenOutOfSharedLog", boolean.class);
+            RELEASES_SKIPPED = lookup.findVarHandle(ClientSession.class, "releasesSkipped", boolean.class);
         }
         catch (final ReflectiveOperationException ex)
         {
@@ -182,6 +184,8 @@ public abstract class ClientSession
     private volatile long lappedToSequence;
     // IO thread sets, fan-out takes: a dropping connection's cursor was lapped and waits for its segment to end
     private volatile boolean segmentEndAsked;
+    // IO thread sets, fan-out takes: THROTTLE releases were passed over without being given (SharedLogReleases.skip)
+    private volatile boolean releasesSkipped;
 
     // IO thread writes, fan-out reads: the last sequence the IO thread has passed in a shared-log segment, -1 outside
     volatile long sharedLogReadSequence = -1; // package-private for tests
@@ -1679,22 +1683,73 @@ public abstract class ClientSession
      */
     private boolean reportLappedReleases(final SharedLogReleases releases, final RecentEvents log, final long upTo)
     {
+        boolean skipped = false;
         for (int i = 0, count = sharedLogTopicCount; i < count; i++)
         {
             final long sequence = sharedLogGated[i] ? releases.untaken(sharedLogTopics[i]) : -1;
             if (sequence >= 0 && sequence <= upTo && log.firstVolatile() > sequence)
             {
-                if (lappedFromSequence >= 0)
-                {
-                    return false;
-                }
-                releases.taken(sharedLogTopics[i], sequence);
-                lappedToSequence = sequence;
-                lappedFromSequence = sequence; // after the end: the fan-out reads from, then to
-                lappedListener.onLapped(this);
+                releases.skip(sharedLogTopics[i], sequence);
+                skipped = true;
             }
         }
+        if (skipped)
+        {
+            releasesSkipped();
+        }
         return true;
+    }
+
+    /**
+     * Every THROTTLE release up to {@code upTo} not yet given is passed over: the cursor skips the span it is in or
+     * leaves the segment without reading it. Told to the fan-out with the report of the span. IO thread.
+     */
+    private void skipReleases(final long upTo)
+    {
+        final SharedLogReleases releases = sharedLogReleases;
+        if (0 == sharedLogGatedCount || null == releases)
+        {
+            return;
+        }
+        boolean skipped = false;
+        for (int i = 0, count = sharedLogTopicCount; i < count; i++)
+        {
+            final long sequence = sharedLogGated[i] ? releases.untaken(sharedLogTopics[i]) : -1;
+            if (sequence >= 0 && sequence <= upTo)
+            {
+                releases.skip(sharedLogTopics[i], sequence);
+                skipped = true;
+            }
+        }
+        if (skipped)
+        {
+            RELEASES_SKIPPED.setRelease(this, true); // the span's report signals the fan-out
+        }
+    }
+
+    private void releasesSkipped()
+    {
+        RELEASES_SKIPPED.setRelease(this, true);
+        lappedListener.onLapped(this);
+    }
+
+    /**
+     * THROTTLE releases its IO thread passed over without giving them ({@link SharedLogReleases#skipped}), once:
+     * true if some were since the last call. Fan-out thread.
+     */
+    public boolean takeReleasesSkipped()
+    {
+        return releasesSkipped && RELEASES_SKIPPED.compareAndSet(this, true, false);
+    }
+
+    /**
+     * @return the last THROTTLE release of {@code topic} its IO thread passed over without giving it, -1 if none.
+     * Fan-out thread.
+     */
+    public long skippedRelease(final int topic)
+    {
+        final SharedLogReleases releases = sharedLogReleases;
+        return null == releases ? -1 : releases.skipped(topic);
     }
 
     /**
@@ -1725,6 +1780,7 @@ public abstract class ClientSession
         {
             return SHARED_LOG_DISCARD;
         }
+        skipReleases(end); // before the report: the fan-out reads both when it takes it
         lappedToSequence = end;
         lappedFromSequence = from; // after the end: the fan-out reads from, then to
         moveSharedLogCursor(end + 1);
@@ -1776,6 +1832,7 @@ public abstract class ClientSession
         }
         final long from = sharedLogGaps.lappedFrom();
         sharedLogGaps.findGaps(sharedLogTopics, sharedLogTopicCount);
+        skipReleases(until); // before the report: the fan-out reads both when it takes it
         moveSharedLogCursor(until + 1); // out of the segment: its gaps go before anything the ring holds after it
         lappedToSequence = until;
         lappedFromSequence = from; // after the end: the fan-out reads from, then to

@@ -24,6 +24,7 @@ final class SharedLogReleases
 
     private volatile long[] released = NONE;
     private long[] taken = NONE;
+    private volatile long[] skipped = NONE; // IO thread writes (pairs: topic, sequence), fan-out reads
 
     /**
      * The topic may be released from now on. Fan-out thread; on a subscription change, not per event.
@@ -86,6 +87,37 @@ final class SharedLogReleases
         {
             taken[index + 1] = sequence;
         }
+    }
+
+    /**
+     * The IO thread passes over the release at {@code sequence} without giving it (the log's writer lapped it, or
+     * the cursor skipped the span it is in): the fan-out, told, owes the topic's latest value again if that release
+     * is still the last it made ({@link #skipped(int)}). IO thread.
+     */
+    void skip(final int topic, final long sequence)
+    {
+        taken(topic, sequence);
+        final long[] current = skipped;
+        final int index = indexOf(current, topic);
+        if (index < 0)
+        {
+            skipped = appended(current, topic, sequence);
+        }
+        else
+        {
+            LONGS.setRelease(current, index + 1, sequence);
+        }
+    }
+
+    /**
+     * @return the last release of the topic the IO thread passed over without giving it, -1 if none. Fan-out
+     * thread.
+     */
+    long skipped(final int topic)
+    {
+        final long[] current = skipped;
+        final int index = indexOf(current, topic);
+        return index < 0 ? -1 : (long)LONGS.getAcquire(current, index + 1);
     }
 
     /**

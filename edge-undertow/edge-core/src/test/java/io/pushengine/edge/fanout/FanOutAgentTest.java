@@ -510,13 +510,39 @@ class FanOutAgentTest
             close();
             start();
             nextSequence = 1;
-            conflatingReaderStalledAtRandom(new Random(seed), "seed " + seed);
+            readerStalledAtRandom(new Random(seed), "seed " + seed, "px.*=conflate", false);
         }
         assertTrue(counters.sharedLogSkips().get() > 0 && counters.conflated().get() > 0,
             "the stalls lapped readers in the shared log and made them lag");
     }
 
-    private void conflatingReaderStalledAtRandom(final Random random, final String run)
+    /**
+     * As above with two throttled topics (released to the reader in the shared log) beside a conflating one, the
+     * clock moving 0-6 ms a step against 10 and 20 ms intervals: each topic ends on its final value, in order, none
+     * twice, through releases read behind the cursor, releases lapped before they were read, cursors lapped, and
+     * connections that left the log to lag.
+     */
+    @Test
+    void throttledReadersStalledAtRandomEndOnEveryTopicsFinalValueInOrderAndNothingTwice()
+    {
+        long throttled = 0;
+        long skips = 0;
+        for (int seed = 0; seed < 40; seed++)
+        {
+            close();
+            start();
+            nextSequence = 1;
+            readerStalledAtRandom(new Random(seed), "seed " + seed, "px.a=throttle:100,px.b=throttle:50,px.c=conflate",
+                true);
+            throttled += counters.throttled().get();
+            skips += counters.sharedLogSkips().get();
+        }
+        assertTrue(throttled > 0 && skips > 0, "the throttle held values back and stalls lapped readers: throttled " +
+            throttled + ", skips " + skips);
+    }
+
+    private void readerStalledAtRandom(
+        final Random random, final String run, final String rules, final boolean clockMoves)
     {
         final ArrayDeque<Runnable> ioTasks = new ArrayDeque<>();
         final IoThreadFlusher queuedIoThread = new IoThreadFlusher(new SessionExecutor()
@@ -531,7 +557,7 @@ class FanOutAgentTest
                 throw new UnsupportedOperationException("no batching window in this test");
             }
         }, 1024, 1024, null, DeliveryLatencies.unregistered(), new OffsetEpochNanoClock());
-        agent = newAgent("px.*=conflate", 16);
+        agent = newAgent(rules, 16);
         final int[] topics = { TOPIC, TOPIC + 1, TOPIC + 2 };
         for (int t = 0; t < topics.length; t++)
         {
@@ -566,6 +592,10 @@ class FanOutAgentTest
             {
                 stalled = !stalled;
             }
+            if (clockMoves)
+            {
+                nowNs += random.nextInt(7) * MS;
+            }
             agent.doWork();
             driver.sharedAgentInvoker().invoke();
             aeron.conductorAgentInvoker().invoke();
@@ -576,6 +606,10 @@ class FanOutAgentTest
         }
         for (int i = 0; i < MAX_STEPS && !hasEveryFinal(session, finalOf); i++)
         {
+            if (clockMoves)
+            {
+                nowNs += 5 * MS; // the throttles' slots open
+            }
             agent.doWork();
             driver.sharedAgentInvoker().invoke();
             aeron.conductorAgentInvoker().invoke();

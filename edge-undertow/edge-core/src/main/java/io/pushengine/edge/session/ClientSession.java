@@ -1597,21 +1597,17 @@ public abstract class ClientSession
      * after the cursor went by), given before the events ahead of it, and, when every topic of the segment is
      * throttled, all released up to the newest (the cursor then jumps: nothing else of the log is its own). Each once,
      * oldest first (a connection's first {@link #ORDERED_RELEASES} throttled topics). One the log's writer has lapped
-     * goes back to the fan-out as a report of that one event (it re-sends the topic's latest value), before anything
-     * is given; while the last report is not taken, nothing is read until the fan-out signals.
+     * goes back to the fan-out ({@link #skipLappedReleases}), before anything is given.
      *
      * @return {@link #SHARED_LOG_READ} when none is left up to {@code upTo}; {@link #RELEASES_WAIT_FOR_ROOM} when
      * {@code events} took no more (the rest in the next call); {@link #SHARED_LOG_DISCARD} when what was given was
-     * overwritten as it was read, or a report waits to be taken.
+     * overwritten as it was read (the fan-out, told, signals again).
      */
     private int takeReleases(final SharedLogEventHandler events, final RecentEvents log, final long upTo)
     {
         final SharedLogReleases releases = sharedLogReleases;
         final int count = sharedLogTopicCount;
-        if (!reportLappedReleases(releases, log, upTo))
-        {
-            return SHARED_LOG_DISCARD; // the fan-out has not taken the last report: wait for its signal
-        }
+        skipLappedReleases(releases, log, upTo);
         final DirectBuffer buffer = log.buffer();
         final int capacity = buffer.capacity();
         final long[] given = sharedLogGiven;
@@ -1662,7 +1658,7 @@ public abstract class ClientSession
         VarHandle.loadLoadFence();
         if (Long.MAX_VALUE != oldestGiven && log.firstVolatile() > oldestGiven)
         {
-            reportLappedReleases(releases, log, upTo); // overwritten as it was read: the fan-out signals when taken
+            skipLappedReleases(releases, log, upTo); // overwritten as it was read: the fan-out signals when taken
             return SHARED_LOG_DISCARD;
         }
         for (int i = 0; i < count; i++)
@@ -1676,12 +1672,10 @@ public abstract class ClientSession
     }
 
     /**
-     * Hand each release behind the cursor that the log's writer has lapped back to the fan-out, as a report of that
-     * one event (it owes the topic's latest value again), one report at a time.
-     *
-     * @return false if one is lapped and the last report has not been taken.
+     * Hand each release up to {@code upTo} that the log's writer has lapped back to the fan-out
+     * ({@link SharedLogReleases#skip}): it owes the topic's latest value again if that release is its last.
      */
-    private boolean reportLappedReleases(final SharedLogReleases releases, final RecentEvents log, final long upTo)
+    private void skipLappedReleases(final SharedLogReleases releases, final RecentEvents log, final long upTo)
     {
         boolean skipped = false;
         for (int i = 0, count = sharedLogTopicCount; i < count; i++)
@@ -1695,9 +1689,9 @@ public abstract class ClientSession
         }
         if (skipped)
         {
-            releasesSkipped();
+            RELEASES_SKIPPED.setRelease(this, true);
+            lappedListener.onLapped(this);
         }
-        return true;
     }
 
     /**
@@ -1725,12 +1719,6 @@ public abstract class ClientSession
         {
             RELEASES_SKIPPED.setRelease(this, true); // the span's report signals the fan-out
         }
-    }
-
-    private void releasesSkipped()
-    {
-        RELEASES_SKIPPED.setRelease(this, true);
-        lappedListener.onLapped(this);
     }
 
     /**

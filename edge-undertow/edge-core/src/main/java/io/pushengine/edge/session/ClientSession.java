@@ -19,6 +19,7 @@ import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
@@ -1612,7 +1613,7 @@ public abstract class ClientSession
         final int capacity = buffer.capacity();
         final long[] given = sharedLogGiven;
         final boolean ordered = sharedLogGatedCount <= ORDERED_RELEASES;
-        java.util.Arrays.fill(given, 0, count, -1);
+        Arrays.fill(given, 0, count, -1);
         long oldestGiven = Long.MAX_VALUE;
         int status = SHARED_LOG_READ;
         for (int next = 0; next < count; next++)

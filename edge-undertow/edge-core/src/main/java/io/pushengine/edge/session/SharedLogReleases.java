@@ -2,6 +2,7 @@ package io.pushengine.edge.session;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
+import java.util.Arrays;
 
 /**
  * The THROTTLE topics of a connection that reads the edge's shared log: the fan-out decides which of such a topic's
@@ -143,7 +144,7 @@ final class SharedLogReleases
 
     private static long[] appended(final long[] pairs, final int topic, final long sequence)
     {
-        final long[] grown = java.util.Arrays.copyOf(pairs, pairs.length + 2);
+        final long[] grown = Arrays.copyOf(pairs, pairs.length + 2);
         grown[pairs.length] = topic;
         grown[pairs.length + 1] = sequence;
         return grown;

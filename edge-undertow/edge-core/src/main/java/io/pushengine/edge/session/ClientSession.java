@@ -197,6 +197,7 @@ public abstract class ClientSession
     private int[] sharedLogTopics = NO_TOPICS; // grown at the first segment: polls and ring readers never read one
     private boolean[] sharedLogGated = NO_GATES; // per topic of the segment: THROTTLE, only released events taken
     private long[] sharedLogGiven = NO_SEQUENCES; // per topic of the segment: a release behind the cursor just given
+    private long nextReleaseSequence; // what nextRelease found
     private int sharedLogTopicCount;
     private int sharedLogGatedCount;
     private boolean sharedLogSegmentSkipsWhenLapped;
@@ -1616,31 +1617,12 @@ public abstract class ClientSession
         Arrays.fill(given, 0, count, -1);
         long oldestGiven = Long.MAX_VALUE;
         int status = SHARED_LOG_READ;
-        for (int next = 0; next < count; next++)
+        int scanFrom = 0;
+        int pick;
+        while ((pick = nextRelease(releases, given, upTo, scanFrom, ordered)) >= 0)
         {
-            int pick = -1;
-            long sequence = Long.MAX_VALUE;
-            for (int i = ordered ? 0 : next; i < count; i++)
-            {
-                final long released = sharedLogGated[i] && given[i] < 0 ? releases.untaken(sharedLogTopics[i]) : -1;
-                if (released >= 0 && released <= upTo && released < sequence)
-                {
-                    pick = i;
-                    sequence = released;
-                }
-                if (!ordered)
-                {
-                    break; // in topic order: this one or none
-                }
-            }
-            if (pick < 0)
-            {
-                if (ordered)
-                {
-                    break; // none left
-                }
-                continue;
-            }
+            scanFrom = ordered ? 0 : pick + 1;
+            final long sequence = nextReleaseSequence;
             final int offset = log.offset(sequence);
             final int length = log.length(sequence);
             if (offset < 0 || length < 0 || offset + length > capacity)
@@ -1670,6 +1652,36 @@ public abstract class ClientSession
             }
         }
         return status;
+    }
+
+    /**
+     * The next release to give in {@link #takeReleases}: of the throttled topics from {@code scanFrom} not given in
+     * this call, the one with the oldest release up to {@code upTo} ({@code oldestFirst}), else the first with one.
+     * Its sequence is left in {@link #nextReleaseSequence}.
+     *
+     * @return its topic's place in the segment, -1 if none is left.
+     */
+    private int nextRelease(
+        final SharedLogReleases releases, final long[] given, final long upTo, final int scanFrom,
+        final boolean oldestFirst)
+    {
+        int pick = -1;
+        long oldest = Long.MAX_VALUE;
+        for (int i = scanFrom, count = sharedLogTopicCount; i < count; i++)
+        {
+            final long released = sharedLogGated[i] && given[i] < 0 ? releases.untaken(sharedLogTopics[i]) : -1;
+            if (released >= 0 && released <= upTo && released < oldest)
+            {
+                pick = i;
+                oldest = released;
+                if (!oldestFirst)
+                {
+                    break;
+                }
+            }
+        }
+        nextReleaseSequence = oldest;
+        return pick;
     }
 
     /**

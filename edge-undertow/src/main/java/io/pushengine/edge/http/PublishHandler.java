@@ -429,7 +429,7 @@ public final class PublishHandler implements HttpHandler, PublishAckListener
             final PublishReadAhead.Offered offered = awaitingReadAheadAck.remove(correlationId);
             if (null != offered)
             {
-                offered.ioThread.execute(() ->
+                IoThreadTasks.execute(offered.ioThread, () ->
                 {
                     offered.timeout.disarm();
                     offered.acknowledged = true;
@@ -440,7 +440,7 @@ public final class PublishHandler implements HttpHandler, PublishAckListener
                     {
                         answer(offered.exchange, offered);
                     }
-                });
+                }, counters.errors());
                 return;
             }
         }
@@ -452,12 +452,12 @@ public final class PublishHandler implements HttpHandler, PublishAckListener
         if (null != awaiting)
         {
             final HttpServerExchange exchange = awaiting.exchange;
-            exchange.getIoThread().execute(() ->
+            IoThreadTasks.execute(exchange.getIoThread(), () ->
             {
                 awaiting.timeout.disarm();
                 HttpResponses.json(exchange, 200, "{\"sequence\":" + globalSequence + ",\"topic\":\"" + topicName +
                     "\",\"topicSequence\":" + topicSequence + "}\n");
-            });
+            }, counters.errors());
         }
     }
 
@@ -485,11 +485,11 @@ public final class PublishHandler implements HttpHandler, PublishAckListener
                 ",\"firstSequence\":" + await.firstSequence + ",\"lastSequence\":" + globalSequence +
                 ",\"firstTopicSequence\":" + await.firstTopicSequence + ",\"lastTopicSequence\":" + topicSequence +
                 "}\n";
-            exchange.getIoThread().execute(() ->
+            IoThreadTasks.execute(exchange.getIoThread(), () ->
             {
                 await.timeout.disarm();
                 HttpResponses.json(exchange, 200, body);
-            });
+            }, counters.errors());
         }
         return true;
     }
@@ -502,7 +502,7 @@ public final class PublishHandler implements HttpHandler, PublishAckListener
         final PublishReadAhead.Offered offered = awaitingReadAheadAck.remove(correlationId);
         if (null != offered)
         {
-            offered.ioThread.execute(() ->
+            IoThreadTasks.execute(offered.ioThread, () ->
             {
                 offered.timeout.disarm();
                 offered.refusal = reason;
@@ -510,29 +510,29 @@ public final class PublishHandler implements HttpHandler, PublishAckListener
                 {
                     HttpResponses.reject(offered.exchange, 403, "the engine refused it: " + reason, counters);
                 }
-            });
+            }, counters.errors());
             return;
         }
         final BatchAwait batch = awaitingBatchAck.remove(correlationId);
         if (null != batch)
         {
             awaitingBatchAck.values().remove(batch);
-            batch.exchange.getIoThread().execute(() ->
+            IoThreadTasks.execute(batch.exchange.getIoThread(), () ->
             {
                 batch.timeout.disarm(); // (if the batch is still being offered, its timeout is never armed)
                 HttpResponses.reject(batch.exchange, 403, "the engine refused it: " + reason, counters);
-            });
+            }, counters.errors());
             return;
         }
         final AwaitingAck awaiting = awaitingAck.remove(correlationId);
         if (null != awaiting)
         {
             final HttpServerExchange exchange = awaiting.exchange;
-            exchange.getIoThread().execute(() ->
+            IoThreadTasks.execute(exchange.getIoThread(), () ->
             {
                 awaiting.timeout.disarm();
                 HttpResponses.reject(exchange, 403, "the engine refused it: " + reason, counters);
-            });
+            }, counters.errors());
         }
     }
 

@@ -30,7 +30,7 @@ public final class XnioSessionExecutor implements SessionExecutor
 
     public void execute(final Runnable task)
     {
-        ioThread.execute(task);
+        IoThreadTasks.execute(ioThread, task, errors);
     }
 
     public void executeAfter(final Runnable task, final long delay, final TimeUnit unit)

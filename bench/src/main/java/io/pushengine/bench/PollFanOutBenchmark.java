@@ -48,8 +48,8 @@ import java.util.concurrent.TimeUnit;
  * The edge's fan-out to long-polls: {@link #polls} long-polls wait on one topic; one event answers every one of them
  * (its JSON rendered once into the edge's text log, each answer fixed with its place there, the poll forgotten, the
  * event read from the log as its IO thread renders the answer; until the twelfth session, a copy of the JSON into
- * each poll's ring), and each client polls again at once (a new poll registered, subscribed and armed, as
- * {@code PollEndpoint} does per request). So an op is one wave of a polling population; divide ns/op by
+ * each poll's ring), and each client polls again at once (a new poll registered, subscribed and armed by one
+ * command, as {@code PollEndpoint} sends it per request). So an op is one wave of a polling population; divide ns/op by
  * {@link #polls} for the cost of one long-poll delivery with its re-poll. A poll's objects (the session, its
  * commands) are made per request, as a real one's are: B/op ÷ polls is that per-request garbage, not a per-message
  * cost. Rings come from a pool without a bound (the edge's {@code PollRingPool} keeps 4 MiB of first rings), so this
@@ -286,10 +286,7 @@ public class PollFanOutBenchmark
     {
         for (int i = 0; i < polls; i++)
         {
-            final BenchPoll poll = new BenchPoll(++sessionId, options);
-            offer(SessionCommand.register(poll));
-            offer(SessionCommand.subscribe(poll, TOPIC, 0));
-            offer(SessionCommand.pollWait(poll));
+            offer(SessionCommand.openPoll(new BenchPoll(++sessionId, options), false)); // as PollEndpoint does
         }
         while (agent.processCommands() > 0)
         {
@@ -346,11 +343,7 @@ public class PollFanOutBenchmark
             new ConnectionOptions(List.of(TOPIC), 0, null, 0, event - 1, false); // one per wave: all share it
         for (int i = 0; i < polls; i++)
         {
-            final BenchPoll poll = new BenchPoll(++sessionId, resumeOptions);
-            offer(SessionCommand.register(poll));
-            offer(SessionCommand.subscribe(poll, TOPIC, 0));
-            offer(SessionCommand.resume(poll));
-            offer(SessionCommand.pollWait(poll));
+            offer(SessionCommand.openPoll(new BenchPoll(++sessionId, resumeOptions), false));
         }
         while (agent.processCommands() > 0)
         {

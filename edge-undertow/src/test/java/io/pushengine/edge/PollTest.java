@@ -1,12 +1,17 @@
 package io.pushengine.edge;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.pushengine.codec.sbe.PayloadType;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.io.ByteArrayOutputStream;
 import java.io.File;
+import java.io.InputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -184,6 +189,105 @@ class PollTest
             assertEquals(List.of(next), held.get(10, TimeUnit.SECONDS).sequences(), "and the next poll goes on");
             await(() -> push.edge.counters().fanOut().ringBytes().get() == 0);
         }
+    }
+
+    /**
+     * An IO thread renders every answer in one set of buffers and lends them to the response sender (no copy). An
+     * answer its socket cannot take at once keeps them until written; the answers the same thread renders meanwhile
+     * must go elsewhere, or they would overwrite the part still to be written. Here a client pipelines more answers
+     * than its socket holds and reads nothing until another client on the same IO thread has polled many times.
+     */
+    @Test
+    void anAnswerItsSocketCannotTakeAtOnceArrivesWholeWhileTheThreadAnswersOthers() throws Exception
+    {
+        final int count = 1000; // ~1.1 KB of JSON each
+        final int pipelined = 60; // answers of up to ~140 KB each: more than a loopback socket's buffers hold (4 MiB)
+        try (EmbeddedPush push = new EmbeddedPush(journalDir, null, null, new EdgeServer.Context().ioThreads(1)))
+        {
+            final long startA = publish(push, "lent.A", "start");
+            final long startB = publish(push, "lent.B", "start");
+            final List<Long> publishedA = new ArrayList<>();
+            final List<Long> publishedB = new ArrayList<>();
+            for (int i = 0; i < count; i++)
+            {
+                publishedA.add(publish(push, "lent.A", payloadA(i)));
+                publishedB.add(publish(push, "lent.B", "other " + i + " " + "z".repeat(1100 + i % 7)));
+            }
+            await(() -> push.edge.counters().fanOut().eventsIn().get() >= 2 * count + 2);
+
+            final long framesBefore = push.edge.counters().framesOut().get();
+            try (Socket slow = new Socket())
+            {
+                slow.setReceiveBufferSize(2048);
+                slow.connect(new InetSocketAddress("127.0.0.1", push.edge.port()));
+                final byte[] request = ("GET /poll?topics=lent.A&after=" + startA + " HTTP/1.1\r\n" +
+                    "Host: 127.0.0.1\r\n\r\n").getBytes(StandardCharsets.US_ASCII);
+                for (int i = 0; i < pipelined; i++)
+                {
+                    slow.getOutputStream().write(request);
+                }
+                await(() -> push.edge.counters().framesOut().get() > framesBefore + 10);
+                sleepMs(300); // its socket full: one answer half written, the rest of the pipeline unread
+
+                final PollTestClient client = new PollTestClient(push); // on the same (only) IO thread
+                final List<Long> receivedB = new ArrayList<>();
+                long cursor = startB;
+                for (int answers = 0; receivedB.size() < count && answers < count; answers++)
+                {
+                    final PollTestClient.Answer answer = client.poll("topics=lent.B&after=" + cursor);
+                    receivedB.addAll(answer.sequences());
+                    cursor = answer.cursor();
+                }
+                assertSameSequences(publishedB, receivedB, "another client's answers, rendered meanwhile");
+
+                final InputStream in = slow.getInputStream();
+                for (int r = 0; r < pipelined; r++)
+                {
+                    final PollTestClient.Answer answer = readAnswer(in);
+                    assertEquals(200, answer.status(), "answer " + r);
+                    final List<Long> sequences = answer.sequences();
+                    assertFalse(sequences.isEmpty(), "answer " + r);
+                    assertSameSequences(publishedA.subList(0, sequences.size()), sequences, "answer " + r);
+                    for (int i = 0; i < sequences.size(); i++)
+                    {
+                        assertEquals(payloadA(i), answer.events().get(i).get("payload").asText(),
+                            "answer " + r + ", event " + i);
+                    }
+                }
+            }
+        }
+    }
+
+    private static String payloadA(final int i)
+    {
+        return i + " " + String.valueOf((char)('a' + i % 26)).repeat(1000);
+    }
+
+    private static PollTestClient.Answer readAnswer(final InputStream in) throws Exception
+    {
+        final ByteArrayOutputStream head = new ByteArrayOutputStream();
+        while (!head.toString(StandardCharsets.US_ASCII).endsWith("\r\n\r\n"))
+        {
+            final int b = in.read();
+            if (b < 0)
+            {
+                throw new IllegalStateException("closed in the response's head: " + head);
+            }
+            head.write(b);
+        }
+        final String headers = head.toString(StandardCharsets.US_ASCII);
+        final int status = Integer.parseInt(headers.substring(9, 12));
+        int length = -1;
+        for (final String line : headers.split("\r\n"))
+        {
+            if (line.regionMatches(true, 0, "Content-Length:", 0, 15))
+            {
+                length = Integer.parseInt(line.substring(15).trim());
+            }
+        }
+        assertTrue(length > 0, "an answer with a length: " + headers);
+        final byte[] body = in.readNBytes(length);
+        return new PollTestClient.Answer(status, new ObjectMapper().readTree(body));
     }
 
     @Test

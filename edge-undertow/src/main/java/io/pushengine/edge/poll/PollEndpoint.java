@@ -9,6 +9,7 @@ import io.pushengine.edge.http.StreamParameters;
 import io.pushengine.edge.session.SubscriptionOptions;
 import io.pushengine.edge.http.TopicsParameter;
 import io.pushengine.edge.session.ConnectionOptions;
+import io.pushengine.edge.session.IoThreadFlusher;
 import io.pushengine.edge.session.IoThreadFlushers;
 import io.undertow.server.HttpHandler;
 import io.undertow.server.HttpServerExchange;
@@ -54,6 +55,8 @@ public final class PollEndpoint implements HttpHandler
     private final PollRingPool ringPool;
     private final IoThreadFlushers flushers;
     private final StreamParameters parameters;
+    private final String waitRange;
+    private final ThreadLocal<IoThreadFlusher> flusherOfThread = new ThreadLocal<>(); // per IO thread, made once
 
     public PollEndpoint(
         final ManyToOneConcurrentArrayQueue<SessionCommand> commands,
@@ -77,6 +80,8 @@ public final class PollEndpoint implements HttpHandler
         this.longPoll = transports.contains(EdgeTransport.LONG_POLL);
         this.shortPoll = transports.contains(EdgeTransport.SHORT_POLL);
         this.ringPool = new PollRingPool(initialRingCapacity);
+        this.waitRange =
+            "wait must be a whole number of milliseconds from 0 (short-poll) to " + maxWaitMs + " (long-poll)";
     }
 
     public void handleRequest(final HttpServerExchange exchange)
@@ -96,8 +101,7 @@ public final class PollEndpoint implements HttpHandler
             {
                 throw new IllegalArgumentException(invalidTopics);
             }
-            waitMs = StreamParameters.parseLong(exchange, "wait", 0, 0, maxWaitMs,
-                "wait must be a whole number of milliseconds from 0 (short-poll) to " + maxWaitMs + " (long-poll)");
+            waitMs = StreamParameters.parseLong(exchange, "wait", 0, 0, maxWaitMs, waitRange);
             final long after = StreamParameters.parseLong(exchange, "after", ConnectionOptions.NO_RESUME, 0, Long.MAX_VALUE,
                 "after must be the cursor of the previous answer: a whole number of at least 0");
             final boolean snapshot = null == StreamParameters.single(exchange, "snapshot") ||
@@ -135,28 +139,35 @@ public final class PollEndpoint implements HttpHandler
         exchange.dispatch(SameThreadExecutor.INSTANCE, () -> hold(exchange, options, waitMs));
     }
 
+    /**
+     * The flusher of the request's IO thread: looked up once per thread, not per poll. IO thread.
+     */
+    private IoThreadFlusher flusher(final HttpServerExchange exchange)
+    {
+        IoThreadFlusher flusher = flusherOfThread.get();
+        if (null == flusher)
+        {
+            flusher = flushers.forThread(new XnioSessionExecutor(exchange.getIoThread(), counters.errors()));
+            flusherOfThread.set(flusher);
+        }
+        return flusher;
+    }
+
     private void hold(final HttpServerExchange exchange, final ConnectionOptions options, final long waitMs)
     {
         final PollSession session = new PollSession(
-            sessionIds.incrementAndGet(), exchange,
-            flushers.forThread(new XnioSessionExecutor(exchange.getIoThread(), counters.errors())),
+            sessionIds.incrementAndGet(), exchange, flusher(exchange),
             initialRingCapacity, ringCapacity, counters.fanOut().ringBytes(), options, counters, ringPool);
-        if (!commands.offer(SessionCommand.register(session)))
+        if (!commands.offer(SessionCommand.openPoll(session, 0 == waitMs))) // registered, subscribed, armed
         {
             HttpResponses.reject(exchange, 503, "edge is overloaded: poll again shortly", counters);
             return;
         }
         counters.polls().increment();
         counters.pollsHeld().increment();
-        SessionCommand.offerInitialSubscriptions(commands, session, options);
         if (waitMs > 0)
         {
-            SessionCommand.offer(commands, SessionCommand.pollWait(session));
             session.expireAfter(waitMs, () -> SessionCommand.offer(commands, SessionCommand.pollExpired(session)));
-        }
-        else
-        {
-            SessionCommand.offer(commands, SessionCommand.pollNow(session));
         }
     }
 }

@@ -7,6 +7,8 @@ import io.pushengine.edge.session.ConnectionOptions;
 import io.pushengine.edge.session.OutboundRingDescriptor;
 import io.pushengine.edge.session.CloseCodes;
 import io.pushengine.edge.http.HttpResponses;
+import io.undertow.io.IoCallback;
+import io.undertow.io.Sender;
 import io.undertow.server.HttpServerExchange;
 import io.undertow.util.Headers;
 import org.agrona.DirectBuffer;
@@ -17,8 +19,8 @@ import org.agrona.concurrent.status.AtomicCounter;
 import org.agrona.concurrent.ringbuffer.OneToOneRingBuffer;
 import org.xnio.XnioExecutor;
 
+import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.util.Arrays;
 
 /**
  * One long-poll or short-poll HTTP request: the fan-out's {@link PollingSession} (which decides when and with what
@@ -26,7 +28,7 @@ import java.util.Arrays;
  * when the fan-out gives up on it. A held poll holds no thread and, until something arrives, no ring: only this
  * object and its subscriptions.
  */
-public final class PollSession extends PollingSession implements ControlledMessageHandler
+public final class PollSession extends PollingSession implements ControlledMessageHandler, IoCallback
 {
     /**
      * The {@code transport} label of its sessions (logs, latency histograms).
@@ -42,6 +44,7 @@ public final class PollSession extends PollingSession implements ControlledMessa
     // IO thread state
     private XnioExecutor.Key expiry;
     private AnswerBuffers answerBuffers;
+    private AnswerBuffers sentBuffers; // lent to the response sender until it has written them
     private int eventCount;
     private long answerTimestampNs;
     private boolean answered;
@@ -57,11 +60,16 @@ public final class PollSession extends PollingSession implements ControlledMessa
         final EdgeCounters counters,
         final PollRingPool ringPool)
     {
-        super(sessionId, TRANSPORT, String.valueOf(exchange.getSourceAddress()), flusher,
+        super(sessionId, TRANSPORT, null, flusher, // its address is rendered only if asked for: see remoteAddress
             initialRingCapacity, ringCapacity, ringBytes, options); // first rings pooled, all of one size
         this.exchange = exchange;
         this.counters = counters;
         this.ringPool = ringPool;
+    }
+
+    public String remoteAddress()
+    {
+        return String.valueOf(exchange.getSourceAddress());
     }
 
     protected OneToOneRingBuffer newRing(final int capacity)
@@ -136,8 +144,8 @@ public final class PollSession extends PollingSession implements ControlledMessa
         prefixLength += prefix.putStringWithoutLengthAscii(prefixLength, ",\"events\":[");
         final int start = AnswerBuffers.EVENTS_START - prefixLength;
         events.putBytes(start, prefix, 0, prefixLength);
-        // the sender may keep it
-        final byte[] body = Arrays.copyOfRange(events.byteArray(), start, buffers.eventsLength);
+        final int bodyLength = buffers.eventsLength - start;
+        final ByteBuffer body = buffers.body(start, bodyLength); // no copy: the buffers are lent to the sender
         answerBuffers = null;
 
         counters.pollsHeld().getAndAdd(-1);
@@ -146,12 +154,44 @@ public final class PollSession extends PollingSession implements ControlledMessa
             counters.pollsEmpty().increment();
         }
         counters.framesOut().increment();
-        counters.bytesOut().getAndAdd(body.length);
+        counters.bytesOut().getAndAdd(bodyLength);
         exchange.setStatusCode(200);
+        exchange.setResponseContentLength(bodyLength); // before the sender takes the channel (gzip decides on it)
         exchange.getResponseHeaders()
             .put(Headers.CONTENT_TYPE, "application/json")
             .put(Headers.CACHE_CONTROL, "no-store");
-        exchange.getResponseSender().send(ByteBuffer.wrap(body));
+        sentBuffers = buffers;
+        buffers.lent = true;
+        exchange.getResponseSender().send(body, this);
+        if (buffers.lent) // the socket took only part: the sender keeps the body until it is written
+        {
+            ANSWER_BUFFERS.set(new AnswerBuffers()); // this thread renders its next answers elsewhere
+        }
+    }
+
+    /**
+     * The answer is written (or handed to the connection's own buffer): its buffers are free again. IO thread.
+     */
+    public void onComplete(final HttpServerExchange exchange, final Sender sender)
+    {
+        returnBuffers();
+        IoCallback.END_EXCHANGE.onComplete(exchange, sender);
+    }
+
+    public void onException(final HttpServerExchange exchange, final Sender sender, final IOException exception)
+    {
+        returnBuffers();
+        IoCallback.END_EXCHANGE.onException(exchange, sender, exception);
+    }
+
+    private void returnBuffers()
+    {
+        final AnswerBuffers buffers = sentBuffers;
+        if (null != buffers)
+        {
+            sentBuffers = null;
+            buffers.lent = false;
+        }
     }
 
     public ControlledMessageHandler.Action onMessage(
@@ -241,5 +281,20 @@ public final class PollSession extends PollingSession implements ControlledMessa
         final ExpandableArrayBuffer controls = new ExpandableArrayBuffer(512);
         int eventsLength;
         int controlsLength;
+        boolean lent;
+        private ByteBuffer body = ByteBuffer.wrap(events.byteArray());
+
+        /**
+         * The answer as the sender takes it: a view of {@link #events}, made again only when that grew.
+         */
+        ByteBuffer body(final int offset, final int length)
+        {
+            if (body.array() != events.byteArray())
+            {
+                body = ByteBuffer.wrap(events.byteArray());
+            }
+            body.limit(offset + length).position(offset);
+            return body;
+        }
     }
 }

@@ -17,6 +17,7 @@ import io.pushengine.edge.backpressure.BackpressureRules;
 import io.pushengine.edge.backpressure.DeliveryPolicy;
 import io.pushengine.edge.session.PollingSession;
 import io.pushengine.edge.session.ClientSession;
+import io.pushengine.edge.session.ConnectionOptions;
 import io.pushengine.edge.session.SubscriptionOptions;
 import io.pushengine.edge.session.EncodedEvent;
 import io.pushengine.edge.session.PublishRoutes;
@@ -885,10 +886,14 @@ public final class FanOutAgent implements Agent, EventStreamListener, ReplayStre
      * A wildcard ({@code prices.*}): every declared topic under it now (confirmed and, if asked, with its current
      * value, as one subscribe each), and every future one as the engine declares it ({@link #onTopicDeclared}).
      */
-    private void subscribeWildcard(final ClientSession session, final SessionCommand command)
+    private void subscribeWildcard(
+        final ClientSession session,
+        final String pattern,
+        final long correlationId,
+        final boolean snapshot,
+        final SubscriptionOptions options)
     {
-        final WildcardSubscription wildcard =
-            index.addWildcard(session, command.topicName(), command.options());
+        final WildcardSubscription wildcard = index.addWildcard(session, pattern, options);
         if (null == wildcard)
         {
             return;
@@ -902,8 +907,8 @@ public final class FanOutAgent implements Agent, EventStreamListener, ReplayStre
                 if (null != subscription)
                 {
                     answered(session, session.offerSubscribed(
-                        command.correlationId(), topic.number(), topic.lastTopicSequence(), topic.name()));
-                    if (command.snapshot())
+                        correlationId, topic.number(), topic.lastTopicSequence(), topic.name()));
+                    if (snapshot)
                     {
                         snapshots.value(subscription);
                     }
@@ -948,60 +953,12 @@ public final class FanOutAgent implements Agent, EventStreamListener, ReplayStre
         switch (command.type())
         {
             case REGISTER:
-                session.fanOutIndex(sessions.size());
-                session.openedNs(nowNs);
-                sessions.add(session);
-                final RecentEvents text = session.readsTextLog() ? recentText() : null; // made for the first reader
-                session.attachSharedLog(session.readsSharedLogAsText() ? text : recentEvents, lappedListener);
-                if (session instanceof PollingSession poll)
-                {
-                    poll.answerLog(text); // its events wait there for its answer, not in its ring
-                }
-                if (session.resumeFrom() >= 0)
-                {
-                    session.resuming(true); // live events are held back from now; the replay starts on RESUME
-                }
-                session.offered(nowNs);
-                session.idleSinceNs(nowNs);
-                counters.sessions().setRelease(sessions.size());
+                register(session);
                 break;
 
             case SUBSCRIBE:
-            {
-                if (session.isClosed() || session.fanOutIndex() < 0)
-                {
-                    break;
-                }
-                if (TopicNames.isWildcard(command.topicName()))
-                {
-                    subscribeWildcard(session, command);
-                    break;
-                }
-                final DeliveryPolicy policy = subscriptionPolicy(session, command.topicName(), command.options());
-                final TopicSubscription subscription = index.subscribe(
-                    session, command.topicName(), policy, command.options().batchWindowMs());
-                if (null != subscription)
-                {
-                    subscriptionsChanged(session);
-                    counters.subscriptions().incrementRelease();
-                    session.idleSinceNs(0);
-                    final TopicSubscribers topic = subscription.topic();
-                    if (topic.number() != 0)
-                    {
-                        answered(session, session.offerSubscribed(
-                            command.correlationId(), topic.number(), topic.lastTopicSequence(), topic.name()));
-                    }
-                    else
-                    {
-                        subscription.awaitingDeclaration(command.correlationId()); // confirmed when declared
-                    }
-                    if (command.snapshot())
-                    {
-                        snapshots.value(subscription);
-                    }
-                }
+                subscribe(session, command.topicName(), command.correlationId(), command.snapshot(), command.options());
                 break;
-            }
 
             case SNAPSHOT_BEGIN:
                 snapshots.begin(session, command.correlationId());
@@ -1068,6 +1025,106 @@ public final class FanOutAgent implements Agent, EventStreamListener, ReplayStre
                     markDirty(poll);
                 }
                 break;
+
+            case OPEN_POLL_WAIT:
+            case OPEN_POLL_NOW:
+                openPoll((PollingSession)session, SessionCommand.Type.OPEN_POLL_NOW == command.type());
+                break;
+        }
+    }
+
+    private void register(final ClientSession session)
+    {
+        session.fanOutIndex(sessions.size());
+        session.openedNs(nowNs);
+        sessions.add(session);
+        final RecentEvents text = session.readsTextLog() ? recentText() : null; // made for the first reader
+        session.attachSharedLog(session.readsSharedLogAsText() ? text : recentEvents, lappedListener);
+        if (session instanceof PollingSession poll)
+        {
+            poll.answerLog(text); // its events wait there for its answer, not in its ring
+        }
+        if (session.resumeFrom() >= 0)
+        {
+            session.resuming(true); // live events are held back from now; the replay starts on RESUME
+        }
+        session.offered(nowNs);
+        session.idleSinceNs(nowNs);
+        counters.sessions().setRelease(sessions.size());
+    }
+
+    private void subscribe(
+        final ClientSession session,
+        final String topicName,
+        final long correlationId,
+        final boolean snapshot,
+        final SubscriptionOptions options)
+    {
+        if (session.isClosed() || session.fanOutIndex() < 0)
+        {
+            return;
+        }
+        if (TopicNames.isWildcard(topicName))
+        {
+            subscribeWildcard(session, topicName, correlationId, snapshot, options);
+            return;
+        }
+        final DeliveryPolicy policy = subscriptionPolicy(session, topicName, options);
+        final TopicSubscription subscription = index.subscribe(session, topicName, policy, options.batchWindowMs());
+        if (null != subscription)
+        {
+            subscriptionsChanged(session);
+            counters.subscriptions().incrementRelease();
+            session.idleSinceNs(0);
+            final TopicSubscribers topic = subscription.topic();
+            if (topic.number() != 0)
+            {
+                answered(session, session.offerSubscribed(
+                    correlationId, topic.number(), topic.lastTopicSequence(), topic.name()));
+            }
+            else
+            {
+                subscription.awaitingDeclaration(correlationId); // confirmed when declared
+            }
+            if (snapshot)
+            {
+                snapshots.value(subscription);
+            }
+        }
+    }
+
+    /**
+     * A poll as one command: registered, subscribed to the topics of its request (after their current values if it
+     * asked for them), resumed if it came with a cursor, and armed; what a streaming connection's first commands do,
+     * in the same order.
+     */
+    private void openPoll(final PollingSession poll, final boolean now)
+    {
+        register(poll);
+        final ConnectionOptions options = poll.requestOptions();
+        final List<String> topics = options.topics();
+        final boolean snapshot = options.startsWithSnapshot();
+        if (snapshot)
+        {
+            snapshots.begin(poll, 0);
+        }
+        for (int i = 0, size = topics.size(); i < size; i++)
+        {
+            final String topic = topics.get(i);
+            subscribe(poll, topic, 0, snapshot, options.subscriptionOptions(topic));
+        }
+        if (snapshot)
+        {
+            snapshots.end(poll, 0, adapter.lastGlobalSequence());
+        }
+        if (options.resumeFrom() >= 0)
+        {
+            resumes.start(poll);
+        }
+        if (poll.fanOutIndex() >= 0)
+        {
+            poll.arm(now);
+            markDirty(poll); // the flush decides whether it is answered now
         }
     }
 

@@ -2,6 +2,7 @@ package io.pushengine.edge.fanout;
 
 import io.pushengine.edge.session.ClientSession;
 import io.pushengine.edge.session.ConnectionOptions;
+import io.pushengine.edge.session.PollingSession;
 import io.pushengine.edge.session.SubscriptionOptions;
 import org.agrona.concurrent.ManyToOneConcurrentArrayQueue;
 
@@ -14,6 +15,8 @@ import org.agrona.concurrent.ManyToOneConcurrentArrayQueue;
  * <p>
  * A poll is registered and subscribed like any session, then armed by {@code POLL_WAIT} (long-poll: answer when
  * there is something) or {@code POLL_NOW} (short-poll: answer once caught up); {@code POLL_EXPIRED} ends the wait.
+ * An HTTP poll sends all of that as one command, {@code OPEN_POLL_WAIT} or {@code OPEN_POLL_NOW}: its request's
+ * topics and cursor are in {@link PollingSession#requestOptions()}.
  */
 public record SessionCommand(
     Type type,
@@ -26,7 +29,7 @@ public record SessionCommand(
     public enum Type
     {
         REGISTER, SUBSCRIBE, UNSUBSCRIBE, UPDATE_SUBSCRIPTION, REMOVE, RESUME, SNAPSHOT_BEGIN, SNAPSHOT_END, POLL_WAIT,
-        POLL_NOW, POLL_EXPIRED, LAPPED
+        POLL_NOW, POLL_EXPIRED, LAPPED, OPEN_POLL_WAIT, OPEN_POLL_NOW
     }
 
     /**
@@ -130,6 +133,17 @@ public record SessionCommand(
     public static SessionCommand pollNow(final ClientSession session)
     {
         return new SessionCommand(Type.POLL_NOW, session, null, 0, false);
+    }
+
+    /**
+     * A poll registered, subscribed to its request's topics (with their current values if it asked), resumed from
+     * its cursor if it has one, and armed: the commands a streaming connection starts with, as one.
+     *
+     * @param now short-poll: answered once caught up; else long-poll: answered when there is something.
+     */
+    public static SessionCommand openPoll(final PollingSession poll, final boolean now)
+    {
+        return new SessionCommand(now ? Type.OPEN_POLL_NOW : Type.OPEN_POLL_WAIT, poll, null, 0, false);
     }
 
     public static SessionCommand pollExpired(final ClientSession session)

@@ -152,7 +152,8 @@ public final class IoThreadFlusher implements Runnable
      */
     public LatencyHistogram writeLatency(final String transport)
     {
-        return writeLatencies.computeIfAbsent(transport, latencies::newPublishToWrite);
+        final LatencyHistogram histogram = writeLatencies.get(transport); // no bound method reference once made
+        return null != histogram ? histogram : writeLatencies.computeIfAbsent(transport, latencies::newPublishToWrite);
     }
 
     /**

@@ -45,7 +45,8 @@ public final class IoThreadFlushers
      */
     public IoThreadFlusher forThread(final SessionExecutor ioThread)
     {
-        return byThread.computeIfAbsent(ioThread, thread -> new IoThreadFlusher(
+        final IoThreadFlusher flusher = byThread.get(ioThread); // no capturing lambda once it exists
+        return null != flusher ? flusher : byThread.computeIfAbsent(ioThread, thread -> new IoThreadFlusher(
             thread, queueCapacity, scratchCapacity, wakeUps, latencies, epochClock));
     }
 }

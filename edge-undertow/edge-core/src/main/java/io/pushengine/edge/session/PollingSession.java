@@ -55,6 +55,7 @@ public abstract class PollingSession extends ClientSession
     // fan-out thread: topics with a maximum frequency (rate.TOPIC=N) and where the last event of each went
     private final RatedTopic[] ratedTopics;
     private final int answerCapacity;
+    private final ConnectionOptions requestOptions;
     private int answerLogBytes; // what the answer's live events left in the log would take in a ring
 
     // handed from the fan-out to the IO thread by the volatile write of completed
@@ -103,6 +104,15 @@ public abstract class PollingSession extends ClientSession
             this.ratedTopics = rated.toArray(NO_RATED_TOPICS);
         }
         this.answerCapacity = ringCapacity;
+        this.requestOptions = options;
+    }
+
+    /**
+     * What its request asked: topics, cursor, snapshot, per-topic options (read by the fan-out as it opens the poll).
+     */
+    public ConnectionOptions requestOptions()
+    {
+        return requestOptions;
     }
 
     /**

@@ -666,9 +666,7 @@ class FanOutAgentTest
         final ArrayDeque<Runnable> ioTasks = new ArrayDeque<>();
         final RecordingPoll poll = new RecordingPoll(
             1, queuedIoThread(ioTasks), 1024, 64 * 1024, counters.ringBytes(), options);
-        SessionCommand.offer(agent.commandQueue(), SessionCommand.register(poll));
-        SessionCommand.offerInitialSubscriptions(agent.commandQueue(), poll, options);
-        SessionCommand.offer(agent.commandQueue(), SessionCommand.pollWait(poll));
+        SessionCommand.offer(agent.commandQueue(), SessionCommand.openPoll(poll, false)); // as /poll sends it
         step(() -> 0 == agent.commandQueue().size() && poll.subscriptions().size() == names.size());
         final List<Long> expected = new ArrayList<>();
         for (final int t : new int[]{ 4, 5, 0, 3, 2, 1, 4 })
@@ -738,9 +736,7 @@ class FanOutAgentTest
             new ConnectionOptions(List.of("px.a", "px.b"), 0, null, 0, 1, false);
         final RecordingPoll poll = new RecordingPoll(
             3, RecordingSession.inlineIoThread(), 1024, 64 * 1024, counters.ringBytes(), options);
-        SessionCommand.offer(agent.commandQueue(), SessionCommand.register(poll));
-        SessionCommand.offerInitialSubscriptions(agent.commandQueue(), poll, options);
-        SessionCommand.offer(agent.commandQueue(), SessionCommand.pollWait(poll));
+        SessionCommand.offer(agent.commandQueue(), SessionCommand.openPoll(poll, false)); // registered, resumed, armed
         step(() -> poll.answered);
 
         assertEquals(List.of(2L, 3L, 4L), poll.sequences, "every event after 1 on its topics, once, in order");

@@ -82,6 +82,38 @@ class LimitsTest
         }
     }
 
+    /**
+     * A poll counts as a connection of its address while it is held, and gives its place back when answered: many
+     * polls in a row on one kept-alive connection never reach the limit; held ones do.
+     */
+    @Test
+    void aPollHoldsItsAddresssPlaceOnlyUntilItIsAnswered() throws Exception
+    {
+        try (EmbeddedPush push = new EmbeddedPush(journalDir, null, null, new EdgeServer.Context()
+            .maxConnectionsPerAddress(2)))
+        {
+            push.engine.topic("lp.t");
+            final PollTestClient client = new PollTestClient(push);
+            for (int i = 0; i < 10; i++)
+            {
+                assertEquals(200, client.poll("topics=lp.t").status(), "poll " + i + " in a row");
+            }
+
+            final CompletableFuture<PollTestClient.Answer> first = client.pollAsync("topics=lp.t&wait=20000&after=0");
+            final CompletableFuture<PollTestClient.Answer> second = client.pollAsync("topics=lp.t&wait=20000&after=0");
+            await(() -> 2 == push.edge.counters().pollsHeld().get());
+            final HttpResponse<String> third = http.send(HttpRequest.newBuilder(push.http("/poll?topics=lp.t")).build(),
+                HttpResponse.BodyHandlers.ofString());
+            assertEquals(429, third.statusCode(), third.body());
+            assertTrue(third.body().contains("too many connections from 127.0.0.1 (2)"), third.body());
+
+            push.engine.publish("lp.t", PayloadType.TEXT, "x".getBytes(StandardCharsets.UTF_8));
+            assertEquals(200, first.get(10, TimeUnit.SECONDS).status());
+            assertEquals(200, second.get(10, TimeUnit.SECONDS).status());
+            assertEquals(200, client.poll("topics=lp.t").status(), "places given back once answered");
+        }
+    }
+
     @Test
     void connectionsPerSubjectTopicsPerConnectionAndControlMessageRate() throws Exception
     {

@@ -8,6 +8,7 @@ import io.pushengine.edge.http.HttpResponses;
 import io.pushengine.edge.http.TopicsParameter;
 import io.undertow.server.HttpHandler;
 import io.undertow.server.HttpServerExchange;
+import io.undertow.server.ServerConnection;
 import io.undertow.server.handlers.Cookie;
 import io.undertow.util.AttachmentKey;
 import io.undertow.util.Headers;
@@ -42,6 +43,7 @@ import java.util.function.LongSupplier;
 public final class Admission
 {
     public static final AttachmentKey<AccessGrant> GRANT = AttachmentKey.create(AccessGrant.class);
+    private static final AttachmentKey<String> CLIENT_ADDRESS = AttachmentKey.create(String.class);
     public static final AttachmentKey<ConnectionLimiter.Permit> PERMIT =
         AttachmentKey.create(ConnectionLimiter.Permit.class);
     public static final String ACCESS_TOKEN_PARAMETER = "access_token";
@@ -246,7 +248,7 @@ public final class Admission
                     "): try another edge or later", counters);
                 return;
             }
-            final String address = exchange.getSourceAddress().getAddress().getHostAddress();
+            final String address = clientAddress(exchange);
             final String subject = null == grant || AccessGrant.OPEN == grant ? null : grant.subject();
             final ConnectionLimiter.Permit permit = limiter.tryAcquire(address, subject);
             if (null == permit)
@@ -258,17 +260,26 @@ public final class Admission
                 return;
             }
             exchange.putAttachment(PERMIT, permit);
-            exchange.addExchangeCompleteListener((ex, next) ->
-            {
-                if (101 != ex.getStatusCode())
-                {
-                    permit.release(); // a WebSocket gives it back when the connection closes
-                }
-                next.proceed();
-            });
+            exchange.addExchangeCompleteListener(permit); // a WebSocket gives it back when the connection closes
         }
         exchange.putAttachment(GRANT, grant);
         endpoint.handleRequest(exchange);
+    }
+
+    /**
+     * The client's address as the limits count it, rendered once per connection (a poll is a request on a kept-alive
+     * connection; nothing in the edge rewrites a request's source address).
+     */
+    private static String clientAddress(final HttpServerExchange exchange)
+    {
+        final ServerConnection connection = exchange.getConnection();
+        String address = connection.getAttachment(CLIENT_ADDRESS);
+        if (null == address)
+        {
+            address = exchange.getSourceAddress().getAddress().getHostAddress();
+            connection.putAttachment(CLIENT_ADDRESS, address);
+        }
+        return address;
     }
 
     private boolean isOriginAllowed(final String origin)

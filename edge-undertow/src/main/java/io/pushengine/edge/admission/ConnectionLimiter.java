@@ -1,8 +1,12 @@
 package io.pushengine.edge.admission;
 
+import io.undertow.server.ExchangeCompletionListener;
+import io.undertow.server.HttpServerExchange;
+import io.undertow.util.StatusCodes;
+
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 
 /**
  * Counts open connections per client address and per subject, across IO threads, so that no one address or
@@ -16,13 +20,15 @@ public final class ConnectionLimiter
     private final int maxPerSubject;
 
     /**
-     * One connection's place in the counts; {@link #release()} is idempotent.
+     * One connection's place in the counts; {@link #release()} is idempotent. As an exchange's completion listener
+     * it gives the place back when the exchange ends, unless that exchange became a WebSocket (which gives it back
+     * when the connection closes): one object per request for a poll.
      */
-    public final class Permit
+    public final class Permit implements ExchangeCompletionListener
     {
         private final String address;
         private final String subject;
-        private final AtomicBoolean released = new AtomicBoolean();
+        volatile int released;
 
         private Permit(final String address, final String subject)
         {
@@ -32,7 +38,7 @@ public final class ConnectionLimiter
 
         public void release()
         {
-            if (released.compareAndSet(false, true))
+            if (RELEASED.compareAndSet(this, 0, 1))
             {
                 decrement(perAddress, address);
                 if (null != subject)
@@ -41,7 +47,19 @@ public final class ConnectionLimiter
                 }
             }
         }
+
+        public void exchangeEvent(final HttpServerExchange exchange, final NextListener next)
+        {
+            if (StatusCodes.SWITCHING_PROTOCOLS != exchange.getStatusCode())
+            {
+                release();
+            }
+            next.proceed();
+        }
     }
+
+    private static final AtomicIntegerFieldUpdater<Permit> RELEASED =
+        AtomicIntegerFieldUpdater.newUpdater(Permit.class, "released");
 
     public ConnectionLimiter(final int maxPerAddress, final int maxPerSubject)
     {

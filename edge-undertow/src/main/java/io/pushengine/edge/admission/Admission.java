@@ -5,6 +5,7 @@ import io.pushengine.auth.TokenRejectedException;
 import io.pushengine.auth.TokenVerifier;
 import io.pushengine.edge.EdgeCounters;
 import io.pushengine.edge.http.HttpResponses;
+import io.pushengine.edge.http.PublishHandler;
 import io.pushengine.edge.http.TopicsParameter;
 import io.undertow.server.HttpHandler;
 import io.undertow.server.HttpServerExchange;
@@ -290,8 +291,11 @@ public final class Admission
 
     private String refusedPublish(final AccessGrant grant, final HttpServerExchange exchange)
     {
-        final String path = exchange.getRelativePath();
-        final String topic = path.startsWith("/") ? path.substring(1) : path;
+        if (AccessGrant.OPEN == grant)
+        {
+            return null; // authentication off: every topic, no need to read it here
+        }
+        final String topic = PublishHandler.topicOf(exchange); // taken once: the handler reads it back
         return topic.isEmpty() || grant.mayPublish(topic) ? null : topic;
     }
 

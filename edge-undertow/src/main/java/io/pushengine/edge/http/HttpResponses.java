@@ -4,6 +4,8 @@ import io.pushengine.edge.EdgeCounters;
 import io.undertow.server.HttpServerExchange;
 import io.undertow.util.Headers;
 
+import java.nio.ByteBuffer;
+
 /**
  * Plain responses with a reason a person can read. Every rejection is counted.
  */
@@ -23,6 +25,17 @@ public final class HttpResponses
         exchange.setStatusCode(status);
         exchange.getResponseHeaders().put(Headers.CONTENT_TYPE, "application/json");
         exchange.getResponseSender().send("{\"status\":" + status + ",\"error\":\"" + Json.escape(reason) + "\"}\n");
+    }
+
+    /**
+     * A JSON answer already encoded; the sender may keep {@code body} until it is written.
+     */
+    public static void json(final HttpServerExchange exchange, final int status, final ByteBuffer body)
+    {
+        exchange.setStatusCode(status);
+        exchange.getResponseHeaders().put(Headers.CONTENT_TYPE, "application/json");
+        exchange.getResponseHeaders().put(Headers.CACHE_CONTROL, "no-cache");
+        exchange.getResponseSender().send(body);
     }
 
     public static void json(final HttpServerExchange exchange, final int status, final String body)

@@ -15,6 +15,7 @@ import io.undertow.util.AttachmentKey;
 import io.undertow.util.Headers;
 import io.undertow.util.Methods;
 import io.undertow.util.SameThreadExecutor;
+import org.agrona.ExpandableArrayBuffer;
 import org.agrona.concurrent.EpochNanoClock;
 import org.agrona.concurrent.UnsafeBuffer;
 
@@ -22,6 +23,7 @@ import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.Deque;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -55,6 +57,10 @@ public final class PublishHandler implements HttpHandler, PublishAckListener
     private static final AttachmentKey<PublishReadAhead> READ_AHEAD = AttachmentKey.create(PublishReadAhead.class);
     private static final int MAX_READ_AHEAD_HEAD_LENGTH = 8 * 1024;
     private static final ThreadLocal<PayloadValidator> VALIDATORS = ThreadLocal.withInitial(PayloadValidator::new);
+
+    private static final AttachmentKey<String> TOPIC = AttachmentKey.create(String.class);
+    private static final ThreadLocal<ExpandableArrayBuffer> ACK_ANSWER =
+        ThreadLocal.withInitial(() -> new ExpandableArrayBuffer(256));
 
     private final Map<Long, AwaitingAck> awaitingAck = new ConcurrentHashMap<>();
     private final Map<Long, BatchAwait> awaitingBatchAck = new ConcurrentHashMap<>();
@@ -95,8 +101,7 @@ public final class PublishHandler implements HttpHandler, PublishAckListener
             HttpResponses.reject(exchange, 405, "use POST to publish", counters);
             return;
         }
-        final String topic = exchange.getRelativePath().startsWith("/") ?
-            exchange.getRelativePath().substring(1) : exchange.getRelativePath();
+        final String topic = topicOf(exchange);
         final String invalidTopic = TopicNames.validate(topic);
         if (null != invalidTopic)
         {
@@ -317,10 +322,43 @@ public final class PublishHandler implements HttpHandler, PublishAckListener
             "(correlation " + offered.correlationId + ", already published): closing the connection", counters);
     }
 
+    /**
+     * The topic a {@code POST /publish/TOPIC} names, taken from the path once per request (admission asks first,
+     * when it checks the grant) and kept on the exchange.
+     */
+    public static String topicOf(final HttpServerExchange exchange)
+    {
+        String topic = exchange.getAttachment(TOPIC);
+        if (null == topic)
+        {
+            final String path = exchange.getRelativePath();
+            topic = path.startsWith("/") ? path.substring(1) : path;
+            exchange.putAttachment(TOPIC, topic);
+        }
+        return topic;
+    }
+
+    /**
+     * {@code {"sequence":N,"topic":"T","topicSequence":M}}: rendered into the IO thread's buffer (topic names are
+     * ASCII), then one array of its length for the sender, which may keep it until written. IO thread.
+     */
+    private static void answerAck(
+        final HttpServerExchange exchange, final long sequence, final String topic, final long topicSequence)
+    {
+        final ExpandableArrayBuffer buffer = ACK_ANSWER.get();
+        int length = buffer.putStringWithoutLengthAscii(0, "{\"sequence\":");
+        length += buffer.putLongAscii(length, sequence);
+        length += buffer.putStringWithoutLengthAscii(length, ",\"topic\":\"");
+        length += buffer.putStringWithoutLengthAscii(length, topic);
+        length += buffer.putStringWithoutLengthAscii(length, "\",\"topicSequence\":");
+        length += buffer.putLongAscii(length, topicSequence);
+        length += buffer.putStringWithoutLengthAscii(length, "}\n");
+        HttpResponses.json(exchange, 200, ByteBuffer.wrap(Arrays.copyOf(buffer.byteArray(), length)));
+    }
+
     private void answer(final HttpServerExchange exchange, final PublishReadAhead.Offered offered)
     {
-        HttpResponses.json(exchange, 200, "{\"sequence\":" + offered.sequence + ",\"topic\":\"" +
-            offered.topic + "\",\"topicSequence\":" + offered.topicSequence + "}\n");
+        answerAck(exchange, offered.sequence, offered.topic, offered.topicSequence);
     }
 
     private void receiveBatch(final HttpServerExchange exchange, final String topic, final PayloadType payloadType)
@@ -455,8 +493,7 @@ public final class PublishHandler implements HttpHandler, PublishAckListener
             IoThreadTasks.execute(exchange.getIoThread(), () ->
             {
                 awaiting.timeout.disarm();
-                HttpResponses.json(exchange, 200, "{\"sequence\":" + globalSequence + ",\"topic\":\"" + topicName +
-                    "\",\"topicSequence\":" + topicSequence + "}\n");
+                answerAck(exchange, globalSequence, topicName, topicSequence);
             }, counters.errors());
         }
     }

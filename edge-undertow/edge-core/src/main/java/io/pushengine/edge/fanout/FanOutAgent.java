@@ -1011,10 +1011,9 @@ public final class FanOutAgent implements Agent, EventStreamListener, ReplayStre
 
             case POLL_WAIT:
             case POLL_NOW:
-                if (session instanceof PollingSession poll && session.fanOutIndex() >= 0)
+                if (session instanceof PollingSession poll)
                 {
-                    poll.arm(SessionCommand.Type.POLL_NOW == command.type());
-                    markDirty(poll); // the flush decides whether it is answered now
+                    arm(poll, SessionCommand.Type.POLL_NOW == command.type());
                 }
                 break;
 
@@ -1121,6 +1120,14 @@ public final class FanOutAgent implements Agent, EventStreamListener, ReplayStre
         {
             resumes.start(poll);
         }
+        arm(poll, now);
+    }
+
+    /**
+     * A registered poll waits for its answer from now (long-poll), or is answered once caught up (short-poll).
+     */
+    private void arm(final PollingSession poll, final boolean now)
+    {
         if (poll.fanOutIndex() >= 0)
         {
             poll.arm(now);

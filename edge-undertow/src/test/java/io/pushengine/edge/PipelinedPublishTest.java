@@ -237,6 +237,68 @@ class PipelinedPublishTest
     }
 
     @Test
+    void anAnswerItsSocketCannotTakeAtOnceArrivesWholeWhileTheThreadAnswersOthers() throws Exception
+    {
+        // answers are rendered in the IO thread's buffer and lent to the sender: one the socket cannot take at once
+        // keeps its buffer until written, while the thread answers other connections' publishes in another
+        final int count = 20_000;
+        final String slowTopic = "slow." + "a".repeat(100);
+        try (EmbeddedPush push = new EmbeddedPush(journalDir, null, null, new EdgeServer.Context().ioThreads(1));
+            Socket slow = new Socket())
+        {
+            slow.setReceiveBufferSize(2048);
+            slow.connect(new InetSocketAddress("127.0.0.1", push.edge.port()), 5_000);
+            slow.setSoTimeout(20_000);
+            final ByteArrayOutputStream requests = new ByteArrayOutputStream();
+            for (int i = 0; i < count; i++)
+            {
+                requests.write(post("/publish/" + slowTopic, "{\"i\":" + i + "}", null));
+            }
+            final Thread writer = new Thread(() ->
+            {
+                try
+                {
+                    slow.getOutputStream().write(requests.toByteArray());
+                }
+                catch (final IOException ignore)
+                {
+                    // the reader fails with what went wrong
+                }
+            }, "pipeline-writer");
+            writer.start();
+            long published = -1;
+            while (published != push.edge.counters().publishRequests().get()) // until its full socket stops it
+            {
+                published = push.edge.counters().publishRequests().get();
+                Thread.sleep(300);
+            }
+            assertTrue(published < count, "the answers never filled the socket: " + published + " published");
+
+            for (int i = 0; i < 50; i++) // another connection, on the same (only) IO thread, answered meanwhile
+            {
+                final HttpAnswer other = exchange(push, post("/publish/other", "{\"o\":" + i + "}", null), 1, false)
+                    .get(0);
+                assertEquals(200, other.status, other.body);
+                assertTrue(other.body.contains("\"topic\":\"other\",\"topicSequence\":" + (i + 1) + "}"),
+                    other.body);
+            }
+
+            final InputStream in = new BufferedInputStream(slow.getInputStream());
+            for (int i = 0; i < count; i++)
+            {
+                final HttpAnswer answer = HttpAnswer.read(in);
+                assertEquals(200, answer.status, "request " + i + ": " + answer.body);
+                final Matcher sequence = SEQUENCE.matcher(answer.body);
+                assertTrue(sequence.find(), "request " + i + ": " + answer.body);
+                assertEquals(slowTopic, sequence.group(2), "request " + i + ": " + answer.body);
+                assertEquals(i + 1, Long.parseLong(sequence.group(3)), "request " + i + ": " + answer.body);
+            }
+            writer.join();
+            assertEquals(count + 50, push.edge.counters().publishRequests().get());
+        }
+    }
+
+    @Test
     void answeredPublishesLeaveNoAcknowledgementTimeoutBehind() throws Exception
     {
         // a timeout far beyond the test's wait: only disarming on the answer brings the gauge back to 0 in time

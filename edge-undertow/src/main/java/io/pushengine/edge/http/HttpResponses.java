@@ -1,6 +1,7 @@
 package io.pushengine.edge.http;
 
 import io.pushengine.edge.EdgeCounters;
+import io.undertow.io.IoCallback;
 import io.undertow.server.HttpServerExchange;
 import io.undertow.util.Headers;
 
@@ -32,10 +33,20 @@ public final class HttpResponses
      */
     public static void json(final HttpServerExchange exchange, final int status, final ByteBuffer body)
     {
+        json(exchange, status, body, IoCallback.END_EXCHANGE);
+    }
+
+    /**
+     * @param whenSent told when the sender has written {@code body} (or failed to), and ends the exchange.
+     */
+    public static void json(
+        final HttpServerExchange exchange, final int status, final ByteBuffer body, final IoCallback whenSent)
+    {
         exchange.setStatusCode(status);
+        exchange.setResponseContentLength(body.remaining()); // the sender sets it only for its own END_EXCHANGE
         exchange.getResponseHeaders().put(Headers.CONTENT_TYPE, "application/json");
         exchange.getResponseHeaders().put(Headers.CACHE_CONTROL, "no-cache");
-        exchange.getResponseSender().send(body);
+        exchange.getResponseSender().send(body, whenSent);
     }
 
     public static void json(final HttpServerExchange exchange, final int status, final String body)

@@ -15,15 +15,12 @@ import io.undertow.util.AttachmentKey;
 import io.undertow.util.Headers;
 import io.undertow.util.Methods;
 import io.undertow.util.SameThreadExecutor;
-import org.agrona.ExpandableArrayBuffer;
 import org.agrona.concurrent.EpochNanoClock;
 import org.agrona.concurrent.UnsafeBuffer;
 
-import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
-import java.util.Arrays;
 import java.util.Deque;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -59,8 +56,6 @@ public final class PublishHandler implements HttpHandler, PublishAckListener
     private static final ThreadLocal<PayloadValidator> VALIDATORS = ThreadLocal.withInitial(PayloadValidator::new);
 
     private static final AttachmentKey<String> TOPIC = AttachmentKey.create(String.class);
-    private static final ThreadLocal<ExpandableArrayBuffer> ACK_ANSWER =
-        ThreadLocal.withInitial(() -> new ExpandableArrayBuffer(256));
 
     private final Map<Long, AwaitingAck> awaitingAck = new ConcurrentHashMap<>();
     private final Map<Long, BatchAwait> awaitingBatchAck = new ConcurrentHashMap<>();
@@ -338,27 +333,9 @@ public final class PublishHandler implements HttpHandler, PublishAckListener
         return topic;
     }
 
-    /**
-     * {@code {"sequence":N,"topic":"T","topicSequence":M}}: rendered into the IO thread's buffer (topic names are
-     * ASCII), then one array of its length for the sender, which may keep it until written. IO thread.
-     */
-    private static void answerAck(
-        final HttpServerExchange exchange, final long sequence, final String topic, final long topicSequence)
-    {
-        final ExpandableArrayBuffer buffer = ACK_ANSWER.get();
-        int length = buffer.putStringWithoutLengthAscii(0, "{\"sequence\":");
-        length += buffer.putLongAscii(length, sequence);
-        length += buffer.putStringWithoutLengthAscii(length, ",\"topic\":\"");
-        length += buffer.putStringWithoutLengthAscii(length, topic);
-        length += buffer.putStringWithoutLengthAscii(length, "\",\"topicSequence\":");
-        length += buffer.putLongAscii(length, topicSequence);
-        length += buffer.putStringWithoutLengthAscii(length, "}\n");
-        HttpResponses.json(exchange, 200, ByteBuffer.wrap(Arrays.copyOf(buffer.byteArray(), length)));
-    }
-
     private void answer(final HttpServerExchange exchange, final PublishReadAhead.Offered offered)
     {
-        answerAck(exchange, offered.sequence, offered.topic, offered.topicSequence);
+        PublishAnswer.send(exchange, offered.sequence, offered.topic, offered.topicSequence);
     }
 
     private void receiveBatch(final HttpServerExchange exchange, final String topic, final PayloadType payloadType)
@@ -493,7 +470,7 @@ public final class PublishHandler implements HttpHandler, PublishAckListener
             IoThreadTasks.execute(exchange.getIoThread(), () ->
             {
                 awaiting.timeout.disarm();
-                answerAck(exchange, globalSequence, topicName, topicSequence);
+                PublishAnswer.send(exchange, globalSequence, topicName, topicSequence);
             }, counters.errors());
         }
     }

@@ -154,7 +154,7 @@ public final class PublishHandler implements HttpHandler, PublishAckListener
         }
 
         final long correlationId = correlationIds.incrementAndGet();
-        final AwaitingAck awaiting = new AwaitingAck(exchange, new AckTimeout(counters.publishesAwaitingAck()));
+        final AwaitingAck awaiting = new AwaitingAck(exchange, new RequestDeadline(counters.publishesAwaitingAck()));
         awaitingAck.put(correlationId, awaiting);
         final long result;
         synchronized (ingressProxy)
@@ -239,7 +239,7 @@ public final class PublishHandler implements HttpHandler, PublishAckListener
         final long correlationId = correlationIds.incrementAndGet();
         final PublishReadAhead.Offered offered = new PublishReadAhead.Offered(correlationId, requestLength, length,
             bodyHash, System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(ackTimeoutMs),
-            readAhead.connection().getIoThread(), new AckTimeout(counters.publishesAwaitingAck()));
+            readAhead.connection().getIoThread(), new RequestDeadline(counters.publishesAwaitingAck()));
         awaitingReadAheadAck.put(correlationId, offered);
         final long result;
         synchronized (ingressProxy)
@@ -370,7 +370,7 @@ public final class PublishHandler implements HttpHandler, PublishAckListener
         final int count = batch.count();
         final long firstCorrelationId = correlationIds.getAndAdd(count) + 1;
         final BatchAwait await = new BatchAwait(
-            exchange, topic, payloadType, batch, firstCorrelationId, new AckTimeout(counters.publishesAwaitingAck()));
+            exchange, topic, payloadType, batch, firstCorrelationId, new RequestDeadline(counters.publishesAwaitingAck()));
         awaitingBatchAck.put(firstCorrelationId, await);
         awaitingBatchAck.put(await.lastCorrelationId, await);
         await.deadlineNs = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(ackTimeoutMs);
@@ -604,9 +604,9 @@ public final class PublishHandler implements HttpHandler, PublishAckListener
     private static final class AwaitingAck
     {
         final HttpServerExchange exchange;
-        final AckTimeout timeout;
+        final RequestDeadline timeout;
 
-        AwaitingAck(final HttpServerExchange exchange, final AckTimeout timeout)
+        AwaitingAck(final HttpServerExchange exchange, final RequestDeadline timeout)
         {
             this.exchange = exchange;
             this.timeout = timeout;
@@ -626,7 +626,7 @@ public final class PublishHandler implements HttpHandler, PublishAckListener
         final int count;
         final long firstCorrelationId;
         final long lastCorrelationId;
-        final AckTimeout timeout;
+        final RequestDeadline timeout;
         long deadlineNs;
         int offered;
         long firstSequence;
@@ -638,7 +638,7 @@ public final class PublishHandler implements HttpHandler, PublishAckListener
             final PayloadType payloadType,
             final PublishBatch batch,
             final long firstCorrelationId,
-            final AckTimeout timeout)
+            final RequestDeadline timeout)
         {
             this.exchange = exchange;
             this.timeout = timeout;

@@ -55,7 +55,7 @@ final class PublishReadAhead implements ChannelListener<ConduitStreamSourceChann
         final long bodyHash;
         final long deadlineNs;
         final XnioIoThread ioThread;
-        final AckTimeout timeout;
+        final RequestDeadline timeout;
         HttpServerExchange exchange;
         boolean acknowledged;
         long sequence;
@@ -70,7 +70,7 @@ final class PublishReadAhead implements ChannelListener<ConduitStreamSourceChann
             final long bodyHash,
             final long deadlineNs,
             final XnioIoThread ioThread,
-            final AckTimeout timeout)
+            final RequestDeadline timeout)
         {
             this.ioThread = ioThread;
             this.timeout = timeout;

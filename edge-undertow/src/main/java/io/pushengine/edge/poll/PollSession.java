@@ -7,6 +7,7 @@ import io.pushengine.edge.session.ConnectionOptions;
 import io.pushengine.edge.session.OutboundRingDescriptor;
 import io.pushengine.edge.session.CloseCodes;
 import io.pushengine.edge.http.HttpResponses;
+import io.pushengine.edge.http.RequestDeadline;
 import io.undertow.io.IoCallback;
 import io.undertow.io.Sender;
 import io.undertow.server.HttpServerExchange;
@@ -17,7 +18,6 @@ import org.agrona.MutableDirectBuffer;
 import org.agrona.concurrent.ControlledMessageHandler;
 import org.agrona.concurrent.status.AtomicCounter;
 import org.agrona.concurrent.ringbuffer.OneToOneRingBuffer;
-import org.xnio.XnioExecutor;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -42,7 +42,7 @@ public final class PollSession extends PollingSession implements ControlledMessa
     private final PollRingPool ringPool;
 
     // IO thread state
-    private XnioExecutor.Key expiry;
+    private final RequestDeadline expiry = new RequestDeadline(null);
     private AnswerBuffers answerBuffers;
     private AnswerBuffers sentBuffers; // lent to the response sender until it has written them
     private int eventCount;
@@ -89,7 +89,7 @@ public final class PollSession extends PollingSession implements ControlledMessa
      */
     void expireAfter(final long waitMs, final Runnable onExpiry)
     {
-        expiry = exchange.getIoThread().executeAfter(onExpiry, waitMs, java.util.concurrent.TimeUnit.MILLISECONDS);
+        expiry.arm(exchange.getIoThread(), onExpiry, waitMs, java.util.concurrent.TimeUnit.MILLISECONDS);
     }
 
     /**
@@ -259,11 +259,7 @@ public final class PollSession extends PollingSession implements ControlledMessa
 
     private void cancelExpiry()
     {
-        if (null != expiry)
-        {
-            expiry.remove();
-            expiry = null;
-        }
+        expiry.disarm();
     }
 
     /**

@@ -333,6 +333,7 @@ class PipelinedPublishTest
     void aPublishTheEngineDoesNotAcknowledgeInTimeIsAnswered504() throws Exception
     {
         final AtomicBoolean engineRuns = new AtomicBoolean(true);
+        final AtomicBoolean engineStopped = new AtomicBoolean();
         final AtomicBoolean testOver = new AtomicBoolean();
         final PushEngine engine = PushEngine.launch(new PushEngine.Context().journalDir(journalDir)
             .threadingMode(AgentThreadingMode.INVOKER));
@@ -341,7 +342,12 @@ class PipelinedPublishTest
             engine.agentInvoker().start();
             while (!testOver.get())
             {
-                if (!engineRuns.get() || 0 == engine.agentInvoker().invoke())
+                if (!engineRuns.get())
+                {
+                    engineStopped.set(true); // seen between duty cycles: none runs after this
+                    Thread.onSpinWait();
+                }
+                else if (0 == engine.agentInvoker().invoke())
                 {
                     Thread.onSpinWait();
                 }
@@ -361,6 +367,7 @@ class PipelinedPublishTest
             await(edge::isReady, () -> "edge not ready");
             assertEquals(200, exchange(edge.port(), post("/publish/s", "{\"n\":1}", null), 1, false).get(0).status);
             engineRuns.set(false); // the sequencer stops: what is offered now waits
+            await(engineStopped::get, () -> "the engine's invoker did not stop");
 
             final HttpAnswer answer = exchange(edge.port(), post("/publish/s", "{\"n\":2}", null), 1, false).get(0);
 

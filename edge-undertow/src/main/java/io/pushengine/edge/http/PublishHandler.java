@@ -154,7 +154,7 @@ public final class PublishHandler implements HttpHandler, PublishAckListener
         }
 
         final long correlationId = correlationIds.incrementAndGet();
-        final AwaitingAck awaiting = new AwaitingAck(exchange, new RequestDeadline(counters.publishesAwaitingAck()));
+        final AwaitingAck awaiting = new AwaitingAck(exchange, correlationId);
         awaitingAck.put(correlationId, awaiting);
         final long result;
         synchronized (ingressProxy)
@@ -170,14 +170,7 @@ public final class PublishHandler implements HttpHandler, PublishAckListener
             return;
         }
         counters.publishRequests().increment();
-        exchange.dispatch(SameThreadExecutor.INSTANCE, () -> awaiting.timeout.arm(exchange.getIoThread(), () ->
-        {
-            if (null != awaitingAck.remove(correlationId))
-            {
-                HttpResponses.reject(exchange, 504, "engine did not acknowledge in " + ackTimeoutMs + " ms; " +
-                    "the event may still be journaled", counters);
-            }
-        }, ackTimeoutMs, TimeUnit.MILLISECONDS));
+        exchange.dispatch(SameThreadExecutor.INSTANCE, awaiting); // arms its timeout once the handler has returned
         if (readAhead && PublishReadAhead.isEligible(exchange))
         {
             readAheadOf((HttpServerConnection)exchange.getConnection()).startFrom(exchange, topic, payloadType);
@@ -599,17 +592,33 @@ public final class PublishHandler implements HttpHandler, PublishAckListener
 
 
     /**
-     * A single publish waiting for its acknowledgement.
+     * A single publish waiting for its acknowledgement: run once the handler has returned, it arms its timeout; when
+     * that passes first, it answers 504.
      */
-    private static final class AwaitingAck
+    private final class AwaitingAck implements Runnable, RequestDeadline.Expiry
     {
         final HttpServerExchange exchange;
-        final RequestDeadline timeout;
+        final long correlationId;
+        final RequestDeadline timeout = new RequestDeadline(counters.publishesAwaitingAck());
 
-        AwaitingAck(final HttpServerExchange exchange, final RequestDeadline timeout)
+        AwaitingAck(final HttpServerExchange exchange, final long correlationId)
         {
             this.exchange = exchange;
-            this.timeout = timeout;
+            this.correlationId = correlationId;
+        }
+
+        public void run()
+        {
+            timeout.arm(exchange.getIoThread(), this, ackTimeoutMs, TimeUnit.MILLISECONDS);
+        }
+
+        public void onDeadline()
+        {
+            if (null != awaitingAck.remove(correlationId))
+            {
+                HttpResponses.reject(exchange, 504, "engine did not acknowledge in " + ackTimeoutMs + " ms; " +
+                    "the event may still be journaled", counters);
+            }
         }
     }
 

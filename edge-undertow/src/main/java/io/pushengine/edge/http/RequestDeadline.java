@@ -14,6 +14,16 @@ import java.util.concurrent.TimeUnit;
  */
 public final class RequestDeadline
 {
+    /**
+     * What a deadline does when it passes: an interface of its own, so a request's object can be it (no lambda per
+     * request) and still be a {@link Runnable} for something else.
+     */
+    @FunctionalInterface
+    public interface Expiry
+    {
+        void onDeadline();
+    }
+
     private static final int IDLE = 0;
     private static final int ARMED = 1;
     private static final int EXPIRING = 2;
@@ -21,7 +31,7 @@ public final class RequestDeadline
 
     private final AtomicCounter armed;
     private IoThreadDeadlines deadlines;
-    private Runnable onTimeout;
+    private Expiry onTimeout;
     private long timerId;
     private int state = IDLE;
 
@@ -37,7 +47,7 @@ public final class RequestDeadline
      * Run {@code onTimeout} after {@code delay} unless {@link #disarm()}ed first (then, or if it already was, this
      * arms nothing). On {@code ioThread}, which must be the calling thread.
      */
-    public void arm(final XnioIoThread ioThread, final Runnable onTimeout, final long delay, final TimeUnit unit)
+    public void arm(final XnioIoThread ioThread, final Expiry onTimeout, final long delay, final TimeUnit unit)
     {
         if (IDLE != state)
         {
@@ -88,9 +98,9 @@ public final class RequestDeadline
         if (EXPIRING == state)
         {
             state = DONE;
-            final Runnable onTimeout = this.onTimeout;
+            final Expiry onTimeout = this.onTimeout;
             release();
-            onTimeout.run();
+            onTimeout.onDeadline();
         }
     }
 

@@ -87,7 +87,7 @@ public final class PollSession extends PollingSession implements ControlledMessa
     /**
      * Ask the fan-out to answer after {@code waitMs} if nothing came sooner. IO thread.
      */
-    void expireAfter(final long waitMs, final Runnable onExpiry)
+    void expireAfter(final long waitMs, final RequestDeadline.Expiry onExpiry)
     {
         expiry.arm(exchange.getIoThread(), onExpiry, waitMs, java.util.concurrent.TimeUnit.MILLISECONDS);
     }

@@ -363,7 +363,8 @@ public final class PublishHandler implements HttpHandler, PublishAckListener
         final int count = batch.count();
         final long firstCorrelationId = correlationIds.getAndAdd(count) + 1;
         final BatchAwait await = new BatchAwait(
-            exchange, topic, payloadType, batch, firstCorrelationId, new RequestDeadline(counters.publishesAwaitingAck()));
+            exchange, topic, payloadType, batch, firstCorrelationId,
+            new RequestDeadline(counters.publishesAwaitingAck()));
         awaitingBatchAck.put(firstCorrelationId, await);
         awaitingBatchAck.put(await.lastCorrelationId, await);
         await.deadlineNs = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(ackTimeoutMs);

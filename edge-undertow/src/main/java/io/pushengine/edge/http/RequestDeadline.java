@@ -29,18 +29,18 @@ public final class RequestDeadline
     private static final int EXPIRING = 2;
     private static final int DONE = 3;
 
-    private final AtomicCounter armed;
+    private final AtomicCounter armedGauge;
     private IoThreadDeadlines deadlines;
     private Expiry onTimeout;
     private long timerId;
     private int state = IDLE;
 
     /**
-     * @param armed the gauge of armed deadlines (e.g. {@code push_edge_publishes_awaiting_ack}), or null.
+     * @param armedGauge the gauge of armed deadlines (e.g. {@code push_edge_publishes_awaiting_ack}), or null.
      */
-    public RequestDeadline(final AtomicCounter armed)
+    public RequestDeadline(final AtomicCounter armedGauge)
     {
-        this.armed = armed;
+        this.armedGauge = armedGauge;
     }
 
     /**
@@ -59,9 +59,9 @@ public final class RequestDeadline
         this.onTimeout = onTimeout;
         this.timerId = deadlines.schedule(this, nowNs, nowNs + unit.toNanos(delay));
         state = ARMED;
-        if (null != armed)
+        if (null != armedGauge)
         {
-            armed.increment();
+            armedGauge.increment();
         }
     }
 
@@ -108,9 +108,9 @@ public final class RequestDeadline
     {
         deadlines = null;
         onTimeout = null;
-        if (null != armed)
+        if (null != armedGauge)
         {
-            armed.decrement();
+            armedGauge.decrement();
         }
     }
 }

@@ -26,8 +26,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Acknowledgement timeouts on an IO thread's deadline wheel ({@link IoThreadDeadlines}, {@link RequestDeadline}): a real XNIO
- * IO thread, as the edge runs them; every step on it.
+ * Request deadlines on an IO thread's wheel ({@link IoThreadDeadlines}, {@link RequestDeadline}): a real XNIO IO
+ * thread, as the edge runs them; every step on it.
  */
 @Timeout(value = 30, unit = TimeUnit.SECONDS)
 class IoThreadDeadlinesTest

@@ -14,6 +14,7 @@ import io.pushengine.edge.fanout.FanOut;
 import io.pushengine.edge.fanout.FanOutAgent;
 import io.pushengine.edge.fanout.FanOutConfiguration;
 import io.pushengine.edge.http.EdgeHttpListener;
+import io.pushengine.edge.http.EdgeIoThreads;
 import io.pushengine.edge.http.HealthHandler;
 import io.pushengine.edge.http.HttpResponses;
 import io.pushengine.edge.http.AllowedMethods;
@@ -679,8 +680,9 @@ public final class EdgeServer implements AutoCloseable
             // System.nanoTime() plus an offset to the epoch, resampled hourly: SystemEpochNanoClock builds an Instant
             // per call, which was 5 % of the IO threads' samples at 1M deliveries/s (a frame's sent time)
             final EpochNanoClock epochClock = new OffsetEpochNanoClock();
+            final EdgeIoThreads ioThreads = new EdgeIoThreads(edgeCounters.errors()); // opened with the listener
             final PublishHandler publishHandler = new PublishHandler(
-                ingressProxy(ingressPublication, clusterSession), edgeCounters, epochClock, ctx.maxPayloadLength,
+                ingressProxy(ingressPublication, clusterSession), ioThreads, edgeCounters, epochClock, ctx.maxPayloadLength,
                 EdgeConfiguration.publishBatchMaxBytes(), ctx.publishTimeoutMs, ctx.publishReadAhead);
             fanOutComponent = FanOut.launch(ctx.fanOut
                 .aeron(aeronClient)
@@ -708,19 +710,19 @@ public final class EdgeServer implements AutoCloseable
                 .addExactPath("/ws", open(served(EdgeTransport.WEBSOCKET, admission.guard(Admission.Kind.STREAM,
                     AllowedMethods.only(c, new WebSocketEndpoint(agent.commandQueue(), edgeCounters, epochClock,
                     sessionIds, ctx.fanOut.initialRingCapacity(), ctx.fanOut.ringCapacity(), ctx.streamParameters,
-                    ctx.pingIntervalMs, ctx.pongTimeoutMs, admission, flushers,
+                    ctx.pingIntervalMs, ctx.pongTimeoutMs, admission, flushers, ioThreads,
                     ingressProxy(ingressPublication, clusterSession),
                     agent.publishRoutes(), ctx.maxPayloadLength, ctx.publishTimeoutMs, ctx.streamCompression),
                     Methods.GET)), c), c))
                 .addExactPath("/sse", open(served(EdgeTransport.SSE, admission.guard(Admission.Kind.STREAM,
                     AllowedMethods.only(c, new SseEndpoint(agent.commandQueue(), edgeCounters, sessionIds,
                     ctx.fanOut.initialRingCapacity(), ctx.fanOut.ringCapacity(), ctx.streamParameters, flushers,
-                    ctx.streamCompression),
+                    ioThreads, ctx.streamCompression),
                     Methods.GET)), c), c))
                 .addExactPath("/poll", open(admission.guard(Admission.Kind.POLL, AllowedMethods.only(c,
                     gzip(ctx.gzipPolls, ctx.compressionMinBytes, new PollEndpoint(agent.commandQueue(), edgeCounters,
                     sessionIds, ctx.fanOut.initialRingCapacity(), ctx.fanOut.ringCapacity(), ctx.pollMaxWaitMs,
-                    ctx.servedTransports, flushers, ctx.streamParameters)), Methods.GET)), c))
+                    ctx.servedTransports, flushers, ioThreads, ctx.streamParameters)), Methods.GET)), c))
                 .addPrefixPath("/publish", admission.guard(Admission.Kind.PUBLISH,
                     AllowedMethods.only(c, publishHandler, Methods.POST)))
                 .addExactPath("/topics", admission.guard(Admission.Kind.READ,
@@ -763,6 +765,7 @@ public final class EdgeServer implements AutoCloseable
                     .set(UndertowOptions.NO_REQUEST_TIMEOUT, undertowBackstopMs)
                     .getMap(),
                 OptionMap.EMPTY),
+                ioThreads,
                 slowRequests.handler(publishHandler.answeringReadAhead(routes)),
                 slowRequests::openListener);
 

@@ -18,7 +18,7 @@ import java.util.ArrayDeque;
  * continuation queued with {@code execute} does not (XNIO drains its task queue before it selects). Costs one
  * non-blocking {@code epoll_wait} per step and two pipe descriptors per IO thread.
  * <p>
- * IO thread only, no locks.
+ * One per IO thread, held by its {@link EdgeIoThread}. IO thread only, no locks.
  */
 final class AfterPollTasks implements ChannelListener<StreamSinkChannel>
 {
@@ -40,7 +40,7 @@ final class AfterPollTasks implements ChannelListener<StreamSinkChannel>
     }
 
     /**
-     * Open the pipe on the calling IO thread.
+     * Open the pipe on the calling IO thread ({@link EdgeIoThread#openOnItself}).
      *
      * @param ioThread the calling IO thread.
      * @param errors   counts tasks that throw (logged too; the tasks after them still run).

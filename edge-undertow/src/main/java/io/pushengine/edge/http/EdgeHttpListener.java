@@ -72,12 +72,14 @@ public final class EdgeHttpListener implements AutoCloseable
      * Bind and start accepting.
      *
      * @param settings        where and how.
+     * @param ioThreads       opened on the worker's IO threads before the first connection is accepted.
      * @param rootHandler     the handler every request goes to.
      * @param wrapOpenListener given Undertow's open listener, the listener accepted connections go to.
      */
     @SuppressWarnings({"unchecked", "rawtypes"})
     public static EdgeHttpListener start(
         final Settings settings,
+        final EdgeIoThreads ioThreads,
         final HttpHandler rootHandler,
         final UnaryOperator<ChannelListener<StreamConnection>> wrapOpenListener)
     {
@@ -94,6 +96,7 @@ public final class EdgeHttpListener implements AutoCloseable
                 .set(Options.TCP_NODELAY, true)
                 .set(Options.CORK, true)
                 .getMap());
+            ioThreads.open(worker);
             final OptionMap socketOptions = OptionMap.builder()
                 .set(Options.WORKER_IO_THREADS, worker.getIoThreadCount())
                 .set(Options.TCP_NODELAY, true)

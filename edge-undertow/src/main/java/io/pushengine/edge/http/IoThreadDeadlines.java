@@ -18,7 +18,7 @@ import java.util.concurrent.TimeUnit;
  * Deadlines that expire are taken off the wheel first and fired after, so what a firing does (answer, end the
  * exchange, start the connection's next request, which arms its own) never changes the wheel under its poll.
  * <p>
- * IO thread only: each IO thread has its own ({@link #of}).
+ * IO thread only: each IO thread has its own, held by its {@link EdgeIoThread}.
  */
 public final class IoThreadDeadlines implements DeadlineTimerWheel.TimerHandler, Runnable
 {
@@ -28,7 +28,6 @@ public final class IoThreadDeadlines implements DeadlineTimerWheel.TimerHandler,
     static final long TICK_NS = 1L << 24;
     private static final int TICKS_PER_WHEEL = 512; // ~8.6 s a turn: longer deadlines stay until a later turn
     private static final int INITIAL_DEADLINES_PER_TICK = 16;
-    private static final ThreadLocal<IoThreadDeadlines> IO_THREAD_DEADLINES = new ThreadLocal<>();
     private static final System.Logger LOGGER = System.getLogger(IoThreadDeadlines.class.getName());
 
     private final DeadlineTimerWheel wheel;
@@ -37,30 +36,11 @@ public final class IoThreadDeadlines implements DeadlineTimerWheel.TimerHandler,
     private final XnioIoThread ioThread;
     private XnioExecutor.Key tick;
 
-    private IoThreadDeadlines(final XnioIoThread ioThread, final long nowNs)
+    IoThreadDeadlines(final XnioIoThread ioThread, final long nowNs)
     {
         this.ioThread = ioThread;
         this.wheel = new DeadlineTimerWheel(
             TimeUnit.NANOSECONDS, nowNs, TICK_NS, TICKS_PER_WHEEL, INITIAL_DEADLINES_PER_TICK);
-    }
-
-    /**
-     * The deadlines of {@code ioThread}, which must be the calling thread.
-     */
-    public static IoThreadDeadlines of(final XnioIoThread ioThread)
-    {
-        if (Thread.currentThread() != ioThread)
-        {
-            throw new IllegalStateException("request deadlines are armed on their IO thread " +
-                ioThread.getName() + ", not on " + Thread.currentThread().getName());
-        }
-        IoThreadDeadlines deadlines = IO_THREAD_DEADLINES.get();
-        if (null == deadlines)
-        {
-            deadlines = new IoThreadDeadlines(ioThread, System.nanoTime());
-            IO_THREAD_DEADLINES.set(deadlines);
-        }
-        return deadlines;
     }
 
     /**

@@ -12,7 +12,6 @@ import org.xnio.channels.StreamSourceChannel;
 import java.io.IOException;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -33,7 +32,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * work). A wake is pending at most once: the first task after a drain writes the byte (or, given on the IO thread
  * itself, queues the drain as an XNIO task, which needs no wake-up); tasks given meanwhile ride on it.
  * <p>
- * Threading: {@link #execute} from any thread; the rest on the IO thread.
+ * One per IO thread, held by its {@link EdgeIoThread}. Threading: {@link #add} from any thread; the rest on the IO
+ * thread.
  */
 final class IoThreadTasks implements ChannelListener<StreamSourceChannel>, Runnable
 {
@@ -44,7 +44,6 @@ final class IoThreadTasks implements ChannelListener<StreamSourceChannel>, Runna
     static final boolean ENABLED = !"false".equals(System.getProperty(ENABLED_PROP_NAME));
 
     private static final System.Logger LOGGER = System.getLogger(IoThreadTasks.class.getName());
-    private static final ConcurrentHashMap<XnioIoThread, IoThreadTasks> BY_THREAD = new ConcurrentHashMap<>();
     private static final ThreadLocal<ByteBuffer> WAKE_BYTE = ThreadLocal.withInitial(() -> ByteBuffer.allocateDirect(1));
 
     private final MpscUnboundedXaddArrayQueue<Runnable> tasks = new MpscUnboundedXaddArrayQueue<>(256, 2);
@@ -69,35 +68,18 @@ final class IoThreadTasks implements ChannelListener<StreamSourceChannel>, Runna
     }
 
     /**
-     * Run {@code task} on {@code ioThread} soon, after the tasks given before it through here. Any thread. Until
-     * the thread's pipe is open (it opens at the first task given on the thread itself), once it is closed (the
-     * worker is shutting down), or with {@value #ENABLED_PROP_NAME}{@code =false}, the task goes to XNIO's own queue.
+     * Open the thread's pipe. On {@code ioThread} itself ({@link EdgeIoThread#openOnItself}).
+     *
+     * @return its tasks, or null if the pipe could not be opened (warned; tasks then go to XNIO's own queue).
      */
-    static void execute(final XnioIoThread ioThread, final Runnable task, final AtomicCounter errors)
-    {
-        IoThreadTasks threadTasks = BY_THREAD.get(ioThread);
-        if (null == threadTasks)
-        {
-            if (!ENABLED || Thread.currentThread() != ioThread || null == (threadTasks = open(ioThread, errors)))
-            {
-                ioThread.execute(task);
-                return;
-            }
-        }
-        threadTasks.add(task);
-    }
-
-    private static IoThreadTasks open(final XnioIoThread ioThread, final AtomicCounter errors)
+    static IoThreadTasks open(final XnioIoThread ioThread, final AtomicCounter errors)
     {
         try
         {
             final ChannelPipe<StreamSourceChannel, StreamSinkChannel> pipe = ioThread.createHalfDuplexPipe();
             final IoThreadTasks threadTasks = new IoThreadTasks(ioThread, pipe.getLeftSide(), pipe.getRightSide(), errors);
             pipe.getLeftSide().getReadSetter().set(threadTasks);
-            pipe.getLeftSide().getCloseSetter().set(closed -> BY_THREAD.remove(ioThread, threadTasks));
             pipe.getLeftSide().resumeReads();
-            BY_THREAD.keySet().removeIf(thread -> !thread.isAlive()); // a worker shut down before its pipes closed
-            BY_THREAD.put(ioThread, threadTasks);
             return threadTasks;
         }
         catch (final IOException | RuntimeException ex)
@@ -108,12 +90,16 @@ final class IoThreadTasks implements ChannelListener<StreamSourceChannel>, Runna
         }
     }
 
-    private void add(final Runnable task)
+    /**
+     * Run {@code task} on the IO thread soon, after the tasks given before it through here. Any thread.
+     *
+     * @return false if the pipe has been closed (the worker is shutting down): run the task another way.
+     */
+    boolean add(final Runnable task)
     {
         if (!readEnd.isOpen())
         {
-            ioThread.execute(task);
-            return;
+            return false;
         }
         tasks.offer(task);
         // the offer is an ordered store: without a full fence the flag could be read before it is visible, and a
@@ -130,6 +116,7 @@ final class IoThreadTasks implements ChannelListener<StreamSourceChannel>, Runna
                 wake();
             }
         }
+        return true;
     }
 
     private void wake()

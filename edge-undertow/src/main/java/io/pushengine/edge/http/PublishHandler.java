@@ -63,6 +63,7 @@ public final class PublishHandler implements HttpHandler, PublishAckListener
     private final UnsafeBuffer bodyView = new UnsafeBuffer(0, 0); // wrapped and published under the ingress lock
     private final AtomicLong correlationIds = new AtomicLong((long)ThreadLocalRandom.current().nextInt(1, 1 << 30) << 32);
     private final IngressProxy ingressProxy;
+    private final EdgeIoThreads ioThreads;
     private final EdgeCounters counters;
     private final EpochNanoClock epochClock;
     private final int maxPayloadLength;
@@ -72,6 +73,7 @@ public final class PublishHandler implements HttpHandler, PublishAckListener
 
     public PublishHandler(
         final IngressProxy ingressProxy,
+        final EdgeIoThreads ioThreads,
         final EdgeCounters counters,
         final EpochNanoClock epochClock,
         final int maxPayloadLength,
@@ -82,6 +84,7 @@ public final class PublishHandler implements HttpHandler, PublishAckListener
         this.readAhead = readAhead;
         this.maxBatchBytes = maxBatchBytes;
         this.ingressProxy = ingressProxy;
+        this.ioThreads = ioThreads;
         this.counters = counters;
         this.epochClock = epochClock;
         this.maxPayloadLength = maxPayloadLength;
@@ -232,7 +235,7 @@ public final class PublishHandler implements HttpHandler, PublishAckListener
         final long correlationId = correlationIds.incrementAndGet();
         final PublishReadAhead.Offered offered = new PublishReadAhead.Offered(correlationId, requestLength, length,
             bodyHash, System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(ackTimeoutMs),
-            readAhead.connection().getIoThread(), new RequestDeadline(counters.publishesAwaitingAck()));
+            ioThreads.of(readAhead.connection().getIoThread()), new RequestDeadline(counters.publishesAwaitingAck()));
         awaitingReadAheadAck.put(correlationId, offered);
         final long result;
         synchronized (ingressProxy)
@@ -283,7 +286,7 @@ public final class PublishHandler implements HttpHandler, PublishAckListener
             {
                 PublishReadAhead.flushAnswers(ex);
                 final long remainingNs = Math.max(0, offered.deadlineNs - System.nanoTime());
-                ex.dispatch(SameThreadExecutor.INSTANCE, () -> offered.timeout.arm(ex.getIoThread(), () ->
+                ex.dispatch(SameThreadExecutor.INSTANCE, () -> offered.timeout.arm(offered.ioThread, () ->
                 {
                     if (null != awaitingReadAheadAck.remove(offered.correlationId))
                     {
@@ -401,7 +404,7 @@ public final class PublishHandler implements HttpHandler, PublishAckListener
         final HttpServerExchange exchange = await.exchange;
         if (await.offered == count)
         {
-            await.timeout.arm(exchange.getIoThread(), () ->
+            await.timeout.arm(ioThreads.of(exchange.getIoThread()), () ->
             {
                 if (null != awaitingBatchAck.remove(await.lastCorrelationId))
                 {
@@ -438,7 +441,7 @@ public final class PublishHandler implements HttpHandler, PublishAckListener
             final PublishReadAhead.Offered offered = awaitingReadAheadAck.remove(correlationId);
             if (null != offered)
             {
-                IoThreadTasks.execute(offered.ioThread, () ->
+                offered.ioThread.execute(() ->
                 {
                     offered.timeout.disarm();
                     offered.acknowledged = true;
@@ -449,7 +452,7 @@ public final class PublishHandler implements HttpHandler, PublishAckListener
                     {
                         answer(offered.exchange, offered);
                     }
-                }, counters.errors());
+                });
                 return;
             }
         }
@@ -461,11 +464,11 @@ public final class PublishHandler implements HttpHandler, PublishAckListener
         if (null != awaiting)
         {
             final HttpServerExchange exchange = awaiting.exchange;
-            IoThreadTasks.execute(exchange.getIoThread(), () ->
+            ioThreads.of(exchange.getIoThread()).execute(() ->
             {
                 awaiting.timeout.disarm();
                 PublishAnswer.send(exchange, globalSequence, topicName, topicSequence);
-            }, counters.errors());
+            });
         }
     }
 
@@ -493,11 +496,11 @@ public final class PublishHandler implements HttpHandler, PublishAckListener
                 ",\"firstSequence\":" + await.firstSequence + ",\"lastSequence\":" + globalSequence +
                 ",\"firstTopicSequence\":" + await.firstTopicSequence + ",\"lastTopicSequence\":" + topicSequence +
                 "}\n";
-            IoThreadTasks.execute(exchange.getIoThread(), () ->
+            ioThreads.of(exchange.getIoThread()).execute(() ->
             {
                 await.timeout.disarm();
                 HttpResponses.json(exchange, 200, body);
-            }, counters.errors());
+            });
         }
         return true;
     }
@@ -510,7 +513,7 @@ public final class PublishHandler implements HttpHandler, PublishAckListener
         final PublishReadAhead.Offered offered = awaitingReadAheadAck.remove(correlationId);
         if (null != offered)
         {
-            IoThreadTasks.execute(offered.ioThread, () ->
+            offered.ioThread.execute(() ->
             {
                 offered.timeout.disarm();
                 offered.refusal = reason;
@@ -518,29 +521,29 @@ public final class PublishHandler implements HttpHandler, PublishAckListener
                 {
                     HttpResponses.reject(offered.exchange, 403, "the engine refused it: " + reason, counters);
                 }
-            }, counters.errors());
+            });
             return;
         }
         final BatchAwait batch = awaitingBatchAck.remove(correlationId);
         if (null != batch)
         {
             awaitingBatchAck.values().remove(batch);
-            IoThreadTasks.execute(batch.exchange.getIoThread(), () ->
+            ioThreads.of(batch.exchange.getIoThread()).execute(() ->
             {
                 batch.timeout.disarm(); // (if the batch is still being offered, its timeout is never armed)
                 HttpResponses.reject(batch.exchange, 403, "the engine refused it: " + reason, counters);
-            }, counters.errors());
+            });
             return;
         }
         final AwaitingAck awaiting = awaitingAck.remove(correlationId);
         if (null != awaiting)
         {
             final HttpServerExchange exchange = awaiting.exchange;
-            IoThreadTasks.execute(exchange.getIoThread(), () ->
+            ioThreads.of(exchange.getIoThread()).execute(() ->
             {
                 awaiting.timeout.disarm();
                 HttpResponses.reject(exchange, 403, "the engine refused it: " + reason, counters);
-            }, counters.errors());
+            });
         }
     }
 
@@ -610,7 +613,7 @@ public final class PublishHandler implements HttpHandler, PublishAckListener
 
         public void run()
         {
-            timeout.arm(exchange.getIoThread(), this, ackTimeoutMs, TimeUnit.MILLISECONDS);
+            timeout.arm(ioThreads.of(exchange.getIoThread()), this, ackTimeoutMs, TimeUnit.MILLISECONDS);
         }
 
         public void onDeadline()

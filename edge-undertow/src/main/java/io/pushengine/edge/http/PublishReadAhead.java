@@ -13,7 +13,6 @@ import io.undertow.util.HttpString;
 import io.undertow.util.Protocols;
 import org.xnio.ChannelListener;
 import org.xnio.IoUtils;
-import org.xnio.XnioIoThread;
 import org.xnio.conduits.ConduitStreamSourceChannel;
 
 import java.io.IOException;
@@ -54,7 +53,7 @@ final class PublishReadAhead implements ChannelListener<ConduitStreamSourceChann
         final int bodyLength;
         final long bodyHash;
         final long deadlineNs;
-        final XnioIoThread ioThread;
+        final EdgeIoThread ioThread;
         final RequestDeadline timeout;
         HttpServerExchange exchange;
         boolean acknowledged;
@@ -69,7 +68,7 @@ final class PublishReadAhead implements ChannelListener<ConduitStreamSourceChann
             final int bodyLength,
             final long bodyHash,
             final long deadlineNs,
-            final XnioIoThread ioThread,
+            final EdgeIoThread ioThread,
             final RequestDeadline timeout)
         {
             this.ioThread = ioThread;

@@ -1,7 +1,6 @@
 package io.pushengine.edge.http;
 
 import org.agrona.concurrent.status.AtomicCounter;
-import org.xnio.XnioIoThread;
 
 import java.util.concurrent.TimeUnit;
 
@@ -46,14 +45,16 @@ public final class RequestDeadline
     /**
      * Run {@code onTimeout} after {@code delay} unless {@link #disarm()}ed first (then, or if it already was, this
      * arms nothing). On {@code ioThread}, which must be the calling thread.
+     *
+     * @throws IllegalStateException on any other thread.
      */
-    public void arm(final XnioIoThread ioThread, final Expiry onTimeout, final long delay, final TimeUnit unit)
+    public void arm(final EdgeIoThread ioThread, final Expiry onTimeout, final long delay, final TimeUnit unit)
     {
         if (IDLE != state)
         {
             return;
         }
-        final IoThreadDeadlines deadlines = IoThreadDeadlines.of(ioThread);
+        final IoThreadDeadlines deadlines = ioThread.deadlines();
         final long nowNs = System.nanoTime();
         this.deadlines = deadlines;
         this.onTimeout = onTimeout;

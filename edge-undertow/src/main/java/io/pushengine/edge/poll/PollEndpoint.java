@@ -4,12 +4,12 @@ import io.pushengine.edge.EdgeCounters;
 import io.pushengine.edge.EdgeTransport;
 import io.pushengine.edge.fanout.SessionCommand;
 import io.pushengine.edge.http.HttpResponses;
-import io.pushengine.edge.http.XnioSessionExecutor;
+import io.pushengine.edge.http.EdgeIoThread;
+import io.pushengine.edge.http.EdgeIoThreads;
 import io.pushengine.edge.http.StreamParameters;
 import io.pushengine.edge.session.SubscriptionOptions;
 import io.pushengine.edge.http.TopicsParameter;
 import io.pushengine.edge.session.ConnectionOptions;
-import io.pushengine.edge.session.IoThreadFlusher;
 import io.pushengine.edge.session.IoThreadFlushers;
 import io.undertow.server.HttpHandler;
 import io.undertow.server.HttpServerExchange;
@@ -54,9 +54,9 @@ public final class PollEndpoint implements HttpHandler
     private final boolean shortPoll;
     private final PollRingPool ringPool;
     private final IoThreadFlushers flushers;
+    private final EdgeIoThreads ioThreads;
     private final StreamParameters parameters;
     private final String waitRange;
-    private final ThreadLocal<IoThreadFlusher> flusherOfThread = new ThreadLocal<>(); // per IO thread, made once
 
     public PollEndpoint(
         final ManyToOneConcurrentArrayQueue<SessionCommand> commands,
@@ -67,8 +67,10 @@ public final class PollEndpoint implements HttpHandler
         final long maxWaitMs,
         final Set<EdgeTransport> transports,
         final IoThreadFlushers flushers,
+        final EdgeIoThreads ioThreads,
         final StreamParameters parameters)
     {
+        this.ioThreads = ioThreads;
         this.parameters = parameters;
         this.flushers = flushers;
         this.commands = commands;
@@ -139,24 +141,11 @@ public final class PollEndpoint implements HttpHandler
         exchange.dispatch(SameThreadExecutor.INSTANCE, () -> hold(exchange, options, waitMs));
     }
 
-    /**
-     * The flusher of the request's IO thread: looked up once per thread, not per poll. IO thread.
-     */
-    private IoThreadFlusher flusher(final HttpServerExchange exchange)
-    {
-        IoThreadFlusher flusher = flusherOfThread.get();
-        if (null == flusher)
-        {
-            flusher = flushers.forThread(new XnioSessionExecutor(exchange.getIoThread(), counters.errors()));
-            flusherOfThread.set(flusher);
-        }
-        return flusher;
-    }
-
     private void hold(final HttpServerExchange exchange, final ConnectionOptions options, final long waitMs)
     {
+        final EdgeIoThread ioThread = ioThreads.of(exchange.getIoThread());
         final PollSession session = new PollSession(
-            sessionIds.incrementAndGet(), exchange, flusher(exchange),
+            sessionIds.incrementAndGet(), exchange, flushers.forThread(ioThread),
             initialRingCapacity, ringCapacity, counters.fanOut().ringBytes(), options, counters, ringPool);
         if (!commands.offer(SessionCommand.openPoll(session, 0 == waitMs))) // registered, subscribed, armed
         {
@@ -167,7 +156,7 @@ public final class PollEndpoint implements HttpHandler
         counters.pollsHeld().increment();
         if (waitMs > 0)
         {
-            session.expireAfter(waitMs, () -> SessionCommand.offer(commands, SessionCommand.pollExpired(session)));
+            session.expireAfter(ioThread, waitMs, () -> SessionCommand.offer(commands, SessionCommand.pollExpired(session)));
         }
     }
 }

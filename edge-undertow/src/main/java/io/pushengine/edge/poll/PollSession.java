@@ -6,6 +6,7 @@ import io.pushengine.edge.session.IoThreadFlusher;
 import io.pushengine.edge.session.ConnectionOptions;
 import io.pushengine.edge.session.OutboundRingDescriptor;
 import io.pushengine.edge.session.CloseCodes;
+import io.pushengine.edge.http.EdgeIoThread;
 import io.pushengine.edge.http.HttpResponses;
 import io.pushengine.edge.http.RequestDeadline;
 import io.undertow.io.IoCallback;
@@ -87,9 +88,9 @@ public final class PollSession extends PollingSession implements ControlledMessa
     /**
      * Ask the fan-out to answer after {@code waitMs} if nothing came sooner. IO thread.
      */
-    void expireAfter(final long waitMs, final RequestDeadline.Expiry onExpiry)
+    void expireAfter(final EdgeIoThread ioThread, final long waitMs, final RequestDeadline.Expiry onExpiry)
     {
-        expiry.arm(exchange.getIoThread(), onExpiry, waitMs, java.util.concurrent.TimeUnit.MILLISECONDS);
+        expiry.arm(ioThread, onExpiry, waitMs, java.util.concurrent.TimeUnit.MILLISECONDS);
     }
 
     /**

@@ -6,7 +6,7 @@ import io.pushengine.edge.admission.Admission;
 import io.pushengine.edge.session.CloseCodes;
 import io.pushengine.edge.fanout.SessionCommand;
 import io.pushengine.edge.http.HttpResponses;
-import io.pushengine.edge.http.XnioSessionExecutor;
+import io.pushengine.edge.http.EdgeIoThreads;
 import io.pushengine.edge.http.StreamCompression;
 import io.pushengine.edge.http.StreamParameters;
 import io.pushengine.edge.session.ConnectionOptions;
@@ -43,6 +43,7 @@ public final class SseEndpoint implements HttpHandler
     private final int ringCapacity;
     private final StreamParameters parameters;
     private final IoThreadFlushers flushers;
+    private final EdgeIoThreads ioThreads;
     private final StreamCompression compression;
 
     public SseEndpoint(
@@ -53,10 +54,12 @@ public final class SseEndpoint implements HttpHandler
         final int ringCapacity,
         final StreamParameters parameters,
         final IoThreadFlushers flushers,
+        final EdgeIoThreads ioThreads,
         final StreamCompression compression)
     {
         this.compression = compression;
         this.flushers = flushers;
+        this.ioThreads = ioThreads;
         this.parameters = parameters;
         this.commands = commands;
         this.counters = counters;
@@ -96,7 +99,7 @@ public final class SseEndpoint implements HttpHandler
         final GzipEventStream gzip = gzipFor(exchange);
         final StreamSinkChannel sink = exchange.getResponseChannel();
         final SseSession session = new SseSession(
-            sessionIds.incrementAndGet(), exchange, flushers.forThread(new XnioSessionExecutor(exchange.getIoThread(), counters.errors())),
+            sessionIds.incrementAndGet(), exchange, flushers.forThread(ioThreads.of(exchange.getIoThread())),
             sink, initialRingCapacity, ringCapacity, counters.fanOut().ringBytes(), options, counters, gzip);
         if (!commands.offer(SessionCommand.register(session)))
         {

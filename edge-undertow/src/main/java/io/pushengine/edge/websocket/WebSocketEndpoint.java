@@ -23,7 +23,7 @@ import io.pushengine.edge.admission.ConnectionLimiter;
 import io.pushengine.auth.TokenRejectedException;
 import io.pushengine.edge.fanout.SessionCommand;
 import io.pushengine.edge.http.HttpResponses;
-import io.pushengine.edge.http.XnioSessionExecutor;
+import io.pushengine.edge.http.EdgeIoThreads;
 import io.pushengine.edge.http.StreamParameters;
 import io.pushengine.edge.session.ConnectionOptions;
 import io.pushengine.edge.session.IoThreadFlushers;
@@ -89,6 +89,7 @@ public final class WebSocketEndpoint implements HttpHandler, WebSocketConnection
     private final long pongTimeoutMs;
     private final Admission admission;
     private final IoThreadFlushers flushers;
+    private final EdgeIoThreads ioThreads;
     private final WebSocketPublishes publishes;
     private final StreamCompression compression;
 
@@ -104,6 +105,7 @@ public final class WebSocketEndpoint implements HttpHandler, WebSocketConnection
         final long pongTimeoutMs,
         final Admission admission,
         final IoThreadFlushers flushers,
+        final EdgeIoThreads ioThreads,
         final IngressProxy ingressProxy,
         final PublishRoutes<ClientSession> publishRoutes,
         final int maxPayloadLength,
@@ -112,6 +114,7 @@ public final class WebSocketEndpoint implements HttpHandler, WebSocketConnection
     {
         this.compression = compression;
         this.flushers = flushers;
+        this.ioThreads = ioThreads;
         this.publishes = new WebSocketPublishes(
             ingressProxy, publishRoutes, counters, epochClock, maxPayloadLength, publishTimeoutMs);
         this.admission = admission;
@@ -166,7 +169,7 @@ public final class WebSocketEndpoint implements HttpHandler, WebSocketConnection
         final ConnectionLimiter.Permit permit = exchange.getAttachment(Admission.PERMIT);
         final WebSocketDeflater deflater = deflaterFor(exchange);
         final WebSocketSession session = new WebSocketSession(sessionIds.incrementAndGet(), channel,
-            flushers.forThread(new XnioSessionExecutor(channel.getIoThread(), counters.errors())),
+            flushers.forThread(ioThreads.of(channel.getIoThread())),
             initialRingCapacity, ringCapacity, counters.fanOut().ringBytes(), options, counters, epochClock, deflater);
         channel.setAttribute(InboundInflate.SESSION_ATTRIBUTE, session);
         final ControlMessageListener listener = new ControlMessageListener(session, grant, permit, options.topics());

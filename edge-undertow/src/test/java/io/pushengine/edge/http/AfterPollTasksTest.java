@@ -29,7 +29,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * A write pass split into steps that continue with {@link XnioSessionExecutor#executeAfterPoll} must leave the IO
+ * A write pass split into steps that continue with {@link EdgeIoThread#executeAfterPoll} must leave the IO
  * thread free to read its sockets between steps: XNIO runs every queued task (including those queued meanwhile)
  * before it selects, so a pass continued with {@code execute} would starve a publisher's next request until the pass
  * ends (seen: publishes answered up to 1.8 s late at 1,000 ev/s to 1,000 subscribers). Real XNIO worker, two IO
@@ -38,6 +38,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class AfterPollTasksTest
 {
     private XnioWorker worker;
+    private EdgeIoThreads ioThreads;
     private AcceptingChannel<StreamConnection> server;
     private volatile boolean stepping = true;
     private final AtomicCounter errors = new CountersManager(
@@ -62,6 +63,7 @@ class AfterPollTasksTest
     void socketIsReadWhileAnEndlessPassContinuesAfterEachPoll() throws Exception
     {
         worker = Xnio.getInstance().createWorker(OptionMap.create(Options.WORKER_IO_THREADS, 2));
+        ioThreads = new EdgeIoThreads(errors).open(worker);
         final AtomicInteger bytesRead = new AtomicInteger();
         final AtomicLong steps = new AtomicLong();
         final AtomicReference<Throwable> failure = new AtomicReference<>();
@@ -94,7 +96,7 @@ class AfterPollTasksTest
                     }
                 });
                 connection.getSourceChannel().resumeReads();
-                final XnioSessionExecutor executor = new XnioSessionExecutor(connection.getIoThread(), errors);
+                final EdgeIoThread executor = ioThreads.of(connection.getIoThread());
                 executor.execute(new Runnable()
                 {
                     public void run()
@@ -151,11 +153,12 @@ class AfterPollTasksTest
     void aTaskThatThrowsIsCountedAndTheTasksAfterItStillRun() throws Exception
     {
         worker = Xnio.getInstance().createWorker(OptionMap.create(Options.WORKER_IO_THREADS, 1));
+        ioThreads = new EdgeIoThreads(errors).open(worker);
         final CountDownLatch ranAfter = new CountDownLatch(1);
         final AtomicReference<String> ranOn = new AtomicReference<>();
         worker.getIoThread(0).execute(() ->
         {
-            final XnioSessionExecutor executor = new XnioSessionExecutor(worker.getIoThread(0), errors);
+            final EdgeIoThread executor = ioThreads.of(worker.getIoThread(0));
             executor.executeAfterPoll(() ->
             {
                 throw new IllegalStateException("a failing step (expected by the test)");

@@ -34,6 +34,7 @@ class IoThreadDeadlinesTest
 {
     private XnioWorker worker;
     private XnioIoThread ioThread;
+    private EdgeIoThread edgeIoThread;
     private AtomicCounter armed;
 
     @BeforeEach
@@ -41,9 +42,11 @@ class IoThreadDeadlinesTest
     {
         worker = Xnio.getInstance().createWorker(OptionMap.create(Options.WORKER_IO_THREADS, 1));
         ioThread = worker.getIoThread(0);
-        armed = new CountersManager(
+        final CountersManager counters = new CountersManager(
             new UnsafeBuffer(ByteBuffer.allocateDirect(CountersManager.METADATA_LENGTH * 2)),
-            new UnsafeBuffer(ByteBuffer.allocateDirect(CountersManager.COUNTER_LENGTH * 2))).newCounter("armed");
+            new UnsafeBuffer(ByteBuffer.allocateDirect(CountersManager.COUNTER_LENGTH * 2)));
+        armed = counters.newCounter("armed");
+        edgeIoThread = new EdgeIoThreads(counters.newCounter("errors")).open(worker).of(ioThread);
     }
 
     @AfterEach
@@ -62,13 +65,13 @@ class IoThreadDeadlinesTest
         onIoThread(() ->
         {
             armedAtNs[0] = System.nanoTime();
-            new RequestDeadline(armed).arm(ioThread, () ->
+            new RequestDeadline(armed).arm(edgeIoThread, () ->
             {
                 fired.add("late");
                 firedAtNs.complete(System.nanoTime());
             }, 50, TimeUnit.MILLISECONDS);
             answered[0] = new RequestDeadline(armed);
-            answered[0].arm(ioThread, () -> fired.add("answered"), 20, TimeUnit.MILLISECONDS);
+            answered[0].arm(edgeIoThread, () -> fired.add("answered"), 20, TimeUnit.MILLISECONDS);
             return null;
         });
         assertEquals(2, armed.get(), "two armed");
@@ -85,7 +88,7 @@ class IoThreadDeadlinesTest
         Thread.sleep(100); // more ticks of the wheel: nothing fires again
         assertEquals(List.of("late"), fired, "the late one once; the answered one never");
         assertEquals(0, armed.get(), "none armed");
-        assertEquals(0L, (long)onIoThread(() -> IoThreadDeadlines.of(ioThread).size()), "the wheel is empty");
+        assertEquals(0L, (long)onIoThread(() -> edgeIoThread.deadlines().size()), "the wheel is empty");
     }
 
     @Test
@@ -96,7 +99,7 @@ class IoThreadDeadlinesTest
         {
             final RequestDeadline timeout = new RequestDeadline(armed);
             timeout.disarm(); // answered before its timeout was armed
-            timeout.arm(ioThread, () -> fired.add("never"), 1, TimeUnit.MILLISECONDS);
+            timeout.arm(edgeIoThread, () -> fired.add("never"), 1, TimeUnit.MILLISECONDS);
             return null;
         });
         assertEquals(0, armed.get());
@@ -115,17 +118,17 @@ class IoThreadDeadlinesTest
         {
             final RequestDeadline second = new RequestDeadline(armed);
             final RequestDeadline first = new RequestDeadline(armed);
-            first.arm(ioThread, () ->
+            first.arm(edgeIoThread, () ->
             {
                 fired.add("first");
                 second.disarm(); // expired in the same tick, not fired yet: must not fire now
-                new RequestDeadline(armed).arm(ioThread, () ->
+                new RequestDeadline(armed).arm(edgeIoThread, () ->
                 {
                     fired.add("armed by the first");
                     armedAfter.complete(null);
                 }, 30, TimeUnit.MILLISECONDS);
             }, 1, TimeUnit.MILLISECONDS);
-            second.arm(ioThread, () -> fired.add("second"), 1, TimeUnit.MILLISECONDS);
+            second.arm(edgeIoThread, () -> fired.add("second"), 1, TimeUnit.MILLISECONDS);
             return null;
         });
 
@@ -147,7 +150,7 @@ class IoThreadDeadlinesTest
                 for (int i = 0; i < 5_000; i++)
                 {
                     final RequestDeadline timeout = new RequestDeadline(armed);
-                    timeout.arm(ioThread, () -> fired.add("disarmed one"), 5, TimeUnit.SECONDS);
+                    timeout.arm(edgeIoThread, () -> fired.add("disarmed one"), 5, TimeUnit.SECONDS);
                     timeouts.add(timeout);
                 }
                 timeouts.forEach(RequestDeadline::disarm);
@@ -155,10 +158,10 @@ class IoThreadDeadlinesTest
             });
         }
         assertEquals(0, armed.get());
-        assertEquals(0L, (long)onIoThread(() -> IoThreadDeadlines.of(ioThread).size()));
+        assertEquals(0L, (long)onIoThread(() -> edgeIoThread.deadlines().size()));
         onIoThread(() ->
         {
-            new RequestDeadline(armed).arm(ioThread, () -> last.complete(null), 20, TimeUnit.MILLISECONDS);
+            new RequestDeadline(armed).arm(edgeIoThread, () -> last.complete(null), 20, TimeUnit.MILLISECONDS);
             return null;
         });
         last.get(10, TimeUnit.SECONDS);
@@ -169,7 +172,7 @@ class IoThreadDeadlinesTest
     void armingOffItsIoThreadIsRefused()
     {
         final IllegalStateException refused = assertThrows(IllegalStateException.class,
-            () -> new RequestDeadline(armed).arm(ioThread, () -> { }, 1, TimeUnit.SECONDS));
+            () -> new RequestDeadline(armed).arm(edgeIoThread, () -> { }, 1, TimeUnit.SECONDS));
         assertTrue(refused.getMessage().contains("armed on their IO thread"), refused.getMessage());
         assertEquals(0, armed.get());
     }

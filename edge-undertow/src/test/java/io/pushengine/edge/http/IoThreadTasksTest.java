@@ -24,9 +24,10 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Tasks given to an XNIO IO thread through its own pipe ({@link IoThreadTasks}): they must wake a thread asleep in
- * its select, run on it in the order given whichever thread gave them (the fan-out's duty cycle moves between IO
- * threads), never on the giver's stack, and a failing one must not stop the rest. Real XNIO worker, one IO thread.
+ * Tasks given to an XNIO IO thread through its own pipe ({@link IoThreadTasks}, by {@link EdgeIoThread#execute}):
+ * they must wake a thread asleep in its select, run on it in the order given whichever thread gave them (the
+ * fan-out's duty cycle moves between IO threads), never on the giver's stack, and a failing one must not stop the
+ * rest. Real XNIO worker, one IO thread.
  */
 class IoThreadTasksTest
 {
@@ -35,15 +36,14 @@ class IoThreadTasksTest
         new UnsafeBuffer(ByteBuffer.allocateDirect(CountersManager.COUNTER_LENGTH * 4))).newCounter("errors");
     private XnioWorker worker;
     private XnioIoThread ioThread;
+    private EdgeIoThread edgeIoThread;
 
     @BeforeEach
     void openPipe() throws Exception
     {
         worker = Xnio.getInstance().createWorker(OptionMap.create(Options.WORKER_IO_THREADS, 1));
         ioThread = worker.getIoThread(0);
-        final CountDownLatch opened = new CountDownLatch(1);
-        ioThread.execute(() -> IoThreadTasks.execute(ioThread, opened::countDown, errors)); // opens on the thread
-        assertTrue(opened.await(10, TimeUnit.SECONDS), "the first task given on the IO thread never ran");
+        edgeIoThread = new EdgeIoThreads(errors).open(worker).of(ioThread); // opens the pipe on the thread
     }
 
     @AfterEach
@@ -63,13 +63,13 @@ class IoThreadTasksTest
         {
             Thread.sleep(50); // the IO thread asleep in its select, with nothing queued: only the pipe can wake it
             final CountDownLatch oneRan = new CountDownLatch(1);
-            IoThreadTasks.execute(ioThread, oneRan::countDown, errors);
+            edgeIoThread.execute(oneRan::countDown);
             assertTrue(oneRan.await(10, TimeUnit.SECONDS), "a task given from another thread did not wake the IO thread");
         }
         for (int i = 0; i < count; i++)
         {
             final int n = i;
-            IoThreadTasks.execute(ioThread, () ->
+            edgeIoThread.execute(() ->
             {
                 offThread.compareAndSet(false, Thread.currentThread() != ioThread);
                 ran.add(n);
@@ -77,7 +77,7 @@ class IoThreadTasksTest
                 {
                     allRan.countDown();
                 }
-            }, errors);
+            });
         }
 
         assertTrue(allRan.await(10, TimeUnit.SECONDS), "not every task ran");
@@ -109,19 +109,19 @@ class IoThreadTasksTest
             {
                 Thread.currentThread().interrupt();
             }
-            IoThreadTasks.execute(ioThread, () -> // ... it gives a task of its own after the other thread's
+            edgeIoThread.execute(() -> // ... it gives a task of its own after the other thread's
             {
                 ran.add("given on the IO thread");
                 bothRan.countDown();
-            }, errors);
+            });
             ranWhenGiven.addAll(ran);
         });
         assertTrue(blocking.await(10, TimeUnit.SECONDS));
-        IoThreadTasks.execute(ioThread, () ->
+        edgeIoThread.execute(() ->
         {
             ran.add("given from another thread");
             bothRan.countDown();
-        }, errors);
+        });
         foreignGiven.countDown();
 
         assertTrue(bothRan.await(10, TimeUnit.SECONDS), "a task never ran");
@@ -133,11 +133,11 @@ class IoThreadTasksTest
     void aTaskThatThrowsIsCountedAndTheTasksAfterItStillRun() throws Exception
     {
         final CountDownLatch ranAfter = new CountDownLatch(1);
-        IoThreadTasks.execute(ioThread, () ->
+        edgeIoThread.execute(() ->
         {
             throw new IllegalStateException("a failing task (expected by the test)");
-        }, errors);
-        IoThreadTasks.execute(ioThread, ranAfter::countDown, errors);
+        });
+        edgeIoThread.execute(ranAfter::countDown);
 
         assertTrue(ranAfter.await(10, TimeUnit.SECONDS), "the task after the failing one never ran");
         assertEquals(1, errors.get(), "the failure counted");

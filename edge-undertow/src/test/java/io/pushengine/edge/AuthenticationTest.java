@@ -6,7 +6,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.io.BufferedInputStream;
+import java.io.ByteArrayOutputStream;
 import java.io.File;
+import java.io.InputStream;
+import java.net.Socket;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
@@ -226,6 +230,32 @@ class AuthenticationTest
                 .build(), HttpResponse.BodyHandlers.ofString());
             assertEquals(403, refused.statusCode(), refused.body());
             assertTrue(refused.body().contains("the engine refused it: not authenticated"), refused.body());
+
+            // pipelined on one connection: those after the first are read ahead and offered, and each is refused
+            // in its turn, whether the refusal came before Undertow parsed it or after
+            final int count = 200;
+            try (Socket socket = new Socket("127.0.0.1", anonymous.port()))
+            {
+                socket.setSoTimeout(20_000);
+                final byte[] request = ("POST /publish/orders.1?type=TEXT HTTP/1.1\r\nHost: 127.0.0.1\r\n" +
+                    "Content-Length: 1\r\n\r\nx").getBytes(StandardCharsets.US_ASCII);
+                final ByteArrayOutputStream requests = new ByteArrayOutputStream();
+                for (int i = 0; i < count; i++)
+                {
+                    requests.write(request);
+                }
+                socket.getOutputStream().write(requests.toByteArray());
+                final InputStream in = new BufferedInputStream(socket.getInputStream());
+                for (int i = 0; i < count; i++)
+                {
+                    final HttpAnswer answer = HttpAnswer.read(in);
+                    assertEquals(403, answer.status, "request " + i + ": " + answer.body);
+                    assertTrue(answer.body.contains("the engine refused it: not authenticated"),
+                        "request " + i + ": " + answer.body);
+                }
+            }
+            assertTrue(anonymous.counters().publishesReadAhead().get() > 0, "the pipeline was read ahead");
+            assertEquals(0, anonymous.counters().publishesAwaitingAck().get(), "no timeout left armed");
         }
     }
 

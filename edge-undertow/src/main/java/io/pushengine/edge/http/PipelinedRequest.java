@@ -1,9 +1,12 @@
 package io.pushengine.edge.http;
 
+import io.undertow.util.HeaderMap;
+import io.undertow.util.HeaderValues;
+import io.undertow.util.Headers;
+import io.undertow.util.HttpString;
+
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
-import java.util.List;
 
 /**
  * A strict reader of one pipelined HTTP/1.1 request in a buffer, for reading publishes ahead
@@ -164,9 +167,20 @@ final class PipelinedRequest
         return end > limit ? INCOMPLETE : (int)(end - from);
     }
 
-    String target(final ByteBuffer buffer)
+    /**
+     * @return true if the request's target is {@code path}, followed by {@code ?} and {@code query} if the query is
+     * not empty (as Undertow splits a target it parsed). Compares in place.
+     */
+    boolean targetEquals(final ByteBuffer buffer, final String path, final String query)
     {
-        return ascii(buffer, targetOffset, targetLength);
+        final int pathLength = path.length();
+        final int expectedLength = query.isEmpty() ? pathLength : pathLength + 1 + query.length();
+        if (targetLength != expectedLength || !equalsAscii(buffer, targetOffset, path))
+        {
+            return false;
+        }
+        return query.isEmpty() ||
+            buffer.get(targetOffset + pathLength) == '?' && equalsAscii(buffer, targetOffset + pathLength + 1, query);
     }
 
     int bodyOffset()
@@ -180,26 +194,40 @@ final class PipelinedRequest
     }
 
     /**
-     * The head without its request line and without its {@code Content-Length} line, as name and value pairs, for
-     * comparing with a request Undertow parsed.
+     * @return true if the head's header lines but its {@code Content-Length} are those of {@code template} but its
+     * {@code Content-Length}: as many, each with a name the template has (in any case) with that one value (without
+     * the line's leading and trailing spaces and tabs). Compares in place, for a request Undertow parsed.
      */
-    List<String[]> headersButContentLength(final ByteBuffer buffer)
+    boolean headersEqualButContentLength(final ByteBuffer buffer, final HeaderMap template)
     {
-        final List<String[]> headers = new ArrayList<>();
+        int templateCount = 0;
+        for (long cookie = template.fastIterateNonEmpty(); cookie != -1L; cookie = template.fiNextNonEmpty(cookie))
+        {
+            final HeaderValues values = template.fiCurrent(cookie);
+            if (!values.getHeaderName().equals(Headers.CONTENT_LENGTH))
+            {
+                templateCount += values.size();
+            }
+        }
         final int headersEnd = headOffset + headLength - 2;
+        int count = 0;
         int i = headersOffset;
         while (i < headersEnd)
         {
             final int lineEnd = endOfLine(buffer, i, headersEnd + 2);
             if (i != contentLengthLineOffset)
             {
+                count++;
                 final int colon = headerNameEnd(buffer, i, lineEnd);
-                headers.add(new String[]{ ascii(buffer, i, colon - i), ascii(buffer, colon + 1, lineEnd - colon - 1)
-                    .strip() });
+                final HeaderValues values = find(template, buffer, i, colon);
+                if (null == values || values.size() != 1 || !valueEquals(buffer, colon + 1, lineEnd, values.getFirst()))
+                {
+                    return false;
+                }
             }
             i = lineEnd + 2;
         }
-        return headers;
+        return count == templateCount;
     }
 
     /**
@@ -411,13 +439,71 @@ final class PipelinedRequest
         return true;
     }
 
-    private static String ascii(final ByteBuffer buffer, final int offset, final int length)
+    private static HeaderValues find(
+        final HeaderMap headers, final ByteBuffer buffer, final int nameFrom, final int nameTo)
     {
-        final byte[] bytes = new byte[length];
-        for (int i = 0; i < length; i++)
+        for (long cookie = headers.fastIterateNonEmpty(); cookie != -1L; cookie = headers.fiNextNonEmpty(cookie))
         {
-            bytes[i] = buffer.get(offset + i);
+            final HeaderValues values = headers.fiCurrent(cookie);
+            final HttpString name = values.getHeaderName();
+            if (name.length() == nameTo - nameFrom && nameEqualsIgnoreCase(buffer, nameFrom, name))
+            {
+                return values;
+            }
         }
-        return new String(bytes, StandardCharsets.US_ASCII);
+        return null;
+    }
+
+    private static boolean nameEqualsIgnoreCase(final ByteBuffer buffer, final int from, final HttpString name)
+    {
+        for (int i = 0, n = name.length(); i < n; i++)
+        {
+            if (lowerCase(buffer.get(from + i)) != lowerCase(name.byteAt(i)))
+            {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static byte lowerCase(final byte b)
+    {
+        return b >= 'A' && b <= 'Z' ? (byte)(b + 32) : b;
+    }
+
+    /**
+     * @return true if the field value in {@code [from, lineEnd)}, without leading and trailing spaces and tabs, is
+     * {@code value}.
+     */
+    private static boolean valueEquals(final ByteBuffer buffer, final int from, final int lineEnd, final String value)
+    {
+        int i = from;
+        int end = lineEnd;
+        while (i < end && (buffer.get(i) == ' ' || buffer.get(i) == '\t'))
+        {
+            i++;
+        }
+        while (end > i && (buffer.get(end - 1) == ' ' || buffer.get(end - 1) == '\t'))
+        {
+            end--;
+        }
+        return end - i == value.length() && equalsAscii(buffer, i, value);
+    }
+
+    /**
+     * @return true if {@code buffer} holds {@code expected} from {@code offset}, one byte a character (a character
+     * beyond ASCII never matches).
+     */
+    private static boolean equalsAscii(final ByteBuffer buffer, final int offset, final String expected)
+    {
+        for (int i = 0, n = expected.length(); i < n; i++)
+        {
+            final char c = expected.charAt(i);
+            if (c > 0x7F || buffer.get(offset + i) != (byte)c)
+            {
+                return false;
+            }
+        }
+        return true;
     }
 }

@@ -7,6 +7,7 @@ import io.pushengine.codec.stream.IngressProxy;
 import io.pushengine.edge.EdgeCounters;
 import io.pushengine.edge.fanout.PublishAckListener;
 import io.pushengine.edge.publish.PayloadValidator;
+import io.undertow.io.Receiver;
 import io.undertow.server.HttpHandler;
 import io.undertow.server.HttpServerExchange;
 import io.undertow.server.RequestTooBigException;
@@ -17,13 +18,13 @@ import io.undertow.util.Methods;
 import io.undertow.util.SameThreadExecutor;
 import org.agrona.concurrent.EpochNanoClock;
 import org.agrona.concurrent.UnsafeBuffer;
+import org.jctools.maps.NonBlockingHashMapLong;
 
+import java.io.IOException;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.Deque;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -56,10 +57,13 @@ public final class PublishHandler implements HttpHandler, PublishAckListener
     private static final ThreadLocal<PayloadValidator> VALIDATORS = ThreadLocal.withInitial(PayloadValidator::new);
 
     private static final AttachmentKey<String> TOPIC = AttachmentKey.create(String.class);
+    private static final Runnable STAY_OPEN = () -> { }; // dispatched to: the exchange outlives its handler
 
-    private final Map<Long, AwaitingAck> awaitingAck = new ConcurrentHashMap<>();
-    private final Map<Long, BatchAwait> awaitingBatchAck = new ConcurrentHashMap<>();
-    private final Map<Long, PublishReadAhead.Offered> awaitingReadAheadAck = new ConcurrentHashMap<>();
+    // by correlation id: written on IO threads, taken by the fan-out thread (or by a timeout); JCTools' map of
+    // primitive keys boxes no id and adds no node per entry (80 B a publish in ConcurrentHashMap<Long, V>)
+    private final NonBlockingHashMapLong<SinglePublish> awaitingAck = new NonBlockingHashMapLong<>();
+    private final NonBlockingHashMapLong<BatchAwait> awaitingBatchAck = new NonBlockingHashMapLong<>();
+    private final NonBlockingHashMapLong<ReadAheadPublish> awaitingReadAheadAck = new NonBlockingHashMapLong<>();
     private final UnsafeBuffer bodyView = new UnsafeBuffer(0, 0); // wrapped and published under the ingress lock
     private final AtomicLong correlationIds = new AtomicLong((long)ThreadLocalRandom.current().nextInt(1, 1 << 30) << 32);
     private final IngressProxy ingressProxy;
@@ -125,20 +129,15 @@ public final class PublishHandler implements HttpHandler, PublishAckListener
         }
 
         exchange.setMaxEntitySize(maxPayloadLength);
-        RequestBodyReader.receive(exchange, maxPayloadLength,
-            (ex, body, length) -> onBody(ex, topic, payloadType, body, length),
-            (ex, error) -> HttpResponses.reject(ex, error instanceof RequestTooBigException ? 413 : 400,
-                error instanceof RequestTooBigException ? tooLarge() : "could not read body: " + error.getMessage(),
-                counters));
+        final SinglePublish publish = new SinglePublish(exchange, topic, payloadType);
+        RequestBodyReader.receive(exchange, maxPayloadLength, publish, publish);
     }
 
-    private void onBody(
-        final HttpServerExchange exchange,
-        final String topic,
-        final PayloadType payloadType,
-        final byte[] body,
-        final int length)
+    private void onBody(final SinglePublish publish, final byte[] body, final int length)
     {
+        final HttpServerExchange exchange = publish.exchange;
+        final String topic = publish.topic;
+        final PayloadType payloadType = publish.payloadType;
         if (length == 0)
         {
             HttpResponses.reject(exchange, 400, "empty body: nothing to publish", counters);
@@ -157,8 +156,8 @@ public final class PublishHandler implements HttpHandler, PublishAckListener
         }
 
         final long correlationId = correlationIds.incrementAndGet();
-        final AwaitingAck awaiting = new AwaitingAck(exchange, correlationId);
-        awaitingAck.put(correlationId, awaiting);
+        publish.correlationId = correlationId;
+        awaitingAck.put(correlationId, publish);
         final long result;
         synchronized (ingressProxy)
         {
@@ -173,7 +172,8 @@ public final class PublishHandler implements HttpHandler, PublishAckListener
             return;
         }
         counters.publishRequests().increment();
-        exchange.dispatch(SameThreadExecutor.INSTANCE, awaiting); // arms its timeout once the handler has returned
+        publish.timeout.arm(ioThreads.of(exchange.getIoThread()), publish, ackTimeoutMs, TimeUnit.MILLISECONDS);
+        exchange.dispatch(SameThreadExecutor.INSTANCE, STAY_OPEN); // answered from the acknowledgement
         if (readAhead && PublishReadAhead.isEligible(exchange))
         {
             readAheadOf((HttpServerConnection)exchange.getConnection()).startFrom(exchange, topic, payloadType);
@@ -199,7 +199,7 @@ public final class PublishHandler implements HttpHandler, PublishAckListener
                 next.handleRequest(exchange);
                 return;
             }
-            answerReadAhead(exchange, readAhead, readAhead.poll());
+            readAhead.poll().parsed(exchange);
         };
     }
 
@@ -233,9 +233,8 @@ public final class PublishHandler implements HttpHandler, PublishAckListener
             return null; // answered by the usual path when its turn comes
         }
         final long correlationId = correlationIds.incrementAndGet();
-        final PublishReadAhead.Offered offered = new PublishReadAhead.Offered(correlationId, requestLength, length,
-            bodyHash, System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(ackTimeoutMs),
-            ioThreads.of(readAhead.connection().getIoThread()), new RequestDeadline(counters.publishesAwaitingAck()));
+        final ReadAheadPublish offered = new ReadAheadPublish(readAhead, correlationId, requestLength, length,
+            bodyHash);
         awaitingReadAheadAck.put(correlationId, offered);
         final long result;
         synchronized (ingressProxy)
@@ -252,50 +251,6 @@ public final class PublishHandler implements HttpHandler, PublishAckListener
         counters.publishRequests().increment();
         counters.publishesReadAhead().increment();
         return offered;
-    }
-
-    private void answerReadAhead(
-        final HttpServerExchange exchange, final PublishReadAhead readAhead, final PublishReadAhead.Offered offered)
-    {
-        final String target = exchange.getRequestURI() +
-            (exchange.getQueryString().isEmpty() ? "" : "?" + exchange.getQueryString());
-        if (!Methods.POST.equals(exchange.getRequestMethod()) || !readAhead.templateTarget().equals(target) ||
-            exchange.getRequestContentLength() != offered.bodyLength)
-        {
-            lostTrack(exchange, readAhead, offered);
-            return;
-        }
-        RequestBodyReader.receive(exchange, maxPayloadLength, (ex, body, length) ->
-        {
-            if (PublishReadAhead.hash(body, length) != offered.bodyHash)
-            {
-                lostTrack(ex, readAhead, offered);
-                return;
-            }
-            offered.exchange = ex;
-            readAhead.continueWith(ex);
-            if (offered.acknowledged)
-            {
-                answer(ex, offered);
-            }
-            else if (null != offered.refusal)
-            {
-                HttpResponses.reject(ex, 403, "the engine refused it: " + offered.refusal, counters);
-            }
-            else
-            {
-                PublishReadAhead.flushAnswers(ex);
-                final long remainingNs = Math.max(0, offered.deadlineNs - System.nanoTime());
-                ex.dispatch(SameThreadExecutor.INSTANCE, () -> offered.timeout.arm(offered.ioThread, () ->
-                {
-                    if (null != awaitingReadAheadAck.remove(offered.correlationId))
-                    {
-                        HttpResponses.reject(ex, 504, "engine did not acknowledge in " + ackTimeoutMs + " ms; " +
-                            "the event may still be journaled", counters);
-                    }
-                }, remainingNs, TimeUnit.NANOSECONDS));
-            }
-        }, (ex, error) -> lostTrack(ex, readAhead, offered));
     }
 
     /**
@@ -438,21 +393,10 @@ public final class PublishHandler implements HttpHandler, PublishAckListener
     {
         if (!awaitingReadAheadAck.isEmpty())
         {
-            final PublishReadAhead.Offered offered = awaitingReadAheadAck.remove(correlationId);
+            final ReadAheadPublish offered = awaitingReadAheadAck.remove(correlationId);
             if (null != offered)
             {
-                offered.ioThread.execute(() ->
-                {
-                    offered.timeout.disarm();
-                    offered.acknowledged = true;
-                    offered.sequence = globalSequence;
-                    offered.topic = topicName;
-                    offered.topicSequence = topicSequence;
-                    if (null != offered.exchange)
-                    {
-                        answer(offered.exchange, offered);
-                    }
-                });
+                offered.acknowledge(globalSequence, topicName, topicSequence);
                 return;
             }
         }
@@ -460,15 +404,10 @@ public final class PublishHandler implements HttpHandler, PublishAckListener
         {
             return;
         }
-        final AwaitingAck awaiting = awaitingAck.remove(correlationId);
-        if (null != awaiting)
+        final SinglePublish publish = awaitingAck.remove(correlationId);
+        if (null != publish)
         {
-            final HttpServerExchange exchange = awaiting.exchange;
-            ioThreads.of(exchange.getIoThread()).execute(() ->
-            {
-                awaiting.timeout.disarm();
-                PublishAnswer.send(exchange, globalSequence, topicName, topicSequence);
-            });
+            publish.acknowledge(globalSequence, topicName, topicSequence);
         }
     }
 
@@ -510,24 +449,17 @@ public final class PublishHandler implements HttpHandler, PublishAckListener
      */
     public void onPublishRefused(final long correlationId, final String reason)
     {
-        final PublishReadAhead.Offered offered = awaitingReadAheadAck.remove(correlationId);
+        final ReadAheadPublish offered = awaitingReadAheadAck.remove(correlationId);
         if (null != offered)
         {
-            offered.ioThread.execute(() ->
-            {
-                offered.timeout.disarm();
-                offered.refusal = reason;
-                if (null != offered.exchange)
-                {
-                    HttpResponses.reject(offered.exchange, 403, "the engine refused it: " + reason, counters);
-                }
-            });
+            offered.refuse(reason);
             return;
         }
         final BatchAwait batch = awaitingBatchAck.remove(correlationId);
         if (null != batch)
         {
-            awaitingBatchAck.values().remove(batch);
+            awaitingBatchAck.remove(batch.firstCorrelationId, batch); // whichever of its two ids is left
+            awaitingBatchAck.remove(batch.lastCorrelationId, batch);
             ioThreads.of(batch.exchange.getIoThread()).execute(() ->
             {
                 batch.timeout.disarm(); // (if the batch is still being offered, its timeout is never armed)
@@ -535,16 +467,17 @@ public final class PublishHandler implements HttpHandler, PublishAckListener
             });
             return;
         }
-        final AwaitingAck awaiting = awaitingAck.remove(correlationId);
-        if (null != awaiting)
+        final SinglePublish publish = awaitingAck.remove(correlationId);
+        if (null != publish)
         {
-            final HttpServerExchange exchange = awaiting.exchange;
-            ioThreads.of(exchange.getIoThread()).execute(() ->
-            {
-                awaiting.timeout.disarm();
-                HttpResponses.reject(exchange, 403, "the engine refused it: " + reason, counters);
-            });
+            publish.refuse(reason);
         }
+    }
+
+    private void rejectUnacknowledged(final HttpServerExchange exchange)
+    {
+        HttpResponses.reject(exchange, 504, "engine did not acknowledge in " + ackTimeoutMs + " ms; " +
+            "the event may still be journaled", counters);
     }
 
     private String batchTooLarge()
@@ -596,32 +529,200 @@ public final class PublishHandler implements HttpHandler, PublishAckListener
 
 
     /**
-     * A single publish waiting for its acknowledgement: run once the handler has returned, it arms its timeout; when
-     * that passes first, it answers 504.
+     * A publish read ahead: offered before Undertow parsed it, answered once both have happened. One object is its
+     * record in the read-ahead queue, the fan-out's task to its IO thread ({@link #acknowledge}, {@link #refuse}),
+     * its body's reader and its timeout's action: nothing else is allocated for it.
      */
-    private final class AwaitingAck implements Runnable, RequestDeadline.Expiry
+    private final class ReadAheadPublish extends PublishReadAhead.Offered
+        implements Runnable, RequestDeadline.Expiry, RequestBodyReader.BodyHandler, Receiver.ErrorCallback
     {
-        final HttpServerExchange exchange;
-        final long correlationId;
-        final RequestDeadline timeout = new RequestDeadline(counters.publishesAwaitingAck());
+        final PublishReadAhead readAhead;
+        String refusedBecause; // by the fan-out thread, then handed to the IO thread with this task
 
-        AwaitingAck(final HttpServerExchange exchange, final long correlationId)
+        ReadAheadPublish(
+            final PublishReadAhead readAhead,
+            final long correlationId,
+            final int requestLength,
+            final int bodyLength,
+            final long bodyHash)
         {
-            this.exchange = exchange;
-            this.correlationId = correlationId;
+            super(correlationId, requestLength, bodyLength, bodyHash,
+                System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(ackTimeoutMs),
+                ioThreads.of(readAhead.connection().getIoThread()), new RequestDeadline(counters.publishesAwaitingAck()));
+            this.readAhead = readAhead;
         }
 
+        /**
+         * Fan-out thread, once this publish's id is taken from the map: what it learned goes to the IO thread with
+         * the task, which reads it only after it has set {@link #acknowledged} itself.
+         */
+        void acknowledge(final long globalSequence, final String topicName, final long topicSequence)
+        {
+            sequence = globalSequence;
+            topic = topicName;
+            this.topicSequence = topicSequence;
+            ioThread.execute(this);
+        }
+
+        /**
+         * Fan-out thread, as {@link #acknowledge}.
+         */
+        void refuse(final String reason)
+        {
+            refusedBecause = reason;
+            ioThread.execute(this);
+        }
+
+        /**
+         * IO thread: the engine's answer, before or after Undertow parsed the request.
+         */
         public void run()
         {
-            timeout.arm(ioThreads.of(exchange.getIoThread()), this, ackTimeoutMs, TimeUnit.MILLISECONDS);
+            timeout.disarm();
+            if (null != refusedBecause)
+            {
+                refusal = refusedBecause;
+                if (null != exchange)
+                {
+                    HttpResponses.reject(exchange, 403, "the engine refused it: " + refusal, counters);
+                }
+                return;
+            }
+            acknowledged = true;
+            if (null != exchange)
+            {
+                answer(exchange, this);
+            }
+        }
+
+        void parsed(final HttpServerExchange exchange)
+        {
+            if (!Methods.POST.equals(exchange.getRequestMethod()) || !readAhead.hasTemplateTarget(exchange) ||
+                exchange.getRequestContentLength() != bodyLength)
+            {
+                lostTrack(exchange, readAhead, this);
+                return;
+            }
+            RequestBodyReader.receive(exchange, maxPayloadLength, this, this);
+        }
+
+        public void onBody(final HttpServerExchange ex, final byte[] body, final int length)
+        {
+            if (PublishReadAhead.hash(body, length) != bodyHash)
+            {
+                lostTrack(ex, readAhead, this);
+                return;
+            }
+            exchange = ex;
+            readAhead.continueWith(ex);
+            if (acknowledged)
+            {
+                answer(ex, this);
+            }
+            else if (null != refusal)
+            {
+                HttpResponses.reject(ex, 403, "the engine refused it: " + refusal, counters);
+            }
+            else
+            {
+                PublishReadAhead.flushAnswers(ex);
+                final long remainingNs = Math.max(0, deadlineNs - System.nanoTime());
+                ex.dispatch(SameThreadExecutor.INSTANCE, () ->
+                    timeout.arm(ioThread, this, remainingNs, TimeUnit.NANOSECONDS));
+            }
+        }
+
+        public void error(final HttpServerExchange ex, final IOException error)
+        {
+            lostTrack(ex, readAhead, this);
+        }
+
+        public void onDeadline()
+        {
+            if (null != awaitingReadAheadAck.remove(correlationId))
+            {
+                rejectUnacknowledged(exchange);
+            }
+        }
+    }
+
+    /**
+     * A single publish: its body's reader, then, once offered, waiting for its acknowledgement. One object is its
+     * body's reader, its record in the map, the fan-out's task to its IO thread ({@link #acknowledge},
+     * {@link #refuse}) and its timeout's action (504): nothing else is allocated for it.
+     */
+    private final class SinglePublish
+        implements RequestBodyReader.BodyHandler, Receiver.ErrorCallback, Runnable, RequestDeadline.Expiry
+    {
+        final HttpServerExchange exchange;
+        final String topic;
+        final PayloadType payloadType;
+        final RequestDeadline timeout = new RequestDeadline(counters.publishesAwaitingAck());
+        long correlationId;
+        // by the fan-out thread, then handed to the IO thread with this task
+        long sequence;
+        String topicName;
+        long topicSequence;
+        String refusedBecause;
+
+        SinglePublish(final HttpServerExchange exchange, final String topic, final PayloadType payloadType)
+        {
+            this.exchange = exchange;
+            this.topic = topic;
+            this.payloadType = payloadType;
+        }
+
+        public void onBody(final HttpServerExchange ex, final byte[] body, final int length)
+        {
+            PublishHandler.this.onBody(this, body, length);
+        }
+
+        public void error(final HttpServerExchange ex, final IOException error)
+        {
+            HttpResponses.reject(ex, error instanceof RequestTooBigException ? 413 : 400,
+                error instanceof RequestTooBigException ? tooLarge() : "could not read body: " + error.getMessage(),
+                counters);
+        }
+
+        /**
+         * Fan-out thread, once this publish's id is taken from the map.
+         */
+        void acknowledge(final long globalSequence, final String topicName, final long topicSequence)
+        {
+            sequence = globalSequence;
+            this.topicName = topicName;
+            this.topicSequence = topicSequence;
+            ioThreads.of(exchange.getIoThread()).execute(this);
+        }
+
+        /**
+         * Fan-out thread, as {@link #acknowledge}.
+         */
+        void refuse(final String reason)
+        {
+            refusedBecause = reason;
+            ioThreads.of(exchange.getIoThread()).execute(this);
+        }
+
+        /**
+         * IO thread: the engine's answer.
+         */
+        public void run()
+        {
+            timeout.disarm();
+            if (null != refusedBecause)
+            {
+                HttpResponses.reject(exchange, 403, "the engine refused it: " + refusedBecause, counters);
+                return;
+            }
+            PublishAnswer.send(exchange, sequence, topicName, topicSequence);
         }
 
         public void onDeadline()
         {
             if (null != awaitingAck.remove(correlationId))
             {
-                HttpResponses.reject(exchange, 504, "engine did not acknowledge in " + ackTimeoutMs + " ms; " +
-                    "the event may still be journaled", counters);
+                rejectUnacknowledged(exchange);
             }
         }
     }

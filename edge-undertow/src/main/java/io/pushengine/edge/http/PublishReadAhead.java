@@ -4,12 +4,11 @@ import io.pushengine.auth.AccessGrant;
 import io.pushengine.codec.sbe.PayloadType;
 import io.pushengine.edge.admission.Admission;
 import io.undertow.connector.PooledByteBuffer;
+import io.undertow.server.ExchangeCompletionListener;
 import io.undertow.server.HttpServerExchange;
 import io.undertow.server.protocol.http.HttpServerConnection;
 import io.undertow.server.protocol.http.PipeliningBufferingStreamSinkConduit;
-import io.undertow.util.HeaderValues;
 import io.undertow.util.Headers;
-import io.undertow.util.HttpString;
 import io.undertow.util.Protocols;
 import org.xnio.ChannelListener;
 import org.xnio.IoUtils;
@@ -18,7 +17,6 @@ import org.xnio.conduits.ConduitStreamSourceChannel;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
-import java.util.List;
 
 /**
  * One HTTP/1.1 connection's publishes read ahead: while a {@code POST /publish/{topic}} waits for the engine's
@@ -44,9 +42,10 @@ final class PublishReadAhead implements ChannelListener<ConduitStreamSourceChann
     static final int MAX_READ_AHEAD = 256;
 
     /**
-     * A request read ahead and offered, waiting for Undertow to parse it and for the engine to acknowledge it.
+     * A request read ahead and offered, waiting for Undertow to parse it and for the engine to acknowledge it. The
+     * offerer's own subclass answers it ({@link #parsed}).
      */
-    static final class Offered
+    abstract static class Offered
     {
         final long correlationId;
         final int requestLength;
@@ -79,6 +78,12 @@ final class PublishReadAhead implements ChannelListener<ConduitStreamSourceChann
             this.bodyHash = bodyHash;
             this.deadlineNs = deadlineNs;
         }
+
+        /**
+         * Undertow has parsed the request at this one's place in the pipeline (and found no other handler for it):
+         * check it is this one, read its body, answer it. IO thread.
+         */
+        abstract void parsed(HttpServerExchange exchange);
     }
 
     /**
@@ -98,12 +103,18 @@ final class PublishReadAhead implements ChannelListener<ConduitStreamSourceChann
     private final HttpServerConnection connection;
     private final Offer offer;
     private final PipelinedRequest request;
+    private final ExchangeCompletionListener stopReadingWhenComplete = (exchange, next) ->
+    {
+        stopReading();
+        next.proceed();
+    };
     private final ArrayDeque<Offered> offered = new ArrayDeque<>();
     private byte[] body = new byte[256];
     private byte[] templateHead = new byte[0];
     private int templateHeadLength = -1;
     private HttpServerExchange template;
-    private String templateTarget;
+    private String templatePath;
+    private String templateQuery;
     private String topic;
     private PayloadType payloadType;
     private AccessGrant grant;
@@ -160,8 +171,8 @@ final class PublishReadAhead implements ChannelListener<ConduitStreamSourceChann
         if (template != exchange)
         {
             this.template = exchange;
-            this.templateTarget = exchange.getRequestURI() +
-                (exchange.getQueryString().isEmpty() ? "" : "?" + exchange.getQueryString());
+            this.templatePath = exchange.getRequestURI();
+            this.templateQuery = exchange.getQueryString();
             this.templateHeadLength = -1;
             this.topic = topic;
             this.payloadType = payloadType;
@@ -180,11 +191,7 @@ final class PublishReadAhead implements ChannelListener<ConduitStreamSourceChann
             return;
         }
         stopped = false;
-        exchange.addExchangeCompleteListener((ex, next) ->
-        {
-            stopReading();
-            next.proceed();
-        });
+        exchange.addExchangeCompleteListener(stopReadingWhenComplete);
         scan();
         if (!stopped)
         {
@@ -210,9 +217,12 @@ final class PublishReadAhead implements ChannelListener<ConduitStreamSourceChann
         return !offered.isEmpty();
     }
 
-    String templateTarget()
+    /**
+     * @return true if {@code exchange}'s target (path and query) is the template's.
+     */
+    boolean hasTemplateTarget(final HttpServerExchange exchange)
     {
-        return templateTarget;
+        return templatePath.equals(exchange.getRequestURI()) && templateQuery.equals(exchange.getQueryString());
     }
 
     /**
@@ -369,31 +379,10 @@ final class PublishReadAhead implements ChannelListener<ConduitStreamSourceChann
         {
             return request.headEqualsButContentLength(buffer, templateHead, templateHeadLength);
         }
-        if (!templateTarget.equals(request.target(buffer)))
+        if (!request.targetEquals(buffer, templatePath, templateQuery) ||
+            !request.headersEqualButContentLength(buffer, template.getRequestHeaders()))
         {
             return false;
-        }
-        final List<String[]> headers = request.headersButContentLength(buffer);
-        final var templateHeaders = template.getRequestHeaders();
-        int templateCount = 0;
-        for (final HeaderValues values : templateHeaders)
-        {
-            if (!values.getHeaderName().equals(Headers.CONTENT_LENGTH))
-            {
-                templateCount += values.size();
-            }
-        }
-        if (templateCount != headers.size())
-        {
-            return false;
-        }
-        for (final String[] header : headers)
-        {
-            final HeaderValues values = templateHeaders.get(new HttpString(header[0]));
-            if (null == values || values.size() != 1 || !values.getFirst().equals(header[1]))
-            {
-                return false;
-            }
         }
         final int length = request.headLengthButContentLength();
         if (templateHead.length < length)

@@ -1,12 +1,14 @@
 package io.pushengine.edge.http;
 
+import io.undertow.util.HeaderMap;
+import io.undertow.util.Headers;
+import io.undertow.util.HttpString;
 import org.junit.jupiter.api.Test;
 
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -28,18 +30,62 @@ class PipelinedRequestTest
     private final PipelinedRequest request = new PipelinedRequest(1024);
 
     @Test
-    void findsAWholeRequestItsBodyAndItsHeadersInPlace()
+    void findsAWholeRequestAndItsBodyInPlace()
     {
         final ByteBuffer buffer = direct("xx" + REQUEST + "POST /pub");
 
         assertEquals(REQUEST.length(), request.parse(buffer, 2, buffer.limit()));
-        assertEquals("/publish/prices.EURUSD?type=JSON", request.target(buffer));
+        assertTrue(request.targetEquals(buffer, "/publish/prices.EURUSD", "type=JSON"));
         assertEquals(11, request.bodyLength());
         assertEquals("{\"bid\":1.1}", ascii(buffer, request.bodyOffset(), request.bodyLength()));
-        final List<String[]> headers = request.headersButContentLength(buffer);
-        assertEquals(3, headers.size());
-        assertArrayEquals(new String[]{ "Host", "127.0.0.1:8080" }, headers.get(0));
-        assertArrayEquals(new String[]{ "Authorization", "Bearer abc.def.ghi" }, headers.get(2));
+    }
+
+    @Test
+    void comparesItsTargetAndHeadersWithARequestUndertowParsedInPlace()
+    {
+        final ByteBuffer buffer = direct(REQUEST);
+        request.parse(buffer, 0, buffer.limit());
+
+        assertTrue(request.targetEquals(buffer, "/publish/prices.EURUSD", "type=JSON"));
+        assertFalse(request.targetEquals(buffer, "/publish/prices.EURUSD", ""), "no query");
+        assertFalse(request.targetEquals(buffer, "/publish/prices.EURUSD", "type=TEXT"), "another query");
+        assertFalse(request.targetEquals(buffer, "/publish/prices.EURUSX", "type=JSON"), "another path");
+        assertFalse(request.targetEquals(buffer, "/publish/prices.EURUS", "Dtype=JSON"), "split elsewhere");
+        assertFalse(request.targetEquals(buffer, "/publish/prices.EURUSD", "type=JSONX"), "longer");
+        assertFalse(request.targetEquals(buffer, "/publish/prices.EURUSD", "type=JSO\u00ce"), "beyond ASCII");
+
+        assertTrue(request.headersEqualButContentLength(buffer, template()), "the same headers");
+        assertTrue(request.headersEqualButContentLength(buffer, template().put(Headers.CONTENT_LENGTH, "99")),
+            "the Content-Length is not compared");
+        final HeaderMap otherCase = new HeaderMap()
+            .put(new HttpString("HOST"), "127.0.0.1:8080")
+            .put(new HttpString("content-type"), "application/json")
+            .put(Headers.AUTHORIZATION, "Bearer abc.def.ghi");
+        assertTrue(request.headersEqualButContentLength(buffer, otherCase), "names in another case");
+
+        assertFalse(request.headersEqualButContentLength(buffer,
+            template().put(Headers.AUTHORIZATION, "Bearer abc.def.ghj")), "another token");
+        assertFalse(request.headersEqualButContentLength(buffer,
+            template().put(Headers.AUTHORIZATION, "bearer abc.def.ghi")), "a value in another case");
+        assertFalse(request.headersEqualButContentLength(buffer, template().put(Headers.ORIGIN, "http://x")),
+            "a header more in the template");
+        assertFalse(request.headersEqualButContentLength(buffer, template().add(Headers.CONTENT_TYPE, "text/plain")),
+            "two values in the template");
+        final HeaderMap fewer = template();
+        fewer.remove(Headers.HOST);
+        assertFalse(request.headersEqualButContentLength(buffer, fewer), "a header fewer in the template");
+
+        final ByteBuffer spaced = direct(REQUEST.replace("Host: 127.0.0.1:8080", "Host:  \t127.0.0.1:8080 \t"));
+        request.parse(spaced, 0, spaced.limit());
+        assertTrue(request.headersEqualButContentLength(spaced, template()), "spaces around a value");
+    }
+
+    private static HeaderMap template()
+    {
+        return new HeaderMap()
+            .put(Headers.HOST, "127.0.0.1:8080")
+            .put(Headers.CONTENT_TYPE, "application/json")
+            .put(Headers.AUTHORIZATION, "Bearer abc.def.ghi");
     }
 
     @Test

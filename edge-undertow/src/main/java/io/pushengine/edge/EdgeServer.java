@@ -682,8 +682,9 @@ public final class EdgeServer implements AutoCloseable
             final EpochNanoClock epochClock = new OffsetEpochNanoClock();
             final EdgeIoThreads ioThreads = new EdgeIoThreads(edgeCounters.errors()); // opened with the listener
             final PublishHandler publishHandler = new PublishHandler(
-                ingressProxy(ingressPublication, clusterSession), ioThreads, edgeCounters, epochClock, ctx.maxPayloadLength,
-                EdgeConfiguration.publishBatchMaxBytes(), ctx.publishTimeoutMs, ctx.publishReadAhead);
+                ingressProxy(ingressPublication, clusterSession), ioThreads, edgeCounters, epochClock,
+                ctx.maxPayloadLength, EdgeConfiguration.publishBatchMaxBytes(), ctx.publishTimeoutMs,
+                ctx.publishReadAhead);
             fanOutComponent = FanOut.launch(ctx.fanOut
                 .aeron(aeronClient)
                 .ingressPublication(ingressPublication)

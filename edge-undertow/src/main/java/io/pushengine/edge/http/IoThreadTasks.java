@@ -77,7 +77,8 @@ final class IoThreadTasks implements ChannelListener<StreamSourceChannel>, Runna
         try
         {
             final ChannelPipe<StreamSourceChannel, StreamSinkChannel> pipe = ioThread.createHalfDuplexPipe();
-            final IoThreadTasks threadTasks = new IoThreadTasks(ioThread, pipe.getLeftSide(), pipe.getRightSide(), errors);
+            final IoThreadTasks threadTasks =
+                new IoThreadTasks(ioThread, pipe.getLeftSide(), pipe.getRightSide(), errors);
             pipe.getLeftSide().getReadSetter().set(threadTasks);
             pipe.getLeftSide().resumeReads();
             return threadTasks;

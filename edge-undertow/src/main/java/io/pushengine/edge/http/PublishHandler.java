@@ -548,7 +548,8 @@ public final class PublishHandler implements HttpHandler, PublishAckListener
         {
             super(correlationId, requestLength, bodyLength, bodyHash,
                 System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(ackTimeoutMs),
-                ioThreads.of(readAhead.connection().getIoThread()), new RequestDeadline(counters.publishesAwaitingAck()));
+                ioThreads.of(readAhead.connection().getIoThread()),
+                new RequestDeadline(counters.publishesAwaitingAck()));
             this.readAhead = readAhead;
         }
 

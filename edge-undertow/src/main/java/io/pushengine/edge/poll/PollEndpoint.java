@@ -43,6 +43,7 @@ public final class PollEndpoint implements HttpHandler
      * The query parameters of {@code /poll}, besides {@code rate.TOPIC}.
      */
     static final Set<String> POLL_PARAMETERS = Set.of("topics", "after", "wait", "snapshot", "access_token");
+    private static final Runnable STAY_OPEN = () -> { };
 
     private final ManyToOneConcurrentArrayQueue<SessionCommand> commands;
     private final EdgeCounters counters;
@@ -137,26 +138,33 @@ public final class PollEndpoint implements HttpHandler
                 (longPoll ? ": poll with wait=1.." + maxWaitMs : ""), counters);
             return;
         }
-        // dispatched to no executor: the exchange stays open after this returns, holding no thread
-        exchange.dispatch(SameThreadExecutor.INSTANCE, () -> hold(exchange, options, waitMs));
+        if (hold(exchange, options, waitMs))
+        {
+            // dispatched to a task that does nothing: the exchange stays open after this returns, holding no thread
+            exchange.dispatch(SameThreadExecutor.INSTANCE, STAY_OPEN);
+        }
     }
 
-    private void hold(final HttpServerExchange exchange, final ConnectionOptions options, final long waitMs)
+    /**
+     * @return true if the poll is held (the fan-out answers it), false if it was answered here.
+     */
+    private boolean hold(final HttpServerExchange exchange, final ConnectionOptions options, final long waitMs)
     {
         final EdgeIoThread ioThread = ioThreads.of(exchange.getIoThread());
         final PollSession session = new PollSession(
             sessionIds.incrementAndGet(), exchange, flushers.forThread(ioThread),
-            initialRingCapacity, ringCapacity, counters.fanOut().ringBytes(), options, counters, ringPool);
+            initialRingCapacity, ringCapacity, counters.fanOut().ringBytes(), options, counters, ringPool, commands);
         if (!commands.offer(SessionCommand.openPoll(session, 0 == waitMs))) // registered, subscribed, armed
         {
             HttpResponses.reject(exchange, 503, "edge is overloaded: poll again shortly", counters);
-            return;
+            return false;
         }
         counters.polls().increment();
         counters.pollsHeld().increment();
         if (waitMs > 0)
         {
-            session.expireAfter(ioThread, waitMs, () -> SessionCommand.offer(commands, SessionCommand.pollExpired(session)));
+            session.expireAfter(ioThread, waitMs);
         }
+        return true;
     }
 }

@@ -1,6 +1,7 @@
 package io.pushengine.edge.poll;
 
 import io.pushengine.edge.EdgeCounters;
+import io.pushengine.edge.fanout.SessionCommand;
 import io.pushengine.edge.session.PollingSession;
 import io.pushengine.edge.session.IoThreadFlusher;
 import io.pushengine.edge.session.ConnectionOptions;
@@ -17,6 +18,7 @@ import org.agrona.DirectBuffer;
 import org.agrona.ExpandableArrayBuffer;
 import org.agrona.MutableDirectBuffer;
 import org.agrona.concurrent.ControlledMessageHandler;
+import org.agrona.concurrent.ManyToOneConcurrentArrayQueue;
 import org.agrona.concurrent.status.AtomicCounter;
 import org.agrona.concurrent.ringbuffer.OneToOneRingBuffer;
 
@@ -29,7 +31,8 @@ import java.nio.ByteBuffer;
  * when the fan-out gives up on it. A held poll holds no thread and, until something arrives, no ring: only this
  * object and its subscriptions.
  */
-public final class PollSession extends PollingSession implements ControlledMessageHandler, IoCallback
+public final class PollSession extends PollingSession
+    implements ControlledMessageHandler, IoCallback, RequestDeadline.Expiry
 {
     /**
      * The {@code transport} label of its sessions (logs, latency histograms).
@@ -41,6 +44,7 @@ public final class PollSession extends PollingSession implements ControlledMessa
     private final HttpServerExchange exchange;
     private final EdgeCounters counters;
     private final PollRingPool ringPool;
+    private final ManyToOneConcurrentArrayQueue<SessionCommand> commands;
 
     // IO thread state
     private final RequestDeadline expiry = new RequestDeadline(null);
@@ -59,13 +63,15 @@ public final class PollSession extends PollingSession implements ControlledMessa
         final AtomicCounter ringBytes,
         final ConnectionOptions options,
         final EdgeCounters counters,
-        final PollRingPool ringPool)
+        final PollRingPool ringPool,
+        final ManyToOneConcurrentArrayQueue<SessionCommand> commands)
     {
         super(sessionId, TRANSPORT, null, flusher, // its address is rendered only if asked for: see remoteAddress
             initialRingCapacity, ringCapacity, ringBytes, options); // first rings pooled, all of one size
         this.exchange = exchange;
         this.counters = counters;
         this.ringPool = ringPool;
+        this.commands = commands;
     }
 
     public String remoteAddress()
@@ -88,9 +94,17 @@ public final class PollSession extends PollingSession implements ControlledMessa
     /**
      * Ask the fan-out to answer after {@code waitMs} if nothing came sooner. IO thread.
      */
-    void expireAfter(final EdgeIoThread ioThread, final long waitMs, final RequestDeadline.Expiry onExpiry)
+    void expireAfter(final EdgeIoThread ioThread, final long waitMs)
     {
-        expiry.arm(ioThread, onExpiry, waitMs, java.util.concurrent.TimeUnit.MILLISECONDS);
+        expiry.arm(ioThread, this, waitMs, java.util.concurrent.TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * The wait has passed before anything came: the fan-out answers with what there is. IO thread, from the deadline.
+     */
+    public void onDeadline()
+    {
+        SessionCommand.offer(commands, SessionCommand.pollExpired(this));
     }
 
     /**

@@ -4,6 +4,7 @@ import io.pushengine.edge.EdgeCounters;
 import io.undertow.io.IoCallback;
 import io.undertow.server.HttpServerExchange;
 import io.undertow.util.Headers;
+import io.undertow.util.SameThreadExecutor;
 
 import java.nio.ByteBuffer;
 
@@ -14,6 +15,17 @@ public final class HttpResponses
 {
     private HttpResponses()
     {
+    }
+
+    private static final Runnable NOTHING = () -> { };
+
+    /**
+     * Keep {@code exchange} open after its handler returns, holding no thread: it is answered later, from a task on
+     * its IO thread (an acknowledgement, a poll's events, a deadline). Allocates nothing.
+     */
+    public static void answerLater(final HttpServerExchange exchange)
+    {
+        exchange.dispatch(SameThreadExecutor.INSTANCE, NOTHING);
     }
 
     /**

@@ -57,7 +57,6 @@ public final class PublishHandler implements HttpHandler, PublishAckListener
     private static final ThreadLocal<PayloadValidator> VALIDATORS = ThreadLocal.withInitial(PayloadValidator::new);
 
     private static final AttachmentKey<String> TOPIC = AttachmentKey.create(String.class);
-    private static final Runnable STAY_OPEN = () -> { }; // dispatched to: the exchange outlives its handler
 
     // by correlation id: written on IO threads, taken by the fan-out thread (or by a timeout); JCTools' map of
     // primitive keys boxes no id and adds no node per entry (80 B a publish in ConcurrentHashMap<Long, V>)
@@ -173,7 +172,7 @@ public final class PublishHandler implements HttpHandler, PublishAckListener
         }
         counters.publishRequests().increment();
         publish.timeout.arm(ioThreads.of(exchange.getIoThread()), publish, ackTimeoutMs, TimeUnit.MILLISECONDS);
-        exchange.dispatch(SameThreadExecutor.INSTANCE, STAY_OPEN); // answered from the acknowledgement
+        HttpResponses.answerLater(exchange); // from the acknowledgement, or the deadline
         if (readAhead && PublishReadAhead.isEligible(exchange))
         {
             readAheadOf((HttpServerConnection)exchange.getConnection()).startFrom(exchange, topic, payloadType);

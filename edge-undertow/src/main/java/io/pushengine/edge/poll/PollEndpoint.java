@@ -14,7 +14,6 @@ import io.pushengine.edge.session.IoThreadFlushers;
 import io.undertow.server.HttpHandler;
 import io.undertow.server.HttpServerExchange;
 import io.undertow.util.Methods;
-import io.undertow.util.SameThreadExecutor;
 import org.agrona.concurrent.ManyToOneConcurrentArrayQueue;
 
 import java.util.List;
@@ -43,7 +42,6 @@ public final class PollEndpoint implements HttpHandler
      * The query parameters of {@code /poll}, besides {@code rate.TOPIC}.
      */
     static final Set<String> POLL_PARAMETERS = Set.of("topics", "after", "wait", "snapshot", "access_token");
-    private static final Runnable STAY_OPEN = () -> { };
 
     private final ManyToOneConcurrentArrayQueue<SessionCommand> commands;
     private final EdgeCounters counters;
@@ -140,8 +138,7 @@ public final class PollEndpoint implements HttpHandler
         }
         if (hold(exchange, options, waitMs))
         {
-            // dispatched to a task that does nothing: the exchange stays open after this returns, holding no thread
-            exchange.dispatch(SameThreadExecutor.INSTANCE, STAY_OPEN);
+            HttpResponses.answerLater(exchange); // by the fan-out, through the session's IO thread
         }
     }
 

@@ -462,7 +462,7 @@ public final class PublishHandler implements HttpHandler, PublishAckListener
             ioThreads.of(batch.exchange.getIoThread()).execute(() ->
             {
                 batch.timeout.disarm(); // (if the batch is still being offered, its timeout is never armed)
-                HttpResponses.reject(batch.exchange, 403, "the engine refused it: " + reason, counters);
+                rejectRefused(batch.exchange, reason);
             });
             return;
         }
@@ -471,6 +471,11 @@ public final class PublishHandler implements HttpHandler, PublishAckListener
         {
             publish.refuse(reason);
         }
+    }
+
+    private void rejectRefused(final HttpServerExchange exchange, final String reason)
+    {
+        HttpResponses.reject(exchange, 403, "the engine refused it: " + reason, counters);
     }
 
     private void rejectUnacknowledged(final HttpServerExchange exchange)
@@ -584,7 +589,7 @@ public final class PublishHandler implements HttpHandler, PublishAckListener
                 refusal = refusedBecause;
                 if (null != exchange)
                 {
-                    HttpResponses.reject(exchange, 403, "the engine refused it: " + refusal, counters);
+                    rejectRefused(exchange, refusal);
                 }
                 return;
             }
@@ -621,7 +626,7 @@ public final class PublishHandler implements HttpHandler, PublishAckListener
             }
             else if (null != refusal)
             {
-                HttpResponses.reject(ex, 403, "the engine refused it: " + refusal, counters);
+                rejectRefused(ex, refusal);
             }
             else
             {
@@ -712,7 +717,7 @@ public final class PublishHandler implements HttpHandler, PublishAckListener
             timeout.disarm();
             if (null != refusedBecause)
             {
-                HttpResponses.reject(exchange, 403, "the engine refused it: " + refusedBecause, counters);
+                rejectRefused(exchange, refusedBecause);
                 return;
             }
             PublishAnswer.send(exchange, sequence, topicName, topicSequence);

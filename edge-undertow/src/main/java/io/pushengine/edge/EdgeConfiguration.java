@@ -69,8 +69,9 @@ public final class EdgeConfiguration
     public static final String PUBLISH_BATCH_MAX_BYTES_PROP_NAME = "push.edge.publish.batch.max.bytes";
     public static final int PUBLISH_BATCH_MAX_BYTES_DEFAULT = 1024 * 1024;
     /**
-     * Read pipelined {@code POST /publish} requests ahead while an earlier one on the connection awaits the engine's
-     * acknowledgement (see {@code PublishReadAhead}); false: one journal round trip per request per connection.
+     * The edge reads, offers and answers itself the {@code POST /publish} requests that repeat an admitted one on its
+     * connection, pipelined or not (see {@code PublishReadAhead}); false: Undertow parses each, one journal round trip
+     * per request per connection.
      */
     public static final String PUBLISH_READ_AHEAD_PROP_NAME = "push.edge.publish.read.ahead";
     public static final String POLL_MAX_WAIT_MS_PROP_NAME = "push.edge.poll.max.wait.ms";

@@ -610,8 +610,8 @@ public final class EdgeServer implements AutoCloseable
         }
 
         /**
-         * Read pipelined {@code POST /publish} requests ahead while one before them on the connection awaits its
-         * acknowledgement ({@value EdgeConfiguration#PUBLISH_READ_AHEAD_PROP_NAME}, default true).
+         * The edge reads, offers and answers itself the {@code POST /publish} requests that repeat an admitted one on
+         * its connection, pipelined or not ({@value EdgeConfiguration#PUBLISH_READ_AHEAD_PROP_NAME}, default true).
          */
         public Context publishReadAhead(final boolean publishReadAhead)
         {
@@ -767,7 +767,7 @@ public final class EdgeServer implements AutoCloseable
                     .getMap(),
                 OptionMap.EMPTY),
                 ioThreads,
-                slowRequests.handler(publishHandler.answeringReadAhead(routes)),
+                slowRequests.handler(routes),
                 slowRequests::openListener);
 
             this.aeron = aeronClient;

@@ -3,6 +3,8 @@ package io.pushengine.edge;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * One HTTP/1.1 answer read off a raw socket by tests that write requests byte by byte (pipelines, bodies in pieces).
@@ -10,11 +12,16 @@ import java.nio.charset.StandardCharsets;
 final class HttpAnswer
 {
     final int status;
+    final String statusLine;
+    final Map<String, String> headers; // by lower-case name
     final String body;
 
-    private HttpAnswer(final int status, final String body)
+    private HttpAnswer(
+        final int status, final String statusLine, final Map<String, String> headers, final String body)
     {
         this.status = status;
+        this.statusLine = statusLine;
+        this.headers = headers;
         this.body = body;
     }
 
@@ -28,15 +35,18 @@ final class HttpAnswer
         final String statusLine = line(in);
         final int status = Integer.parseInt(statusLine.split(" ")[1]);
         int contentLength = 0;
+        final Map<String, String> headers = new TreeMap<>();
         for (String header = line(in); !header.isEmpty(); header = line(in))
         {
+            final int colon = header.indexOf(':');
+            headers.put(header.substring(0, colon).toLowerCase(), header.substring(colon + 1).trim());
             if (header.toLowerCase().startsWith("content-length:"))
             {
                 contentLength = Integer.parseInt(header.substring(15).trim());
             }
         }
         final byte[] body = in.readNBytes(contentLength);
-        return new HttpAnswer(status, new String(body, StandardCharsets.UTF_8));
+        return new HttpAnswer(status, statusLine, headers, new String(body, StandardCharsets.UTF_8));
     }
 
     private static String line(final InputStream in) throws IOException

@@ -69,8 +69,8 @@ public enum CounterType
     EDGE_PUBLISH_REQUESTS(1213, "push_edge_publish_requests_total", false,
         "Publish requests (HTTP POSTs, each line of a batch, WebSocket Publish messages) forwarded to the engine"),
     EDGE_PUBLISHES_READ_AHEAD(1262, "push_edge_publishes_read_ahead_total", false,
-        "HTTP publishes read from a connection's pipelined requests and offered to the engine while an earlier " +
-        "request on that connection awaited its acknowledgement (also in push_edge_publish_requests_total)"),
+        "HTTP publishes the edge read, offered and answered itself, without Undertow: the repeats of an admitted " +
+        "POST /publish on its connection, pipelined or not (also in push_edge_publish_requests_total)"),
     EDGE_PUBLISHES_AWAITING_ACK(1265, "push_edge_publishes_awaiting_ack", true,
         "HTTP publishes (single or batch) forwarded to the engine and not yet answered: each holds its request and " +
         "an acknowledgement timeout (push.publish.timeout.ms) until the engine acknowledges it or the timeout fires"),

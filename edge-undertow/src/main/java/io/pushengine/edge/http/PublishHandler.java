@@ -21,6 +21,7 @@ import org.agrona.concurrent.UnsafeBuffer;
 import org.jctools.maps.NonBlockingHashMapLong;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
@@ -43,10 +44,10 @@ import java.util.concurrent.atomic.AtomicLong;
  * {@code {"topic":"t","count":K,"firstSequence":N,"lastSequence":M,"firstTopicSequence":A,"lastTopicSequence":B}}.
  * The engine acknowledges an edge's requests in the order they were offered, so the last acknowledgement means all.
  * <p>
- * Pipelined requests on one connection are read ahead ({@link PublishReadAhead}, unless
- * {@code push.edge.publish.read.ahead=false}): the ones after an admitted request that are the same request but for
- * their body are offered while it awaits its acknowledgement, and answered in order from theirs when Undertow
- * parses them ({@link #answeringReadAhead(HttpHandler)} sits in front of the routes for that).
+ * The requests after an admitted one on its connection that are the same request but for their body are read,
+ * offered and answered by the edge itself ({@link PublishReadAhead}, unless {@code push.edge.publish.read.ahead=false}):
+ * offered as soon as they arrive, pipelined or not, and answered in order, each from its acknowledgement, without
+ * Undertow parsing them.
  */
 public final class PublishHandler implements HttpHandler, PublishAckListener
 {
@@ -179,36 +180,13 @@ public final class PublishHandler implements HttpHandler, PublishAckListener
         }
     }
 
-    /**
-     * In front of the routes: a request that was read ahead is answered here, from its acknowledgement. It was
-     * admitted as the request it is the same as (same target and headers, checked while the grant was valid), so it
-     * does not pass admission a second time, which could now refuse what is already published. IO thread.
-     */
-    public HttpHandler answeringReadAhead(final HttpHandler next)
-    {
-        return exchange ->
-        {
-            final PublishReadAhead readAhead = exchange.getConnection().getAttachment(READ_AHEAD);
-            if (null == readAhead || !readAhead.hasOffered())
-            {
-                if (null != readAhead)
-                {
-                    PublishReadAhead.flushAnswers(exchange); // answers before it must not wait on it (a poll, a batch)
-                }
-                next.handleRequest(exchange);
-                return;
-            }
-            readAhead.poll().parsed(exchange);
-        };
-    }
-
     private PublishReadAhead readAheadOf(final HttpServerConnection connection)
     {
         PublishReadAhead readAhead = connection.getAttachment(READ_AHEAD);
         if (null == readAhead)
         {
             final PublishReadAhead created = new PublishReadAhead(
-                connection, this::offerReadAhead, MAX_READ_AHEAD_HEAD_LENGTH);
+                connection, ioThreads.of(connection.getIoThread()), this::offerReadAhead, MAX_READ_AHEAD_HEAD_LENGTH);
             connection.putAttachment(READ_AHEAD, created);
             connection.addCloseListener(closed ->
             {
@@ -224,16 +202,14 @@ public final class PublishHandler implements HttpHandler, PublishAckListener
     }
 
     private PublishReadAhead.Offered offerReadAhead(
-        final PublishReadAhead readAhead, final byte[] body, final int length, final int requestLength,
-        final long bodyHash)
+        final PublishReadAhead readAhead, final byte[] body, final int length)
     {
         if (length > maxPayloadLength || null != VALIDATORS.get().check(readAhead.payloadType(), body, 0, length))
         {
             return null; // answered by the usual path when its turn comes
         }
         final long correlationId = correlationIds.incrementAndGet();
-        final ReadAheadPublish offered = new ReadAheadPublish(readAhead, correlationId, requestLength, length,
-            bodyHash);
+        final ReadAheadPublish offered = new ReadAheadPublish(readAhead, correlationId);
         awaitingReadAheadAck.put(correlationId, offered);
         final long result;
         synchronized (ingressProxy)
@@ -249,22 +225,8 @@ public final class PublishHandler implements HttpHandler, PublishAckListener
         }
         counters.publishRequests().increment();
         counters.publishesReadAhead().increment();
+        offered.timeout.arm(offered.ioThread, offered, ackTimeoutMs, TimeUnit.MILLISECONDS);
         return offered;
-    }
-
-    /**
-     * The request Undertow parsed is not the one read ahead at its place: a defect, never expected. The events
-     * read ahead are published; the connection is closed, as its answers can no longer be matched to its requests.
-     */
-    private void lostTrack(
-        final HttpServerExchange exchange, final PublishReadAhead readAhead, final PublishReadAhead.Offered offered)
-    {
-        counters.errors().increment();
-        offered.timeout.disarm();
-        awaitingReadAheadAck.remove(offered.correlationId);
-        exchange.setPersistent(false);
-        HttpResponses.reject(exchange, 500, "pipelined request out of step with the one read ahead at its place " +
-            "(correlation " + offered.correlationId + ", already published): closing the connection", counters);
     }
 
     /**
@@ -281,11 +243,6 @@ public final class PublishHandler implements HttpHandler, PublishAckListener
             exchange.putAttachment(TOPIC, topic);
         }
         return topic;
-    }
-
-    private void answer(final HttpServerExchange exchange, final PublishReadAhead.Offered offered)
-    {
-        PublishAnswer.send(exchange, offered.sequence, offered.topic, offered.topicSequence);
     }
 
     private void receiveBatch(final HttpServerExchange exchange, final String topic, final PayloadType payloadType)
@@ -475,13 +432,22 @@ public final class PublishHandler implements HttpHandler, PublishAckListener
 
     private void rejectRefused(final HttpServerExchange exchange, final String reason)
     {
-        HttpResponses.reject(exchange, 403, "the engine refused it: " + reason, counters);
+        HttpResponses.reject(exchange, 403, refused(reason), counters);
+    }
+
+    private static String refused(final String reason)
+    {
+        return "the engine refused it: " + reason;
     }
 
     private void rejectUnacknowledged(final HttpServerExchange exchange)
     {
-        HttpResponses.reject(exchange, 504, "engine did not acknowledge in " + ackTimeoutMs + " ms; " +
-            "the event may still be journaled", counters);
+        HttpResponses.reject(exchange, 504, unacknowledged(), counters);
+    }
+
+    private String unacknowledged()
+    {
+        return "engine did not acknowledge in " + ackTimeoutMs + " ms; the event may still be journaled";
     }
 
     private String batchTooLarge()
@@ -533,38 +499,35 @@ public final class PublishHandler implements HttpHandler, PublishAckListener
 
 
     /**
-     * A publish read ahead: offered before Undertow parsed it, answered once both have happened. One object is its
-     * record in the read-ahead queue, the fan-out's task to its IO thread ({@link #acknowledge}, {@link #refuse}),
-     * its body's reader and its timeout's action: nothing else is allocated for it.
+     * A publish read ahead: offered by the edge without an exchange, answered by its {@link PublishReadAhead} in its
+     * turn. One object is its record in the queue and the map, the fan-out's task to its IO thread
+     * ({@link #acknowledge}, {@link #refuse}) and its timeout's action: nothing else is allocated for it.
      */
-    private final class ReadAheadPublish extends PublishReadAhead.Offered
-        implements Runnable, RequestDeadline.Expiry, RequestBodyReader.BodyHandler, Receiver.ErrorCallback
+    private final class ReadAheadPublish extends PublishReadAhead.Offered implements Runnable, RequestDeadline.Expiry
     {
         final PublishReadAhead readAhead;
-        String refusedBecause; // by the fan-out thread, then handed to the IO thread with this task
+        // by the fan-out thread, then handed to the IO thread with this task, which reads them after it
+        long sequence;
+        String topicName;
+        long topicSequence;
+        String refusedBecause;
+        boolean answerable;
+        boolean timedOut;
 
-        ReadAheadPublish(
-            final PublishReadAhead readAhead,
-            final long correlationId,
-            final int requestLength,
-            final int bodyLength,
-            final long bodyHash)
+        ReadAheadPublish(final PublishReadAhead readAhead, final long correlationId)
         {
-            super(correlationId, requestLength, bodyLength, bodyHash,
-                System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(ackTimeoutMs),
-                ioThreads.of(readAhead.connection().getIoThread()),
+            super(correlationId, ioThreads.of(readAhead.connection().getIoThread()),
                 new RequestDeadline(counters.publishesAwaitingAck()));
             this.readAhead = readAhead;
         }
 
         /**
-         * Fan-out thread, once this publish's id is taken from the map: what it learned goes to the IO thread with
-         * the task, which reads it only after it has set {@link #acknowledged} itself.
+         * Fan-out thread, once this publish's id is taken from the map.
          */
         void acknowledge(final long globalSequence, final String topicName, final long topicSequence)
         {
             sequence = globalSequence;
-            topic = topicName;
+            this.topicName = topicName;
             this.topicSequence = topicSequence;
             ioThread.execute(this);
         }
@@ -579,75 +542,44 @@ public final class PublishHandler implements HttpHandler, PublishAckListener
         }
 
         /**
-         * IO thread: the engine's answer, before or after Undertow parsed the request.
+         * IO thread: the engine's answer.
          */
         public void run()
         {
             timeout.disarm();
-            if (null != refusedBecause)
-            {
-                refusal = refusedBecause;
-                if (null != exchange)
-                {
-                    rejectRefused(exchange, refusal);
-                }
-                return;
-            }
-            acknowledged = true;
-            if (null != exchange)
-            {
-                answer(exchange, this);
-            }
-        }
-
-        void parsed(final HttpServerExchange exchange)
-        {
-            if (!Methods.POST.equals(exchange.getRequestMethod()) || !readAhead.hasTemplateTarget(exchange) ||
-                exchange.getRequestContentLength() != bodyLength)
-            {
-                lostTrack(exchange, readAhead, this);
-                return;
-            }
-            RequestBodyReader.receive(exchange, maxPayloadLength, this, this);
-        }
-
-        public void onBody(final HttpServerExchange ex, final byte[] body, final int length)
-        {
-            if (PublishReadAhead.hash(body, length) != bodyHash)
-            {
-                lostTrack(ex, readAhead, this);
-                return;
-            }
-            exchange = ex;
-            readAhead.continueWith(ex);
-            if (acknowledged)
-            {
-                answer(ex, this);
-            }
-            else if (null != refusal)
-            {
-                rejectRefused(ex, refusal);
-            }
-            else
-            {
-                PublishReadAhead.flushAnswers(ex);
-                final long remainingNs = Math.max(0, deadlineNs - System.nanoTime());
-                ex.dispatch(SameThreadExecutor.INSTANCE, () ->
-                    timeout.arm(ioThread, this, remainingNs, TimeUnit.NANOSECONDS));
-            }
-        }
-
-        public void error(final HttpServerExchange ex, final IOException error)
-        {
-            lostTrack(ex, readAhead, this);
+            answerable = true;
+            readAhead.answerReady();
         }
 
         public void onDeadline()
         {
             if (null != awaitingReadAheadAck.remove(correlationId))
             {
-                rejectUnacknowledged(exchange);
+                timedOut = true;
+                answerable = true;
+                readAhead.answerReady();
             }
+        }
+
+        boolean isAnswerable()
+        {
+            return answerable;
+        }
+
+        int renderAnswer(final ByteBuffer out)
+        {
+            final RawPublishAnswer answer = RawPublishAnswer.ofThread();
+            if (!timedOut && null == refusedBecause)
+            {
+                return answer.published(out, sequence, topicName, topicSequence);
+            }
+            final int length = timedOut ?
+                answer.rejected(out, 504, unacknowledged()) : answer.rejected(out, 403, refused(refusedBecause));
+            if (length > 0)
+            {
+                counters.httpRejected().increment();
+            }
+            return length;
         }
     }
 

@@ -12,82 +12,83 @@ import io.undertow.util.Headers;
 import io.undertow.util.Protocols;
 import org.xnio.ChannelListener;
 import org.xnio.IoUtils;
+import org.xnio.conduits.ConduitStreamSinkChannel;
 import org.xnio.conduits.ConduitStreamSourceChannel;
+import org.xnio.conduits.StreamSinkConduit;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
+import java.util.concurrent.TimeUnit;
 
 /**
- * One HTTP/1.1 connection's publishes read ahead: while a {@code POST /publish/{topic}} waits for the engine's
- * acknowledgement, Undertow reads nothing more from its connection (it parses a pipelined request only once the
- * one before it is answered), so a publisher pipelining on one connection would get one event per journal round trip.
- * Here the edge goes on reading the connection meanwhile, into Undertow's own buffer of pipelined bytes, and offers each
- * complete request that is the same request as the one admitted (same target, same headers but for
- * {@code Content-Length}, so the same topic, token and type) to the engine at once, in order. Undertow later parses
- * the requests from that buffer as usual, one after another, and each is answered from its acknowledgement, which has
- * usually arrived by then: answers still go out in order and mean journaled, but the events no longer wait for them.
+ * One HTTP/1.1 connection's publishes, read, offered and answered by the edge itself once Undertow has parsed the
+ * first of them. Undertow parses a pipelined request only once the one before it is answered, and parses, routes and
+ * answers each through an exchange of its own (a few KB and most of a publish's CPU at tens of thousands a second);
+ * a publisher repeats the same request with another body.
  * <p>
- * It stops at the first request that is anything else (another target or header, a body that is not valid for the
- * type, an expired grant, a full buffer, back pressure), which with everything after it is left to Undertow. Plain
- * HTTP only (not TLS), requests without an {@code Origin} (browsers do not pipeline).
+ * So once a {@code POST /publish/{topic}} Undertow parsed (the template) has been admitted and offered, the edge reads
+ * its connection itself: each complete request that is the same request as the template (same target, same headers
+ * but for {@code Content-Length}, so the same topic, token and type; its grant still valid, its body valid for the
+ * type) is taken out of the connection's buffer and offered to the engine at once, whether it arrives while the
+ * template awaits its acknowledgement or long after. When the template's exchange completes, the edge holds back
+ * Undertow's completion of it ({@link #exchangeEvent}): Undertow parses nothing more on the connection while the
+ * edge writes the answers of the requests it took, in order, each as soon as it and those before it are acknowledged
+ * (refused: 403; not acknowledged in time: 504), gathered into one write ({@link RawPublishAnswer}).
+ * <p>
+ * The first request that is anything else (another target or header, a body not valid for the type, a request
+ * larger than the buffer, an expired grant, back pressure), the end of the client's input, and a second without a
+ * byte from the client, hand the connection back: once every request taken is answered, the completion goes on and
+ * Undertow parses what is left in the buffer as usual. Plain HTTP only (not TLS), requests without an {@code Origin}
+ * (browsers do not pipeline).
  * <p>
  * IO thread of the connection only.
  */
-final class PublishReadAhead implements ChannelListener<ConduitStreamSourceChannel>
+final class PublishReadAhead
+    implements ChannelListener<ConduitStreamSourceChannel>, ExchangeCompletionListener, RequestDeadline.Expiry
 {
     /**
-     * Requests read ahead and not yet parsed by Undertow, at most.
+     * Requests taken and not yet answered, at most: beyond it the edge stops reading the connection until answers go.
      */
     static final int MAX_READ_AHEAD = 256;
 
     /**
-     * A request read ahead and offered, waiting for Undertow to parse it and for the engine to acknowledge it. The
-     * offerer's own subclass answers it ({@link #parsed}).
+     * A connection that has sent nothing for this long goes back to Undertow, whose keep-alive limits then apply.
+     */
+    static final long IDLE_HAND_BACK_NS = TimeUnit.SECONDS.toNanos(1);
+
+    /**
+     * A request taken and offered, until answered. The offerer's own subclass says when it can be answered and
+     * renders its answer.
      */
     abstract static class Offered
     {
         final long correlationId;
-        final int requestLength;
-        final int bodyLength;
-        final long bodyHash;
-        final long deadlineNs;
         final EdgeIoThread ioThread;
         final RequestDeadline timeout;
-        HttpServerExchange exchange;
-        boolean acknowledged;
-        long sequence;
-        long topicSequence;
-        String topic;
-        String refusal;
 
-        Offered(
-            final long correlationId,
-            final int requestLength,
-            final int bodyLength,
-            final long bodyHash,
-            final long deadlineNs,
-            final EdgeIoThread ioThread,
-            final RequestDeadline timeout)
+        Offered(final long correlationId, final EdgeIoThread ioThread, final RequestDeadline timeout)
         {
+            this.correlationId = correlationId;
             this.ioThread = ioThread;
             this.timeout = timeout;
-            this.correlationId = correlationId;
-            this.requestLength = requestLength;
-            this.bodyLength = bodyLength;
-            this.bodyHash = bodyHash;
-            this.deadlineNs = deadlineNs;
         }
 
         /**
-         * Undertow has parsed the request at this one's place in the pipeline (and found no other handler for it):
-         * check it is this one, read its body, answer it. IO thread.
+         * @return true once the engine acknowledged or refused it, or its deadline passed.
          */
-        abstract void parsed(HttpServerExchange exchange);
+        abstract boolean isAnswerable();
+
+        /**
+         * Render the whole HTTP answer at {@code out}'s position.
+         *
+         * @return its length, or -1 if it does not fit in {@code out}'s remaining space (nothing written).
+         */
+        abstract int renderAnswer(ByteBuffer out);
     }
 
     /**
-     * What offers a request read ahead to the engine.
+     * What offers a request taken to the engine.
      */
     interface Offer
     {
@@ -97,18 +98,20 @@ final class PublishReadAhead implements ChannelListener<ConduitStreamSourceChann
          * @return the offered request, or null if it is not valid or could not be offered (then it and what follows
          * are left to Undertow).
          */
-        Offered offer(PublishReadAhead readAhead, byte[] body, int length, int requestLength, long bodyHash);
+        Offered offer(PublishReadAhead readAhead, byte[] body, int length);
     }
 
     private final HttpServerConnection connection;
+    private final EdgeIoThread ioThread;
     private final Offer offer;
     private final PipelinedRequest request;
-    private final ExchangeCompletionListener stopReadingWhenComplete = (exchange, next) ->
-    {
-        stopReading();
-        next.proceed();
-    };
     private final ArrayDeque<Offered> offered = new ArrayDeque<>();
+    private final ChannelListener<ConduitStreamSinkChannel> onWritable = channel -> writable();
+    private final Runnable writeAnswersReady = () ->
+    {
+        answersScheduled = false;
+        drive();
+    };
     private byte[] body = new byte[256];
     private byte[] templateHead = new byte[0];
     private int templateHeadLength = -1;
@@ -118,15 +121,23 @@ final class PublishReadAhead implements ChannelListener<ConduitStreamSourceChann
     private String topic;
     private PayloadType payloadType;
     private AccessGrant grant;
-    private int offeredBytes;
+    private ExchangeCompletionListener.NextListener heldCompletion; // set while the edge answers the connection
+    private PooledByteBuffer out;
+    private RequestDeadline idleDeadline;
+    private long lastReadNs;
+    private boolean handBack;
+    private boolean answersScheduled;
     private boolean reading;
-    private boolean stopped;
+    private boolean awaitingWritable;
     private boolean closed;
-    private ChannelListener<? super ConduitStreamSourceChannel> undertowListener;
+    private ChannelListener<? super ConduitStreamSourceChannel> undertowReadListener;
+    private ChannelListener<? super ConduitStreamSinkChannel> undertowWriteListener;
 
-    PublishReadAhead(final HttpServerConnection connection, final Offer offer, final int maxHeadLength)
+    PublishReadAhead(
+        final HttpServerConnection connection, final EdgeIoThread ioThread, final Offer offer, final int maxHeadLength)
     {
         this.connection = connection;
+        this.ioThread = ioThread;
         this.offer = offer;
         this.request = new PipelinedRequest(maxHeadLength);
     }
@@ -164,79 +175,80 @@ final class PublishReadAhead implements ChannelListener<ConduitStreamSourceChann
     }
 
     /**
-     * An admitted request: read ahead the requests after it that are the same as it.
+     * A request Undertow parsed, admitted and offered: take the requests after it that are the same as it.
      */
     void startFrom(final HttpServerExchange exchange, final String topic, final PayloadType payloadType)
     {
-        if (template != exchange)
+        if (closed || null != heldCompletion)
         {
-            this.template = exchange;
-            this.templatePath = exchange.getRequestURI();
-            this.templateQuery = exchange.getQueryString();
-            this.templateHeadLength = -1;
-            this.topic = topic;
-            this.payloadType = payloadType;
-            this.grant = exchange.getAttachment(Admission.GRANT);
+            return; // (Undertow parses nothing while the edge answers: never expected)
         }
-        continueWith(exchange);
+        template = exchange;
+        templatePath = exchange.getRequestURI();
+        templateQuery = exchange.getQueryString();
+        templateHeadLength = -1;
+        this.topic = topic;
+        this.payloadType = payloadType;
+        grant = exchange.getAttachment(Admission.GRANT);
+        handBack = false;
+        exchange.addExchangeCompleteListener(this);
+        drive();
     }
 
     /**
-     * A request read ahead, now parsed by Undertow and its body read: go on reading after it.
+     * The template's exchange completed (its answer is written): hold Undertow's completion of it, so that it parses
+     * nothing more, and answer the requests taken. Undertow's completion goes on when the edge hands back.
      */
-    void continueWith(final HttpServerExchange exchange)
+    public void exchangeEvent(final HttpServerExchange exchange, final ExchangeCompletionListener.NextListener next)
     {
-        if (closed)
+        if (closed || !exchange.isPersistent())
         {
+            handBack = true; // take nothing more
+            stopReading();
+            next.proceed(); // the connection closes: what was taken is published, and nobody is left to tell
             return;
         }
-        stopped = false;
-        exchange.addExchangeCompleteListener(stopReadingWhenComplete);
-        scan();
-        if (!stopped)
+        heldCompletion = next;
+        lastReadNs = System.nanoTime();
+        armIdleDeadline(IDLE_HAND_BACK_NS);
+        drive();
+    }
+
+    /**
+     * A request taken can now be answered. Its answer is written after the IO thread's other tasks queued so far,
+     * which are often the acknowledgements of the requests after it: one write for all of them. IO thread.
+     */
+    void answerReady()
+    {
+        if (null != heldCompletion && !answersScheduled)
         {
-            startReading();
+            answersScheduled = true;
+            ioThread.execute(writeAnswersReady);
         }
     }
 
     /**
-     * @return the request read ahead that Undertow has just parsed, or null if it was not read ahead.
-     */
-    Offered poll()
-    {
-        final Offered head = offered.poll();
-        if (null != head)
-        {
-            offeredBytes -= head.requestLength;
-        }
-        return head;
-    }
-
-    boolean hasOffered()
-    {
-        return !offered.isEmpty();
-    }
-
-    /**
-     * @return true if {@code exchange}'s target (path and query) is the template's.
-     */
-    boolean hasTemplateTarget(final HttpServerExchange exchange)
-    {
-        return templatePath.equals(exchange.getRequestURI()) && templateQuery.equals(exchange.getQueryString());
-    }
-
-    /**
-     * The connection closed: what was read ahead will never be parsed.
+     * The connection closed: nothing taken will be answered.
      *
-     * @return the requests read ahead and not yet parsed.
+     * @return the requests taken and not answered.
      */
     ArrayDeque<Offered> close()
     {
         closed = true;
-        stopReading();
+        reading = false;
+        heldCompletion = null;
+        disarmIdleDeadline();
+        if (null != out)
+        {
+            out.close();
+            out = null;
+        }
         return offered;
     }
 
+    /**
+     * Bytes from the client: take what it sent.
+     */
     public void handleEvent(final ConduitStreamSourceChannel channel)
     {
         final PooledByteBuffer pooled = connection.getExtraBytes();
@@ -280,40 +292,100 @@ final class PublishReadAhead implements ChannelListener<ConduitStreamSourceChann
         }
         if (read < 0)
         {
-            stopReading(); // the client is done sending: Undertow finds the end after the requests it has
+            handBack = true; // the client is done sending: once answered, Undertow finds the end
+        }
+        else if (read > 0)
+        {
+            lastReadNs = System.nanoTime();
+        }
+        drive();
+    }
+
+    /**
+     * No byte from the client for a while: if nothing it sent is waiting for an answer, hand it back.
+     */
+    public void onDeadline()
+    {
+        idleDeadline = null;
+        if (closed || null == heldCompletion)
+        {
             return;
         }
-        scan();
-        if (stopped) // includes a buffer full from its start: nothing more can be read into it until Undertow parses
+        final long idleNs = System.nanoTime() - lastReadNs;
+        if (idleNs >= IDLE_HAND_BACK_NS && offered.isEmpty())
         {
-            stopReading();
+            handBack = true;
+            drive();
+        }
+        else
+        {
+            armIdleDeadline(Math.max(IDLE_HAND_BACK_NS - idleNs, TimeUnit.MILLISECONDS.toNanos(10)));
         }
     }
 
-    private void scan()
+    /**
+     * Everything the connection's state calls for now: answer what can be answered, take what has arrived, read or
+     * stop reading, hand back.
+     */
+    private void drive()
+    {
+        if (closed)
+        {
+            return;
+        }
+        if (null != heldCompletion && !writeAnswers())
+        {
+            stopReading(); // the client does not read its answers: neither does the edge read its requests
+            return;
+        }
+        if (!handBack)
+        {
+            take();
+        }
+        if (handBack || offered.size() >= MAX_READ_AHEAD || isBufferFull())
+        {
+            stopReading();
+            if (handBack && null != heldCompletion && offered.isEmpty())
+            {
+                handBackToUndertow();
+            }
+        }
+        else
+        {
+            startReading();
+        }
+    }
+
+    private void take()
     {
         final PooledByteBuffer pooled = connection.getExtraBytes();
-        if (null == pooled || stopped)
+        if (null == pooled)
         {
             return;
         }
         final ByteBuffer buffer = pooled.getBuffer();
-        int from = buffer.position() + offeredBytes;
         while (offered.size() < MAX_READ_AHEAD)
         {
+            final int from = buffer.position();
+            if (from == buffer.limit())
+            {
+                connection.setExtraBytes(null); // all taken: an idle connection holds no buffer
+                pooled.close();
+                return;
+            }
             final int length = request.parse(buffer, from, buffer.limit());
             if (PipelinedRequest.INCOMPLETE == length)
             {
-                if (buffer.position() == 0 && buffer.limit() == buffer.capacity())
+                if (from == 0 && buffer.limit() == buffer.capacity())
                 {
-                    stopped = true; // it will not fit: Undertow reads it its own way
+                    handBack = true; // it will not fit: Undertow reads it its own way
                 }
                 return;
             }
             if (PipelinedRequest.NOT_READ_AHEAD == length || !isSameAsTemplate(buffer) ||
                 null != grant && grant.isExpired(System.currentTimeMillis()))
             {
-                stopped = true;
+                handBack = true;
                 return;
             }
             final int bodyLength = request.bodyLength();
@@ -322,55 +394,136 @@ final class PublishReadAhead implements ChannelListener<ConduitStreamSourceChann
                 body = new byte[Math.max(bodyLength, body.length * 2)];
             }
             buffer.get(request.bodyOffset(), body, 0, bodyLength);
-            final Offered next = offer.offer(this, body, bodyLength, length, hash(body, bodyLength));
+            final Offered next = offer.offer(this, body, bodyLength);
             if (null == next)
             {
-                stopped = true;
+                handBack = true; // Undertow parses it and the usual path answers why
                 return;
             }
             offered.add(next);
-            offeredBytes += length;
-            bufferAnswers();
-            from += length;
-        }
-        stopped = true;
-    }
-
-    /**
-     * The connection pipelines: its answers are gathered in Undertow's pipelining buffer and written together once
-     * no parsed request is left (Undertow does this itself only for requests without a body).
-     */
-    private void bufferAnswers()
-    {
-        if (null == connection.getPipelineBuffer())
-        {
-            final PipeliningBufferingStreamSinkConduit buffer = new PipeliningBufferingStreamSinkConduit(
-                connection.getOriginalSinkConduit(), connection.getByteBufferPool());
-            connection.setPipelineBuffer(buffer);
+            buffer.position(from + length);
         }
     }
 
     /**
-     * A request of this connection waits for its acknowledgement: the answers gathered before it go out now.
+     * Write the answers of the requests taken that can be answered, in order, up to the first that cannot.
+     *
+     * @return false if the socket took only part of them (the rest go when it is writable).
      */
-    static void flushAnswers(final HttpServerExchange exchange)
+    private boolean writeAnswers()
     {
-        if (exchange.getConnection() instanceof HttpServerConnection)
+        if (awaitingWritable)
         {
-            final PipeliningBufferingStreamSinkConduit buffer =
-                ((HttpServerConnection)exchange.getConnection()).getPipelineBuffer();
-            if (null != buffer)
+            return false;
+        }
+        Offered head;
+        while (null != (head = offered.peek()) && head.isAnswerable())
+        {
+            if (null == out)
             {
-                try
-                {
-                    buffer.flushPipelinedData(); // what does not fit in the socket goes with the next write
-                }
-                catch (final IOException ex)
-                {
-                    IoUtils.safeClose(exchange.getConnection());
-                }
+                out = connection.getByteBufferPool().allocate();
+                out.getBuffer().clear();
             }
+            if (head.renderAnswer(out.getBuffer()) < 0)
+            {
+                if (0 == out.getBuffer().position())
+                {
+                    IoUtils.safeClose(connection); // an answer larger than a whole buffer: never expected
+                    return false;
+                }
+                if (!flushOut())
+                {
+                    return false;
+                }
+                continue;
+            }
+            offered.poll();
         }
+        return flushOut();
+    }
+
+    private boolean flushOut()
+    {
+        if (null == out)
+        {
+            return true;
+        }
+        final ByteBuffer buffer = out.getBuffer();
+        try
+        {
+            final PipeliningBufferingStreamSinkConduit pipelined = connection.getPipelineBuffer();
+            if (null != pipelined && !pipelined.flushPipelinedData()) // answers Undertow gathered go first
+            {
+                awaitWritable();
+                return false;
+            }
+            buffer.flip();
+            final StreamSinkConduit sink = connection.getOriginalSinkConduit();
+            while (buffer.hasRemaining() && sink.write(buffer) > 0)
+            {
+                // until written or the socket is full
+            }
+            final boolean written = !buffer.hasRemaining();
+            buffer.compact();
+            if (!written)
+            {
+                awaitWritable();
+                return false;
+            }
+            out.close();
+            out = null;
+            return true;
+        }
+        catch (final IOException ex)
+        {
+            IoUtils.safeClose(connection);
+            return false;
+        }
+    }
+
+    private void awaitWritable()
+    {
+        if (awaitingWritable)
+        {
+            return;
+        }
+        awaitingWritable = true;
+        final ConduitStreamSinkChannel sink = connection.getChannel().getSinkChannel();
+        undertowWriteListener = sink.getWriteListener();
+        sink.setWriteListener(onWritable);
+        connection.getOriginalSinkConduit().resumeWrites();
+    }
+
+    private void writable()
+    {
+        connection.getOriginalSinkConduit().suspendWrites();
+        connection.getChannel().getSinkChannel().setWriteListener(undertowWriteListener);
+        undertowWriteListener = null;
+        awaitingWritable = false;
+        drive();
+    }
+
+    private void handBackToUndertow()
+    {
+        final ExchangeCompletionListener.NextListener next = heldCompletion;
+        heldCompletion = null;
+        template = null;
+        handBack = false;
+        disarmIdleDeadline();
+        final PooledByteBuffer pooled = connection.getExtraBytes();
+        if (null != pooled && !pooled.getBuffer().hasRemaining())
+        {
+            connection.setExtraBytes(null);
+            pooled.close();
+        }
+        next.proceed(); // Undertow parses what is left in the buffer, or waits for the next request
+    }
+
+    private boolean isBufferFull()
+    {
+        final PooledByteBuffer pooled = connection.getExtraBytes();
+        return null != pooled && pooled.getBuffer().position() == 0 &&
+            pooled.getBuffer().limit() == pooled.getBuffer().capacity();
     }
 
     private boolean isSameAsTemplate(final ByteBuffer buffer)
@@ -394,16 +547,30 @@ final class PublishReadAhead implements ChannelListener<ConduitStreamSourceChann
         return true;
     }
 
+    private void armIdleDeadline(final long delayNs)
+    {
+        disarmIdleDeadline();
+        idleDeadline = new RequestDeadline(null); // once a second at most, per connection the edge answers
+        idleDeadline.arm(ioThread, this, delayNs, TimeUnit.NANOSECONDS);
+    }
+
+    private void disarmIdleDeadline()
+    {
+        if (null != idleDeadline)
+        {
+            idleDeadline.disarm();
+            idleDeadline = null;
+        }
+    }
+
     private void startReading()
     {
-        final PooledByteBuffer pooled = connection.getExtraBytes();
-        if (reading || null != pooled && pooled.getBuffer().position() == 0 &&
-            pooled.getBuffer().limit() == pooled.getBuffer().capacity())
+        if (reading)
         {
             return;
         }
         final ConduitStreamSourceChannel channel = connection.getChannel().getSourceChannel();
-        undertowListener = channel.getReadListener();
+        undertowReadListener = channel.getReadListener();
         channel.setReadListener(this);
         connection.getOriginalSourceConduit().resumeReads();
         reading = true;
@@ -417,21 +584,7 @@ final class PublishReadAhead implements ChannelListener<ConduitStreamSourceChann
         }
         reading = false;
         connection.getOriginalSourceConduit().suspendReads();
-        connection.getChannel().getSourceChannel().setReadListener(undertowListener);
-        undertowListener = null;
-    }
-
-    /**
-     * FNV-1a: a check that the request Undertow parses is the one read ahead.
-     */
-    static long hash(final byte[] bytes, final int length)
-    {
-        long hash = 0xcbf29ce484222325L;
-        for (int i = 0; i < length; i++)
-        {
-            hash ^= bytes[i] & 0xFF;
-            hash *= 0x100000001b3L;
-        }
-        return hash;
+        connection.getChannel().getSourceChannel().setReadListener(undertowReadListener);
+        undertowReadListener = null;
     }
 }

@@ -201,9 +201,14 @@ final class PublishReadAhead
      */
     public void exchangeEvent(final HttpServerExchange exchange, final ExchangeCompletionListener.NextListener next)
     {
+        if (Thread.currentThread() != connection.getIoThread()) // never expected: answers are written on it
+        {
+            ioThread.execute(() -> exchangeEvent(exchange, next));
+            return;
+        }
         if (closed || !exchange.isPersistent())
         {
-            handBack = true; // take nothing more
+            template = null; // take nothing more
             stopReading();
             next.proceed(); // the connection closes: what was taken is published, and nobody is left to tell
             return;
@@ -329,7 +334,7 @@ final class PublishReadAhead
      */
     private void drive()
     {
-        if (closed)
+        if (closed || null == template) // handed back (a task queued before may still call): Undertow's turn
         {
             return;
         }

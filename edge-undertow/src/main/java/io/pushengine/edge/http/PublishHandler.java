@@ -209,7 +209,9 @@ public final class PublishHandler implements HttpHandler, PublishAckListener
             return null; // answered by the usual path when its turn comes
         }
         final long correlationId = correlationIds.incrementAndGet();
-        final ReadAheadPublish offered = new ReadAheadPublish(readAhead, correlationId);
+        final ReadAheadPublish spare = (ReadAheadPublish)readAhead.spare();
+        final ReadAheadPublish offered = null != spare ?
+            spare.reuse(correlationId) : new ReadAheadPublish(readAhead, correlationId);
         awaitingReadAheadAck.put(correlationId, offered);
         final long result;
         synchronized (ingressProxy)
@@ -501,7 +503,8 @@ public final class PublishHandler implements HttpHandler, PublishAckListener
     /**
      * A publish read ahead: offered by the edge without an exchange, answered by its {@link PublishReadAhead} in its
      * turn. One object is its record in the queue and the map, the fan-out's task to its IO thread
-     * ({@link #acknowledge}, {@link #refuse}) and its timeout's action: nothing else is allocated for it.
+     * ({@link #acknowledge}, {@link #refuse}) and its timeout's action: nothing else is allocated for it. Once
+     * answered, its connection keeps it for a later publish ({@link #reuse}).
      */
     private final class ReadAheadPublish extends PublishReadAhead.Offered implements Runnable, RequestDeadline.Expiry
     {
@@ -519,6 +522,22 @@ public final class PublishHandler implements HttpHandler, PublishAckListener
             super(correlationId, ioThreads.of(readAhead.connection().getIoThread()),
                 new RequestDeadline(counters.publishesAwaitingAck()));
             this.readAhead = readAhead;
+        }
+
+        /**
+         * The object of an answered publish of the same connection, for the next one. IO thread.
+         */
+        ReadAheadPublish reuse(final long correlationId)
+        {
+            this.correlationId = correlationId;
+            timeout.reset();
+            sequence = 0;
+            topicName = null;
+            topicSequence = 0;
+            refusedBecause = null;
+            answerable = false;
+            timedOut = false;
+            return this;
         }
 
         /**

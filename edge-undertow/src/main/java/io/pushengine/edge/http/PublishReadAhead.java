@@ -58,12 +58,17 @@ final class PublishReadAhead
     static final long IDLE_HAND_BACK_NS = TimeUnit.SECONDS.toNanos(1);
 
     /**
+     * Answered requests' objects a connection keeps for its next ones, at most.
+     */
+    static final int MAX_SPARE = 64;
+
+    /**
      * A request taken and offered, until answered. The offerer's own subclass says when it can be answered and
      * renders its answer.
      */
     abstract static class Offered
     {
-        final long correlationId;
+        long correlationId;
         final EdgeIoThread ioThread;
         final RequestDeadline timeout;
 
@@ -106,6 +111,7 @@ final class PublishReadAhead
     private final Offer offer;
     private final PipelinedRequest request;
     private final ArrayDeque<Offered> offered = new ArrayDeque<>();
+    private final ArrayDeque<Offered> spare = new ArrayDeque<>();
     private final ChannelListener<ConduitStreamSinkChannel> onWritable = channel -> writable();
     private final Runnable writeAnswersReady = () ->
     {
@@ -172,6 +178,16 @@ final class PublishReadAhead
     PayloadType payloadType()
     {
         return payloadType;
+    }
+
+    /**
+     * @return the object of a request this connection took and answered, for the offerer to reuse, or null. Once its
+     * answer is rendered nothing else refers to it: its acknowledgement took it from the offerer's map, or its
+     * deadline did, and its deadline is disarmed or has fired (not so for those a closed connection leaves).
+     */
+    Offered spare()
+    {
+        return spare.poll();
     }
 
     /**
@@ -443,6 +459,10 @@ final class PublishReadAhead
                 continue;
             }
             offered.poll();
+            if (spare.size() < MAX_SPARE)
+            {
+                spare.add(head);
+            }
         }
         return flushOut();
     }

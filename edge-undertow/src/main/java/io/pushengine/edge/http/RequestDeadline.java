@@ -84,6 +84,21 @@ public final class RequestDeadline
     }
 
     /**
+     * Make a deadline that was disarmed or has fired armable again, for a request object that is reused: the wheel
+     * holds it no longer. IO thread.
+     *
+     * @throws IllegalStateException if it is armed or firing.
+     */
+    public void reset()
+    {
+        if (ARMED == state || EXPIRING == state)
+        {
+            throw new IllegalStateException("deadline still armed: disarm it first");
+        }
+        state = IDLE;
+    }
+
+    /**
      * Taken off the wheel: fires once the wheel's poll is over, unless disarmed before. {@link IoThreadDeadlines} only.
      */
     void expiring()

@@ -92,6 +92,44 @@ class IoThreadDeadlinesTest
     }
 
     @Test
+    void aDeadlineResetAfterItFiredOrWasDisarmedArmsAgainAndOneStillArmedIsNotReset() throws Exception
+    {
+        final List<String> fired = new CopyOnWriteArrayList<>();
+        final CompletableFuture<Void> firedOnce = new CompletableFuture<>();
+        final RequestDeadline timeout = new RequestDeadline(armed);
+        onIoThread(() ->
+        {
+            timeout.arm(edgeIoThread, () ->
+            {
+                fired.add("first");
+                firedOnce.complete(null);
+            }, 1, TimeUnit.MILLISECONDS);
+            return null;
+        });
+        firedOnce.get(10, TimeUnit.SECONDS);
+
+        final CompletableFuture<Void> firedAgain = new CompletableFuture<>();
+        onIoThread(() ->
+        {
+            timeout.reset(); // fired: reusable
+            timeout.arm(edgeIoThread, () -> fired.add("disarmed"), 1, TimeUnit.SECONDS);
+            assertThrows(IllegalStateException.class, timeout::reset, "armed: not reset");
+            timeout.disarm();
+            timeout.reset(); // disarmed: reusable
+            timeout.arm(edgeIoThread, () ->
+            {
+                fired.add("again");
+                firedAgain.complete(null);
+            }, 1, TimeUnit.MILLISECONDS);
+            return null;
+        });
+        firedAgain.get(10, TimeUnit.SECONDS);
+
+        assertEquals(List.of("first", "again"), fired);
+        assertEquals(0, armed.get(), "none armed");
+    }
+
+    @Test
     void aTimeoutDisarmedBeforeItIsArmedNeverArms() throws Exception
     {
         final List<String> fired = new CopyOnWriteArrayList<>();

@@ -133,7 +133,7 @@ public final class EdgeHttpListener implements AutoCloseable
                 final XnioIoThread ioThread = worker.getIoThread(i);
                 AgentWakeups.registerEventLoop(ioThread, ioThread); // it may run the agents it gives work
             }
-            SelectedKeySetTrim.everyInterval(worker);
+            SelectedKeyArray.installOn(worker);
             return new EdgeHttpListener(worker, acceptor, openListener);
         }
         catch (final Exception ex)

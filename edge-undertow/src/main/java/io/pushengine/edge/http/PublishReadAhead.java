@@ -128,7 +128,8 @@ final class PublishReadAhead
     private PayloadType payloadType;
     private AccessGrant grant;
     private ExchangeCompletionListener.NextListener heldCompletion; // set while the edge answers the connection
-    private PooledByteBuffer out;
+    private PooledByteBuffer out; // answers not yet written, or none: kept, empty, while the edge reads
+    private PooledByteBuffer emptyIn; // a read buffer all taken, for the next read: kept while the edge reads
     private RequestDeadline idleDeadline;
     private long lastReadNs;
     private boolean handBack;
@@ -259,11 +260,7 @@ final class PublishReadAhead
         reading = false;
         heldCompletion = null;
         disarmIdleDeadline();
-        if (null != out)
-        {
-            out.close();
-            out = null;
-        }
+        releaseBuffers();
         return offered;
     }
 
@@ -273,7 +270,7 @@ final class PublishReadAhead
     public void handleEvent(final ConduitStreamSourceChannel channel)
     {
         final PooledByteBuffer pooled = connection.getExtraBytes();
-        final PooledByteBuffer into = null != pooled ? pooled : connection.getByteBufferPool().allocate();
+        final PooledByteBuffer into = null != pooled ? pooled : emptyReadBuffer();
         final ByteBuffer buffer = into.getBuffer();
         final int read;
         try
@@ -308,7 +305,7 @@ final class PublishReadAhead
             }
             else
             {
-                into.close();
+                keepEmpty(into);
             }
         }
         if (read < 0)
@@ -390,8 +387,8 @@ final class PublishReadAhead
             final int from = buffer.position();
             if (from == buffer.limit())
             {
-                connection.setExtraBytes(null); // all taken: an idle connection holds no buffer
-                pooled.close();
+                connection.setExtraBytes(null); // all taken: kept for the next read, released at hand-back
+                keepEmpty(pooled);
                 return;
             }
             final int length = request.parse(buffer, from, buffer.limit());
@@ -495,9 +492,7 @@ final class PublishReadAhead
                 awaitWritable();
                 return false;
             }
-            out.close();
-            out = null;
-            return true;
+            return true; // the buffer stays for the next answers, until hand-back
         }
         catch (final IOException ex)
         {
@@ -535,6 +530,7 @@ final class PublishReadAhead
         template = null;
         handBack = false;
         disarmIdleDeadline();
+        releaseBuffers(); // all answers written: out is empty
         final PooledByteBuffer pooled = connection.getExtraBytes();
         if (null != pooled && !pooled.getBuffer().hasRemaining())
         {
@@ -542,6 +538,43 @@ final class PublishReadAhead
             pooled.close();
         }
         next.proceed(); // Undertow parses what is left in the buffer, or waits for the next request
+    }
+
+    private PooledByteBuffer emptyReadBuffer()
+    {
+        final PooledByteBuffer kept = emptyIn;
+        emptyIn = null;
+        return null != kept ? kept : connection.getByteBufferPool().allocate();
+    }
+
+    private void keepEmpty(final PooledByteBuffer buffer)
+    {
+        if (null == emptyIn)
+        {
+            emptyIn = buffer;
+        }
+        else
+        {
+            buffer.close();
+        }
+    }
+
+    /**
+     * The buffers kept while the edge reads the connection go back to the pool: a connection handed back, or
+     * closed, holds none of them.
+     */
+    private void releaseBuffers()
+    {
+        if (null != out)
+        {
+            out.close();
+            out = null;
+        }
+        if (null != emptyIn)
+        {
+            emptyIn.close();
+            emptyIn = null;
+        }
     }
 
     private boolean isBufferFull()

@@ -1,0 +1,263 @@
+package io.pushengine.edge.http;
+
+import org.xnio.XnioIoThread;
+import org.xnio.XnioWorker;
+
+import java.lang.reflect.Field;
+import java.lang.reflect.Method;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
+import java.util.AbstractSet;
+import java.util.Arrays;
+import java.util.Iterator;
+import java.util.NoSuchElementException;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The set an IO thread's selector puts the keys it found ready in: an array, filled in order and emptied by XNIO
+ * after every poll, in place of the JDK's {@code HashSet}. Netty's {@code SelectedSelectionKeySet} does the same for
+ * its own event loops.
+ * <p>
+ * Why: the JDK's set allocates a {@code HashMap} node for every ready key (with {@link #contains} and the hashing
+ * before it), and XNIO copies it ({@code toArray}) and clears it after every poll, both of which walk the whole table,
+ * which never shrinks: after a burst of a thousand ready sockets every poll paid for a table that size. Here adding
+ * is a store, copying is an {@code arraycopy} of the keys there are, and clearing nulls only those.
+ * <p>
+ * It is a set only for the one user it is made for: a selector whose owner empties it after every poll. Within one
+ * poll the JDK adds a key only once per ready file descriptor, and epoll reports each once, so {@link #contains}
+ * answers false without looking (as Netty's does); {@link #remove}, which the JDK calls when a key is cancelled,
+ * looks. It reaches into the JDK ({@code sun.nio.ch.SelectorImpl}'s {@code selectedKeys} and
+ * {@code publicSelectedKeys}, which needs {@code --add-opens java.base/sun.nio.ch}: the runnable jar's manifest and
+ * the tests give it, for Agrona) and into XNIO ({@code WorkerThread}'s selector). Where either is not there it logs
+ * once and the JDK's set stays. Single-threaded: only the IO thread polls and empties it.
+ */
+public final class SelectedKeyArray extends AbstractSet<SelectionKey>
+{
+    /**
+     * Whether IO threads' selectors get one; {@code false} keeps the JDK's set.
+     */
+    public static final String ENABLED_PROP_NAME = "push.edge.io.selected.keys.array";
+
+    static final int INITIAL_CAPACITY = 256;
+
+    private static final System.Logger LOGGER = System.getLogger(SelectedKeyArray.class.getName());
+    private static final Field WORKER_THREAD_SELECTOR;
+    private static final Field SELECTED_KEYS;
+    private static final Field PUBLIC_SELECTED_KEYS;
+    private static final Method UNGROWABLE_SET;
+    private static final String UNAVAILABLE;
+
+    static
+    {
+        Field selector = null;
+        Field selectedKeys = null;
+        Field publicSelectedKeys = null;
+        Method ungrowableSet = null;
+        String unavailable = null;
+        try
+        {
+            selector = Class.forName("org.xnio.nio.WorkerThread").getDeclaredField("selector");
+            selector.setAccessible(true);
+            final Class<?> selectorImpl = Class.forName("sun.nio.ch.SelectorImpl");
+            selectedKeys = selectorImpl.getDeclaredField("selectedKeys");
+            selectedKeys.setAccessible(true);
+            publicSelectedKeys = selectorImpl.getDeclaredField("publicSelectedKeys");
+            publicSelectedKeys.setAccessible(true);
+            ungrowableSet = Class.forName("sun.nio.ch.Util").getDeclaredMethod("ungrowableSet", Set.class);
+            ungrowableSet.setAccessible(true);
+        }
+        catch (final ReflectiveOperationException | RuntimeException ex)
+        {
+            unavailable = ex.toString();
+        }
+        WORKER_THREAD_SELECTOR = selector;
+        SELECTED_KEYS = selectedKeys;
+        PUBLIC_SELECTED_KEYS = publicSelectedKeys;
+        UNGROWABLE_SET = ungrowableSet;
+        UNAVAILABLE = unavailable;
+    }
+
+    private SelectionKey[] keys;
+    private int size;
+
+    SelectedKeyArray(final int initialCapacity)
+    {
+        keys = new SelectionKey[initialCapacity];
+    }
+
+    /**
+     * Give every IO thread of {@code worker} one, unless {@link #ENABLED_PROP_NAME} is false; each is installed by a
+     * task on its thread, between its polls, and this waits for them. Any thread but an IO thread of the worker.
+     */
+    public static void installOn(final XnioWorker worker)
+    {
+        if (!Boolean.parseBoolean(System.getProperty(ENABLED_PROP_NAME, "true")))
+        {
+            return;
+        }
+        if (null != UNAVAILABLE)
+        {
+            LOGGER.log(System.Logger.Level.WARNING, "IO threads keep the JDK's selected-key sets (a node allocated " +
+                "per ready socket, each poll walks a table the size of the largest burst): " + UNAVAILABLE);
+            return;
+        }
+        final int count = worker.getIoThreadCount();
+        final CompletableFuture<?>[] installed = new CompletableFuture<?>[count];
+        for (int i = 0; i < count; i++)
+        {
+            final XnioIoThread ioThread = worker.getIoThread(i);
+            final CompletableFuture<Boolean> done = new CompletableFuture<>();
+            ioThread.execute(() -> done.complete(install(ioThread)));
+            installed[i] = done;
+        }
+        try
+        {
+            CompletableFuture.allOf(installed).get(10, TimeUnit.SECONDS);
+        }
+        catch (final Exception ex)
+        {
+            LOGGER.log(System.Logger.Level.WARNING, "IO threads did not take their selected-key arrays in time", ex);
+        }
+    }
+
+    /**
+     * Put one in {@code ioThread}'s selector, if its set is empty (between polls it is: XNIO empties it after each).
+     * IO thread.
+     *
+     * @return whether it did.
+     */
+    static boolean install(final XnioIoThread ioThread)
+    {
+        if (null != UNAVAILABLE || Thread.currentThread() != ioThread)
+        {
+            return false;
+        }
+        try
+        {
+            final Selector selector = (Selector)WORKER_THREAD_SELECTOR.get(ioThread);
+            if (!selector.isOpen() || !selector.selectedKeys().isEmpty())
+            {
+                return false;
+            }
+            final SelectedKeyArray array = new SelectedKeyArray(INITIAL_CAPACITY);
+            SELECTED_KEYS.set(selector, array);
+            PUBLIC_SELECTED_KEYS.set(selector, UNGROWABLE_SET.invoke(null, array));
+            return true;
+        }
+        catch (final ReflectiveOperationException | RuntimeException ex)
+        {
+            LOGGER.log(System.Logger.Level.WARNING, "cannot give " + ioThread.getName() + " a selected-key array", ex);
+            return false;
+        }
+    }
+
+    /**
+     * The set the selector of {@code ioThread} fills, for tests; null if it cannot be reached.
+     */
+    @SuppressWarnings("unchecked")
+    static Set<SelectionKey> selectedKeySet(final XnioIoThread ioThread)
+    {
+        try
+        {
+            return null == UNAVAILABLE ? (Set<SelectionKey>)SELECTED_KEYS.get(WORKER_THREAD_SELECTOR.get(ioThread)) :
+                null;
+        }
+        catch (final ReflectiveOperationException ex)
+        {
+            return null;
+        }
+    }
+
+    public boolean add(final SelectionKey key)
+    {
+        if (null == key)
+        {
+            return false;
+        }
+        if (size == keys.length)
+        {
+            keys = Arrays.copyOf(keys, size << 1);
+        }
+        keys[size++] = key;
+        return true;
+    }
+
+    /**
+     * Always false: see the class's note. The JDK asks before it adds a key, which it does once per poll.
+     */
+    public boolean contains(final Object key)
+    {
+        return false;
+    }
+
+    public boolean remove(final Object key)
+    {
+        for (int i = 0; i < size; i++)
+        {
+            if (keys[i] == key)
+            {
+                System.arraycopy(keys, i + 1, keys, i, size - i - 1);
+                keys[--size] = null;
+                return true;
+            }
+        }
+        return false;
+    }
+
+    public int size()
+    {
+        return size;
+    }
+
+    public void clear()
+    {
+        Arrays.fill(keys, 0, size, null);
+        size = 0;
+    }
+
+    /**
+     * The keys into {@code into} when they fit (XNIO's array, kept from poll to poll), followed by a null if there is
+     * room; otherwise into a new array of their size.
+     */
+    @SuppressWarnings("unchecked")
+    public <T> T[] toArray(final T[] into)
+    {
+        final T[] array = into.length >= size ?
+            into : (T[])java.lang.reflect.Array.newInstance(into.getClass().getComponentType(), size);
+        System.arraycopy(keys, 0, array, 0, size);
+        if (array.length > size)
+        {
+            array[size] = null;
+        }
+        return array;
+    }
+
+    public Object[] toArray()
+    {
+        return Arrays.copyOf(keys, size, Object[].class);
+    }
+
+    public Iterator<SelectionKey> iterator()
+    {
+        return new Iterator<>()
+        {
+            int next;
+
+            public boolean hasNext()
+            {
+                return next < size;
+            }
+
+            public SelectionKey next()
+            {
+                if (next >= size)
+                {
+                    throw new NoSuchElementException();
+                }
+                return keys[next++];
+            }
+        };
+    }
+}

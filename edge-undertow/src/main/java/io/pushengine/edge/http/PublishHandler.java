@@ -59,11 +59,11 @@ public final class PublishHandler implements HttpHandler, PublishAckListener
 
     private static final AttachmentKey<String> TOPIC = AttachmentKey.create(String.class);
 
-    // by correlation id: written on IO threads, taken by the fan-out thread (or by a timeout); JCTools' map of
-    // primitive keys boxes no id and adds no node per entry (80 B a publish in ConcurrentHashMap<Long, V>)
-    private final NonBlockingHashMapLong<SinglePublish> awaitingAck = new NonBlockingHashMapLong<>();
+    // by correlation id: put on IO threads, taken by the fan-out thread (or by a timeout). Single and read-ahead
+    // publishes in slots (one each, no allocation); a batch under its first and last id in JCTools' map of primitive
+    // keys, which boxes no id and adds no node per entry (80 B in ConcurrentHashMap<Long, V>)
+    private final AwaitingAcks awaitingAck = new AwaitingAcks(AwaitingAcks.DEFAULT_SLOTS);
     private final NonBlockingHashMapLong<BatchAwait> awaitingBatchAck = new NonBlockingHashMapLong<>();
-    private final NonBlockingHashMapLong<ReadAheadPublish> awaitingReadAheadAck = new NonBlockingHashMapLong<>();
     private final UnsafeBuffer bodyView = new UnsafeBuffer(0, 0); // wrapped and published under the ingress lock
     private final AtomicLong correlationIds = new AtomicLong((long)ThreadLocalRandom.current().nextInt(1, 1 << 30) << 32);
     private final IngressProxy ingressProxy;
@@ -167,7 +167,7 @@ public final class PublishHandler implements HttpHandler, PublishAckListener
         }
         if (result < 0)
         {
-            awaitingAck.remove(correlationId);
+            awaitingAck.take(correlationId);
             HttpResponses.reject(exchange, 503, "engine unavailable: " + Publication.errorString(result), counters);
             return;
         }
@@ -193,7 +193,7 @@ public final class PublishHandler implements HttpHandler, PublishAckListener
                 for (final PublishReadAhead.Offered offered : created.close())
                 {
                     offered.timeout.disarm();
-                    awaitingReadAheadAck.remove(offered.correlationId); // journaled, but nobody left to tell
+                    awaitingAck.take(offered.correlationId); // journaled, but nobody left to tell
                 }
             });
             readAhead = created;
@@ -212,7 +212,7 @@ public final class PublishHandler implements HttpHandler, PublishAckListener
         final ReadAheadPublish spare = (ReadAheadPublish)readAhead.spare();
         final ReadAheadPublish offered = null != spare ?
             spare.reuse(correlationId) : new ReadAheadPublish(readAhead, correlationId);
-        awaitingReadAheadAck.put(correlationId, offered);
+        awaitingAck.put(correlationId, offered);
         final long result;
         synchronized (ingressProxy)
         {
@@ -222,7 +222,7 @@ public final class PublishHandler implements HttpHandler, PublishAckListener
         }
         if (result < 0)
         {
-            awaitingReadAheadAck.remove(correlationId);
+            awaitingAck.take(correlationId);
             return null;
         }
         counters.publishRequests().increment();
@@ -349,23 +349,15 @@ public final class PublishHandler implements HttpHandler, PublishAckListener
     public void onPublishAck(
         final long correlationId, final long globalSequence, final String topicName, final long topicSequence)
     {
-        if (!awaitingReadAheadAck.isEmpty())
-        {
-            final ReadAheadPublish offered = awaitingReadAheadAck.remove(correlationId);
-            if (null != offered)
-            {
-                offered.acknowledge(globalSequence, topicName, topicSequence);
-                return;
-            }
-        }
-        if (!awaitingBatchAck.isEmpty() && onBatchAck(correlationId, globalSequence, topicSequence))
-        {
-            return;
-        }
-        final SinglePublish publish = awaitingAck.remove(correlationId);
+        final AwaitingAcks.Entry publish = awaitingAck.take(correlationId);
         if (null != publish)
         {
             publish.acknowledge(globalSequence, topicName, topicSequence);
+            return;
+        }
+        if (!awaitingBatchAck.isEmpty())
+        {
+            onBatchAck(correlationId, globalSequence, topicSequence);
         }
     }
 
@@ -407,10 +399,10 @@ public final class PublishHandler implements HttpHandler, PublishAckListener
      */
     public void onPublishRefused(final long correlationId, final String reason)
     {
-        final ReadAheadPublish offered = awaitingReadAheadAck.remove(correlationId);
-        if (null != offered)
+        final AwaitingAcks.Entry publish = awaitingAck.take(correlationId);
+        if (null != publish)
         {
-            offered.refuse(reason);
+            publish.refuse(reason);
             return;
         }
         final BatchAwait batch = awaitingBatchAck.remove(correlationId);
@@ -424,11 +416,6 @@ public final class PublishHandler implements HttpHandler, PublishAckListener
                 rejectRefused(batch.exchange, reason);
             });
             return;
-        }
-        final SinglePublish publish = awaitingAck.remove(correlationId);
-        if (null != publish)
-        {
-            publish.refuse(reason);
         }
     }
 
@@ -572,7 +559,7 @@ public final class PublishHandler implements HttpHandler, PublishAckListener
 
         public void onDeadline()
         {
-            if (null != awaitingReadAheadAck.remove(correlationId))
+            if (null != awaitingAck.take(correlationId))
             {
                 timedOut = true;
                 answerable = true;
@@ -607,7 +594,7 @@ public final class PublishHandler implements HttpHandler, PublishAckListener
      * body's reader, its record in the map, the fan-out's task to its IO thread ({@link #acknowledge},
      * {@link #refuse}) and its timeout's action (504): nothing else is allocated for it.
      */
-    private final class SinglePublish
+    private final class SinglePublish extends AwaitingAcks.Entry
         implements RequestBodyReader.BodyHandler, Receiver.ErrorCallback, Runnable, RequestDeadline.Expiry
     {
         final HttpServerExchange exchange;
@@ -676,7 +663,7 @@ public final class PublishHandler implements HttpHandler, PublishAckListener
 
         public void onDeadline()
         {
-            if (null != awaitingAck.remove(correlationId))
+            if (null != awaitingAck.take(correlationId))
             {
                 rejectUnacknowledged(exchange);
             }

@@ -66,7 +66,7 @@ final class PublishReadAhead
      * A request taken and offered, until answered. The offerer's own subclass says when it can be answered and
      * renders its answer.
      */
-    abstract static class Offered
+    abstract static class Offered extends AwaitingAcks.Entry
     {
         long correlationId;
         final EdgeIoThread ioThread;

@@ -20,15 +20,18 @@ import java.util.concurrent.TimeUnit;
  * after every poll, in place of the JDK's {@code HashSet}. Netty's {@code SelectedSelectionKeySet} does the same for
  * its own event loops.
  * <p>
- * Why: the JDK's set allocates a {@code HashMap} node for every ready key (with {@link #contains} and the hashing
- * before it), and XNIO copies it ({@code toArray}) and clears it after every poll, both of which walk the whole table,
- * which never shrinks: after a burst of a thousand ready sockets every poll paid for a table that size. Here adding
- * is a store, copying is an {@code arraycopy} of the keys there are, and clearing nulls only those.
+ * Why: the JDK's set allocates a {@code HashMap} node for every ready key, and XNIO copies it ({@code toArray}) and
+ * clears it after every poll, both of which walk the whole table, which never shrinks: after a burst of a thousand
+ * ready sockets every poll paid for a table that size. Here adding is a store in the array and one in an identity
+ * table beside it, copying is an {@code arraycopy} of the keys there are, and clearing nulls only those.
  * <p>
- * It is a set only for the one user it is made for: a selector whose owner empties it after every poll. Within one
- * poll the JDK adds a key only once per ready file descriptor, and epoll reports each once, so {@link #contains}
- * answers false without looking (as Netty's does); {@link #remove}, which the JDK calls when a key is cancelled,
- * looks. It reaches into the JDK ({@code sun.nio.ch.SelectorImpl}'s {@code selectedKeys} and
+ * A key is held once, as in any set. Netty's array answers {@link #contains} false without looking, since its loop
+ * empties the set after every poll; XNIO does not always: when it cancels a key on its own thread it calls
+ * {@code selectNow()} and leaves what that found for its next poll, which adds the same keys again. An array that
+ * took them twice grew to 124,751 keys for 1,000 sockets after a close storm, and XNIO then cleared an array that
+ * long after every poll (a third of a core at 10 events/s). The identity table (open addressing, linear probing, at
+ * most half full) answers {@link #contains} in a probe or two; {@link #remove}, which the JDK calls when a key is
+ * cancelled, is rare and rebuilds it. It reaches into the JDK ({@code sun.nio.ch.SelectorImpl}'s {@code selectedKeys} and
  * {@code publicSelectedKeys}, which needs {@code --add-opens java.base/sun.nio.ch}: the runnable jar's manifest and
  * the tests give it, for Agrona) and into XNIO ({@code WorkerThread}'s selector). Where either is not there it logs
  * once and the JDK's set stays. Single-threaded: only the IO thread polls and empties it.
@@ -81,10 +84,18 @@ public final class SelectedKeyArray extends AbstractSet<SelectionKey>
 
     private SelectionKey[] keys;
     private int size;
+    private SelectionKey[] table; // the same keys by identity hash: twice as long as keys, a power of two
+    private int tableMask;
 
     SelectedKeyArray(final int initialCapacity)
     {
+        if (initialCapacity < 1 || Integer.bitCount(initialCapacity) != 1)
+        {
+            throw new IllegalArgumentException("capacity must be a power of two: " + initialCapacity);
+        }
         keys = new SelectionKey[initialCapacity];
+        table = new SelectionKey[initialCapacity << 1];
+        tableMask = table.length - 1;
     }
 
     /**
@@ -154,6 +165,14 @@ public final class SelectedKeyArray extends AbstractSet<SelectionKey>
     }
 
     /**
+     * The selector of {@code ioThread}, for tests.
+     */
+    static Object selectorOf(final XnioIoThread ioThread) throws ReflectiveOperationException
+    {
+        return WORKER_THREAD_SELECTOR.get(ioThread);
+    }
+
+    /**
      * The set the selector of {@code ioThread} fills, for tests; null if it cannot be reached.
      */
     @SuppressWarnings("unchecked")
@@ -176,34 +195,66 @@ public final class SelectedKeyArray extends AbstractSet<SelectionKey>
         {
             return false;
         }
+        int slot = System.identityHashCode(key) & tableMask;
+        SelectionKey held;
+        while (null != (held = table[slot]))
+        {
+            if (held == key)
+            {
+                return false;
+            }
+            slot = (slot + 1) & tableMask;
+        }
         if (size == keys.length)
         {
             keys = Arrays.copyOf(keys, size << 1);
+            table = new SelectionKey[keys.length << 1];
+            tableMask = table.length - 1;
+            rebuildTable();
+            slot = freeSlot(key);
         }
         keys[size++] = key;
+        table[slot] = key;
         return true;
     }
 
-    /**
-     * Always false: see the class's note. The JDK asks before it adds a key, which it does once per poll.
-     */
     public boolean contains(final Object key)
     {
+        if (0 == size || null == key)
+        {
+            return false;
+        }
+        int slot = System.identityHashCode(key) & tableMask;
+        SelectionKey held;
+        while (null != (held = table[slot]))
+        {
+            if (held == key)
+            {
+                return true;
+            }
+            slot = (slot + 1) & tableMask;
+        }
         return false;
     }
 
     public boolean remove(final Object key)
     {
+        if (!contains(key))
+        {
+            return false;
+        }
+        clearTable(size);
         for (int i = 0; i < size; i++)
         {
             if (keys[i] == key)
             {
                 System.arraycopy(keys, i + 1, keys, i, size - i - 1);
                 keys[--size] = null;
-                return true;
+                break;
             }
         }
-        return false;
+        rebuildTable();
+        return true;
     }
 
     public int size()
@@ -213,8 +264,44 @@ public final class SelectedKeyArray extends AbstractSet<SelectionKey>
 
     public void clear()
     {
+        clearTable(size);
         Arrays.fill(keys, 0, size, null);
         size = 0;
+    }
+
+    /**
+     * Null the table's slots of {@code keys[0, count)}, and only those: the table stays as long as the most keys
+     * ever held, but emptying it costs what it holds.
+     */
+    private void clearTable(final int count)
+    {
+        for (int i = 0; i < count; i++)
+        {
+            int slot = System.identityHashCode(keys[i]) & tableMask;
+            while (null != table[slot])
+            {
+                table[slot] = null; // the whole run: every key in the table is being cleared
+                slot = (slot + 1) & tableMask;
+            }
+        }
+    }
+
+    private void rebuildTable()
+    {
+        for (int i = 0; i < size; i++)
+        {
+            table[freeSlot(keys[i])] = keys[i];
+        }
+    }
+
+    private int freeSlot(final SelectionKey key)
+    {
+        int slot = System.identityHashCode(key) & tableMask;
+        while (null != table[slot])
+        {
+            slot = (slot + 1) & tableMask;
+        }
+        return slot;
     }
 
     /**

@@ -95,6 +95,19 @@ class SelectedKeyArrayTest
         writeOneByteToEach(sinks);
         awaitBytes(bytesRead, 2 * PIPES); // and was emptied between polls
         assertTrue(onIoThread(ioThread, installed::isEmpty), "XNIO empties it after each poll");
+
+        // XNIO's cancelKey on the IO thread polls (selectNow) and leaves what it found for its loop's next poll,
+        // which finds the same keys ready again: each must be held once
+        final int heldAfterTwoPolls = onIoThread(ioThread, () ->
+        {
+            writeOneByteToEach(sinks);
+            final Selector selector = (Selector)SelectedKeyArray.selectorOf(ioThread);
+            selector.selectNow();
+            selector.selectNow();
+            return installed.size();
+        });
+        assertEquals(PIPES, heldAfterTwoPolls, "keys found ready by two polls without an emptying between");
+        awaitBytes(bytesRead, 3 * PIPES);
         assertFalse(SelectedKeyArray.install(ioThread), "installed off the IO thread");
     }
 
@@ -122,12 +135,49 @@ class SelectedKeyArrayTest
         assertFalse(array.remove(keys[1]), "removed twice");
         assertArrayEquals(new Object[]{ keys[0], keys[2] }, array.toArray());
 
+        assertFalse(array.add(keys[0]), "a key already held");
+        assertEquals(2, array.size(), "a key already held is not held twice");
+        assertTrue(array.contains(keys[0]));
+        assertFalse(array.contains(keys[1]), "removed");
+        assertTrue(array.add(keys[1]), "a removed key is added again");
+
         array.clear();
         assertEquals(0, array.size());
+        assertFalse(array.contains(keys[0]), "cleared");
         assertTrue(array.isEmpty());
         assertFalse(array.iterator().hasNext());
         assertTrue(array.add(keys[2]));
         assertArrayEquals(new Object[]{ keys[2] }, array.toArray(), "after clear it fills from the start");
+    }
+
+    @Test
+    void manyKeysAreHeldOnceThroughGrowthClearAndRemoval()
+    {
+        final SelectedKeyArray array = new SelectedKeyArray(4);
+        final SelectionKey[] keys = new SelectionKey[1000];
+        for (int round = 0; round < 3; round++)
+        {
+            for (int i = 0; i < keys.length; i++)
+            {
+                keys[i] = null == keys[i] ? new FakeKey() : keys[i];
+                assertTrue(array.add(keys[i]), "round " + round + " key " + i);
+                assertFalse(array.add(keys[i]), "round " + round + " key " + i + " twice");
+            }
+            assertEquals(keys.length, array.size());
+            for (int i = 0; i < keys.length; i += 7)
+            {
+                assertTrue(array.remove(keys[i]));
+            }
+            for (int i = 0; i < keys.length; i++)
+            {
+                assertEquals(i % 7 != 0, array.contains(keys[i]), "round " + round + " key " + i);
+            }
+            array.clear();
+            for (final SelectionKey key : keys)
+            {
+                assertFalse(array.contains(key), "round " + round + ": held after clear");
+            }
+        }
     }
 
     private static final class FakeKey extends AbstractSelectionKey

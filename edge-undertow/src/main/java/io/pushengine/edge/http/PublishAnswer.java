@@ -49,9 +49,15 @@ final class PublishAnswer implements IoCallback
         HttpResponses.json(exchange, 200, body, answer);
     }
 
-    private ByteBuffer render(final long sequence, final String topic, final long topicSequence)
+    /**
+     * Put the answer's body at the start of {@code json}: the one rendering of it, also for the answers the edge
+     * writes itself ({@link RawPublishAnswer}).
+     *
+     * @return its length.
+     */
+    static int putBody(
+        final ExpandableArrayBuffer json, final long sequence, final String topic, final long topicSequence)
     {
-        final ExpandableArrayBuffer json = this.json;
         int length = json.putStringWithoutLengthAscii(0, "{\"sequence\":");
         length += json.putLongAscii(length, sequence);
         length += json.putStringWithoutLengthAscii(length, ",\"topic\":\"");
@@ -59,6 +65,12 @@ final class PublishAnswer implements IoCallback
         length += json.putStringWithoutLengthAscii(length, "\",\"topicSequence\":");
         length += json.putLongAscii(length, topicSequence);
         length += json.putStringWithoutLengthAscii(length, "}\n");
+        return length;
+    }
+
+    private ByteBuffer render(final long sequence, final String topic, final long topicSequence)
+    {
+        final int length = putBody(json, sequence, topic, topicSequence);
         if (view.array() != json.byteArray()) // grew for a long topic name
         {
             view = ByteBuffer.wrap(json.byteArray());

@@ -45,15 +45,7 @@ final class RawPublishAnswer
      */
     int published(final ByteBuffer into, final long sequence, final String topic, final long topicSequence)
     {
-        final ExpandableArrayBuffer json = this.body;
-        int length = json.putStringWithoutLengthAscii(0, "{\"sequence\":");
-        length += json.putLongAscii(length, sequence);
-        length += json.putStringWithoutLengthAscii(length, ",\"topic\":\"");
-        length += json.putStringWithoutLengthAscii(length, topic);
-        length += json.putStringWithoutLengthAscii(length, "\",\"topicSequence\":");
-        length += json.putLongAscii(length, topicSequence);
-        length += json.putStringWithoutLengthAscii(length, "}\n");
-        return render(into, 200, true, length);
+        return render(into, 200, true, PublishAnswer.putBody(body, sequence, topic, topicSequence));
     }
 
     /**

@@ -17,8 +17,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The set an IO thread's selector puts the keys it found ready in: an array, filled in order and emptied by XNIO
- * after every poll, in place of the JDK's {@code HashSet}. Netty's {@code SelectedSelectionKeySet} does the same for
- * its own event loops.
+ * after every poll, with an identity table beside it, in place of the JDK's {@code HashSet}. Netty's
+ * {@code SelectedSelectionKeySet} is an array too, for its own event loops.
  * <p>
  * Why: the JDK's set allocates a {@code HashMap} node for every ready key, and XNIO copies it ({@code toArray}) and
  * clears it after every poll, both of which walk the whole table, which never shrinks: after a burst of a thousand
@@ -31,8 +31,10 @@ import java.util.concurrent.TimeUnit;
  * took them twice grew to 124,751 keys for 1,000 sockets after a close storm, and XNIO then cleared an array that
  * long after every poll (a third of a core at 10 events/s). The identity table (open addressing, linear probing, at
  * most half full) answers {@link #contains} in a probe or two; {@link #remove}, which the JDK calls when a key is
- * cancelled, is rare and rebuilds it. It reaches into the JDK ({@code sun.nio.ch.SelectorImpl}'s {@code selectedKeys} and
- * {@code publicSelectedKeys}, which needs {@code --add-opens java.base/sun.nio.ch}: the runnable jar's manifest and
+ * cancelled, is rare and rebuilds it.
+ * <p>
+ * It reaches into the JDK ({@code sun.nio.ch.SelectorImpl}'s {@code selectedKeys} and {@code publicSelectedKeys}, which
+ * needs {@code --add-opens java.base/sun.nio.ch}: the runnable jar's manifest and
  * the tests give it, for Agrona) and into XNIO ({@code WorkerThread}'s selector). Where either is not there it logs
  * once and the JDK's set stays. Single-threaded: only the IO thread polls and empties it.
  */

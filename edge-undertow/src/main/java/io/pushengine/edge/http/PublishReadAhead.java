@@ -183,7 +183,7 @@ final class PublishReadAhead
 
     /**
      * @return the object of a request this connection took and answered, for the offerer to reuse, or null. Once its
-     * answer is rendered nothing else refers to it: its acknowledgement took it from the offerer's map, or its
+     * answer is rendered nothing else refers to it: its acknowledgement took it from the offerer's table, or its
      * deadline did, and its deadline is disarmed or has fired (not so for those a closed connection leaves).
      */
     Offered spare()

@@ -362,16 +362,15 @@ public final class PublishHandler implements HttpHandler, PublishAckListener
     }
 
     /**
-     * A batch's first acknowledgement gives its first sequences; its last completes it.
-     *
-     * @return true if the acknowledgement was a batch's first or last.
+     * A batch's first acknowledgement gives its first sequences; its last completes it; those between are not
+     * awaited.
      */
-    private boolean onBatchAck(final long correlationId, final long globalSequence, final long topicSequence)
+    private void onBatchAck(final long correlationId, final long globalSequence, final long topicSequence)
     {
         final BatchAwait await = awaitingBatchAck.remove(correlationId);
         if (null == await)
         {
-            return false;
+            return;
         }
         if (0 == await.firstSequence)
         {
@@ -391,7 +390,6 @@ public final class PublishHandler implements HttpHandler, PublishAckListener
                 HttpResponses.json(exchange, 200, body);
             });
         }
-        return true;
     }
 
     /**
@@ -489,7 +487,7 @@ public final class PublishHandler implements HttpHandler, PublishAckListener
 
     /**
      * A publish read ahead: offered by the edge without an exchange, answered by its {@link PublishReadAhead} in its
-     * turn. One object is its record in the queue and the map, the fan-out's task to its IO thread
+     * turn. One object is its record in the queue and the awaited table, the fan-out's task to its IO thread
      * ({@link #acknowledge}, {@link #refuse}) and its timeout's action: nothing else is allocated for it. Once
      * answered, its connection keeps it for a later publish ({@link #reuse}).
      */
@@ -528,7 +526,7 @@ public final class PublishHandler implements HttpHandler, PublishAckListener
         }
 
         /**
-         * Fan-out thread, once this publish's id is taken from the map.
+         * Fan-out thread, once this publish's id is taken from the awaited table.
          */
         void acknowledge(final long globalSequence, final String topicName, final long topicSequence)
         {
@@ -591,7 +589,7 @@ public final class PublishHandler implements HttpHandler, PublishAckListener
 
     /**
      * A single publish: its body's reader, then, once offered, waiting for its acknowledgement. One object is its
-     * body's reader, its record in the map, the fan-out's task to its IO thread ({@link #acknowledge},
+     * body's reader, its record in the awaited table, the fan-out's task to its IO thread ({@link #acknowledge},
      * {@link #refuse}) and its timeout's action (504): nothing else is allocated for it.
      */
     private final class SinglePublish extends AwaitingAcks.Entry
@@ -628,7 +626,7 @@ public final class PublishHandler implements HttpHandler, PublishAckListener
         }
 
         /**
-         * Fan-out thread, once this publish's id is taken from the map.
+         * Fan-out thread, once this publish's id is taken from the awaited table.
          */
         void acknowledge(final long globalSequence, final String topicName, final long topicSequence)
         {

@@ -73,7 +73,7 @@ final class AwaitingAcks
     private final AtomicReferenceArray<Entry> slots;
     private final int mask;
     private final NonBlockingHashMapLong<Entry> overflow = new NonBlockingHashMapLong<>();
-    private final AtomicInteger overflowed = new AtomicInteger();
+    private final AtomicInteger inOverflow = new AtomicInteger(); // the fast check before the map
 
     AwaitingAcks(final int slots)
     {
@@ -97,7 +97,7 @@ final class AwaitingAcks
         entry.awaitedId = correlationId;
         if (!slots.compareAndSet(slot(correlationId), null, entry))
         {
-            overflowed.incrementAndGet();
+            inOverflow.incrementAndGet();
             overflow.put(correlationId, entry);
         }
     }
@@ -115,13 +115,13 @@ final class AwaitingAcks
             slots.compareAndSet(slot, entry, null); // only its claimer empties it: it is still there
             return entry;
         }
-        if (overflowed.get() > 0)
+        if (inOverflow.get() > 0)
         {
             final Entry spilled = overflow.get(correlationId);
             if (null != spilled && spilled.claim(correlationId))
             {
                 overflow.remove(correlationId, spilled);
-                overflowed.decrementAndGet();
+                inOverflow.decrementAndGet();
                 return spilled;
             }
         }

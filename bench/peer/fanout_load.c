@@ -765,7 +765,7 @@ int main(int argc, char **argv)
     qsort(samples, sample_count, sizeof(int64_t), compare);
     const double measured_s = (end_ns - measure_from_ns) / 1e9;
     const int64_t expected = published * (int64_t)subscribers;
-    printf("| %s | %d | %d ev/s, %d %s | %lld/%lld | %.0f | %.2f %% | %lld | %.2f | %.2f | %.2f | %.2f | %.2f | %.0f %% |\n",
+    printf("| %s | %d | %d ev/s, %d %s | %lld/%lld | %.0f | %.2f %% | %lld | %.2f | %.2f | %.2f | %.2f | %.2f | %.1f %% |\n",
         label, subscribers, rate, publishers, ws_publish_topic ? "WS publisher" : "POST conn", (long long)pub_ok, (long long)published, sample_count / measured_s,
         expected ? 100.0 * (expected - received) / expected : 0, (long long)cut, percentile_ms(50),
         percentile_ms(90), percentile_ms(99), percentile_ms(99.9), percentile_ms(100), cpu_percent);

@@ -14,8 +14,11 @@
 #                                                # bench/target/timeline-SERVER-RATE.txt (fanout_load --timeline)
 #   LOW_WARMUP_SECONDS=0 bench/peer/side-by-side.sh "10 1000"   # warm up at the highest rate only (default: also
 #                                                # 20 s at the lowest rate, each server)
+#   WARMUP_RATE=1000 ROUNDS=5 bench/peer/side-by-side.sh 10 30   # warm up at 1,000 ev/s; then every rate 5 times, the servers alternating within each round
+#                                                # (same processes), then per rate the medians and their ratios
 #
-# Prints a Markdown table: one row per server per rate (columns in the header below).
+# Prints a Markdown table: one row per server per rate (columns in the header below); with ROUNDS > 1, one row per
+# server per rate per round, then a table of medians (p99, server CPU) with push-engine / nchan ratios.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 rates=${1:-"10 100 500 1000"}
@@ -57,7 +60,7 @@ echo "| server | subscribers | rate | publishes acked | deliveries/s | lost | cl
 echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|"
 # a warm-up of each server at the highest rate, not reported: a JVM compiles its hot paths in the first seconds
 # under load (a cold run's figures are the JIT's, not the server's); nchan gets the same run for symmetry
-warmup_rate=$(echo "$rates" | tr ' ' '\n' | sort -n | tail -1)
+warmup_rate=${WARMUP_RATE:-$(echo "$rates" | tr ' ' '\n' | sort -n | tail -1)}
 "$client" --port 8080 --ws-path "/ws?topics=warmup" --pub-path /publish/warmup --subscribers "$subscribers" \
   --rate "$warmup_rate" --seconds 10 --publishers "${PUBLISHERS:-1}" --label warmup >/dev/null 2>&1 || true
 "$client" --port 8090 --ws-path "/sub?ch=warmup" --pub-path "/pub?ch=warmup" --subscribers "$subscribers" \
@@ -83,18 +86,21 @@ servers="push nchan"
 [ -n "$floor" ] && servers="push nchan floor" && mkdir -p "$work/floor"
 timeline=()
 [ -n "${TIMELINE:-}" ] && timeline=(--timeline)
+rounds=${ROUNDS:-1}
+rows="$work/rows"
+for round in $(seq 1 "$rounds"); do
 for rate in $rates; do
   topic="bench$rate$RANDOM"
   "$client" --port 8080 --ws-path "/ws?topics=$topic" --pub-path "/publish/$topic" --subscribers "$subscribers" \
     --rate "$rate" --seconds "$seconds" --publishers "${PUBLISHERS:-1}" --server-pid "$java_pid" \
-    --label push-engine "${timeline[@]}" 2>"$work/push/client.run"
+    --label push-engine "${timeline[@]}" 2>"$work/push/client.run" | tee -a "$rows"
   "$client" --port 8090 --ws-path "/sub?ch=$topic" --pub-path "/pub?ch=$topic" --subscribers "$subscribers" \
     --rate "$rate" --seconds "$seconds" --publishers "${PUBLISHERS:-1}" --server-pid "$nchan_worker" \
-    --label nchan "${timeline[@]}" 2>"$work/nchan/client.run"
+    --label nchan "${timeline[@]}" 2>"$work/nchan/client.run" | tee -a "$rows"
   if [ -n "$floor" ]; then
     "$client" --port 8070 --ws-path "/ws?topics=$topic" --pub-path "/publish/$topic" --subscribers "$subscribers" \
       --rate "$rate" --seconds "$seconds" --publishers "${PUBLISHERS:-1}" --server-pid "$floor_pid" \
-      --label floor "${timeline[@]}" 2>"$work/floor/client.run"
+      --label floor "${timeline[@]}" 2>"$work/floor/client.run" | tee -a "$rows"
   fi
   for server in $servers; do
     if [ -n "${TIMELINE:-}" ]; then
@@ -105,6 +111,38 @@ for rate in $rates; do
     fi
   done
 done
+done
+if [ "$rounds" -gt 1 ] && [ -s "$rows" ]; then
+  # per rate and server: the median of the rounds' p99 and server CPU (columns 11 and 14 of a row), and the ratios
+  echo
+  echo "Medians of $rounds rounds:"
+  echo
+  echo "| rate | server | p99 ms (median) | p99 ms (rounds) | server CPU % (median) | CPU % (rounds) | p99 / nchan's | CPU / nchan's |"
+  echo "|---|---|---|---|---|---|---|---|"
+  awk -F'|' '
+    function median(list,    n, v, i, j, t) {
+      n = split(list, v, " ");
+      for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (v[j] + 0 < v[i] + 0) { t = v[i]; v[i] = v[j]; v[j] = t }
+      return n % 2 ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2
+    }
+    {
+      server = $2; gsub(/ /, "", server); rate = $4; sub(/ ev\/s.*/, "", rate); gsub(/ /, "", rate);
+      p99 = $11; gsub(/ /, "", p99); cpu = $14; gsub(/[ %]/, "", cpu);
+      key = rate SUBSEP server;
+      if (!(key in p99s)) { order[++count] = key }
+      p99s[key] = p99s[key] " " p99; cpus[key] = cpus[key] " " cpu
+    }
+    END {
+      for (i = 1; i <= count; i++) {
+        split(order[i], k, SUBSEP); rate = k[1]; server = k[2];
+        p = median(p99s[order[i]]); c = median(cpus[order[i]]);
+        n = rate SUBSEP "nchan";
+        rp = (n in p99s) ? sprintf("%.2fx", p / median(p99s[n])) : "n/a";
+        rc = (n in cpus && median(cpus[n]) > 0) ? sprintf("%.2fx", c / median(cpus[n])) : "n/a";
+        printf "| %s ev/s | %s | %.2f |%s | %.1f |%s | %s | %s |\n", rate, server, p, p99s[order[i]], c, cpus[order[i]], rp, rc
+      }
+    }' "$rows"
+fi
 for f in "$work"/push/client.err "$work"/nchan/client.err "$work"/floor/client.err; do
   [ -s "$f" ] && { echo; echo "$(basename "$(dirname "$f")") client said:"; sort "$f" | cut -c1-120 | uniq -c | head -5; }
 done

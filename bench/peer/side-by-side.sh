@@ -10,6 +10,7 @@
 #   bench/peer/side-by-side.sh [RATES (default "10 100 500 1000")] [SECONDS (10)] [SUBSCRIBERS (1000)]
 #   PUSH_JVM_OPTS="-XX:StartFlightRecording=filename=x.jfr" bench/peer/side-by-side.sh 100   # profile ours
 #   PUBLISHERS=8 bench/peer/side-by-side.sh "500 1000"   # POSTs round-robin over 8 keep-alive connections
+#   PUSH_JAR=/tmp/other-build.jar bench/peer/side-by-side.sh 10   # another build of the runnable jar (an A/B)
 #   TIMELINE=1 bench/peer/side-by-side.sh 1000   # per-second lateness of deliveries, sends and answers into
 #                                                # bench/target/timeline-SERVER-RATE.txt (fanout_load --timeline)
 #   LOW_WARMUP_SECONDS=0 bench/peer/side-by-side.sh "10 1000"   # warm up at the highest rate only (default: also
@@ -24,8 +25,9 @@ cd "$(dirname "$0")/../.."
 rates=${1:-"10 100 500 1000"}
 seconds=${2:-10}
 subscribers=${3:-1000}
-jar=edge-undertow/app/target/push-engine.jar
+jar=${PUSH_JAR:-edge-undertow/app/target/push-engine.jar}
 [ -f "$jar" ] || { echo "build first: mvn -q -DskipTests package" >&2; exit 2; }
+jar=$(realpath "$jar")
 command -v nginx >/dev/null && [ -f /usr/lib/nginx/modules/ngx_nchan_module.so ] ||
   { echo "nchan missing: apt-get install nginx libnginx-mod-nchan" >&2; exit 2; }
 
@@ -43,7 +45,7 @@ mkdir -p "$work/nchan/tmp" "$work/push"
 cp bench/peer/nchan.conf "$work/nchan/"
 nginx -p "$work/nchan" -c "$work/nchan/nchan.conf" >"$work/nchan/log" 2>&1 &
 nginx_pid=$!
-(cd "$work/push" && exec java ${PUSH_JVM_OPTS:-} -Dpush.demo.ticks.per.second=0 -jar "$OLDPWD/$jar" >"$work/push/log" 2>&1) &
+(cd "$work/push" && exec java ${PUSH_JVM_OPTS:-} -Dpush.demo.ticks.per.second=0 -jar "$jar" >"$work/push/log" 2>&1) &
 push_pid=$!
 if [ -n "$floor" ]; then "$floor" 8070 & floor_pid=$!; fi
 for _ in $(seq 1 60); do
@@ -52,7 +54,7 @@ for _ in $(seq 1 60); do
 done
 curl -sf -o /dev/null http://127.0.0.1:8080/ready || { echo "push-engine did not become ready" >&2; cat "$work/push/log" >&2; exit 1; }
 nchan_worker=$(pgrep -P "$nginx_pid" | head -1)
-java_pid=$(pgrep -f -n "push-engine.jar")
+java_pid=$(pgrep -f -n "$(basename "$jar")")
 
 echo "machine: $(nproc) cores, $(uname -r), $(java -version 2>&1 | head -1), $(nginx -v 2>&1)"
 echo

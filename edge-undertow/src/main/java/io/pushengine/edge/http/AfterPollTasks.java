@@ -28,13 +28,19 @@ final class AfterPollTasks implements ChannelListener<StreamSinkChannel>
     private final StreamSourceChannel readEnd; // kept open with the write end; the worker closes both at shutdown
     private final StreamSinkChannel alwaysWritable;
     private final AtomicCounter errors;
+    private final SelectedKeyArray selectedKeys; // null: the selector keeps the JDK's set, every poll counts as busy
     private boolean armed;
+    private boolean lastPollWasQuiet;
 
     private AfterPollTasks(
-        final StreamSourceChannel readEnd, final StreamSinkChannel alwaysWritable, final AtomicCounter errors)
+        final StreamSourceChannel readEnd,
+        final StreamSinkChannel alwaysWritable,
+        final AtomicCounter errors,
+        final SelectedKeyArray selectedKeys)
     {
         this.readEnd = readEnd;
         this.errors = errors;
+        this.selectedKeys = selectedKeys;
         this.alwaysWritable = alwaysWritable;
         alwaysWritable.getWriteSetter().set(this);
     }
@@ -42,16 +48,18 @@ final class AfterPollTasks implements ChannelListener<StreamSinkChannel>
     /**
      * Open the pipe on the calling IO thread ({@link EdgeIoThread#openOnItself}).
      *
-     * @param ioThread the calling IO thread.
-     * @param errors   counts tasks that throw (logged too; the tasks after them still run).
+     * @param ioThread     the calling IO thread.
+     * @param errors       counts tasks that throw (logged too; the tasks after them still run).
+     * @param selectedKeys the array its selector fills, or null: tells whether a poll found anything but this pipe.
      * @return the thread's tasks, or null if the pipe could not be opened (callers fall back to a plain task).
      */
-    static AfterPollTasks open(final XnioIoThread ioThread, final AtomicCounter errors)
+    static AfterPollTasks open(
+        final XnioIoThread ioThread, final AtomicCounter errors, final SelectedKeyArray selectedKeys)
     {
         try
         {
             final ChannelPipe<StreamSourceChannel, StreamSinkChannel> pipe = ioThread.createHalfDuplexPipe();
-            return new AfterPollTasks(pipe.getLeftSide(), pipe.getRightSide(), errors);
+            return new AfterPollTasks(pipe.getLeftSide(), pipe.getRightSide(), errors, selectedKeys);
         }
         catch (final IOException | RuntimeException ex)
         {
@@ -84,6 +92,8 @@ final class AfterPollTasks implements ChannelListener<StreamSinkChannel>
      */
     public void handleEvent(final StreamSinkChannel channel)
     {
+        // the poll found this pipe alone: no socket ready, no task from another thread (its pipe would be ready)
+        lastPollWasQuiet = null != selectedKeys && 1 == selectedKeys.sizeAtLastClear();
         for (int i = tasks.size(); i > 0; i--)
         {
             final Runnable task = tasks.poll();
@@ -97,10 +107,20 @@ final class AfterPollTasks implements ChannelListener<StreamSinkChannel>
                 LOGGER.log(System.Logger.Level.ERROR, "after-poll task failed", ex);
             }
         }
+        lastPollWasQuiet = false;
         if (tasks.isEmpty())
         {
             armed = false; // a pass that goes on keeps the interest: no change to the selector per step
             channel.suspendWrites();
         }
+    }
+
+    /**
+     * While its tasks run: whether the poll they run after found nothing else ready. False at any other time, and
+     * always when the selector keeps the JDK's set. IO thread.
+     */
+    boolean lastPollWasQuiet()
+    {
+        return lastPollWasQuiet;
     }
 }

@@ -133,7 +133,6 @@ public final class EdgeHttpListener implements AutoCloseable
                 final XnioIoThread ioThread = worker.getIoThread(i);
                 AgentWakeups.registerEventLoop(ioThread, ioThread); // it may run the agents it gives work
             }
-            SelectedKeyArray.installOn(worker);
             return new EdgeHttpListener(worker, acceptor, openListener);
         }
         catch (final Exception ex)

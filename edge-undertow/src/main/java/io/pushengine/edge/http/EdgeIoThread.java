@@ -13,7 +13,8 @@ import java.util.concurrent.TimeUnit;
  *   <li>its task pipe ({@link IoThreadTasks}): tasks from other threads (the fan-out's acknowledgements and
  *       deliveries) wake it without XNIO's selector lock;</li>
  *   <li>its after-poll tasks ({@link AfterPollTasks}): a long write pass continues after the thread has read its
- *       sockets;</li>
+ *       sockets, in longer steps while its polls find nothing else to do;</li>
+ *   <li>its selector's selected-key set ({@link SelectedKeyArray}): an array, not the JDK's {@code HashSet};</li>
  *   <li>its request deadlines ({@link IoThreadDeadlines}): publishes awaiting their acknowledgement, long-polls
  *       awaiting events.</li>
  * </ul>
@@ -54,10 +55,11 @@ public final class EdgeIoThread implements SessionExecutor
             throw new IllegalStateException(ioThread.getName() + " is opened on itself, not on " +
                 Thread.currentThread().getName());
         }
+        final SelectedKeyArray selectedKeys = SelectedKeyArray.installIfEnabled(ioThread);
         return new EdgeIoThread(
             ioThread,
             IoThreadTasks.ENABLED ? IoThreadTasks.open(ioThread, errors) : null,
-            AfterPollTasks.open(ioThread, errors),
+            AfterPollTasks.open(ioThread, errors, selectedKeys),
             new IoThreadDeadlines(ioThread, System.nanoTime()));
     }
 
@@ -89,6 +91,15 @@ public final class EdgeIoThread implements SessionExecutor
         {
             execute(task);
         }
+    }
+
+    /**
+     * True while a task given to {@link #executeAfterPoll} runs after a poll that found nothing else ready (no
+     * socket, no task from another thread; known when the selector has a {@link SelectedKeyArray}). IO thread.
+     */
+    public boolean lastPollWasQuiet()
+    {
+        return null != afterPollTasks && afterPollTasks.lastPollWasQuiet();
     }
 
     /**

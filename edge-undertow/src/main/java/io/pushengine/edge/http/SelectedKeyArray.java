@@ -1,7 +1,6 @@
 package io.pushengine.edge.http;
 
 import org.xnio.XnioIoThread;
-import org.xnio.XnioWorker;
 
 import java.lang.reflect.Field;
 import java.lang.reflect.Method;
@@ -12,8 +11,6 @@ import java.util.Arrays;
 import java.util.Iterator;
 import java.util.NoSuchElementException;
 import java.util.Set;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 
 /**
  * The set an IO thread's selector puts the keys it found ready in: an array, filled in order and emptied by XNIO
@@ -86,6 +83,7 @@ public final class SelectedKeyArray extends AbstractSet<SelectionKey>
 
     private SelectionKey[] keys;
     private int size;
+    private int sizeAtLastClear; // XNIO clears after copying, before it runs the ready keys' handlers
     private SelectionKey[] table; // the same keys by identity hash: twice as long as keys, a power of two
     private int tableMask;
 
@@ -101,68 +99,54 @@ public final class SelectedKeyArray extends AbstractSet<SelectionKey>
     }
 
     /**
-     * Give every IO thread of {@code worker} one, unless {@link #ENABLED_PROP_NAME} is false; each is installed by a
-     * task on its thread, between its polls, and this waits for them. Any thread but an IO thread of the worker.
+     * Give {@code ioThread}'s selector one unless {@link #ENABLED_PROP_NAME} is false; warns once per thread when it
+     * cannot. On {@code ioThread}, between its polls ({@link EdgeIoThread#openOnItself}).
+     *
+     * @return the array its selector now fills, or null if it keeps the JDK's set.
      */
-    public static void installOn(final XnioWorker worker)
+    static SelectedKeyArray installIfEnabled(final XnioIoThread ioThread)
     {
         if (!Boolean.parseBoolean(System.getProperty(ENABLED_PROP_NAME, "true")))
         {
-            return;
+            return null;
         }
         if (null != UNAVAILABLE)
         {
-            LOGGER.log(System.Logger.Level.WARNING, "IO threads keep the JDK's selected-key sets (a node allocated " +
-                "per ready socket, each poll walks a table the size of the largest burst): " + UNAVAILABLE);
-            return;
+            LOGGER.log(System.Logger.Level.WARNING, ioThread.getName() + " keeps the JDK's selected-key set (a node " +
+                "allocated per ready socket, each poll walks a table the size of the largest burst): " + UNAVAILABLE);
+            return null;
         }
-        final int count = worker.getIoThreadCount();
-        final CompletableFuture<?>[] installed = new CompletableFuture<?>[count];
-        for (int i = 0; i < count; i++)
-        {
-            final XnioIoThread ioThread = worker.getIoThread(i);
-            final CompletableFuture<Boolean> done = new CompletableFuture<>();
-            ioThread.execute(() -> done.complete(install(ioThread)));
-            installed[i] = done;
-        }
-        try
-        {
-            CompletableFuture.allOf(installed).get(10, TimeUnit.SECONDS);
-        }
-        catch (final Exception ex)
-        {
-            LOGGER.log(System.Logger.Level.WARNING, "IO threads did not take their selected-key arrays in time", ex);
-        }
+        return install(ioThread);
     }
 
     /**
      * Put one in {@code ioThread}'s selector, if its set is empty (between polls it is: XNIO empties it after each).
      * IO thread.
      *
-     * @return whether it did.
+     * @return the one put there, or null if none was.
      */
-    static boolean install(final XnioIoThread ioThread)
+    static SelectedKeyArray install(final XnioIoThread ioThread)
     {
         if (null != UNAVAILABLE || Thread.currentThread() != ioThread)
         {
-            return false;
+            return null;
         }
         try
         {
             final Selector selector = (Selector)WORKER_THREAD_SELECTOR.get(ioThread);
             if (!selector.isOpen() || !selector.selectedKeys().isEmpty())
             {
-                return false;
+                return null;
             }
             final SelectedKeyArray array = new SelectedKeyArray(INITIAL_CAPACITY);
             SELECTED_KEYS.set(selector, array);
             PUBLIC_SELECTED_KEYS.set(selector, UNGROWABLE_SET.invoke(null, array));
-            return true;
+            return array;
         }
         catch (final ReflectiveOperationException | RuntimeException ex)
         {
             LOGGER.log(System.Logger.Level.WARNING, "cannot give " + ioThread.getName() + " a selected-key array", ex);
-            return false;
+            return null;
         }
     }
 
@@ -264,8 +248,18 @@ public final class SelectedKeyArray extends AbstractSet<SelectionKey>
         return size;
     }
 
+    /**
+     * How many keys the set held when last emptied: XNIO empties it after each poll, before it runs the handlers of
+     * what that poll found, so a handler sees how many keys its own poll found. IO thread.
+     */
+    int sizeAtLastClear()
+    {
+        return sizeAtLastClear;
+    }
+
     public void clear()
     {
+        sizeAtLastClear = size;
         clearTable(size);
         Arrays.fill(keys, 0, size, null);
         size = 0;

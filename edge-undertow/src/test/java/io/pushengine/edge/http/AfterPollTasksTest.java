@@ -149,6 +149,90 @@ class AfterPollTasksTest
         }
     }
 
+    /**
+     * A pass may take longer steps while the polls between them find nothing else ready
+     * ({@link EdgeIoThread#lastPollWasQuiet}): before the client sends anything every step after a poll sees a quiet
+     * poll; once a byte waits in the socket (left unread, so every poll finds it), none does.
+     */
+    @Test
+    void aStepKnowsWhetherItsPollFoundASocketReady() throws Exception
+    {
+        worker = Xnio.getInstance().createWorker(OptionMap.create(Options.WORKER_IO_THREADS, 1));
+        ioThreads = new EdgeIoThreads(errors).open(worker);
+        final AtomicLong quietSteps = new AtomicLong();
+        final AtomicLong busySteps = new AtomicLong();
+        final AtomicInteger readsOffered = new AtomicInteger();
+        final AtomicReference<Throwable> failure = new AtomicReference<>();
+
+        server = worker.createStreamConnectionServer(new InetSocketAddress("127.0.0.1", 0), accepting ->
+        {
+            try
+            {
+                final StreamConnection connection = accepting.accept();
+                if (null == connection)
+                {
+                    return;
+                }
+                connection.getSourceChannel().setReadListener(source -> readsOffered.incrementAndGet()); // not read
+                connection.getSourceChannel().resumeReads();
+                final EdgeIoThread executor = ioThreads.of(connection.getIoThread());
+                executor.execute(new Runnable()
+                {
+                    private boolean afterPoll;
+
+                    public void run()
+                    {
+                        if (stepping)
+                        {
+                            if (afterPoll)
+                            {
+                                (executor.lastPollWasQuiet() ? quietSteps : busySteps).incrementAndGet();
+                            }
+                            afterPoll = true;
+                            executor.executeAfterPoll(this);
+                        }
+                    }
+                });
+            }
+            catch (final IOException | RuntimeException ex)
+            {
+                failure.set(ex);
+            }
+        }, OptionMap.EMPTY);
+        server.resumeAccepts();
+        final int port = ((InetSocketAddress)server.getLocalAddress()).getPort();
+
+        try (Socket client = new Socket("127.0.0.1", port))
+        {
+            final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (quietSteps.get() < 1_000 && System.nanoTime() < deadline)
+            {
+                Thread.sleep(1);
+            }
+            assertTrue(quietSteps.get() >= 1_000, "no step saw a quiet poll while nothing was sent: " +
+                quietSteps.get() + " quiet, " + busySteps.get() + " busy; " + failure.get());
+
+            client.getOutputStream().write(1);
+            client.getOutputStream().flush();
+            while (0 == readsOffered.get() && System.nanoTime() < deadline)
+            {
+                Thread.sleep(1);
+            }
+            assertTrue(readsOffered.get() > 0, "the socket was never found readable");
+            final long quietAtInput = quietSteps.get();
+            final long busyAtInput = busySteps.get();
+            while (busySteps.get() - busyAtInput < 1_000 && System.nanoTime() < deadline)
+            {
+                Thread.sleep(1);
+            }
+            assertTrue(busySteps.get() - busyAtInput >= 1_000, "steps did not see the unread socket in their polls: " +
+                (busySteps.get() - busyAtInput) + " busy since the byte was sent");
+            assertTrue(quietSteps.get() - quietAtInput <= 2, "a step saw a quiet poll while a byte waited unread: " +
+                (quietSteps.get() - quietAtInput) + " (one may have been under way as it arrived)");
+            assertEquals(null, failure.get());
+        }
+    }
+
     @Test
     void aTaskThatThrowsIsCountedAndTheTasksAfterItStillRun() throws Exception
     {

@@ -44,8 +44,18 @@ public final class IoThreadFlusher implements Runnable
      * of 64, 32, 16, 8 and 4 answered 730/s, then all 1,000/s. Polling after every slice rather than every 200 us
      * gave p99 128-262 ms against 195-1,500 ms at that rate (a publisher's round trip has 1 ms there), for about
      * 2-4 % of a core more at 10 ev/s (a budget of 100 us per slice instead of four connections saved about 1 %).
+     * Slices grow while polls find nothing to do ({@link #MAX_SESSIONS_PER_SLICE}).
      */
     public static final int SESSIONS_PER_SLICE = 4;
+
+    /**
+     * The most connections a slice flushes: a slice continued after a poll that found nothing else to do (no socket
+     * ready, no task from another thread: {@link SessionExecutor#lastPollWasQuiet}) takes twice as many as the one
+     * before, up to this; one after a busy poll, or a new pass, starts again at {@link #SESSIONS_PER_SLICE}. So a
+     * pass over 500 quiet connections polls about 11 times, not 125, and input that arrives during a pass waits for
+     * at most this many writes (bench/README: "Slices that grow while polls are quiet").
+     */
+    public static final int MAX_SESSIONS_PER_SLICE = 64;
 
     private final SessionExecutor ioThread;
     private final OneToOneConcurrentArrayQueue<ClientSession> sessionsToFlush;
@@ -58,6 +68,8 @@ public final class IoThreadFlusher implements Runnable
     private final DeliveryLatencies latencies;
     private final EpochNanoClock epochClock;
     private final Map<String, LatencyHistogram> writeLatencies = new ConcurrentHashMap<>();
+    private int sliceLimit = SESSIONS_PER_SLICE; // IO thread
+    private boolean continuedAfterPoll; // IO thread: the next run is the continuation given to executeAfterPoll
 
     /**
      * @param ioThread      the IO thread whose connections this flushes.
@@ -122,7 +134,8 @@ public final class IoThreadFlusher implements Runnable
     }
 
     /**
-     * One slice of a pass over the connections queued so far: at most {@link #SESSIONS_PER_SLICE}, then the rest
+     * One slice of a pass over the connections queued so far: at most {@link #SESSIONS_PER_SLICE}, or up to
+     * {@link #MAX_SESSIONS_PER_SLICE} while the polls between slices are quiet, then the rest
      * after the IO thread's next poll of its sockets and behind whatever it was given meanwhile. IO thread. A
      * connection queued while this runs is taken by this slice, by the continuation this slice schedules, or by the
      * task its producer scheduled after {@link #taskScheduled} was cleared.
@@ -130,20 +143,33 @@ public final class IoThreadFlusher implements Runnable
     public void run()
     {
         taskScheduled.set(false);
+        final int limit = continuedAfterPoll && ioThread.lastPollWasQuiet() ?
+            Math.min(sliceLimit << 1, MAX_SESSIONS_PER_SLICE) : SESSIONS_PER_SLICE;
+        sliceLimit = limit;
+        continuedAfterPoll = false;
         ClientSession session;
         int flushed = 0;
         while (null != (session = sessionsToFlush.poll()))
         {
             session.runQueuedWork();
-            if (++flushed == SESSIONS_PER_SLICE)
+            if (++flushed == limit)
             {
                 if (!sessionsToFlush.isEmpty() && taskScheduled.compareAndSet(false, true))
                 {
+                    continuedAfterPoll = true;
                     ioThread.executeAfterPoll(this); // the rest after what is queued and what the sockets have ready
                 }
                 return;
             }
         }
+    }
+
+    /**
+     * Connections the last slice was allowed to flush. IO thread; for tests.
+     */
+    int sliceLimit()
+    {
+        return sliceLimit;
     }
 
     /**

@@ -33,4 +33,14 @@ public interface SessionExecutor
     {
         execute(task);
     }
+
+    /**
+     * Whether the poll a task given to {@link #executeAfterPoll} now runs after found nothing else to do: no socket
+     * ready, no task from another thread. A long pass may then take longer steps (fewer polls), since no input waits
+     * on it. Called on the IO thread, from such a task; the default answers false (every poll counts as busy).
+     */
+    default boolean lastPollWasQuiet()
+    {
+        return false;
+    }
 }

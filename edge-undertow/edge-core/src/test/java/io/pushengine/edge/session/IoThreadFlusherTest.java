@@ -24,6 +24,7 @@ class IoThreadFlusherTest
 {
     private final ArrayDeque<Runnable> tasks = new ArrayDeque<>();
     private final ArrayDeque<Runnable> afterPoll = new ArrayDeque<>();
+    private boolean pollQuiet; // what the IO thread's last poll found: nothing but the continuation (true)
     private final AtomicCounter ringBytes = new CountersManager(
         new UnsafeBuffer(new byte[16 * 1024]), new UnsafeBuffer(new byte[4 * 1024])).newCounter("ring bytes");
     private final IoThreadFlusher flusher = new IoThreadFlusher(new SessionExecutor()
@@ -41,6 +42,11 @@ class IoThreadFlusherTest
         public void executeAfterPoll(final Runnable task)
         {
             afterPoll.add(task);
+        }
+
+        public boolean lastPollWasQuiet()
+        {
+            return pollQuiet;
         }
     }, 1024, 1024, null, DeliveryLatencies.unregistered(), new OffsetEpochNanoClock());
 
@@ -75,6 +81,58 @@ class IoThreadFlusherTest
 
         sessions.get(0).requestHeartbeat(2, 200);
         assertEquals(1, tasks.size(), "the next request after the pass starts a new one");
+    }
+
+    @Test
+    void slicesDoubleWhileThePollsBetweenThemAreQuietAndStartOverAfterABusyOne()
+    {
+        final int max = IoThreadFlusher.MAX_SESSIONS_PER_SLICE;
+        final int first = IoThreadFlusher.SESSIONS_PER_SLICE;
+        final List<RecordingSession> sessions = queue(first + 2 * first + 4 * first + 8 * first + 16 * first + max + 3);
+        assertEquals(16 * first, max, "the steps below assume slices of 4, 8, 16, 32, 64");
+
+        pollQuiet = true; // the first slice is a plain task, not after a poll: it starts at the smallest slice
+        tasks.poll().run();
+        assertEquals(first, served(sessions), "a pass starts with the smallest slice");
+        int expected = first;
+        for (int slice = 2 * first; slice <= max; slice <<= 1)
+        {
+            afterPoll.poll().run();
+            expected += slice;
+            assertEquals(expected, served(sessions), "after a quiet poll the slice doubles, to " + slice);
+        }
+        afterPoll.poll().run();
+        expected += max;
+        assertEquals(expected, served(sessions), "and stays at the most, " + max);
+
+        pollQuiet = false; // the poll found a socket ready (a publisher's request): input waits no longer than 4 writes
+        afterPoll.poll().run();
+        assertEquals(expected + 3, served(sessions), "the last three");
+        assertEquals(0, afterPoll.size());
+
+        final List<RecordingSession> next = queue(3 * first);
+        tasks.poll().run();
+        assertEquals(first, served(next), "a new pass starts small again");
+        afterPoll.poll().run();
+        assertEquals(2 * first, served(next), "after a busy poll the slice is the smallest");
+        pollQuiet = true;
+        afterPoll.poll().run();
+        assertEquals(3 * first, served(next), "the pass ends");
+        assertEquals(2 * first, flusher.sliceLimit(), "it had doubled after the quiet poll");
+    }
+
+    private List<RecordingSession> queue(final int connections)
+    {
+        final List<RecordingSession> sessions = new ArrayList<>();
+        for (int i = 0; i < connections; i++)
+        {
+            final RecordingSession session = new RecordingSession(i, flusher, 1024, 8 * 1024, ringBytes,
+                new ConnectionOptions(List.of("t"), 0, null, 0, ConnectionOptions.NO_RESUME, false), false);
+            sessions.add(session);
+            session.requestHeartbeat(1, 100 + i);
+        }
+        assertEquals(1, tasks.size(), "one task for all the connections queued");
+        return sessions;
     }
 
     private static int served(final List<RecordingSession> sessions)

@@ -255,6 +255,17 @@ class AuthenticationTest
                 }
             }
             assertTrue(anonymous.counters().publishesReadAhead().get() > 0, "the pipeline was read ahead");
+
+            // a batch: refused whole once, whichever of its awaited events (first, last) the refusal reached first
+            for (final int lines : new int[]{ 1, 2, 50 })
+            {
+                final HttpResponse<String> batch = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" +
+                    anonymous.port() + "/publish/orders.1")).header("Content-Type", "application/x-ndjson")
+                    .POST(HttpRequest.BodyPublishers.ofString("{\"n\":1}\n".repeat(lines))).build(),
+                    HttpResponse.BodyHandlers.ofString());
+                assertEquals(403, batch.statusCode(), lines + " lines: " + batch.body());
+                assertTrue(batch.body().contains("the engine refused it: not authenticated"), batch.body());
+            }
             assertEquals(0, anonymous.counters().publishesAwaitingAck().get(), "no timeout left armed");
         }
     }

@@ -93,6 +93,45 @@ class BatchPublishTest
         }
     }
 
+    /**
+     * A batch is awaited under its first and its last correlation id, in the same slots as single publishes; a batch
+     * of one under its one id. Batches in a row, alternating with single POSTs, each answered with its own range,
+     * and nothing left awaited.
+     */
+    @Test
+    void batchesOfOneAndOfManyInARowAreEachAnsweredWithTheirOwnSequences() throws Exception
+    {
+        try (EmbeddedPush push = new EmbeddedPush(journalDir, null, null, new EdgeServer.Context()))
+        {
+            long expectedLast = 0;
+            for (int round = 0; round < 300; round++)
+            {
+                final int count = 1 + round % 4;
+                final StringBuilder body = new StringBuilder();
+                for (int i = 0; i < count; i++)
+                {
+                    body.append("{\"r\":").append(round).append(",\"i\":").append(i).append("}\n");
+                }
+                final HttpResponse<String> batch = post(push, "/publish/rows", body.toString().getBytes(
+                    StandardCharsets.UTF_8));
+                assertEquals(200, batch.statusCode(), batch.body());
+                final long first = expectedLast + 1;
+                expectedLast += count;
+                assertTrue(batch.body().contains("\"count\":" + count + ",\"firstSequence\":" + first +
+                    ",\"lastSequence\":" + expectedLast + ","), "round " + round + ": " + batch.body());
+
+                final HttpResponse<String> single = http.send(HttpRequest.newBuilder(push.http("/publish/rows"))
+                    .POST(HttpRequest.BodyPublishers.ofString("{\"single\":" + round + "}")).build(),
+                    HttpResponse.BodyHandlers.ofString());
+                assertEquals(200, single.statusCode(), single.body());
+                expectedLast++;
+                assertTrue(single.body().contains("\"sequence\":" + expectedLast), single.body());
+            }
+            assertEquals(expectedLast, push.engine.lastGlobalSequence());
+            assertEquals(0, push.edge.counters().publishesAwaitingAck().get(), "a timeout left armed");
+        }
+    }
+
     private HttpResponse<String> post(final EmbeddedPush push, final String path, final byte[] body) throws Exception
     {
         return http.send(HttpRequest.newBuilder(push.http(path))

@@ -10,7 +10,7 @@ import java.util.concurrent.atomic.AtomicReferenceArray;
 /**
  * Publishes offered to the engine and not yet answered, by correlation id: put on IO threads before the offer, taken
  * once, by the fan-out thread's acknowledgement or refusal, by the publish's deadline, or by its connection's close,
- * whichever comes first.
+ * whichever comes first. A batch is two entries: its first event's (for its first sequences) and its last's.
  * <p>
  * An entry goes in the slot its id names ({@code id & (slots - 1)}); ids are given in order, so a slot is taken again
  * only {@code slots} publishes later and is normally free by then. An id whose slot is still held goes to an

@@ -18,7 +18,6 @@ import io.undertow.util.Methods;
 import io.undertow.util.SameThreadExecutor;
 import org.agrona.concurrent.EpochNanoClock;
 import org.agrona.concurrent.UnsafeBuffer;
-import org.jctools.maps.NonBlockingHashMapLong;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -59,11 +58,9 @@ public final class PublishHandler implements HttpHandler, PublishAckListener
 
     private static final AttachmentKey<String> TOPIC = AttachmentKey.create(String.class);
 
-    // by correlation id: put on IO threads, taken by the fan-out thread (or by a timeout). Single and read-ahead
-    // publishes in slots (one each, no allocation); a batch under its first and last id in JCTools' map of primitive
-    // keys, which boxes no id and adds no node per entry (80 B in ConcurrentHashMap<Long, V>)
+    // by correlation id: put on IO threads, taken by the fan-out thread (or by a timeout), in slots: single and
+    // read-ahead publishes one each, a batch two (its first id, for its first sequences, and its last, to answer)
     private final AwaitingAcks awaitingAck = new AwaitingAcks(AwaitingAcks.DEFAULT_SLOTS);
-    private final NonBlockingHashMapLong<BatchAwait> awaitingBatchAck = new NonBlockingHashMapLong<>();
     private final UnsafeBuffer bodyView = new UnsafeBuffer(0, 0); // wrapped and published under the ingress lock
     private final AtomicLong correlationIds = new AtomicLong((long)ThreadLocalRandom.current().nextInt(1, 1 << 30) << 32);
     private final IngressProxy ingressProxy;
@@ -281,8 +278,11 @@ public final class PublishHandler implements HttpHandler, PublishAckListener
         final BatchAwait await = new BatchAwait(
             exchange, topic, payloadType, batch, firstCorrelationId,
             new RequestDeadline(counters.publishesAwaitingAck()));
-        awaitingBatchAck.put(firstCorrelationId, await);
-        awaitingBatchAck.put(await.lastCorrelationId, await);
+        if (null != await.first)
+        {
+            awaitingAck.put(firstCorrelationId, await.first);
+        }
+        awaitingAck.put(await.lastCorrelationId, await);
         await.deadlineNs = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(ackTimeoutMs);
         exchange.dispatch(SameThreadExecutor.INSTANCE, () -> offerBatch(await));
     }
@@ -319,9 +319,9 @@ public final class PublishHandler implements HttpHandler, PublishAckListener
         {
             await.timeout.arm(ioThreads.of(exchange.getIoThread()), () ->
             {
-                if (null != awaitingBatchAck.remove(await.lastCorrelationId))
+                if (null != awaitingAck.take(await.lastCorrelationId))
                 {
-                    awaitingBatchAck.remove(await.firstCorrelationId);
+                    await.takeFirst();
                     HttpResponses.reject(exchange, 504, "engine did not acknowledge the batch in " + ackTimeoutMs +
                         " ms; its events may still be journaled", counters);
                 }
@@ -333,10 +333,13 @@ public final class PublishHandler implements HttpHandler, PublishAckListener
             exchange.getIoThread().executeAfter(() -> offerBatch(await), 1, TimeUnit.MILLISECONDS);
             return;
         }
-        awaitingBatchAck.remove(await.lastCorrelationId);
+        if (null == awaitingAck.take(await.lastCorrelationId))
+        {
+            return; // answered already: the engine refused its first event (403)
+        }
         if (0 == await.offered)
         {
-            awaitingBatchAck.remove(await.firstCorrelationId);
+            await.takeFirst();
         }
         HttpResponses.reject(exchange, 503, "engine unavailable after " + await.offered + " of " + count +
             " events (" + Publication.errorString(result) + "): the first " + await.offered + " were published, " +
@@ -353,42 +356,6 @@ public final class PublishHandler implements HttpHandler, PublishAckListener
         if (null != publish)
         {
             publish.acknowledge(globalSequence, topicName, topicSequence);
-            return;
-        }
-        if (!awaitingBatchAck.isEmpty())
-        {
-            onBatchAck(correlationId, globalSequence, topicSequence);
-        }
-    }
-
-    /**
-     * A batch's first acknowledgement gives its first sequences; its last completes it; those between are not
-     * awaited.
-     */
-    private void onBatchAck(final long correlationId, final long globalSequence, final long topicSequence)
-    {
-        final BatchAwait await = awaitingBatchAck.remove(correlationId);
-        if (null == await)
-        {
-            return;
-        }
-        if (0 == await.firstSequence)
-        {
-            await.firstSequence = globalSequence;
-            await.firstTopicSequence = topicSequence;
-        }
-        if (correlationId == await.lastCorrelationId)
-        {
-            final HttpServerExchange exchange = await.exchange;
-            final String body = "{\"topic\":\"" + await.topic + "\",\"count\":" + await.count +
-                ",\"firstSequence\":" + await.firstSequence + ",\"lastSequence\":" + globalSequence +
-                ",\"firstTopicSequence\":" + await.firstTopicSequence + ",\"lastTopicSequence\":" + topicSequence +
-                "}\n";
-            ioThreads.of(exchange.getIoThread()).execute(() ->
-            {
-                await.timeout.disarm();
-                HttpResponses.json(exchange, 200, body);
-            });
         }
     }
 
@@ -401,19 +368,6 @@ public final class PublishHandler implements HttpHandler, PublishAckListener
         if (null != publish)
         {
             publish.refuse(reason);
-            return;
-        }
-        final BatchAwait batch = awaitingBatchAck.remove(correlationId);
-        if (null != batch)
-        {
-            awaitingBatchAck.remove(batch.firstCorrelationId, batch); // whichever of its two ids is left
-            awaitingBatchAck.remove(batch.lastCorrelationId, batch);
-            ioThreads.of(batch.exchange.getIoThread()).execute(() ->
-            {
-                batch.timeout.disarm(); // (if the batch is still being offered, its timeout is never armed)
-                rejectRefused(batch.exchange, reason);
-            });
-            return;
         }
     }
 
@@ -669,9 +623,11 @@ public final class PublishHandler implements HttpHandler, PublishAckListener
     }
 
     /**
-     * A batch waiting for its acknowledgements: registered under its first and its last correlation id.
+     * A batch waiting for its acknowledgements, awaited under its last correlation id, and under its first by
+     * {@link #first} (a batch of one has none): the first acknowledgement gives its first sequences, the last
+     * completes it; those between are not awaited.
      */
-    private static final class BatchAwait
+    private final class BatchAwait extends AwaitingAcks.Entry
     {
         final HttpServerExchange exchange;
         final String topic;
@@ -682,9 +638,10 @@ public final class PublishHandler implements HttpHandler, PublishAckListener
         final long firstCorrelationId;
         final long lastCorrelationId;
         final RequestDeadline timeout;
+        final FirstAck first;
         long deadlineNs;
         int offered;
-        long firstSequence;
+        long firstSequence; // fan-out thread: from the first acknowledgement, before the last
         long firstTopicSequence;
 
         BatchAwait(
@@ -704,6 +661,79 @@ public final class PublishHandler implements HttpHandler, PublishAckListener
             this.count = batch.count();
             this.firstCorrelationId = firstCorrelationId;
             this.lastCorrelationId = firstCorrelationId + count - 1;
+            this.first = count > 1 ? new FirstAck(this) : null;
+        }
+
+        /**
+         * Stop awaiting its first event's acknowledgement (the batch is answered another way). Any thread.
+         */
+        void takeFirst()
+        {
+            if (null != first)
+            {
+                awaitingAck.take(firstCorrelationId);
+            }
+        }
+
+        /**
+         * Fan-out thread: its last event is journaled (the first was before it, or is it).
+         */
+        void acknowledge(final long globalSequence, final String topicName, final long topicSequence)
+        {
+            if (null == first)
+            {
+                firstSequence = globalSequence;
+                firstTopicSequence = topicSequence;
+            }
+            final String body = "{\"topic\":\"" + topic + "\",\"count\":" + count +
+                ",\"firstSequence\":" + firstSequence + ",\"lastSequence\":" + globalSequence +
+                ",\"firstTopicSequence\":" + firstTopicSequence + ",\"lastTopicSequence\":" + topicSequence +
+                "}\n";
+            ioThreads.of(exchange.getIoThread()).execute(() ->
+            {
+                timeout.disarm();
+                HttpResponses.json(exchange, 200, body);
+            });
+        }
+
+        /**
+         * Fan-out thread: the engine refused its last event, or (by {@link FirstAck}) its first.
+         */
+        void refuse(final String reason)
+        {
+            takeFirst();
+            ioThreads.of(exchange.getIoThread()).execute(() ->
+            {
+                timeout.disarm(); // (if the batch is still being offered, its timeout is never armed)
+                rejectRefused(exchange, reason);
+            });
+        }
+    }
+
+    /**
+     * A batch's first event, awaited for its sequences.
+     */
+    private final class FirstAck extends AwaitingAcks.Entry
+    {
+        private final BatchAwait batch;
+
+        FirstAck(final BatchAwait batch)
+        {
+            this.batch = batch;
+        }
+
+        void acknowledge(final long globalSequence, final String topicName, final long topicSequence)
+        {
+            batch.firstSequence = globalSequence;
+            batch.firstTopicSequence = topicSequence;
+        }
+
+        void refuse(final String reason)
+        {
+            if (null != awaitingAck.take(batch.lastCorrelationId)) // unless already answered
+            {
+                batch.refuse(reason);
+            }
         }
     }
 }

@@ -333,7 +333,7 @@ final class DeliveryPolicies implements SessionDelivery
         {
             subscription.pending = true;
             final ClientSession session = subscription.session();
-            session.pendingSubscriptions().add(subscription);
+            session.addPendingSubscription(subscription);
             if (session.markInPendingList())
             {
                 withPending.add(session);

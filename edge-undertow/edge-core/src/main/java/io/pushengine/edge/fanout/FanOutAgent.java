@@ -1163,7 +1163,7 @@ public final class FanOutAgent implements Agent, EventStreamListener, ReplayStre
             dirty.remove(session); // only then is it in the list: no search of it per forgotten session
         }
         policies.remove(session);
-        session.pendingSubscriptions().clear();
+        session.clearPendingSubscriptions();
         resumes.remove(session);
         session.releaseRing();
         counters.sessions().setRelease(sessions.size());

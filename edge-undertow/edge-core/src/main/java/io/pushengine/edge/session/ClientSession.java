@@ -20,6 +20,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
@@ -61,6 +62,7 @@ public abstract class ClientSession
 {
     private static final long NO_WINDOW_ASKED = Long.MAX_VALUE;
     private static final LappedListener NO_LAPPED_LISTENER = session -> {};
+    private static final List<SessionSubscription> NO_PENDING_SUBSCRIPTIONS = Collections.emptyList();
     private static final int[] NO_TOPICS = new int[0];
     private static final boolean[] NO_GATES = new boolean[0];
     private static final long[] NO_SEQUENCES = new long[0];
@@ -126,7 +128,7 @@ public abstract class ClientSession
      */
     private volatile long segmentEndsWritten;
     private long segmentEndsRead;
-    private final Runnable queuedWorkTask = this::runQueuedWork;
+    private Runnable queuedWorkTask; // made when first needed (its IO thread's queue full): a race makes two, alike
     private Runnable windowTask; // made at the first batching window: most connections never have one (IO thread)
     private final long batchWindowMs;
     private final DeliveryPolicy requestedPolicy;
@@ -144,8 +146,9 @@ public abstract class ClientSession
     private long batchWindowEndNs;
 
     // fan-out thread state
-    private final List<SessionSubscription> subscriptions = new ArrayList<>();
-    private final List<SessionSubscription> pendingSubscriptions = new ArrayList<>();
+    private final List<SessionSubscription> subscriptions;
+    // a list of its own from the first pending subscription: most connections (every long-poll) never have one
+    private List<SessionSubscription> pendingSubscriptions = NO_PENDING_SUBSCRIPTIONS;
     private boolean pendingFlush;
     private boolean hasTopicWindows;
     /**
@@ -236,6 +239,8 @@ public abstract class ClientSession
         this.requestedPolicy = options.requestedPolicy();
         this.maxBytesPerSecond = options.maxBytesPerSecond();
         this.resumeFrom = options.resumeFrom();
+        final int topics = options.topics().size();
+        this.subscriptions = 0 == topics ? new ArrayList<>() : new ArrayList<>(topics); // a poll's one, not ten
     }
 
     public long sessionId()
@@ -1036,6 +1041,29 @@ public abstract class ClientSession
     }
 
     /**
+     * Add to {@link #pendingSubscriptions()}. Fan-out thread.
+     */
+    public void addPendingSubscription(final SessionSubscription subscription)
+    {
+        if (NO_PENDING_SUBSCRIPTIONS == pendingSubscriptions)
+        {
+            pendingSubscriptions = new ArrayList<>();
+        }
+        pendingSubscriptions.add(subscription);
+    }
+
+    /**
+     * Forget every pending subscription (the connection is gone). Fan-out thread.
+     */
+    public void clearPendingSubscriptions()
+    {
+        if (NO_PENDING_SUBSCRIPTIONS != pendingSubscriptions)
+        {
+            pendingSubscriptions.clear();
+        }
+    }
+
+    /**
      * @return true if the session was not yet in the fan-out's list of sessions with pending work.
      */
     public boolean markInPendingList()
@@ -1297,7 +1325,13 @@ public abstract class ClientSession
      */
     Runnable flushTask()
     {
-        return queuedWorkTask;
+        Runnable task = queuedWorkTask;
+        if (null == task)
+        {
+            task = this::runQueuedWork;
+            queuedWorkTask = task;
+        }
+        return task;
     }
 
     /**

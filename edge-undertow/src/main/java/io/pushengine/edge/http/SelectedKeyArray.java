@@ -30,6 +30,9 @@ import java.util.Set;
  * most half full) answers {@link #contains} in a probe or two; {@link #remove}, which the JDK calls when a key is
  * cancelled, is rare and rebuilds it.
  * <p>
+ * It also keeps how many keys it held when last emptied ({@link #sizeAtLastClear}): XNIO empties it after each poll and
+ * before it runs the handlers, so a handler learns whether its poll found anything else ready ({@link AfterPollTasks}).
+ * <p>
  * It reaches into the JDK ({@code sun.nio.ch.SelectorImpl}'s {@code selectedKeys} and {@code publicSelectedKeys}, which
  * needs {@code --add-opens java.base/sun.nio.ch}: the runnable jar's manifest and
  * the tests give it, for Agrona) and into XNIO ({@code WorkerThread}'s selector). Where either is not there it logs

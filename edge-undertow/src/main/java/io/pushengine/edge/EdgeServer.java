@@ -691,6 +691,7 @@ public final class EdgeServer implements AutoCloseable
                 .clusterIngress(clusterSession)
                 .publishAckListener(publishHandler)
                 .counters(edgeCounters.fanOut(), edgeCounters.errors(), edgeCounters.ioThreadWakeUps())
+                .writeCounters(edgeCounters.framesOut(), edgeCounters.bytesOut())
                 .counterLabel(label) // for the latency histograms it allocates, beside the edge's own counters
                 .epochClock(epochClock));
             for (final String transport : List.of(WebSocketSession.TRANSPORT, SseSession.TRANSPORT, PollSession.TRANSPORT))

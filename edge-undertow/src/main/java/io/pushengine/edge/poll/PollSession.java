@@ -145,7 +145,6 @@ public final class PollSession extends PollingSession
             eventCount = ringEventCount;
             counters.pollsLapped().increment();
         }
-        writeLatency.flush();
 
         final ExpandableArrayBuffer events = buffers.events;
         events.putByte(buffers.eventsLength++, (byte)']');
@@ -168,8 +167,7 @@ public final class PollSession extends PollingSession
         {
             counters.pollsEmpty().increment();
         }
-        counters.framesOut().increment();
-        counters.bytesOut().getAndAdd(bodyLength);
+        flusher.countWritten(1, bodyLength); // with the latencies recorded above
         exchange.setStatusCode(200);
         exchange.setResponseContentLength(bodyLength); // before the sender takes the channel (gzip decides on it)
         exchange.getResponseHeaders()

@@ -152,7 +152,7 @@ public final class SseSession extends SseTextSession
 
         drainTimestampNs = flusher.epochClock().nanoTime();
         final boolean fellOut = !fill();
-        writeLatency.flush();
+        flusher.latenciesRecorded();
         writeBuffer.wrap(NOTHING); // a view kept on a pooled buffer would keep it alive
 
         if (fellOut || 0 == writeLength)
@@ -399,8 +399,7 @@ public final class SseSession extends SseTextSession
             pending = null;
             writes++;
             eventsSent += writeEvents;
-            counters.framesOut().increment();
-            counters.bytesOut().getAndAdd(writeLength); // on the wire: compressed when gzip
+            flusher.countWritten(1, writeLength); // on the wire: compressed when gzip
             drain();
         }
         catch (final IOException ex)

@@ -136,7 +136,7 @@ public final class WebSocketSession extends SbeSession
         }
         onProgress();
         writeFrames();
-        writeLatency.flush();
+        flusher.latenciesRecorded(); // of a frame dropped unwritten; those written were counted with their write
     }
 
     private void writeFrames()
@@ -147,6 +147,7 @@ public final class WebSocketSession extends SbeSession
         final int limit = frameLimit(scratch);
         while (true)
         {
+            final long framesBefore = framesSent;
             int position = 0;
             while (limit - position >= MAX_FRAME_LENGTH)
             {
@@ -187,7 +188,7 @@ public final class WebSocketSession extends SbeSession
             {
                 return;
             }
-            counters.bytesOut().getAndAdd(position); // atomic: every IO thread adds to it
+            flusher.countWritten((int)(framesSent - framesBefore), position); // to the counters once per slice
             scratchBytes.limit(position).position(0);
             if (!writer.write(scratchBytes))
             {
@@ -313,7 +314,6 @@ public final class WebSocketSession extends SbeSession
         }
         framesSent++;
         eventsSent += eventsInFrame;
-        counters.framesOut().increment();
         if (null != deflater)
         {
             return finishCompressedFrame(scratch, frameStart, payloadLength);
@@ -466,8 +466,7 @@ public final class WebSocketSession extends SbeSession
             scratch, WebSocketFrames.MAX_HEADER_LENGTH, timestampNs, lastGlobalSequence);
         final int frameLength = WebSocketFrames.finishFrame(scratch, 0, WebSocketFrames.OPCODE_BINARY, messageLength);
         framesSent++;
-        counters.framesOut().increment();
-        counters.bytesOut().getAndAdd(frameLength);
+        flusher.countWritten(1, frameLength);
         final ByteBuffer scratchBytes = flusher.scratchByteBuffer();
         scratchBytes.limit(frameLength).position(0);
         writer.write(scratchBytes);

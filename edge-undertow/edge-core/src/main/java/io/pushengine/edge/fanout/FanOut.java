@@ -99,6 +99,8 @@ public final class FanOut implements AutoCloseable
         private FanOutCounters counters;
         private AtomicCounter errorCounter;
         private AtomicCounter ioThreadWakeUps;
+        private AtomicCounter framesOut;
+        private AtomicCounter bytesOut;
         private String counterLabel;
         private Supplier<IdleStrategy> idleStrategySupplier;
         private AgentThreadingMode threadingMode;
@@ -468,6 +470,18 @@ public final class FanOut implements AutoCloseable
         }
 
         /**
+         * Where the IO threads count the frames and bytes their connections write (the caller keeps and closes
+         * them): each IO thread adds what it wrote once per slice of its pass ({@link IoThreadFlusher#countWritten}).
+         * Not set: not counted.
+         */
+        public Context writeCounters(final AtomicCounter framesOut, final AtomicCounter bytesOut)
+        {
+            this.framesOut = framesOut;
+            this.bytesOut = bytesOut;
+            return this;
+        }
+
+        /**
          * The label ({@code source} in {@code /metrics}) of what the fan-out allocates: its counters, unless given,
          * and always its latency histograms.
          */
@@ -647,7 +661,8 @@ public final class FanOut implements AutoCloseable
                 ctx.recentWindowEvents,
                 newLatencies.newPublishToFanOut());
             flushers = new IoThreadFlushers(
-                IO_THREAD_FLUSH_QUEUE_CAPACITY, ctx.ringCapacity, wakeUps, newLatencies, ctx.epochClock);
+                IO_THREAD_FLUSH_QUEUE_CAPACITY, ctx.ringCapacity, wakeUps, newLatencies, ctx.epochClock,
+                ctx.framesOut, ctx.bytesOut);
 
             Agent duties;
             if (null != newAttachment)

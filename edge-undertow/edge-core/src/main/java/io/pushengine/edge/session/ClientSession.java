@@ -109,7 +109,8 @@ public abstract class ClientSession
     protected final IoThreadFlusher flusher;
     /**
      * Publish-to-write latency of this transport on this connection's IO thread: record each event as it is
-     * written, flush after the write. IO thread.
+     * written; {@link IoThreadFlusher#countWritten} (or {@link IoThreadFlusher#latenciesRecorded}) after the write
+     * adds what was recorded to the counters, at the end of the IO thread's slice. IO thread.
      */
     protected final LatencyHistogram writeLatency;
     private volatile boolean fallenOutOfSharedLog; // claimed once, by the fan-out or the IO thread

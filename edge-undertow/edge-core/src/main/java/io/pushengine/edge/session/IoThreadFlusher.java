@@ -9,6 +9,7 @@ import org.agrona.concurrent.status.AtomicCounter;
 
 import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
+import java.util.Arrays;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -22,6 +23,11 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * Also holds what the IO thread needs to build outbound frames for any of its connections: a scratch buffer,
  * written and sent by one connection at a time, so frames cost no memory per connection while the socket takes
  * them, and the frame builder that writes into it.
+ * <p>
+ * Also keeps what the IO thread's connections wrote: frames, bytes and publish-to-write latencies are added up in
+ * plain fields and reach the edge's counters once at the end of each slice ({@link #countWritten}), not with an
+ * atomic add per write on a line every IO thread writes; outside a slice (a socket that became writable again, a
+ * poll's answer) at once.
  * <p>
  * Threading: {@link #requestFlush} from the fan-out thread (single producer); {@link #run} and
  * {@link #scratch()} on the IO thread only.
@@ -68,6 +74,12 @@ public final class IoThreadFlusher implements Runnable
     private final DeliveryLatencies latencies;
     private final EpochNanoClock epochClock;
     private final Map<String, LatencyHistogram> writeLatencies = new ConcurrentHashMap<>();
+    private volatile LatencyHistogram[] writeLatencyHistograms = new LatencyHistogram[0]; // the map's values
+    private final AtomicCounter framesOut;
+    private final AtomicCounter bytesOut;
+    private long framesWritten; // IO thread: since the counters were last added to
+    private long bytesWritten;
+    private boolean inSlice; // IO thread: what is written is counted at the slice's end
     private int sliceLimit = SESSIONS_PER_SLICE; // IO thread
     private boolean continuedAfterPoll; // IO thread: the next run is the continuation given to executeAfterPoll
 
@@ -88,6 +100,32 @@ public final class IoThreadFlusher implements Runnable
         final DeliveryLatencies latencies,
         final EpochNanoClock epochClock)
     {
+        this(ioThread, queueCapacity, scratchCapacity, wakeUps, latencies, epochClock, null, null);
+    }
+
+    /**
+     * @param ioThread      the IO thread whose connections this flushes.
+     * @param queueCapacity connections that can wait for one wake-up; beyond it a connection gets a task of its own.
+     * @param scratchCapacity bytes of the frame-building buffer: at least {@link #MIN_SCRATCH_CAPACITY}, and room
+     *                        for the largest message a connection's ring can hold with its frame headers.
+     * @param wakeUps       counts tasks handed to the IO thread, or null.
+     * @param latencies     where this IO thread's publish-to-write histograms are allocated.
+     * @param epochClock    wall-clock time, as events are stamped.
+     * @param framesOut     where {@link #countWritten} frames go (shared with the edge's other IO threads), or null.
+     * @param bytesOut      where {@link #countWritten} bytes go, or null.
+     */
+    public IoThreadFlusher(
+        final SessionExecutor ioThread,
+        final int queueCapacity,
+        final int scratchCapacity,
+        final AtomicCounter wakeUps,
+        final DeliveryLatencies latencies,
+        final EpochNanoClock epochClock,
+        final AtomicCounter framesOut,
+        final AtomicCounter bytesOut)
+    {
+        this.framesOut = framesOut;
+        this.bytesOut = bytesOut;
         this.latencies = latencies;
         this.epochClock = epochClock;
         final int capacity = Math.max(MIN_SCRATCH_CAPACITY, scratchCapacity);
@@ -147,20 +185,80 @@ public final class IoThreadFlusher implements Runnable
             Math.min(sliceLimit << 1, MAX_SESSIONS_PER_SLICE) : SESSIONS_PER_SLICE;
         sliceLimit = limit;
         continuedAfterPoll = false;
-        ClientSession session;
-        int flushed = 0;
-        while (null != (session = sessionsToFlush.poll()))
+        inSlice = true;
+        try
         {
-            session.runQueuedWork();
-            if (++flushed == limit)
+            ClientSession session;
+            int flushed = 0;
+            while (null != (session = sessionsToFlush.poll()))
             {
-                if (!sessionsToFlush.isEmpty() && taskScheduled.compareAndSet(false, true))
+                session.runQueuedWork();
+                if (++flushed == limit)
                 {
-                    continuedAfterPoll = true;
-                    ioThread.executeAfterPoll(this); // the rest after what is queued and what the sockets have ready
+                    if (!sessionsToFlush.isEmpty() && taskScheduled.compareAndSet(false, true))
+                    {
+                        continuedAfterPoll = true;
+                        ioThread.executeAfterPoll(this); // the rest after what is queued and the sockets ready
+                    }
+                    return;
                 }
-                return;
             }
+        }
+        finally
+        {
+            inSlice = false;
+            addWrittenToCounters();
+        }
+    }
+
+    /**
+     * A connection of this IO thread wrote {@code frames} frames, {@code bytes} bytes, and recorded the latencies of
+     * what they carried in its {@link #writeLatency} histogram: they reach the counters at the end of the slice
+     * being run, or now when no slice is running. IO thread.
+     */
+    public void countWritten(final int frames, final long bytes)
+    {
+        framesWritten += frames;
+        bytesWritten += bytes;
+        if (!inSlice)
+        {
+            addWrittenToCounters();
+        }
+    }
+
+    /**
+     * A connection recorded write latencies without counting a write (what it built was dropped): they reach the
+     * histograms' counters at the end of the slice being run, or now when no slice is running. IO thread.
+     */
+    public void latenciesRecorded()
+    {
+        if (!inSlice)
+        {
+            addWrittenToCounters();
+        }
+    }
+
+    private void addWrittenToCounters()
+    {
+        for (final LatencyHistogram histogram : writeLatencyHistograms)
+        {
+            histogram.flush(); // nothing when nothing was recorded
+        }
+        if (0 != framesWritten)
+        {
+            if (null != framesOut)
+            {
+                framesOut.getAndAdd(framesWritten);
+            }
+            framesWritten = 0;
+        }
+        if (0 != bytesWritten)
+        {
+            if (null != bytesOut)
+            {
+                bytesOut.getAndAdd(bytesWritten);
+            }
+            bytesWritten = 0;
         }
     }
 
@@ -174,12 +272,28 @@ public final class IoThreadFlusher implements Runnable
 
     /**
      * This IO thread's publish-to-write histogram for a transport's connections: they record each delivery they
-     * write and flush after each write. IO thread.
+     * write; what they recorded reaches its counters with {@link #countWritten} (or {@link #latenciesRecorded}).
+     * Made on first use, when a connection opens. IO thread.
      */
     public LatencyHistogram writeLatency(final String transport)
     {
         final LatencyHistogram histogram = writeLatencies.get(transport); // no bound method reference once made
-        return null != histogram ? histogram : writeLatencies.computeIfAbsent(transport, latencies::newPublishToWrite);
+        return null != histogram ? histogram : newWriteLatency(transport);
+    }
+
+    private synchronized LatencyHistogram newWriteLatency(final String transport)
+    {
+        LatencyHistogram histogram = writeLatencies.get(transport);
+        if (null == histogram)
+        {
+            histogram = latencies.newPublishToWrite(transport);
+            writeLatencies.put(transport, histogram);
+            final LatencyHistogram[] histograms = Arrays.copyOf(
+                writeLatencyHistograms, writeLatencyHistograms.length + 1);
+            histograms[histograms.length - 1] = histogram;
+            writeLatencyHistograms = histograms;
+        }
+        return histogram;
     }
 
     /**

@@ -18,6 +18,8 @@ public final class IoThreadFlushers
     private final AtomicCounter wakeUps;
     private final DeliveryLatencies latencies;
     private final EpochNanoClock epochClock;
+    private final AtomicCounter framesOut;
+    private final AtomicCounter bytesOut;
 
     /**
      * @param queueCapacity connections one IO thread can have waiting for its next pass.
@@ -25,14 +27,20 @@ public final class IoThreadFlushers
      * @param wakeUps       counts tasks handed to IO threads, or null.
      * @param latencies     where IO threads allocate their publish-to-write histograms.
      * @param epochClock    wall-clock time, as events are stamped.
+     * @param framesOut     frames the IO threads' connections write, or null: not counted.
+     * @param bytesOut      bytes they write, or null: not counted.
      */
     public IoThreadFlushers(
         final int queueCapacity,
         final int ringCapacity,
         final AtomicCounter wakeUps,
         final DeliveryLatencies latencies,
-        final EpochNanoClock epochClock)
+        final EpochNanoClock epochClock,
+        final AtomicCounter framesOut,
+        final AtomicCounter bytesOut)
     {
+        this.framesOut = framesOut;
+        this.bytesOut = bytesOut;
         this.latencies = latencies;
         this.epochClock = epochClock;
         this.queueCapacity = queueCapacity;
@@ -47,6 +55,6 @@ public final class IoThreadFlushers
     {
         final IoThreadFlusher flusher = byThread.get(ioThread); // no capturing lambda once it exists
         return null != flusher ? flusher : byThread.computeIfAbsent(ioThread, thread -> new IoThreadFlusher(
-            thread, queueCapacity, scratchCapacity, wakeUps, latencies, epochClock));
+            thread, queueCapacity, scratchCapacity, wakeUps, latencies, epochClock, framesOut, bytesOut));
     }
 }

@@ -1,5 +1,6 @@
 package io.pushengine.edge.session;
 
+import io.pushengine.codec.metrics.LatencyHistogram;
 import org.agrona.concurrent.OffsetEpochNanoClock;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.agrona.concurrent.status.AtomicCounter;
@@ -119,6 +120,71 @@ class IoThreadFlusherTest
         afterPoll.poll().run();
         assertEquals(3 * first, served(next), "the pass ends");
         assertEquals(2 * first, flusher.sliceLimit(), "it had doubled after the quiet poll");
+    }
+
+    @Test
+    void whatASliceWritesReachesTheCountersOnceAtItsEndAndWhatIsWrittenOutsideOneAtOnce()
+    {
+        final CountersManager counters = new CountersManager(
+            new UnsafeBuffer(new byte[64 * 1024]), new UnsafeBuffer(new byte[16 * 1024]));
+        final AtomicCounter framesOut = counters.newCounter("frames out");
+        final AtomicCounter bytesOut = counters.newCounter("bytes out");
+        final IoThreadFlusher counting = new IoThreadFlusher(new SessionExecutor()
+        {
+            public void execute(final Runnable task)
+            {
+                tasks.add(task);
+            }
+
+            public void executeAfter(final Runnable task, final long delay, final TimeUnit unit)
+            {
+                throw new UnsupportedOperationException("no batching window here");
+            }
+
+            public void executeAfterPoll(final Runnable task)
+            {
+                afterPoll.add(task);
+            }
+        }, 1024, 1024, null, DeliveryLatencies.unregistered(), new OffsetEpochNanoClock(), framesOut, bytesOut);
+        final LatencyHistogram latency = counting.writeLatency("test"); // count(): what its counters hold
+        final List<String> seenWhileWriting = new ArrayList<>();
+        final List<RecordingSession> sessions = new ArrayList<>();
+        for (int i = 0; i < IoThreadFlusher.SESSIONS_PER_SLICE + 1; i++)
+        {
+            final RecordingSession session = new RecordingSession(i, counting, 1024, 8 * 1024, ringBytes,
+                new ConnectionOptions(List.of("t"), 0, null, 0, ConnectionOptions.NO_RESUME, false), false);
+            session.onHeartbeat = () ->
+            {
+                counting.writeLatency("test").record(1_000_000L);
+                counting.countWritten(2, 100);
+                seenWhileWriting.add(framesOut.get() + " frames, " + bytesOut.get() + " bytes, " +
+                    latency.count() + " latencies");
+            };
+            sessions.add(session);
+            session.requestHeartbeat(1, 100 + i);
+        }
+
+        tasks.poll().run();
+        assertEquals(List.of("0 frames, 0 bytes, 0 latencies", "0 frames, 0 bytes, 0 latencies",
+            "0 frames, 0 bytes, 0 latencies", "0 frames, 0 bytes, 0 latencies"), seenWhileWriting,
+            "no counter is touched while the slice writes");
+        assertEquals(8, framesOut.get(), "the slice's four writes of two frames, added at its end");
+        assertEquals(400, bytesOut.get());
+        assertEquals(4, latency.count(), "and their latencies");
+
+        seenWhileWriting.clear();
+        afterPoll.poll().run();
+        assertEquals(List.of("8 frames, 400 bytes, 4 latencies"), seenWhileWriting);
+        assertEquals(10, framesOut.get(), "the last connection, in the next slice");
+        assertEquals(500, bytesOut.get());
+        assertEquals(5, latency.count());
+
+        counting.countWritten(1, 7); // outside a slice: a socket writable again, a control frame, a poll's answer
+        assertEquals(11, framesOut.get(), "outside a slice a write is counted at once");
+        assertEquals(507, bytesOut.get());
+        counting.writeLatency("test").record(1_000_000L);
+        counting.latenciesRecorded();
+        assertEquals(6, latency.count(), "and latencies recorded without a write, too");
     }
 
     private List<RecordingSession> queue(final int connections)

@@ -21,6 +21,7 @@ public final class RecordingSession extends ClientSession implements ControlledM
     public final List<Long> heartbeatSequences = new ArrayList<>();
     public final List<Long> ringSequences = new ArrayList<>();
     public int room = Integer.MAX_VALUE;
+    public Runnable onHeartbeat = () -> {}; // what the test's "transport" does as it writes a heartbeat
     public int drains;
     public int closeCode;
     public String closeReason;
@@ -141,6 +142,7 @@ public final class RecordingSession extends ClientSession implements ControlledM
     protected void sendHeartbeat(final long timestampNs, final long lastGlobalSequence)
     {
         heartbeatSequences.add(lastGlobalSequence);
+        onHeartbeat.run();
     }
 
     protected void closeOnIoThread(final int code, final String reason)

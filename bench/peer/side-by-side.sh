@@ -11,6 +11,8 @@
 #   PUSH_JVM_OPTS="-XX:StartFlightRecording=filename=x.jfr" bench/peer/side-by-side.sh 100   # profile ours
 #   PUBLISHERS=8 bench/peer/side-by-side.sh "500 1000"   # POSTs round-robin over 8 keep-alive connections
 #   PUSH_JAR=/tmp/other-build.jar bench/peer/side-by-side.sh 10   # another build of the runnable jar (an A/B)
+#   PUSH_JAR_B=/tmp/before.jar ROUNDS=5 bench/peer/side-by-side.sh 10 30   # an A/B in the same rounds: a second
+#                                                # build on port 8081, row "push-engine-b", measured after push-engine
 #   TIMELINE=1 bench/peer/side-by-side.sh 1000   # per-second lateness of deliveries, sends and answers into
 #                                                # bench/target/timeline-SERVER-RATE.txt (fanout_load --timeline)
 #   LOW_WARMUP_SECONDS=0 bench/peer/side-by-side.sh "10 1000"   # warm up at the highest rate only (default: also
@@ -38,7 +40,7 @@ floor=bench/target/floor_server
 gcc -O2 -Wall -o "$floor" bench/peer/floor_server.c -lcrypto 2>/dev/null || floor=
 
 work=$(mktemp -d)
-cleanup() { kill "${push_pid:-}" "${nginx_pid:-}" "${floor_pid:-}" 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$work"; }
+cleanup() { kill "${push_pid:-}" "${pushb_pid:-}" "${nginx_pid:-}" "${floor_pid:-}" 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$work"; }
 trap cleanup EXIT
 
 mkdir -p "$work/nchan/tmp" "$work/push"
@@ -47,6 +49,14 @@ nginx -p "$work/nchan" -c "$work/nchan/nchan.conf" >"$work/nchan/log" 2>&1 &
 nginx_pid=$!
 (cd "$work/push" && exec java ${PUSH_JVM_OPTS:-} -Dpush.demo.ticks.per.second=0 -jar "$jar" >"$work/push/log" 2>&1) &
 push_pid=$!
+jar_b=
+if [ -n "${PUSH_JAR_B:-}" ]; then
+  jar_b=$(realpath "$PUSH_JAR_B")
+  mkdir -p "$work/pushb"
+  (cd "$work/pushb" && exec java ${PUSH_JVM_OPTS:-} -Dpush.demo.ticks.per.second=0 -Dpush.edge.port=8081 \
+    -jar "$jar_b" >"$work/pushb/log" 2>&1) &
+  pushb_pid=$!
+fi
 if [ -n "$floor" ]; then "$floor" 8070 & floor_pid=$!; fi
 for _ in $(seq 1 60); do
   curl -sf -o /dev/null http://127.0.0.1:8080/ready && curl -s -o /dev/null http://127.0.0.1:8090/pub?ch=probe && break
@@ -54,7 +64,11 @@ for _ in $(seq 1 60); do
 done
 curl -sf -o /dev/null http://127.0.0.1:8080/ready || { echo "push-engine did not become ready" >&2; cat "$work/push/log" >&2; exit 1; }
 nchan_worker=$(pgrep -P "$nginx_pid" | head -1)
-java_pid=$(pgrep -f -n "$(basename "$jar")")
+java_pid=$push_pid # the subshell exec'd java
+if [ -n "$jar_b" ]; then
+  for _ in $(seq 1 60); do curl -sf -o /dev/null http://127.0.0.1:8081/ready && break; sleep 1; done
+  curl -sf -o /dev/null http://127.0.0.1:8081/ready || { echo "push-engine-b did not become ready" >&2; cat "$work/pushb/log" >&2; exit 1; }
+fi
 
 echo "machine: $(nproc) cores, $(uname -r), $(java -version 2>&1 | head -1), $(nginx -v 2>&1)"
 echo
@@ -65,6 +79,9 @@ echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|"
 warmup_rate=${WARMUP_RATE:-$(echo "$rates" | tr ' ' '\n' | sort -n | tail -1)}
 "$client" --port 8080 --ws-path "/ws?topics=warmup" --pub-path /publish/warmup --subscribers "$subscribers" \
   --rate "$warmup_rate" --seconds 10 --publishers "${PUBLISHERS:-1}" --label warmup >/dev/null 2>&1 || true
+[ -n "$jar_b" ] && { "$client" --port 8081 --ws-path "/ws?topics=warmup" --pub-path /publish/warmup \
+  --subscribers "$subscribers" --rate "$warmup_rate" --seconds 10 --publishers "${PUBLISHERS:-1}" --label warmup \
+  >/dev/null 2>&1 || true; }
 "$client" --port 8090 --ws-path "/sub?ch=warmup" --pub-path "/pub?ch=warmup" --subscribers "$subscribers" \
   --rate "$warmup_rate" --seconds 10 --publishers "${PUBLISHERS:-1}" --label warmup >/dev/null 2>&1 || true
 # and at the lowest rate when it is lower: there a POST comes alone, not read ahead with others, and the JVM compiles
@@ -77,15 +94,22 @@ if [ "$low_rate" != "$warmup_rate" ] && [ "$low_warmup" -gt 0 ]; then
   # before the next, not read ahead), 10 s; without it C2 reaches that path only after 100-150 s at 10 ev/s (bench/README)
   "$client" --port 8080 --ws-path "/ws?topics=warmone" --pub-path /publish/warmone --subscribers "$subscribers" \
     --rate 400 --seconds 10 --publishers 8 --label warmup >/dev/null 2>&1 || true
+  [ -n "$jar_b" ] && { "$client" --port 8081 --ws-path "/ws?topics=warmone" --pub-path /publish/warmone \
+    --subscribers "$subscribers" --rate 400 --seconds 10 --publishers 8 --label warmup >/dev/null 2>&1 || true; }
   "$client" --port 8090 --ws-path "/sub?ch=warmone" --pub-path "/pub?ch=warmone" --subscribers "$subscribers" \
     --rate 400 --seconds 10 --publishers 8 --label warmup >/dev/null 2>&1 || true
   "$client" --port 8080 --ws-path "/ws?topics=warmlow" --pub-path /publish/warmlow --subscribers "$subscribers" \
     --rate "$low_rate" --seconds "$low_warmup" --publishers "${PUBLISHERS:-1}" --label warmup >/dev/null 2>&1 || true
+  [ -n "$jar_b" ] && { "$client" --port 8081 --ws-path "/ws?topics=warmlow" --pub-path /publish/warmlow \
+    --subscribers "$subscribers" --rate "$low_rate" --seconds "$low_warmup" --publishers "${PUBLISHERS:-1}" \
+    --label warmup >/dev/null 2>&1 || true; }
   "$client" --port 8090 --ws-path "/sub?ch=warmlow" --pub-path "/pub?ch=warmlow" --subscribers "$subscribers" \
     --rate "$low_rate" --seconds "$low_warmup" --publishers "${PUBLISHERS:-1}" --label warmup >/dev/null 2>&1 || true
 fi
-servers="push nchan"
-[ -n "$floor" ] && servers="push nchan floor" && mkdir -p "$work/floor"
+servers="push"
+[ -n "$jar_b" ] && servers="push pushb"
+servers="$servers nchan"
+[ -n "$floor" ] && servers="$servers floor" && mkdir -p "$work/floor"
 timeline=()
 [ -n "${TIMELINE:-}" ] && timeline=(--timeline)
 rounds=${ROUNDS:-1}
@@ -96,6 +120,11 @@ for rate in $rates; do
   "$client" --port 8080 --ws-path "/ws?topics=$topic" --pub-path "/publish/$topic" --subscribers "$subscribers" \
     --rate "$rate" --seconds "$seconds" --publishers "${PUBLISHERS:-1}" --server-pid "$java_pid" \
     --label push-engine "${timeline[@]}" 2>"$work/push/client.run" | tee -a "$rows"
+  if [ -n "$jar_b" ]; then
+    "$client" --port 8081 --ws-path "/ws?topics=$topic" --pub-path "/publish/$topic" --subscribers "$subscribers" \
+      --rate "$rate" --seconds "$seconds" --publishers "${PUBLISHERS:-1}" --server-pid "$pushb_pid" \
+      --label push-engine-b "${timeline[@]}" 2>"$work/pushb/client.run" | tee -a "$rows"
+  fi
   "$client" --port 8090 --ws-path "/sub?ch=$topic" --pub-path "/pub?ch=$topic" --subscribers "$subscribers" \
     --rate "$rate" --seconds "$seconds" --publishers "${PUBLISHERS:-1}" --server-pid "$nchan_worker" \
     --label nchan "${timeline[@]}" 2>"$work/nchan/client.run" | tee -a "$rows"
@@ -145,7 +174,7 @@ if [ "$rounds" -gt 1 ] && [ -s "$rows" ]; then
       }
     }' "$rows"
 fi
-for f in "$work"/push/client.err "$work"/nchan/client.err "$work"/floor/client.err; do
+for f in "$work"/push/client.err "$work"/pushb/client.err "$work"/nchan/client.err "$work"/floor/client.err; do
   [ -s "$f" ] && { echo; echo "$(basename "$(dirname "$f")") client said:"; sort "$f" | cut -c1-120 | uniq -c | head -5; }
 done
 exit 0

@@ -156,7 +156,7 @@ if [ "$rounds" -gt 1 ] && [ -s "$rows" ]; then
       for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (v[j] + 0 < v[i] + 0) { t = v[i]; v[i] = v[j]; v[j] = t }
       return n % 2 ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2
     }
-    {
+    /^\| / {
       server = $2; gsub(/ /, "", server); rate = $4; sub(/ ev\/s.*/, "", rate); gsub(/ /, "", rate);
       p99 = $11; gsub(/ /, "", p99); cpu = $14; gsub(/[ %]/, "", cpu);
       key = rate SUBSEP server;

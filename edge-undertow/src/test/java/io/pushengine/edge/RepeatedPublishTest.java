@@ -1,8 +1,5 @@
 package io.pushengine.edge;
 
-import io.pushengine.codec.AgentThreadingMode;
-import io.pushengine.engine.PushEngine;
-import org.agrona.CloseHelper;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -18,7 +15,6 @@ import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 
 import static io.pushengine.edge.Await.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -229,75 +225,5 @@ class RepeatedPublishTest
             "Content-Type: application/json\r\n" +
             "Content-Length: " + bodyBytes.length + "\r\n" +
             "\r\n" + body).getBytes(StandardCharsets.UTF_8);
-    }
-
-    /**
-     * An engine whose agents a test thread invokes, so that a test can stop it between duty cycles: what an edge
-     * offers meanwhile waits, unacknowledged.
-     */
-    private static final class PausableEngine implements AutoCloseable
-    {
-        private final AtomicBoolean runs = new AtomicBoolean(true);
-        private final AtomicBoolean stopped = new AtomicBoolean();
-        private final AtomicBoolean over = new AtomicBoolean();
-        private final PushEngine engine;
-        private final Thread invoker;
-
-        PausableEngine(final File journalDir)
-        {
-            engine = PushEngine.launch(new PushEngine.Context().journalDir(journalDir)
-                .threadingMode(AgentThreadingMode.INVOKER));
-            invoker = new Thread(() ->
-            {
-                engine.agentInvoker().start();
-                while (!over.get())
-                {
-                    if (!runs.get())
-                    {
-                        stopped.set(true); // seen between duty cycles: none runs after this
-                        Thread.onSpinWait();
-                    }
-                    else
-                    {
-                        stopped.set(false);
-                        if (0 == engine.agentInvoker().invoke())
-                        {
-                            Thread.onSpinWait();
-                        }
-                    }
-                }
-            }, "engine-invoker");
-            invoker.start();
-        }
-
-        EdgeServer edge(final EdgeServer.Context ctx)
-        {
-            final EdgeServer edge = EdgeServer.launch(ctx
-                .host("127.0.0.1")
-                .port(0)
-                .aeronDirectoryName(engine.aeronDirectoryName())
-                .eventsChannel(engine.context().eventsChannel())
-                .ingressChannel(engine.context().ingressChannel()));
-            await(edge::isReady, () -> "edge not ready");
-            return edge;
-        }
-
-        void pause()
-        {
-            runs.set(false);
-            await(stopped::get, () -> "the engine's invoker did not stop");
-        }
-
-        void resume()
-        {
-            runs.set(true);
-        }
-
-        public void close() throws InterruptedException
-        {
-            over.set(true);
-            invoker.join();
-            CloseHelper.close(engine);
-        }
     }
 }

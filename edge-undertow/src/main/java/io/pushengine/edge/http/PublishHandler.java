@@ -337,10 +337,7 @@ public final class PublishHandler implements HttpHandler, PublishAckListener
         {
             return; // answered already: the engine refused its first event (403)
         }
-        if (0 == await.offered)
-        {
-            await.takeFirst();
-        }
+        await.takeFirst(); // answered now: its first event's acknowledgement, if it comes, has nobody to tell
         HttpResponses.reject(exchange, 503, "engine unavailable after " + await.offered + " of " + count +
             " events (" + Publication.errorString(result) + "): the first " + await.offered + " were published, " +
             "the rest not; send the rest again", counters);
